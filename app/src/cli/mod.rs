@@ -1,0 +1,81 @@
+//! The command line: `galaxium` opens the console; subcommands run headless.
+
+mod db;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::logging::{self, StderrLevel};
+use crate::paths::DataDir;
+
+/// Galaxium Console: the operator console for crewed space-tourism missions.
+///
+/// Without a subcommand, opens the console on the local replica in the data folder (created,
+/// with a demo dataset, on first run). Subcommands work headless on the same replica.
+#[derive(Debug, Parser)]
+#[command(name = "galaxium", version, about, long_about)]
+pub struct Cli {
+    /// Folder of the local replica, its backups and logs [default: the platform data folder,
+    /// on Linux ~/.local/share/galaxium].
+    #[arg(long, value_name = "DIR", env = "GALAXIUM_DATA", global = true)]
+    pub data: Option<PathBuf>,
+
+    /// Start a new replica empty instead of seeding the demo dataset.
+    #[arg(long)]
+    pub no_demo: bool,
+
+    /// What to do instead of opening the console.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check, back up or restore the local replica.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// `galaxium db …`
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Check the replica without changing it: integrity, schema version, row counts.
+    Check,
+    /// Write a consistent copy of the replica to FILE (SQLite online backup; safe while the
+    /// console runs). FILE must not exist yet.
+    Backup {
+        /// Where to write the copy.
+        file: PathBuf,
+    },
+    /// Replace the replica with the backup in FILE, after checking the backup. The replica it
+    /// replaces is kept in the data folder's backups/. Close the console first.
+    Restore {
+        /// The backup to restore.
+        file: PathBuf,
+    },
+}
+
+/// Runs what the command line asked for.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let data = DataDir::resolve(cli.data.as_deref())?;
+    match cli.command {
+        None => {
+            let _log = logging::init(Some(&data.logs()), StderrLevel::Info);
+            tracing::info!(data = %data.root().display(), version = env!("CARGO_PKG_VERSION"), "starting the console");
+            crate::console::run(&data, !cli.no_demo)
+        }
+        Some(Command::Db(command)) => {
+            // A check must not create a data folder just to log into it.
+            let log_dir = data.root().exists().then(|| data.logs());
+            let _log = logging::init(log_dir.as_deref(), StderrLevel::Warn);
+            let mut out = std::io::stdout().lock();
+            match command {
+                DbCommand::Check => db::check(&data, &mut out),
+                DbCommand::Backup { file } => db::backup(&data, &file, &mut out),
+                DbCommand::Restore { file } => db::restore(&data, &file, &mut out),
+            }
+        }
+    }
+}

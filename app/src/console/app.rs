@@ -1,0 +1,416 @@
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use egui::{RichText, Ui};
+use galaxium_sync::{Replica, ReplicaKind};
+use galaxium_widgets::{Banner, StatusLevel, StatusLight, Theme, Tokens, tokens};
+use serde::{Deserialize, Serialize};
+
+use super::{CommandPalette, UiCommand};
+use crate::ops::demo::DemoDataset;
+use crate::ops::overview::{self, OverviewSnapshot};
+use crate::paths::DataDir;
+use crate::views::format;
+use crate::views::overview::{OverviewInput, overview_ui};
+use crate::views::settings::settings_ui;
+use crate::views::View;
+
+/// How often the Overview re-reads the replica when nothing in the console changed it
+/// (another process, such as `galaxium db backup`, may have).
+const REFRESH_EVERY: Duration = Duration::from_secs(5);
+const ZOOM_STEP: f32 = 0.1;
+const ZOOM_RANGE: (f32, f32) = (0.7, 2.0);
+
+/// What the console remembers between runs (window geometry is eframe's own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConsoleSettings {
+    /// The view last shown.
+    pub view: View,
+    /// Dark or light.
+    pub theme: Theme,
+    /// Text and control scale, 1.0 is normal.
+    pub zoom: f32,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            view: View::Overview,
+            theme: Theme::Dark,
+            zoom: 1.0,
+        }
+    }
+}
+
+/// A message about the last thing the console did, shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// How it reads.
+    pub level: StatusLevel,
+    /// The sentence.
+    pub text: String,
+}
+
+impl Notice {
+    /// Something went as asked.
+    pub fn info(text: impl Into<String>) -> Self {
+        Self {
+            level: StatusLevel::Nominal,
+            text: text.into(),
+        }
+    }
+
+    /// Something failed; the text says what and what to do.
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            level: StatusLevel::Critical,
+            text: text.into(),
+        }
+    }
+}
+
+/// The console: top bar, navigation, the current view, the status bar, and the command palette.
+pub struct ConsoleApp {
+    settings: ConsoleSettings,
+    replica: Replica,
+    data: DataDir,
+    snapshot: Option<OverviewSnapshot>,
+    read_error: Option<String>,
+    last_read: Option<Instant>,
+    palette: CommandPalette,
+    pending: Vec<UiCommand>,
+    notice: Option<Notice>,
+    confirm_remove_demo: bool,
+    applied_style: Option<(Theme, f32)>,
+}
+
+impl ConsoleApp {
+    /// A console on `replica`, restoring settings from `storage` when there are any.
+    pub fn new(
+        ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
+        replica: Replica,
+        data: DataDir,
+    ) -> Self {
+        let settings: ConsoleSettings = storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        // Our own commands own the zoom keys, so egui must not handle them a second time.
+        ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        let mut app = Self {
+            settings,
+            replica,
+            data,
+            snapshot: None,
+            read_error: None,
+            last_read: None,
+            palette: CommandPalette::default(),
+            pending: Vec::new(),
+            notice: None,
+            confirm_remove_demo: false,
+            applied_style: None,
+        };
+        app.refresh();
+        app
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &ConsoleSettings {
+        &self.settings
+    }
+
+    /// The status-bar message, if any.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    /// Replaces the status-bar message.
+    pub fn set_notice(&mut self, notice: Notice) {
+        self.notice = Some(notice);
+    }
+
+    /// The last read of the replica.
+    pub fn snapshot(&self) -> Option<&OverviewSnapshot> {
+        self.snapshot.as_ref()
+    }
+
+    /// Queues a command, applied at the end of the frame.
+    pub fn send(&mut self, command: UiCommand) {
+        self.pending.push(command);
+    }
+
+    fn tokens(&self) -> Tokens {
+        Tokens::of(self.settings.theme)
+    }
+
+    fn refresh(&mut self) {
+        match overview::snapshot(&self.replica, Utc::now()) {
+            Ok(snapshot) => {
+                self.snapshot = Some(snapshot);
+                self.read_error = None;
+            }
+            Err(err) => {
+                tracing::error!("reading the replica failed: {err:#}");
+                self.read_error = Some(format!("{err:#}"));
+            }
+        }
+        self.last_read = Some(Instant::now());
+    }
+
+    fn apply(&mut self, ctx: &egui::Context, command: UiCommand) {
+        match command {
+            UiCommand::ShowView(view) => self.settings.view = view,
+            UiCommand::OpenCommandPalette => self.palette.open(),
+            UiCommand::BackUpReplica => self.back_up(),
+            UiCommand::RemoveDemoData => self.confirm_remove_demo = true,
+            UiCommand::RemoveDemoDataConfirmed => {
+                self.confirm_remove_demo = false;
+                self.notice = Some(match self.replica.remove_demo_rows() {
+                    Ok(removed) => Notice::info(format!("Removed {removed} demo rows.")),
+                    Err(err) => Notice::error(format!("The demo data could not be removed: {err}")),
+                });
+                self.refresh();
+            }
+            UiCommand::LoadDemoData => {
+                let seeded = DemoDataset::shipped()
+                    .and_then(|dataset| dataset.seed(&mut self.replica, Utc::now()));
+                self.notice = Some(match seeded {
+                    Ok(summary) => Notice::info(format!("Loaded the demo dataset: {summary}.")),
+                    Err(err) => Notice::error(format!("The demo data could not be loaded: {err:#}")),
+                });
+                self.refresh();
+            }
+            UiCommand::ToggleTheme => self.settings.theme = self.settings.theme.toggled(),
+            UiCommand::ZoomIn => self.set_zoom(self.settings.zoom + ZOOM_STEP),
+            UiCommand::ZoomOut => self.set_zoom(self.settings.zoom - ZOOM_STEP),
+            UiCommand::ZoomReset => self.set_zoom(1.0),
+            UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+
+    fn set_zoom(&mut self, zoom: f32) {
+        // Whole percent steps, so repeated steps never drift to 0.99999.
+        self.settings.zoom = ((zoom.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1)) * 100.0).round() / 100.0;
+    }
+
+    fn back_up(&mut self) {
+        let stamp = Utc::now().format("%Y%m%d-%H%M%S");
+        let dest = self.data.backups().join(format!("replica-{stamp}.sqlite"));
+        self.notice = Some(match self.replica.backup_to(&dest) {
+            Ok(record) => Notice::info(format!(
+                "Backed up to {} ({}).",
+                record.path.display(),
+                format::bytes(record.size_bytes)
+            )),
+            Err(err) => Notice::error(format!("Backup failed: {err}")),
+        });
+        self.refresh();
+    }
+
+    fn apply_style_if_changed(&mut self, ctx: &egui::Context) {
+        let wanted = (self.settings.theme, self.settings.zoom);
+        if self.applied_style != Some(wanted) {
+            tokens::apply(ctx, self.settings.theme);
+            ctx.set_zoom_factor(self.settings.zoom);
+            self.applied_style = Some(wanted);
+        }
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
+        let tokens = self.tokens();
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            ui.add_space(tokens.spacing * 0.5);
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("GALAXIUM").strong().size(tokens.body_size + 2.0).color(tokens.accent));
+                ui.separator();
+                ui.label(RichText::new(format::utc_seconds(now)).monospace().strong())
+                    .on_hover_text("Coordinated Universal Time: every time in the console is UTC");
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui
+                        .button("Commands")
+                        .on_hover_text(format!(
+                            "{} ({})",
+                            UiCommand::OpenCommandPalette.tooltip(),
+                            shortcut_text(ui.ctx(), UiCommand::OpenCommandPalette)
+                        ))
+                        .clicked()
+                    {
+                        self.pending.push(UiCommand::OpenCommandPalette);
+                    }
+                    ui.separator();
+                    ui.add(StatusLight::new(StatusLevel::Inactive, "Offline · local replica", tokens))
+                        .on_hover_text("This console works on its local replica. Sync with the central server comes with sign-in.");
+                    ui.separator();
+                    ui.label("operator · local operator")
+                        .on_hover_text("Signed in locally; server sign-in and roles come with sync");
+                });
+            });
+            ui.add_space(tokens.spacing * 0.5);
+        });
+        let training = self
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.status.kind == ReplicaKind::Training);
+        if training {
+            egui::Panel::top("training_banner")
+                .frame(egui::Frame::NONE)
+                .show(ui, |ui| {
+                    ui.add(Banner::new(
+                        "TRAINING · sandbox replica · nothing here is operational data",
+                        tokens.training,
+                        tokens,
+                    ));
+                });
+        }
+    }
+
+    fn navigation_ui(&mut self, ui: &mut Ui) {
+        let tokens = self.tokens();
+        egui::Panel::left("navigation")
+            .resizable(true)
+            .default_size(200.0)
+            .show(ui, |ui| {
+                ui.add_space(tokens.gap);
+                for view in View::ALL {
+                    let selected = self.settings.view == view;
+                    let response = ui
+                        .add_sized(
+                            [ui.available_width(), tokens.body_size + 14.0],
+                            egui::Button::selectable(selected, view.title()),
+                        )
+                        .on_hover_text(format!(
+                            "{} ({})",
+                            view.description(),
+                            shortcut_text(ui.ctx(), UiCommand::ShowView(view))
+                        ));
+                    if response.clicked() {
+                        self.pending.push(UiCommand::ShowView(view));
+                    }
+                }
+            });
+    }
+
+    fn status_bar_ui(&mut self, ui: &mut Ui) {
+        let tokens = self.tokens();
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let (level, health) = match (&self.read_error, &self.snapshot) {
+                    (Some(_), _) => (StatusLevel::Critical, "Replica unreadable".to_owned()),
+                    (None, Some(snapshot)) => (
+                        StatusLevel::Nominal,
+                        format!(
+                            "Replica healthy · schema v{} · {}",
+                            snapshot.status.schema_version,
+                            format::bytes(snapshot.status.size_bytes)
+                        ),
+                    ),
+                    (None, None) => (StatusLevel::Inactive, "Replica not read yet".to_owned()),
+                };
+                ui.add(StatusLight::new(level, &health, tokens));
+                ui.label(
+                    RichText::new(self.replica.path().display().to_string())
+                        .monospace()
+                        .color(tokens.text_muted),
+                );
+                if let Some(notice) = &self.notice {
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        ui.add(StatusLight::new(notice.level, &notice.text, tokens));
+                    });
+                }
+            });
+        });
+    }
+
+    fn confirm_remove_demo_ui(&mut self, ctx: &egui::Context) {
+        if !self.confirm_remove_demo {
+            return;
+        }
+        let demo_rows = self.snapshot.as_ref().map_or(0, |s| s.status.demo_rows());
+        let modal = egui::Modal::new(egui::Id::new("confirm_remove_demo")).show(ctx, |ui| {
+            ui.set_width(460.0);
+            ui.heading("Remove the demo dataset?");
+            ui.add_space(8.0);
+            ui.label(format!(
+                "This deletes the {demo_rows} rows marked as demo. Rows you entered yourself stay. You can load the demo dataset again later."
+            ));
+            ui.add_space(12.0);
+            ui.horizontal(|ui| {
+                if ui.button("Remove demo data").clicked() {
+                    self.pending.push(UiCommand::RemoveDemoDataConfirmed);
+                }
+                if ui.button("Keep it").clicked() {
+                    self.confirm_remove_demo = false;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm_remove_demo = false;
+        }
+    }
+}
+
+fn shortcut_text(ctx: &egui::Context, command: UiCommand) -> String {
+    command
+        .shortcut()
+        .map(|sc| ctx.format_shortcut(&sc))
+        .unwrap_or_default()
+}
+
+impl eframe::App for ConsoleApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.apply_style_if_changed(ctx);
+        for (command, shortcut) in UiCommand::with_shortcuts() {
+            if ctx.input_mut(|i| i.consume_shortcut(&shortcut)) {
+                self.pending.push(command);
+            }
+        }
+        if self.last_read.is_none_or(|at| at.elapsed() >= REFRESH_EVERY) {
+            self.refresh();
+        }
+        // The clock shows seconds; nothing else moves on its own.
+        ctx.request_repaint_after(Duration::from_secs(1));
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        let now = Utc::now();
+        let ctx = ui.ctx().clone();
+        self.top_bar_ui(ui, now);
+        self.status_bar_ui(ui);
+        self.navigation_ui(ui);
+        let tokens = self.tokens();
+        egui::CentralPanel::default().show(ui, |ui| match self.settings.view {
+            View::Overview => overview_ui(
+                ui,
+                &OverviewInput {
+                    snapshot: self.snapshot.as_ref(),
+                    read_error: self.read_error.as_deref(),
+                    open_report: self.replica.open_report(),
+                    tokens,
+                    now,
+                },
+                &mut self.pending,
+            ),
+            View::Settings => settings_ui(
+                ui,
+                self.settings.theme,
+                self.settings.zoom,
+                &self.data,
+                tokens,
+                &mut self.pending,
+            ),
+        });
+        if let Some(command) = self.palette.ui(&ctx) {
+            self.pending.push(command);
+        }
+        self.confirm_remove_demo_ui(&ctx);
+
+        for command in std::mem::take(&mut self.pending) {
+            self.apply(&ctx, command);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+}

@@ -1,0 +1,161 @@
+//! Everything a user can ask the console to do. Views, menus, shortcuts and the command
+//! palette all send these; the console applies them once per frame.
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+use crate::views::View;
+
+/// A user action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UiCommand {
+    /// Show a view.
+    ShowView(View),
+    /// Open the command palette.
+    OpenCommandPalette,
+    /// Back up the replica into the data folder's `backups/`.
+    BackUpReplica,
+    /// Ask to remove the demo dataset (a confirmation follows).
+    RemoveDemoData,
+    /// Remove the demo dataset; sent by the confirmation.
+    RemoveDemoDataConfirmed,
+    /// Seed the demo dataset into this replica.
+    LoadDemoData,
+    /// Switch between the dark and the light theme.
+    ToggleTheme,
+    /// Larger text and controls.
+    ZoomIn,
+    /// Smaller text and controls.
+    ZoomOut,
+    /// Text and controls at their normal size.
+    ZoomReset,
+    /// Close the console.
+    Quit,
+}
+
+const CTRL: Modifiers = Modifiers::COMMAND;
+const CTRL_SHIFT: Modifiers = Modifiers {
+    shift: true,
+    ..Modifiers::COMMAND
+};
+
+impl UiCommand {
+    /// Every command the palette offers, in the order it lists them.
+    pub fn palette_entries() -> Vec<Self> {
+        View::ALL
+            .iter()
+            .map(|view| Self::ShowView(*view))
+            .chain([
+                Self::BackUpReplica,
+                Self::LoadDemoData,
+                Self::RemoveDemoData,
+                Self::ToggleTheme,
+                Self::ZoomIn,
+                Self::ZoomOut,
+                Self::ZoomReset,
+                Self::Quit,
+            ])
+            .collect()
+    }
+
+    /// Every command that has a keyboard shortcut.
+    pub fn with_shortcuts() -> impl Iterator<Item = (Self, KeyboardShortcut)> {
+        Self::palette_entries()
+            .into_iter()
+            .chain([Self::OpenCommandPalette])
+            .filter_map(|command| command.shortcut().map(|sc| (command, sc)))
+    }
+
+    /// The command's name, as in menus and the palette.
+    pub fn label(self) -> String {
+        match self {
+            Self::ShowView(view) => format!("Go to {}", view.title()),
+            Self::OpenCommandPalette => "Command palette".to_owned(),
+            Self::BackUpReplica => "Back up the replica now".to_owned(),
+            Self::RemoveDemoData => "Remove demo data…".to_owned(),
+            Self::RemoveDemoDataConfirmed => "Remove demo data".to_owned(),
+            Self::LoadDemoData => "Load demo data".to_owned(),
+            Self::ToggleTheme => "Switch dark / light theme".to_owned(),
+            Self::ZoomIn => "Larger text".to_owned(),
+            Self::ZoomOut => "Smaller text".to_owned(),
+            Self::ZoomReset => "Normal text size".to_owned(),
+            Self::Quit => "Quit".to_owned(),
+        }
+    }
+
+    /// One line on what it does.
+    pub fn tooltip(self) -> &'static str {
+        match self {
+            Self::ShowView(view) => view.description(),
+            Self::OpenCommandPalette => "Find and run any command by name",
+            Self::BackUpReplica => "Write a consistent copy of the replica into the data folder's backups",
+            Self::RemoveDemoData => "Delete every row marked as demo; your own data stays",
+            Self::RemoveDemoDataConfirmed => "Delete every row marked as demo now",
+            Self::LoadDemoData => "Add the demo fleet, spaceports, ground stations and launches, marked as demo",
+            Self::ToggleTheme => "Dark for control rooms, light for bright rooms",
+            Self::ZoomIn => "Make text and controls larger",
+            Self::ZoomOut => "Make text and controls smaller",
+            Self::ZoomReset => "Return text and controls to their normal size",
+            Self::Quit => "Close the console; everything is already saved in the replica",
+        }
+    }
+
+    /// Its keyboard shortcut, if it has one.
+    pub fn shortcut(self) -> Option<KeyboardShortcut> {
+        let (modifiers, key) = match self {
+            Self::ShowView(view) => (CTRL, number_key(view.number())?),
+            Self::OpenCommandPalette => (CTRL, Key::K),
+            Self::BackUpReplica => (CTRL_SHIFT, Key::B),
+            Self::ToggleTheme => (CTRL_SHIFT, Key::T),
+            Self::ZoomIn => (CTRL, Key::Plus),
+            Self::ZoomOut => (CTRL, Key::Minus),
+            Self::ZoomReset => (CTRL, Key::Num0),
+            Self::Quit => (CTRL, Key::Q),
+            Self::RemoveDemoData | Self::RemoveDemoDataConfirmed | Self::LoadDemoData => {
+                return None;
+            }
+        };
+        Some(KeyboardShortcut::new(modifiers, key))
+    }
+}
+
+fn number_key(n: usize) -> Option<Key> {
+    const KEYS: [Key; 9] = [
+        Key::Num1,
+        Key::Num2,
+        Key::Num3,
+        Key::Num4,
+        Key::Num5,
+        Key::Num6,
+        Key::Num7,
+        Key::Num8,
+        Key::Num9,
+    ];
+    KEYS.get(n.checked_sub(1)?).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn no_two_commands_share_a_shortcut() {
+        let mut seen = HashSet::new();
+        for (command, shortcut) in UiCommand::with_shortcuts() {
+            assert!(seen.insert(shortcut), "{command:?} reuses {shortcut:?}");
+        }
+    }
+
+    #[test]
+    fn views_are_on_ctrl_and_their_number() {
+        assert_eq!(
+            UiCommand::ShowView(View::Overview).shortcut(),
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num1))
+        );
+        assert_eq!(
+            UiCommand::ShowView(View::Settings).shortcut(),
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num2))
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! The eframe application: the shell around the views, the commands, persisted layout, and
+//! the dialog shown when the replica cannot be opened.
+
+mod app;
+mod command;
+mod palette;
+mod startup_error;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use galaxium_sync::{OpenOptions, Replica};
+
+pub use app::{ConsoleApp, ConsoleSettings, Notice};
+pub use command::UiCommand;
+pub use palette::CommandPalette;
+pub use startup_error::StartupErrorApp;
+
+use crate::ops::demo::DemoDataset;
+use crate::paths::DataDir;
+
+/// The window title.
+pub const TITLE: &str = "Galaxium Console";
+
+/// Opens the replica in `data` (seeding the demo dataset into a new one unless `seed_demo` is
+/// false) and runs the console until its window closes.
+///
+/// When the replica cannot be opened, a dialog says why and the error is returned after it
+/// closes, so the process exits non-zero; the file is left as it was.
+pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
+    let replica_path = data.replica();
+    let mut replica = match Replica::open(&replica_path, &OpenOptions::default()) {
+        Ok(replica) => replica,
+        Err(err) => {
+            let message = err.to_string();
+            run_window(data, |_| {
+                Box::new(StartupErrorApp::new(message.clone()))
+            })?;
+            return Err(err).context("cannot open the local replica");
+        }
+    };
+    let mut first_notice = None;
+    if replica.open_report().created && seed_demo {
+        first_notice = Some(
+            match DemoDataset::shipped().and_then(|d| d.seed(&mut replica, Utc::now())) {
+                Ok(summary) => Notice::info(format!(
+                    "New replica created with the demo dataset: {summary}."
+                )),
+                Err(err) => Notice::error(format!("The demo dataset could not be loaded: {err:#}")),
+            },
+        );
+    }
+    let data_for_app = data.clone();
+    run_window(data, move |cc| {
+        let mut app = ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, data_for_app);
+        if let Some(notice) = first_notice {
+            app.set_notice(notice);
+        }
+        Box::new(app)
+    })
+}
+
+fn run_window(
+    data: &DataDir,
+    make_app: impl FnOnce(&eframe::CreationContext<'_>) -> Box<dyn eframe::App> + 'static,
+) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(TITLE)
+            .with_app_id("galaxium")
+            .with_inner_size([1360.0, 860.0])
+            .with_min_inner_size([960.0, 600.0]),
+        persist_window: true,
+        // Layout lives beside the replica, so each data folder keeps its own.
+        persistence_path: Some(data.root().join("console-state.ron")),
+        ..Default::default()
+    };
+    eframe::run_native(TITLE, options, Box::new(|cc| Ok(make_app(cc))))
+        .map_err(|err| anyhow::anyhow!("the console window could not start: {err}"))
+}

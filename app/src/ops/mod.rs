@@ -1,0 +1,5 @@
+//! Domain workflows without UI: each turns an operator's intent into replica reads and
+//! writes, and is tested without a window.
+
+pub mod demo;
+pub mod overview;

@@ -1,0 +1,53 @@
+//! Where the console keeps its files.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use galaxium_sync::replica::REPLICA_FILE_NAME;
+
+/// The data folder: the replica, its backups and the logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// The folder given on the command line (or `GALAXIUM_DATA`), else the platform's data
+    /// folder for the console (on Linux `~/.local/share/galaxium`).
+    pub fn resolve(explicit: Option<&Path>) -> anyhow::Result<Self> {
+        if let Some(dir) = explicit {
+            return Ok(Self::at(dir));
+        }
+        let dirs = directories::ProjectDirs::from("space", "Galaxium", "galaxium").context(
+            "cannot find a home folder for the replica; pass --data DIR or set GALAXIUM_DATA",
+        )?;
+        Ok(Self::at(dirs.data_dir()))
+    }
+
+    /// A data folder at `root`.
+    pub fn at(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+        }
+    }
+
+    /// The folder itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The replica file.
+    pub fn replica(&self) -> PathBuf {
+        self.root.join(REPLICA_FILE_NAME)
+    }
+
+    /// Rotating log files.
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+
+    /// Backups taken from the console.
+    pub fn backups(&self) -> PathBuf {
+        self.root.join("backups")
+    }
+}

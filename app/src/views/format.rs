@@ -1,0 +1,78 @@
+//! Numbers and times as a tired controller reads them at 3 a.m.
+
+use chrono::{DateTime, Utc};
+
+/// `1.4 MiB`, `512 B`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// `2026-11-22 14:30 UTC`.
+pub fn utc_minutes(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// `2026-11-22 14:30:05 UTC`.
+pub fn utc_seconds(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// Time to an event: `T-2d 03h`, `T-04h 10m`, `T-09m`, or `T+…` once past.
+pub fn countdown(event: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let delta = event - now;
+    let sign = if delta.num_seconds() >= 0 { '-' } else { '+' };
+    let total_minutes = delta.num_minutes().abs();
+    let (days, hours, minutes) = (
+        total_minutes / (24 * 60),
+        (total_minutes / 60) % 24,
+        total_minutes % 60,
+    );
+    if days > 0 {
+        format!("T{sign}{days}d {hours:02}h")
+    } else if hours > 0 {
+        format!("T{sign}{hours:02}h {minutes:02}m")
+    } else {
+        format!("T{sign}{minutes:02}m")
+    }
+}
+
+/// Parses an RFC 3339 time stored in the replica.
+pub fn parse_utc(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 * 1024 * 1024), "3.0 MiB");
+    }
+
+    #[test]
+    fn countdowns_pick_the_two_units_that_matter() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let at = |d, h, m| now + chrono::Duration::minutes(d * 1440 + h * 60 + m);
+        assert_eq!(countdown(at(2, 3, 10), now), "T-2d 03h");
+        assert_eq!(countdown(at(0, 4, 10), now), "T-04h 10m");
+        assert_eq!(countdown(at(0, 0, 9), now), "T-09m");
+        assert_eq!(countdown(at(0, -1, -5), now), "T+01h 05m");
+    }
+}

@@ -1,0 +1,101 @@
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use rusqlite::{Connection, DatabaseName};
+
+use super::inspect::{self, IntegrityLevel};
+use super::{BackupRecord, ReplicaError};
+
+/// Copies the database behind `conn` to `dest` through a temporary file in the same folder,
+/// renamed into place only once complete.
+pub(crate) fn backup_connection(
+    conn: &Connection,
+    source: &Path,
+    dest: &Path,
+) -> Result<BackupRecord, ReplicaError> {
+    if dest.exists() {
+        return Err(ReplicaError::BackupExists {
+            path: dest.to_path_buf(),
+        });
+    }
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(ReplicaError::io("creating the backup folder", dir))?;
+    }
+    let partial = partial_path(dest);
+    let result = conn
+        .backup(DatabaseName::Main, &partial, None::<fn(rusqlite::backup::Progress)>)
+        .map_err(ReplicaError::sqlite("backing up", source))
+        .and_then(|()| {
+            std::fs::rename(&partial, dest).map_err(ReplicaError::io("finishing the backup", dest))
+        });
+    if let Err(err) = result {
+        // Best effort: the partial copy is useless, and its removal failing changes nothing.
+        let _ = std::fs::remove_file(&partial);
+        return Err(err);
+    }
+    let size_bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
+    tracing::info!(source = %source.display(), dest = %dest.display(), size_bytes, "backup written");
+    Ok(BackupRecord {
+        path: dest.to_path_buf(),
+        at: Utc::now(),
+        size_bytes,
+    })
+}
+
+/// Replaces the replica at `target` with the backup at `backup`.
+///
+/// The backup is checked first (SQLite, ours, not too new, passes `integrity_check`). The file
+/// it replaces, with its write-ahead log, is moved into `backups/` rather than deleted, so a
+/// restore loses nothing. The console must not have the replica open. Returns where the
+/// replaced file went, if there was one.
+pub fn restore(backup: &Path, target: &Path) -> Result<Option<PathBuf>, ReplicaError> {
+    if !backup.exists() {
+        return Err(ReplicaError::io("reading the backup", backup)(
+            std::io::ErrorKind::NotFound.into(),
+        ));
+    }
+    inspect::inspect(backup, IntegrityLevel::Full)?;
+    let dir = super::parent_dir(target);
+    super::ensure_writable_dir(&dir)?;
+
+    let staged = partial_path(target);
+    std::fs::copy(backup, &staged).map_err(ReplicaError::io("copying the backup", &staged))?;
+    let sync_staged = std::fs::File::open(&staged).and_then(|f| f.sync_all());
+    if let Err(err) = sync_staged {
+        let _ = std::fs::remove_file(&staged);
+        return Err(ReplicaError::io("copying the backup", &staged)(err));
+    }
+
+    let mut set_aside = None;
+    if target.exists() {
+        let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+        let aside = super::backups_dir(target).join(format!("replaced-by-restore-{stamp}.sqlite"));
+        std::fs::create_dir_all(super::backups_dir(target))
+            .map_err(ReplicaError::io("creating the backup folder", &aside))?;
+        // The database and its log move together, so the set-aside copy stays consistent.
+        for (from, to) in [
+            (target.to_path_buf(), aside.clone()),
+            (inspect::wal_path(target), inspect::wal_path(&aside)),
+            (inspect::shm_path(target), inspect::shm_path(&aside)),
+        ] {
+            if from.exists() {
+                std::fs::rename(&from, &to)
+                    .map_err(ReplicaError::io("setting the current replica aside", &from))?;
+            }
+        }
+        set_aside = Some(aside);
+    }
+    std::fs::rename(&staged, target).map_err(ReplicaError::io("putting the backup in place", target))?;
+    tracing::info!(backup = %backup.display(), target = %target.display(), "replica restored");
+    Ok(set_aside)
+}
+
+fn partial_path(dest: &Path) -> PathBuf {
+    let mut name = dest
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_default();
+    name.push(".partial");
+    dest.with_file_name(name)
+}

@@ -1,0 +1,149 @@
+use std::path::PathBuf;
+
+/// Why a replica could not be opened, checked, written or backed up.
+///
+/// Each message says what was wrong, where, and what the operator can do next. Whenever a
+/// file is refused it is left exactly as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicaError {
+    /// The replica folder cannot be created or written.
+    #[error(
+        "cannot write to the replica folder {}: {source}. Choose another folder with --data (or GALAXIUM_DATA) or fix its permissions",
+        dir.display()
+    )]
+    FolderNotWritable {
+        /// The folder.
+        dir: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
+    /// No replica file where one was expected.
+    #[error("there is no replica at {}. Open the console once to create it, or pass --data with the right folder", path.display())]
+    Missing {
+        /// The path that was looked at.
+        path: PathBuf,
+    },
+
+    /// The file is not a SQLite database at all.
+    #[error(
+        "{} is not a SQLite database (its header is {header}); it was left untouched. Restore it from a backup with `galaxium db restore`, or move it aside to start a new replica",
+        path.display()
+    )]
+    NotADatabase {
+        /// The file.
+        path: PathBuf,
+        /// A short description of what the header holds instead.
+        header: String,
+    },
+
+    /// A SQLite database that some other program wrote.
+    #[error(
+        "{} is a SQLite database but not a Galaxium replica (application id {application_id:#x}); it was left untouched. Point --data at a Galaxium data folder",
+        path.display()
+    )]
+    NotAReplica {
+        /// The file.
+        path: PathBuf,
+        /// The application id found in its header.
+        application_id: i32,
+    },
+
+    /// The file was written by a newer Galaxium.
+    #[error(
+        "{} was written by a newer Galaxium (schema version {found}; this build knows up to {supported}); it was left untouched. Install a newer Galaxium to open it",
+        path.display()
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its schema version.
+        found: u32,
+        /// The newest version this build knows.
+        supported: u32,
+    },
+
+    /// The file failed SQLite's integrity check.
+    #[error(
+        "{} failed its integrity check ({report}); it was left untouched. Restore it from a backup with `galaxium db restore`",
+        path.display()
+    )]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The first problems SQLite reported.
+        report: String,
+    },
+
+    /// A backup target that already exists is never overwritten.
+    #[error("{} already exists; choose a new file name for the backup", path.display())]
+    BackupExists {
+        /// The path asked for.
+        path: PathBuf,
+    },
+
+    /// A migration failed; the file was rolled back to the version before it.
+    #[error(
+        "upgrading {} from schema version {from} failed: {source}. A copy taken before the upgrade is at {}",
+        path.display(),
+        backup.display()
+    )]
+    Migration {
+        /// The replica.
+        path: PathBuf,
+        /// The version it had.
+        from: u32,
+        /// The backup taken before migrating.
+        backup: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+
+    /// A SQLite operation failed.
+    #[error("{context} ({}): {source}", path.display())]
+    Sqlite {
+        /// What was being done, as a phrase ("reading the schema version").
+        context: &'static str,
+        /// The file involved.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+
+    /// A file operation failed.
+    #[error("{context} ({}): {source}", path.display())]
+    Io {
+        /// What was being done, as a phrase.
+        context: &'static str,
+        /// The file involved.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+}
+
+impl ReplicaError {
+    pub(crate) fn sqlite(
+        context: &'static str,
+        path: &std::path::Path,
+    ) -> impl FnOnce(rusqlite::Error) -> Self {
+        let path = path.to_path_buf();
+        move |source| Self::Sqlite {
+            context,
+            path,
+            source,
+        }
+    }
+
+    pub(crate) fn io(
+        context: &'static str,
+        path: &std::path::Path,
+    ) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_path_buf();
+        move |source| Self::Io {
+            context,
+            path,
+            source,
+        }
+    }
+}

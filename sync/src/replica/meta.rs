@@ -1,0 +1,37 @@
+//! Keys of the `replica_meta` table: facts about the replica itself.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub(crate) const DEVICE_ID: &str = "device_id";
+pub(crate) const CREATED_AT: &str = "created_at";
+pub(crate) const KIND: &str = "kind";
+pub(crate) const LAST_BACKUP_AT: &str = "last_backup_at";
+pub(crate) const LAST_BACKUP_PATH: &str = "last_backup_path";
+pub(crate) const LAST_BACKUP_BYTES: &str = "last_backup_bytes";
+
+pub(crate) fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    // Before the first migration there is no meta table; that is "nothing recorded".
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'replica_meta')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_table {
+        return Ok(None);
+    }
+    conn.query_row(
+        "SELECT value FROM replica_meta WHERE key = ?1",
+        [key],
+        |row| row.get(0),
+    )
+    .optional()
+}
+
+pub(crate) fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO replica_meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}

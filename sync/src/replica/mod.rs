@@ -1,0 +1,354 @@
+//! The local replica: one SQLite file per console that works with or without the network.
+//!
+//! Opening is careful: read-only checks come first (is it SQLite, is it ours, is it newer than
+//! this build, does it pass `quick_check`), and only a file that passes them is opened for
+//! writing. A refused file is left byte for byte as it was.
+
+mod backup;
+mod error;
+mod inspect;
+mod meta;
+mod rows;
+mod status;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, TransactionBehavior};
+
+pub use backup::restore;
+pub use error::ReplicaError;
+pub use inspect::{Inspection, IntegrityLevel, inspect};
+pub use rows::{GroundStationRow, LaunchRow, LaunchSummary, SpaceportRow, VehicleRow, Writer};
+pub use status::{BackupRecord, ReplicaStatus, TableCount};
+
+use crate::schema::{self, TABLES};
+
+/// The replica's file name inside the data folder.
+pub const REPLICA_FILE_NAME: &str = "replica.sqlite";
+
+/// Whether a replica holds operational data or a training sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplicaKind {
+    /// Live operations.
+    #[default]
+    Operational,
+    /// A training sandbox; nothing in it is operational data.
+    Training,
+}
+
+impl ReplicaKind {
+    /// The word stored in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Operational => "operational",
+            Self::Training => "training",
+        }
+    }
+}
+
+impl FromStr for ReplicaKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "operational" => Ok(Self::Operational),
+            "training" => Ok(Self::Training),
+            other => Err(format!("unknown replica kind {other:?}")),
+        }
+    }
+}
+
+/// How to open a replica.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// The kind recorded if the replica is created now; an existing one keeps its own.
+    pub kind_if_new: ReplicaKind,
+}
+
+/// What happened while opening.
+#[derive(Debug, Clone)]
+pub struct OpenReport {
+    /// The file did not exist (or was empty) and was created.
+    pub created: bool,
+    /// The schema version the file had, when it was upgraded.
+    pub migrated_from: Option<u32>,
+    /// The copy taken before upgrading.
+    pub pre_migration_backup: Option<PathBuf>,
+    /// The result of the integrity check run at open (`"ok"`).
+    pub integrity: String,
+    /// When that check ran.
+    pub checked_at: DateTime<Utc>,
+}
+
+/// An open local replica.
+pub struct Replica {
+    conn: Connection,
+    path: PathBuf,
+    report: OpenReport,
+}
+
+impl std::fmt::Debug for Replica {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replica")
+            .field("path", &self.path)
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Replica {
+    /// Opens the replica at `path`, creating it (and its folder) if there is none, and
+    /// upgrading its schema after taking a backup.
+    ///
+    /// Refuses, leaving the file untouched, a file that is not SQLite, belongs to another
+    /// program, was written by a newer build, or fails `quick_check`.
+    pub fn open(path: &Path, options: &OpenOptions) -> Result<Self, ReplicaError> {
+        let dir = parent_dir(path);
+        ensure_writable_dir(&dir)?;
+        let precheck = inspect::precheck(path)?;
+        let checked_at = Utc::now();
+
+        let mut conn = Connection::open(path).map_err(ReplicaError::sqlite("opening", path))?;
+        configure(&conn).map_err(ReplicaError::sqlite("configuring the connection", path))?;
+
+        let mut report = OpenReport {
+            created: false,
+            migrated_from: None,
+            pre_migration_backup: None,
+            integrity: "ok".to_owned(),
+            checked_at,
+        };
+        match precheck {
+            inspect::Precheck::New => {
+                schema::migrate(&mut conn)
+                    .map_err(ReplicaError::sqlite("creating the replica schema", path))?;
+                record_identity(&conn, options.kind_if_new)
+                    .map_err(ReplicaError::sqlite("recording the replica's identity", path))?;
+                report.created = true;
+                tracing::info!(path = %path.display(), kind = options.kind_if_new.as_str(), "created replica");
+            }
+            inspect::Precheck::Existing { schema_version } if schema_version < schema::LATEST_VERSION => {
+                let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+                let backup_path = backups_dir(path)
+                    .join(format!("pre-migration-v{schema_version}-{stamp}.sqlite"));
+                backup::backup_connection(&conn, path, &backup_path)?;
+                schema::migrate(&mut conn).map_err(|source| ReplicaError::Migration {
+                    path: path.to_path_buf(),
+                    from: schema_version,
+                    backup: backup_path.clone(),
+                    source,
+                })?;
+                report.migrated_from = Some(schema_version);
+                report.pre_migration_backup = Some(backup_path);
+            }
+            inspect::Precheck::Existing { .. } => {}
+        }
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            report,
+        })
+    }
+
+    /// Opens a replica that must already exist (for command-line tools that must not create one).
+    pub fn open_existing(path: &Path) -> Result<Self, ReplicaError> {
+        if !path.exists() {
+            return Err(ReplicaError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Self::open(path, &OpenOptions::default())
+    }
+
+    /// The replica file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What happened at open.
+    pub fn open_report(&self) -> &OpenReport {
+        &self.report
+    }
+
+    /// Whether this is a training sandbox.
+    pub fn kind(&self) -> Result<ReplicaKind, ReplicaError> {
+        let kind = meta::get(&self.conn, meta::KIND)
+            .map_err(ReplicaError::sqlite("reading the replica kind", &self.path))?;
+        Ok(kind.and_then(|k| k.parse().ok()).unwrap_or_default())
+    }
+
+    /// Everything the Overview shows about the replica.
+    pub fn status(&self) -> Result<ReplicaStatus, ReplicaError> {
+        let read = || -> rusqlite::Result<ReplicaStatus> {
+            let schema_version = schema::stored_version(&self.conn)?;
+            let last_backup = match (
+                meta::get(&self.conn, meta::LAST_BACKUP_PATH)?,
+                status::parse_time(meta::get(&self.conn, meta::LAST_BACKUP_AT)?),
+            ) {
+                (Some(path), Some(at)) => Some(BackupRecord {
+                    path: PathBuf::from(path),
+                    at,
+                    size_bytes: meta::get(&self.conn, meta::LAST_BACKUP_BYTES)?
+                        .and_then(|b| b.parse().ok())
+                        .unwrap_or(0),
+                }),
+                _ => None,
+            };
+            Ok(ReplicaStatus {
+                path: self.path.clone(),
+                size_bytes: inspect::file_size_with_wal(&self.path),
+                schema_version,
+                kind: meta::get(&self.conn, meta::KIND)?
+                    .and_then(|k| k.parse().ok())
+                    .unwrap_or_default(),
+                device_id: meta::get(&self.conn, meta::DEVICE_ID)?.unwrap_or_default(),
+                created_at: status::parse_time(meta::get(&self.conn, meta::CREATED_AT)?),
+                tables: status::table_counts(&self.conn, schema_version)?,
+                last_backup,
+            })
+        };
+        read().map_err(ReplicaError::sqlite("reading the replica's status", &self.path))
+    }
+
+    /// Upcoming launches (scheduled at or after `from`), earliest first.
+    pub fn launches_from(
+        &self,
+        from: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<LaunchSummary>, ReplicaError> {
+        let from = from.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let read = || -> rusqlite::Result<Vec<LaunchSummary>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT l.id, l.mission, v.name, s.code, l.pad, l.scheduled_at, l.status, l.demo
+                 FROM launches l
+                 JOIN vehicles v ON v.id = l.vehicle_id
+                 JOIN spaceports s ON s.id = l.spaceport_id
+                 WHERE l.scheduled_at >= ?1
+                 ORDER BY l.scheduled_at
+                 LIMIT ?2",
+            )?;
+            stmt.query_map(rusqlite::params![from, limit], LaunchSummary::from_row)?
+                .collect()
+        };
+        read().map_err(ReplicaError::sqlite("reading upcoming launches", &self.path))
+    }
+
+    /// Runs `work` in one immediate transaction: all of it is stored, or none of it.
+    pub fn write<T>(
+        &mut self,
+        work: impl FnOnce(&Writer<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, ReplicaError> {
+        let path = self.path.clone();
+        let run = || -> rusqlite::Result<T> {
+            let writer = Writer {
+                tx: self
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?,
+            };
+            let value = work(&writer)?;
+            writer.tx.commit()?;
+            Ok(value)
+        };
+        run().map_err(ReplicaError::sqlite("writing to the replica", &path))
+    }
+
+    /// Deletes every row marked as demo data, children before parents, in one transaction.
+    /// Returns how many rows were removed.
+    pub fn remove_demo_rows(&mut self) -> Result<u64, ReplicaError> {
+        self.write(|writer| {
+            let mut removed = 0;
+            for table in TABLES.iter().rev().filter(|t| t.has_demo_rows) {
+                let sql = format!("DELETE FROM {} WHERE demo = 1", table.name);
+                removed += writer.tx.execute(&sql, [])? as u64;
+            }
+            Ok(removed)
+        })
+    }
+
+    /// Writes a consistent copy of the replica to `dest` with SQLite's online backup, and
+    /// records it as the last backup. Refuses to overwrite an existing file; a failed backup
+    /// leaves no file behind.
+    pub fn backup_to(&mut self, dest: &Path) -> Result<BackupRecord, ReplicaError> {
+        let record = backup::backup_connection(&self.conn, &self.path, dest)?;
+        let store = || -> rusqlite::Result<()> {
+            meta::set(
+                &self.conn,
+                meta::LAST_BACKUP_PATH,
+                &record.path.display().to_string(),
+            )?;
+            meta::set(
+                &self.conn,
+                meta::LAST_BACKUP_AT,
+                &record.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            )?;
+            meta::set(
+                &self.conn,
+                meta::LAST_BACKUP_BYTES,
+                &record.size_bytes.to_string(),
+            )
+        };
+        store().map_err(ReplicaError::sqlite("recording the backup", &self.path))?;
+        Ok(record)
+    }
+
+    /// Where backups of this replica go by default: `backups/` beside it.
+    pub fn backups_dir(&self) -> PathBuf {
+        backups_dir(&self.path)
+    }
+}
+
+/// A new row id: UUIDv7, so ids sort by creation time.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+pub(crate) fn backups_dir(path: &Path) -> PathBuf {
+    parent_dir(path).join("backups")
+}
+
+/// Creates the folder if needed and proves it can be written, so that a read-only folder is
+/// reported as such rather than as a puzzling SQLite error later.
+fn ensure_writable_dir(dir: &Path) -> Result<(), ReplicaError> {
+    let not_writable = |source| ReplicaError::FolderNotWritable {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(not_writable)?;
+    let probe = dir.join(format!(".galaxium-write-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&probe)
+        .map_err(not_writable)?;
+    std::fs::remove_file(&probe).map_err(not_writable)
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: a committed booking survives a power cut, which matters more than write speed.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+fn record_identity(conn: &Connection, kind: ReplicaKind) -> rusqlite::Result<()> {
+    meta::set(conn, meta::DEVICE_ID, &new_id())?;
+    meta::set(
+        conn,
+        meta::CREATED_AT,
+        &Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+    )?;
+    meta::set(conn, meta::KIND, kind.as_str())
+}

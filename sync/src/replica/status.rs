@@ -1,0 +1,100 @@
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::ReplicaKind;
+use crate::schema::TABLES;
+
+/// How many rows a domain table holds, and how many of them are demo rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCount {
+    /// The SQL table name.
+    pub name: &'static str,
+    /// What a person calls its rows.
+    pub label: &'static str,
+    /// All rows.
+    pub rows: u64,
+    /// Rows marked as the demo dataset.
+    pub demo_rows: u64,
+}
+
+/// The last backup taken of a replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupRecord {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// When it finished.
+    pub at: DateTime<Utc>,
+    /// Its size.
+    pub size_bytes: u64,
+}
+
+/// What the Overview shows about a replica.
+#[derive(Debug, Clone)]
+pub struct ReplicaStatus {
+    /// The replica file.
+    pub path: PathBuf,
+    /// Database plus write-ahead log, in bytes.
+    pub size_bytes: u64,
+    /// The schema version of the file.
+    pub schema_version: u32,
+    /// Operational or training.
+    pub kind: ReplicaKind,
+    /// This console's device id (UUIDv7), used to order and deduplicate its edits.
+    pub device_id: String,
+    /// When the replica was created.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Rows per domain table.
+    pub tables: Vec<TableCount>,
+    /// The last backup, if any was taken.
+    pub last_backup: Option<BackupRecord>,
+}
+
+impl ReplicaStatus {
+    /// Rows marked as the demo dataset, over all tables.
+    pub fn demo_rows(&self) -> u64 {
+        self.tables.iter().map(|t| t.demo_rows).sum()
+    }
+
+    /// All domain rows.
+    pub fn total_rows(&self) -> u64 {
+        self.tables.iter().map(|t| t.rows).sum()
+    }
+}
+
+pub(crate) fn table_counts(
+    conn: &Connection,
+    schema_version: u32,
+) -> rusqlite::Result<Vec<TableCount>> {
+    if schema_version == 0 {
+        return Ok(Vec::new());
+    }
+    TABLES
+        .iter()
+        .map(|table| {
+            let demo = if table.has_demo_rows {
+                "sum(demo)"
+            } else {
+                "0"
+            };
+            let sql = format!(
+                "SELECT count(*), coalesce({demo}, 0) FROM {}",
+                table.name
+            );
+            conn.query_row(&sql, [], |row| {
+                Ok(TableCount {
+                    name: table.name,
+                    label: table.label,
+                    rows: row.get(0)?,
+                    demo_rows: row.get(1)?,
+                })
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}

@@ -1,0 +1,179 @@
+//! The console shell, driven headless with egui_kittest: find by label, click, assert.
+
+use chrono::Utc;
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use galaxium::console::ConsoleApp;
+use galaxium::ops::demo::DemoDataset;
+use galaxium::paths::DataDir;
+use galaxium::views::View;
+use galaxium_sync::{OpenOptions, Replica, ReplicaKind};
+
+struct Console {
+    harness: Harness<'static, ConsoleApp>,
+    _dir: tempfile::TempDir,
+    data: DataDir,
+}
+
+fn console_with(kind: ReplicaKind, demo: bool) -> Console {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::at(dir.path());
+    let mut replica = Replica::open(&data.replica(), &OpenOptions { kind_if_new: kind }).unwrap();
+    if demo {
+        DemoDataset::shipped()
+            .unwrap()
+            .seed(&mut replica, Utc::now())
+            .unwrap();
+    }
+    let app_data = data.clone();
+    let harness = Harness::builder()
+        .with_size([1360.0, 860.0])
+        .build_eframe(move |cc| ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data));
+    Console {
+        harness,
+        _dir: dir,
+        data,
+    }
+}
+
+fn console() -> Console {
+    console_with(ReplicaKind::Operational, true)
+}
+
+#[test]
+fn the_shell_shows_clock_user_connection_navigation_and_the_overview() {
+    let console = console();
+    let h = &console.harness;
+    h.get_by_label_contains(" UTC");
+    h.get_by_label("operator · local operator");
+    h.get_by_label("Offline · local replica");
+    h.get_by_label("Overview");
+    h.get_by_label("Settings");
+    h.get_by_label("Replica overview");
+    h.get_by_label_contains("Replica healthy · schema v1");
+    assert!(h.query_by_label_contains("TRAINING").is_none());
+}
+
+#[test]
+fn the_overview_shows_what_the_replica_holds_and_the_demo_launches() {
+    let console = console();
+    let h = &console.harness;
+    h.get_by_label("Local replica");
+    h.get_by_label("What it holds");
+    h.get_by_label("Vehicles");
+    h.get_by_label("Launches");
+    h.get_by_label("GX-14 Sunrise Orbit");
+    h.get_by_label_contains("rows here are the demo dataset");
+    h.get_by_label("Never backed up");
+    h.get_by_label(&console.data.replica().display().to_string());
+}
+
+#[test]
+fn clicking_a_view_in_the_navigation_shows_it() {
+    let mut console = console();
+    console.harness.get_by_label("Settings").click();
+    console.harness.run();
+    assert_eq!(console.harness.state().settings().view, View::Settings);
+    console.harness.get_by_label("Console settings");
+    assert!(console.harness.query_by_label("Replica overview").is_none());
+
+    console.harness.get_by_label("Overview").click();
+    console.harness.run();
+    console.harness.get_by_label("Replica overview");
+}
+
+#[test]
+fn ctrl_and_a_number_jumps_to_a_view() {
+    let mut console = console();
+    console
+        .harness
+        .key_press_modifiers(Modifiers::COMMAND, Key::Num2);
+    console.harness.run();
+    assert_eq!(console.harness.state().settings().view, View::Settings);
+    console
+        .harness
+        .key_press_modifiers(Modifiers::COMMAND, Key::Num1);
+    console.harness.run();
+    assert_eq!(console.harness.state().settings().view, View::Overview);
+}
+
+#[test]
+fn the_command_palette_finds_and_runs_a_command() {
+    let mut console = console();
+    console
+        .harness
+        .key_press_modifiers(Modifiers::COMMAND, Key::K);
+    console.harness.run();
+    console.harness.get_by_label("Command palette");
+    // Every command is listed before anything is typed.
+    console.harness.get_by_label("Switch dark / light theme");
+
+    console
+        .harness
+        .get_by_role(egui::accesskit::Role::TextInput)
+        .type_text("settings");
+    console.harness.run();
+    assert!(console.harness.query_by_label("Switch dark / light theme").is_none());
+    console.harness.get_by_label("Go to Settings").click();
+    console.harness.run();
+
+    assert_eq!(console.harness.state().settings().view, View::Settings);
+    assert!(console.harness.query_by_label("Command palette").is_none());
+}
+
+#[test]
+fn a_training_replica_shows_the_training_banner() {
+    let console = console_with(ReplicaKind::Training, false);
+    console
+        .harness
+        .get_by_label("TRAINING · sandbox replica · nothing here is operational data");
+}
+
+#[test]
+fn backing_up_from_the_overview_writes_a_file_and_says_where() {
+    let mut console = console();
+    console.harness.get_by_label("Back up the replica now").click();
+    console.harness.run();
+    let notice = console.harness.state().notice().unwrap().text.clone();
+    assert!(notice.starts_with("Backed up to "), "{notice}");
+    let backups: Vec<_> = std::fs::read_dir(console.data.backups())
+        .unwrap()
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert!(console.harness.query_by_label("Never backed up").is_none());
+}
+
+#[test]
+fn removing_the_demo_data_asks_first_then_removes_only_demo_rows() {
+    let mut console = console();
+    console.harness.get_by_label("Remove demo data…").click();
+    console.harness.run();
+    console.harness.get_by_label("Remove the demo dataset?");
+    console.harness.get_by_label("Keep it").click();
+    console.harness.run();
+    assert!(console.harness.state().snapshot().unwrap().status.demo_rows() > 0);
+
+    console.harness.get_by_label("Remove demo data…").click();
+    console.harness.run();
+    console.harness.get_by_label("Remove demo data").click();
+    console.harness.run();
+    let status = &console.harness.state().snapshot().unwrap().status;
+    assert_eq!(status.total_rows(), 0);
+    console.harness.get_by_label("Load demo data");
+    console.harness.get_by_label("No launches scheduled from now on.");
+}
+
+#[test]
+fn the_theme_switches_from_the_settings() {
+    let mut console = console();
+    console.harness.get_by_label("Settings").click();
+    console.harness.run();
+    console.harness.get_by_label("Light").click();
+    console.harness.run();
+    assert_eq!(
+        console.harness.state().settings().theme,
+        galaxium_widgets::Theme::Light
+    );
+    assert!(!console.harness.ctx.style().visuals.dark_mode);
+}

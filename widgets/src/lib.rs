@@ -1,0 +1,12 @@
+//! Reusable egui widgets for Galaxium Console. They know no domain and no database: each
+//! draws what it is given and returns what the user did.
+//!
+//! Colours, sizes and spacing come from [`tokens`]; no widget uses a literal colour.
+
+pub mod banner;
+pub mod status_light;
+pub mod tokens;
+
+pub use banner::Banner;
+pub use status_light::{StatusLevel, StatusLight};
+pub use tokens::{Theme, Tokens};

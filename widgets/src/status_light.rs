@@ -1,0 +1,96 @@
+//! A coloured light with a word beside it: status that never relies on colour alone.
+
+use egui::{Response, Sense, Ui, Widget, WidgetInfo, WidgetType};
+
+use crate::tokens::Tokens;
+
+/// How a light reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusLevel {
+    /// All well.
+    Nominal,
+    /// Needs attention soon.
+    Caution,
+    /// Act now.
+    Critical,
+    /// Not connected, not applicable, no data.
+    Inactive,
+}
+
+impl StatusLevel {
+    fn colour(self, tokens: &Tokens) -> egui::Color32 {
+        match self {
+            Self::Nominal => tokens.nominal,
+            Self::Caution => tokens.caution,
+            Self::Critical => tokens.critical,
+            Self::Inactive => tokens.inactive,
+        }
+    }
+}
+
+/// A status light: a filled circle in the level's colour, then the text.
+///
+/// Its accessible label is the text, which is also how tests find it.
+pub struct StatusLight<'a> {
+    level: StatusLevel,
+    text: &'a str,
+    tokens: Tokens,
+}
+
+impl<'a> StatusLight<'a> {
+    /// A light of `level` that says `text`, coloured from `tokens`.
+    pub fn new(level: StatusLevel, text: &'a str, tokens: Tokens) -> Self {
+        Self {
+            level,
+            text,
+            tokens,
+        }
+    }
+}
+
+impl Widget for StatusLight<'_> {
+    fn ui(self, ui: &mut Ui) -> Response {
+        let font = egui::TextStyle::Body.resolve(ui.style());
+        let galley = ui
+            .painter()
+            .layout_no_wrap(self.text.to_owned(), font, self.tokens.text);
+        let diameter = galley.size().y * 0.7;
+        let gap = self.tokens.spacing * 0.75;
+        let size = egui::vec2(diameter + gap + galley.size().x, galley.size().y);
+        let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+        response.widget_info(|| WidgetInfo::labeled(WidgetType::Label, true, self.text));
+        if ui.is_rect_visible(rect) {
+            let centre = egui::pos2(rect.left() + diameter / 2.0, rect.center().y);
+            let painter = ui.painter();
+            painter.circle_filled(centre, diameter / 2.0, self.level.colour(&self.tokens));
+            painter.galley(
+                egui::pos2(rect.left() + diameter + gap, rect.top()),
+                galley,
+                self.tokens.text,
+            );
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+    use crate::tokens::Theme;
+
+    #[test]
+    fn the_light_is_found_by_its_words() {
+        let harness = Harness::new_ui(|ui| {
+            ui.add(StatusLight::new(
+                StatusLevel::Inactive,
+                "Offline · local replica",
+                Tokens::of(Theme::Dark),
+            ));
+        });
+        let node = harness.get_by_label("Offline · local replica");
+        assert!(node.rect().width() > node.rect().height());
+    }
+}

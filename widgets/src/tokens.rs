@@ -1,0 +1,195 @@
+//! Design tokens: the one place colours, text sizes and spacing are chosen.
+//!
+//! The dark theme is the control-room default: low glare, high contrast for values, and
+//! status colours that stay distinct for the common forms of colour blindness (status is
+//! never carried by colour alone; every light also has a word).
+
+use egui::{Color32, FontFamily, FontId, TextStyle};
+
+/// The console's colour scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(serde::Serialize, serde::Deserialize)]
+pub enum Theme {
+    /// Dark, for control rooms.
+    #[default]
+    Dark,
+    /// Light, for bright offices and the spaceport floor.
+    Light,
+}
+
+impl Theme {
+    /// The other theme.
+    pub fn toggled(self) -> Self {
+        match self {
+            Self::Dark => Self::Light,
+            Self::Light => Self::Dark,
+        }
+    }
+
+    /// A person's word for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Dark => "Dark",
+            Self::Light => "Light",
+        }
+    }
+}
+
+/// The colours and sizes of one theme.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tokens {
+    /// Window background.
+    pub background: Color32,
+    /// Panels and cards.
+    pub panel: Color32,
+    /// A card inside a panel.
+    pub card: Color32,
+    /// Ordinary text.
+    pub text: Color32,
+    /// Secondary text: labels, units, hints.
+    pub text_muted: Color32,
+    /// Selection and focus.
+    pub accent: Color32,
+    /// Nominal.
+    pub nominal: Color32,
+    /// Needs attention soon.
+    pub caution: Color32,
+    /// Act now.
+    pub critical: Color32,
+    /// No data, offline, not applicable.
+    pub inactive: Color32,
+    /// The TRAINING banner's background.
+    pub training: Color32,
+    /// Text on a coloured banner.
+    pub on_banner: Color32,
+    /// Space between related items.
+    pub spacing: f32,
+    /// Space between groups.
+    pub gap: f32,
+    /// Corner radius of cards.
+    pub corner_radius: u8,
+    /// Body text size in points, large enough to read at arm's length.
+    pub body_size: f32,
+    /// Heading size in points.
+    pub heading_size: f32,
+}
+
+impl Tokens {
+    /// The tokens of a theme.
+    pub const fn of(theme: Theme) -> Self {
+        match theme {
+            Theme::Dark => Self {
+                background: Color32::from_rgb(0x10, 0x14, 0x1a),
+                panel: Color32::from_rgb(0x17, 0x1d, 0x25),
+                card: Color32::from_rgb(0x1f, 0x27, 0x31),
+                text: Color32::from_rgb(0xe6, 0xea, 0xef),
+                text_muted: Color32::from_rgb(0x9a, 0xa6, 0xb4),
+                accent: Color32::from_rgb(0x4d, 0xa3, 0xff),
+                nominal: Color32::from_rgb(0x3f, 0xb9, 0x50),
+                caution: Color32::from_rgb(0xf2, 0xb7, 0x05),
+                critical: Color32::from_rgb(0xf8, 0x51, 0x49),
+                inactive: Color32::from_rgb(0x76, 0x80, 0x8c),
+                training: Color32::from_rgb(0xc2, 0x4d, 0xd6),
+                on_banner: Color32::from_rgb(0xff, 0xff, 0xff),
+                spacing: 8.0,
+                gap: 16.0,
+                corner_radius: 6,
+                body_size: 16.0,
+                heading_size: 24.0,
+            },
+            Theme::Light => Self {
+                background: Color32::from_rgb(0xf4, 0xf6, 0xf8),
+                panel: Color32::from_rgb(0xe9, 0xed, 0xf1),
+                card: Color32::from_rgb(0xff, 0xff, 0xff),
+                text: Color32::from_rgb(0x15, 0x1a, 0x21),
+                text_muted: Color32::from_rgb(0x53, 0x5d, 0x69),
+                accent: Color32::from_rgb(0x0b, 0x62, 0xd6),
+                nominal: Color32::from_rgb(0x1a, 0x7f, 0x37),
+                caution: Color32::from_rgb(0x9a, 0x67, 0x00),
+                critical: Color32::from_rgb(0xc9, 0x25, 0x1d),
+                inactive: Color32::from_rgb(0x6e, 0x77, 0x81),
+                training: Color32::from_rgb(0x8e, 0x24, 0xaa),
+                on_banner: Color32::from_rgb(0xff, 0xff, 0xff),
+                spacing: 8.0,
+                gap: 16.0,
+                corner_radius: 6,
+                body_size: 16.0,
+                heading_size: 24.0,
+            },
+        }
+    }
+
+    /// A frame for a card: a titled group on a screen.
+    pub fn card_frame(&self) -> egui::Frame {
+        egui::Frame::new()
+            .fill(self.card)
+            .corner_radius(self.corner_radius)
+            .inner_margin(self.gap * 0.75)
+    }
+}
+
+/// Applies a theme's colours and text sizes to the whole context.
+pub fn apply(ctx: &egui::Context, theme: Theme) {
+    let tokens = Tokens::of(theme);
+    let mut visuals = match theme {
+        Theme::Dark => egui::Visuals::dark(),
+        Theme::Light => egui::Visuals::light(),
+    };
+    visuals.panel_fill = tokens.panel;
+    visuals.window_fill = tokens.card;
+    visuals.extreme_bg_color = tokens.background;
+    visuals.override_text_color = Some(tokens.text);
+    visuals.selection.bg_fill = tokens.accent;
+    visuals.hyperlink_color = tokens.accent;
+    visuals.error_fg_color = tokens.critical;
+    visuals.warn_fg_color = tokens.caution;
+    ctx.set_visuals_of(theme.into(), visuals);
+    ctx.set_theme(theme);
+
+    ctx.all_styles_mut(|style| {
+        style.text_styles = [
+            (
+                TextStyle::Heading,
+                FontId::new(tokens.heading_size, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Body,
+                FontId::new(tokens.body_size, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Button,
+                FontId::new(tokens.body_size, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(tokens.body_size - 1.0, FontFamily::Monospace),
+            ),
+            (
+                TextStyle::Small,
+                FontId::new(tokens.body_size - 3.0, FontFamily::Proportional),
+            ),
+        ]
+        .into();
+        style.spacing.item_spacing = egui::vec2(tokens.spacing, tokens.spacing * 0.75);
+        style.spacing.button_padding = egui::vec2(tokens.spacing * 1.25, tokens.spacing * 0.5);
+        style.spacing.interact_size.y = tokens.body_size + 10.0;
+    });
+}
+
+impl From<Theme> for egui::Theme {
+    fn from(theme: Theme) -> Self {
+        match theme {
+            Theme::Dark => Self::Dark,
+            Theme::Light => Self::Light,
+        }
+    }
+}
+
+impl From<Theme> for egui::ThemePreference {
+    fn from(theme: Theme) -> Self {
+        match theme {
+            Theme::Dark => Self::Dark,
+            Theme::Light => Self::Light,
+        }
+    }
+}
