@@ -3,7 +3,7 @@
 use chrono::Utc;
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 use galaxium::console::ConsoleApp;
 use galaxium::ops::demo::DemoDataset;
 use galaxium::paths::DataDir;
@@ -45,7 +45,13 @@ fn console() -> Console {
 fn the_shell_shows_clock_user_connection_navigation_and_the_overview() {
     let console = console();
     let h = &console.harness;
-    h.get_by_label_contains(" UTC");
+    let clock = h
+        .query_all_by_label_contains(" UTC")
+        .filter_map(|node| node.accesskit_node().value())
+        .find(|label| {
+            chrono::NaiveDateTime::parse_from_str(label, "%Y-%m-%d %H:%M:%S UTC").is_ok()
+        });
+    assert!(clock.is_some(), "a UTC clock with seconds in the top bar");
     h.get_by_label("operator · local operator");
     h.get_by_label("Offline · local replica");
     h.get_by_label("Overview");
@@ -66,7 +72,9 @@ fn the_overview_shows_what_the_replica_holds_and_the_demo_launches() {
     h.get_by_label("GX-14 Sunrise Orbit");
     h.get_by_label_contains("rows here are the demo dataset");
     h.get_by_label("Never backed up");
-    h.get_by_label(&console.data.replica().display().to_string());
+    // The replica's path: in the Overview and in the status bar.
+    let path = console.data.replica().display().to_string();
+    assert_eq!(h.get_all_by_label(&path).count(), 2);
 }
 
 #[test]
@@ -114,7 +122,12 @@ fn the_command_palette_finds_and_runs_a_command() {
         .get_by_role(egui::accesskit::Role::TextInput)
         .type_text("settings");
     console.harness.run();
-    assert!(console.harness.query_by_label("Switch dark / light theme").is_none());
+    assert!(
+        console
+            .harness
+            .query_by_label("Switch dark / light theme")
+            .is_none()
+    );
     console.harness.get_by_label("Go to Settings").click();
     console.harness.run();
 
@@ -133,13 +146,14 @@ fn a_training_replica_shows_the_training_banner() {
 #[test]
 fn backing_up_from_the_overview_writes_a_file_and_says_where() {
     let mut console = console();
-    console.harness.get_by_label("Back up the replica now").click();
+    console
+        .harness
+        .get_by_label("Back up the replica now")
+        .click();
     console.harness.run();
     let notice = console.harness.state().notice().unwrap().text.clone();
     assert!(notice.starts_with("Backed up to "), "{notice}");
-    let backups: Vec<_> = std::fs::read_dir(console.data.backups())
-        .unwrap()
-        .collect();
+    let backups: Vec<_> = std::fs::read_dir(console.data.backups()).unwrap().collect();
     assert_eq!(backups.len(), 1);
     assert!(console.harness.query_by_label("Never backed up").is_none());
 }
@@ -152,7 +166,16 @@ fn removing_the_demo_data_asks_first_then_removes_only_demo_rows() {
     console.harness.get_by_label("Remove the demo dataset?");
     console.harness.get_by_label("Keep it").click();
     console.harness.run();
-    assert!(console.harness.state().snapshot().unwrap().status.demo_rows() > 0);
+    assert!(
+        console
+            .harness
+            .state()
+            .snapshot()
+            .unwrap()
+            .status
+            .demo_rows()
+            > 0
+    );
 
     console.harness.get_by_label("Remove demo data…").click();
     console.harness.run();
@@ -161,7 +184,9 @@ fn removing_the_demo_data_asks_first_then_removes_only_demo_rows() {
     let status = &console.harness.state().snapshot().unwrap().status;
     assert_eq!(status.total_rows(), 0);
     console.harness.get_by_label("Load demo data");
-    console.harness.get_by_label("No launches scheduled from now on.");
+    console
+        .harness
+        .get_by_label("No launches scheduled from now on.");
 }
 
 #[test]
@@ -175,5 +200,5 @@ fn the_theme_switches_from_the_settings() {
         console.harness.state().settings().theme,
         galaxium_widgets::Theme::Light
     );
-    assert!(!console.harness.ctx.style().visuals.dark_mode);
+    assert_eq!(console.harness.ctx.theme(), egui::Theme::Light);
 }

@@ -37,12 +37,14 @@ pub fn init(log_dir: Option<&Path>, stderr_level: StderrLevel) -> LogGuard {
         .with_filter(stderr_filter);
 
     let file = log_dir.map(|dir| {
+        std::fs::create_dir_all(dir)?;
         RollingFileAppender::builder()
             .rotation(Rotation::DAILY)
             .filename_prefix("galaxium")
             .filename_suffix("log")
             .max_log_files(14)
             .build(dir)
+            .map_err(std::io::Error::other)
     });
     let (file_layer, guard, file_error) = match file {
         None => (None, None, None),

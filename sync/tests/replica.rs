@@ -173,7 +173,13 @@ fn a_damaged_replica_is_refused_and_left_untouched() {
         let mut replica = Replica::open(&path, &OpenOptions::default()).unwrap();
         let (vehicle, port) = add_fleet(&mut replica, false);
         for n in 0..200 {
-            add_launch(&mut replica, &vehicle, &port, &format!("Mission {n}"), false);
+            add_launch(
+                &mut replica,
+                &vehicle,
+                &port,
+                &format!("Mission {n}"),
+                false,
+            );
         }
     }
     // Fold the log into the file so that the damage below hits real pages.
@@ -214,7 +220,10 @@ fn a_folder_that_cannot_be_written_is_reported_as_such() {
     std::fs::write(&blocker, b"x").unwrap();
     let path = blocker.join("data").join(replica::REPLICA_FILE_NAME);
     let err = Replica::open(&path, &OpenOptions::default()).unwrap_err();
-    assert!(matches!(err, ReplicaError::FolderNotWritable { .. }), "{err}");
+    assert!(
+        matches!(err, ReplicaError::FolderNotWritable { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("--data"), "{err}");
 }
 

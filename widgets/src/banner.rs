@@ -1,6 +1,6 @@
 //! A full-width strip that must not be missed, such as TRAINING.
 
-use egui::{Color32, Response, RichText, Ui, Widget, WidgetInfo, WidgetType};
+use egui::{Color32, Response, RichText, Ui, Widget};
 
 use crate::tokens::Tokens;
 
@@ -20,7 +20,8 @@ impl<'a> Banner<'a> {
 
 impl Widget for Banner<'_> {
     fn ui(self, ui: &mut Ui) -> Response {
-        let response = egui::Frame::new()
+        // The label inside is the accessible node; the frame adds no second one.
+        egui::Frame::new()
             .fill(self.fill)
             .inner_margin(egui::vec2(self.tokens.gap, self.tokens.spacing * 0.5))
             .show(ui, |ui| {
@@ -33,8 +34,6 @@ impl Widget for Banner<'_> {
                     );
                 });
             })
-            .response;
-        response.widget_info(|| WidgetInfo::labeled(WidgetType::Label, true, self.text));
-        response
+            .response
     }
 }

@@ -1,6 +1,6 @@
 //! A coloured light with a word beside it: status that never relies on colour alone.
 
-use egui::{Response, Sense, Ui, Widget, WidgetInfo, WidgetType};
+use egui::{Response, Sense, Ui, Widget, WidgetInfo};
 
 use crate::tokens::Tokens;
 
@@ -58,7 +58,7 @@ impl Widget for StatusLight<'_> {
         let gap = self.tokens.spacing * 0.75;
         let size = egui::vec2(diameter + gap + galley.size().x, galley.size().y);
         let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
-        response.widget_info(|| WidgetInfo::labeled(WidgetType::Label, true, self.text));
+        response.widget_info(|| WidgetInfo::labeled(egui::Role::Label, true, self.text));
         if ui.is_rect_visible(rect) {
             let centre = egui::pos2(rect.left() + diameter / 2.0, rect.center().y);
             let painter = ui.painter();

@@ -7,8 +7,7 @@
 use egui::{Color32, FontFamily, FontId, TextStyle};
 
 /// The console's colour scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Theme {
     /// Dark, for control rooms.
     #[default]

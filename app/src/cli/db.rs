@@ -69,7 +69,11 @@ pub fn restore(data: &DataDir, file: &Path, out: &mut impl Write) -> anyhow::Res
         file.display()
     )?;
     match set_aside {
-        Some(path) => writeln!(out, "; the replica it replaced is kept at {}", path.display())?,
+        Some(path) => writeln!(
+            out,
+            "; the replica it replaced is kept at {}",
+            path.display()
+        )?,
         None => writeln!(out)?,
     }
     Ok(())

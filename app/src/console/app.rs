@@ -10,10 +10,10 @@ use super::{CommandPalette, UiCommand};
 use crate::ops::demo::DemoDataset;
 use crate::ops::overview::{self, OverviewSnapshot};
 use crate::paths::DataDir;
+use crate::views::View;
 use crate::views::format;
 use crate::views::overview::{OverviewInput, overview_ui};
 use crate::views::settings::settings_ui;
-use crate::views::View;
 
 /// How often the Overview re-reads the replica when nothing in the console changed it
 /// (another process, such as `galaxium db backup`, may have).
@@ -177,7 +177,9 @@ impl ConsoleApp {
                     .and_then(|dataset| dataset.seed(&mut self.replica, Utc::now()));
                 self.notice = Some(match seeded {
                     Ok(summary) => Notice::info(format!("Loaded the demo dataset: {summary}.")),
-                    Err(err) => Notice::error(format!("The demo data could not be loaded: {err:#}")),
+                    Err(err) => {
+                        Notice::error(format!("The demo data could not be loaded: {err:#}"))
+                    }
                 });
                 self.refresh();
             }
@@ -327,7 +329,7 @@ impl ConsoleApp {
             return;
         }
         let demo_rows = self.snapshot.as_ref().map_or(0, |s| s.status.demo_rows());
-        let modal = egui::Modal::new(egui::Id::new("confirm_remove_demo")).show(ctx, |ui| {
+        let modal = egui::Modal::new(egui::Id::unique("confirm_remove_demo")).show(ctx, |ui| {
             ui.set_width(460.0);
             ui.heading("Remove the demo dataset?");
             ui.add_space(8.0);
@@ -365,7 +367,10 @@ impl eframe::App for ConsoleApp {
                 self.pending.push(command);
             }
         }
-        if self.last_read.is_none_or(|at| at.elapsed() >= REFRESH_EVERY) {
+        if self
+            .last_read
+            .is_none_or(|at| at.elapsed() >= REFRESH_EVERY)
+        {
             self.refresh();
         }
         // The clock shows seconds; nothing else moves on its own.

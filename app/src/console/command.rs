@@ -87,10 +87,14 @@ impl UiCommand {
         match self {
             Self::ShowView(view) => view.description(),
             Self::OpenCommandPalette => "Find and run any command by name",
-            Self::BackUpReplica => "Write a consistent copy of the replica into the data folder's backups",
+            Self::BackUpReplica => {
+                "Write a consistent copy of the replica into the data folder's backups"
+            }
             Self::RemoveDemoData => "Delete every row marked as demo; your own data stays",
             Self::RemoveDemoDataConfirmed => "Delete every row marked as demo now",
-            Self::LoadDemoData => "Add the demo fleet, spaceports, ground stations and launches, marked as demo",
+            Self::LoadDemoData => {
+                "Add the demo fleet, spaceports, ground stations and launches, marked as demo"
+            }
             Self::ToggleTheme => "Dark for control rooms, light for bright rooms",
             Self::ZoomIn => "Make text and controls larger",
             Self::ZoomOut => "Make text and controls smaller",

@@ -32,9 +32,7 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
         Ok(replica) => replica,
         Err(err) => {
             let message = err.to_string();
-            run_window(data, |_| {
-                Box::new(StartupErrorApp::new(message.clone()))
-            })?;
+            run_window(data, move |_| Box::new(StartupErrorApp::new(message)))?;
             return Err(err).context("cannot open the local replica");
         }
     };

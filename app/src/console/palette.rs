@@ -68,7 +68,7 @@ impl CommandPalette {
         }
         let mut chosen = enter.then(|| matches.get(self.selected).copied()).flatten();
 
-        let modal = egui::Modal::new(Id::new("command_palette")).show(ctx, |ui| {
+        let modal = egui::Modal::new(Id::unique("command_palette")).show(ctx, |ui| {
             ui.set_width(560.0);
             ui.heading("Command palette");
             let edit = ui.add(
@@ -79,7 +79,10 @@ impl CommandPalette {
             edit.request_focus();
             ui.add_space(4.0);
             if matches.is_empty() {
-                ui.label(format!("No command matches \u{201c}{}\u{201d}.", self.query));
+                ui.label(format!(
+                    "No command matches \u{201c}{}\u{201d}.",
+                    self.query
+                ));
             }
             egui::ScrollArea::vertical()
                 .max_height(360.0)
@@ -91,10 +94,8 @@ impl CommandPalette {
                             .unwrap_or_default();
                         let row = ui
                             .horizontal(|ui| {
-                                let response = ui.selectable_label(
-                                    index == self.selected,
-                                    command.label(),
-                                );
+                                let response =
+                                    ui.selectable_label(index == self.selected, command.label());
                                 ui.with_layout(
                                     egui::Layout::right_to_left(egui::Align::Center),
                                     |ui| ui.label(RichText::new(shortcut).weak().monospace()),

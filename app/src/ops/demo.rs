@@ -158,7 +158,10 @@ impl DemoDataset {
             .iter()
             .map(|l| {
                 let time = NaiveTime::parse_from_str(&l.time_utc, "%H:%M").with_context(|| {
-                    format!("launch {:?}: time_utc {:?} is not HH:MM", l.mission, l.time_utc)
+                    format!(
+                        "launch {:?}: time_utc {:?} is not HH:MM",
+                        l.mission, l.time_utc
+                    )
                 })?;
                 let scheduled = now
                     .date_naive()

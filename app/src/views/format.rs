@@ -69,7 +69,7 @@ mod tests {
     #[test]
     fn countdowns_pick_the_two_units_that_matter() {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        let at = |d, h, m| now + chrono::Duration::minutes(d * 1440 + h * 60 + m);
+        let at = |d: i64, h: i64, m: i64| now + chrono::Duration::minutes(d * 1440 + h * 60 + m);
         assert_eq!(countdown(at(2, 3, 10), now), "T-2d 03h");
         assert_eq!(countdown(at(0, 4, 10), now), "T-04h 10m");
         assert_eq!(countdown(at(0, 0, 9), now), "T-09m");

@@ -32,7 +32,9 @@ impl View {
     /// One line on what the view is for.
     pub fn description(self) -> &'static str {
         match self {
-            Self::Overview => "The local replica: what it holds, its health and backups, the demo dataset and upcoming launches",
+            Self::Overview => {
+                "The local replica: what it holds, its health and backups, the demo dataset and upcoming launches"
+            }
             Self::Settings => "Theme, text size, and where the console keeps its data and logs",
         }
     }

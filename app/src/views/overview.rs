@@ -59,7 +59,11 @@ fn replica_card_ui(
     let report = input.open_report;
     input.tokens.card_frame().show(ui, |ui| {
         ui.set_min_width(ui.available_width());
-        ui.label(RichText::new("Local replica").strong().size(input.tokens.body_size + 2.0));
+        ui.label(
+            RichText::new("Local replica")
+                .strong()
+                .size(input.tokens.body_size + 2.0),
+        );
         ui.add_space(input.tokens.spacing);
         egui::Grid::new("replica_facts")
             .num_columns(2)
@@ -74,7 +78,10 @@ fn replica_card_ui(
                 ui.end_row();
                 ui.label(muted("Schema"));
                 ui.label(match report.migrated_from {
-                    Some(from) => format!("version {} (upgraded from {from} at open)", status.schema_version),
+                    Some(from) => format!(
+                        "version {} (upgraded from {from} at open)",
+                        status.schema_version
+                    ),
                     None => format!("version {}", status.schema_version),
                 });
                 ui.end_row();
@@ -88,7 +95,11 @@ fn replica_card_ui(
                 ui.label(RichText::new(&status.device_id).monospace());
                 ui.end_row();
                 ui.label(muted("Created"));
-                ui.label(status.created_at.map_or_else(|| "unknown".to_owned(), format::utc_minutes));
+                ui.label(
+                    status
+                        .created_at
+                        .map_or_else(|| "unknown".to_owned(), format::utc_minutes),
+                );
                 ui.end_row();
                 ui.label(muted("Health"));
                 ui.add(StatusLight::new(
@@ -113,7 +124,11 @@ fn replica_card_ui(
                         .on_hover_text(backup.path.display().to_string());
                     }
                     None => {
-                        ui.add(StatusLight::new(StatusLevel::Caution, "Never backed up", input.tokens));
+                        ui.add(StatusLight::new(
+                            StatusLevel::Caution,
+                            "Never backed up",
+                            input.tokens,
+                        ));
                     }
                 }
                 ui.end_row();
@@ -189,10 +204,16 @@ fn holdings_card_ui(
 fn upcoming_launches_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, input: &OverviewInput<'_>) {
     input.tokens.card_frame().show(ui, |ui| {
         ui.set_min_width(ui.available_width());
-        ui.label(RichText::new("Upcoming launches").strong().size(input.tokens.body_size + 2.0));
+        ui.label(
+            RichText::new("Upcoming launches")
+                .strong()
+                .size(input.tokens.body_size + 2.0),
+        );
         ui.add_space(input.tokens.spacing);
         if snapshot.upcoming.is_empty() {
-            ui.label(RichText::new("No launches scheduled from now on.").color(input.tokens.text_muted));
+            ui.label(
+                RichText::new("No launches scheduled from now on.").color(input.tokens.text_muted),
+            );
             return;
         }
         let row_height = input.tokens.body_size + 12.0;
@@ -206,7 +227,14 @@ fn upcoming_launches_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, input: &Overvi
             .column(Column::auto().at_least(110.0))
             .column(Column::auto().at_least(100.0))
             .header(row_height, |mut header| {
-                for title in ["Scheduled", "Countdown", "Mission", "Vehicle", "Spaceport / pad", "Status"] {
+                for title in [
+                    "Scheduled",
+                    "Countdown",
+                    "Mission",
+                    "Vehicle",
+                    "Spaceport / pad",
+                    "Status",
+                ] {
                     header.col(|ui| {
                         ui.label(RichText::new(title).strong().color(input.tokens.text_muted));
                     });
@@ -217,12 +245,21 @@ fn upcoming_launches_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, input: &Overvi
                     let when = format::parse_utc(&launch.scheduled_at);
                     body.row(row_height, |mut row| {
                         row.col(|ui| {
-                            ui.label(when.map_or_else(|| launch.scheduled_at.clone(), format::utc_minutes));
+                            ui.label(
+                                when.map_or_else(
+                                    || launch.scheduled_at.clone(),
+                                    format::utc_minutes,
+                                ),
+                            );
                         });
                         row.col(|ui| {
-                            ui.label(RichText::new(
-                                when.map(|t| format::countdown(t, input.now)).unwrap_or_default(),
-                            ).monospace());
+                            ui.label(
+                                RichText::new(
+                                    when.map(|t| format::countdown(t, input.now))
+                                        .unwrap_or_default(),
+                                )
+                                .monospace(),
+                            );
                         });
                         row.col(|ui| {
                             let mut text = RichText::new(&launch.mission);

@@ -27,8 +27,7 @@ pub fn settings_ui(
                 ui.label(muted("Theme"));
                 ui.horizontal(|ui| {
                     for option in [Theme::Dark, Theme::Light] {
-                        if ui.radio(theme == option, option.label()).clicked() && theme != option
-                        {
+                        if ui.radio(theme == option, option.label()).clicked() && theme != option {
                             commands.push(UiCommand::ToggleTheme);
                         }
                     }

@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
-use rusqlite::{Connection, DatabaseName};
+use chrono::{SubsecRound as _, Utc};
+use rusqlite::{Connection, MAIN_DB};
 
 use super::inspect::{self, IntegrityLevel};
 use super::{BackupRecord, ReplicaError};
@@ -24,7 +24,7 @@ pub(crate) fn backup_connection(
     }
     let partial = partial_path(dest);
     let result = conn
-        .backup(DatabaseName::Main, &partial, None::<fn(rusqlite::backup::Progress)>)
+        .backup(MAIN_DB, &partial, None::<fn(rusqlite::backup::Progress)>)
         .map_err(ReplicaError::sqlite("backing up", source))
         .and_then(|()| {
             std::fs::rename(&partial, dest).map_err(ReplicaError::io("finishing the backup", dest))
@@ -38,7 +38,7 @@ pub(crate) fn backup_connection(
     tracing::info!(source = %source.display(), dest = %dest.display(), size_bytes, "backup written");
     Ok(BackupRecord {
         path: dest.to_path_buf(),
-        at: Utc::now(),
+        at: Utc::now().trunc_subsecs(0),
         size_bytes,
     })
 }
@@ -51,9 +51,9 @@ pub(crate) fn backup_connection(
 /// replaced file went, if there was one.
 pub fn restore(backup: &Path, target: &Path) -> Result<Option<PathBuf>, ReplicaError> {
     if !backup.exists() {
-        return Err(ReplicaError::io("reading the backup", backup)(
-            std::io::ErrorKind::NotFound.into(),
-        ));
+        return Err(ReplicaError::MissingBackup {
+            path: backup.to_path_buf(),
+        });
     }
     inspect::inspect(backup, IntegrityLevel::Full)?;
     let dir = super::parent_dir(target);
@@ -86,7 +86,8 @@ pub fn restore(backup: &Path, target: &Path) -> Result<Option<PathBuf>, ReplicaE
         }
         set_aside = Some(aside);
     }
-    std::fs::rename(&staged, target).map_err(ReplicaError::io("putting the backup in place", target))?;
+    std::fs::rename(&staged, target)
+        .map_err(ReplicaError::io("putting the backup in place", target))?;
     tracing::info!(backup = %backup.display(), target = %target.display(), "replica restored");
     Ok(set_aside)
 }

@@ -2,26 +2,35 @@ use std::path::PathBuf;
 
 /// Why a replica could not be opened, checked, written or backed up.
 ///
+/// Causes are part of each message (not a `source` chain), so a message printed once says it all.
+///
 /// Each message says what was wrong, where, and what the operator can do next. Whenever a
 /// file is refused it is left exactly as it was.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
     /// The replica folder cannot be created or written.
     #[error(
-        "cannot write to the replica folder {}: {source}. Choose another folder with --data (or GALAXIUM_DATA) or fix its permissions",
+        "cannot write to the replica folder {}: {cause}. Choose another folder with --data (or GALAXIUM_DATA) or fix its permissions",
         dir.display()
     )]
     FolderNotWritable {
         /// The folder.
         dir: PathBuf,
         /// What the operating system said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 
     /// No replica file where one was expected.
     #[error("there is no replica at {}. Open the console once to create it, or pass --data with the right folder", path.display())]
     Missing {
         /// The path that was looked at.
+        path: PathBuf,
+    },
+
+    /// A backup to restore from is not there.
+    #[error("there is no backup file at {}", path.display())]
+    MissingBackup {
+        /// The path given.
         path: PathBuf,
     },
 
@@ -84,7 +93,7 @@ pub enum ReplicaError {
 
     /// A migration failed; the file was rolled back to the version before it.
     #[error(
-        "upgrading {} from schema version {from} failed: {source}. A copy taken before the upgrade is at {}",
+        "upgrading {} from schema version {from} failed: {cause}. A copy taken before the upgrade is at {}",
         path.display(),
         backup.display()
     )]
@@ -96,29 +105,29 @@ pub enum ReplicaError {
         /// The backup taken before migrating.
         backup: PathBuf,
         /// What SQLite said.
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
 
     /// A SQLite operation failed.
-    #[error("{context} ({}): {source}", path.display())]
+    #[error("{context} ({}): {cause}", path.display())]
     Sqlite {
         /// What was being done, as a phrase ("reading the schema version").
         context: &'static str,
         /// The file involved.
         path: PathBuf,
         /// What SQLite said.
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
 
     /// A file operation failed.
-    #[error("{context} ({}): {source}", path.display())]
+    #[error("{context} ({}): {cause}", path.display())]
     Io {
         /// What was being done, as a phrase.
         context: &'static str,
         /// The file involved.
         path: PathBuf,
         /// What the operating system said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -128,10 +137,10 @@ impl ReplicaError {
         path: &std::path::Path,
     ) -> impl FnOnce(rusqlite::Error) -> Self {
         let path = path.to_path_buf();
-        move |source| Self::Sqlite {
+        move |cause| Self::Sqlite {
             context,
             path,
-            source,
+            cause,
         }
     }
 
@@ -140,10 +149,10 @@ impl ReplicaError {
         path: &std::path::Path,
     ) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.to_path_buf();
-        move |source| Self::Io {
+        move |cause| Self::Io {
             context,
             path,
-            source,
+            cause,
         }
     }
 }

@@ -162,7 +162,10 @@ fn open_read_only(path: &Path) -> Result<Connection, ReplicaError> {
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(ReplicaError::sqlite("opening the replica to check it", path))?;
+    .map_err(ReplicaError::sqlite(
+        "opening the replica to check it",
+        path,
+    ))?;
     Ok(conn)
 }
 

@@ -124,21 +124,25 @@ impl Replica {
             inspect::Precheck::New => {
                 schema::migrate(&mut conn)
                     .map_err(ReplicaError::sqlite("creating the replica schema", path))?;
-                record_identity(&conn, options.kind_if_new)
-                    .map_err(ReplicaError::sqlite("recording the replica's identity", path))?;
+                record_identity(&conn, options.kind_if_new).map_err(ReplicaError::sqlite(
+                    "recording the replica's identity",
+                    path,
+                ))?;
                 report.created = true;
                 tracing::info!(path = %path.display(), kind = options.kind_if_new.as_str(), "created replica");
             }
-            inspect::Precheck::Existing { schema_version } if schema_version < schema::LATEST_VERSION => {
+            inspect::Precheck::Existing { schema_version }
+                if schema_version < schema::LATEST_VERSION =>
+            {
                 let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
                 let backup_path = backups_dir(path)
                     .join(format!("pre-migration-v{schema_version}-{stamp}.sqlite"));
                 backup::backup_connection(&conn, path, &backup_path)?;
-                schema::migrate(&mut conn).map_err(|source| ReplicaError::Migration {
+                schema::migrate(&mut conn).map_err(|cause| ReplicaError::Migration {
                     path: path.to_path_buf(),
                     from: schema_version,
                     backup: backup_path.clone(),
-                    source,
+                    cause,
                 })?;
                 report.migrated_from = Some(schema_version);
                 report.pre_migration_backup = Some(backup_path);
@@ -209,7 +213,10 @@ impl Replica {
                 last_backup,
             })
         };
-        read().map_err(ReplicaError::sqlite("reading the replica's status", &self.path))
+        read().map_err(ReplicaError::sqlite(
+            "reading the replica's status",
+            &self.path,
+        ))
     }
 
     /// Upcoming launches (scheduled at or after `from`), earliest first.
@@ -233,7 +240,10 @@ impl Replica {
             stmt.query_map(rusqlite::params![from, limit], LaunchSummary::from_row)?
                 .collect()
         };
-        read().map_err(ReplicaError::sqlite("reading upcoming launches", &self.path))
+        read().map_err(ReplicaError::sqlite(
+            "reading upcoming launches",
+            &self.path,
+        ))
     }
 
     /// Runs `work` in one immediate transaction: all of it is stored, or none of it.
@@ -319,9 +329,9 @@ pub(crate) fn backups_dir(path: &Path) -> PathBuf {
 /// Creates the folder if needed and proves it can be written, so that a read-only folder is
 /// reported as such rather than as a puzzling SQLite error later.
 fn ensure_writable_dir(dir: &Path) -> Result<(), ReplicaError> {
-    let not_writable = |source| ReplicaError::FolderNotWritable {
+    let not_writable = |cause| ReplicaError::FolderNotWritable {
         dir: dir.to_path_buf(),
-        source,
+        cause,
     };
     std::fs::create_dir_all(dir).map_err(not_writable)?;
     let probe = dir.join(format!(".galaxium-write-probe-{}", std::process::id()));

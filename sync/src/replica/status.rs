@@ -78,16 +78,15 @@ pub(crate) fn table_counts(
             } else {
                 "0"
             };
-            let sql = format!(
-                "SELECT count(*), coalesce({demo}, 0) FROM {}",
-                table.name
-            );
+            let sql = format!("SELECT count(*), coalesce({demo}, 0) FROM {}", table.name);
             conn.query_row(&sql, [], |row| {
+                // SQLite counts are non-negative i64s.
+                let count = |i| row.get::<_, i64>(i).map(|n| u64::try_from(n).unwrap_or(0));
                 Ok(TableCount {
                     name: table.name,
                     label: table.label,
-                    rows: row.get(0)?,
-                    demo_rows: row.get(1)?,
+                    rows: count(0)?,
+                    demo_rows: count(1)?,
                 })
             })
         })
