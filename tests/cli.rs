@@ -1,6 +1,11 @@
 //! The `galaxium` command line, run as a real process: one clear line on bad input, a
 //! non-zero exit, and nothing half-written.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test"
+)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -1,5 +1,10 @@
 //! The console shell, driven headless with egui_kittest: find by label, click, assert.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test"
+)]
+
 use chrono::Utc;
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;

@@ -1,6 +1,11 @@
 //! The replica's promises: it opens, upgrades and backs up safely, and refuses a bad file
 //! without changing a byte of it.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test"
+)]
+
 use std::path::{Path, PathBuf};
 
 use galaxium_sync::replica::{

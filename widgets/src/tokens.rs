@@ -18,6 +18,7 @@ pub enum Theme {
 
 impl Theme {
     /// The other theme.
+    #[must_use]
     pub fn toggled(self) -> Self {
         match self {
             Self::Dark => Self::Light,

@@ -34,7 +34,7 @@ pub(crate) fn backup_connection(
         let _ = std::fs::remove_file(&partial);
         return Err(err);
     }
-    let size_bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
+    let size_bytes = std::fs::metadata(dest).map_or(0, |m| m.len());
     tracing::info!(source = %source.display(), dest = %dest.display(), size_bytes, "backup written");
     Ok(BackupRecord {
         path: dest.to_path_buf(),
