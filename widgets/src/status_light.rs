@@ -35,6 +35,7 @@ pub struct StatusLight<'a> {
     level: StatusLevel,
     text: &'a str,
     tokens: Tokens,
+    max_width: Option<f32>,
 }
 
 impl<'a> StatusLight<'a> {
@@ -44,20 +45,37 @@ impl<'a> StatusLight<'a> {
             level,
             text,
             tokens,
+            max_width: None,
         }
+    }
+
+    /// Keeps the light within `width` points, ending the text with `…` when it does not fit;
+    /// hovering shows the whole text.
+    #[must_use]
+    pub fn max_width(mut self, width: f32) -> Self {
+        self.max_width = Some(width);
+        self
     }
 }
 
 impl Widget for StatusLight<'_> {
     fn ui(self, ui: &mut Ui) -> Response {
         let font = egui::TextStyle::Body.resolve(ui.style());
-        let galley = ui
-            .painter()
-            .layout_no_wrap(self.text.to_owned(), font, self.tokens.text);
-        let diameter = galley.size().y * 0.7;
+        let diameter = font.size * 0.85;
         let gap = self.tokens.spacing * 0.75;
+        let mut job =
+            egui::text::LayoutJob::simple_singleline(self.text.to_owned(), font, self.tokens.text);
+        if let Some(width) = self.max_width {
+            job.wrap =
+                egui::text::TextWrapping::truncate_at_width((width - diameter - gap).max(0.0));
+        }
+        let galley = ui.painter().layout_job(job);
+        let truncated = galley.elided;
         let size = egui::vec2(diameter + gap + galley.size().x, galley.size().y);
-        let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+        let (rect, mut response) = ui.allocate_exact_size(size, Sense::hover());
+        if truncated {
+            response = response.on_hover_text(self.text);
+        }
         response.widget_info(|| WidgetInfo::labeled(egui::Role::Label, true, self.text));
         if ui.is_rect_visible(rect) {
             let centre = egui::pos2(rect.left() + diameter / 2.0, rect.center().y);

@@ -310,14 +310,27 @@ impl ConsoleApp {
                     (None, None) => (StatusLevel::Inactive, "Replica not read yet".to_owned()),
                 };
                 ui.add(StatusLight::new(level, &health, tokens));
-                ui.label(
-                    RichText::new(self.replica.path().display().to_string())
-                        .monospace()
-                        .color(tokens.text_muted),
+                // The path and the last notice share what is left, half each at most, so
+                // neither hides the other; both show in full on hover.
+                let share = (ui.available_width() - tokens.gap) / 2.0;
+                let path = self.replica.path().display().to_string();
+                ui.allocate_ui_with_layout(
+                    egui::vec2(share, ui.available_height()),
+                    egui::Layout::left_to_right(egui::Align::Center),
+                    |ui| {
+                        ui.add(
+                            egui::Label::new(
+                                RichText::new(&path).monospace().color(tokens.text_muted),
+                            )
+                            .truncate(),
+                        );
+                    },
                 );
                 if let Some(notice) = &self.notice {
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        ui.add(StatusLight::new(notice.level, &notice.text, tokens));
+                        ui.add(
+                            StatusLight::new(notice.level, &notice.text, tokens).max_width(share),
+                        );
                     });
                 }
             });

@@ -32,7 +32,9 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
         Ok(replica) => replica,
         Err(err) => {
             let message = err.to_string();
-            run_window(data, move |_| Box::new(StartupErrorApp::new(message)))?;
+            run_window(data, [760.0, 340.0], move |_| {
+                Box::new(StartupErrorApp::new(message))
+            })?;
             return Err(err).context("cannot open the local replica");
         }
     };
@@ -48,7 +50,7 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
         );
     }
     let data_for_app = data.clone();
-    run_window(data, move |cc| {
+    run_window(data, [1360.0, 860.0], move |cc| {
         let mut app = ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, data_for_app);
         if let Some(notice) = first_notice {
             app.set_notice(notice);
@@ -59,14 +61,15 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
 
 fn run_window(
     data: &DataDir,
+    size: [f32; 2],
     make_app: impl FnOnce(&eframe::CreationContext<'_>) -> Box<dyn eframe::App> + 'static,
 ) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(TITLE)
             .with_app_id("galaxium")
-            .with_inner_size([1360.0, 860.0])
-            .with_min_inner_size([960.0, 600.0]),
+            .with_inner_size(size)
+            .with_min_inner_size([640.0, 320.0]),
         persist_window: true,
         // Layout lives beside the replica, so each data folder keeps its own.
         persistence_path: Some(data.root().join("console-state.ron")),

@@ -134,13 +134,7 @@ fn replica_card_ui(
                 ui.end_row();
             });
         ui.add_space(input.tokens.spacing);
-        if ui
-            .button(UiCommand::BackUpReplica.label())
-            .on_hover_text(UiCommand::BackUpReplica.tooltip())
-            .clicked()
-        {
-            commands.push(UiCommand::BackUpReplica);
-        }
+        command_button_ui(ui, UiCommand::BackUpReplica, commands);
     });
 }
 
@@ -181,22 +175,10 @@ fn holdings_card_ui(
             ui.label(format!(
                 "{demo_rows} rows here are the demo dataset, marked as demo. Remove them before real operations; your own rows stay."
             ));
-            if ui
-                .button(UiCommand::RemoveDemoData.label())
-                .on_hover_text(UiCommand::RemoveDemoData.tooltip())
-                .clicked()
-            {
-                commands.push(UiCommand::RemoveDemoData);
-            }
+            command_button_ui(ui, UiCommand::RemoveDemoData, commands);
         } else {
             ui.label("No demo data. Load it to try the console with a sample fleet and launches.");
-            if ui
-                .button(UiCommand::LoadDemoData.label())
-                .on_hover_text(UiCommand::LoadDemoData.tooltip())
-                .clicked()
-            {
-                commands.push(UiCommand::LoadDemoData);
-            }
+            command_button_ui(ui, UiCommand::LoadDemoData, commands);
         }
     });
 }
@@ -217,15 +199,18 @@ fn upcoming_launches_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, input: &Overvi
             return;
         }
         let row_height = input.tokens.body_size + 12.0;
+        // One line per launch: columns grow to fit rather than wrap.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+        ui.spacing_mut().item_spacing.x = input.tokens.gap * 1.5;
         TableBuilder::new(ui)
             .id_salt("upcoming_launches")
             .striped(true)
-            .column(Column::auto().at_least(150.0))
-            .column(Column::auto().at_least(90.0))
-            .column(Column::remainder().at_least(220.0).clip(true))
-            .column(Column::auto().at_least(110.0))
-            .column(Column::auto().at_least(110.0))
-            .column(Column::auto().at_least(100.0))
+            .column(Column::auto())
+            .column(Column::auto())
+            .column(Column::auto())
+            .column(Column::auto())
+            .column(Column::auto())
+            .column(Column::remainder())
             .header(row_height, |mut header| {
                 for title in [
                     "Scheduled",
@@ -280,5 +265,19 @@ fn upcoming_launches_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, input: &Overvi
                     });
                 }
             });
+    });
+}
+
+/// A button for a command, at its natural width (the Overview's columns would otherwise
+/// stretch it across the card).
+fn command_button_ui(ui: &mut Ui, command: UiCommand, commands: &mut Vec<UiCommand>) {
+    ui.horizontal(|ui| {
+        if ui
+            .button(command.label())
+            .on_hover_text(command.tooltip())
+            .clicked()
+        {
+            commands.push(command);
+        }
     });
 }
