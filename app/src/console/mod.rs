@@ -32,7 +32,7 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
         Ok(replica) => replica,
         Err(err) => {
             let message = err.to_string();
-            run_window(data, [760.0, 340.0], move |_| {
+            run_window(None, [760.0, 340.0], move |_| {
                 Box::new(StartupErrorApp::new(message))
             })?;
             return Err(err).context("cannot open the local replica");
@@ -50,7 +50,7 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
         );
     }
     let data_for_app = data.clone();
-    run_window(data, [1360.0, 860.0], move |cc| {
+    run_window(Some(data), [1360.0, 860.0], move |cc| {
         let mut app = ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, data_for_app);
         if let Some(notice) = first_notice {
             app.set_notice(notice);
@@ -59,8 +59,10 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
     })
 }
 
+/// Opens a window. With `persist_in`, its geometry and the app's settings are kept in that
+/// data folder; the startup-error dialog keeps nothing, so it cannot shrink the next console.
 fn run_window(
-    data: &DataDir,
+    persist_in: Option<&DataDir>,
     size: [f32; 2],
     make_app: impl FnOnce(&eframe::CreationContext<'_>) -> Box<dyn eframe::App> + 'static,
 ) -> anyhow::Result<()> {
@@ -70,9 +72,9 @@ fn run_window(
             .with_app_id("galaxium")
             .with_inner_size(size)
             .with_min_inner_size([640.0, 320.0]),
-        persist_window: true,
+        persist_window: persist_in.is_some(),
         // Layout lives beside the replica, so each data folder keeps its own.
-        persistence_path: Some(data.root().join("console-state.ron")),
+        persistence_path: persist_in.map(|data| data.root().join("console-state.ron")),
         ..Default::default()
     };
     eframe::run_native(TITLE, options, Box::new(|cc| Ok(make_app(cc))))
