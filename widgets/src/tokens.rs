@@ -78,44 +78,8 @@ impl Tokens {
     /// The tokens of a theme.
     pub const fn of(theme: Theme) -> Self {
         match theme {
-            Theme::Dark => Self {
-                background: Color32::from_rgb(0x10, 0x14, 0x1a),
-                panel: Color32::from_rgb(0x17, 0x1d, 0x25),
-                card: Color32::from_rgb(0x1f, 0x27, 0x31),
-                text: Color32::from_rgb(0xe6, 0xea, 0xef),
-                text_muted: Color32::from_rgb(0x9a, 0xa6, 0xb4),
-                accent: Color32::from_rgb(0x4d, 0xa3, 0xff),
-                nominal: Color32::from_rgb(0x3f, 0xb9, 0x50),
-                caution: Color32::from_rgb(0xf2, 0xb7, 0x05),
-                critical: Color32::from_rgb(0xf8, 0x51, 0x49),
-                inactive: Color32::from_rgb(0x76, 0x80, 0x8c),
-                training: Color32::from_rgb(0xc2, 0x4d, 0xd6),
-                on_banner: Color32::from_rgb(0xff, 0xff, 0xff),
-                spacing: 8.0,
-                gap: 16.0,
-                corner_radius: 6,
-                body_size: 16.0,
-                heading_size: 24.0,
-            },
-            Theme::Light => Self {
-                background: Color32::from_rgb(0xf4, 0xf6, 0xf8),
-                panel: Color32::from_rgb(0xe9, 0xed, 0xf1),
-                card: Color32::from_rgb(0xff, 0xff, 0xff),
-                text: Color32::from_rgb(0x15, 0x1a, 0x21),
-                text_muted: Color32::from_rgb(0x53, 0x5d, 0x69),
-                accent: Color32::from_rgb(0x0b, 0x62, 0xd6),
-                nominal: Color32::from_rgb(0x1a, 0x7f, 0x37),
-                caution: Color32::from_rgb(0x9a, 0x67, 0x00),
-                critical: Color32::from_rgb(0xc9, 0x25, 0x1d),
-                inactive: Color32::from_rgb(0x6e, 0x77, 0x81),
-                training: Color32::from_rgb(0x8e, 0x24, 0xaa),
-                on_banner: Color32::from_rgb(0xff, 0xff, 0xff),
-                spacing: 8.0,
-                gap: 16.0,
-                corner_radius: 6,
-                body_size: 16.0,
-                heading_size: 24.0,
-            },
+            Theme::Dark => DARK,
+            Theme::Light => LIGHT,
         }
     }
 
@@ -127,6 +91,43 @@ impl Tokens {
             .inner_margin(self.gap * 0.75)
     }
 }
+
+/// The control-room theme; it also sets the sizes both themes share.
+const DARK: Tokens = Tokens {
+    background: Color32::from_rgb(0x10, 0x14, 0x1a),
+    panel: Color32::from_rgb(0x17, 0x1d, 0x25),
+    card: Color32::from_rgb(0x1f, 0x27, 0x31),
+    text: Color32::from_rgb(0xe6, 0xea, 0xef),
+    text_muted: Color32::from_rgb(0x9a, 0xa6, 0xb4),
+    accent: Color32::from_rgb(0x4d, 0xa3, 0xff),
+    nominal: Color32::from_rgb(0x3f, 0xb9, 0x50),
+    caution: Color32::from_rgb(0xf2, 0xb7, 0x05),
+    critical: Color32::from_rgb(0xf8, 0x51, 0x49),
+    inactive: Color32::from_rgb(0x76, 0x80, 0x8c),
+    training: Color32::from_rgb(0xc2, 0x4d, 0xd6),
+    on_banner: Color32::from_rgb(0xff, 0xff, 0xff),
+    spacing: 8.0,
+    gap: 16.0,
+    corner_radius: 6,
+    body_size: 16.0,
+    heading_size: 24.0,
+};
+
+const LIGHT: Tokens = Tokens {
+    background: Color32::from_rgb(0xf4, 0xf6, 0xf8),
+    panel: Color32::from_rgb(0xe9, 0xed, 0xf1),
+    card: Color32::from_rgb(0xff, 0xff, 0xff),
+    text: Color32::from_rgb(0x15, 0x1a, 0x21),
+    text_muted: Color32::from_rgb(0x53, 0x5d, 0x69),
+    accent: Color32::from_rgb(0x0b, 0x62, 0xd6),
+    nominal: Color32::from_rgb(0x1a, 0x7f, 0x37),
+    caution: Color32::from_rgb(0x9a, 0x67, 0x00),
+    critical: Color32::from_rgb(0xc9, 0x25, 0x1d),
+    inactive: Color32::from_rgb(0x6e, 0x77, 0x81),
+    training: Color32::from_rgb(0x8e, 0x24, 0xaa),
+    on_banner: Color32::from_rgb(0xff, 0xff, 0xff),
+    ..DARK
+};
 
 /// Applies a theme's colours and text sizes to the whole context.
 pub fn apply(ctx: &egui::Context, theme: Theme) {
