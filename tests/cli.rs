@@ -12,6 +12,7 @@ use std::process::{Command, Output};
 use chrono::Utc;
 use galaxium::ops::demo::DemoDataset;
 use galaxium::paths::DataDir;
+use galaxium_sync::schema::LATEST_VERSION;
 use galaxium_sync::{OpenOptions, Replica};
 
 fn galaxium(data: &Path, args: &[&str]) -> Output {
@@ -75,7 +76,8 @@ fn db_check_reports_integrity_schema_and_row_counts() {
     assert!(output.status.success(), "{}", stderr(&output));
     let out = stdout(&output);
     assert!(out.contains("integrity  ok"), "{out}");
-    assert!(out.contains("schema     version 1"), "{out}");
+    let schema = format!("schema     version {LATEST_VERSION}");
+    assert!(out.contains(&schema), "{out}");
     assert!(out.contains("kind       operational"), "{out}");
     let launches = out
         .lines()

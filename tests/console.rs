@@ -62,7 +62,10 @@ fn the_shell_shows_clock_user_connection_navigation_and_the_overview() {
     h.get_by_label("Overview");
     h.get_by_label("Settings");
     h.get_by_label("Replica overview");
-    h.get_by_label_contains("Replica healthy · schema v1");
+    h.get_by_label_contains(&format!(
+        "Replica healthy · schema v{}",
+        galaxium_sync::schema::LATEST_VERSION
+    ));
     assert!(h.query_by_label_contains("TRAINING").is_none());
 }
 

@@ -4,8 +4,12 @@
 //! migrations, its health checks and its backups. The sync protocol, client and server build
 //! on it.
 
+pub mod client;
+pub mod hlc;
+pub mod protocol;
 pub mod replica;
 pub mod schema;
+pub mod server;
 
 pub use replica::{
     BackupRecord, Inspection, OpenOptions, OpenReport, Replica, ReplicaError, ReplicaKind,

@@ -325,3 +325,47 @@ fn inspecting_a_missing_replica_says_where_it_looked() {
     assert!(err.to_string().contains(&path.display().to_string()));
     assert!(!path.exists(), "inspecting must not create a replica");
 }
+
+#[test]
+fn an_older_replica_is_backed_up_then_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = replica_path(&dir);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    {
+        // A replica as the first release wrote it: migration 1 only.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(galaxium_sync::schema::MIGRATIONS[0].sql)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.pragma_update(
+            None,
+            "application_id",
+            galaxium_sync::schema::APPLICATION_ID,
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO vehicles (id, name, model, seat_count, max_passenger_mass_kg, max_baggage_mass_kg)
+             VALUES ('v1', 'Aurora', 'G-6', 6, 630.0, 54.0)",
+            [],
+        )
+        .unwrap();
+    }
+    let replica = Replica::open(&path, &OpenOptions::default()).unwrap();
+    let report = replica.open_report();
+    assert_eq!(report.migrated_from, Some(1));
+    assert_eq!(replica.status().unwrap().schema_version, LATEST_VERSION);
+    assert_eq!(replica.table_rows("vehicles").unwrap().len(), 1);
+
+    let backup = report.pre_migration_backup.as_ref().unwrap();
+    assert!(backup.starts_with(path.parent().unwrap().join("backups")));
+    let old = replica::inspect(backup, IntegrityLevel::Full).unwrap();
+    assert_eq!(old.schema_version, 1);
+    assert_eq!(
+        old.tables
+            .iter()
+            .find(|t| t.name == "vehicles")
+            .unwrap()
+            .rows,
+        1
+    );
+}

@@ -1,6 +1,7 @@
 //! The command line: `galaxium` opens the console; subcommands run headless.
 
 mod db;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -32,10 +33,26 @@ pub struct Cli {
 
 /// Headless subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::doc_markdown,
+    reason = "these doc comments are clap's help text, read as plain text in a terminal"
+)]
 pub enum Command {
     /// Check, back up or restore the local replica.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Sync the local replica with the central server once and print a summary line.
+    ///
+    /// Signs in when needed: the password comes from GALAXIUM_PASSWORD or a prompt, and only
+    /// the token is kept (in the replica) until it expires.
+    Sync {
+        /// The server, such as http://127.0.0.1:8780.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// Sign in as this user.
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
 }
 
 /// `galaxium db …`
@@ -65,6 +82,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let _log = logging::init(Some(&data.logs()), StderrLevel::Info);
             tracing::info!(data = %data.root().display(), version = env!("CARGO_PKG_VERSION"), "starting the console");
             crate::console::run(&data, !cli.no_demo)
+        }
+        Some(Command::Sync { server, user }) => {
+            let _log = logging::init(Some(&data.logs()), StderrLevel::Warn);
+            sync::sync(
+                &data,
+                &server,
+                user.as_deref(),
+                &mut std::io::stdout().lock(),
+            )
         }
         Some(Command::Db(command)) => {
             // A check must not create a data folder just to log into it.

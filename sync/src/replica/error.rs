@@ -108,6 +108,42 @@ pub enum ReplicaError {
         cause: rusqlite::Error,
     },
 
+    /// A table that does not replicate.
+    #[error("there is no table {table:?} in the replica")]
+    UnknownTable {
+        /// The name given.
+        table: String,
+    },
+
+    /// A column the table does not have.
+    #[error("table {table} has no column {column:?}")]
+    UnknownColumn {
+        /// The table.
+        table: String,
+        /// The name given.
+        column: String,
+    },
+
+    /// A row that is not there.
+    #[error("there is no row {row_id} in {table}")]
+    RowNotFound {
+        /// The table.
+        table: String,
+        /// The id given.
+        row_id: String,
+    },
+
+    /// SQLite refused a write (a constraint, a full disk, a locked file).
+    #[error("the replica refused the change to {table} row {row_id}: {cause}")]
+    WriteRefused {
+        /// The table.
+        table: String,
+        /// The row.
+        row_id: String,
+        /// What SQLite said.
+        cause: rusqlite::Error,
+    },
+
     /// A SQLite operation failed.
     #[error("{context} ({}): {cause}", path.display())]
     Sqlite {

@@ -8,6 +8,12 @@ pub(crate) const KIND: &str = "kind";
 pub(crate) const LAST_BACKUP_AT: &str = "last_backup_at";
 pub(crate) const LAST_BACKUP_PATH: &str = "last_backup_path";
 pub(crate) const LAST_BACKUP_BYTES: &str = "last_backup_bytes";
+/// The newest hybrid-logical-clock time this replica issued or saw.
+pub(crate) const HLC_LAST: &str = "hlc_last";
+/// The last sign-in: server, user, role, token and its expiry (never the password).
+pub(crate) const SIGN_IN: &str = "sign_in";
+/// The server cursor this replica has pulled up to.
+pub(crate) const SYNC_CURSOR: &str = "sync_cursor";
 
 pub(crate) fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     // Before the first migration there is no meta table; that is "nothing recorded".

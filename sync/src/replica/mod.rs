@@ -10,6 +10,9 @@ mod inspect;
 mod meta;
 mod rows;
 mod status;
+mod sync;
+mod values;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -20,10 +23,13 @@ use rusqlite::{Connection, TransactionBehavior};
 pub use backup::restore;
 pub use error::ReplicaError;
 pub use inspect::{Inspection, IntegrityLevel, inspect};
-pub use rows::{GroundStationRow, LaunchRow, LaunchSummary, SpaceportRow, VehicleRow, Writer};
+pub use rows::{GroundStationRow, LaunchRow, LaunchSummary, SpaceportRow, VehicleRow};
 pub use status::{BackupRecord, ReplicaStatus, TableCount};
+pub use sync::{Conflict, SignIn, SyncRun};
+pub use writer::Writer;
 
-use crate::schema::{self, TABLES};
+use crate::hlc::{Hlc, HlcClock};
+use crate::schema::{self, manifest::MANIFEST};
 
 /// The replica's file name inside the data folder.
 pub const REPLICA_FILE_NAME: &str = "replica.sqlite";
@@ -87,6 +93,8 @@ pub struct Replica {
     conn: Connection,
     path: PathBuf,
     report: OpenReport,
+    device_id: String,
+    clock: HlcClock,
 }
 
 impl std::fmt::Debug for Replica {
@@ -149,11 +157,25 @@ impl Replica {
             }
             inspect::Precheck::Existing { .. } => {}
         }
+        let identity = || -> rusqlite::Result<(String, Option<Hlc>)> {
+            let device_id = meta::get(&conn, meta::DEVICE_ID)?.unwrap_or_default();
+            let last = meta::get(&conn, meta::HLC_LAST)?.and_then(|t| t.parse().ok());
+            Ok((device_id, last))
+        };
+        let (device_id, last_hlc) =
+            identity().map_err(ReplicaError::sqlite("reading the replica's identity", path))?;
         Ok(Self {
+            clock: HlcClock::new(&device_id, last_hlc),
+            device_id,
             conn,
             path: path.to_path_buf(),
             report,
         })
+    }
+
+    /// This console's device id.
+    pub fn device_id(&self) -> &str {
+        &self.device_id
     }
 
     /// Opens a replica that must already exist (for command-line tools that must not create one).
@@ -246,33 +268,38 @@ impl Replica {
         ))
     }
 
-    /// Runs `work` in one immediate transaction: all of it is stored, or none of it.
+    /// Runs `work` in one immediate transaction: every change and its outbox op are stored,
+    /// or none of them.
     pub fn write<T>(
         &mut self,
-        work: impl FnOnce(&Writer<'_>) -> rusqlite::Result<T>,
+        work: impl FnOnce(&mut Writer<'_>) -> Result<T, ReplicaError>,
     ) -> Result<T, ReplicaError> {
-        let path = self.path.clone();
-        let run = || -> rusqlite::Result<T> {
-            let writer = Writer {
-                tx: self
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?,
-            };
-            let value = work(&writer)?;
-            writer.tx.commit()?;
-            Ok(value)
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(ReplicaError::sqlite("starting a write", &self.path))?;
+        let mut writer = Writer {
+            tx,
+            clock: &mut self.clock,
         };
-        run().map_err(ReplicaError::sqlite("writing to the replica", &path))
+        let value = work(&mut writer)?;
+        let Writer { tx, clock } = writer;
+        meta::set(&tx, meta::HLC_LAST, &clock.last().to_string())
+            .and_then(|()| tx.commit())
+            .map_err(ReplicaError::sqlite("committing a write", &self.path))?;
+        Ok(value)
     }
 
-    /// Deletes every row marked as demo data, children before parents, in one transaction.
-    /// Returns how many rows were removed.
+    /// Deletes every row marked as demo data, children before parents, in one transaction;
+    /// the deletions replicate like any other edit. Returns how many rows were removed.
     pub fn remove_demo_rows(&mut self) -> Result<u64, ReplicaError> {
         self.write(|writer| {
             let mut removed = 0;
-            for table in TABLES.iter().rev().filter(|t| t.has_demo_rows) {
-                let sql = format!("DELETE FROM {} WHERE demo = 1", table.name);
-                removed += writer.tx.execute(&sql, [])? as u64;
+            for table in MANIFEST.iter().rev().filter(|t| t.has_demo_rows()) {
+                for id in writer.demo_row_ids(table.name)? {
+                    writer.delete(table.name, &id)?;
+                    removed += 1;
+                }
             }
             Ok(removed)
         })

@@ -1,9 +1,10 @@
-//! Typed rows of the domain tables and the writer that stores them.
+//! Typed rows of the domain tables.
 
-use rusqlite::{Row, Transaction, params};
+use rusqlite::Row;
+use serde::Serialize;
 
 /// A vehicle of the fleet.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VehicleRow {
     /// UUIDv7.
     pub id: String,
@@ -22,7 +23,7 @@ pub struct VehicleRow {
 }
 
 /// A spaceport with its location.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SpaceportRow {
     /// UUIDv7.
     pub id: String,
@@ -41,7 +42,7 @@ pub struct SpaceportRow {
 }
 
 /// A ground station that can talk to the vehicle.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroundStationRow {
     /// UUIDv7.
     pub id: String,
@@ -60,7 +61,7 @@ pub struct GroundStationRow {
 }
 
 /// A launch as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LaunchRow {
     /// UUIDv7.
     pub id: String,
@@ -113,62 +114,5 @@ impl LaunchSummary {
             status: row.get(6)?,
             demo: row.get(7)?,
         })
-    }
-}
-
-/// Writes to the replica inside one transaction; see [`super::Replica::write`].
-pub struct Writer<'conn> {
-    pub(crate) tx: Transaction<'conn>,
-}
-
-impl Writer<'_> {
-    /// Adds a vehicle.
-    pub fn insert_vehicle(&self, v: &VehicleRow) -> rusqlite::Result<()> {
-        self.tx.execute(
-            "INSERT INTO vehicles (id, name, model, seat_count, max_passenger_mass_kg, max_baggage_mass_kg, demo)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![v.id, v.name, v.model, v.seat_count, v.max_passenger_mass_kg, v.max_baggage_mass_kg, v.demo],
-        )?;
-        Ok(())
-    }
-
-    /// Adds a spaceport.
-    pub fn insert_spaceport(&self, s: &SpaceportRow) -> rusqlite::Result<()> {
-        self.tx.execute(
-            "INSERT INTO spaceports (id, code, name, lat_deg, lon_deg, alt_m, demo)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![s.id, s.code, s.name, s.lat_deg, s.lon_deg, s.alt_m, s.demo],
-        )?;
-        Ok(())
-    }
-
-    /// Adds a ground station.
-    pub fn insert_ground_station(&self, g: &GroundStationRow) -> rusqlite::Result<()> {
-        self.tx.execute(
-            "INSERT INTO ground_stations (id, name, lat_deg, lon_deg, alt_m, min_elevation_deg, demo)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![g.id, g.name, g.lat_deg, g.lon_deg, g.alt_m, g.min_elevation_deg, g.demo],
-        )?;
-        Ok(())
-    }
-
-    /// Adds a launch.
-    pub fn insert_launch(&self, l: &LaunchRow) -> rusqlite::Result<()> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO launches (id, mission, vehicle_id, spaceport_id, pad, scheduled_at, status, demo)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                l.id,
-                l.mission,
-                l.vehicle_id,
-                l.spaceport_id,
-                l.pad,
-                l.scheduled_at,
-                l.status,
-                l.demo
-            ])?;
-        Ok(())
     }
 }

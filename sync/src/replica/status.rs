@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::ReplicaKind;
-use crate::schema::TABLES;
+use crate::schema::manifest::MANIFEST;
 
 /// How many rows a domain table holds, and how many of them are demo rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,10 +70,10 @@ pub(crate) fn table_counts(
     if schema_version == 0 {
         return Ok(Vec::new());
     }
-    TABLES
+    MANIFEST
         .iter()
         .map(|table| {
-            let demo = if table.has_demo_rows {
+            let demo = if table.has_demo_rows() {
                 "sum(demo)"
             } else {
                 "0"

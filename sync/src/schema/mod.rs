@@ -4,6 +4,8 @@
 //! runner here does the same small job: `PRAGMA user_version` holds the number of the last
 //! migration applied, and each migration runs in its own transaction.
 
+pub mod manifest;
+
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Marks a SQLite file as a Galaxium replica (`PRAGMA application_id`, "GALX").
@@ -21,49 +23,21 @@ pub struct Migration {
 }
 
 /// Every migration, in order. Append only: a released migration never changes.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    summary: "foundation: replica bookkeeping, vehicles, spaceports, ground stations, launches",
-    sql: include_str!("migrations/0001_foundation.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        summary: "foundation: replica bookkeeping, vehicles, spaceports, ground stations, launches",
+        sql: include_str!("migrations/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        summary: "sync: outbox, conflicts inbox, sync history",
+        sql: include_str!("migrations/0002_sync.sql"),
+    },
+];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
-
-/// A table the replica holds and the operator sees counted on the Overview.
-#[derive(Debug, Clone, Copy)]
-pub struct TableSpec {
-    /// The SQL table name.
-    pub name: &'static str,
-    /// What a person calls its rows.
-    pub label: &'static str,
-    /// Whether the table has a `demo` column marking demo-dataset rows.
-    pub has_demo_rows: bool,
-}
-
-/// The domain tables, parents before children (so deletes go in reverse order).
-pub const TABLES: &[TableSpec] = &[
-    TableSpec {
-        name: "vehicles",
-        label: "Vehicles",
-        has_demo_rows: true,
-    },
-    TableSpec {
-        name: "spaceports",
-        label: "Spaceports",
-        has_demo_rows: true,
-    },
-    TableSpec {
-        name: "ground_stations",
-        label: "Ground stations",
-        has_demo_rows: true,
-    },
-    TableSpec {
-        name: "launches",
-        label: "Launches",
-        has_demo_rows: true,
-    },
-];
 
 /// Reads the schema version stored in the file.
 pub fn stored_version(conn: &Connection) -> rusqlite::Result<u32> {
@@ -108,7 +82,7 @@ mod tests {
         assert_eq!(migrate(&mut conn).unwrap(), 0);
         assert_eq!(stored_version(&conn).unwrap(), LATEST_VERSION);
         assert_eq!(migrate(&mut conn).unwrap(), LATEST_VERSION);
-        for table in TABLES {
+        for table in manifest::MANIFEST {
             let count: i64 = conn
                 .query_row(&format!("SELECT count(*) FROM {}", table.name), [], |r| {
                     r.get(0)

@@ -1,0 +1,305 @@
+//! The sync client: signs in, pushes pending ops, pulls what others did.
+//!
+//! Errors say whether a retry can help: an unreachable server can (the replica keeps working
+//! offline meanwhile); an expired sign-in or a refused role cannot until a person acts.
+
+use std::time::{Duration, Instant};
+
+use chrono::{SecondsFormat, Utc};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::protocol::{
+    DEVICE_HEADER, ErrorBody, LoginRequest, LoginResponse, MAX_PUSH_OPS, OpResult, PROTOCOL_HEADER,
+    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
+};
+use crate::replica::{Replica, ReplicaError, SyncRun};
+
+/// How many pulled ops to ask for per page.
+pub const PULL_PAGE: usize = 2_000;
+
+/// Why a sync did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// No answer from the server.
+    #[error(
+        "cannot reach the server at {url} ({cause}); this console keeps working offline and will try again"
+    )]
+    Unreachable {
+        /// The server.
+        url: String,
+        /// What the network said.
+        cause: String,
+    },
+    /// The sign-in is missing, wrong or expired.
+    #[error("the server refused the sign-in: {0}. Sign in again")]
+    Unauthorized(String),
+    /// The role may not do this.
+    #[error("the server refused: {0}")]
+    Forbidden(String),
+    /// Any other refusal or failure, with the server's reason.
+    #[error("the server answered {status}: {message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// The server's sentence.
+        message: String,
+    },
+    /// The server's answer could not be read.
+    #[error("the server's answer could not be read ({0}); is that URL a Galaxium server?")]
+    BadAnswer(String),
+    /// The local replica failed.
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+}
+
+impl SyncError {
+    /// Whether trying again later, unchanged, can succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } => true,
+            Self::Server { status, .. } => *status >= 500 || *status == 408 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncSummary {
+    /// Ops sent.
+    pub pushed: u64,
+    /// Of those, refused (now in the conflicts inbox).
+    pub rejected: u64,
+    /// Ops received.
+    pub pulled: u64,
+    /// Request bytes sent.
+    pub bytes_up: u64,
+    /// Response bytes received.
+    pub bytes_down: u64,
+    /// How long it took.
+    pub duration_ms: u64,
+}
+
+impl std::fmt::Display for SyncSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pushed {} ({} rejected), pulled {}, {} bytes up, {} bytes down, {} ms",
+            self.pushed,
+            self.rejected,
+            self.pulled,
+            self.bytes_up,
+            self.bytes_down,
+            self.duration_ms
+        )
+    }
+}
+
+/// An HTTP client for one server.
+#[derive(Debug, Clone)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl SyncClient {
+    /// A client for the server at `base` (such as `http://127.0.0.1:8780`).
+    pub fn new(base: &str) -> Result<Self, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_mins(1))
+            .build()
+            .map_err(|err| SyncError::BadAnswer(err.to_string()))?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            token: None,
+        })
+    }
+
+    /// The server's address.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Uses a token from an earlier sign-in.
+    #[must_use]
+    pub fn with_token(mut self, token: String) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// Signs in; the token is kept for later requests, the password is not.
+    pub async fn login(&mut self, user: &str, password: &str) -> Result<LoginResponse, SyncError> {
+        let body = serde_json::to_vec(&LoginRequest {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        })
+        .map_err(|err| SyncError::BadAnswer(err.to_string()))?;
+        let (response, _, _): (LoginResponse, _, _) = self
+            .send(
+                self.http.post(format!("{}/api/v1/login", self.base)),
+                Some(body),
+            )
+            .await?;
+        self.token = Some(response.token.clone());
+        Ok(response)
+    }
+
+    /// Pushes a batch; returns the verdicts and the bytes sent and received.
+    pub async fn push(&self, request: &PushRequest) -> Result<(PushResponse, u64, u64), SyncError> {
+        let body =
+            serde_json::to_vec(request).map_err(|err| SyncError::BadAnswer(err.to_string()))?;
+        self.send(
+            self.authorised(self.http.post(format!("{}/api/v1/push", self.base))),
+            Some(body),
+        )
+        .await
+    }
+
+    /// Pulls one page after `after`; returns it and the bytes received.
+    pub async fn pull(
+        &self,
+        device_id: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<(PullResponse, u64), SyncError> {
+        let request = self
+            .authorised(self.http.get(format!(
+                "{}/api/v1/pull?after={after}&limit={limit}",
+                self.base
+            )))
+            .header(DEVICE_HEADER, device_id);
+        let (page, _, down) = self.send(request, None).await?;
+        Ok((page, down))
+    }
+
+    fn authorised(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        body: Option<Vec<u8>>,
+    ) -> Result<(T, u64, u64), SyncError> {
+        let bytes_up = body.as_ref().map_or(0, |b| b.len() as u64);
+        let mut request = request.header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let response = request.send().await.map_err(|err| SyncError::Unreachable {
+            url: self.base.clone(),
+            cause: without_url(&err),
+        })?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|err| SyncError::Unreachable {
+                url: self.base.clone(),
+                cause: without_url(&err),
+            })?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ErrorBody>(&bytes).map_or_else(
+                |_| String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                |e| e.error,
+            );
+            return Err(match status {
+                StatusCode::UNAUTHORIZED => SyncError::Unauthorized(message),
+                StatusCode::FORBIDDEN => SyncError::Forbidden(message),
+                other => SyncError::Server {
+                    status: other.as_u16(),
+                    message,
+                },
+            });
+        }
+        let value =
+            serde_json::from_slice(&bytes).map_err(|err| SyncError::BadAnswer(err.to_string()))?;
+        Ok((value, bytes_up, bytes.len() as u64))
+    }
+}
+
+fn without_url(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    if let Some(url) = err.url() {
+        text = text.replace(&format!(" for url ({url})"), "");
+    }
+    text
+}
+
+/// One full sync: push every pending op (in batches), then pull every page. Recorded in the
+/// replica's sync history whether it succeeds or not.
+pub async fn sync_once(
+    replica: &mut Replica,
+    client: &SyncClient,
+) -> Result<SyncSummary, SyncError> {
+    let started = Instant::now();
+    let started_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut summary = SyncSummary::default();
+    let outcome = run_sync(replica, client, &mut summary).await;
+    summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let run = SyncRun {
+        started_at,
+        duration_ms: summary.duration_ms,
+        server: client.base_url().to_owned(),
+        pushed: summary.pushed,
+        rejected: summary.rejected,
+        pulled: summary.pulled,
+        bytes_up: summary.bytes_up,
+        bytes_down: summary.bytes_down,
+        error: outcome.as_ref().err().map(ToString::to_string),
+    };
+    replica.record_sync_run(&run)?;
+    outcome.map(|()| summary)
+}
+
+async fn run_sync(
+    replica: &mut Replica,
+    client: &SyncClient,
+    summary: &mut SyncSummary,
+) -> Result<(), SyncError> {
+    let device_id = replica.device_id().to_owned();
+    loop {
+        let ops = replica.pending_ops(MAX_PUSH_OPS.min(1_000))?;
+        if ops.is_empty() {
+            break;
+        }
+        let request = PushRequest {
+            device_id: device_id.clone(),
+            ops,
+        };
+        let (response, up, down) = client.push(&request).await?;
+        summary.bytes_up += up;
+        summary.bytes_down += down;
+        if response.results.len() != request.ops.len() {
+            return Err(SyncError::BadAnswer(format!(
+                "{} verdicts for {} ops",
+                response.results.len(),
+                request.ops.len()
+            )));
+        }
+        summary.pushed += request.ops.len() as u64;
+        let verdicts: Vec<(crate::protocol::Op, OpResult)> =
+            request.ops.into_iter().zip(response.results).collect();
+        summary.rejected += replica.settle_push(&verdicts)?;
+    }
+    loop {
+        let after = replica.sync_cursor()?;
+        let (page, down) = client.pull(&device_id, after, PULL_PAGE).await?;
+        summary.bytes_down += down;
+        summary.pulled += page.ops.len() as u64;
+        replica.apply_pulled(&page.ops, page.next_cursor)?;
+        if !page.more {
+            break;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Wire types shared by the sync client and the server, versioned.
+//!
+//! Every API request carries the [`PROTOCOL_HEADER`]; the server accepts [`PROTOCOL_VERSION`]
+//! and the one before it, and answers anything else with 400 and the versions it speaks.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The oldest version the server still accepts.
+pub const OLDEST_ACCEPTED_VERSION: u32 = PROTOCOL_VERSION.saturating_sub(1);
+/// The request header that carries the protocol version.
+pub const PROTOCOL_HEADER: &str = "galaxium-protocol";
+/// The request header that names the pulling device (for the pull-lag metric).
+pub const DEVICE_HEADER: &str = "galaxium-device";
+/// At most this many ops in one push.
+pub const MAX_PUSH_OPS: usize = 5_000;
+/// At most this many ops in one page of a pull.
+pub const MAX_PULL_OPS: usize = 5_000;
+
+/// What kind of change an op is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpKind {
+    /// A new row; the payload is the whole row.
+    Insert,
+    /// Named columns changed; the payload holds just those.
+    Update,
+    /// The row is gone (a tombstone); the payload is empty.
+    Delete,
+}
+
+impl OpKind {
+    /// The word stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Insert => "insert",
+            Self::Update => "update",
+            Self::Delete => "delete",
+        }
+    }
+
+    /// Reads the stored word.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "insert" => Some(Self::Insert),
+            "update" => Some(Self::Update),
+            "delete" => Some(Self::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// One change to one row, as a console made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    /// UUIDv7 of the op.
+    pub op_id: String,
+    /// The device that made it.
+    pub device_id: String,
+    /// Its per-device sequence number (1, 2, 3, …).
+    pub seq: u64,
+    /// Hybrid-logical-clock time of the change.
+    pub hlc: String,
+    /// The table.
+    pub table: String,
+    /// The row's id.
+    pub row_id: String,
+    /// What kind of change.
+    pub kind: OpKind,
+    /// Column values.
+    pub payload: Map<String, Value>,
+}
+
+/// `POST /api/v1/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// User name.
+    pub user: String,
+    /// Password; never stored by the client.
+    pub password: String,
+}
+
+/// The answer to a good login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Bearer token for the other endpoints.
+    pub token: String,
+    /// When it stops working (RFC 3339 UTC).
+    pub expires_at: String,
+    /// The user's role.
+    pub role: String,
+}
+
+/// `POST /api/v1/push`: a batch of one device's ops, in sequence order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// The pushing device.
+    pub device_id: String,
+    /// The ops.
+    pub ops: Vec<Op>,
+}
+
+/// The server's verdict on one pushed op.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum OpResult {
+    /// Stored and ordered; it will come back in pulls.
+    Accepted {
+        /// The op.
+        op_id: String,
+    },
+    /// Refused; the console puts it in its conflicts inbox.
+    Rejected {
+        /// The op.
+        op_id: String,
+        /// Why, in words a person understands.
+        reason: String,
+        /// The server's current version of the row (what won), if it has one.
+        winner: Option<Map<String, Value>>,
+    },
+}
+
+/// The answer to a push: one result per op, in the same order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Per-op results.
+    pub results: Vec<OpResult>,
+}
+
+/// An op as the server ordered it. For updates the payload holds only the columns that won.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerOp {
+    /// The server's position of this op; pull after it to continue.
+    pub cursor: u64,
+    /// The op.
+    #[serde(flatten)]
+    pub op: Op,
+}
+
+/// `GET /api/v1/pull?after=CURSOR&limit=N`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Ops after the cursor, in order.
+    pub ops: Vec<ServerOp>,
+    /// Pull after this next time.
+    pub next_cursor: u64,
+    /// Whether more ops are waiting beyond this page.
+    pub more: bool,
+}
+
+/// Every error the server answers has this body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong and what to do.
+    pub error: String,
+}

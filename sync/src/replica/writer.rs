@@ -1,0 +1,201 @@
+//! Every local change goes through [`Writer`]: the row and its outbox op commit in one
+//! SQLite transaction, so an edit is never stored without the op that will replicate it.
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{Transaction, params_from_iter};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::ReplicaError;
+use super::rows::{GroundStationRow, LaunchRow, SpaceportRow, VehicleRow};
+use super::values;
+use crate::hlc::HlcClock;
+use crate::protocol::OpKind;
+use crate::schema::manifest::{self, ReplicatedTable};
+
+/// Writes to the replica inside one transaction; see [`super::Replica::write`].
+pub struct Writer<'conn> {
+    pub(crate) tx: Transaction<'conn>,
+    pub(crate) clock: &'conn mut HlcClock,
+}
+
+impl Writer<'_> {
+    /// Adds a row. `values` holds every column but `id`.
+    pub fn insert(
+        &mut self,
+        table: &str,
+        row_id: &str,
+        values: Map<String, Value>,
+    ) -> Result<(), ReplicaError> {
+        let spec = checked(table, &values)?;
+        let columns: Vec<&str> = values.keys().map(String::as_str).collect();
+        let placeholders: Vec<String> = (1..=columns.len() + 1).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} (id, {}) VALUES ({})",
+            spec.name,
+            columns.join(", "),
+            placeholders.join(", ")
+        );
+        let params = std::iter::once(rusqlite::types::Value::Text(row_id.to_owned()))
+            .chain(values.values().map(values::to_sql));
+        self.tx
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| stmt.execute(params_from_iter(params)))
+            .map_err(|cause| write_failed(spec.name, row_id, cause))?;
+        self.append_op(spec, row_id, OpKind::Insert, values)
+    }
+
+    /// Changes the named columns of a row.
+    pub fn update(
+        &mut self,
+        table: &str,
+        row_id: &str,
+        values: Map<String, Value>,
+    ) -> Result<(), ReplicaError> {
+        let spec = checked(table, &values)?;
+        if values.is_empty() {
+            return Ok(());
+        }
+        let assignments: Vec<String> = values
+            .keys()
+            .enumerate()
+            .map(|(i, column)| format!("{column} = ?{}", i + 2))
+            .collect();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE id = ?1",
+            spec.name,
+            assignments.join(", ")
+        );
+        let params = std::iter::once(rusqlite::types::Value::Text(row_id.to_owned()))
+            .chain(values.values().map(values::to_sql));
+        let changed = self
+            .tx
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| stmt.execute(params_from_iter(params)))
+            .map_err(|cause| write_failed(spec.name, row_id, cause))?;
+        if changed == 0 {
+            return Err(ReplicaError::RowNotFound {
+                table: spec.name.to_owned(),
+                row_id: row_id.to_owned(),
+            });
+        }
+        self.append_op(spec, row_id, OpKind::Update, values)
+    }
+
+    /// Deletes a row; other replicas delete it when they sync.
+    pub fn delete(&mut self, table: &str, row_id: &str) -> Result<(), ReplicaError> {
+        let spec = checked(table, &Map::new())?;
+        let sql = format!("DELETE FROM {} WHERE id = ?1", spec.name);
+        let changed = self
+            .tx
+            .execute(&sql, [row_id])
+            .map_err(|cause| write_failed(spec.name, row_id, cause))?;
+        if changed == 0 {
+            return Err(ReplicaError::RowNotFound {
+                table: spec.name.to_owned(),
+                row_id: row_id.to_owned(),
+            });
+        }
+        self.append_op(spec, row_id, OpKind::Delete, Map::new())
+    }
+
+    /// Ids of rows in `table` marked as demo data.
+    pub fn demo_row_ids(&self, table: &str) -> Result<Vec<String>, ReplicaError> {
+        let spec = checked(table, &Map::new())?;
+        let sql = format!("SELECT id FROM {} WHERE demo = 1 ORDER BY id", spec.name);
+        self.tx
+            .prepare(&sql)
+            .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+            .map_err(|cause| write_failed(spec.name, "(demo rows)", cause))
+    }
+
+    /// Adds a vehicle.
+    pub fn insert_vehicle(&mut self, v: &VehicleRow) -> Result<(), ReplicaError> {
+        self.insert_typed("vehicles", &v.id, v)
+    }
+
+    /// Adds a spaceport.
+    pub fn insert_spaceport(&mut self, s: &SpaceportRow) -> Result<(), ReplicaError> {
+        self.insert_typed("spaceports", &s.id, s)
+    }
+
+    /// Adds a ground station.
+    pub fn insert_ground_station(&mut self, g: &GroundStationRow) -> Result<(), ReplicaError> {
+        self.insert_typed("ground_stations", &g.id, g)
+    }
+
+    /// Adds a launch.
+    pub fn insert_launch(&mut self, l: &LaunchRow) -> Result<(), ReplicaError> {
+        self.insert_typed("launches", &l.id, l)
+    }
+
+    fn insert_typed(
+        &mut self,
+        table: &str,
+        row_id: &str,
+        row: &impl Serialize,
+    ) -> Result<(), ReplicaError> {
+        let Ok(Value::Object(mut values)) = serde_json::to_value(row) else {
+            unreachable!("typed rows serialise to JSON objects")
+        };
+        values.remove("id");
+        self.insert(table, row_id, values)
+    }
+
+    fn append_op(
+        &mut self,
+        spec: &ReplicatedTable,
+        row_id: &str,
+        kind: OpKind,
+        payload: Map<String, Value>,
+    ) -> Result<(), ReplicaError> {
+        let now = Utc::now();
+        let hlc = self
+            .clock
+            .tick(u64::try_from(now.timestamp_millis()).unwrap_or(0));
+        self.tx
+            .prepare_cached(
+                "INSERT INTO outbox (op_id, hlc, table_name, row_id, kind, payload, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(rusqlite::params![
+                    super::new_id(),
+                    hlc.to_string(),
+                    spec.name,
+                    row_id,
+                    kind.as_str(),
+                    Value::Object(payload).to_string(),
+                    now.to_rfc3339_opts(SecondsFormat::Millis, true),
+                ])
+            })
+            .map_err(|cause| write_failed("outbox", row_id, cause))?;
+        Ok(())
+    }
+}
+
+/// The manifest entry of `table`, after checking every column in `values` belongs to it
+/// (column names become SQL, so only the manifest's own names may pass).
+pub(crate) fn checked(
+    table: &str,
+    values: &Map<String, Value>,
+) -> Result<&'static ReplicatedTable, ReplicaError> {
+    let spec = manifest::table(table).ok_or_else(|| ReplicaError::UnknownTable {
+        table: table.to_owned(),
+    })?;
+    if let Some(column) = values.keys().find(|c| !spec.columns.contains(&c.as_str())) {
+        return Err(ReplicaError::UnknownColumn {
+            table: spec.name.to_owned(),
+            column: column.clone(),
+        });
+    }
+    Ok(spec)
+}
+
+fn write_failed(table: &str, row_id: &str, cause: rusqlite::Error) -> ReplicaError {
+    ReplicaError::WriteRefused {
+        table: table.to_owned(),
+        row_id: row_id.to_owned(),
+        cause,
+    }
+}

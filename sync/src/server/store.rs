@@ -1,0 +1,642 @@
+//! The server's storage, behind [`Store`] so a PostgreSQL backend can follow; SQLite
+//! ([`SqliteStore`]) is the default. Validation against the manifest happens inside the push
+//! transaction, so a verdict and its effect commit together.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
+use serde_json::{Map, Value};
+
+use super::auth::Principal;
+use crate::protocol::{Op, OpKind, OpResult, PullResponse, ServerOp};
+use crate::schema::manifest::{self, MANIFEST, ReplicatedTable, Role};
+
+/// Why the store could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("server database: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// The user exists already.
+    #[error("user {0:?} exists already")]
+    UserExists(String),
+    /// The database was written by a newer server.
+    #[error("the server database has schema version {found}; this server knows up to {supported}")]
+    TooNew {
+        /// Its version.
+        found: u32,
+        /// Ours.
+        supported: u32,
+    },
+}
+
+/// A user as stored.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// Figures for `/metrics`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreStats {
+    /// The newest cursor.
+    pub head_cursor: u64,
+    /// Devices seen in the last five minutes.
+    pub connected_devices: u64,
+    /// How far behind the head the furthest-behind connected device has pulled.
+    pub pull_lag: u64,
+}
+
+/// What the server stores. Every method is blocking; the HTTP layer calls them off the
+/// async runtime.
+pub trait Store: Send + Sync + 'static {
+    /// Adds a user.
+    fn add_user(&self, name: &str, role: Role, password_hash: &str) -> Result<(), StoreError>;
+    /// Looks a user up.
+    fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// Keeps a token's hash until it expires.
+    fn save_token(
+        &self,
+        token_hash: &str,
+        principal: &Principal,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The principal behind a token hash and when it expires.
+    fn token(&self, token_hash: &str) -> Result<Option<(Principal, DateTime<Utc>)>, StoreError>;
+    /// Validates and orders a device's ops; one verdict per op, in order.
+    fn push(
+        &self,
+        principal: &Principal,
+        device_id: &str,
+        ops: &[Op],
+    ) -> Result<Vec<OpResult>, StoreError>;
+    /// Ops after `after`, at most `limit`; records how far `device_id` has pulled.
+    fn pull(
+        &self,
+        principal: &Principal,
+        device_id: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<PullResponse, StoreError>;
+    /// Figures for `/metrics`.
+    fn stats(&self) -> Result<StoreStats, StoreError>;
+    /// Whether the store can serve.
+    fn ping(&self) -> Result<(), StoreError>;
+}
+
+const SERVER_SCHEMA_VERSION: u32 = 1;
+const SERVER_APPLICATION_ID: i32 = 0x4758_5356; // "GXSV"
+
+/// The SQLite store: one file, WAL, `synchronous=FULL`.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the server database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SERVER_SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported: SERVER_SCHEMA_VERSION,
+            });
+        }
+        if version == 0 {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(include_str!("migrations/0001_server.sql"))?;
+            tx.pragma_update(None, "user_version", SERVER_SCHEMA_VERSION)?;
+            tx.pragma_update(None, "application_id", SERVER_APPLICATION_ID)?;
+            tx.commit()?;
+        }
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions
+        // roll back), so a poisoned lock is still safe to use.
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn now_text() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Store for SqliteStore {
+    fn add_user(&self, name: &str, role: Role, password_hash: &str) -> Result<(), StoreError> {
+        let conn = self.lock();
+        let inserted = conn.execute(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO NOTHING",
+            params![name, role.as_str(), password_hash, now_text()],
+        )?;
+        if inserted == 0 {
+            return Err(StoreError::UserExists(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        let conn = self.lock();
+        Ok(conn
+            .query_row(
+                "SELECT name, role, password_hash FROM users WHERE name = ?1",
+                [name],
+                |row| {
+                    let role: String = row.get(1)?;
+                    Ok(UserRecord {
+                        name: row.get(0)?,
+                        role: role.parse().unwrap_or(Role::Trainee),
+                        password_hash: row.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn save_token(
+        &self,
+        token_hash: &str,
+        principal: &Principal,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let conn = self.lock();
+        // Expired tokens are of no use to anyone; drop them while here.
+        conn.execute("DELETE FROM tokens WHERE expires_at < ?1", [now_text()])?;
+        conn.execute(
+            "INSERT INTO tokens (token_hash, user, role, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                token_hash,
+                principal.user,
+                principal.role.as_str(),
+                expires_at.to_rfc3339_opts(SecondsFormat::Millis, true)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn token(&self, token_hash: &str) -> Result<Option<(Principal, DateTime<Utc>)>, StoreError> {
+        let conn = self.lock();
+        let found = conn
+            .query_row(
+                "SELECT user, role, expires_at FROM tokens WHERE token_hash = ?1",
+                [token_hash],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(found.and_then(|(user, role, expires)| {
+            let expires = DateTime::parse_from_rfc3339(&expires)
+                .ok()?
+                .with_timezone(&Utc);
+            Some((
+                Principal {
+                    user,
+                    role: role.parse().ok()?,
+                },
+                expires,
+            ))
+        }))
+    }
+
+    fn push(
+        &self,
+        principal: &Principal,
+        device_id: &str,
+        ops: &[Op],
+    ) -> Result<Vec<OpResult>, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        note_device(&tx, device_id, &principal.user)?;
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            results.push(settle(&tx, principal, device_id, op)?);
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    fn pull(
+        &self,
+        principal: &Principal,
+        device_id: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<PullResponse, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let after_signed = i64::try_from(after).unwrap_or(i64::MAX);
+        let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+        let mut ops: Vec<ServerOp> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT cursor, op_id, device_id, seq, hlc, table_name, row_id, kind, payload
+                 FROM ops WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
+            )?;
+            stmt.query_map(params![after_signed, fetch], |row| {
+                let kind: String = row.get(7)?;
+                let payload: String = row.get(8)?;
+                Ok(ServerOp {
+                    cursor: row.get::<_, i64>(0)?.unsigned_abs(),
+                    op: Op {
+                        op_id: row.get(1)?,
+                        device_id: row.get(2)?,
+                        seq: row.get::<_, i64>(3)?.unsigned_abs(),
+                        hlc: row.get(4)?,
+                        table: row.get(5)?,
+                        row_id: row.get(6)?,
+                        kind: OpKind::parse(&kind).unwrap_or(OpKind::Update),
+                        payload: serde_json::from_str(&payload).unwrap_or_default(),
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let more = ops.len() > limit;
+        ops.truncate(limit);
+        let next_cursor = ops.last().map_or(after, |op| op.cursor);
+        if let Some(device) = device_id {
+            note_device(&tx, device, &principal.user)?;
+            tx.execute(
+                "UPDATE devices SET pulled_cursor = max(pulled_cursor, ?2) WHERE device_id = ?1",
+                params![device, i64::try_from(next_cursor).unwrap_or(i64::MAX)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(PullResponse {
+            ops,
+            next_cursor,
+            more,
+        })
+    }
+
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        let conn = self.lock();
+        let head: i64 =
+            conn.query_row("SELECT coalesce(max(cursor), 0) FROM ops", [], |r| r.get(0))?;
+        let since =
+            (Utc::now() - Duration::minutes(5)).to_rfc3339_opts(SecondsFormat::Millis, true);
+        let (connected, lowest): (i64, Option<i64>) = conn.query_row(
+            "SELECT count(*), min(pulled_cursor) FROM devices WHERE last_seen >= ?1",
+            [since],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(StoreStats {
+            head_cursor: head.unsigned_abs(),
+            connected_devices: connected.unsigned_abs(),
+            pull_lag: lowest.map_or(0, |low| (head - low).unsigned_abs()),
+        })
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.lock().query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
+fn note_device(tx: &Transaction<'_>, device_id: &str, user: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO devices (device_id, user, last_seen) VALUES (?1, ?2, ?3)
+         ON CONFLICT (device_id) DO UPDATE SET user = excluded.user, last_seen = excluded.last_seen",
+        params![device_id, user, now_text()],
+    )?;
+    Ok(())
+}
+
+/// A refusal: the reason, and the server's row as it stands.
+struct Refusal {
+    reason: String,
+    winner: Option<Map<String, Value>>,
+}
+
+fn refuse(reason: impl Into<String>, winner: Option<Map<String, Value>>) -> Refusal {
+    Refusal {
+        reason: reason.into(),
+        winner,
+    }
+}
+
+/// The stored state of one row.
+struct Current {
+    data: Map<String, Value>,
+    deleted: bool,
+}
+
+fn settle(
+    tx: &Transaction<'_>,
+    principal: &Principal,
+    device_id: &str,
+    op: &Op,
+) -> Result<OpResult, StoreError> {
+    let seq = i64::try_from(op.seq).unwrap_or(i64::MAX);
+    let earlier: Option<String> = tx
+        .query_row(
+            "SELECT result FROM op_results WHERE device_id = ?1 AND seq = ?2",
+            params![device_id, seq],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(result) = earlier.and_then(|r| serde_json::from_str(&r).ok()) {
+        return Ok(result);
+    }
+    let result = match judge(tx, principal, device_id, op)? {
+        Ok(effective) => {
+            record(tx, principal, op, &effective)?;
+            OpResult::Accepted {
+                op_id: op.op_id.clone(),
+            }
+        }
+        Err(refusal) => OpResult::Rejected {
+            op_id: op.op_id.clone(),
+            reason: refusal.reason,
+            winner: refusal.winner,
+        },
+    };
+    tx.execute(
+        "INSERT INTO op_results (device_id, seq, op_id, result) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            device_id,
+            seq,
+            op.op_id,
+            serde_json::to_string(&result).unwrap_or_default()
+        ],
+    )?;
+    Ok(result)
+}
+
+fn current(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<Option<Current>> {
+    tx.query_row(
+        "SELECT data, deleted FROM rows WHERE table_name = ?1 AND row_id = ?2",
+        params![table, row_id],
+        |r| {
+            let data: String = r.get(0)?;
+            Ok(Current {
+                data: serde_json::from_str(&data).unwrap_or_default(),
+                deleted: r.get(1)?,
+            })
+        },
+    )
+    .optional()
+}
+
+fn is_live(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<bool> {
+    Ok(current(tx, table, row_id)?.is_some_and(|c| !c.deleted))
+}
+
+/// Decides an op: `Ok(effective payload)` to accept, or the refusal.
+fn judge(
+    tx: &Transaction<'_>,
+    principal: &Principal,
+    device_id: &str,
+    op: &Op,
+) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
+    if op.device_id != device_id {
+        return Ok(Err(refuse(
+            "the op names another device than the push",
+            None,
+        )));
+    }
+    let Some(spec) = manifest::table(&op.table) else {
+        return Ok(Err(refuse(
+            format!("there is no replicated table {:?}", op.table),
+            None,
+        )));
+    };
+    let existing = current(tx, spec.name, &op.row_id)?;
+    // What the console must fall back to when refused: the server's live row, if any.
+    let fallback = || {
+        existing
+            .as_ref()
+            .filter(|c| !c.deleted)
+            .map(|c| c.data.clone())
+    };
+    if !spec.writable_by(principal.role) {
+        return Ok(Err(refuse(
+            format!(
+                "the {} role may not change {}",
+                principal.role.as_str(),
+                spec.label.to_lowercase()
+            ),
+            fallback(),
+        )));
+    }
+    if let Some(column) = op
+        .payload
+        .keys()
+        .find(|c| !spec.columns.contains(&c.as_str()))
+    {
+        return Ok(Err(refuse(
+            format!("{} has no column {column:?}", spec.name),
+            fallback(),
+        )));
+    }
+    if op.hlc.parse::<crate::hlc::Hlc>().is_err() {
+        return Ok(Err(refuse(
+            format!("{:?} is not a clock time", op.hlc),
+            fallback(),
+        )));
+    }
+    match op.kind {
+        OpKind::Insert => judge_insert(tx, spec, op, existing),
+        OpKind::Update => judge_update(tx, spec, op, existing),
+        OpKind::Delete => judge_delete(tx, spec, op, existing),
+    }
+}
+
+fn judge_insert(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    op: &Op,
+    existing: Option<Current>,
+) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
+    if let Some(existing) = existing {
+        let winner = (!existing.deleted).then_some(existing.data);
+        return Ok(Err(refuse("a row with this id exists already", winner)));
+    }
+    let missing: Vec<&str> = spec
+        .columns
+        .iter()
+        .filter(|c| !op.payload.contains_key(**c))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Ok(Err(refuse(
+            format!(
+                "a new row needs every column; missing {}",
+                missing.join(", ")
+            ),
+            None,
+        )));
+    }
+    if let Some(refusal) = dangling_reference(tx, spec, &op.payload)? {
+        return Ok(Err(refusal));
+    }
+    Ok(Ok(op.payload.clone()))
+}
+
+fn judge_update(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    op: &Op,
+    existing: Option<Current>,
+) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
+    let Some(existing) = existing else {
+        return Ok(Err(refuse("the row does not exist on the server", None)));
+    };
+    if existing.deleted {
+        return Ok(Err(refuse("the row was deleted on the server", None)));
+    }
+    // Per column, the later clock time wins.
+    let mut winning = Map::new();
+    for (column, value) in &op.payload {
+        let stored: Option<String> = tx
+            .query_row(
+                "SELECT hlc FROM column_clock WHERE table_name = ?1 AND row_id = ?2 AND column_name = ?3",
+                params![spec.name, op.row_id, column],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if stored.is_none_or(|stored| op.hlc > stored) {
+            winning.insert(column.clone(), value.clone());
+        }
+    }
+    if let Some(refusal) = dangling_reference(tx, spec, &winning)? {
+        return Ok(Err(refusal));
+    }
+    if let Some(transitions) = spec.transitions
+        && let Some(Value::String(to)) = winning.get(transitions.column)
+        && let Some(Value::String(from)) = existing.data.get(transitions.column)
+        && !transitions.allows(from, to)
+    {
+        return Ok(Err(refuse(
+            format!("{} cannot go from {from} to {to}", transitions.column),
+            Some(existing.data),
+        )));
+    }
+    Ok(Ok(winning))
+}
+
+fn judge_delete(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    op: &Op,
+    existing: Option<Current>,
+) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
+    let Some(existing) = existing else {
+        return Ok(Err(refuse("the row does not exist on the server", None)));
+    };
+    if existing.deleted {
+        return Ok(Ok(Map::new()));
+    }
+    for child in MANIFEST {
+        for fk in child.foreign_keys.iter().filter(|fk| fk.table == spec.name) {
+            let users: i64 = tx.query_row(
+                "SELECT count(*) FROM rows WHERE table_name = ?1 AND deleted = 0
+                 AND json_extract(data, '$.' || ?2) = ?3",
+                params![child.name, fk.column, op.row_id],
+                |r| r.get(0),
+            )?;
+            if users > 0 {
+                return Ok(Err(refuse(
+                    format!("still used by {users} {}", child.label.to_lowercase()),
+                    Some(existing.data),
+                )));
+            }
+        }
+    }
+    Ok(Ok(Map::new()))
+}
+
+fn dangling_reference(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    values: &Map<String, Value>,
+) -> rusqlite::Result<Option<Refusal>> {
+    for fk in spec.foreign_keys {
+        if let Some(Value::String(target)) = values.get(fk.column)
+            && !is_live(tx, fk.table, target)?
+        {
+            return Ok(Some(refuse(
+                format!(
+                    "{} names a row of {} that does not exist on the server",
+                    fk.column, fk.table
+                ),
+                None,
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Stores an accepted op: the op log entry, the row's new state and the column clocks.
+fn record(
+    tx: &Transaction<'_>,
+    principal: &Principal,
+    op: &Op,
+    effective: &Map<String, Value>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO ops (op_id, device_id, seq, hlc, table_name, row_id, kind, payload, user, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            op.op_id,
+            op.device_id,
+            i64::try_from(op.seq).unwrap_or(i64::MAX),
+            op.hlc,
+            op.table,
+            op.row_id,
+            op.kind.as_str(),
+            Value::Object(effective.clone()).to_string(),
+            principal.user,
+            now_text(),
+        ],
+    )?;
+    match op.kind {
+        OpKind::Delete => {
+            tx.execute(
+                "UPDATE rows SET deleted = 1 WHERE table_name = ?1 AND row_id = ?2",
+                params![op.table, op.row_id],
+            )?;
+        }
+        OpKind::Insert | OpKind::Update => {
+            let mut data = current(tx, &op.table, &op.row_id)?
+                .map(|c| c.data)
+                .unwrap_or_default();
+            data.extend(effective.clone());
+            tx.execute(
+                "INSERT INTO rows (table_name, row_id, data) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (table_name, row_id) DO UPDATE SET data = excluded.data",
+                params![op.table, op.row_id, Value::Object(data).to_string()],
+            )?;
+            for column in effective.keys() {
+                tx.execute(
+                    "INSERT INTO column_clock (table_name, row_id, column_name, hlc) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (table_name, row_id, column_name) DO UPDATE SET hlc = excluded.hlc",
+                    params![op.table, op.row_id, column, op.hlc],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

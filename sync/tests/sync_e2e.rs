@@ -1,0 +1,643 @@
+//! Sync end to end: a real server on loopback, real SQLite replicas, real HTTP.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test"
+)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use galaxium_sync::client::{SyncClient, SyncError, sync_once};
+use galaxium_sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use galaxium_sync::replica::{self, LaunchRow, SpaceportRow, VehicleRow};
+use galaxium_sync::schema::manifest::{MANIFEST, Role};
+use galaxium_sync::server::metrics::Metrics;
+use galaxium_sync::server::store::{SqliteStore, Store as _};
+use galaxium_sync::server::{AppState, auth, serve};
+use galaxium_sync::{OpenOptions, Replica};
+use serde_json::{Map, Value, json};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct TestServer {
+    url: String,
+    runtime: tokio::runtime::Runtime,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    fn start(token_ttl: chrono::Duration) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("server.sqlite")).unwrap();
+        for (name, role) in [
+            ("ada", Role::Admin),
+            ("sam", Role::Staff),
+            ("tia", Role::Trainee),
+        ] {
+            store
+                .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
+                .unwrap();
+        }
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(AppState {
+            store: Arc::new(store),
+            metrics: Metrics::default(),
+            token_ttl,
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Self {
+            url,
+            runtime,
+            shutdown: Some(tx),
+            dir,
+        }
+    }
+
+    fn client(&self, user: &str) -> SyncClient {
+        let mut client = SyncClient::new(&self.url).unwrap();
+        self.runtime.block_on(client.login(user, PASSWORD)).unwrap();
+        client
+    }
+
+    fn sync(
+        &self,
+        replica: &mut Replica,
+        client: &SyncClient,
+    ) -> galaxium_sync::client::SyncSummary {
+        self.runtime.block_on(sync_once(replica, client)).unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+struct Console {
+    replica: Replica,
+    _dir: tempfile::TempDir,
+}
+
+fn console() -> Console {
+    let dir = tempfile::tempdir().unwrap();
+    let replica =
+        Replica::open(&dir.path().join("replica.sqlite"), &OpenOptions::default()).unwrap();
+    Console { replica, _dir: dir }
+}
+
+fn snapshot(replica: &Replica) -> BTreeMap<&'static str, BTreeMap<String, Map<String, Value>>> {
+    MANIFEST
+        .iter()
+        .map(|t| (t.name, replica.table_rows(t.name).unwrap()))
+        .collect()
+}
+
+/// A vehicle, a spaceport and one scheduled launch; returns the launch id.
+fn add_fleet_and_launch(replica: &mut Replica) -> String {
+    let vehicle = VehicleRow {
+        id: replica::new_id(),
+        name: "Aurora".into(),
+        model: "G-6".into(),
+        seat_count: 6,
+        max_passenger_mass_kg: 630.0,
+        max_baggage_mass_kg: 54.0,
+        demo: false,
+    };
+    let port = SpaceportRow {
+        id: replica::new_id(),
+        code: "KSC".into(),
+        name: "Kennedy".into(),
+        lat_deg: 28.573,
+        lon_deg: -80.649,
+        alt_m: 3.0,
+        demo: false,
+    };
+    let launch = LaunchRow {
+        id: replica::new_id(),
+        mission: "GX-14".into(),
+        vehicle_id: vehicle.id.clone(),
+        spaceport_id: port.id.clone(),
+        pad: "LC-39A".into(),
+        scheduled_at: "2030-01-01T12:00:00Z".into(),
+        status: "scheduled".into(),
+        demo: false,
+    };
+    replica
+        .write(|w| {
+            w.insert_vehicle(&vehicle)?;
+            w.insert_spaceport(&port)?;
+            w.insert_launch(&launch)
+        })
+        .unwrap();
+    launch.id
+}
+
+fn set(replica: &mut Replica, table: &str, id: &str, values: Value) {
+    let Value::Object(values) = values else {
+        panic!("an object")
+    };
+    replica.write(|w| w.update(table, id, values)).unwrap();
+}
+
+fn launch_field(replica: &Replica, id: &str, column: &str) -> Value {
+    replica.table_rows("launches").unwrap()[id][column].clone()
+}
+
+#[test]
+fn two_consoles_working_offline_converge_after_sync() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let (admin, staff) = (server.client("ada"), server.client("sam"));
+
+    let launch = add_fleet_and_launch(&mut a.replica);
+    let first = server.sync(&mut a.replica, &admin);
+    assert_eq!(first.pushed, 3);
+    assert_eq!(first.rejected, 0);
+    assert_eq!(a.replica.pending_count().unwrap(), 0);
+    server.sync(&mut b.replica, &staff);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+
+    // Offline, each changes a different column of the same launch, and B changes the pad too.
+    set(
+        &mut a.replica,
+        "launches",
+        &launch,
+        json!({"mission": "GX-14 Sunrise"}),
+    );
+    set(
+        &mut b.replica,
+        "launches",
+        &launch,
+        json!({"status": "boarding", "pad": "LC-39B"}),
+    );
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+    server.sync(&mut a.replica, &admin);
+
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+    assert_eq!(
+        launch_field(&a.replica, &launch, "mission"),
+        json!("GX-14 Sunrise")
+    );
+    assert_eq!(
+        launch_field(&a.replica, &launch, "status"),
+        json!("boarding")
+    );
+    assert_eq!(launch_field(&a.replica, &launch, "pad"), json!("LC-39B"));
+    assert!(a.replica.conflicts(true).unwrap().is_empty());
+    assert!(b.replica.conflicts(true).unwrap().is_empty());
+}
+
+#[test]
+fn the_same_column_edited_on_two_consoles_ends_with_the_later_edit_everywhere() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let (admin, staff) = (server.client("ada"), server.client("sam"));
+    let launch = add_fleet_and_launch(&mut a.replica);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+
+    set(
+        &mut a.replica,
+        "launches",
+        &launch,
+        json!({"pad": "Earlier edit"}),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    set(
+        &mut b.replica,
+        "launches",
+        &launch,
+        json!({"pad": "Later edit"}),
+    );
+    // The later edit reaches the server first; the earlier one arrives after and loses.
+    server.sync(&mut b.replica, &staff);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+
+    assert_eq!(
+        launch_field(&a.replica, &launch, "pad"),
+        json!("Later edit")
+    );
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+}
+
+#[test]
+fn an_invalid_status_transition_becomes_a_conflict_naming_what_won() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let (admin, staff) = (server.client("ada"), server.client("sam"));
+    let launch = add_fleet_and_launch(&mut a.replica);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+
+    set(
+        &mut a.replica,
+        "launches",
+        &launch,
+        json!({"status": "scrubbed"}),
+    );
+    set(
+        &mut b.replica,
+        "launches",
+        &launch,
+        json!({"status": "boarding"}),
+    );
+    server.sync(&mut a.replica, &admin);
+    let summary = server.sync(&mut b.replica, &staff);
+
+    assert_eq!(summary.rejected, 1);
+    let conflicts = b.replica.conflicts(false).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    let conflict = &conflicts[0];
+    assert_eq!(
+        conflict.reason,
+        "status cannot go from scrubbed to boarding"
+    );
+    assert_eq!(conflict.attempted["status"], json!("boarding"));
+    assert_eq!(
+        conflict.winner.as_ref().unwrap()["status"],
+        json!("scrubbed")
+    );
+    // The losing console now shows what won, and nothing is pending.
+    assert_eq!(
+        launch_field(&b.replica, &launch, "status"),
+        json!("scrubbed")
+    );
+    assert_eq!(b.replica.pending_count().unwrap(), 0);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+
+    b.replica.keep_server_version(&conflict.id).unwrap();
+    assert!(b.replica.conflicts(false).unwrap().is_empty());
+    assert_eq!(
+        b.replica.conflicts(true).unwrap()[0].resolution.as_deref(),
+        Some("kept the server version")
+    );
+}
+
+#[test]
+fn roles_are_checked_on_the_server_and_a_refused_insert_is_undone_locally() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let mut staff_console = console();
+    let staff = server.client("sam");
+    add_fleet_and_launch(&mut staff_console.replica);
+    let summary = server.sync(&mut staff_console.replica, &staff);
+
+    // Staff may not add vehicles or spaceports; the launch then names rows the server lacks.
+    assert_eq!(summary.rejected, 3);
+    let reasons: Vec<String> = staff_console
+        .replica
+        .conflicts(false)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.reason)
+        .collect();
+    assert!(
+        reasons.contains(&"the staff role may not change vehicles".to_owned()),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&"the staff role may not change spaceports".to_owned()),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("vehicle_id names a row of vehicles that does not exist")),
+        "{reasons:?}"
+    );
+    assert_eq!(staff_console.replica.status().unwrap().total_rows(), 0);
+}
+
+#[test]
+fn deletes_replicate_and_a_repeated_push_changes_nothing() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let (admin, staff) = (server.client("ada"), server.client("sam"));
+    let launch = add_fleet_and_launch(&mut a.replica);
+    let pending = a.replica.pending_ops(100).unwrap();
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+
+    // The same ops again (a console that crashed before hearing back): same verdicts.
+    let request = galaxium_sync::protocol::PushRequest {
+        device_id: a.replica.device_id().to_owned(),
+        ops: pending,
+    };
+    let (again, _, _) = server.runtime.block_on(admin.push(&request)).unwrap();
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| matches!(r, galaxium_sync::protocol::OpResult::Accepted { .. }))
+    );
+    assert_eq!(server.sync(&mut b.replica, &staff).pulled, 0);
+
+    a.replica.write(|w| w.delete("launches", &launch)).unwrap();
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+    assert!(b.replica.table_rows("launches").unwrap().is_empty());
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+}
+
+#[test]
+fn a_vehicle_still_flying_launches_cannot_be_deleted() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let admin = server.client("ada");
+    add_fleet_and_launch(&mut a.replica);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &admin);
+    let vehicle = a
+        .replica
+        .table_rows("vehicles")
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+
+    // B deletes the launch and then the vehicle; A meanwhile keeps its launch.
+    // Here B only tries the vehicle: the server still has a live launch on it.
+    let err = b
+        .replica
+        .write(|w| w.delete("vehicles", &vehicle))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("FOREIGN KEY"),
+        "the replica refuses locally too: {err}"
+    );
+}
+
+#[test]
+fn requests_without_a_valid_sign_in_are_refused() {
+    let server = TestServer::start(chrono::Duration::seconds(1));
+    let mut a = console();
+    add_fleet_and_launch(&mut a.replica);
+
+    let anonymous = SyncClient::new(&server.url).unwrap();
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut a.replica, &anonymous))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Unauthorized(_)), "{err}");
+    assert!(err.to_string().contains("Sign in again"), "{err}");
+    assert!(!err.is_retryable());
+
+    let forged = SyncClient::new(&server.url)
+        .unwrap()
+        .with_token("f".repeat(64));
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut a.replica, &forged))
+        .unwrap_err();
+    assert!(err.to_string().contains("not known here"), "{err}");
+
+    let mut wrong = SyncClient::new(&server.url).unwrap();
+    let err = server
+        .runtime
+        .block_on(wrong.login("ada", "not the password"))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("wrong user name or password"),
+        "{err}"
+    );
+
+    let expiring = server.client("ada");
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut a.replica, &expiring))
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    // Nothing was lost: the ops still wait in the outbox, and every attempt is in the history.
+    assert_eq!(a.replica.pending_count().unwrap(), 3);
+    assert_eq!(a.replica.sync_runs(10).unwrap().len(), 3);
+}
+
+#[test]
+fn an_unreachable_server_is_a_retryable_error_and_loses_nothing() {
+    let mut a = console();
+    add_fleet_and_launch(&mut a.replica);
+    // A port nobody listens on: bind, note it, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = SyncClient::new(&format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .with_token("x".into());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let err = runtime
+        .block_on(sync_once(&mut a.replica, &client))
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    assert!(err.to_string().contains("keeps working offline"), "{err}");
+    assert_eq!(a.replica.pending_count().unwrap(), 3);
+}
+
+#[test]
+fn garbage_requests_get_a_4xx_with_a_reason_and_health_needs_no_sign_in() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let http = reqwest::Client::new();
+    let token = server
+        .runtime
+        .block_on(SyncClient::new(&server.url).unwrap().login("ada", PASSWORD))
+        .unwrap()
+        .token;
+    let call = |request: reqwest::RequestBuilder| {
+        server.runtime.block_on(async {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        })
+    };
+
+    let (status, body) = call(http.get(format!("{}/health", server.url)));
+    assert_eq!(status, 200, "{body}");
+
+    let push = || {
+        http.post(format!("{}/api/v1/push", server.url))
+            .bearer_auth(&token)
+    };
+    let (status, body) = call(
+        push()
+            .header(PROTOCOL_HEADER, "1")
+            .header("content-type", "application/json")
+            .body("{not json"),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("not what was expected"), "{body}");
+
+    let (status, body) = call(push().header("content-type", "application/json").body("{}"));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains(PROTOCOL_HEADER), "{body}");
+
+    let (status, body) = call(
+        push()
+            .header(PROTOCOL_HEADER, (PROTOCOL_VERSION + 5).to_string())
+            .body("{}"),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Update the console"), "{body}");
+
+    let huge = format!(
+        "{{\"device_id\":\"x\",\"ops\":[],\"pad\":\"{}\"}}",
+        "x".repeat(17 * 1024 * 1024)
+    );
+    // Its own client: the server closes a connection after refusing an oversized body.
+    let (status, _) = call(
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/push", server.url))
+            .bearer_auth(&token)
+            .header(PROTOCOL_HEADER, "1")
+            .header("content-type", "application/json")
+            .body(huge),
+    );
+    assert_eq!(status, 413);
+
+    let (status, body) = call(
+        http.get(format!("{}/api/v1/pull?after=minus-one", server.url))
+            .bearer_auth(&token)
+            .header(PROTOCOL_HEADER, "1"),
+    );
+    assert_eq!(status, 400, "{body}");
+
+    let (status, _) = call(http.get(format!("{}/metrics", server.url)));
+    assert_eq!(status, 401);
+    let (status, body) = call(
+        http.get(format!("{}/metrics", server.url))
+            .bearer_auth(&token),
+    );
+    assert_eq!(status, 200);
+    assert!(body.contains("galaxium_ops_accepted_total 0"), "{body}");
+    assert!(
+        body.contains("galaxium_http_requests_total{endpoint=\"push\"} 4"),
+        "{body}"
+    );
+
+    let (status, _) = call(http.get(format!("{}/nowhere", server.url)));
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn the_server_binary_adds_users_serves_health_and_signs_in() {
+    use std::io::{BufRead as _, Write as _};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db: PathBuf = dir.path().join("server.sqlite");
+    let server_exe = env!("CARGO_BIN_EXE_galaxium-server");
+
+    let mut add = Command::new(server_exe)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "user",
+            "add",
+            "ada",
+            "--role",
+            "admin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = add.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let bad_role = Command::new(server_exe)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "user",
+            "add",
+            "bob",
+            "--role",
+            "pilot",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role \"pilot\""));
+
+    let mut child = Command::new(server_exe)
+        .args(["--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let health = runtime.block_on(async {
+        reqwest::get(format!("{url}/health"))
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(health.as_u16(), 200);
+    let mut client = SyncClient::new(&url).unwrap();
+    let login = runtime.block_on(client.login("ada", PASSWORD)).unwrap();
+    assert_eq!(login.role, "admin");
+    child.kill().unwrap();
+    let _ = child.wait();
+    let _ = server_dir(&dir);
+}
+
+fn server_dir(dir: &tempfile::TempDir) -> &std::path::Path {
+    dir.path()
+}
+
+#[test]
+fn a_trainee_cannot_touch_operational_tables() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut admin_console, mut trainee_console) = (console(), console());
+    let admin = server.client("ada");
+    let trainee = server.client("tia");
+    let launch = add_fleet_and_launch(&mut admin_console.replica);
+    server.sync(&mut admin_console.replica, &admin);
+    server.sync(&mut trainee_console.replica, &trainee);
+
+    set(
+        &mut trainee_console.replica,
+        "launches",
+        &launch,
+        json!({"status": "boarding"}),
+    );
+    let summary = server.sync(&mut trainee_console.replica, &trainee);
+    assert_eq!(summary.rejected, 1);
+    assert_eq!(
+        launch_field(&trainee_console.replica, &launch, "status"),
+        json!("scheduled")
+    );
+    let _ = server.dir.path();
+}

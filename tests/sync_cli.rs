@@ -1,0 +1,149 @@
+//! Two consoles and a server on one machine, through the `galaxium sync` command line.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test"
+)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use chrono::Utc;
+use galaxium::ops::demo::DemoDataset;
+use galaxium::paths::DataDir;
+use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::server::metrics::Metrics;
+use galaxium_sync::server::store::{SqliteStore, Store as _};
+use galaxium_sync::server::{AppState, auth, serve};
+use galaxium_sync::{OpenOptions, Replica};
+
+const PASSWORD: &str = "launch-day-2026";
+
+fn start_server(dir: &Path) -> (tokio::runtime::Runtime, String) {
+    let store = SqliteStore::open(&dir.join("server.sqlite")).unwrap();
+    store
+        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let state = Arc::new(AppState {
+        store: Arc::new(store),
+        metrics: Metrics::default(),
+        token_ttl: chrono::Duration::hours(1),
+    });
+    runtime.spawn(serve(listener, state, std::future::pending()));
+    (runtime, url)
+}
+
+fn galaxium(data: &Path, args: &[&str], password: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_galaxium"));
+    command
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("GALAXIUM_DATA")
+        .env_remove("GALAXIUM_PASSWORD");
+    if let Some(password) = password {
+        command.env("GALAXIUM_PASSWORD", password);
+    }
+    command.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn two_consoles_share_their_work_through_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_runtime, url) = start_server(dir.path());
+    let a = DataDir::at(&dir.path().join("console-a"));
+    let b = DataDir::at(&dir.path().join("console-b"));
+    {
+        let mut replica = Replica::open(&a.replica(), &OpenOptions::default()).unwrap();
+        DemoDataset::shipped()
+            .unwrap()
+            .seed(&mut replica, Utc::now())
+            .unwrap();
+    }
+
+    let first = galaxium(
+        a.root(),
+        &["sync", "--server", &url, "--user", "ada"],
+        Some(PASSWORD),
+    );
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let line = text(&first.stdout);
+    assert!(
+        line.starts_with(&format!("synced with {url}: pushed 13 (0 rejected)")),
+        "{line}"
+    );
+
+    // The sign-in is kept: the next sync needs no password.
+    let again = galaxium(a.root(), &["sync", "--server", &url], None);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains("pushed 0 (0 rejected)"));
+
+    let pulled = galaxium(
+        b.root(),
+        &["sync", "--server", &url, "--user", "ada"],
+        Some(PASSWORD),
+    );
+    assert!(pulled.status.success(), "{}", text(&pulled.stderr));
+    assert!(
+        text(&pulled.stdout).contains("pulled 13"),
+        "{}",
+        text(&pulled.stdout)
+    );
+
+    let check = |data: &DataDir| text(&galaxium(data.root(), &["db", "check"], None).stdout);
+    let rows = |report: String| -> Vec<String> {
+        report
+            .lines()
+            .filter(|l| l.starts_with("  "))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(rows(check(&a)), rows(check(&b)));
+}
+
+#[test]
+fn sync_without_a_sign_in_or_with_a_wrong_password_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_runtime, url) = start_server(dir.path());
+    let data = dir.path().join("console");
+
+    let unsigned = galaxium(&data, &["sync", "--server", &url], None);
+    assert!(!unsigned.status.success());
+    assert!(
+        text(&unsigned.stderr).contains("pass --user NAME"),
+        "{}",
+        text(&unsigned.stderr)
+    );
+
+    let wrong = galaxium(
+        &data,
+        &["sync", "--server", &url, "--user", "ada"],
+        Some("nope"),
+    );
+    assert!(!wrong.status.success());
+    let err = text(&wrong.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("wrong user name or password"), "{err}");
+
+    let nobody = galaxium(
+        &data,
+        &["sync", "--server", "http://127.0.0.1:9", "--user", "ada"],
+        Some(PASSWORD),
+    );
+    assert!(!nobody.status.success());
+    assert!(
+        text(&nobody.stderr).contains("cannot reach the server"),
+        "{}",
+        text(&nobody.stderr)
+    );
+}
