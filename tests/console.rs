@@ -5,6 +5,8 @@
     reason = "test helpers: a failed unwrap is a failed test"
 )]
 
+mod support;
+
 use chrono::Utc;
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -104,7 +106,7 @@ fn ctrl_and_a_number_jumps_to_a_view() {
     let mut console = console();
     console
         .harness
-        .key_press_modifiers(Modifiers::COMMAND, Key::Num2);
+        .key_press_modifiers(Modifiers::COMMAND, Key::Num3);
     console.harness.run();
     assert_eq!(console.harness.state().settings().view, View::Settings);
     console
@@ -209,4 +211,78 @@ fn the_theme_switches_from_the_settings() {
         galaxium_widgets::Theme::Light
     );
     assert_eq!(console.harness.ctx.theme(), egui::Theme::Light);
+}
+
+#[test]
+fn signing_in_from_the_sync_view_syncs_with_a_real_server() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let (_server, url) = support::start_server(server_dir.path());
+    let mut console = console();
+    console.harness.get_by_label("Sync").click();
+    console.harness.run();
+    console.harness.get_by_label("Sync with the central server");
+    assert_eq!(
+        console
+            .harness
+            .get_all_by_label("Offline · local replica")
+            .count(),
+        2,
+        "the top bar and the Sync view say the same"
+    );
+
+    console
+        .harness
+        .get_by_label("Sign in to the server…")
+        .click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("Sign in to the central server");
+    console
+        .harness
+        .get_by_label("Server")
+        .set_text_value_accesskit(&url);
+    console
+        .harness
+        .get_by_label("User")
+        .set_text_value_accesskit("ada");
+    console.harness.run();
+    let password = console.harness.get_by_label("Password");
+    assert_eq!(
+        password.accesskit_node().role(),
+        egui::accesskit::Role::PasswordInput
+    );
+    password.focus();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("Password")
+        .type_text(support::PASSWORD);
+    console.harness.run();
+    console.harness.get_by_label("Sign in").click();
+    console.harness.run();
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while console.harness.state().sync_status().last_success.is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            console.harness.state().sync_status()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        console.harness.step();
+    }
+    console.harness.run();
+    let snapshot = console.harness.state().snapshot().unwrap();
+    assert_eq!(snapshot.pending_ops, 0, "the demo rows reached the server");
+    assert_eq!(snapshot.sync_runs[0].pushed, 13);
+    assert_eq!(
+        console
+            .harness
+            .get_all_by_label_contains("Online · synced")
+            .count(),
+        2,
+        "the top bar and the Sync view"
+    );
+    console.harness.get_by_label("ada · admin");
 }

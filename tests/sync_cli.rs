@@ -5,39 +5,16 @@
     reason = "test helpers: a failed unwrap is a failed test"
 )]
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Arc;
 
 use chrono::Utc;
 use galaxium::ops::demo::DemoDataset;
 use galaxium::paths::DataDir;
-use galaxium_sync::schema::manifest::Role;
-use galaxium_sync::server::metrics::Metrics;
-use galaxium_sync::server::store::{SqliteStore, Store as _};
-use galaxium_sync::server::{AppState, auth, serve};
 use galaxium_sync::{OpenOptions, Replica};
-
-const PASSWORD: &str = "launch-day-2026";
-
-fn start_server(dir: &Path) -> (tokio::runtime::Runtime, String) {
-    let store = SqliteStore::open(&dir.join("server.sqlite")).unwrap();
-    store
-        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
-        .unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = Arc::new(AppState {
-        store: Arc::new(store),
-        metrics: Metrics::default(),
-        token_ttl: chrono::Duration::hours(1),
-    });
-    runtime.spawn(serve(listener, state, std::future::pending()));
-    (runtime, url)
-}
+use support::{PASSWORD, start_server};
 
 fn galaxium(data: &Path, args: &[&str], password: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_galaxium"));

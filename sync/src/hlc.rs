@@ -108,6 +108,15 @@ impl HlcClock {
         self.last.counter = counter;
     }
 
+    /// Moves the clock up to `seen` if it is newer, without issuing a timestamp (another
+    /// connection to the same replica may have seen later times).
+    pub fn catch_up(&mut self, seen: &Hlc) {
+        if (seen.wall_ms, seen.counter) > (self.last.wall_ms, self.last.counter) {
+            self.last.wall_ms = seen.wall_ms;
+            self.last.counter = seen.counter;
+        }
+    }
+
     /// The newest timestamp issued or seen.
     pub fn last(&self) -> &Hlc {
         &self.last

@@ -36,6 +36,7 @@ pub struct StatusLight<'a> {
     text: &'a str,
     tokens: Tokens,
     max_width: Option<f32>,
+    sense: Sense,
 }
 
 impl<'a> StatusLight<'a> {
@@ -46,7 +47,15 @@ impl<'a> StatusLight<'a> {
             text,
             tokens,
             max_width: None,
+            sense: Sense::hover(),
         }
+    }
+
+    /// Makes the light clickable (it then reads as a button to assistive technology).
+    #[must_use]
+    pub fn sense_click(mut self) -> Self {
+        self.sense = Sense::click();
+        self
     }
 
     /// Keeps the light within `width` points, ending the text with `…` when it does not fit;
@@ -72,7 +81,10 @@ impl Widget for StatusLight<'_> {
         let galley = ui.painter().layout_job(job);
         let truncated = galley.elided;
         let size = egui::vec2(diameter + gap + galley.size().x, galley.size().y);
-        let (rect, mut response) = ui.allocate_exact_size(size, Sense::hover());
+        let (rect, mut response) = ui.allocate_exact_size(size, self.sense);
+        if self.sense.senses_click() && response.hovered() {
+            ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
+        }
         if truncated {
             response = response.on_hover_text(self.text);
         }

@@ -9,11 +9,13 @@ use serde::{Deserialize, Serialize};
 use super::{CommandPalette, UiCommand};
 use crate::ops::demo::DemoDataset;
 use crate::ops::overview::{self, OverviewSnapshot};
+use crate::ops::sync_agent::{SyncAgent, SyncRequest, SyncStatus};
 use crate::paths::DataDir;
 use crate::views::View;
 use crate::views::format;
 use crate::views::overview::{OverviewInput, overview_ui};
 use crate::views::settings::settings_ui;
+use crate::views::sync::{link_summary, sync_ui};
 
 /// How often the Overview re-reads the replica when nothing in the console changed it
 /// (another process, such as `galaxium db backup`, may have).
@@ -70,8 +72,24 @@ impl Notice {
     }
 }
 
+/// The sign-in dialog's fields while it is open. The password lives here only until the
+/// dialog sends it to the sync task.
+#[derive(Debug, Default)]
+struct SignInForm {
+    server: String,
+    user: String,
+    password: String,
+}
+
+/// Where the sign-in dialog points when nothing was signed in before.
+const DEFAULT_SERVER: &str = "http://127.0.0.1:8780";
+
 /// The console: top bar, navigation, the current view, the status bar, and the command palette.
 pub struct ConsoleApp {
+    sync: Option<SyncAgent>,
+    sync_status: SyncStatus,
+    seen_generation: u64,
+    sign_in_form: Option<SignInForm>,
     settings: ConsoleSettings,
     replica: Replica,
     data: DataDir,
@@ -98,7 +116,23 @@ impl ConsoleApp {
             .unwrap_or_default();
         // Our own commands own the zoom keys, so egui must not handle them a second time.
         ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        let repaint_ctx = ctx.clone();
+        let (sync, sync_error) = match SyncAgent::start(replica.path(), move || {
+            repaint_ctx.request_repaint();
+        }) {
+            Ok(agent) => (Some(agent), None),
+            Err(err) => (
+                None,
+                Some(Notice::error(format!(
+                    "Sync cannot start: {err:#}. The console works offline."
+                ))),
+            ),
+        };
         let mut app = Self {
+            sync,
+            sync_status: SyncStatus::default(),
+            seen_generation: 0,
+            sign_in_form: None,
             settings,
             replica,
             data,
@@ -111,8 +145,20 @@ impl ConsoleApp {
             confirm_remove_demo: false,
             applied_style: None,
         };
+        app.notice = sync_error;
         app.refresh();
         app
+    }
+
+    /// Where sync stands, as of this frame.
+    pub fn sync_status(&self) -> &SyncStatus {
+        &self.sync_status
+    }
+
+    fn to_sync(&self, request: SyncRequest) {
+        if let Some(agent) = &self.sync {
+            agent.send(request);
+        }
     }
 
     /// The settings in force.
@@ -170,6 +216,7 @@ impl ConsoleApp {
                     Ok(removed) => Notice::info(format!("Removed {removed} demo rows.")),
                     Err(err) => Notice::error(format!("The demo data could not be removed: {err}")),
                 });
+                self.to_sync(SyncRequest::SyncNow);
                 self.refresh();
             }
             UiCommand::LoadDemoData => {
@@ -180,6 +227,27 @@ impl ConsoleApp {
                     Err(err) => {
                         Notice::error(format!("The demo data could not be loaded: {err:#}"))
                     }
+                });
+                self.to_sync(SyncRequest::SyncNow);
+                self.refresh();
+            }
+            UiCommand::SyncNow => self.to_sync(SyncRequest::SyncNow),
+            UiCommand::OpenSignIn => {
+                let (server, user) = self.sync_status.signed_in.as_ref().map_or_else(
+                    || (DEFAULT_SERVER.to_owned(), String::new()),
+                    |(server, user, _)| (server.clone(), user.clone()),
+                );
+                self.sign_in_form = Some(SignInForm {
+                    server,
+                    user,
+                    password: String::new(),
+                });
+            }
+            UiCommand::SignOut => self.to_sync(SyncRequest::SignOut),
+            UiCommand::KeepServerVersion(id) => {
+                self.notice = Some(match self.replica.keep_server_version(&id) {
+                    Ok(()) => Notice::info("Conflict settled: the server's version stays."),
+                    Err(err) => Notice::error(format!("The conflict could not be settled: {err}")),
                 });
                 self.refresh();
             }
@@ -224,7 +292,12 @@ impl ConsoleApp {
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(tokens.spacing * 0.5);
             ui.horizontal(|ui| {
-                ui.label(RichText::new("GALAXIUM").strong().size(tokens.body_size + 2.0).color(tokens.accent));
+                ui.label(
+                    RichText::new("GALAXIUM")
+                        .strong()
+                        .size(tokens.body_size + 2.0)
+                        .color(tokens.accent),
+                );
                 ui.separator();
                 ui.label(RichText::new(format::utc_seconds(now)).monospace().strong())
                     .on_hover_text("Coordinated Universal Time: every time in the console is UTC");
@@ -234,18 +307,28 @@ impl ConsoleApp {
                         .on_hover_text(format!(
                             "{} ({})",
                             UiCommand::OpenCommandPalette.tooltip(),
-                            shortcut_text(ui.ctx(), UiCommand::OpenCommandPalette)
+                            shortcut_text(ui.ctx(), &UiCommand::OpenCommandPalette)
                         ))
                         .clicked()
                     {
                         self.pending.push(UiCommand::OpenCommandPalette);
                     }
                     ui.separator();
-                    ui.add(StatusLight::new(StatusLevel::Inactive, "Offline · local replica", tokens))
-                        .on_hover_text("This console works on its local replica. Sync with the central server comes with sign-in.");
+                    let (level, words) = link_summary(&self.sync_status, now);
+                    if ui
+                        .add(StatusLight::new(level, &words, tokens).sense_click())
+                        .on_hover_text("The link to the central server; click for the Sync view")
+                        .clicked()
+                    {
+                        self.pending.push(UiCommand::ShowView(View::Sync));
+                    }
                     ui.separator();
-                    ui.label("operator · local operator")
-                        .on_hover_text("Signed in locally; server sign-in and roles come with sync");
+                    match &self.sync_status.signed_in {
+                        Some((_, user, role)) => ui.label(format!("{user} · {role}")),
+                        None => ui.label("operator · local operator").on_hover_text(
+                            "Not signed in to the server: working as the local operator",
+                        ),
+                    };
                 });
             });
             ui.add_space(tokens.spacing * 0.5);
@@ -284,7 +367,7 @@ impl ConsoleApp {
                         .on_hover_text(format!(
                             "{} ({})",
                             view.description(),
-                            shortcut_text(ui.ctx(), UiCommand::ShowView(view))
+                            shortcut_text(ui.ctx(), &UiCommand::ShowView(view))
                         ));
                     if response.clicked() {
                         self.pending.push(UiCommand::ShowView(view));
@@ -365,7 +448,80 @@ impl ConsoleApp {
     }
 }
 
-fn shortcut_text(ctx: &egui::Context, command: UiCommand) -> String {
+impl ConsoleApp {
+    fn sign_in_ui(&mut self, ctx: &egui::Context) {
+        let Some(form) = &mut self.sign_in_form else {
+            return;
+        };
+        let mut submit = false;
+        let mut cancel = false;
+        let modal = egui::Modal::new(egui::Id::unique("sign_in")).show(ctx, |ui| {
+            ui.set_width(460.0);
+            ui.heading("Sign in to the central server");
+            ui.add_space(8.0);
+            egui::Grid::new("sign_in_fields")
+                .num_columns(2)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
+                    let label = ui.label("Server");
+                    ui.add(egui::TextEdit::singleline(&mut form.server).desired_width(300.0))
+                        .labelled_by(label.id);
+                    ui.end_row();
+                    let label = ui.label("User");
+                    ui.add(egui::TextEdit::singleline(&mut form.user).desired_width(300.0))
+                        .labelled_by(label.id);
+                    ui.end_row();
+                    let label = ui.label("Password");
+                    let password = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut form.password)
+                                .password(true)
+                                .desired_width(300.0),
+                        )
+                        .labelled_by(label.id);
+                    if password.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                        submit = true;
+                    }
+                    ui.end_row();
+                });
+            ui.add_space(4.0);
+            ui.label(
+                egui::RichText::new(
+                    "Only the sign-in token is kept on this console, never the password.",
+                )
+                .weak(),
+            );
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let ready = !form.server.trim().is_empty()
+                    && !form.user.trim().is_empty()
+                    && !form.password.is_empty();
+                if ui
+                    .add_enabled(ready, egui::Button::new("Sign in"))
+                    .clicked()
+                {
+                    submit = true;
+                }
+                if ui.button("Cancel").clicked() {
+                    cancel = true;
+                }
+            });
+        });
+        if submit {
+            let form = std::mem::take(form);
+            self.sign_in_form = None;
+            self.to_sync(SyncRequest::SignIn {
+                server: form.server.trim().to_owned(),
+                user: form.user.trim().to_owned(),
+                password: form.password,
+            });
+        } else if cancel || modal.should_close() {
+            self.sign_in_form = None;
+        }
+    }
+}
+
+fn shortcut_text(ctx: &egui::Context, command: &UiCommand) -> String {
     command
         .shortcut()
         .map(|sc| ctx.format_shortcut(&sc))
@@ -380,10 +536,16 @@ impl eframe::App for ConsoleApp {
                 self.pending.push(command);
             }
         }
-        if self
-            .last_read
-            .is_none_or(|at| at.elapsed() >= REFRESH_EVERY)
+        if let Some(agent) = &self.sync {
+            self.sync_status = agent.status();
+        }
+        // A sync that changed the replica is shown at once; otherwise re-read now and then.
+        if self.sync_status.generation != self.seen_generation
+            || self
+                .last_read
+                .is_none_or(|at| at.elapsed() >= REFRESH_EVERY)
         {
+            self.seen_generation = self.sync_status.generation;
             self.refresh();
         }
         // The clock shows seconds; nothing else moves on its own.
@@ -409,6 +571,14 @@ impl eframe::App for ConsoleApp {
                 },
                 &mut self.pending,
             ),
+            View::Sync => sync_ui(
+                ui,
+                &self.sync_status,
+                self.snapshot.as_ref(),
+                tokens,
+                now,
+                &mut self.pending,
+            ),
             View::Settings => settings_ui(
                 ui,
                 self.settings.theme,
@@ -422,6 +592,7 @@ impl eframe::App for ConsoleApp {
             self.pending.push(command);
         }
         self.confirm_remove_demo_ui(&ctx);
+        self.sign_in_ui(&ctx);
 
         for command in std::mem::take(&mut self.pending) {
             self.apply(&ctx, command);

@@ -6,7 +6,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 use crate::views::View;
 
 /// A user action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UiCommand {
     /// Show a view.
     ShowView(View),
@@ -28,6 +28,14 @@ pub enum UiCommand {
     ZoomOut,
     /// Text and controls at their normal size.
     ZoomReset,
+    /// Sync with the server now.
+    SyncNow,
+    /// Open the sign-in dialog.
+    OpenSignIn,
+    /// Forget the sign-in; the console goes on offline.
+    SignOut,
+    /// Settle a conflict by keeping the server's version (the conflict's id).
+    KeepServerVersion(String),
     /// Close the console.
     Quit,
 }
@@ -48,6 +56,9 @@ impl UiCommand {
                 Self::BackUpReplica,
                 Self::LoadDemoData,
                 Self::RemoveDemoData,
+                Self::SyncNow,
+                Self::OpenSignIn,
+                Self::SignOut,
                 Self::ToggleTheme,
                 Self::ZoomIn,
                 Self::ZoomOut,
@@ -66,7 +77,7 @@ impl UiCommand {
     }
 
     /// The command's name, as in menus and the palette.
-    pub fn label(self) -> String {
+    pub fn label(&self) -> String {
         match self {
             Self::ShowView(view) => format!("Go to {}", view.title()),
             Self::OpenCommandPalette => "Command palette".to_owned(),
@@ -78,12 +89,16 @@ impl UiCommand {
             Self::ZoomIn => "Larger text".to_owned(),
             Self::ZoomOut => "Smaller text".to_owned(),
             Self::ZoomReset => "Normal text size".to_owned(),
+            Self::SyncNow => "Sync now".to_owned(),
+            Self::OpenSignIn => "Sign in to the server…".to_owned(),
+            Self::SignOut => "Sign out".to_owned(),
+            Self::KeepServerVersion(_) => "Keep the server's version".to_owned(),
             Self::Quit => "Quit".to_owned(),
         }
     }
 
     /// One line on what it does.
-    pub fn tooltip(self) -> &'static str {
+    pub fn tooltip(&self) -> &'static str {
         match self {
             Self::ShowView(view) => view.description(),
             Self::OpenCommandPalette => "Find and run any command by name",
@@ -99,14 +114,21 @@ impl UiCommand {
             Self::ZoomIn => "Make text and controls larger",
             Self::ZoomOut => "Make text and controls smaller",
             Self::ZoomReset => "Return text and controls to their normal size",
+            Self::SyncNow => "Push local edits to the central server and pull everyone else's now",
+            Self::OpenSignIn => "Sign in to the central server to sync this replica",
+            Self::SignOut => "Forget the sign-in; the console goes on working offline",
+            Self::KeepServerVersion(_) => {
+                "Settle this conflict: the server's version, already shown, stays"
+            }
             Self::Quit => "Close the console; everything is already saved in the replica",
         }
     }
 
     /// Its keyboard shortcut, if it has one.
-    pub fn shortcut(self) -> Option<KeyboardShortcut> {
+    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
         let (modifiers, key) = match self {
             Self::ShowView(view) => (CTRL, number_key(view.number())?),
+            Self::SyncNow => (CTRL_SHIFT, Key::S),
             Self::OpenCommandPalette => (CTRL, Key::K),
             Self::BackUpReplica => (CTRL_SHIFT, Key::B),
             Self::ToggleTheme => (CTRL_SHIFT, Key::T),
@@ -114,9 +136,12 @@ impl UiCommand {
             Self::ZoomOut => (CTRL, Key::Minus),
             Self::ZoomReset => (CTRL, Key::Num0),
             Self::Quit => (CTRL, Key::Q),
-            Self::RemoveDemoData | Self::RemoveDemoDataConfirmed | Self::LoadDemoData => {
-                return None;
-            }
+            Self::RemoveDemoData
+            | Self::RemoveDemoDataConfirmed
+            | Self::LoadDemoData
+            | Self::OpenSignIn
+            | Self::SignOut
+            | Self::KeepServerVersion(_) => return None,
         };
         Some(KeyboardShortcut::new(modifiers, key))
     }
@@ -158,8 +183,12 @@ mod tests {
             Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num1))
         );
         assert_eq!(
-            UiCommand::ShowView(View::Settings).shortcut(),
+            UiCommand::ShowView(View::Sync).shortcut(),
             Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num2))
+        );
+        assert_eq!(
+            UiCommand::ShowView(View::Settings).shortcut(),
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num3))
         );
     }
 }

@@ -66,7 +66,7 @@ impl CommandPalette {
         if up {
             self.selected = self.selected.saturating_sub(1);
         }
-        let mut chosen = enter.then(|| matches.get(self.selected).copied()).flatten();
+        let mut chosen = enter.then(|| matches.get(self.selected).cloned()).flatten();
 
         let modal = egui::Modal::new(Id::unique("command_palette")).show(ctx, |ui| {
             ui.set_width(560.0);
@@ -105,7 +105,7 @@ impl CommandPalette {
                             .inner
                             .on_hover_text(command.tooltip());
                         if row.clicked() {
-                            chosen = Some(*command);
+                            chosen = Some(command.clone());
                         }
                     }
                 });

@@ -3,3 +3,4 @@
 
 pub mod demo;
 pub mod overview;
+pub mod sync_agent;

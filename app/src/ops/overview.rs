@@ -1,19 +1,28 @@
 //! What the Overview shows, read from the replica in one go.
 
 use chrono::{DateTime, Utc};
-use galaxium_sync::replica::LaunchSummary;
+use galaxium_sync::replica::{Conflict, LaunchSummary, SyncRun};
 use galaxium_sync::{Replica, ReplicaStatus};
+
+/// How many past sync runs the Sync view lists.
+pub const SYNC_HISTORY: usize = 20;
 
 /// How many upcoming launches the Overview lists.
 pub const UPCOMING_LAUNCHES: usize = 8;
 
-/// A consistent read of the replica for the Overview and the status bar.
+/// A consistent read of the replica for the Overview, the Sync view and the status bar.
 #[derive(Debug, Clone)]
 pub struct OverviewSnapshot {
     /// The replica's own facts and row counts.
     pub status: ReplicaStatus,
     /// The next launches, earliest first.
     pub upcoming: Vec<LaunchSummary>,
+    /// Local edits the server has not accepted yet.
+    pub pending_ops: u64,
+    /// Refused edits waiting for a person, newest first.
+    pub conflicts: Vec<Conflict>,
+    /// The latest sync runs, newest first.
+    pub sync_runs: Vec<SyncRun>,
     /// When this was read.
     pub read_at: DateTime<Utc>,
 }
@@ -23,6 +32,9 @@ pub fn snapshot(replica: &Replica, now: DateTime<Utc>) -> anyhow::Result<Overvie
     Ok(OverviewSnapshot {
         status: replica.status()?,
         upcoming: replica.launches_from(now, UPCOMING_LAUNCHES)?,
+        pending_ops: replica.pending_count()?,
+        conflicts: replica.conflicts(false)?,
+        sync_runs: replica.sync_runs(SYNC_HISTORY)?,
         read_at: now,
     })
 }

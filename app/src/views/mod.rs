@@ -4,6 +4,7 @@
 pub mod format;
 pub mod overview;
 pub mod settings;
+pub mod sync;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,18 +14,21 @@ pub enum View {
     /// What the replica holds, its health, the demo dataset and upcoming launches.
     #[default]
     Overview,
+    /// The link to the central server: status, history, conflicts inbox.
+    Sync,
     /// Theme, text size, and where data and logs live.
     Settings,
 }
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [Self; 2] = [Self::Overview, Self::Settings];
+    pub const ALL: [Self; 3] = [Self::Overview, Self::Sync, Self::Settings];
 
     /// The view's name in the navigation.
     pub fn title(self) -> &'static str {
         match self {
             Self::Overview => "Overview",
+            Self::Sync => "Sync",
             Self::Settings => "Settings",
         }
     }
@@ -34,6 +38,9 @@ impl View {
         match self {
             Self::Overview => {
                 "The local replica: what it holds, its health and backups, the demo dataset and upcoming launches"
+            }
+            Self::Sync => {
+                "The link to the central server: sign-in, status, sync history and the conflicts inbox"
             }
             Self::Settings => "Theme, text size, and where the console keeps its data and logs",
         }

@@ -278,6 +278,12 @@ impl Replica {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(ReplicaError::sqlite("starting a write", &self.path))?;
+        // The sync task has its own connection and may have seen later clock times.
+        if let Ok(Some(stored)) = meta::get(&tx, meta::HLC_LAST)
+            && let Ok(stored) = stored.parse::<Hlc>()
+        {
+            self.clock.catch_up(&stored);
+        }
         let mut writer = Writer {
             tx,
             clock: &mut self.clock,

@@ -1,0 +1,42 @@
+//! Shared by the end-to-end tests: a real sync server on loopback.
+
+#![allow(
+    clippy::expect_used,
+    reason = "test setup: a failure here is a failed test"
+)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::server::metrics::Metrics;
+use galaxium_sync::server::store::{SqliteStore, Store as _};
+use galaxium_sync::server::{AppState, auth, serve};
+
+/// The password of every test user.
+pub const PASSWORD: &str = "launch-day-2026";
+
+/// Starts a server with the admin `ada` on a free loopback port; it runs until the returned
+/// runtime is dropped. Returns the runtime and the server's URL.
+pub fn start_server(dir: &Path) -> (tokio::runtime::Runtime, String) {
+    let store = SqliteStore::open(&dir.join("server.sqlite")).expect("server database");
+    store
+        .add_user(
+            "ada",
+            Role::Admin,
+            &auth::hash_password(PASSWORD).expect("hash"),
+        )
+        .expect("user");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let state = Arc::new(AppState {
+        store: Arc::new(store),
+        metrics: Metrics::default(),
+        token_ttl: chrono::Duration::hours(1),
+    });
+    runtime.spawn(serve(listener, state, std::future::pending()));
+    (runtime, url)
+}
