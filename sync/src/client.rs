@@ -236,7 +236,7 @@ fn without_url(err: &reqwest::Error) -> String {
 }
 
 /// One full sync: push every pending op (in batches), then pull every page. Recorded in the
-/// replica's sync history whether it succeeds or not.
+/// replica's sync history when it moved data or failed.
 pub async fn sync_once(
     replica: &mut Replica,
     client: &SyncClient,
@@ -257,7 +257,10 @@ pub async fn sync_once(
         bytes_down: summary.bytes_down,
         error: outcome.as_ref().err().map(ToString::to_string),
     };
-    replica.record_sync_run(&run)?;
+    // An idle sync every few seconds is not history worth keeping; work and failures are.
+    if run.pushed + run.pulled > 0 || run.error.is_some() {
+        replica.record_sync_run(&run)?;
+    }
     outcome.map(|()| summary)
 }
 

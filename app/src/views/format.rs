@@ -46,6 +46,17 @@ pub fn countdown(event: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// How long ago `then` was: `12 s`, `4 min`, `2 h 05 min`, `3 d 04 h`.
+pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - then).num_seconds().max(0);
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3_600 => format!("{} min", seconds / 60),
+        3_600..86_400 => format!("{} h {:02} min", seconds / 3_600, (seconds % 3_600) / 60),
+        _ => format!("{} d {:02} h", seconds / 86_400, (seconds % 86_400) / 3_600),
+    }
+}
+
 /// Parses an RFC 3339 time stored in the replica.
 pub fn parse_utc(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
@@ -64,6 +75,17 @@ mod tests {
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(bytes(3 * 1024 * 1024), "3.0 MiB");
+    }
+
+    #[test]
+    fn ages_read_in_the_largest_sensible_unit() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let before = |s: i64| now - chrono::Duration::seconds(s);
+        assert_eq!(ago(before(12), now), "12 s");
+        assert_eq!(ago(before(240), now), "4 min");
+        assert_eq!(ago(before(7_500), now), "2 h 05 min");
+        assert_eq!(ago(before(3 * 86_400 + 4 * 3_600), now), "3 d 04 h");
+        assert_eq!(ago(now + chrono::Duration::seconds(5), now), "0 s");
     }
 
     #[test]

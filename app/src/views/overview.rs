@@ -115,7 +115,7 @@ fn replica_card_ui(
                 ui.label(muted("Last backup"));
                 match &status.last_backup {
                     Some(backup) => {
-                        let age = format::countdown(backup.at, input.now).replacen("T+", "", 1);
+                        let age = format::ago(backup.at, input.now);
                         ui.label(format!(
                             "{} ({age} ago), {}",
                             format::utc_minutes(backup.at),

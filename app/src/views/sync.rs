@@ -13,7 +13,6 @@ use crate::ops::sync_agent::{LinkState, SyncStatus};
 
 /// How the link reads, as a light and a sentence; the top bar shows the same.
 pub fn link_summary(status: &SyncStatus, now: DateTime<Utc>) -> (StatusLevel, String) {
-    let ago = |t: DateTime<Utc>| format::countdown(t, now).replacen("T+", "", 1);
     match &status.state {
         LinkState::SignedOut => (StatusLevel::Inactive, "Offline · local replica".to_owned()),
         LinkState::SigningIn => (StatusLevel::Caution, "Signing in…".to_owned()),
@@ -22,7 +21,7 @@ pub fn link_summary(status: &SyncStatus, now: DateTime<Utc>) -> (StatusLevel, St
             StatusLevel::Nominal,
             status.last_success.map_or_else(
                 || "Online".to_owned(),
-                |t| format!("Online · synced {} ago", ago(t)),
+                |t| format!("Online · synced {} ago", format::ago(t, now)),
             ),
         ),
         LinkState::Retrying { next_at, .. } => (
@@ -205,8 +204,8 @@ fn history_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, tokens: Tokens) {
             return;
         }
         let row_height = tokens.body_size + 12.0;
-        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-        ui.spacing_mut().item_spacing.x = tokens.gap;
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+        ui.spacing_mut().item_spacing.x = tokens.gap * 1.5;
         TableBuilder::new(ui)
             .id_salt("sync_history")
             .striped(true)

@@ -290,6 +290,12 @@ impl Replica {
                     run.error,
                 ],
             )
+            .and_then(|_| {
+                self.conn.execute(
+                    "DELETE FROM sync_runs WHERE id <= (SELECT max(id) FROM sync_runs) - ?1",
+                    [SYNC_HISTORY_KEPT],
+                )
+            })
             .map_err(ReplicaError::sqlite("recording a sync run", &self.path))?;
         Ok(())
     }
@@ -348,6 +354,9 @@ impl Replica {
         read().map_err(ReplicaError::sqlite("reading a table", &self.path))
     }
 }
+
+/// How many sync runs the history keeps.
+const SYNC_HISTORY_KEPT: i64 = 1_000;
 
 fn now_text() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
