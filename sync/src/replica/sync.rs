@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{SecondsFormat, Utc};
-use rusqlite::{Transaction, TransactionBehavior, params};
+use rusqlite::{OptionalExtension as _, Transaction, TransactionBehavior, params};
 use serde_json::{Map, Value};
 
 use super::{Replica, ReplicaError, meta, values};
@@ -395,13 +395,27 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
     let Some(pending) = pending_columns(tx, spec.name, &op.row_id)? else {
         return Ok(());
     };
+    let exists = tx
+        .query_row(
+            &format!("SELECT 1 FROM {} WHERE id = ?1", spec.name),
+            [&op.row_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    // Local, unsent edits keep their value over the server's, but only on a row that is here:
+    // a row that is not (a remote delete came first) comes back whole.
     let incoming: Map<String, Value> = op
         .payload
         .iter()
-        .filter(|(column, _)| spec.columns.contains(&column.as_str()) && !pending.contains(*column))
+        .filter(|(column, _)| {
+            spec.columns.contains(&column.as_str()) && (!exists || !pending.contains(*column))
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     match op.kind {
+        // SQLite checks NOT NULL before it sees the conflict, so an existing row is updated.
+        OpKind::Insert if exists => update(tx, spec, &op.row_id, &incoming),
         OpKind::Insert => upsert(tx, spec, &op.row_id, &incoming),
         OpKind::Update => update(tx, spec, &op.row_id, &incoming),
         OpKind::Delete => tx

