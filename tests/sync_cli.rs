@@ -124,3 +124,88 @@ fn sync_without_a_sign_in_or_with_a_wrong_password_says_what_to_do() {
         text(&nobody.stderr)
     );
 }
+
+#[test]
+fn a_console_killed_mid_sync_keeps_a_whole_replica_and_finishes_on_the_next_sync() {
+    use galaxium_sync::replica::{self, LaunchRow};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (_runtime, url) = start_server(dir.path());
+    let a = DataDir::at(&dir.path().join("console-a"));
+    let b = DataDir::at(&dir.path().join("console-b"));
+    {
+        let mut replica = Replica::open(&a.replica(), &OpenOptions::default()).unwrap();
+        DemoDataset::shipped()
+            .unwrap()
+            .seed(&mut replica, Utc::now())
+            .unwrap();
+        let vehicle = replica
+            .table_rows("vehicles")
+            .unwrap()
+            .into_keys()
+            .next()
+            .unwrap();
+        let port = replica
+            .table_rows("spaceports")
+            .unwrap()
+            .into_keys()
+            .next()
+            .unwrap();
+        replica
+            .write(|w| {
+                for n in 0..4_000 {
+                    w.insert_launch(&LaunchRow {
+                        id: replica::new_id(),
+                        mission: format!("bulk {n}"),
+                        vehicle_id: vehicle.clone(),
+                        spaceport_id: port.clone(),
+                        pad: "LC-39A".into(),
+                        scheduled_at: "2031-01-01T00:00:00Z".into(),
+                        status: "planned".into(),
+                        demo: false,
+                    })?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    let pushed = galaxium(
+        a.root(),
+        &["sync", "--server", &url, "--user", "ada"],
+        Some(PASSWORD),
+    );
+    assert!(pushed.status.success(), "{}", text(&pushed.stderr));
+
+    // Console B starts its first sync and is killed part-way through pulling.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_galaxium"))
+        .arg("--data")
+        .arg(b.root())
+        .args(["sync", "--server", &url, "--user", "ada"])
+        .env("GALAXIUM_PASSWORD", PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(250));
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let check = galaxium(b.root(), &["db", "check"], None);
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    assert!(text(&check.stdout).contains("integrity  ok"));
+    let again = galaxium(
+        b.root(),
+        &["sync", "--server", &url, "--user", "ada"],
+        Some(PASSWORD),
+    );
+    assert!(again.status.success(), "{}", text(&again.stderr));
+
+    let rows = |data: &DataDir| {
+        Replica::open(&data.replica(), &OpenOptions::default())
+            .unwrap()
+            .table_rows("launches")
+            .unwrap()
+    };
+    assert_eq!(rows(&a), rows(&b));
+    assert_eq!(rows(&b).len(), 4_005);
+}

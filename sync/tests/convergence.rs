@@ -167,6 +167,10 @@ fn launch_ids(replica: &Replica) -> Vec<String> {
         .collect()
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one random scenario, read top to bottom"
+)]
 fn run_case(seed: u64) {
     let mut rng = Rng(seed.max(1));
     let dir = tempfile::tempdir().unwrap();

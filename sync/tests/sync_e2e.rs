@@ -641,3 +641,111 @@ fn a_trainee_cannot_touch_operational_tables() {
     );
     let _ = server.dir.path();
 }
+
+fn spawn_server(db: &std::path::Path) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galaxium-server"))
+        .args(["--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().rsplit(' ').next().unwrap().to_owned())
+}
+
+#[test]
+fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite");
+    SqliteStore::open(&db)
+        .unwrap()
+        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
+        .unwrap();
+    let mut a = console();
+    add_fleet_and_launch(&mut a.replica);
+    let vehicle = a
+        .replica
+        .table_rows("vehicles")
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+    let port = a
+        .replica
+        .table_rows("spaceports")
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+    a.replica
+        .write(|w| {
+            for n in 0..3_000 {
+                w.insert_launch(&LaunchRow {
+                    id: replica::new_id(),
+                    mission: format!("bulk {n}"),
+                    vehicle_id: vehicle.clone(),
+                    spaceport_id: port.clone(),
+                    pad: "LC-39A".into(),
+                    scheduled_at: "2031-01-01T00:00:00Z".into(),
+                    status: "planned".into(),
+                    demo: false,
+                })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (mut server, url) = spawn_server(&db);
+    let mut client = SyncClient::new(&url).unwrap();
+    runtime.block_on(client.login("ada", PASSWORD)).unwrap();
+    // Kill the server while the first batches are in flight.
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        server.kill().unwrap();
+        let _ = server.wait();
+    });
+    let first = runtime.block_on(sync_once(&mut a.replica, &client));
+    killer.join().unwrap();
+    if let Err(err) = &first {
+        assert!(err.is_retryable(), "{err}");
+    }
+
+    // The server's file is whole; a restarted server finishes the job; nothing is doubled.
+    let check: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let (mut server, url) = spawn_server(&db);
+    let client = SyncClient::new(&url)
+        .unwrap()
+        .with_token(client_token(&runtime, &url));
+    runtime
+        .block_on(sync_once(&mut a.replica, &client))
+        .unwrap();
+    assert_eq!(a.replica.pending_count().unwrap(), 0);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (ops, distinct): (i64, i64) = conn
+        .query_row("SELECT count(*), count(DISTINCT seq) FROM ops", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(ops, 3_003);
+    assert_eq!(distinct, 3_003);
+    assert_eq!(a.replica.table_rows("launches").unwrap().len(), 3_001);
+    server.kill().unwrap();
+    let _ = server.wait();
+}
+
+fn client_token(runtime: &tokio::runtime::Runtime, url: &str) -> String {
+    let mut client = SyncClient::new(url).unwrap();
+    runtime
+        .block_on(client.login("ada", PASSWORD))
+        .unwrap()
+        .token
+}
