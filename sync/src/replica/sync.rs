@@ -436,24 +436,7 @@ fn upsert(
     if values_in.is_empty() {
         return Ok(());
     }
-    let columns: Vec<&str> = values_in.keys().map(String::as_str).collect();
-    let placeholders: Vec<String> = (1..=columns.len() + 1).map(|i| format!("?{i}")).collect();
-    let updates: Vec<String> = columns
-        .iter()
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO {} (id, {}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
-        spec.name,
-        columns.join(", "),
-        placeholders.join(", "),
-        updates.join(", ")
-    );
-    let params = std::iter::once(rusqlite::types::Value::Text(row_id.to_owned()))
-        .chain(values_in.values().map(values::to_sql));
-    tx.prepare_cached(&sql)?
-        .execute(rusqlite::params_from_iter(params))
-        .map(|_| ())
+    values::insert_row(tx, spec.name, row_id, values_in, true).map(|_| ())
 }
 
 fn update(
@@ -462,24 +445,7 @@ fn update(
     row_id: &str,
     values_in: &Map<String, Value>,
 ) -> rusqlite::Result<()> {
-    if values_in.is_empty() {
-        return Ok(());
-    }
-    let assignments: Vec<String> = values_in
-        .keys()
-        .enumerate()
-        .map(|(i, column)| format!("{column} = ?{}", i + 2))
-        .collect();
-    let sql = format!(
-        "UPDATE {} SET {} WHERE id = ?1",
-        spec.name,
-        assignments.join(", ")
-    );
-    let params = std::iter::once(rusqlite::types::Value::Text(row_id.to_owned()))
-        .chain(values_in.values().map(values::to_sql));
-    tx.prepare_cached(&sql)?
-        .execute(rusqlite::params_from_iter(params))
-        .map(|_| ())
+    values::update_row(tx, spec.name, row_id, values_in).map(|_| ())
 }
 
 /// Undoes the local effect of a refused op, leaving the server's version of the row.

@@ -1,7 +1,9 @@
-//! Column values between JSON (the wire and the outbox) and SQLite.
+//! Column values between JSON (the wire and the outbox) and SQLite, and the two statements
+//! that write a row from them. Column names come only from the manifest (callers check).
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use serde_json::{Number, Value};
+use rusqlite::{Connection, params_from_iter};
+use serde_json::{Map, Number, Value};
 
 /// A JSON value as SQLite stores it: booleans become 0 and 1 (the schema's flags are
 /// integers), numbers stay integers or reals, everything else is text.
@@ -27,4 +29,65 @@ pub(crate) fn from_sql(value: ValueRef<'_>) -> Value {
         ValueRef::Real(r) => Number::from_f64(r).map_or(Value::Null, Value::Number),
         ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
     }
+}
+
+/// Inserts a row; with `upsert`, an existing row with that id has these columns replaced
+/// instead (then the values must include every NOT NULL column, which SQLite checks first).
+pub(crate) fn insert_row(
+    conn: &Connection,
+    table: &str,
+    row_id: &str,
+    values: &Map<String, Value>,
+    upsert: bool,
+) -> rusqlite::Result<usize> {
+    let columns: Vec<&str> = values.keys().map(String::as_str).collect();
+    let placeholders: Vec<String> = (1..=columns.len() + 1).map(|i| format!("?{i}")).collect();
+    let conflict = if upsert {
+        let updates: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        format!(" ON CONFLICT (id) DO UPDATE SET {}", updates.join(", "))
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "INSERT INTO {table} (id, {}) VALUES ({}){conflict}",
+        columns.join(", "),
+        placeholders.join(", ")
+    );
+    execute(conn, &sql, row_id, values)
+}
+
+/// Sets the given columns of a row; returns how many rows changed (0 when it is not there).
+pub(crate) fn update_row(
+    conn: &Connection,
+    table: &str,
+    row_id: &str,
+    values: &Map<String, Value>,
+) -> rusqlite::Result<usize> {
+    if values.is_empty() {
+        return Ok(0);
+    }
+    let assignments: Vec<String> = values
+        .keys()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ?{}", i + 2))
+        .collect();
+    let sql = format!(
+        "UPDATE {table} SET {} WHERE id = ?1",
+        assignments.join(", ")
+    );
+    execute(conn, &sql, row_id, values)
+}
+
+fn execute(
+    conn: &Connection,
+    sql: &str,
+    row_id: &str,
+    values: &Map<String, Value>,
+) -> rusqlite::Result<usize> {
+    let params =
+        std::iter::once(SqlValue::Text(row_id.to_owned())).chain(values.values().map(to_sql));
+    conn.prepare_cached(sql)?.execute(params_from_iter(params))
 }

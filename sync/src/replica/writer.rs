@@ -2,7 +2,7 @@
 //! SQLite transaction, so an edit is never stored without the op that will replicate it.
 
 use chrono::{SecondsFormat, Utc};
-use rusqlite::{Transaction, params_from_iter};
+use rusqlite::Transaction;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -28,19 +28,7 @@ impl Writer<'_> {
         values: Map<String, Value>,
     ) -> Result<(), ReplicaError> {
         let spec = checked(table, &values)?;
-        let columns: Vec<&str> = values.keys().map(String::as_str).collect();
-        let placeholders: Vec<String> = (1..=columns.len() + 1).map(|i| format!("?{i}")).collect();
-        let sql = format!(
-            "INSERT INTO {} (id, {}) VALUES ({})",
-            spec.name,
-            columns.join(", "),
-            placeholders.join(", ")
-        );
-        let params = std::iter::once(rusqlite::types::Value::Text(row_id.to_owned()))
-            .chain(values.values().map(values::to_sql));
-        self.tx
-            .prepare_cached(&sql)
-            .and_then(|mut stmt| stmt.execute(params_from_iter(params)))
+        values::insert_row(&self.tx, spec.name, row_id, &values, false)
             .map_err(|cause| write_failed(spec.name, row_id, cause))?;
         self.append_op(spec, row_id, OpKind::Insert, values)
     }
@@ -56,22 +44,7 @@ impl Writer<'_> {
         if values.is_empty() {
             return Ok(());
         }
-        let assignments: Vec<String> = values
-            .keys()
-            .enumerate()
-            .map(|(i, column)| format!("{column} = ?{}", i + 2))
-            .collect();
-        let sql = format!(
-            "UPDATE {} SET {} WHERE id = ?1",
-            spec.name,
-            assignments.join(", ")
-        );
-        let params = std::iter::once(rusqlite::types::Value::Text(row_id.to_owned()))
-            .chain(values.values().map(values::to_sql));
-        let changed = self
-            .tx
-            .prepare_cached(&sql)
-            .and_then(|mut stmt| stmt.execute(params_from_iter(params)))
+        let changed = values::update_row(&self.tx, spec.name, row_id, &values)
             .map_err(|cause| write_failed(spec.name, row_id, cause))?;
         if changed == 0 {
             return Err(ReplicaError::RowNotFound {

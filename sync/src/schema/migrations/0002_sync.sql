@@ -14,6 +14,9 @@ CREATE TABLE outbox (
     created_at TEXT NOT NULL
 ) STRICT;
 
+-- Pulled ops look up unsent local edits of the same row.
+CREATE INDEX outbox_by_row ON outbox (table_name, row_id);
+
 CREATE TABLE conflicts (
     id          TEXT PRIMARY KEY,
     op_id       TEXT NOT NULL,
