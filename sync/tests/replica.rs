@@ -254,8 +254,17 @@ fn backup_and_restore_round_trip() {
     let backup_check = replica::inspect(&backup, IntegrityLevel::Full).unwrap();
     assert_eq!(backup_check.integrity, "ok");
 
+    let device_before = Replica::open(&path, &OpenOptions::default())
+        .unwrap()
+        .device_id()
+        .to_owned();
     let set_aside = replica::restore(&backup, &path).unwrap().unwrap();
     let replica = Replica::open(&path, &OpenOptions::default()).unwrap();
+    assert_ne!(
+        replica.device_id(),
+        device_before,
+        "a restored replica is a new device"
+    );
     let missions: Vec<String> = replica
         .launches_from(chrono::DateTime::UNIX_EPOCH, 10)
         .unwrap()

@@ -749,3 +749,42 @@ fn client_token(runtime: &tokio::runtime::Runtime, url: &str) -> String {
         .unwrap()
         .token
 }
+
+#[test]
+fn a_tombstone_is_purged_only_after_every_device_has_pulled_past_it() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let admin = server.client("ada");
+    let launch = add_fleet_and_launch(&mut a.replica);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &admin);
+    let old_copy = b._dir.path().join("before-delete.sqlite");
+    b.replica.backup_to(&old_copy).unwrap();
+    let tombstones = || -> i64 {
+        rusqlite::Connection::open(server.dir.path().join("server.sqlite"))
+            .unwrap()
+            .query_row("SELECT count(*) FROM rows WHERE deleted = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+
+    a.replica.write(|w| w.delete("launches", &launch)).unwrap();
+    server.sync(&mut a.replica, &admin);
+    assert_eq!(tombstones(), 1, "B has not seen the delete yet");
+    server.sync(&mut b.replica, &admin);
+    assert_eq!(tombstones(), 0, "every device is past it");
+    assert!(b.replica.table_rows("launches").unwrap().is_empty());
+
+    // A replica restored from a copy taken before the delete edits the purged row: the
+    // server still refuses it, and the console drops the row.
+    let mut restored = Replica::open(&old_copy, &OpenOptions::default()).unwrap();
+    set(&mut restored, "launches", &launch, json!({"pad": "LC-39B"}));
+    let summary = server.sync(&mut restored, &admin);
+    assert_eq!(summary.rejected, 1);
+    assert_eq!(
+        restored.conflicts(false).unwrap()[0].reason,
+        "the row does not exist on the server"
+    );
+    assert!(restored.table_rows("launches").unwrap().is_empty());
+}

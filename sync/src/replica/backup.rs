@@ -47,8 +47,9 @@ pub(crate) fn backup_connection(
 ///
 /// The backup is checked first (SQLite, ours, not too new, passes `integrity_check`). The file
 /// it replaces, with its write-ahead log, is moved into `backups/` rather than deleted, so a
-/// restore loses nothing. The console must not have the replica open. Returns where the
-/// replaced file went, if there was one.
+/// restore loses nothing. The restored replica gets a new device id, so its unsent edits can
+/// never be mistaken for ones the old identity already sent. The console must not have the
+/// replica open. Returns where the replaced file went, if there was one.
 pub fn restore(backup: &Path, target: &Path) -> Result<Option<PathBuf>, ReplicaError> {
     if !backup.exists() {
         return Err(ReplicaError::MissingBackup {
@@ -65,6 +66,18 @@ pub fn restore(backup: &Path, target: &Path) -> Result<Option<PathBuf>, ReplicaE
     if let Err(err) = sync_staged {
         let _ = std::fs::remove_file(&staged);
         return Err(ReplicaError::io("copying the backup", &staged)(err));
+    }
+
+    // A new device id: the restored outbox may reuse sequence numbers the old identity already
+    // pushed, and the server would answer them with the old verdicts.
+    let renew = rusqlite::Connection::open(&staged)
+        .and_then(|conn| super::meta::set(&conn, super::meta::DEVICE_ID, &super::new_id()));
+    if let Err(cause) = renew {
+        let _ = std::fs::remove_file(&staged);
+        return Err(ReplicaError::sqlite(
+            "giving the restored replica a new device id",
+            &staged,
+        )(cause));
     }
 
     let mut set_aside = None;

@@ -136,14 +136,16 @@ impl Replica {
             let mut rejected = 0;
             // Newest first, so a refused child row is undone before its refused parent.
             for (op, result) in verdicts.iter().rev() {
-                tx.execute("DELETE FROM outbox WHERE op_id = ?1", [&op.op_id])?;
+                tx.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?
+                    .execute([&op.op_id])?;
                 if let OpResult::Rejected { reason, winner, .. } = result {
                     rejected += 1;
                     undo(tx, op, winner.as_ref())?;
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT INTO conflicts (id, op_id, table_name, row_id, kind, attempted, reason, winner, received_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                        params![
+                    )?
+                    .execute(params![
                             super::new_id(),
                             op.op_id,
                             op.table,
@@ -396,11 +398,8 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
         return Ok(());
     };
     let exists = tx
-        .query_row(
-            &format!("SELECT 1 FROM {} WHERE id = ?1", spec.name),
-            [&op.row_id],
-            |_| Ok(()),
-        )
+        .prepare_cached(&format!("SELECT 1 FROM {} WHERE id = ?1", spec.name))?
+        .query_row([&op.row_id], |_| Ok(()))
         .optional()?
         .is_some();
     // Local, unsent edits keep their value over the server's, but only on a row that is here:

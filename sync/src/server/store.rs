@@ -278,10 +278,12 @@ impl Store for SqliteStore {
         let next_cursor = ops.last().map_or(after, |op| op.cursor);
         if let Some(device) = device_id {
             note_device(&tx, device, &principal.user)?;
-            tx.execute(
+            exec(
+                &tx,
                 "UPDATE devices SET pulled_cursor = max(pulled_cursor, ?2) WHERE device_id = ?1",
                 params![device, i64::try_from(next_cursor).unwrap_or(i64::MAX)],
             )?;
+            purge_tombstones(&tx)?;
         }
         tx.commit()?;
         Ok(PullResponse {
@@ -315,8 +317,59 @@ impl Store for SqliteStore {
     }
 }
 
+/// Forgets deleted rows once every known device has pulled past their deletion: nobody can
+/// still hold them, and a late edit of one is refused as "does not exist" all the same.
+fn purge_tombstones(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
+    let horizon: Option<i64> = one(tx, "SELECT min(pulled_cursor) FROM devices", [], |r| {
+        r.get(0)
+    })?;
+    let Some(horizon) = horizon else {
+        return Ok(0);
+    };
+    exec(
+        tx,
+        "CREATE TEMP TABLE IF NOT EXISTS purgeable (table_name TEXT, row_id TEXT)",
+        [],
+    )?;
+    exec(tx, "DELETE FROM temp.purgeable", [])?;
+    exec(tx,
+        "INSERT INTO temp.purgeable
+         SELECT r.table_name, r.row_id FROM rows r
+         WHERE r.deleted = 1
+           AND (SELECT max(o.cursor) FROM ops o
+                WHERE o.table_name = r.table_name AND o.row_id = r.row_id AND o.kind = 'delete') <= ?1",
+        [horizon],
+    )?;
+    exec(
+        tx,
+        "DELETE FROM column_clock WHERE (table_name, row_id) IN (SELECT table_name, row_id FROM temp.purgeable)",
+        [],
+    )?;
+    exec(
+        tx,
+        "DELETE FROM rows WHERE (table_name, row_id) IN (SELECT table_name, row_id FROM temp.purgeable)",
+        [],
+    )
+}
+
+/// Runs a statement through the connection's statement cache: the push path runs the same
+/// few statements for every op, and compiling them each time cost more than running them.
+fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
+}
+
+/// One row through the statement cache; see [`exec`].
+fn one<T>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+    read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    tx.prepare_cached(sql)?.query_row(params, read)
+}
+
 fn note_device(tx: &Transaction<'_>, device_id: &str, user: &str) -> rusqlite::Result<()> {
-    tx.execute(
+    exec(tx,
         "INSERT INTO devices (device_id, user, last_seen) VALUES (?1, ?2, ?3)
          ON CONFLICT (device_id) DO UPDATE SET user = excluded.user, last_seen = excluded.last_seen",
         params![device_id, user, now_text()],
@@ -373,7 +426,8 @@ fn settle(
             winner: refusal.winner,
         },
     };
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO op_results (device_id, seq, op_id, result) VALUES (?1, ?2, ?3, ?4)",
         params![
             device_id,
@@ -386,7 +440,8 @@ fn settle(
 }
 
 fn current(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<Option<Current>> {
-    tx.query_row(
+    one(
+        tx,
         "SELECT data, deleted FROM rows WHERE table_name = ?1 AND row_id = ?2",
         params![table, row_id],
         |r| {
@@ -551,7 +606,8 @@ fn judge_delete(
     }
     for child in MANIFEST {
         for fk in child.foreign_keys.iter().filter(|fk| fk.table == spec.name) {
-            let users: i64 = tx.query_row(
+            let users: i64 = one(
+                tx,
                 "SELECT count(*) FROM rows WHERE table_name = ?1 AND deleted = 0
                  AND json_extract(data, '$.' || ?2) = ?3",
                 params![child.name, fk.column, op.row_id],
@@ -596,7 +652,7 @@ fn record(
     op: &Op,
     effective: &Map<String, Value>,
 ) -> rusqlite::Result<()> {
-    tx.execute(
+    exec(tx,
         "INSERT INTO ops (op_id, device_id, seq, hlc, table_name, row_id, kind, payload, user, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
@@ -614,7 +670,8 @@ fn record(
     )?;
     match op.kind {
         OpKind::Delete => {
-            tx.execute(
+            exec(
+                tx,
                 "UPDATE rows SET deleted = 1 WHERE table_name = ?1 AND row_id = ?2",
                 params![op.table, op.row_id],
             )?;
@@ -624,13 +681,14 @@ fn record(
                 .map(|c| c.data)
                 .unwrap_or_default();
             data.extend(effective.clone());
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO rows (table_name, row_id, data) VALUES (?1, ?2, ?3)
                  ON CONFLICT (table_name, row_id) DO UPDATE SET data = excluded.data",
                 params![op.table, op.row_id, Value::Object(data).to_string()],
             )?;
             for column in effective.keys() {
-                tx.execute(
+                exec(tx,
                     "INSERT INTO column_clock (table_name, row_id, column_name, hlc) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (table_name, row_id, column_name) DO UPDATE SET hlc = excluded.hlc",
                     params![op.table, op.row_id, column, op.hlc],

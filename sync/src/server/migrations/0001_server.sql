@@ -31,6 +31,8 @@ CREATE TABLE ops (
     received_at TEXT NOT NULL
 ) STRICT;
 
+CREATE INDEX ops_by_row ON ops (table_name, row_id);
+
 -- The verdict on every op ever pushed, so a repeated push gets the same answer.
 CREATE TABLE op_results (
     device_id TEXT NOT NULL,
