@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use galaxium_sync::client::{SyncClient, sync_once};
-use galaxium_sync::protocol::{OpResult, PushRequest};
+use galaxium_sync::protocol::PushRequest;
 use galaxium_sync::replica::{self, LaunchRow, SpaceportRow, VehicleRow};
 use galaxium_sync::schema::manifest::{MANIFEST, Role};
 use galaxium_sync::server::metrics::Metrics;

@@ -88,14 +88,14 @@ impl Drop for TestServer {
 
 struct Console {
     replica: Replica,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn console() -> Console {
     let dir = tempfile::tempdir().unwrap();
     let replica =
         Replica::open(&dir.path().join("replica.sqlite"), &OpenOptions::default()).unwrap();
-    Console { replica, _dir: dir }
+    Console { replica, dir }
 }
 
 fn snapshot(replica: &Replica) -> BTreeMap<&'static str, BTreeMap<String, Map<String, Value>>> {
@@ -610,11 +610,6 @@ fn the_server_binary_adds_users_serves_health_and_signs_in() {
     assert_eq!(login.role, "admin");
     child.kill().unwrap();
     let _ = child.wait();
-    let _ = server_dir(&dir);
-}
-
-fn server_dir(dir: &tempfile::TempDir) -> &std::path::Path {
-    dir.path()
 }
 
 #[test]
@@ -639,7 +634,6 @@ fn a_trainee_cannot_touch_operational_tables() {
         launch_field(&trainee_console.replica, &launch, "status"),
         json!("scheduled")
     );
-    let _ = server.dir.path();
 }
 
 fn spawn_server(db: &std::path::Path) -> (std::process::Child, String) {
@@ -758,7 +752,7 @@ fn a_tombstone_is_purged_only_after_every_device_has_pulled_past_it() {
     let launch = add_fleet_and_launch(&mut a.replica);
     server.sync(&mut a.replica, &admin);
     server.sync(&mut b.replica, &admin);
-    let old_copy = b._dir.path().join("before-delete.sqlite");
+    let old_copy = b.dir.path().join("before-delete.sqlite");
     b.replica.backup_to(&old_copy).unwrap();
     let tombstones = || -> i64 {
         rusqlite::Connection::open(server.dir.path().join("server.sqlite"))
