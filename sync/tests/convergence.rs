@@ -363,13 +363,10 @@ fn run_case(seed: u64) {
         server.rejected_ops(),
         "seed {seed}: every refused op is in an inbox"
     );
-    // The replicas also agree on one launch status per launch that the state machine allows.
+    // Whatever the order of events, every launch ends in a status the schema knows.
     for launch in expected["launches"].values() {
         assert!(STATUSES.contains(&launch["status"].as_str().unwrap()));
     }
-    let _ = OpResult::Accepted {
-        op_id: String::new(),
-    };
 }
 
 #[test]
