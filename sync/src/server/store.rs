@@ -342,11 +342,6 @@ fn purge_tombstones(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
     )?;
     exec(
         tx,
-        "DELETE FROM column_clock WHERE (table_name, row_id) IN (SELECT table_name, row_id FROM temp.purgeable)",
-        [],
-    )?;
-    exec(
-        tx,
         "DELETE FROM rows WHERE (table_name, row_id) IN (SELECT table_name, row_id FROM temp.purgeable)",
         [],
     )
@@ -393,6 +388,7 @@ fn refuse(reason: impl Into<String>, winner: Option<Map<String, Value>>) -> Refu
 /// The stored state of one row.
 struct Current {
     data: Map<String, Value>,
+    clocks: Map<String, Value>,
     deleted: bool,
 }
 
@@ -403,52 +399,70 @@ fn settle(
     op: &Op,
 ) -> Result<OpResult, StoreError> {
     let seq = i64::try_from(op.seq).unwrap_or(i64::MAX);
-    let earlier: Option<String> = tx
-        .query_row(
-            "SELECT result FROM op_results WHERE device_id = ?1 AND seq = ?2",
-            params![device_id, seq],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(result) = earlier.and_then(|r| serde_json::from_str(&r).ok()) {
+    let accepted: Option<String> = one(
+        tx,
+        "SELECT op_id FROM ops WHERE device_id = ?1 AND seq = ?2",
+        params![device_id, seq],
+        |r| r.get(0),
+    )
+    .optional()?;
+    if let Some(op_id) = accepted {
+        return Ok(OpResult::Accepted { op_id });
+    }
+    let refused: Option<String> = one(
+        tx,
+        "SELECT result FROM op_results WHERE device_id = ?1 AND seq = ?2",
+        params![device_id, seq],
+        |r| r.get(0),
+    )
+    .optional()?;
+    if let Some(result) = refused.and_then(|r| serde_json::from_str(&r).ok()) {
         return Ok(result);
     }
-    let result = match judge(tx, principal, device_id, op)? {
-        Ok(effective) => {
-            record(tx, principal, op, &effective)?;
-            OpResult::Accepted {
-                op_id: op.op_id.clone(),
-            }
-        }
-        Err(refusal) => OpResult::Rejected {
-            op_id: op.op_id.clone(),
-            reason: refusal.reason,
-            winner: refusal.winner,
-        },
+    let existing = match manifest::table(&op.table) {
+        Some(spec) => current(tx, spec.name, &op.row_id)?,
+        None => None,
     };
-    exec(
-        tx,
-        "INSERT INTO op_results (device_id, seq, op_id, result) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            device_id,
-            seq,
-            op.op_id,
-            serde_json::to_string(&result).unwrap_or_default()
-        ],
-    )?;
-    Ok(result)
+    match judge(tx, principal, device_id, op, existing.as_ref())? {
+        Ok(effective) => {
+            record(tx, principal, op, &effective, existing.as_ref())?;
+            Ok(OpResult::Accepted {
+                op_id: op.op_id.clone(),
+            })
+        }
+        Err(refusal) => {
+            let result = OpResult::Rejected {
+                op_id: op.op_id.clone(),
+                reason: refusal.reason,
+                winner: refusal.winner,
+            };
+            exec(
+                tx,
+                "INSERT INTO op_results (device_id, seq, op_id, result) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    device_id,
+                    seq,
+                    op.op_id,
+                    serde_json::to_string(&result).unwrap_or_default()
+                ],
+            )?;
+            Ok(result)
+        }
+    }
 }
 
 fn current(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<Option<Current>> {
     one(
         tx,
-        "SELECT data, deleted FROM rows WHERE table_name = ?1 AND row_id = ?2",
+        "SELECT data, clocks, deleted FROM rows WHERE table_name = ?1 AND row_id = ?2",
         params![table, row_id],
         |r| {
             let data: String = r.get(0)?;
+            let clocks: String = r.get(1)?;
             Ok(Current {
                 data: serde_json::from_str(&data).unwrap_or_default(),
-                deleted: r.get(1)?,
+                clocks: serde_json::from_str(&clocks).unwrap_or_default(),
+                deleted: r.get(2)?,
             })
         },
     )
@@ -456,7 +470,14 @@ fn current(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<
 }
 
 fn is_live(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<bool> {
-    Ok(current(tx, table, row_id)?.is_some_and(|c| !c.deleted))
+    let deleted: Option<bool> = one(
+        tx,
+        "SELECT deleted FROM rows WHERE table_name = ?1 AND row_id = ?2",
+        params![table, row_id],
+        |r| r.get(0),
+    )
+    .optional()?;
+    Ok(deleted == Some(false))
 }
 
 /// Decides an op: `Ok(effective payload)` to accept, or the refusal.
@@ -465,6 +486,7 @@ fn judge(
     principal: &Principal,
     device_id: &str,
     op: &Op,
+    existing: Option<&Current>,
 ) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
     if op.device_id != device_id {
         return Ok(Err(refuse(
@@ -478,14 +500,8 @@ fn judge(
             None,
         )));
     };
-    let existing = current(tx, spec.name, &op.row_id)?;
     // What the console must fall back to when refused: the server's live row, if any.
-    let fallback = || {
-        existing
-            .as_ref()
-            .filter(|c| !c.deleted)
-            .map(|c| c.data.clone())
-    };
+    let fallback = || existing.filter(|c| !c.deleted).map(|c| c.data.clone());
     if !spec.writable_by(principal.role) {
         return Ok(Err(refuse(
             format!(
@@ -523,10 +539,10 @@ fn judge_insert(
     tx: &Transaction<'_>,
     spec: &ReplicatedTable,
     op: &Op,
-    existing: Option<Current>,
+    existing: Option<&Current>,
 ) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
     if let Some(existing) = existing {
-        let winner = (!existing.deleted).then_some(existing.data);
+        let winner = (!existing.deleted).then(|| existing.data.clone());
         return Ok(Err(refuse("a row with this id exists already", winner)));
     }
     let missing: Vec<&str> = spec
@@ -554,7 +570,7 @@ fn judge_update(
     tx: &Transaction<'_>,
     spec: &ReplicatedTable,
     op: &Op,
-    existing: Option<Current>,
+    existing: Option<&Current>,
 ) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
     let Some(existing) = existing else {
         return Ok(Err(refuse("the row does not exist on the server", None)));
@@ -565,14 +581,8 @@ fn judge_update(
     // Per column, the later clock time wins.
     let mut winning = Map::new();
     for (column, value) in &op.payload {
-        let stored: Option<String> = tx
-            .query_row(
-                "SELECT hlc FROM column_clock WHERE table_name = ?1 AND row_id = ?2 AND column_name = ?3",
-                params![spec.name, op.row_id, column],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if stored.is_none_or(|stored| op.hlc > stored) {
+        let stored = existing.clocks.get(column).and_then(Value::as_str);
+        if stored.is_none_or(|stored| op.hlc.as_str() > stored) {
             winning.insert(column.clone(), value.clone());
         }
     }
@@ -586,7 +596,7 @@ fn judge_update(
     {
         return Ok(Err(refuse(
             format!("{} cannot go from {from} to {to}", transitions.column),
-            Some(existing.data),
+            Some(existing.data.clone()),
         )));
     }
     Ok(Ok(winning))
@@ -596,7 +606,7 @@ fn judge_delete(
     tx: &Transaction<'_>,
     spec: &ReplicatedTable,
     op: &Op,
-    existing: Option<Current>,
+    existing: Option<&Current>,
 ) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
     let Some(existing) = existing else {
         return Ok(Err(refuse("the row does not exist on the server", None)));
@@ -616,7 +626,7 @@ fn judge_delete(
             if users > 0 {
                 return Ok(Err(refuse(
                     format!("still used by {users} {}", child.label.to_lowercase()),
-                    Some(existing.data),
+                    Some(existing.data.clone()),
                 )));
             }
         }
@@ -645,14 +655,16 @@ fn dangling_reference(
     Ok(None)
 }
 
-/// Stores an accepted op: the op log entry, the row's new state and the column clocks.
+/// Stores an accepted op: the op log entry, and the row's new state with its column clocks.
 fn record(
     tx: &Transaction<'_>,
     principal: &Principal,
     op: &Op,
     effective: &Map<String, Value>,
+    existing: Option<&Current>,
 ) -> rusqlite::Result<()> {
-    exec(tx,
+    exec(
+        tx,
         "INSERT INTO ops (op_id, device_id, seq, hlc, table_name, row_id, kind, payload, user, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
@@ -677,23 +689,23 @@ fn record(
             )?;
         }
         OpKind::Insert | OpKind::Update => {
-            let mut data = current(tx, &op.table, &op.row_id)?
-                .map(|c| c.data)
-                .unwrap_or_default();
-            data.extend(effective.clone());
+            let (mut data, mut clocks) =
+                existing.map_or_else(Default::default, |c| (c.data.clone(), c.clocks.clone()));
+            for (column, value) in effective {
+                data.insert(column.clone(), value.clone());
+                clocks.insert(column.clone(), Value::String(op.hlc.clone()));
+            }
             exec(
                 tx,
-                "INSERT INTO rows (table_name, row_id, data) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (table_name, row_id) DO UPDATE SET data = excluded.data",
-                params![op.table, op.row_id, Value::Object(data).to_string()],
+                "INSERT INTO rows (table_name, row_id, data, clocks) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (table_name, row_id) DO UPDATE SET data = excluded.data, clocks = excluded.clocks",
+                params![
+                    op.table,
+                    op.row_id,
+                    Value::Object(data).to_string(),
+                    Value::Object(clocks).to_string()
+                ],
             )?;
-            for column in effective.keys() {
-                exec(tx,
-                    "INSERT INTO column_clock (table_name, row_id, column_name, hlc) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (table_name, row_id, column_name) DO UPDATE SET hlc = excluded.hlc",
-                    params![op.table, op.row_id, column, op.hlc],
-                )?;
-            }
         }
     }
     Ok(())

@@ -32,8 +32,10 @@ CREATE TABLE ops (
 ) STRICT;
 
 CREATE INDEX ops_by_row ON ops (table_name, row_id);
+-- A repeated push finds its accepted ops here.
+CREATE UNIQUE INDEX ops_by_device_seq ON ops (device_id, seq);
 
--- The verdict on every op ever pushed, so a repeated push gets the same answer.
+-- The verdict on every refused op, so a repeated push gets the same answer.
 CREATE TABLE op_results (
     device_id TEXT NOT NULL,
     seq       INTEGER NOT NULL,
@@ -46,16 +48,10 @@ CREATE TABLE rows (
     table_name TEXT NOT NULL,
     row_id     TEXT NOT NULL,
     data       TEXT NOT NULL,
+    -- Per column, the clock time of the edit that set it (JSON object): last writer wins.
+    clocks     TEXT NOT NULL DEFAULT '{}',
     deleted    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (table_name, row_id)
-) STRICT;
-
-CREATE TABLE column_clock (
-    table_name  TEXT NOT NULL,
-    row_id      TEXT NOT NULL,
-    column_name TEXT NOT NULL,
-    hlc         TEXT NOT NULL,
-    PRIMARY KEY (table_name, row_id, column_name)
 ) STRICT;
 
 CREATE TABLE devices (
