@@ -35,28 +35,7 @@ const PASSWORD: &str = "benchmark-password";
 fn main() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let store = SqliteStore::open(&dir.path().join("server.sqlite")).expect("server db");
-    store
-        .add_user(
-            "ada",
-            Role::Admin,
-            &auth::hash_password(PASSWORD).expect("hash"),
-        )
-        .expect("user");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("port");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let state = Arc::new(AppState {
-        store: Arc::new(store),
-        metrics: Metrics::default(),
-        token_ttl: chrono::Duration::hours(1),
-    });
-    runtime.spawn(serve(listener, state, std::future::pending()));
-    let mut client = SyncClient::new(&url).expect("client");
-    runtime
-        .block_on(client.login("ada", PASSWORD))
-        .expect("login");
+    let client = start_server(&runtime, dir.path());
 
     // Console A makes 100,000 launches and pushes them.
     let mut a = Replica::open(&dir.path().join("a.sqlite"), &OpenOptions::default()).expect("a");
@@ -142,6 +121,33 @@ fn main() {
         push_rate.min(round_trip_rate) >= 10_000.0,
         "push {push_rate:.0}, round trip {round_trip_rate:.0} ops/s"
     );
+}
+
+/// A server on a free loopback port with the user `ada`, and a client signed in as her.
+fn start_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> SyncClient {
+    let store = SqliteStore::open(&dir.join("server.sqlite")).expect("server db");
+    store
+        .add_user(
+            "ada",
+            Role::Admin,
+            &auth::hash_password(PASSWORD).expect("hash"),
+        )
+        .expect("user");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("port");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let state = Arc::new(AppState {
+        store: Arc::new(store),
+        metrics: Metrics::default(),
+        token_ttl: chrono::Duration::hours(1),
+    });
+    runtime.spawn(serve(listener, state, std::future::pending()));
+    let mut client = SyncClient::new(&url).expect("client");
+    runtime
+        .block_on(client.login("ada", PASSWORD))
+        .expect("login");
+    client
 }
 
 fn ms(d: Duration) -> f64 {
