@@ -530,6 +530,22 @@ fn garbage_requests_get_a_4xx_with_a_reason_and_health_needs_no_sign_in() {
 
     let (status, _) = call(http.get(format!("{}/nowhere", server.url)));
     assert_eq!(status, 404);
+
+    // Staff may sync but not read the server's metrics.
+    let staff_token = server
+        .runtime
+        .block_on(SyncClient::new(&server.url).unwrap().login("sam", PASSWORD))
+        .unwrap()
+        .token;
+    let (status, body) = call(
+        http.get(format!("{}/metrics", server.url))
+            .bearer_auth(&staff_token),
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains("the staff role may not read server metrics"),
+        "{body}"
+    );
 }
 
 #[test]

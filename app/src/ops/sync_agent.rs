@@ -88,7 +88,7 @@ impl SyncAgent {
     /// Starts the task on the replica at `replica_path`; `repaint` wakes the UI when the
     /// status changes.
     pub fn start(replica_path: &Path, repaint: impl Fn() + Send + 'static) -> anyhow::Result<Self> {
-        let replica = Replica::open(replica_path, &OpenOptions::default())?;
+        let replica_path = replica_path.to_path_buf();
         let status = Arc::new(Mutex::new(SyncStatus::default()));
         let (requests, inbox) = mpsc::unbounded_channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -98,6 +98,17 @@ impl SyncAgent {
         std::thread::Builder::new()
             .name("galaxium-sync".into())
             .spawn(move || {
+                // Opened here, not on the UI thread: opening runs the integrity check.
+                let replica = match Replica::open(&replica_path, &OpenOptions::default()) {
+                    Ok(replica) => replica,
+                    Err(err) => {
+                        let mut status = task_status.lock().unwrap_or_else(PoisonError::into_inner);
+                        status.last_error = Some(format!("sync cannot open the replica: {err}"));
+                        drop(status);
+                        repaint();
+                        return;
+                    }
+                };
                 let mut task = Task {
                     replica,
                     client: None,

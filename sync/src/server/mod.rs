@@ -26,6 +26,7 @@ use crate::protocol::{
     OLDEST_ACCEPTED_VERSION, OpResult, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest,
     PushResponse,
 };
+use crate::schema::manifest::Role;
 
 /// The largest request body the server reads.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -187,7 +188,16 @@ async fn metrics_text(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     state.metrics.request("metrics");
-    authenticate(&state, &headers).await?;
+    let principal = authenticate(&state, &headers).await?;
+    if !matches!(principal.role, Role::Admin | Role::Controller) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the {} role may not read server metrics; an admin or controller can",
+                principal.role.as_str()
+            ),
+        ));
+    }
     let store = state.store.clone();
     let figures = blocking(move || store.stats()).await?;
     Ok((
