@@ -145,6 +145,34 @@ fn add_fleet_and_launch(replica: &mut Replica) -> String {
     launch.id
 }
 
+/// Two consoles sharing a fleet and one scheduled launch: A (signed in as an admin) made it,
+/// B (signed in as staff) has pulled it.
+struct Pair {
+    server: TestServer,
+    a: Console,
+    b: Console,
+    admin: SyncClient,
+    staff: SyncClient,
+    launch: String,
+}
+
+fn synced_pair() -> Pair {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let (admin, staff) = (server.client("ada"), server.client("sam"));
+    let launch = add_fleet_and_launch(&mut a.replica);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+    Pair {
+        server,
+        a,
+        b,
+        admin,
+        staff,
+        launch,
+    }
+}
+
 fn set(replica: &mut Replica, table: &str, id: &str, values: Value) {
     let Value::Object(values) = values else {
         panic!("an object")
@@ -203,12 +231,14 @@ fn two_consoles_working_offline_converge_after_sync() {
 
 #[test]
 fn the_same_column_edited_on_two_consoles_ends_with_the_later_edit_everywhere() {
-    let server = TestServer::start(chrono::Duration::hours(1));
-    let (mut a, mut b) = (console(), console());
-    let (admin, staff) = (server.client("ada"), server.client("sam"));
-    let launch = add_fleet_and_launch(&mut a.replica);
-    server.sync(&mut a.replica, &admin);
-    server.sync(&mut b.replica, &staff);
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
 
     set(
         &mut a.replica,
@@ -237,12 +267,14 @@ fn the_same_column_edited_on_two_consoles_ends_with_the_later_edit_everywhere() 
 
 #[test]
 fn an_invalid_status_transition_becomes_a_conflict_naming_what_won() {
-    let server = TestServer::start(chrono::Duration::hours(1));
-    let (mut a, mut b) = (console(), console());
-    let (admin, staff) = (server.client("ada"), server.client("sam"));
-    let launch = add_fleet_and_launch(&mut a.replica);
-    server.sync(&mut a.replica, &admin);
-    server.sync(&mut b.replica, &staff);
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
 
     set(
         &mut a.replica,
