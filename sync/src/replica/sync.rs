@@ -184,8 +184,11 @@ impl Replica {
         let mut run = |tx: &Transaction<'_>| -> Result<(), ReplicaError> {
             tx.pragma_update(None, "defer_foreign_keys", true)
                 .map_err(ReplicaError::sqlite("applying pulled changes", &path))?;
+            let outbox_empty: bool = tx
+                .query_row("SELECT NOT EXISTS (SELECT 1 FROM outbox)", [], |r| r.get(0))
+                .map_err(ReplicaError::sqlite("applying pulled changes", &path))?;
             for server_op in ops {
-                apply_one(tx, &server_op.op)
+                apply_one(tx, &server_op.op, outbox_empty)
                     .map_err(ReplicaError::sqlite("applying pulled changes", &path))?;
                 if let Ok(hlc) = server_op.op.hlc.parse::<Hlc>() {
                     self.clock.observe(&hlc, now_ms);
@@ -388,14 +391,33 @@ fn pending_columns(
     Ok(Some(columns))
 }
 
-fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
+fn apply_one(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> rusqlite::Result<()> {
     let Some(spec) = manifest::table(&op.table) else {
         // A table this build does not know yet (a newer console wrote it): skip, keep going.
         tracing::warn!(table = %op.table, "pulled an op for an unknown table; skipped");
         return Ok(());
     };
-    let Some(pending) = pending_columns(tx, spec.name, &op.row_id)? else {
-        return Ok(());
+    let known = |(column, _): &(&String, &Value)| spec.columns.contains(&column.as_str());
+    // Nothing unsent and a whole row: no lookups needed (most of an initial sync).
+    if outbox_empty
+        && op.kind == OpKind::Insert
+        && spec.columns.iter().all(|c| op.payload.contains_key(*c))
+    {
+        let row: Map<String, Value> = op
+            .payload
+            .iter()
+            .filter(known)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        return upsert(tx, spec, &op.row_id, &row);
+    }
+    let pending = if outbox_empty {
+        HashSet::new()
+    } else {
+        match pending_columns(tx, spec.name, &op.row_id)? {
+            Some(pending) => pending,
+            None => return Ok(()),
+        }
     };
     let exists = tx
         .prepare_cached(&format!("SELECT 1 FROM {} WHERE id = ?1", spec.name))?
@@ -407,9 +429,7 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
     let incoming: Map<String, Value> = op
         .payload
         .iter()
-        .filter(|(column, _)| {
-            spec.columns.contains(&column.as_str()) && (!exists || !pending.contains(*column))
-        })
+        .filter(|entry| known(entry) && (!exists || !pending.contains(entry.0)))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     match op.kind {
