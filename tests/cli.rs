@@ -83,7 +83,12 @@ fn db_check_reports_integrity_schema_and_row_counts() {
         .lines()
         .find(|l| l.trim_start().starts_with("launches"))
         .unwrap();
-    assert!(launches.contains("(5 demo)"), "{launches}");
+    assert!(launches.contains("(8 demo)"), "{launches}");
+    let bookings = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("bookings"))
+        .unwrap();
+    assert!(bookings.contains("demo)"), "{bookings}");
 }
 
 #[test]
@@ -120,10 +125,12 @@ fn db_backup_then_restore_brings_the_data_back() {
     assert_one_line_failure(&again, "already exists");
     assert_eq!(std::fs::read(&backup).unwrap(), first);
 
-    Replica::open(&data.replica(), &OpenOptions::default())
-        .unwrap()
-        .remove_demo_rows()
-        .unwrap();
+    let mut replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
+    let seeded = replica.status().unwrap().demo_rows();
+    assert!(seeded > 50, "{seeded}");
+    replica.remove_demo_rows().unwrap();
+    assert_eq!(replica.status().unwrap().demo_rows(), 0);
+    drop(replica);
     let output = galaxium(data.root(), &["db", "restore", backup.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
@@ -133,7 +140,7 @@ fn db_backup_then_restore_brings_the_data_back() {
     );
 
     let replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
-    assert_eq!(replica.status().unwrap().demo_rows(), 13);
+    assert_eq!(replica.status().unwrap().demo_rows(), seeded);
 }
 
 #[test]

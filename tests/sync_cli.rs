@@ -40,13 +40,14 @@ fn two_consoles_share_their_work_through_the_server() {
     let (_runtime, url) = start_server(dir.path());
     let a = DataDir::at(&dir.path().join("console-a"));
     let b = DataDir::at(&dir.path().join("console-b"));
-    {
+    let seeded = {
         let mut replica = Replica::open(&a.replica(), &OpenOptions::default()).unwrap();
         DemoDataset::shipped()
             .unwrap()
             .seed(&mut replica, Utc::now())
             .unwrap();
-    }
+        replica.status().unwrap().demo_rows()
+    };
 
     let first = galaxium(
         a.root(),
@@ -56,7 +57,7 @@ fn two_consoles_share_their_work_through_the_server() {
     assert!(first.status.success(), "{}", text(&first.stderr));
     let line = text(&first.stdout);
     assert!(
-        line.starts_with(&format!("synced with {url}: pushed 13 (0 rejected)")),
+        line.starts_with(&format!("synced with {url}: pushed {seeded} (0 rejected)")),
         "{line}"
     );
 
@@ -72,7 +73,7 @@ fn two_consoles_share_their_work_through_the_server() {
     );
     assert!(pulled.status.success(), "{}", text(&pulled.stderr));
     assert!(
-        text(&pulled.stdout).contains("pulled 13"),
+        text(&pulled.stdout).contains(&format!("pulled {seeded}")),
         "{}",
         text(&pulled.stdout)
     );
@@ -163,9 +164,12 @@ fn a_console_killed_mid_sync_keeps_a_whole_replica_and_finishes_on_the_next_sync
                         scheduled_at: "2031-01-01T00:00:00Z".into(),
                         status: "planned".into(),
                         demo: false,
+                        fare_classes: "[]".into(),
+                        checkin_opens_hours: 24.0,
+                        checkin_closes_hours: 1.0,
                     })?;
                 }
-                Ok(())
+                Ok::<_, galaxium_sync::ReplicaError>(())
             })
             .unwrap();
     }
@@ -207,5 +211,9 @@ fn a_console_killed_mid_sync_keeps_a_whole_replica_and_finishes_on_the_next_sync
             .unwrap()
     };
     assert_eq!(rows(&a), rows(&b));
-    assert_eq!(rows(&b).len(), 4_005);
+    assert_eq!(
+        rows(&b).len(),
+        4_000 + 8,
+        "the bulk launches and the demo ones"
+    );
 }

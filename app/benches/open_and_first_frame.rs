@@ -77,6 +77,7 @@ fn fill(data: &DataDir) {
         max_passenger_mass_kg: 630.0,
         max_baggage_mass_kg: 54.0,
         demo: false,
+        seat_layout: "[]".into(),
     };
     let port = SpaceportRow {
         id: replica::new_id(),
@@ -103,9 +104,12 @@ fn fill(data: &DataDir) {
                     scheduled_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                     status: "planned".into(),
                     demo: false,
+                    fare_classes: "[]".into(),
+                    checkin_opens_hours: 24.0,
+                    checkin_closes_hours: 1.0,
                 })?;
             }
-            Ok(())
+            Ok::<_, galaxium_sync::ReplicaError>(())
         })
         .expect("fill");
 }

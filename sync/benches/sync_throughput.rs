@@ -60,7 +60,7 @@ fn main() {
             values.insert("pad".into(), json!("LC-39B"));
             w.update("launches", id, values)?;
         }
-        Ok(())
+        Ok::<_, galaxium_sync::ReplicaError>(())
     })
     .expect("edits");
     let started = Instant::now();
@@ -165,6 +165,7 @@ fn fill(replica: &mut Replica, rows: usize) -> Vec<String> {
                 max_passenger_mass_kg: 630.0,
                 max_baggage_mass_kg: 54.0,
                 demo: false,
+                seat_layout: "[]".into(),
             })?;
             w.insert_spaceport(&SpaceportRow {
                 id: port.clone(),
@@ -185,9 +186,12 @@ fn fill(replica: &mut Replica, rows: usize) -> Vec<String> {
                     scheduled_at: "2031-01-01T00:00:00Z".into(),
                     status: "planned".into(),
                     demo: false,
+                    fare_classes: "[]".into(),
+                    checkin_opens_hours: 24.0,
+                    checkin_closes_hours: 1.0,
                 })?;
             }
-            Ok(())
+            Ok::<_, galaxium_sync::ReplicaError>(())
         })
         .expect("fill");
     ids

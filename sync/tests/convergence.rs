@@ -216,6 +216,7 @@ fn run_case(seed: u64) {
                 max_passenger_mass_kg: 630.0,
                 max_baggage_mass_kg: 54.0,
                 demo: false,
+                seat_layout: "[]".into(),
             })?;
             w.insert_spaceport(&SpaceportRow {
                 id: port.clone(),
@@ -251,6 +252,9 @@ fn run_case(seed: u64) {
                     scheduled_at: "2030-01-01T00:00:00Z".into(),
                     status: "planned".into(),
                     demo: false,
+                    fare_classes: "[]".into(),
+                    checkin_opens_hours: 24.0,
+                    checkin_closes_hours: 1.0,
                 };
                 node.replica.write(|w| w.insert_launch(&launch)).unwrap();
             }

@@ -27,6 +27,7 @@ fn add_fleet(replica: &mut Replica, demo: bool) -> (String, String) {
         max_passenger_mass_kg: 600.0,
         max_baggage_mass_kg: 60.0,
         demo,
+        seat_layout: "[]".into(),
     };
     let port = SpaceportRow {
         id: replica::new_id(),
@@ -65,6 +66,9 @@ fn add_launch(replica: &mut Replica, vehicle: &str, port: &str, mission: &str, d
         scheduled_at: "2030-01-02T03:04:05Z".into(),
         status: "scheduled".into(),
         demo,
+        fare_classes: "[]".into(),
+        checkin_opens_hours: 24.0,
+        checkin_closes_hours: 1.0,
     };
     replica.write(|w| w.insert_launch(&launch)).unwrap();
 }

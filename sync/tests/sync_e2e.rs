@@ -115,6 +115,7 @@ fn add_fleet_and_launch(replica: &mut Replica) -> String {
         max_passenger_mass_kg: 630.0,
         max_baggage_mass_kg: 54.0,
         demo: false,
+        seat_layout: "[]".into(),
     };
     let port = SpaceportRow {
         id: replica::new_id(),
@@ -134,6 +135,9 @@ fn add_fleet_and_launch(replica: &mut Replica) -> String {
         scheduled_at: "2030-01-01T12:00:00Z".into(),
         status: "scheduled".into(),
         demo: false,
+        fare_classes: "[]".into(),
+        checkin_opens_hours: 24.0,
+        checkin_closes_hours: 1.0,
     };
     replica
         .write(|w| {
@@ -735,9 +739,12 @@ fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
                     scheduled_at: "2031-01-01T00:00:00Z".into(),
                     status: "planned".into(),
                     demo: false,
+                    fare_classes: "[]".into(),
+                    checkin_opens_hours: 24.0,
+                    checkin_closes_hours: 1.0,
                 })?;
             }
-            Ok(())
+            Ok::<_, galaxium_sync::ReplicaError>(())
         })
         .unwrap();
 

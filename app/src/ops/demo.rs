@@ -7,10 +7,14 @@
 use std::collections::HashMap;
 
 use anyhow::{Context as _, bail};
-use chrono::{DateTime, Days, NaiveTime, SecondsFormat, Utc};
+use chrono::{DateTime, Days, NaiveTime, SecondsFormat, Timelike as _, Utc};
 use galaxium_sync::Replica;
 use galaxium_sync::replica::{self, GroundStationRow, LaunchRow, SpaceportRow, VehicleRow};
 use serde::Deserialize;
+use serde_json::{Map, json};
+
+use super::bookings::actions;
+use super::bookings::{BookingStatus, Fare, Passenger, Seat};
 
 const DATASET_TOML: &str = include_str!("../../../assets/demo/dataset.toml");
 
@@ -22,6 +26,14 @@ pub struct DemoDataset {
     spaceports: Vec<DemoSpaceport>,
     ground_stations: Vec<DemoGroundStation>,
     launches: Vec<DemoLaunch>,
+    #[serde(default)]
+    passengers: Vec<DemoPassenger>,
+    #[serde(default)]
+    bookings: Vec<DemoBooking>,
+    #[serde(default)]
+    blocks: Vec<DemoBlock>,
+    #[serde(default)]
+    invoices: Vec<DemoInvoice>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,7 +41,9 @@ pub struct DemoDataset {
 struct DemoVehicle {
     name: String,
     model: String,
-    seat_count: u32,
+    cabin: String,
+    rows: u32,
+    columns: Vec<String>,
     max_passenger_mass_kg: f64,
     max_baggage_mass_kg: f64,
 }
@@ -61,8 +75,54 @@ struct DemoLaunch {
     vehicle: String,
     spaceport: String,
     pad: String,
-    days_after_seed: u64,
-    time_utc: String,
+    days_after_seed: Option<u64>,
+    time_utc: Option<String>,
+    hours_after_seed: Option<f64>,
+    status: String,
+    fares: Vec<Fare>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoPassenger {
+    full_name: String,
+    date_of_birth: String,
+    nationality: String,
+    document_number: String,
+    email: String,
+    phone: String,
+    emergency_contact: String,
+    body_mass_kg: f64,
+    medical_status: String,
+    medical_valid_days: i64,
+    trained: bool,
+    waiver: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoBooking {
+    locator: String,
+    launch: String,
+    passenger: String,
+    seat: Option<String>,
+    fare: String,
+    status: String,
+    baggage_mass_kg: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoBlock {
+    launch: String,
+    seat: String,
+    reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoInvoice {
+    locator: String,
     status: String,
 }
 
@@ -77,15 +137,84 @@ pub struct SeedSummary {
     pub ground_stations: usize,
     /// Launches added.
     pub launches: usize,
+    /// Passengers added.
+    pub passengers: usize,
+    /// Bookings added.
+    pub bookings: usize,
 }
 
 impl std::fmt::Display for SeedSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} vehicles, {} spaceports, {} ground stations and {} launches",
-            self.vehicles, self.spaceports, self.ground_stations, self.launches
+            "{} vehicles, {} spaceports, {} ground stations, {} launches, {} passengers and {} bookings",
+            self.vehicles,
+            self.spaceports,
+            self.ground_stations,
+            self.launches,
+            self.passengers,
+            self.bookings
         )
+    }
+}
+
+fn object(value: serde_json::Value) -> Map<String, serde_json::Value> {
+    match value {
+        serde_json::Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+impl DemoVehicle {
+    fn seats(&self) -> anyhow::Result<Vec<Seat>> {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| {
+                let (letter, position) = c.split_once(':').with_context(|| {
+                    format!(
+                        "vehicle {:?}: column {c:?} is not LETTER:position",
+                        self.name
+                    )
+                })?;
+                let mut letters = letter.chars();
+                match (letters.next(), letters.next()) {
+                    (Some(l), None) => Ok((l, position)),
+                    _ => bail!("vehicle {:?}: column {c:?} needs one letter", self.name),
+                }
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(actions::seat_layout(self.rows, &columns, &self.cabin))
+    }
+}
+
+impl DemoLaunch {
+    fn scheduled_at(&self, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+        match (&self.days_after_seed, &self.time_utc, self.hours_after_seed) {
+            (Some(days), Some(time_utc), None) => {
+                let time = NaiveTime::parse_from_str(time_utc, "%H:%M").with_context(|| {
+                    format!(
+                        "launch {:?}: time_utc {time_utc:?} is not HH:MM",
+                        self.mission
+                    )
+                })?;
+                Ok(now
+                    .date_naive()
+                    .checked_add_days(Days::new(*days))
+                    .with_context(|| format!("launch {:?}: date out of range", self.mission))?
+                    .and_time(time)
+                    .and_utc())
+            }
+            (None, None, Some(hours)) => {
+                // Whole minutes, so the demo's times read cleanly.
+                let at = now + super::bookings::model::hours_duration(hours);
+                Ok(at - chrono::Duration::seconds(i64::from(at.second())))
+            }
+            _ => bail!(
+                "launch {:?}: give days_after_seed with time_utc, or hours_after_seed",
+                self.mission
+            ),
+        }
     }
 }
 
@@ -100,25 +229,33 @@ impl DemoDataset {
         Ok(toml::from_str(text)?)
     }
 
-    /// Writes the dataset into `replica` in one transaction, launch times counted from `now`.
+    /// Writes the dataset into `replica` in one transaction, times counted from `now`.
     /// Refuses when the replica already holds demo rows, so seeding twice cannot duplicate it.
+    #[allow(clippy::too_many_lines, reason = "one table after another, in order")]
     pub fn seed(&self, replica: &mut Replica, now: DateTime<Utc>) -> anyhow::Result<SeedSummary> {
         if replica.status()?.demo_rows() > 0 {
             bail!("the replica already holds the demo dataset; remove it first to load it again");
         }
-        let vehicles: Vec<VehicleRow> = self
+        let vehicles: Vec<(VehicleRow, Vec<Seat>)> = self
             .vehicles
             .iter()
-            .map(|v| VehicleRow {
-                id: replica::new_id(),
-                name: v.name.clone(),
-                model: v.model.clone(),
-                seat_count: v.seat_count,
-                max_passenger_mass_kg: v.max_passenger_mass_kg,
-                max_baggage_mass_kg: v.max_baggage_mass_kg,
-                demo: true,
+            .map(|v| {
+                let seats = v.seats()?;
+                Ok((
+                    VehicleRow {
+                        id: replica::new_id(),
+                        name: v.name.clone(),
+                        model: v.model.clone(),
+                        seat_count: u32::try_from(seats.len()).unwrap_or(u32::MAX),
+                        max_passenger_mass_kg: v.max_passenger_mass_kg,
+                        max_baggage_mass_kg: v.max_baggage_mass_kg,
+                        demo: true,
+                        seat_layout: serde_json::to_string(&seats)?,
+                    },
+                    seats,
+                ))
             })
-            .collect();
+            .collect::<anyhow::Result<_>>()?;
         let spaceports: Vec<SpaceportRow> = self
             .spaceports
             .iter()
@@ -145,9 +282,9 @@ impl DemoDataset {
                 demo: true,
             })
             .collect();
-        let vehicle_ids: HashMap<&str, &str> = vehicles
+        let vehicle_ids: HashMap<&str, (&str, &[Seat])> = vehicles
             .iter()
-            .map(|v| (v.name.as_str(), v.id.as_str()))
+            .map(|(v, seats)| (v.name.as_str(), (v.id.as_str(), seats.as_slice())))
             .collect();
         let spaceport_ids: HashMap<&str, &str> = spaceports
             .iter()
@@ -157,50 +294,187 @@ impl DemoDataset {
             .launches
             .iter()
             .map(|l| {
-                let time = NaiveTime::parse_from_str(&l.time_utc, "%H:%M").with_context(|| {
-                    format!(
-                        "launch {:?}: time_utc {:?} is not HH:MM",
-                        l.mission, l.time_utc
-                    )
+                let (vehicle_id, _) = vehicle_ids.get(l.vehicle.as_str()).with_context(|| {
+                    format!("launch {:?}: no vehicle named {:?}", l.mission, l.vehicle)
                 })?;
-                let scheduled = now
-                    .date_naive()
-                    .checked_add_days(Days::new(l.days_after_seed))
-                    .with_context(|| format!("launch {:?}: date out of range", l.mission))?
-                    .and_time(time)
-                    .and_utc();
                 Ok(LaunchRow {
                     id: replica::new_id(),
                     mission: l.mission.clone(),
-                    vehicle_id: (*vehicle_ids.get(l.vehicle.as_str()).with_context(|| {
-                        format!("launch {:?}: no vehicle named {:?}", l.mission, l.vehicle)
-                    })?)
-                    .to_owned(),
+                    vehicle_id: (*vehicle_id).to_owned(),
                     spaceport_id: (*spaceport_ids.get(l.spaceport.as_str()).with_context(
                         || format!("launch {:?}: no spaceport {:?}", l.mission, l.spaceport),
                     )?)
                     .to_owned(),
                     pad: l.pad.clone(),
-                    scheduled_at: scheduled.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    scheduled_at: l
+                        .scheduled_at(now)?
+                        .to_rfc3339_opts(SecondsFormat::Secs, true),
                     status: l.status.clone(),
                     demo: true,
+                    fare_classes: serde_json::to_string(&l.fares)?,
+                    checkin_opens_hours: 24.0,
+                    checkin_closes_hours: 1.0,
                 })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let day = |offset: i64| (now.date_naive() + chrono::Duration::days(offset)).to_string();
+        let passengers: Vec<Passenger> = self
+            .passengers
+            .iter()
+            .map(|p| Passenger {
+                id: replica::new_id(),
+                full_name: p.full_name.clone(),
+                date_of_birth: Some(p.date_of_birth.clone()),
+                nationality: Some(p.nationality.clone()),
+                document_number: Some(p.document_number.clone()),
+                email: Some(p.email.clone()),
+                phone: Some(p.phone.clone()),
+                emergency_contact: Some(p.emergency_contact.clone()),
+                body_mass_kg: Some(p.body_mass_kg),
+                medical_status: p.medical_status.clone(),
+                medical_expires_on: (p.medical_status != "pending")
+                    .then(|| day(p.medical_valid_days)),
+                training_completed_on: p.trained.then(|| day(-30)),
+                waiver_signed_on: p.waiver.then(|| day(-28)),
+                demo: true,
+            })
+            .collect();
+        for p in &passengers {
+            let problems = actions::validate_passenger(p);
+            if let Some((field, message)) = problems.first() {
+                bail!("passenger {:?}: {field}: {message}", p.full_name);
+            }
+        }
+        let launch_of: HashMap<&str, (&LaunchRow, &DemoLaunch)> = launches
+            .iter()
+            .zip(&self.launches)
+            .map(|(row, demo)| (row.mission.as_str(), (row, demo)))
+            .collect();
+        let passenger_ids: HashMap<&str, &str> = passengers
+            .iter()
+            .map(|p| (p.full_name.as_str(), p.id.as_str()))
+            .collect();
+        let stamp = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let mut bookings = Vec::new();
+        for b in &self.bookings {
+            let what = || format!("booking {} for {:?}", b.locator, b.passenger);
+            let (launch, demo_launch) = launch_of
+                .get(b.launch.as_str())
+                .with_context(|| format!("{}: no launch {:?}", what(), b.launch))?;
+            let passenger_id = passenger_ids
+                .get(b.passenger.as_str())
+                .with_context(|| format!("{}: no passenger of that name", what()))?;
+            BookingStatus::parse(&b.status)
+                .with_context(|| format!("{}: unknown status {:?}", what(), b.status))?;
+            if !demo_launch.fares.iter().any(|f| f.code == b.fare) {
+                bail!("{}: launch {:?} has no fare {:?}", what(), b.launch, b.fare);
+            }
+            let (_, seats) = vehicle_ids[demo_launch.vehicle.as_str()];
+            if let Some(seat) = &b.seat
+                && !seats.iter().any(|s| &s.id == seat)
+            {
+                bail!(
+                    "{}: vehicle {} has no seat {seat}",
+                    what(),
+                    demo_launch.vehicle
+                );
+            }
+            let hold = (b.status == "pending").then(|| {
+                (now + chrono::Duration::minutes(15)).to_rfc3339_opts(SecondsFormat::Secs, true)
+            });
+            bookings.push((
+                replica::new_id(),
+                object(json!({
+                    "locator": b.locator,
+                    "launch_id": launch.id,
+                    "passenger_id": passenger_id,
+                    "seat_id": b.seat,
+                    "fare_class": b.fare,
+                    "status": b.status,
+                    "hold_expires_at": hold,
+                    "hold_extensions": 0,
+                    "baggage_mass_kg": b.baggage_mass_kg,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "demo": true,
+                })),
+            ));
+        }
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|b| {
+                let (launch, _) = launch_of
+                    .get(b.launch.as_str())
+                    .with_context(|| format!("seat block: no launch {:?}", b.launch))?;
+                Ok(object(json!({
+                    "launch_id": launch.id,
+                    "seat_id": b.seat,
+                    "reason": b.reason,
+                    "created_at": stamp,
+                    "demo": true,
+                })))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let invoices = self
+            .invoices
+            .iter()
+            .map(|i| {
+                let group: Vec<&DemoBooking> = self
+                    .bookings
+                    .iter()
+                    .filter(|b| b.locator == i.locator)
+                    .collect();
+                let Some(first) = group.first() else {
+                    bail!("invoice: no booking has the locator {}", i.locator);
+                };
+                let (_, demo_launch) = launch_of[first.launch.as_str()];
+                let fare = |code: &str| demo_launch.fares.iter().find(|f| f.code == code);
+                let amount: i64 = group
+                    .iter()
+                    .filter_map(|b| fare(&b.fare))
+                    .map(|f| f.price_minor)
+                    .sum();
+                let currency = fare(&first.fare).map_or("USD", |f| f.currency.as_str());
+                Ok(object(json!({
+                    "locator": i.locator,
+                    "number": format!("GX-{}-{}", now.format("%Y%m%d"), i.locator),
+                    "amount_minor": amount,
+                    "currency": currency,
+                    "status": i.status,
+                    "issued_at": stamp,
+                    "demo": true,
+                })))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
 
         replica.write(|w| {
-            vehicles.iter().try_for_each(|v| w.insert_vehicle(v))?;
+            vehicles.iter().try_for_each(|(v, _)| w.insert_vehicle(v))?;
             spaceports.iter().try_for_each(|s| w.insert_spaceport(s))?;
             ground_stations
                 .iter()
                 .try_for_each(|g| w.insert_ground_station(g))?;
-            launches.iter().try_for_each(|l| w.insert_launch(l))
+            launches.iter().try_for_each(|l| w.insert_launch(l))?;
+            passengers
+                .iter()
+                .try_for_each(|p| w.insert("passengers", &p.id, actions::passenger_values(p)))?;
+            bookings
+                .iter()
+                .try_for_each(|(id, values)| w.insert("bookings", id, values.clone()))?;
+            blocks.iter().try_for_each(|values| {
+                w.insert("seat_blocks", &replica::new_id(), values.clone())
+            })?;
+            invoices
+                .iter()
+                .try_for_each(|values| w.insert("invoices", &replica::new_id(), values.clone()))
         })?;
         let summary = SeedSummary {
             vehicles: vehicles.len(),
             spaceports: spaceports.len(),
             ground_stations: ground_stations.len(),
             launches: launches.len(),
+            passengers: passengers.len(),
+            bookings: bookings.len(),
         };
         tracing::info!(%summary, "seeded the demo dataset");
         Ok(summary)
@@ -227,11 +501,16 @@ mod tests {
             .seed(&mut replica, now)
             .unwrap();
         assert!(summary.vehicles >= 2 && summary.launches >= 3, "{summary}");
+        assert!(
+            summary.passengers >= 10 && summary.bookings >= 10,
+            "{summary}"
+        );
 
         let status = replica.status().unwrap();
         assert_eq!(status.demo_rows(), status.total_rows());
         let upcoming = replica.launches_from(now, 100).unwrap();
-        assert_eq!(upcoming.len(), summary.launches);
+        // One demo launch has already flown.
+        assert_eq!(upcoming.len(), summary.launches - 1);
         assert!(upcoming.iter().all(|l| l.demo));
     }
 

@@ -1,6 +1,7 @@
 //! Domain workflows without UI: each turns an operator's intent into replica reads and
 //! writes, and is tested without a window.
 
+pub mod bookings;
 pub mod demo;
 pub mod overview;
 pub mod sync_agent;

@@ -268,12 +268,25 @@ impl Replica {
         ))
     }
 
+    /// Runs a read of the domain tables (the bookings queries of the console). `what` names
+    /// the read in the error. Writes must go through [`Self::write`], which records their ops.
+    pub fn read<T>(
+        &self,
+        what: &'static str,
+        work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, ReplicaError> {
+        work(&self.conn).map_err(ReplicaError::sqlite(what, &self.path))
+    }
+
     /// Runs `work` in one immediate transaction: every change and its outbox op are stored,
     /// or none of them.
-    pub fn write<T>(
+    ///
+    /// `work` may fail with its own error type (a booking rule refusing a seat, say), which
+    /// rolls the transaction back just the same.
+    pub fn write<T, E: From<ReplicaError>>(
         &mut self,
-        work: impl FnOnce(&mut Writer<'_>) -> Result<T, ReplicaError>,
-    ) -> Result<T, ReplicaError> {
+        work: impl FnOnce(&mut Writer<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

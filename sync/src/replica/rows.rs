@@ -20,6 +20,8 @@ pub struct VehicleRow {
     pub max_baggage_mass_kg: f64,
     /// Part of the demo dataset.
     pub demo: bool,
+    /// The seats as a JSON array (see the bookings migration).
+    pub seat_layout: String,
 }
 
 /// A spaceport with its location.
@@ -79,6 +81,12 @@ pub struct LaunchRow {
     pub status: String,
     /// Part of the demo dataset.
     pub demo: bool,
+    /// The fares as a JSON array (see the bookings migration).
+    pub fare_classes: String,
+    /// Check-in opens this many hours before launch.
+    pub checkin_opens_hours: f64,
+    /// Check-in closes this many hours before launch.
+    pub checkin_closes_hours: f64,
 }
 
 /// A launch with the names a person needs to read it.

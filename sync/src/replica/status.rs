@@ -70,8 +70,14 @@ pub(crate) fn table_counts(
     if schema_version == 0 {
         return Ok(Vec::new());
     }
+    // An older file (a pre-migration backup) lacks the tables later migrations added.
+    let present: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     MANIFEST
         .iter()
+        .filter(|table| present.iter().any(|name| name == table.name))
         .map(|table| {
             let demo = if table.has_demo_rows() {
                 "sum(demo)"

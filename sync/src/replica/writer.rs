@@ -72,6 +72,40 @@ impl Writer<'_> {
         self.append_op(spec, row_id, OpKind::Delete, Map::new())
     }
 
+    /// The transaction, for reads that must see the writes made so far (is this seat still
+    /// free?). Changes must go through the methods above, which record their ops.
+    pub fn reader(&self) -> &rusqlite::Connection {
+        &self.tx
+    }
+
+    /// Marks a conflict settled, in the same transaction as the edit that settles it (the
+    /// seat picked instead, the cancellation), so the inbox and the data never disagree.
+    pub fn settle_conflict(
+        &mut self,
+        conflict_id: &str,
+        resolution: &str,
+    ) -> Result<(), ReplicaError> {
+        let changed = self
+            .tx
+            .execute(
+                "UPDATE conflicts SET resolved_at = ?2, resolution = ?3
+                 WHERE id = ?1 AND resolved_at IS NULL",
+                rusqlite::params![
+                    conflict_id,
+                    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+                    resolution
+                ],
+            )
+            .map_err(|cause| write_failed("conflicts", conflict_id, cause))?;
+        if changed == 0 {
+            return Err(ReplicaError::RowNotFound {
+                table: "conflicts".into(),
+                row_id: conflict_id.into(),
+            });
+        }
+        Ok(())
+    }
+
     /// Ids of rows in `table` marked as demo data.
     pub fn demo_row_ids(&self, table: &str) -> Result<Vec<String>, ReplicaError> {
         let spec = checked(table, &Map::new())?;

@@ -90,6 +90,33 @@ impl Transitions {
     }
 }
 
+/// A resource (named by `key` columns) that at most one active row may hold: one active
+/// booking per launch and seat. A pending row counts while its hold has not lapsed.
+#[derive(Debug, Clone, Copy)]
+pub struct Exclusive {
+    /// What the rule says, for refusals.
+    pub rule: &'static str,
+    /// The columns that together name the resource; a row with any of them null holds nothing.
+    pub key: &'static [&'static str],
+    /// The status column.
+    pub status_column: &'static str,
+    /// Statuses that hold the resource.
+    pub holding: &'static [&'static str],
+    /// A status that holds it only until the time (RFC 3339) in the second column.
+    pub hold: Option<(&'static str, &'static str)>,
+}
+
+impl Exclusive {
+    /// Whether a row with `status` (and hold expiry `expires_at`) holds the resource at `now`
+    /// (RFC 3339 UTC text, compared as text like every stored time).
+    pub fn holds(&self, status: &str, expires_at: Option<&str>, now: &str) -> bool {
+        self.holding.contains(&status)
+            || self.hold.is_some_and(|(held, _)| {
+                held == status && expires_at.is_some_and(|expiry| expiry > now)
+            })
+    }
+}
+
 /// One replicated table.
 #[derive(Debug, Clone, Copy)]
 pub struct ReplicatedTable {
@@ -107,6 +134,10 @@ pub struct ReplicatedTable {
     pub foreign_keys: &'static [ForeignKey],
     /// A status state machine the server enforces, if any.
     pub transitions: Option<Transitions>,
+    /// A resource only one active row may hold at a time, which the server enforces.
+    pub exclusive: Option<Exclusive>,
+    /// Personal columns: sent only to roles in [`PERSONAL_DATA_READERS`].
+    pub personal_columns: &'static [&'static str],
 }
 
 impl ReplicatedTable {
@@ -121,8 +152,13 @@ impl ReplicatedTable {
     }
 }
 
+/// Roles that see passengers' personal data (document, birth date, contact details).
+pub const PERSONAL_DATA_READERS: &[Role] = &[Role::Admin, Role::Staff];
+
 const REFERENCE_DATA_WRITERS: &[Role] = &[Role::Admin];
 const OPERATIONS_WRITERS: &[Role] = &[Role::Admin, Role::Controller, Role::Staff];
+/// Passengers and their bookings are the spaceport staff's work.
+const PASSENGER_WRITERS: &[Role] = &[Role::Admin, Role::Staff];
 
 /// Launch statuses and the moves between them (a scrubbed launch can be rescheduled).
 pub const LAUNCH_TRANSITIONS: Transitions = Transitions {
@@ -141,6 +177,34 @@ pub const LAUNCH_TRANSITIONS: Transitions = Transitions {
     ],
 };
 
+/// Booking statuses and the moves between them. A waitlisted booking is offered a seat as a
+/// pending hold; cancelled, no-show and expired are final.
+pub const BOOKING_TRANSITIONS: Transitions = Transitions {
+    column: "status",
+    allowed: &[
+        ("waitlisted", "pending"),
+        ("waitlisted", "cancelled"),
+        ("pending", "confirmed"),
+        ("pending", "cancelled"),
+        ("pending", "expired"),
+        ("confirmed", "checked_in"),
+        ("confirmed", "cancelled"),
+        ("confirmed", "no_show"),
+        ("checked_in", "boarded"),
+        ("checked_in", "cancelled"),
+        ("checked_in", "no_show"),
+    ],
+};
+
+/// One active booking per launch and seat.
+pub const ONE_BOOKING_PER_SEAT: Exclusive = Exclusive {
+    rule: "one active booking per launch and seat",
+    key: &["launch_id", "seat_id"],
+    status_column: "status",
+    holding: &["confirmed", "checked_in", "boarded"],
+    hold: Some(("pending", "hold_expires_at")),
+};
+
 /// Every replicated table, parents before children.
 pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
@@ -153,11 +217,14 @@ pub const MANIFEST: &[ReplicatedTable] = &[
             "max_passenger_mass_kg",
             "max_baggage_mass_kg",
             "demo",
+            "seat_layout",
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: REFERENCE_DATA_WRITERS,
         foreign_keys: &[],
         transitions: None,
+        exclusive: None,
+        personal_columns: &[],
     },
     ReplicatedTable {
         name: "spaceports",
@@ -167,6 +234,8 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         write_roles: REFERENCE_DATA_WRITERS,
         foreign_keys: &[],
         transitions: None,
+        exclusive: None,
+        personal_columns: &[],
     },
     ReplicatedTable {
         name: "ground_stations",
@@ -183,6 +252,8 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         write_roles: &[Role::Admin, Role::Controller],
         foreign_keys: &[],
         transitions: None,
+        exclusive: None,
+        personal_columns: &[],
     },
     ReplicatedTable {
         name: "launches",
@@ -195,6 +266,9 @@ pub const MANIFEST: &[ReplicatedTable] = &[
             "scheduled_at",
             "status",
             "demo",
+            "fare_classes",
+            "checkin_opens_hours",
+            "checkin_closes_hours",
         ],
         policy: ConflictPolicy::ServerValidated,
         write_roles: OPERATIONS_WRITERS,
@@ -209,6 +283,120 @@ pub const MANIFEST: &[ReplicatedTable] = &[
             },
         ],
         transitions: Some(LAUNCH_TRANSITIONS),
+        exclusive: None,
+        personal_columns: &[],
+    },
+    ReplicatedTable {
+        name: "passengers",
+        label: "Passengers",
+        columns: &[
+            "full_name",
+            "date_of_birth",
+            "nationality",
+            "document_number",
+            "email",
+            "phone",
+            "emergency_contact",
+            "body_mass_kg",
+            "medical_status",
+            "medical_expires_on",
+            "training_completed_on",
+            "waiver_signed_on",
+            "demo",
+        ],
+        policy: ConflictPolicy::LastWriterWins,
+        write_roles: PASSENGER_WRITERS,
+        foreign_keys: &[],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[
+            "date_of_birth",
+            "nationality",
+            "document_number",
+            "email",
+            "phone",
+            "emergency_contact",
+        ],
+    },
+    ReplicatedTable {
+        name: "bookings",
+        label: "Bookings",
+        columns: &[
+            "locator",
+            "launch_id",
+            "passenger_id",
+            "seat_id",
+            "fare_class",
+            "status",
+            "hold_expires_at",
+            "hold_extensions",
+            "baggage_mass_kg",
+            "created_at",
+            "updated_at",
+            "demo",
+        ],
+        policy: ConflictPolicy::ServerValidated,
+        write_roles: PASSENGER_WRITERS,
+        foreign_keys: &[
+            ForeignKey {
+                column: "launch_id",
+                table: "launches",
+            },
+            ForeignKey {
+                column: "passenger_id",
+                table: "passengers",
+            },
+        ],
+        transitions: Some(BOOKING_TRANSITIONS),
+        exclusive: Some(ONE_BOOKING_PER_SEAT),
+        personal_columns: &[],
+    },
+    ReplicatedTable {
+        name: "seat_blocks",
+        label: "Seat blocks",
+        columns: &["launch_id", "seat_id", "reason", "created_at", "demo"],
+        policy: ConflictPolicy::LastWriterWins,
+        write_roles: PASSENGER_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "launch_id",
+            table: "launches",
+        }],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+    },
+    ReplicatedTable {
+        name: "invoices",
+        label: "Invoices",
+        columns: &[
+            "locator",
+            "number",
+            "amount_minor",
+            "currency",
+            "status",
+            "issued_at",
+            "demo",
+        ],
+        policy: ConflictPolicy::LastWriterWins,
+        write_roles: PASSENGER_WRITERS,
+        foreign_keys: &[],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+    },
+    ReplicatedTable {
+        name: "manifests",
+        label: "Closed manifests",
+        columns: &["launch_id", "closed_at", "closed_by", "content", "demo"],
+        policy: ConflictPolicy::AppendOnly,
+        write_roles: PASSENGER_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "launch_id",
+            table: "launches",
+        }],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
     },
 ];
 
@@ -243,6 +431,26 @@ mod tests {
         assert!(LAUNCH_TRANSITIONS.allows("scrubbed", "scheduled"));
         assert!(!LAUNCH_TRANSITIONS.allows("landed", "scheduled"));
         assert!(!LAUNCH_TRANSITIONS.allows("cancelled", "boarding"));
+    }
+
+    #[test]
+    fn a_pending_hold_holds_its_seat_until_it_lapses() {
+        let rule = ONE_BOOKING_PER_SEAT;
+        let now = "2026-11-22T12:00:00Z";
+        assert!(rule.holds("confirmed", None, now));
+        assert!(rule.holds("pending", Some("2026-11-22T12:10:00Z"), now));
+        assert!(!rule.holds("pending", Some("2026-11-22T11:59:00Z"), now));
+        assert!(!rule.holds("cancelled", None, now));
+        assert!(!rule.holds("waitlisted", None, now));
+    }
+
+    #[test]
+    fn personal_columns_are_columns_of_their_table() {
+        for t in MANIFEST {
+            for column in t.personal_columns {
+                assert!(t.columns.contains(column), "{}.{column}", t.name);
+            }
+        }
     }
 
     #[test]

@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "sync: outbox, conflicts inbox, sync history",
         sql: include_str!("migrations/0002_sync.sql"),
     },
+    Migration {
+        version: 3,
+        summary: "bookings: seat layouts, fares, passengers, bookings, seat blocks, invoices, manifests",
+        sql: include_str!("migrations/0003_bookings.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -2,6 +2,7 @@
 //! ([`SqliteStore`]) is the default. Validation against the manifest happens inside the push
 //! transaction, so a verdict and its effect commit together.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -11,7 +12,9 @@ use serde_json::{Map, Value};
 
 use super::auth::Principal;
 use crate::protocol::{Op, OpKind, OpResult, PullResponse, ServerOp};
-use crate::schema::manifest::{self, MANIFEST, ReplicatedTable, Role};
+use crate::schema::manifest::{
+    self, ConflictPolicy, MANIFEST, PERSONAL_DATA_READERS, ReplicatedTable, Role,
+};
 
 /// Why the store could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +94,13 @@ pub trait Store: Send + Sync + 'static {
     fn ping(&self) -> Result<(), StoreError>;
 }
 
-const SERVER_SCHEMA_VERSION: u32 = 1;
+/// The server's schema steps, in order; `user_version` counts those applied. Append only.
+const SERVER_MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_server.sql"),
+    include_str!("migrations/0002_resources.sql"),
+];
+#[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
+const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
 const SERVER_APPLICATION_ID: i32 = 0x4758_5356; // "GXSV"
 
 /// The SQLite store: one file, WAL, `synchronous=FULL`.
@@ -114,10 +123,14 @@ impl SqliteStore {
                 supported: SERVER_SCHEMA_VERSION,
             });
         }
-        if version == 0 {
+        for (index, sql) in SERVER_MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute_batch(include_str!("migrations/0001_server.sql"))?;
-            tx.pragma_update(None, "user_version", SERVER_SCHEMA_VERSION)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(
+                None,
+                "user_version",
+                i64::try_from(index + 1).unwrap_or(i64::MAX),
+            )?;
             tx.pragma_update(None, "application_id", SERVER_APPLICATION_ID)?;
             tx.commit()?;
         }
@@ -275,6 +288,11 @@ impl Store for SqliteStore {
         };
         let more = ops.len() > limit;
         ops.truncate(limit);
+        if !PERSONAL_DATA_READERS.contains(&principal.role) {
+            for server_op in &mut ops {
+                redact(&mut server_op.op);
+            }
+        }
         let next_cursor = ops.last().map_or(after, |op| op.cursor);
         if let Some(device) = device_id {
             note_device(&tx, device, &principal.user)?;
@@ -376,6 +394,18 @@ fn note_device(tx: &Transaction<'_>, device_id: &str, user: &str) -> rusqlite::R
 struct Refusal {
     reason: String,
     winner: Option<Map<String, Value>>,
+}
+
+/// Blanks the personal columns of an op for a role that may not read them.
+fn redact(op: &mut Op) {
+    let Some(spec) = manifest::table(&op.table) else {
+        return;
+    };
+    for column in spec.personal_columns {
+        if let Some(value) = op.payload.get_mut(*column) {
+            *value = Value::Null;
+        }
+    }
 }
 
 fn refuse(reason: impl Into<String>, winner: Option<Map<String, Value>>) -> Refusal {
@@ -528,6 +558,15 @@ fn judge(
             fallback(),
         )));
     }
+    if spec.policy == ConflictPolicy::AppendOnly && op.kind != OpKind::Insert {
+        return Ok(Err(refuse(
+            format!(
+                "{} are append-only: rows are added, never changed or deleted",
+                spec.label.to_lowercase()
+            ),
+            fallback(),
+        )));
+    }
     match op.kind {
         OpKind::Insert => judge_insert(tx, spec, op, existing),
         OpKind::Update => judge_update(tx, spec, op, existing),
@@ -561,6 +600,9 @@ fn judge_insert(
         )));
     }
     if let Some(refusal) = dangling_reference(tx, spec, &op.payload)? {
+        return Ok(Err(refusal));
+    }
+    if let Some(refusal) = exclusive_taken(tx, spec, &op.row_id, &op.payload)? {
         return Ok(Err(refusal));
     }
     Ok(Ok(op.payload.clone()))
@@ -599,6 +641,15 @@ fn judge_update(
             Some(existing.data.clone()),
         )));
     }
+    let mut merged = existing.data.clone();
+    merged.extend(winning.clone());
+    if let Some(refusal) = exclusive_taken(tx, spec, &op.row_id, &merged)? {
+        // The console falls back to the server's version of this row; the holder is named.
+        return Ok(Err(Refusal {
+            winner: Some(existing.data.clone()),
+            ..refusal
+        }));
+    }
     Ok(Ok(winning))
 }
 
@@ -632,6 +683,71 @@ fn judge_delete(
         }
     }
     Ok(Ok(Map::new()))
+}
+
+/// The refusal when `row` (the row as it would be) would hold a resource another live row
+/// already holds. The holder is named in the reason; the refusal's winner stays the server's
+/// version of this row (none for an insert), which is what the console falls back to.
+fn exclusive_taken(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    row_id: &str,
+    row: &Map<String, Value>,
+) -> rusqlite::Result<Option<Refusal>> {
+    let Some(rule) = spec.exclusive else {
+        return Ok(None);
+    };
+    let text = |column: &str| row.get(column).and_then(Value::as_str);
+    let now = now_text();
+    let status = text(rule.status_column).unwrap_or_default();
+    let expiry = rule.hold.and_then(|(_, column)| text(column));
+    if !rule.holds(status, expiry, &now) {
+        return Ok(None);
+    }
+    let Some(key) = rule
+        .key
+        .iter()
+        .map(|column| text(column))
+        .collect::<Option<Vec<&str>>>()
+    else {
+        return Ok(None);
+    };
+    // Literal JSON paths (manifest names, never input), so the `rows_by_resource` index serves.
+    let mut sql = String::from(
+        "SELECT data FROM rows WHERE table_name = ?1 AND deleted = 0 AND row_id <> ?2",
+    );
+    for (index, column) in rule.key.iter().enumerate() {
+        let _ = write!(
+            sql,
+            " AND json_extract(data, '$.{column}') = ?{}",
+            index + 3
+        );
+    }
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let mut values: Vec<&str> = vec![spec.name, row_id];
+    values.extend(&key);
+    let holders = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+        r.get::<_, String>(0)
+    })?;
+    for data in holders {
+        let other: Map<String, Value> = serde_json::from_str(&data?).unwrap_or_default();
+        let other_text = |column: &str| other.get(column).and_then(Value::as_str);
+        let other_status = other_text(rule.status_column).unwrap_or_default();
+        let other_expiry = rule.hold.and_then(|(_, column)| other_text(column));
+        if rule.holds(other_status, other_expiry, &now) {
+            let name = other_text("locator").map_or_else(String::new, |l| format!(" {l}"));
+            return Ok(Some(refuse(
+                format!(
+                    "{}: {} is already held by {}{name} ({other_status})",
+                    rule.rule,
+                    key.join(" / "),
+                    spec.label.to_lowercase().trim_end_matches('s'),
+                ),
+                None,
+            )));
+        }
+    }
+    Ok(None)
 }
 
 fn dangling_reference(

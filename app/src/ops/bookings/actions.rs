@@ -1,0 +1,1077 @@
+//! Every change to bookings. Each action reads what it depends on and writes inside one
+//! replica transaction, so a seat checked as free is still free when it is sold, and every
+//! change carries the outbox op that replicates it.
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use galaxium_sync::replica::{self, Writer};
+use galaxium_sync::schema::manifest::LAUNCH_TRANSITIONS;
+use galaxium_sync::{Replica, ReplicaError};
+use rusqlite::{OptionalExtension as _, params};
+use serde_json::{Map, Value, json};
+
+use super::manifest::ManifestDoc;
+use super::model::{
+    Booking, BookingStatus, Fare, LaunchDetail, MassLimits, Passenger, Seat, bookings_by_locator,
+    parse_day,
+};
+
+/// Why a bookings action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    /// A rule refused it; the message says which and what to do.
+    #[error("{0}")]
+    Refused(String),
+    /// The replica could not store it.
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+    /// The replica could not be read.
+    #[error("reading the replica failed: {0}")]
+    Read(#[from] rusqlite::Error),
+}
+
+fn refused<T>(message: impl Into<String>) -> Result<T, BookingError> {
+    Err(BookingError::Refused(message.into()))
+}
+
+/// The booking rules an operator may tune.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BookingRules {
+    /// How long a new hold keeps its seats.
+    pub hold_ttl: Duration,
+    /// How much one extension adds.
+    pub hold_extension: Duration,
+    /// How many times a hold may be extended. A hold never runs past the close of check-in.
+    pub max_hold_extensions: u32,
+    /// Body-mass limits for readiness.
+    pub mass: MassLimits,
+}
+
+impl Default for BookingRules {
+    fn default() -> Self {
+        Self {
+            hold_ttl: Duration::minutes(15),
+            hold_extension: Duration::minutes(10),
+            max_hold_extensions: 2,
+            mass: MassLimits::default(),
+        }
+    }
+}
+
+/// A passenger and the seat they are to sit in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatRequest {
+    /// The passenger's id.
+    pub passenger_id: String,
+    /// The seat's name.
+    pub seat_id: String,
+}
+
+/// What a cancellation did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CancelOutcome {
+    /// Bookings cancelled.
+    pub cancelled: usize,
+    /// Waitlisted passengers offered a freed seat: (name, seat, locator).
+    pub offers: Vec<(String, String, String)>,
+}
+
+/// What a check-in did, passenger by passenger.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CheckInOutcome {
+    /// Passengers checked in now.
+    pub checked_in: Vec<String>,
+    /// Passengers already checked in or boarded.
+    pub already: Vec<String>,
+    /// Passengers refused, with every reason.
+    pub refused: Vec<(String, Vec<String>)>,
+}
+
+/// A new launch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLaunch {
+    /// The mission name.
+    pub mission: String,
+    /// The vehicle's id.
+    pub vehicle_id: String,
+    /// The spaceport's id.
+    pub spaceport_id: String,
+    /// The pad.
+    pub pad: String,
+    /// When it launches.
+    pub scheduled_at: DateTime<Utc>,
+    /// Its fares.
+    pub fares: Vec<Fare>,
+}
+
+pub(crate) fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn load(w: &Writer<'_>, launch_id: &str) -> Result<LaunchDetail, BookingError> {
+    match LaunchDetail::load(w.reader(), launch_id)? {
+        Some(detail) => Ok(detail),
+        None => refused(format!("there is no launch with id {launch_id}")),
+    }
+}
+
+fn open_for_changes(detail: &LaunchDetail) -> Result<(), BookingError> {
+    if let Some(closed) = detail.manifest_closed_at {
+        return refused(format!(
+            "the manifest of {} was closed at {}; its bookings can no longer change",
+            detail.mission,
+            time_text(closed)
+        ));
+    }
+    Ok(())
+}
+
+fn open_for_sale(detail: &LaunchDetail) -> Result<(), BookingError> {
+    open_for_changes(detail)?;
+    if !matches!(detail.status.as_str(), "planned" | "scheduled") {
+        return refused(format!(
+            "{} is {}; seats are sold only on planned or scheduled launches",
+            detail.mission, detail.status
+        ));
+    }
+    Ok(())
+}
+
+/// A new six-character record locator (no 0/O or 1/I to misread), unused in this replica.
+fn new_locator(w: &Writer<'_>) -> Result<String, BookingError> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    loop {
+        let bytes = *uuid::Uuid::new_v4().as_bytes();
+        let locator: String = bytes[..6]
+            .iter()
+            .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+            .collect();
+        let used: bool = w.reader().query_row(
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE locator = ?1)",
+            [&locator],
+            |r| r.get(0),
+        )?;
+        if !used {
+            return Ok(locator);
+        }
+    }
+}
+
+fn set_status(
+    w: &mut Writer<'_>,
+    booking_id: &str,
+    status: BookingStatus,
+    now: DateTime<Utc>,
+    extra: Map<String, Value>,
+) -> Result<(), BookingError> {
+    let mut values = extra;
+    values.insert("status".into(), json!(status.as_str()));
+    values.insert("updated_at".into(), json!(time_text(now)));
+    w.update("bookings", booking_id, values)?;
+    Ok(())
+}
+
+/// Marks lapsed holds on the given seats (all seats when `None`) as expired.
+fn expire_lapsed(
+    w: &mut Writer<'_>,
+    detail: &LaunchDetail,
+    seats: Option<&[&str]>,
+    now: DateTime<Utc>,
+) -> Result<usize, BookingError> {
+    let lapsed: Vec<String> = detail
+        .bookings
+        .iter()
+        .filter(|b| b.hold_lapsed(now))
+        .filter(|b| {
+            seats.is_none_or(|seats| b.seat_id.as_deref().is_some_and(|s| seats.contains(&s)))
+        })
+        .map(|b| b.id.clone())
+        .collect();
+    for id in &lapsed {
+        set_status(w, id, BookingStatus::Expired, now, Map::new())?;
+    }
+    Ok(lapsed.len())
+}
+
+fn seat_is_free(
+    detail: &LaunchDetail,
+    seat_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), BookingError> {
+    if detail.seat(seat_id).is_none() {
+        return refused(format!(
+            "{} has no seat {seat_id}; its seats are {}",
+            detail.vehicle,
+            detail
+                .seats
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
+    if let Some(index) = detail.holder(seat_id, now) {
+        let holder = &detail.bookings[index];
+        return refused(format!(
+            "seat {seat_id} is taken: {} under {} ({})",
+            holder.passenger_name,
+            holder.locator,
+            holder.status.label().to_lowercase()
+        ));
+    }
+    if let Some(block) = detail.block(seat_id) {
+        return refused(format!("seat {seat_id} is blocked: {}", block.reason));
+    }
+    Ok(())
+}
+
+/// A booking row about to be written.
+struct NewBooking<'a> {
+    launch_id: &'a str,
+    locator: &'a str,
+    passenger_id: &'a str,
+    seat_id: Option<&'a str>,
+    fare: &'a str,
+    status: BookingStatus,
+    hold_expires_at: Option<DateTime<Utc>>,
+}
+
+fn insert_booking(
+    w: &mut Writer<'_>,
+    b: &NewBooking<'_>,
+    now: DateTime<Utc>,
+) -> Result<String, BookingError> {
+    let id = replica::new_id();
+    let Value::Object(values) = json!({
+        "locator": b.locator,
+        "launch_id": b.launch_id,
+        "passenger_id": b.passenger_id,
+        "seat_id": b.seat_id,
+        "fare_class": b.fare,
+        "status": b.status.as_str(),
+        "hold_expires_at": b.hold_expires_at.map(time_text),
+        "hold_extensions": 0,
+        "baggage_mass_kg": 0.0,
+        "created_at": time_text(now),
+        "updated_at": time_text(now),
+        "demo": false,
+    }) else {
+        unreachable!("a JSON object literal")
+    };
+    w.insert("bookings", &id, values)?;
+    Ok(id)
+}
+
+/// Holds seats for one or more passengers under one new locator (a group booking), for
+/// [`BookingRules::hold_ttl`]. Returns the locator.
+pub fn hold_seats(
+    replica: &mut Replica,
+    launch_id: &str,
+    fare_code: &str,
+    requests: &[SeatRequest],
+    rules: &BookingRules,
+    now: DateTime<Utc>,
+) -> Result<String, BookingError> {
+    replica.write(|w| {
+        let detail = load(w, launch_id)?;
+        open_for_sale(&detail)?;
+        if requests.is_empty() {
+            return refused("pick at least one passenger and seat");
+        }
+        if detail.fare(fare_code).is_none() {
+            return refused(format!(
+                "{} has no fare class {fare_code:?}",
+                detail.mission
+            ));
+        }
+        for (index, request) in requests.iter().enumerate() {
+            seat_is_free(&detail, &request.seat_id, now)?;
+            if requests[..index]
+                .iter()
+                .any(|r| r.seat_id == request.seat_id)
+            {
+                return refused(format!("seat {} is asked for twice", request.seat_id));
+            }
+            let Some(passenger) = Passenger::load(w.reader(), &request.passenger_id)? else {
+                return refused(format!("there is no passenger {}", request.passenger_id));
+            };
+            if let Some(existing) = detail
+                .bookings
+                .iter()
+                .find(|b| b.passenger_id == passenger.id && b.holds_seat(now))
+            {
+                return refused(format!(
+                    "{} already has seat {} on this launch under {}",
+                    passenger.full_name,
+                    existing.seat_id.as_deref().unwrap_or("?"),
+                    existing.locator
+                ));
+            }
+        }
+        let seats: Vec<&str> = requests.iter().map(|r| r.seat_id.as_str()).collect();
+        expire_lapsed(w, &detail, Some(&seats), now)?;
+        let locator = new_locator(w)?;
+        for request in requests {
+            insert_booking(
+                w,
+                &NewBooking {
+                    launch_id,
+                    locator: &locator,
+                    passenger_id: &request.passenger_id,
+                    seat_id: Some(&request.seat_id),
+                    fare: fare_code,
+                    status: BookingStatus::Pending,
+                    hold_expires_at: Some(now + rules.hold_ttl),
+                },
+                now,
+            )?;
+        }
+        Ok(locator)
+    })
+}
+
+fn locator_bookings(w: &Writer<'_>, locator: &str) -> Result<Vec<Booking>, BookingError> {
+    let bookings = bookings_by_locator(w.reader(), locator)?;
+    if bookings.is_empty() {
+        return refused(format!("no booking has the locator {}", locator.trim()));
+    }
+    Ok(bookings)
+}
+
+/// Confirms every live hold under `locator` and issues its invoice (unpaid). A lapsed hold
+/// is refused: its seats may have been sold since.
+pub fn confirm(
+    replica: &mut Replica,
+    locator: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, BookingError> {
+    replica.write(|w| {
+        let bookings = locator_bookings(w, locator)?;
+        let detail = load(w, &bookings[0].launch_id)?;
+        open_for_sale(&detail)?;
+        let pending: Vec<&Booking> = bookings
+            .iter()
+            .filter(|b| b.status == BookingStatus::Pending)
+            .collect();
+        if pending.is_empty() {
+            return refused(format!("{} holds no seats to confirm", bookings[0].locator));
+        }
+        if let Some(lapsed) = pending.iter().find(|b| b.hold_lapsed(now)) {
+            return refused(format!(
+                "the hold on seat {} lapsed at {}; hold the seats again",
+                lapsed.seat_id.as_deref().unwrap_or("?"),
+                lapsed.hold_expires_at.map(time_text).unwrap_or_default()
+            ));
+        }
+        for booking in &pending {
+            set_status(w, &booking.id, BookingStatus::Confirmed, now, Map::new())?;
+        }
+        issue_invoice(w, &detail, &bookings, now)?;
+        Ok(pending.len())
+    })
+}
+
+fn issue_invoice(
+    w: &mut Writer<'_>,
+    detail: &LaunchDetail,
+    bookings: &[Booking],
+    now: DateTime<Utc>,
+) -> Result<(), BookingError> {
+    let locator = &bookings[0].locator;
+    let (mut amount, mut currency) = (0_i64, String::from("USD"));
+    for booking in bookings.iter().filter(|b| !b.status.is_final()) {
+        if let Some(fare) = detail.fare(&booking.fare_class) {
+            amount += fare.price_minor;
+            currency.clone_from(&fare.currency);
+        }
+    }
+    let existing: Option<String> = w
+        .reader()
+        .query_row(
+            "SELECT id FROM invoices WHERE locator = ?1",
+            [locator],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let values = json!({
+        "locator": locator,
+        "number": format!("GX-{}-{locator}", now.format("%Y%m%d")),
+        "amount_minor": amount,
+        "currency": currency,
+        "status": "unpaid",
+        "issued_at": time_text(now),
+        "demo": false,
+    });
+    let Value::Object(mut values) = values else {
+        unreachable!("a JSON object literal")
+    };
+    match existing {
+        Some(id) => {
+            values.retain(|k, _| k == "amount_minor" || k == "currency");
+            w.update("invoices", &id, values)?;
+        }
+        None => w.insert("invoices", &replica::new_id(), values)?,
+    }
+    Ok(())
+}
+
+/// Sets the payment status of the invoice of `locator`: unpaid, paid or refunded.
+pub fn set_invoice_status(
+    replica: &mut Replica,
+    locator: &str,
+    status: &str,
+) -> Result<(), BookingError> {
+    if !matches!(status, "unpaid" | "paid" | "refunded") {
+        return refused(format!(
+            "{status:?} is not a payment status; use unpaid, paid or refunded"
+        ));
+    }
+    replica.write(|w| {
+        let id: Option<String> = w
+            .reader()
+            .query_row(
+                "SELECT id FROM invoices WHERE locator = ?1",
+                [locator.trim().to_uppercase()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else {
+            return refused(format!(
+                "{locator} has no invoice yet; it is issued when the booking is confirmed"
+            ));
+        };
+        let Value::Object(values) = json!({ "status": status }) else {
+            unreachable!("a JSON object literal")
+        };
+        w.update("invoices", &id, values)?;
+        Ok(())
+    })
+}
+
+/// Extends the live hold under `locator` by [`BookingRules::hold_extension`]: at most
+/// [`BookingRules::max_hold_extensions`] times, and never past the close of check-in.
+/// Returns the new expiry.
+pub fn extend_hold(
+    replica: &mut Replica,
+    locator: &str,
+    rules: &BookingRules,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, BookingError> {
+    replica.write(|w| {
+        let bookings = locator_bookings(w, locator)?;
+        let detail = load(w, &bookings[0].launch_id)?;
+        open_for_sale(&detail)?;
+        let held: Vec<&Booking> = bookings
+            .iter()
+            .filter(|b| b.status == BookingStatus::Pending)
+            .collect();
+        let Some(first) = held.first() else {
+            return refused(format!("{} holds no seats", bookings[0].locator));
+        };
+        if held.iter().any(|b| b.hold_lapsed(now)) {
+            return refused("the hold has lapsed and cannot be extended; hold the seats again");
+        }
+        if first.hold_extensions >= rules.max_hold_extensions {
+            return refused(format!(
+                "a hold may be extended {} times and this one has been; confirm or release it",
+                rules.max_hold_extensions
+            ));
+        }
+        let expiry = first.hold_expires_at.unwrap_or(now) + rules.hold_extension;
+        let (_, checkin_closes) = detail.checkin_window();
+        if expiry > checkin_closes {
+            return refused(format!(
+                "a hold cannot run past the close of check-in at {}",
+                time_text(checkin_closes)
+            ));
+        }
+        for booking in &held {
+            let Value::Object(values) = json!({
+                "hold_expires_at": time_text(expiry),
+                "hold_extensions": booking.hold_extensions + 1,
+                "updated_at": time_text(now),
+            }) else {
+                unreachable!("a JSON object literal")
+            };
+            w.update("bookings", &booking.id, values)?;
+        }
+        Ok(expiry)
+    })
+}
+
+/// Offers freed seats to the waitlist, oldest first: each offer is a hold.
+fn offer_freed_seats(
+    w: &mut Writer<'_>,
+    launch_id: &str,
+    freed: &[String],
+    rules: &BookingRules,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, String, String)>, BookingError> {
+    let detail = load(w, launch_id)?;
+    let mut waiting = detail
+        .bookings
+        .iter()
+        .filter(|b| b.status == BookingStatus::Waitlisted);
+    let mut offers = Vec::new();
+    for seat in freed {
+        if detail.holder(seat, now).is_some() || detail.block(seat).is_some() {
+            continue;
+        }
+        let Some(next) = waiting.next() else { break };
+        let Value::Object(values) = json!({
+            "seat_id": seat,
+            "hold_expires_at": time_text(now + rules.hold_ttl),
+        }) else {
+            unreachable!("a JSON object literal")
+        };
+        set_status(w, &next.id, BookingStatus::Pending, now, values)?;
+        offers.push((
+            next.passenger_name.clone(),
+            seat.clone(),
+            next.locator.clone(),
+        ));
+    }
+    Ok(offers)
+}
+
+/// Cancels the named bookings (or every live one under a locator when `booking_ids` is
+/// empty). A paid invoice whose bookings are all cancelled is marked refunded, and every
+/// freed seat is offered to the waitlist.
+pub fn cancel(
+    replica: &mut Replica,
+    locator: &str,
+    booking_ids: &[String],
+    rules: &BookingRules,
+    now: DateTime<Utc>,
+) -> Result<CancelOutcome, BookingError> {
+    replica.write(|w| {
+        let bookings = locator_bookings(w, locator)?;
+        let detail = load(w, &bookings[0].launch_id)?;
+        open_for_changes(&detail)?;
+        let chosen: Vec<&Booking> = bookings
+            .iter()
+            .filter(|b| booking_ids.is_empty() || booking_ids.contains(&b.id))
+            .filter(|b| !b.status.is_final())
+            .collect();
+        if chosen.is_empty() {
+            return refused(format!(
+                "nothing under {} is left to cancel",
+                bookings[0].locator
+            ));
+        }
+        let mut freed = Vec::new();
+        for booking in &chosen {
+            if booking.holds_seat(now)
+                && let Some(seat) = &booking.seat_id
+            {
+                freed.push(seat.clone());
+            }
+            set_status(w, &booking.id, BookingStatus::Cancelled, now, Map::new())?;
+        }
+        let all_cancelled = bookings
+            .iter()
+            .all(|b| b.status.is_final() || chosen.iter().any(|c| c.id == b.id));
+        let paid: Option<String> = w
+            .reader()
+            .query_row(
+                "SELECT id FROM invoices WHERE locator = ?1 AND status = 'paid'",
+                [&bookings[0].locator],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if all_cancelled && let Some(id) = paid {
+            let Value::Object(values) = json!({ "status": "refunded" }) else {
+                unreachable!("a JSON object literal")
+            };
+            w.update("invoices", &id, values)?;
+        }
+        let offers = offer_freed_seats(w, &detail.id, &freed, rules, now)?;
+        Ok(CancelOutcome {
+            cancelled: chosen.len(),
+            offers,
+        })
+    })
+}
+
+/// Puts a passenger on the launch's waitlist under a new locator. Returns the locator.
+pub fn join_waitlist(
+    replica: &mut Replica,
+    launch_id: &str,
+    passenger_id: &str,
+    fare_code: &str,
+    now: DateTime<Utc>,
+) -> Result<String, BookingError> {
+    replica.write(|w| {
+        let detail = load(w, launch_id)?;
+        open_for_sale(&detail)?;
+        if detail.fare(fare_code).is_none() {
+            return refused(format!(
+                "{} has no fare class {fare_code:?}",
+                detail.mission
+            ));
+        }
+        if detail.bookings.iter().any(|b| {
+            b.passenger_id == passenger_id
+                && (b.holds_seat(now) || b.status == BookingStatus::Waitlisted)
+        }) {
+            return refused("the passenger is already booked or waitlisted on this launch");
+        }
+        let locator = new_locator(w)?;
+        insert_booking(
+            w,
+            &NewBooking {
+                launch_id,
+                locator: &locator,
+                passenger_id,
+                seat_id: None,
+                fare: fare_code,
+                status: BookingStatus::Waitlisted,
+                hold_expires_at: None,
+            },
+            now,
+        )?;
+        Ok(locator)
+    })
+}
+
+/// Moves a booking to another free seat; the old seat is offered to the waitlist.
+pub fn change_seat(
+    replica: &mut Replica,
+    booking_id: &str,
+    new_seat: &str,
+    rules: &BookingRules,
+    now: DateTime<Utc>,
+) -> Result<(), BookingError> {
+    replica.write(|w| {
+        let launch_id: Option<String> = w
+            .reader()
+            .query_row(
+                "SELECT launch_id FROM bookings WHERE id = ?1",
+                [booking_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(launch_id) = launch_id else {
+            return refused(format!("there is no booking {booking_id}"));
+        };
+        let detail = load(w, &launch_id)?;
+        open_for_changes(&detail)?;
+        let Some(booking) = detail.bookings.iter().find(|b| b.id == booking_id) else {
+            return refused(format!("there is no booking {booking_id}"));
+        };
+        if !booking.holds_seat(now) {
+            return refused(format!(
+                "the booking is {}; only a held or sold seat can be changed",
+                booking.status.label().to_lowercase()
+            ));
+        }
+        seat_is_free(&detail, new_seat, now)?;
+        expire_lapsed(w, &detail, Some(&[new_seat]), now)?;
+        let old = booking.seat_id.clone();
+        let Value::Object(values) = json!({
+            "seat_id": new_seat,
+            "updated_at": time_text(now),
+        }) else {
+            unreachable!("a JSON object literal")
+        };
+        w.update("bookings", booking_id, values)?;
+        if let Some(old) = old {
+            offer_freed_seats(w, &launch_id, &[old], rules, now)?;
+        }
+        Ok(())
+    })
+}
+
+/// Takes a free seat out of sale with a reason (a camera, ballast, crew).
+pub fn block_seat(
+    replica: &mut Replica,
+    launch_id: &str,
+    seat_id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), BookingError> {
+    if reason.trim().is_empty() {
+        return refused("say why the seat is blocked");
+    }
+    replica.write(|w| {
+        let detail = load(w, launch_id)?;
+        open_for_changes(&detail)?;
+        seat_is_free(&detail, seat_id, now)?;
+        let Value::Object(values) = json!({
+            "launch_id": launch_id,
+            "seat_id": seat_id,
+            "reason": reason.trim(),
+            "created_at": time_text(now),
+            "demo": false,
+        }) else {
+            unreachable!("a JSON object literal")
+        };
+        w.insert("seat_blocks", &replica::new_id(), values)?;
+        Ok(())
+    })
+}
+
+/// Returns a blocked seat to sale.
+pub fn unblock_seat(replica: &mut Replica, block_id: &str) -> Result<(), BookingError> {
+    replica.write(|w| {
+        w.delete("seat_blocks", block_id)?;
+        Ok(())
+    })
+}
+
+/// Checks in every confirmed passenger under `locator` who is ready to fly, inside the
+/// launch's check-in window. Each passenger who is not ready is refused with every reason.
+pub fn check_in(
+    replica: &mut Replica,
+    locator: &str,
+    rules: &BookingRules,
+    now: DateTime<Utc>,
+) -> Result<CheckInOutcome, BookingError> {
+    replica.write(|w| {
+        let bookings = locator_bookings(w, locator)?;
+        let detail = load(w, &bookings[0].launch_id)?;
+        open_for_changes(&detail)?;
+        if !matches!(detail.status.as_str(), "scheduled" | "boarding") {
+            return refused(format!(
+                "{} is {}; check-in is open only for scheduled launches",
+                detail.mission, detail.status
+            ));
+        }
+        let (opens, closes) = detail.checkin_window();
+        if now < opens {
+            return refused(format!(
+                "check-in for {} opens at {} ({} h before launch)",
+                detail.mission,
+                time_text(opens),
+                detail.checkin_opens_hours
+            ));
+        }
+        if now > closes {
+            return refused(format!(
+                "check-in for {} closed at {} ({} h before launch)",
+                detail.mission,
+                time_text(closes),
+                detail.checkin_closes_hours
+            ));
+        }
+        let mut outcome = CheckInOutcome::default();
+        for booking in &bookings {
+            let name = booking.passenger_name.clone();
+            match booking.status {
+                BookingStatus::CheckedIn | BookingStatus::Boarded => outcome.already.push(name),
+                BookingStatus::Confirmed => {
+                    let ready = detail.readiness_of(booking, rules.mass);
+                    if ready.is_go() {
+                        set_status(w, &booking.id, BookingStatus::CheckedIn, now, Map::new())?;
+                        outcome.checked_in.push(name);
+                    } else {
+                        outcome.refused.push((name, ready.reasons));
+                    }
+                }
+                other => outcome.refused.push((
+                    name,
+                    vec![format!(
+                        "the booking is {}, not confirmed",
+                        other.label().to_lowercase()
+                    )],
+                )),
+            }
+        }
+        Ok(outcome)
+    })
+}
+
+/// Boards every checked-in passenger under `locator`; the launch must be boarding.
+/// Returns how many boarded.
+pub fn board(
+    replica: &mut Replica,
+    locator: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, BookingError> {
+    replica.write(|w| {
+        let bookings = locator_bookings(w, locator)?;
+        let detail = load(w, &bookings[0].launch_id)?;
+        open_for_changes(&detail)?;
+        if detail.status != "boarding" {
+            return refused(format!(
+                "boarding has not started for {} (it is {}); start boarding from the launch",
+                detail.mission, detail.status
+            ));
+        }
+        let ready: Vec<&Booking> = bookings
+            .iter()
+            .filter(|b| b.status == BookingStatus::CheckedIn)
+            .collect();
+        if ready.is_empty() {
+            let waiting: Vec<String> = bookings
+                .iter()
+                .filter(|b| b.status == BookingStatus::Confirmed)
+                .map(|b| b.passenger_name.clone())
+                .collect();
+            return if waiting.is_empty() {
+                refused(format!(
+                    "nobody under {} is waiting to board",
+                    bookings[0].locator
+                ))
+            } else {
+                refused(format!("not checked in yet: {}", waiting.join(", ")))
+            };
+        }
+        for booking in &ready {
+            set_status(w, &booking.id, BookingStatus::Boarded, now, Map::new())?;
+        }
+        Ok(ready.len())
+    })
+}
+
+/// Moves a launch to `to` if its state machine allows. A scrub or a cancellation returns
+/// every booking it affects; a cancellation also cancels them (paid invoices are refunded).
+pub fn set_launch_status(
+    replica: &mut Replica,
+    launch_id: &str,
+    to: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Booking>, BookingError> {
+    replica.write(|w| {
+        let detail = load(w, launch_id)?;
+        if !LAUNCH_TRANSITIONS.allows(&detail.status, to) {
+            return refused(format!(
+                "{} cannot go from {} to {to}",
+                detail.mission, detail.status
+            ));
+        }
+        let Value::Object(values) = json!({ "status": to }) else {
+            unreachable!("a JSON object literal")
+        };
+        w.update("launches", launch_id, values)?;
+        let affected: Vec<Booking> = if matches!(to, "scrubbed" | "cancelled") {
+            detail.live_bookings(now).into_iter().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        if to == "cancelled" {
+            for booking in &affected {
+                set_status(w, &booking.id, BookingStatus::Cancelled, now, Map::new())?;
+            }
+            let paid: Vec<String> = w
+                .reader()
+                .prepare(
+                    "SELECT id FROM invoices WHERE status = 'paid' AND locator IN
+                       (SELECT locator FROM bookings WHERE launch_id = ?1)",
+                )?
+                .query_map([launch_id], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for id in paid {
+                let Value::Object(values) = json!({ "status": "refunded" }) else {
+                    unreachable!("a JSON object literal")
+                };
+                w.update("invoices", &id, values)?;
+            }
+        }
+        Ok(affected)
+    })
+}
+
+/// Closes the launch's manifest: who boarded, in which seat, with their masses, frozen.
+/// Everyone booked who did not board becomes a no-show; lapsed or live holds expire; the
+/// waitlist is cancelled. The launch must be boarding or launched.
+pub fn close_manifest(
+    replica: &mut Replica,
+    launch_id: &str,
+    closed_by: &str,
+    now: DateTime<Utc>,
+) -> Result<ManifestDoc, BookingError> {
+    replica.write(|w| {
+        let detail = load(w, launch_id)?;
+        open_for_changes(&detail)?;
+        if !matches!(detail.status.as_str(), "boarding" | "launched") {
+            return refused(format!(
+                "{} is {}; the manifest closes once boarding has started",
+                detail.mission, detail.status
+            ));
+        }
+        for booking in &detail.bookings {
+            let to = match booking.status {
+                BookingStatus::Confirmed | BookingStatus::CheckedIn => BookingStatus::NoShow,
+                BookingStatus::Pending => BookingStatus::Expired,
+                BookingStatus::Waitlisted => BookingStatus::Cancelled,
+                _ => continue,
+            };
+            set_status(w, &booking.id, to, now, Map::new())?;
+        }
+        let closed = load(w, launch_id)?;
+        let doc = ManifestDoc::build(&closed, now, Some((closed_by, now)));
+        let Value::Object(values) = json!({
+            "launch_id": launch_id,
+            "closed_at": time_text(now),
+            "closed_by": closed_by,
+            "content": serde_json::to_string(&doc).unwrap_or_default(),
+            "demo": false,
+        }) else {
+            unreachable!("a JSON object literal")
+        };
+        w.insert("manifests", &replica::new_id(), values)?;
+        Ok(doc)
+    })
+}
+
+/// Marks every lapsed hold in the replica as expired. Returns how many.
+pub fn expire_lapsed_holds(
+    replica: &mut Replica,
+    now: DateTime<Utc>,
+) -> Result<usize, BookingError> {
+    replica.write(|w| {
+        let lapsed: Vec<String> = w
+            .reader()
+            .prepare_cached(
+                "SELECT id FROM bookings WHERE status = 'pending' AND hold_expires_at <= ?1",
+            )?
+            .query_map(params![time_text(now)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in &lapsed {
+            set_status(w, id, BookingStatus::Expired, now, Map::new())?;
+        }
+        Ok(lapsed.len())
+    })
+}
+
+/// Adds a planned launch. Returns its id.
+pub fn schedule_launch(replica: &mut Replica, launch: &NewLaunch) -> Result<String, BookingError> {
+    if launch.mission.trim().is_empty() {
+        return refused("the mission needs a name");
+    }
+    if launch.pad.trim().is_empty() {
+        return refused("say which pad the launch uses");
+    }
+    if launch.fares.is_empty() {
+        return refused("give the launch at least one fare class");
+    }
+    replica.write(|w| {
+        let id = replica::new_id();
+        let Value::Object(values) = json!({
+            "mission": launch.mission.trim(),
+            "vehicle_id": launch.vehicle_id,
+            "spaceport_id": launch.spaceport_id,
+            "pad": launch.pad.trim(),
+            "scheduled_at": time_text(launch.scheduled_at),
+            "status": "planned",
+            "demo": false,
+            "fare_classes": serde_json::to_string(&launch.fares).unwrap_or_default(),
+            "checkin_opens_hours": 24.0,
+            "checkin_closes_hours": 1.0,
+        }) else {
+            unreachable!("a JSON object literal")
+        };
+        w.insert("launches", &id, values)?;
+        Ok(id)
+    })
+}
+
+/// Problems with a passenger record, field by field: `(field, message)`.
+pub fn validate_passenger(p: &Passenger) -> Vec<(&'static str, String)> {
+    let mut problems = Vec::new();
+    if p.full_name.trim().is_empty() {
+        problems.push(("full_name", "a name is required".to_owned()));
+    }
+    for (field, value) in [
+        ("date_of_birth", &p.date_of_birth),
+        ("medical_expires_on", &p.medical_expires_on),
+        ("training_completed_on", &p.training_completed_on),
+        ("waiver_signed_on", &p.waiver_signed_on),
+    ] {
+        if let Some(text) = value
+            && parse_day(text).is_none()
+        {
+            problems.push((field, format!("{text:?} is not a date; use YYYY-MM-DD")));
+        }
+    }
+    if let Some(mass) = p.body_mass_kg
+        && !(20.0..=300.0).contains(&mass)
+    {
+        problems.push((
+            "body_mass_kg",
+            format!("{mass} kg is not a plausible body mass (20–300 kg)"),
+        ));
+    }
+    if !matches!(
+        p.medical_status.as_str(),
+        "pending" | "cleared" | "restricted" | "denied"
+    ) {
+        problems.push((
+            "medical_status",
+            format!(
+                "{:?} is not a medical status; use pending, cleared, restricted or denied",
+                p.medical_status
+            ),
+        ));
+    }
+    if let Some(email) = &p.email
+        && !email.contains('@')
+    {
+        problems.push(("email", format!("{email:?} is not an e-mail address")));
+    }
+    problems
+}
+
+pub(crate) fn passenger_values(p: &Passenger) -> Map<String, Value> {
+    let Ok(Value::Object(mut values)) = serde_json::to_value(p) else {
+        unreachable!("a passenger serialises to a JSON object")
+    };
+    values.remove("id");
+    values
+}
+
+/// Adds a passenger (when `id` is empty) or saves changes to one, after validation.
+/// Returns the id.
+pub fn save_passenger(
+    replica: &mut Replica,
+    passenger: &Passenger,
+) -> Result<String, BookingError> {
+    let problems = validate_passenger(passenger);
+    if !problems.is_empty() {
+        return refused(
+            problems
+                .iter()
+                .map(|(field, message)| format!("{field}: {message}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+    }
+    replica.write(|w| {
+        if passenger.id.is_empty() {
+            let id = replica::new_id();
+            w.insert("passengers", &id, passenger_values(passenger))?;
+            Ok(id)
+        } else {
+            let Some(stored) = Passenger::load(w.reader(), &passenger.id)? else {
+                return refused(format!("there is no passenger {}", passenger.id));
+            };
+            // Only what changed travels, so concurrent edits of other fields both survive.
+            let before = passenger_values(&stored);
+            let changed: Map<String, Value> = passenger_values(passenger)
+                .into_iter()
+                .filter(|(k, v)| before.get(k) != Some(v))
+                .collect();
+            w.update("passengers", &passenger.id, changed)?;
+            Ok(passenger.id.clone())
+        }
+    })
+}
+
+/// Parses a seat layout given as rows and lettered columns ("A:window", "B:aisle"): every
+/// row has the same columns.
+pub fn seat_layout(rows: u32, columns: &[(char, &str)], cabin: &str) -> Vec<Seat> {
+    (1..=rows)
+        .flat_map(|row| {
+            columns
+                .iter()
+                .zip(1..)
+                .map(move |((letter, position), column)| Seat {
+                    id: format!("{row}{letter}"),
+                    row,
+                    column,
+                    position: (*position).to_owned(),
+                    cabin: cabin.to_owned(),
+                })
+        })
+        .collect()
+}
