@@ -35,6 +35,15 @@ const STATUSES: [&str; 7] = [
     "cancelled",
 ];
 
+const SEATS: [&str; 3] = ["1A", "1B", "2A"];
+
+fn object(value: Value) -> Map<String, Value> {
+    let Value::Object(map) = value else {
+        panic!("an object")
+    };
+    map
+}
+
 /// A small deterministic generator (xorshift64*), so a seed replays a case exactly.
 struct Rng(u64);
 
@@ -229,6 +238,23 @@ fn run_case(seed: u64) {
             })
         })
         .unwrap();
+    let passenger = replica::new_id();
+    nodes[0]
+        .replica
+        .write(|w| {
+            w.insert(
+                "passengers",
+                &passenger,
+                object(json!({
+                    "full_name": "Ada Quist", "date_of_birth": null, "nationality": null,
+                    "document_number": null, "email": null, "phone": null,
+                    "emergency_contact": null, "body_mass_kg": 70.0,
+                    "medical_status": "cleared", "medical_expires_on": "2031-01-01",
+                    "training_completed_on": null, "waiver_signed_on": null, "demo": false,
+                })),
+            )
+        })
+        .unwrap();
     for node in &mut nodes {
         let c = client(&server, &node.token);
         server
@@ -239,7 +265,7 @@ fn run_case(seed: u64) {
 
     for step in 0..60 {
         let n = rng.below(count);
-        let action = rng.below(100);
+        let action = rng.below(110);
         let node = &mut nodes[n];
         match action {
             0..=24 => {
@@ -278,7 +304,70 @@ fn run_case(seed: u64) {
                 let ids = launch_ids(&node.replica);
                 if !ids.is_empty() {
                     let id = ids[rng.below(ids.len())].clone();
-                    node.replica.write(|w| w.delete("launches", &id)).unwrap();
+                    // A launch with bookings is kept by the replica's own foreign keys.
+                    let _ = node.replica.write(|w| w.delete("launches", &id));
+                }
+            }
+            100..=104 => {
+                // Sell a seat that this console believes is free.
+                let ids = launch_ids(&node.replica);
+                if !ids.is_empty() {
+                    let launch = ids[rng.below(ids.len())].clone();
+                    let seat = SEATS[rng.below(SEATS.len())];
+                    let taken = node
+                        .replica
+                        .table_rows("bookings")
+                        .unwrap()
+                        .values()
+                        .any(|b| {
+                            b["launch_id"] == json!(launch)
+                                && b["seat_id"] == json!(seat)
+                                && b["status"] == json!("confirmed")
+                        });
+                    if !taken {
+                        node.replica
+                            .write(|w| {
+                                w.insert(
+                                    "bookings",
+                                    &replica::new_id(),
+                                    object(json!({
+                                        "locator": format!("L{:05}", step),
+                                        "launch_id": launch,
+                                        "passenger_id": passenger,
+                                        "seat_id": seat,
+                                        "fare_class": "ORB",
+                                        "status": "confirmed",
+                                        "hold_expires_at": null,
+                                        "hold_extensions": 0,
+                                        "baggage_mass_kg": 0.0,
+                                        "created_at": "2029-12-01T10:00:00Z",
+                                        "updated_at": "2029-12-01T10:00:00Z",
+                                        "demo": false,
+                                    })),
+                                )
+                            })
+                            .unwrap();
+                    }
+                }
+            }
+            105..=109 => {
+                // Cancel a booking or move it to another seat.
+                let bookings: Vec<String> = node
+                    .replica
+                    .table_rows("bookings")
+                    .unwrap()
+                    .into_keys()
+                    .collect();
+                if !bookings.is_empty() {
+                    let id = &bookings[rng.below(bookings.len())];
+                    let values = if rng.below(2) == 0 {
+                        json!({"status": "cancelled"})
+                    } else {
+                        json!({"seat_id": SEATS[rng.below(SEATS.len())]})
+                    };
+                    node.replica
+                        .write(|w| w.update("bookings", id, object(values)))
+                        .unwrap();
                 }
             }
             62..=79 => {
@@ -333,7 +422,8 @@ fn run_case(seed: u64) {
                         .unwrap();
                 }
             }
-            _ => server = server.restart(),
+            97..=99 => server = server.restart(),
+            _ => unreachable!("actions are drawn below 110"),
         }
     }
 
@@ -367,6 +457,20 @@ fn run_case(seed: u64) {
         server.rejected_ops(),
         "seed {seed}: every refused op is in an inbox"
     );
+    // However the sales raced, no seat of a launch is held by two active bookings.
+    let mut held = std::collections::BTreeSet::new();
+    for booking in expected["bookings"].values() {
+        if booking["status"] == json!("confirmed") {
+            let key = (
+                booking["launch_id"].to_string(),
+                booking["seat_id"].to_string(),
+            );
+            assert!(
+                held.insert(key.clone()),
+                "seed {seed}: seat held twice: {key:?}"
+            );
+        }
+    }
     // Whatever the order of events, every launch ends in a status the schema knows.
     for launch in expected["launches"].values() {
         assert!(STATUSES.contains(&launch["status"].as_str().unwrap()));

@@ -36,6 +36,7 @@ impl TestServer {
             ("ada", Role::Admin),
             ("sam", Role::Staff),
             ("tia", Role::Trainee),
+            ("cal", Role::Controller),
         ] {
             store
                 .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
@@ -322,6 +323,212 @@ fn an_invalid_status_transition_becomes_a_conflict_naming_what_won() {
         b.replica.conflicts(true).unwrap()[0].resolution.as_deref(),
         Some("kept the server version")
     );
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    let Value::Object(map) = value else {
+        panic!("an object")
+    };
+    map
+}
+
+/// Adds a passenger and a booking of `seat` on `launch`; returns the booking id.
+fn sell_seat(replica: &mut Replica, launch: &str, seat: &str, locator: &str, name: &str) -> String {
+    let (passenger, booking) = (replica::new_id(), replica::new_id());
+    replica
+        .write(|w| {
+            w.insert(
+                "passengers",
+                &passenger,
+                object(json!({
+                    "full_name": name,
+                    "date_of_birth": "1980-01-01",
+                    "nationality": "NLD",
+                    "document_number": format!("DOC-{locator}"),
+                    "email": "someone@example.com",
+                    "phone": "+31 20 555 0100",
+                    "emergency_contact": "Next of kin",
+                    "body_mass_kg": 70.0,
+                    "medical_status": "cleared",
+                    "medical_expires_on": "2031-01-01",
+                    "training_completed_on": "2029-12-01",
+                    "waiver_signed_on": "2029-12-02",
+                    "demo": false,
+                })),
+            )?;
+            w.insert(
+                "bookings",
+                &booking,
+                object(json!({
+                    "locator": locator,
+                    "launch_id": launch,
+                    "passenger_id": passenger,
+                    "seat_id": seat,
+                    "fare_class": "ORB",
+                    "status": "confirmed",
+                    "hold_expires_at": null,
+                    "hold_extensions": 0,
+                    "baggage_mass_kg": 5.0,
+                    "created_at": "2029-12-01T10:00:00Z",
+                    "updated_at": "2029-12-01T10:00:00Z",
+                    "demo": false,
+                })),
+            )
+        })
+        .unwrap();
+    booking
+}
+
+#[test]
+fn the_same_seat_sold_on_two_offline_consoles_ends_with_one_booking_and_a_conflict() {
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
+
+    // Both consoles are offline and sell seat 1A to different people.
+    let winner = sell_seat(&mut a.replica, &launch, "1A", "WINNER", "Ada Quist");
+    let loser = sell_seat(&mut b.replica, &launch, "1A", "LOSER2", "Bruno Castell");
+    server.sync(&mut a.replica, &admin);
+    let summary = server.sync(&mut b.replica, &staff);
+    server.sync(&mut a.replica, &admin);
+
+    assert_eq!(summary.rejected, 1, "only the second sale of 1A is refused");
+    let conflicts = b.replica.conflicts(false).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    let conflict = &conflicts[0];
+    assert_eq!(conflict.table, "bookings");
+    assert_eq!(conflict.row_id, loser);
+    assert!(
+        conflict
+            .reason
+            .contains("one active booking per launch and seat")
+            && conflict.reason.contains("WINNER (confirmed)"),
+        "{}",
+        conflict.reason
+    );
+    assert_eq!(conflict.attempted["seat_id"], json!("1A"));
+    // Exactly one booking holds the seat, everywhere; the loser's passenger is kept.
+    let bookings = b.replica.table_rows("bookings").unwrap();
+    assert_eq!(bookings.keys().collect::<Vec<_>>(), vec![&winner]);
+    assert_eq!(b.replica.table_rows("passengers").unwrap().len(), 2);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+
+    // Settling it the way staff would: the loser gets another seat, as a new op.
+    let rebooked = sell_seat(&mut b.replica, &launch, "1B", "LOSER3", "Bruno Castell");
+    b.replica
+        .write(|w| w.settle_conflict(&conflict.id, "sold seat 1B instead"))
+        .unwrap();
+    let summary = server.sync(&mut b.replica, &staff);
+    assert_eq!(summary.rejected, 0);
+    server.sync(&mut a.replica, &admin);
+    assert!(
+        a.replica
+            .table_rows("bookings")
+            .unwrap()
+            .contains_key(&rebooked)
+    );
+    assert!(b.replica.conflicts(false).unwrap().is_empty());
+}
+
+#[test]
+fn moving_a_booking_onto_a_taken_seat_is_refused_and_the_seat_it_had_comes_back() {
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
+    sell_seat(&mut a.replica, &launch, "1A", "FIRST1", "Ada Quist");
+    let second = sell_seat(&mut a.replica, &launch, "1B", "SECOND", "Bruno Castell");
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+
+    set(
+        &mut b.replica,
+        "bookings",
+        &second,
+        json!({"seat_id": "1A"}),
+    );
+    let summary = server.sync(&mut b.replica, &staff);
+    assert_eq!(summary.rejected, 1);
+    let conflict = &b.replica.conflicts(false).unwrap()[0];
+    assert!(conflict.reason.contains("FIRST1"), "{}", conflict.reason);
+    assert_eq!(
+        b.replica.table_rows("bookings").unwrap()[&second]["seat_id"],
+        json!("1B")
+    );
+    // A cancelled booking no longer holds its seat: the move is accepted then.
+    let first_id = a
+        .replica
+        .table_rows("bookings")
+        .unwrap()
+        .into_iter()
+        .find(|(_, row)| row["locator"] == json!("FIRST1"))
+        .unwrap()
+        .0;
+    set(
+        &mut a.replica,
+        "bookings",
+        &first_id,
+        json!({"status": "cancelled"}),
+    );
+    server.sync(&mut a.replica, &admin);
+    set(
+        &mut b.replica,
+        "bookings",
+        &second,
+        json!({"seat_id": "1A"}),
+    );
+    assert_eq!(server.sync(&mut b.replica, &staff).rejected, 0);
+}
+
+#[test]
+fn personal_data_reaches_only_the_roles_that_need_it() {
+    let Pair {
+        server,
+        mut a,
+        admin,
+        launch,
+        ..
+    } = synced_pair();
+    sell_seat(&mut a.replica, &launch, "1A", "PRIVAT", "Ada Quist");
+    server.sync(&mut a.replica, &admin);
+
+    let mut controller_console = console();
+    let controller = server.client("cal");
+    server.sync(&mut controller_console.replica, &controller);
+    let passengers = controller_console.replica.table_rows("passengers").unwrap();
+    let (_, passenger) = passengers.iter().next().unwrap();
+    // A flight controller sees who flies and their mass, not their papers or contacts.
+    assert_eq!(passenger["full_name"], json!("Ada Quist"));
+    assert_eq!(passenger["body_mass_kg"], json!(70.0));
+    for personal in [
+        "document_number",
+        "date_of_birth",
+        "email",
+        "phone",
+        "emergency_contact",
+    ] {
+        assert_eq!(passenger[personal], Value::Null, "{personal}");
+    }
+
+    let mut staff_console = console();
+    server.sync(&mut staff_console.replica, &server.client("sam"));
+    let (_, passenger) = staff_console
+        .replica
+        .table_rows("passengers")
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    assert_eq!(passenger["document_number"], json!("DOC-PRIVAT"));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The replica's side of sync: pending ops out, server verdicts and pulled ops in, the
 //! conflicts inbox, and the history of sync runs.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{OptionalExtension as _, Transaction, TransactionBehavior, params};
@@ -174,7 +174,30 @@ impl Replica {
     /// Applies one page of pulled ops in server order and moves the cursor to `next_cursor`,
     /// in one transaction. Columns this replica has changed and not yet pushed keep their
     /// local value: the server settles them when they arrive.
+    ///
+    /// Foreign keys are not enforced while pulled ops apply: the server's state is consistent,
+    /// and a local edit it has not seen yet (a booking on a launch the server has just
+    /// deleted, or a launch deleted here that the server will refuse to delete) may disagree
+    /// with it for a moment. That edit is settled when it is pushed, refused or not, and the
+    /// replica is consistent again; refusing to apply would wedge the sync instead.
     pub fn apply_pulled(&mut self, ops: &[ServerOp], next_cursor: u64) -> Result<(), ReplicaError> {
+        let path = self.path.clone();
+        self.conn
+            .pragma_update(None, "foreign_keys", false)
+            .map_err(ReplicaError::sqlite("applying pulled changes", &path))?;
+        let applied = self.apply_pulled_unchecked(ops, next_cursor);
+        let restored = self
+            .conn
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(ReplicaError::sqlite("applying pulled changes", &path));
+        applied.and(restored)
+    }
+
+    fn apply_pulled_unchecked(
+        &mut self,
+        ops: &[ServerOp],
+        next_cursor: u64,
+    ) -> Result<(), ReplicaError> {
         let path = self.path.clone();
         let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
         let tx = self
@@ -369,23 +392,32 @@ fn now_text() -> String {
 
 /// Columns of a row that local, not yet accepted ops have changed; `None` when a pending
 /// op deletes the row.
+/// The columns of a row with unsent local edits, each with the clock time of its latest
+/// edit; `None` when a local delete of the row is unsent.
 fn pending_columns(
     tx: &Transaction<'_>,
     table: &str,
     row_id: &str,
-) -> rusqlite::Result<Option<HashSet<String>>> {
-    let mut stmt = tx
-        .prepare_cached("SELECT kind, payload FROM outbox WHERE table_name = ?1 AND row_id = ?2")?;
+) -> rusqlite::Result<Option<HashMap<String, String>>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT kind, payload, hlc FROM outbox WHERE table_name = ?1 AND row_id = ?2",
+    )?;
     let mut rows = stmt.query(params![table, row_id])?;
-    let mut columns = HashSet::new();
+    let mut columns: HashMap<String, String> = HashMap::new();
     while let Some(row) = rows.next()? {
         let kind: String = row.get(0)?;
         if kind == "delete" {
             return Ok(None);
         }
         let payload: String = row.get(1)?;
+        let hlc: String = row.get(2)?;
         if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&payload) {
-            columns.extend(map.into_iter().map(|(k, _)| k));
+            for (column, _) in map {
+                let latest = columns.entry(column).or_default();
+                if hlc > *latest {
+                    latest.clone_from(&hlc);
+                }
+            }
         }
     }
     Ok(Some(columns))
@@ -412,7 +444,7 @@ fn apply_one(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> rusqlite::Res
         return upsert(tx, spec, &op.row_id, &row);
     }
     let pending = if outbox_empty {
-        HashSet::new()
+        HashMap::new()
     } else {
         match pending_columns(tx, spec.name, &op.row_id)? {
             Some(pending) => pending,
@@ -424,12 +456,19 @@ fn apply_one(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> rusqlite::Res
         .query_row([&op.row_id], |_| Ok(()))
         .optional()?
         .is_some();
-    // Local, unsent edits keep their value over the server's, but only on a row that is here:
-    // a row that is not (a remote delete came first) comes back whole.
+    // A local, unsent edit keeps its value over the server's when it is the later one (it
+    // will win at the server too); an earlier one will lose there, so the server's value is
+    // shown now. Only on a row that is here: a row that is not (a remote delete came first)
+    // comes back whole.
+    let local_wins = |column: &String| {
+        pending
+            .get(column)
+            .is_some_and(|local| local.as_str() > op.hlc.as_str())
+    };
     let incoming: Map<String, Value> = op
         .payload
         .iter()
-        .filter(|entry| known(entry) && (!exists || !pending.contains(entry.0)))
+        .filter(|entry| known(entry) && (!exists || !local_wins(entry.0)))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     match op.kind {
