@@ -158,3 +158,105 @@ fn an_unknown_subcommand_is_refused() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("explode"));
 }
+
+#[test]
+fn import_bookings_lists_bad_rows_by_line_and_column_and_keeps_the_good_ones() {
+    let (dir, data) = seeded_data_dir();
+    let file = dir.path().join("sales.csv");
+    std::fs::write(
+        &file,
+        "launch,full_name,date_of_birth,document_number,body_mass_kg,seat,fare_class\n\
+         GX-16 Three-Day Orbital Stay,Mia Novak,1990-02-03,X1,70,1A,ORB\n\
+         GX-16 Three-Day Orbital Stay,Ola Nordmann,03/02/1990,X2,70,1B,ORB\n\
+         GX-16 Three-Day Orbital Stay,Pia Lund,1991-01-01,X3,70,9Z,ORB\n",
+    )
+    .unwrap();
+    let output = galaxium(data.root(), &["import", "bookings", file.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let out = stdout(&output);
+    assert!(out.starts_with("imported 1 of 3 bookings"), "{out}");
+    assert!(
+        out.contains("left out: line 3, column date_of_birth: \"03/02/1990\" is not a date"),
+        "{out}"
+    );
+    assert!(out.contains("left out: line 4, column seat"), "{out}");
+    assert_one_line_failure(&output, "2 of 3 rows");
+
+    // The good row is in, and exports again in the same layout.
+    let export = galaxium(
+        data.root(),
+        &[
+            "export",
+            "bookings",
+            "--launch",
+            "GX-16 Three-Day Orbital Stay",
+        ],
+    );
+    assert!(export.status.success(), "{}", stderr(&export));
+    let csv = stdout(&export);
+    assert!(csv.starts_with("locator,launch,full_name"), "{csv}");
+    assert!(csv.contains("Mia Novak"), "{csv}");
+    assert!(!csv.contains("Ola Nordmann"), "{csv}");
+}
+
+#[test]
+fn importing_a_missing_file_or_exporting_an_unknown_launch_fails_in_one_line() {
+    let (dir, data) = seeded_data_dir();
+    let missing = dir.path().join("nope.csv");
+    let output = galaxium(
+        data.root(),
+        &["import", "bookings", missing.to_str().unwrap()],
+    );
+    assert_one_line_failure(&output, "cannot read");
+    let output = galaxium(data.root(), &["export", "bookings", "--launch", "GX-99"]);
+    assert_one_line_failure(&output, "no launch has the id or mission name \"GX-99\"");
+    let output = galaxium(
+        data.root(),
+        &[
+            "export",
+            "manifest",
+            "--launch",
+            "GX-13 Dawn Patrol",
+            "--format",
+            "pdf",
+        ],
+    );
+    assert_one_line_failure(&output, "--output");
+}
+
+#[test]
+fn the_manifest_exports_as_csv_and_as_a_pdf_with_the_seat_map() {
+    let (dir, data) = seeded_data_dir();
+    let output = galaxium(
+        data.root(),
+        &["export", "manifest", "--launch", "GX-13 Dawn Patrol"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let csv = stdout(&output);
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("1A,Ada Quist,QX7T2M,CONFIRMED")),
+        "{csv}"
+    );
+    assert!(csv.contains("PRELIMINARY"), "{csv}");
+    let pdf = dir.path().join("manifest.pdf");
+    let output = galaxium(
+        data.root(),
+        &[
+            "export",
+            "manifest",
+            "--launch",
+            "GX-13 Dawn Patrol",
+            "--format",
+            "pdf",
+            "--output",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(
+        bytes.starts_with(b"%PDF-") && bytes.ends_with(b"%%EOF\n") || bytes.ends_with(b"%%EOF")
+    );
+    assert!(bytes.windows(9).any(|w| w == b"Seat map:"));
+}

@@ -1,5 +1,6 @@
 //! The command line: `galaxium` opens the console; subcommands run headless.
 
+pub mod bookings;
 mod db;
 mod sync;
 
@@ -53,6 +54,55 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         user: Option<String>,
     },
+    /// Import data into the local replica.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export data from the local replica.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+/// `galaxium import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import bookings from a CSV file, one row per passenger booking (the layout is in the
+    /// README, "Bookings CSV"). Every row is checked first; rows with a problem are listed
+    /// with line, column and reason and left out, and the good rows are written in one
+    /// transaction. Exits non-zero when any row was left out.
+    Bookings {
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// `galaxium export …`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write a launch's bookings, in the import layout (CSV) or as JSON.
+    Bookings {
+        /// The launch: its id or its mission name.
+        #[arg(long, value_name = "ID")]
+        launch: String,
+        /// csv or json.
+        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+        format: String,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Write a launch's passenger manifest (the frozen one once closed) as CSV or as a
+    /// printable PDF with the seat map.
+    Manifest {
+        /// The launch: its id or its mission name.
+        #[arg(long, value_name = "ID")]
+        launch: String,
+        /// csv or pdf.
+        #[arg(long, default_value = "csv", value_parser = ["csv", "pdf"])]
+        format: String,
+        /// Write to FILE instead of standard output (required for PDF).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// `galaxium db …`
@@ -91,6 +141,31 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 user.as_deref(),
                 &mut std::io::stdout().lock(),
             )
+        }
+        Some(Command::Import(ImportCommand::Bookings { file })) => {
+            let _log = logging::init(Some(&data.logs()), StderrLevel::Warn);
+            bookings::import(&data, &file, &mut std::io::stdout().lock())
+        }
+        Some(Command::Export(command)) => {
+            let log_dir = data.root().exists().then(|| data.logs());
+            let _log = logging::init(log_dir.as_deref(), StderrLevel::Warn);
+            let mut out = std::io::stdout().lock();
+            match command {
+                ExportCommand::Bookings {
+                    launch,
+                    format,
+                    output,
+                } => {
+                    bookings::export_bookings(&data, &launch, &format, output.as_deref(), &mut out)
+                }
+                ExportCommand::Manifest {
+                    launch,
+                    format,
+                    output,
+                } => {
+                    bookings::export_manifest(&data, &launch, &format, output.as_deref(), &mut out)
+                }
+            }
         }
         Some(Command::Db(command)) => {
             // A check must not create a data folder just to log into it.

@@ -204,14 +204,23 @@ impl ManifestDoc {
             770.0,
             10.0,
             false,
+            &format!("Vehicle {} | {}", self.vehicle, self.site),
+        );
+        pdf_text(
+            &mut c,
+            50.0,
+            756.0,
+            10.0,
+            false,
             &format!(
-                "{} | {} | launch {} UTC | status {}",
-                self.vehicle, self.site, self.scheduled_at, self.launch_status
+                "Launch {} | status {}",
+                self.scheduled_at.replace('T', " ").replace('Z', " UTC"),
+                self.launch_status
             ),
         );
-        pdf_text(&mut c, 50.0, 756.0, 10.0, true, &self.state_line());
+        pdf_text(&mut c, 50.0, 742.0, 10.0, true, &self.state_line());
 
-        let mut y = self.draw_seat_map(&mut c, 730.0);
+        let mut y = self.draw_seat_map(&mut c, 720.0);
 
         let columns = [50.0, 90.0, 290.0, 350.0, 430.0, 500.0];
         for (x, head) in columns
