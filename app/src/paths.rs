@@ -50,4 +50,9 @@ impl DataDir {
     pub fn backups(&self) -> PathBuf {
         self.root.join("backups")
     }
+
+    /// Where exports from the console (bookings, manifests) are written.
+    pub fn exports(&self) -> PathBuf {
+        self.root.join("exports")
+    }
 }

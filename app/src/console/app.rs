@@ -6,14 +6,19 @@ use galaxium_sync::{Replica, ReplicaKind};
 use galaxium_widgets::{Banner, StatusLevel, StatusLight, Theme, Tokens, tokens};
 use serde::{Deserialize, Serialize};
 
+use super::bookings::ImportJob;
 use super::{CommandPalette, UiCommand};
+use crate::ops::bookings::data::BookingsData;
 use crate::ops::demo::DemoDataset;
 use crate::ops::overview::{self, OverviewSnapshot};
 use crate::ops::sync_agent::{SyncAgent, SyncRequest, SyncStatus};
 use crate::paths::DataDir;
 use crate::views::View;
+use crate::views::checkin::{CheckInState, checkin_ui};
 use crate::views::format;
+use crate::views::launches::{LaunchesInput, LaunchesState, launches_ui};
 use crate::views::overview::{OverviewInput, overview_ui};
+use crate::views::passengers::{PassengersState, passengers_ui};
 use crate::views::settings::settings_ui;
 use crate::views::sync::{link_summary, sync_ui};
 
@@ -91,9 +96,14 @@ pub struct ConsoleApp {
     seen_generation: u64,
     sign_in_form: Option<SignInForm>,
     settings: ConsoleSettings,
-    replica: Replica,
+    pub(super) replica: Replica,
     data: DataDir,
     snapshot: Option<OverviewSnapshot>,
+    bookings: BookingsData,
+    pub(super) launches: LaunchesState,
+    pub(super) checkin: CheckInState,
+    pub(super) passengers: PassengersState,
+    pub(super) import_job: Option<ImportJob>,
     read_error: Option<String>,
     last_read: Option<Instant>,
     palette: CommandPalette,
@@ -137,6 +147,11 @@ impl ConsoleApp {
             replica,
             data,
             snapshot: None,
+            bookings: BookingsData::default(),
+            launches: LaunchesState::default(),
+            checkin: CheckInState::default(),
+            passengers: PassengersState::default(),
+            import_job: None,
             read_error: None,
             last_read: None,
             palette: CommandPalette::default(),
@@ -153,6 +168,21 @@ impl ConsoleApp {
     /// Where sync stands, as of this frame.
     pub fn sync_status(&self) -> &SyncStatus {
         &self.sync_status
+    }
+
+    /// Asks the sync task for something (a sync soon after a local change).
+    pub(super) fn request_sync(&self, request: SyncRequest) {
+        self.to_sync(request);
+    }
+
+    /// The data folder.
+    pub(super) fn data_dir(&self) -> &DataDir {
+        &self.data
+    }
+
+    /// What the bookings screens show, as last read.
+    pub fn bookings(&self) -> &BookingsData {
+        &self.bookings
     }
 
     fn to_sync(&self, request: SyncRequest) {
@@ -190,10 +220,22 @@ impl ConsoleApp {
         Tokens::of(self.settings.theme)
     }
 
-    fn refresh(&mut self) {
-        match overview::snapshot(&self.replica, Utc::now()) {
-            Ok(snapshot) => {
+    pub(super) fn refresh(&mut self) {
+        let now = Utc::now();
+        let read = overview::snapshot(&self.replica, now).and_then(|snapshot| {
+            let bookings = BookingsData::load(
+                &self.replica,
+                self.launches.selected.as_deref(),
+                self.checkin.looked_up.as_deref(),
+                now,
+            )?;
+            Ok((snapshot, bookings))
+        });
+        match read {
+            Ok((snapshot, bookings)) => {
                 self.snapshot = Some(snapshot);
+                self.bookings = bookings;
+                self.launches.invalidate();
                 self.read_error = None;
             }
             Err(err) => {
@@ -255,6 +297,8 @@ impl ConsoleApp {
             UiCommand::ZoomIn => self.set_zoom(self.settings.zoom + ZOOM_STEP),
             UiCommand::ZoomOut => self.set_zoom(self.settings.zoom - ZOOM_STEP),
             UiCommand::ZoomReset => self.set_zoom(1.0),
+            UiCommand::Bookings(command) => self.apply_booking(command),
+            UiCommand::SavePassenger(passenger) => self.save_passenger(&passenger),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
@@ -539,6 +583,7 @@ impl eframe::App for ConsoleApp {
         if let Some(agent) = &self.sync {
             self.sync_status = agent.status();
         }
+        self.poll_import();
         // A sync that changed the replica is shown at once; otherwise re-read now and then.
         if self.sync_status.generation != self.seen_generation
             || self
@@ -571,6 +616,35 @@ impl eframe::App for ConsoleApp {
                 },
                 &mut self.pending,
             ),
+            View::Launches => launches_ui(
+                ui,
+                &mut self.launches,
+                &LaunchesInput {
+                    data: &self.bookings,
+                    tokens,
+                    now,
+                },
+                &mut self.pending,
+            ),
+            View::CheckIn => checkin_ui(
+                ui,
+                &mut self.checkin,
+                &self.bookings,
+                tokens,
+                now,
+                &mut self.pending,
+            ),
+            View::Passengers => {
+                let personal = self.shows_personal_data();
+                passengers_ui(
+                    ui,
+                    &mut self.passengers,
+                    &self.bookings.passengers,
+                    personal,
+                    tokens,
+                    &mut self.pending,
+                );
+            }
             View::Sync => sync_ui(
                 ui,
                 &self.sync_status,

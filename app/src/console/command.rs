@@ -3,10 +3,12 @@
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
+use crate::ops::bookings::Passenger;
 use crate::views::View;
+use crate::views::launches::BookingCommand;
 
 /// A user action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum UiCommand {
     /// Show a view.
     ShowView(View),
@@ -36,6 +38,10 @@ pub enum UiCommand {
     SignOut,
     /// Settle a conflict by keeping the server's version (the conflict's id).
     KeepServerVersion(String),
+    /// A change to launches and bookings.
+    Bookings(BookingCommand),
+    /// Save a passenger (a new one when its id is empty).
+    SavePassenger(Box<Passenger>),
     /// Close the console.
     Quit,
 }
@@ -93,6 +99,8 @@ impl UiCommand {
             Self::OpenSignIn => "Sign in to the server…".to_owned(),
             Self::SignOut => "Sign out".to_owned(),
             Self::KeepServerVersion(_) => "Keep the server's version".to_owned(),
+            Self::Bookings(command) => command.label().to_owned(),
+            Self::SavePassenger(_) => "Save passenger".to_owned(),
             Self::Quit => "Quit".to_owned(),
         }
     }
@@ -120,6 +128,8 @@ impl UiCommand {
             Self::KeepServerVersion(_) => {
                 "Settle this conflict: the server's version, already shown, stays"
             }
+            Self::Bookings(_) => "Change launches and bookings",
+            Self::SavePassenger(_) => "Store the passenger's record in the replica",
             Self::Quit => "Close the console; everything is already saved in the replica",
         }
     }
@@ -141,7 +151,9 @@ impl UiCommand {
             | Self::LoadDemoData
             | Self::OpenSignIn
             | Self::SignOut
-            | Self::KeepServerVersion(_) => return None,
+            | Self::KeepServerVersion(_)
+            | Self::Bookings(_)
+            | Self::SavePassenger(_) => return None,
         };
         Some(KeyboardShortcut::new(modifiers, key))
     }
@@ -183,12 +195,12 @@ mod tests {
             Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num1))
         );
         assert_eq!(
-            UiCommand::ShowView(View::Sync).shortcut(),
+            UiCommand::ShowView(View::Launches).shortcut(),
             Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num2))
         );
         assert_eq!(
             UiCommand::ShowView(View::Settings).shortcut(),
-            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num3))
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num6))
         );
     }
 }

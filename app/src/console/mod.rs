@@ -2,6 +2,7 @@
 //! the dialog shown when the replica cannot be opened.
 
 mod app;
+mod bookings;
 mod command;
 mod palette;
 mod startup_error;

@@ -1,8 +1,11 @@
 //! One module per screen. A view draws from what it is given and sends
 //! [`crate::console::UiCommand`]s for what the user asked; it never writes to the replica.
 
+pub mod checkin;
 pub mod format;
+pub mod launches;
 pub mod overview;
+pub mod passengers;
 pub mod settings;
 pub mod sync;
 
@@ -14,6 +17,12 @@ pub enum View {
     /// What the replica holds, its health, the demo dataset and upcoming launches.
     #[default]
     Overview,
+    /// Launches, their seat maps and bookings.
+    Launches,
+    /// The check-in desk.
+    CheckIn,
+    /// Passengers and their readiness.
+    Passengers,
     /// The link to the central server: status, history, conflicts inbox.
     Sync,
     /// Theme, text size, and where data and logs live.
@@ -22,12 +31,22 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [Self; 3] = [Self::Overview, Self::Sync, Self::Settings];
+    pub const ALL: [Self; 6] = [
+        Self::Overview,
+        Self::Launches,
+        Self::CheckIn,
+        Self::Passengers,
+        Self::Sync,
+        Self::Settings,
+    ];
 
     /// The view's name in the navigation.
     pub fn title(self) -> &'static str {
         match self {
             Self::Overview => "Overview",
+            Self::Launches => "Launches",
+            Self::CheckIn => "Check-in desk",
+            Self::Passengers => "Passengers",
             Self::Sync => "Sync",
             Self::Settings => "Settings",
         }
@@ -39,6 +58,11 @@ impl View {
             Self::Overview => {
                 "The local replica: what it holds, its health and backups, the demo dataset and upcoming launches"
             }
+            Self::Launches => {
+                "Launches with their seat maps: sell and confirm seats, readiness, mass, manifests"
+            }
+            Self::CheckIn => "Find a booking by locator, check passengers in and board them",
+            Self::Passengers => "Passengers, their readiness for flight and their details",
             Self::Sync => {
                 "The link to the central server: sign-in, status, sync history and the conflicts inbox"
             }

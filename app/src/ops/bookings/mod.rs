@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod csv_io;
+pub mod data;
 pub mod manifest;
 pub mod model;
 

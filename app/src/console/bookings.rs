@@ -1,0 +1,403 @@
+//! Applies the bookings screens' commands to the replica and turns each outcome into a
+//! sentence for the status bar (or the check-in desk's result panel).
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use galaxium_sync::Replica;
+use galaxium_sync::schema::manifest::{PERSONAL_DATA_READERS, Role};
+
+use super::app::{ConsoleApp, Notice};
+use crate::ops::bookings::actions::{self, BookingError};
+use crate::ops::bookings::{BookingRules, CheckInOutcome, LaunchDetail, Passenger, csv_io};
+use crate::ops::sync_agent::SyncRequest;
+use crate::views::format;
+use crate::views::launches::BookingCommand;
+use crate::views::passengers::PassengerForm;
+
+/// The report lines of a finished import, or why it failed.
+pub type ImportOutcome = Result<Vec<String>, String>;
+
+/// A CSV import running on its own thread, with its own connection to the replica.
+pub struct ImportJob {
+    /// Rows checked and rows in total.
+    pub progress: Arc<Mutex<(usize, usize)>>,
+    /// What the import says when done: the report lines, or why it failed.
+    pub result: Arc<Mutex<Option<ImportOutcome>>>,
+}
+
+impl ImportJob {
+    fn start(replica_path: std::path::PathBuf, file: std::path::PathBuf) -> Self {
+        let progress = Arc::new(Mutex::new((0, 0)));
+        let result = Arc::new(Mutex::new(None));
+        let (p, r) = (Arc::clone(&progress), Arc::clone(&result));
+        std::thread::spawn(move || {
+            let outcome = (|| -> ImportOutcome {
+                let input = std::fs::File::open(&file)
+                    .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                let mut replica =
+                    Replica::open_existing(&replica_path).map_err(|e| e.to_string())?;
+                let report =
+                    csv_io::import_bookings(&mut replica, input, Utc::now(), &mut |done, total| {
+                        if let Ok(mut at) = p.lock() {
+                            *at = (done, total);
+                        }
+                    })
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                let mut lines = vec![format!(
+                    "Imported {} of {} bookings ({} new passengers).",
+                    report.imported, report.rows, report.passengers_created
+                )];
+                lines.extend(report.problems.iter().map(|p| format!("Left out: {p}")));
+                Ok(lines)
+            })();
+            if let Ok(mut slot) = r.lock() {
+                *slot = Some(outcome);
+            }
+        });
+        Self { progress, result }
+    }
+}
+
+fn message(err: &BookingError) -> String {
+    match err {
+        BookingError::Refused(reason) => reason.clone(),
+        other => format!("{other}"),
+    }
+}
+
+impl ConsoleApp {
+    /// Whether this console's role may see passengers' personal fields. Not signed in, the
+    /// person at the console owns the replica file and sees what it holds.
+    pub fn shows_personal_data(&self) -> bool {
+        self.sync_status()
+            .signed_in
+            .as_ref()
+            .is_none_or(|(_, _, role)| {
+                role.parse::<Role>()
+                    .is_ok_and(|role| PERSONAL_DATA_READERS.contains(&role))
+            })
+    }
+
+    fn user_name(&self) -> String {
+        self.sync_status()
+            .signed_in
+            .as_ref()
+            .map_or_else(|| "local operator".to_owned(), |(_, user, _)| user.clone())
+    }
+
+    /// Applies one bookings command.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per command, each a call and its sentence"
+    )]
+    pub(super) fn apply_booking(&mut self, command: BookingCommand) {
+        let now = Utc::now();
+        let rules = BookingRules::default();
+        let mut wrote = true;
+        let outcome: Result<String, String> = match command {
+            BookingCommand::SelectLaunch(id) => {
+                wrote = false;
+                self.launches.selected = Some(id);
+                self.launches.clear_picks();
+                self.launches.active_hold = None;
+                Ok(String::new())
+            }
+            BookingCommand::LookUp(locator) => {
+                wrote = false;
+                self.checkin.looked_up = Some(locator);
+                Ok(String::new())
+            }
+            BookingCommand::Hold {
+                launch_id,
+                fare,
+                requests,
+            } => actions::hold_seats(&mut self.replica, &launch_id, &fare, &requests, &rules, now)
+                .map(|locator| {
+                    self.launches.clear_picks();
+                    self.launches.active_hold = Some(locator.clone());
+                    format!(
+                        "Held {} seat(s) under {locator} for {} minutes: confirm before the hold lapses.",
+                        requests.len(),
+                        rules.hold_ttl.num_minutes()
+                    )
+                })
+                .map_err(|e| message(&e)),
+            BookingCommand::Confirm(locator) => actions::confirm(&mut self.replica, &locator, now)
+                .map(|n| {
+                    if self.launches.active_hold.as_deref() == Some(locator.as_str()) {
+                        self.launches.active_hold = None;
+                    }
+                    format!("Confirmed {n} booking(s) under {locator}; the invoice is issued.")
+                })
+                .map_err(|e| message(&e)),
+            BookingCommand::Extend(locator) => {
+                actions::extend_hold(&mut self.replica, &locator, &rules, now)
+                    .map(|until| {
+                        format!(
+                            "The hold under {locator} now runs until {}.",
+                            format::utc_seconds(until)
+                        )
+                    })
+                    .map_err(|e| message(&e))
+            }
+            BookingCommand::Cancel {
+                locator,
+                booking_ids,
+            } => actions::cancel(&mut self.replica, &locator, &booking_ids, &rules, now)
+                .map(|outcome| {
+                    if self.launches.active_hold.as_deref() == Some(locator.as_str()) {
+                        self.launches.active_hold = None;
+                    }
+                    self.launches.clear_picks();
+                    let offers: Vec<String> = outcome
+                        .offers
+                        .iter()
+                        .map(|(name, seat, l)| format!("seat {seat} offered to {name} ({l})"))
+                        .collect();
+                    if offers.is_empty() {
+                        format!("Cancelled {} booking(s) under {locator}.", outcome.cancelled)
+                    } else {
+                        format!(
+                            "Cancelled {} booking(s) under {locator}; from the waitlist: {}.",
+                            outcome.cancelled,
+                            offers.join(", ")
+                        )
+                    }
+                })
+                .map_err(|e| message(&e)),
+            BookingCommand::Waitlist {
+                launch_id,
+                passenger_id,
+                fare,
+            } => actions::join_waitlist(&mut self.replica, &launch_id, &passenger_id, &fare, now)
+                .map(|locator| format!("Waitlisted under {locator}."))
+                .map_err(|e| message(&e)),
+            BookingCommand::ChangeSeat { booking_id, seat } => {
+                actions::change_seat(&mut self.replica, &booking_id, &seat, &rules, now)
+                    .map(|()| {
+                        self.launches.clear_picks();
+                        format!("Moved to seat {seat}.")
+                    })
+                    .map_err(|e| message(&e))
+            }
+            BookingCommand::Block {
+                launch_id,
+                seats,
+                reason,
+            } => seats
+                .iter()
+                .try_for_each(|seat| {
+                    actions::block_seat(&mut self.replica, &launch_id, seat, &reason, now)
+                })
+                .map(|()| {
+                    self.launches.clear_picks();
+                    format!("Blocked {}: {reason}.", seats.join(", "))
+                })
+                .map_err(|e| message(&e)),
+            BookingCommand::Unblock(block_id) => actions::unblock_seat(&mut self.replica, &block_id)
+                .map(|()| {
+                    self.launches.clear_picks();
+                    "The seat is for sale again.".to_owned()
+                })
+                .map_err(|e| message(&e)),
+            BookingCommand::CheckIn(locator) => {
+                let result = actions::check_in(&mut self.replica, &locator, &rules, now);
+                self.checkin.looked_up = Some(locator.clone());
+                self.checkin.locator.clone_from(&locator);
+                let sentence = match &result {
+                    Ok(CheckInOutcome {
+                        checked_in,
+                        refused,
+                        ..
+                    }) if refused.is_empty() => {
+                        Ok(format!("Checked in {} under {locator}.", checked_in.join(", ")))
+                    }
+                    Ok(outcome) => Err(format!(
+                        "Checked in {} under {locator}; refused: {}.",
+                        if outcome.checked_in.is_empty() {
+                            "nobody".to_owned()
+                        } else {
+                            outcome.checked_in.join(", ")
+                        },
+                        outcome
+                            .refused
+                            .iter()
+                            .map(|(name, reasons)| format!("{name} ({})", reasons.join("; ")))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                    Err(e) => Err(message(e)),
+                };
+                self.checkin.outcome = Some(result.map_err(|e| message(&e)));
+                sentence
+            }
+            BookingCommand::Board(locator) => {
+                let result = actions::board(&mut self.replica, &locator, now);
+                self.checkin.outcome = None;
+                result
+                    .map(|n| format!("Boarded {n} passenger(s) under {locator}."))
+                    .map_err(|e| {
+                        let m = message(&e);
+                        self.checkin.outcome = Some(Err(m.clone()));
+                        m
+                    })
+            }
+            BookingCommand::SetLaunchStatus { launch_id, to } => {
+                actions::set_launch_status(&mut self.replica, &launch_id, &to, now)
+                    .map(|affected| {
+                        if affected.is_empty() {
+                            format!("The launch is now {to}.")
+                        } else {
+                            format!(
+                                "The launch is now {to}; {} booking(s) affected: {}.",
+                                affected.len(),
+                                affected
+                                    .iter()
+                                    .map(|b| format!("{} {}", b.locator, b.passenger_name))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    })
+                    .map_err(|e| message(&e))
+            }
+            BookingCommand::CloseManifest(launch_id) => {
+                let user = self.user_name();
+                actions::close_manifest(&mut self.replica, &launch_id, &user, now)
+                    .map(|doc| {
+                        format!(
+                            "Manifest of {} closed: {} passengers, {:.1} kg.",
+                            doc.mission,
+                            doc.entries.len(),
+                            doc.passenger_mass_kg
+                        )
+                    })
+                    .map_err(|e| message(&e))
+            }
+            BookingCommand::Schedule(launch) => actions::schedule_launch(&mut self.replica, &launch)
+                .map(|id| {
+                    self.launches.selected = Some(id);
+                    format!("{} is planned; schedule it when it is confirmed.", launch.mission)
+                })
+                .map_err(|e| message(&e)),
+            BookingCommand::SetInvoice { locator, status } => {
+                actions::set_invoice_status(&mut self.replica, &locator, &status)
+                    .map(|()| format!("The invoice of {locator} is {status}."))
+                    .map_err(|e| message(&e))
+            }
+            BookingCommand::Export { launch_id, what } => {
+                wrote = false;
+                self.export(&launch_id, &what)
+            }
+            BookingCommand::Import(path) => {
+                wrote = false;
+                self.import_job = Some(ImportJob::start(self.replica.path().to_path_buf(), path));
+                Ok(String::new())
+            }
+            BookingCommand::QuickPassenger(name) => actions::save_passenger(
+                &mut self.replica,
+                &Passenger {
+                    full_name: name.clone(),
+                    medical_status: "pending".into(),
+                    ..Passenger::default()
+                },
+            )
+            .map(|_| format!("Added {name}; complete their details in Passengers."))
+            .map_err(|e| message(&e)),
+        };
+        self.report(outcome, wrote);
+    }
+
+    /// Saves a passenger from the editor.
+    pub(super) fn save_passenger(&mut self, passenger: &Passenger) {
+        let outcome = actions::save_passenger(&mut self.replica, passenger)
+            .map(|id| {
+                let saved = Passenger {
+                    id,
+                    ..passenger.clone()
+                };
+                self.passengers.form = Some(PassengerForm::of(&saved));
+                format!("Saved {}.", passenger.full_name)
+            })
+            .map_err(|e| message(&e));
+        self.report(outcome, true);
+    }
+
+    fn report(&mut self, outcome: Result<String, String>, wrote: bool) {
+        match outcome {
+            Ok(sentence) => {
+                if !sentence.is_empty() {
+                    self.set_notice(Notice::info(sentence));
+                }
+                if wrote {
+                    self.request_sync(SyncRequest::SyncNow);
+                }
+            }
+            Err(reason) => self.set_notice(Notice::error(reason)),
+        }
+        self.refresh();
+    }
+
+    fn export(&self, launch_id: &str, what: &str) -> Result<String, String> {
+        let detail = self
+            .replica
+            .read("reading the launch", |conn| {
+                LaunchDetail::load(conn, launch_id)
+            })
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "the launch is no longer in the replica".to_owned())?;
+        let bytes = match what {
+            "bookings-csv" => csv_io::export_csv(&detail).map_err(|e| e.to_string())?,
+            "bookings-json" => csv_io::export_json(&detail).into_bytes(),
+            "manifest-csv" | "manifest-pdf" => {
+                let doc = crate::cli::bookings::manifest_of(&self.replica, &detail)
+                    .map_err(|e| format!("{e:#}"))?;
+                if what == "manifest-csv" {
+                    doc.to_csv().map_err(|e| e.to_string())?
+                } else {
+                    doc.to_pdf()
+                }
+            }
+            other => return Err(format!("unknown export {other}")),
+        };
+        let extension = what.rsplit('-').next().unwrap_or("txt");
+        let kind = what.split('-').next().unwrap_or("export");
+        let slug: String = detail
+            .mission
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let dir = self.data_dir().exports();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let path = dir.join(format!("{slug}-{kind}.{extension}"));
+        std::fs::write(&path, bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(format!("Exported to {}.", path.display()))
+    }
+
+    /// Follows a running import: its progress into the dialog, its report when done.
+    pub(super) fn poll_import(&mut self) {
+        let Some(job) = &self.import_job else {
+            return;
+        };
+        let progress = job.progress.lock().map_or((0, 0), |p| *p);
+        let result = job.result.lock().ok().and_then(|mut r| r.take());
+        if let Some(view) = &mut self.launches.import {
+            view.progress = Some(progress);
+        }
+        if let Some(result) = result {
+            self.import_job = None;
+            match &result {
+                Ok(lines) => self.set_notice(Notice::info(lines[0].clone())),
+                Err(reason) => self.set_notice(Notice::error(reason.clone())),
+            }
+            if let Some(view) = &mut self.launches.import {
+                view.report = Some(result);
+            }
+            self.request_sync(SyncRequest::SyncNow);
+            self.refresh();
+        }
+    }
+}
