@@ -376,6 +376,7 @@ fn list_ui(
                 .desired_width(200.0),
         )
         .labelled_by(label.id);
+        let combo_label = ui.label("Status");
         egui::ComboBox::from_id_salt("status_filter")
             .selected_text(if state.status_filter.is_empty() {
                 "any status"
@@ -387,7 +388,9 @@ fn list_ui(
                 for status in STATUSES {
                     ui.selectable_value(&mut state.status_filter, status.to_owned(), status);
                 }
-            });
+            })
+            .response
+            .labelled_by(combo_label.id);
     });
     ui.add_space(tokens.spacing);
     let launches = &input.data.launches;
@@ -902,6 +905,7 @@ fn sell_ui(
                 .map(|f| f.code.clone())
                 .unwrap_or_default();
         }
+        let combo_label = ui.label("Fare");
         egui::ComboBox::from_id_salt("fare")
             .selected_text(detail.fare(&state.fare).map_or_else(
                 || "no fares".to_owned(),
@@ -915,7 +919,9 @@ fn sell_ui(
                         format!("{} · {}", fare.name, fare.price_text()),
                     );
                 }
-            });
+            })
+            .response
+            .labelled_by(combo_label.id);
         state
             .seat_passengers
             .retain(|(seat, _)| state.picked.contains(seat));
@@ -931,7 +937,7 @@ fn sell_ui(
                 .and_then(|id| input.data.passengers.iter().find(|p| &p.id == id))
                 .map_or("pick a passenger", |p| p.full_name.as_str());
             ui.horizontal(|ui| {
-                ui.label(format!("Seat {seat}"));
+                let combo_label = ui.label(format!("Seat {seat}"));
                 egui::ComboBox::from_id_salt(("passenger_for", &seat))
                     .selected_text(name)
                     .width(240.0)
@@ -959,7 +965,9 @@ fn sell_ui(
                                 state.seat_passengers.push((seat.clone(), p.id.clone()));
                             }
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
             });
         }
         ui.horizontal(|ui| {
@@ -1221,7 +1229,7 @@ fn schedule_ui(
                     ui.end_row();
                 };
                 field(ui, "Mission", &mut form.mission, "GX-20 Polar Dawn");
-                ui.label("Vehicle");
+                let combo_label = ui.label("Vehicle");
                 egui::ComboBox::from_id_salt("schedule_vehicle")
                     .selected_text(
                         input
@@ -1239,9 +1247,11 @@ fn schedule_ui(
                                 format!("{} ({} seats)", v.name, v.seats),
                             );
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
                 ui.end_row();
-                ui.label("Spaceport");
+                let combo_label = ui.label("Spaceport");
                 egui::ComboBox::from_id_salt("schedule_spaceport")
                     .selected_text(
                         input
@@ -1259,7 +1269,9 @@ fn schedule_ui(
                                 format!("{} · {}", s.code, s.name),
                             );
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
                 ui.end_row();
                 field(ui, "Pad", &mut form.pad, "LC-39A");
                 field(ui, "Date (UTC)", &mut form.date, "YYYY-MM-DD");

@@ -252,14 +252,16 @@ fn editor_ui(
                 };
                 ui.end_row();
             }
-            ui.label("Medical clearance");
+            let combo_label = ui.label("Medical clearance");
             egui::ComboBox::from_id_salt("medical_status")
                 .selected_text(form.medical_status.as_str())
                 .show_ui(ui, |ui| {
                     for status in ["pending", "cleared", "restricted", "denied"] {
                         ui.selectable_value(&mut form.medical_status, status.to_owned(), status);
                     }
-                });
+                })
+                .response
+                .labelled_by(combo_label.id);
             ui.end_row();
         });
     ui.add_space(tokens.spacing);
