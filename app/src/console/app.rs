@@ -22,9 +22,11 @@ use crate::views::passengers::{PassengersState, passengers_ui};
 use crate::views::settings::settings_ui;
 use crate::views::sync::{link_summary, sync_ui};
 
-/// How often the Overview re-reads the replica when nothing in the console changed it
-/// (another process, such as `galaxium db backup`, may have).
-const REFRESH_EVERY: Duration = Duration::from_secs(5);
+/// How often the console asks SQLite whether another connection (the sync task, another
+/// process such as `galaxium import`) changed the replica; it re-reads only then.
+const CHANGE_CHECK_EVERY: Duration = Duration::from_secs(1);
+/// Re-read anyway this often (file size, backups made from the command line).
+const REFRESH_EVERY: Duration = Duration::from_secs(60);
 const ZOOM_STEP: f32 = 0.1;
 const ZOOM_RANGE: (f32, f32) = (0.7, 2.0);
 
@@ -106,6 +108,8 @@ pub struct ConsoleApp {
     pub(super) import_job: Option<ImportJob>,
     read_error: Option<String>,
     last_read: Option<Instant>,
+    last_change_check: Option<Instant>,
+    data_version: Option<i64>,
     palette: CommandPalette,
     pending: Vec<UiCommand>,
     notice: Option<Notice>,
@@ -154,6 +158,8 @@ impl ConsoleApp {
             import_job: None,
             read_error: None,
             last_read: None,
+            last_change_check: None,
+            data_version: None,
             palette: CommandPalette::default(),
             pending: Vec::new(),
             notice: None,
@@ -584,8 +590,19 @@ impl eframe::App for ConsoleApp {
             self.sync_status = agent.status();
         }
         self.poll_import();
-        // A sync that changed the replica is shown at once; otherwise re-read now and then.
-        if self.sync_status.generation != self.seen_generation
+        // A sync that changed the replica is shown at once; another writer within a second.
+        let mut changed_elsewhere = false;
+        if self
+            .last_change_check
+            .is_none_or(|at| at.elapsed() >= CHANGE_CHECK_EVERY)
+        {
+            self.last_change_check = Some(Instant::now());
+            let version = self.replica.data_version().ok();
+            changed_elsewhere = version.is_some() && version != self.data_version;
+            self.data_version = version;
+        }
+        if changed_elsewhere
+            || self.sync_status.generation != self.seen_generation
             || self
                 .last_read
                 .is_none_or(|at| at.elapsed() >= REFRESH_EVERY)

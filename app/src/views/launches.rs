@@ -609,11 +609,7 @@ fn detail_ui(
 
     // Readiness and mass.
     let limits = MassLimits::default();
-    let seated: Vec<&Booking> = detail
-        .bookings
-        .iter()
-        .filter(|b| b.holds_seat(now))
-        .collect();
+    let seated: Vec<&Booking> = detail.live_iter().filter(|b| b.holds_seat(now)).collect();
     let no_go: Vec<(&Booking, String)> = seated
         .iter()
         .map(|b| (*b, detail.readiness_of(b, limits)))
@@ -702,8 +698,7 @@ fn action_panel_ui(
     // A hold just made: its countdown and what to do with it.
     if let Some(locator) = state.active_hold.clone() {
         let held: Vec<&Booking> = detail
-            .bookings
-            .iter()
+            .live_iter()
             .filter(|b| b.locator == locator && b.status == BookingStatus::Pending)
             .collect();
         if let Some(first) = held.first() {

@@ -268,6 +268,14 @@ impl Replica {
         ))
     }
 
+    /// A number that changes whenever another connection (the sync task, another process)
+    /// commits to the file, so a screen re-reads only when there is something new.
+    pub fn data_version(&self) -> Result<i64, ReplicaError> {
+        self.conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))
+            .map_err(ReplicaError::sqlite("reading the data version", &self.path))
+    }
+
     /// Runs a read of the domain tables (the bookings queries of the console). `what` names
     /// the read in the error. Writes must go through [`Self::write`], which records their ops.
     pub fn read<T>(

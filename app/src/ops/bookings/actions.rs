@@ -178,8 +178,7 @@ fn expire_lapsed(
     now: DateTime<Utc>,
 ) -> Result<usize, BookingError> {
     let lapsed: Vec<String> = detail
-        .bookings
-        .iter()
+        .live_iter()
         .filter(|b| b.hold_lapsed(now))
         .filter(|b| {
             seats.is_none_or(|seats| b.seat_id.as_deref().is_some_and(|s| seats.contains(&s)))
@@ -295,8 +294,7 @@ pub fn hold_seats(
                 return refused(format!("there is no passenger {}", request.passenger_id));
             };
             if let Some(existing) = detail
-                .bookings
-                .iter()
+                .live_iter()
                 .find(|b| b.passenger_id == passenger.id && b.holds_seat(now))
             {
                 return refused(format!(
@@ -508,8 +506,7 @@ fn offer_freed_seats(
 ) -> Result<Vec<(String, String, String)>, BookingError> {
     let detail = load(w, launch_id)?;
     let mut waiting = detail
-        .bookings
-        .iter()
+        .live_iter()
         .filter(|b| b.status == BookingStatus::Waitlisted);
     let mut offers = Vec::new();
     for seat in freed {
@@ -609,7 +606,7 @@ pub fn join_waitlist(
                 detail.mission
             ));
         }
-        if detail.bookings.iter().any(|b| {
+        if detail.live_iter().any(|b| {
             b.passenger_id == passenger_id
                 && (b.holds_seat(now) || b.status == BookingStatus::Waitlisted)
         }) {

@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
+use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use galaxium_sync::Replica;
@@ -14,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::actions::{BookingError, passenger_values, time_text};
-use super::model::{BookingStatus, LaunchDetail, Passenger, parse_day};
+use super::model::{BookingStatus, Fare, LaunchDetail, Passenger, Seat, parse_day};
 
 /// The columns of a bookings CSV, in order.
 pub const CSV_COLUMNS: [&str; 17] = [
@@ -98,10 +99,20 @@ struct GoodRow {
     baggage_mass_kg: f64,
 }
 
-/// Reads launches once and remembers which seats are taken, including by earlier rows.
+/// What a row is checked against about its launch.
+struct ImportLaunch {
+    mission: String,
+    vehicle: String,
+    seats: Rc<HashSet<String>>,
+    fares: Vec<String>,
+    closed: bool,
+}
+
+/// Every launch, read in a few bulk queries, and the seats taken (including by earlier rows
+/// of the file).
 struct Launches {
     by_key: HashMap<String, String>,
-    details: HashMap<String, LaunchDetail>,
+    details: HashMap<String, ImportLaunch>,
     taken: HashMap<String, HashSet<String>>,
 }
 
@@ -268,33 +279,63 @@ fn write_rows(
 
 impl Launches {
     fn read(replica: &Replica, now: DateTime<Utc>) -> Result<Self, BookingError> {
-        let rows: Vec<(String, String)> = replica.read("reading launches", |conn| {
-            conn.prepare("SELECT id, mission FROM launches")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect()
-        })?;
-        let mut launches = Self {
-            by_key: HashMap::new(),
-            details: HashMap::new(),
-            taken: HashMap::new(),
-        };
-        for (id, mission) in rows {
-            launches.by_key.insert(mission, id.clone());
-            launches.by_key.insert(id.clone(), id.clone());
-            let detail = replica
-                .read("reading a launch", |conn| LaunchDetail::load(conn, &id))?
-                .ok_or_else(|| BookingError::Refused(format!("launch {id} vanished")))?;
-            let mut taken: HashSet<String> = detail
-                .bookings
-                .iter()
-                .filter(|b| b.holds_seat(now))
-                .filter_map(|b| b.seat_id.clone())
-                .collect();
-            taken.extend(detail.blocks.iter().map(|b| b.seat_id.clone()));
-            launches.taken.insert(id.clone(), taken);
-            launches.details.insert(id, detail);
-        }
-        Ok(launches)
+        let now = time_text(now);
+        replica
+            .read("reading launches for the import", |conn| {
+                let mut launches = Self {
+                    by_key: HashMap::new(),
+                    details: HashMap::new(),
+                    taken: HashMap::new(),
+                };
+                // One layout per vehicle, shared by its launches.
+                let mut layouts: HashMap<String, Rc<HashSet<String>>> = HashMap::new();
+                let mut stmt = conn.prepare(
+                    "SELECT l.id, l.mission, l.fare_classes, v.id, v.name, v.seat_layout,
+                            EXISTS (SELECT 1 FROM manifests m WHERE m.launch_id = l.id)
+                     FROM launches l JOIN vehicles v ON v.id = l.vehicle_id",
+                )?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let id: String = r.get(0)?;
+                    let mission: String = r.get(1)?;
+                    let fares: String = r.get(2)?;
+                    let vehicle_id: String = r.get(3)?;
+                    let layout: String = r.get(5)?;
+                    let seats = Rc::clone(layouts.entry(vehicle_id).or_insert_with(|| {
+                        let seats: Vec<Seat> = serde_json::from_str(&layout).unwrap_or_default();
+                        Rc::new(seats.into_iter().map(|s| s.id).collect())
+                    }));
+                    let fares: Vec<Fare> = serde_json::from_str(&fares).unwrap_or_default();
+                    launches.by_key.insert(mission.clone(), id.clone());
+                    launches.by_key.insert(id.clone(), id.clone());
+                    launches.details.insert(
+                        id,
+                        ImportLaunch {
+                            mission,
+                            vehicle: r.get(4)?,
+                            seats,
+                            fares: fares.into_iter().map(|f| f.code).collect(),
+                            closed: r.get(6)?,
+                        },
+                    );
+                }
+                let mut stmt = conn.prepare(
+                    "SELECT launch_id, seat_id FROM bookings WHERE seat_id IS NOT NULL
+                       AND (status IN ('confirmed', 'checked_in', 'boarded')
+                            OR (status = 'pending' AND hold_expires_at > ?1))
+                     UNION ALL SELECT launch_id, seat_id FROM seat_blocks",
+                )?;
+                let mut rows = stmt.query([&now])?;
+                while let Some(r) = rows.next()? {
+                    launches
+                        .taken
+                        .entry(r.get(0)?)
+                        .or_default()
+                        .insert(r.get(1)?);
+                }
+                Ok(launches)
+            })
+            .map_err(BookingError::from)
     }
 }
 
@@ -319,7 +360,7 @@ fn check_row<'a>(
         )
     })?;
     let detail = &launches.details[&launch_id];
-    if detail.manifest_closed_at.is_some() {
+    if detail.closed {
         return Err((
             "launch",
             format!("the manifest of {} is closed", detail.mission),
@@ -400,18 +441,13 @@ fn check_row<'a>(
     };
     let fare_class =
         field("fare_class").ok_or(("fare_class", "a fare class is required".to_owned()))?;
-    if detail.fare(fare_class).is_none() {
+    if !detail.fares.iter().any(|f| f == fare_class) {
         return Err((
             "fare_class",
             format!(
                 "{} has no fare class {fare_class:?}; it has {}",
                 detail.mission,
-                detail
-                    .fares
-                    .iter()
-                    .map(|f| f.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                detail.fares.join(", ")
             ),
         ));
     }
@@ -427,7 +463,7 @@ fn check_row<'a>(
             return Err(("seat", "a waitlisted booking has no seat".to_owned()));
         }
         (Some(seat), _) => {
-            if detail.seat(seat).is_none() {
+            if !detail.seats.contains(seat) {
                 return Err(("seat", format!("{} has no seat {seat}", detail.vehicle)));
             }
             if status.is_seated()

@@ -329,6 +329,10 @@ pub struct LaunchDetail {
     pub blocks: Vec<SeatBlock>,
     /// When the manifest was closed, if it was.
     pub manifest_closed_at: Option<DateTime<Utc>>,
+    /// Indices into `bookings` of those not final (held, sold, checked in, boarded or
+    /// waitlisted): the rules evaluated every frame look only at these, so a launch with a
+    /// long history of cancellations draws as fast as a fresh one.
+    pub live: Vec<usize>,
 }
 
 /// What a seat shows on the seat map.
@@ -500,6 +504,7 @@ impl LaunchDetail {
                         passengers: HashMap::new(),
                         blocks: Vec::new(),
                         manifest_closed_at: None,
+                        live: Vec::new(),
                     })
                 },
             )
@@ -541,6 +546,13 @@ impl LaunchDetail {
                 |r| r.get::<_, Option<String>>(0),
             )?
             .and_then(|t| parse_time(Some(&t)));
+        detail.live = detail
+            .bookings
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.status.is_final())
+            .map(|(i, _)| i)
+            .collect();
         Ok(Some(detail))
     }
 
@@ -556,9 +568,15 @@ impl LaunchDetail {
 
     /// The index of the booking holding `seat_id` at `now`.
     pub fn holder(&self, seat_id: &str, now: DateTime<Utc>) -> Option<usize> {
-        self.bookings
-            .iter()
-            .position(|b| b.seat_id.as_deref() == Some(seat_id) && b.holds_seat(now))
+        self.live.iter().copied().find(|i| {
+            let b = &self.bookings[*i];
+            b.seat_id.as_deref() == Some(seat_id) && b.holds_seat(now)
+        })
+    }
+
+    /// The bookings that are not final (see [`Self::live`]).
+    pub fn live_iter(&self) -> impl Iterator<Item = &Booking> {
+        self.live.iter().map(|i| &self.bookings[*i])
     }
 
     /// The block on `seat_id`, if any.
@@ -589,8 +607,7 @@ impl LaunchDetail {
         let mut availability = Availability {
             seats: self.seats.len(),
             waitlisted: self
-                .bookings
-                .iter()
+                .live_iter()
                 .filter(|b| b.status == BookingStatus::Waitlisted)
                 .count(),
             ..Availability::default()
@@ -633,8 +650,7 @@ impl LaunchDetail {
     /// Bookings that hold a seat (or are waiting for one) at `now`: what a scrub or a
     /// cancellation of the launch affects.
     pub fn live_bookings(&self, now: DateTime<Utc>) -> Vec<&Booking> {
-        self.bookings
-            .iter()
+        self.live_iter()
             .filter(|b| b.holds_seat(now) || b.status == BookingStatus::Waitlisted)
             .collect()
     }
@@ -646,7 +662,7 @@ impl LaunchDetail {
             baggage_limit_kg: self.max_baggage_mass_kg,
             ..MassBudget::default()
         };
-        for booking in self.bookings.iter().filter(|b| b.holds_seat(now)) {
+        for booking in self.live_iter().filter(|b| b.holds_seat(now)) {
             budget.baggage_kg += booking.baggage_mass_kg;
             match self
                 .passengers
