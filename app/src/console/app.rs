@@ -26,7 +26,7 @@ use crate::views::sync::{link_summary, sync_ui};
 /// process such as `galaxium import`) changed the replica; it re-reads only then.
 const CHANGE_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// Re-read anyway this often (file size, backups made from the command line).
-const REFRESH_EVERY: Duration = Duration::from_secs(60);
+const REFRESH_EVERY: Duration = Duration::from_mins(1);
 const ZOOM_STEP: f32 = 0.1;
 const ZOOM_RANGE: (f32, f32) = (0.7, 2.0);
 
@@ -179,6 +179,11 @@ impl ConsoleApp {
     /// Asks the sync task for something (a sync soon after a local change).
     pub(super) fn request_sync(&self, request: SyncRequest) {
         self.to_sync(request);
+    }
+
+    /// Switches to the Launches view.
+    pub(super) fn show_launches(&mut self) {
+        self.settings.view = View::Launches;
     }
 
     /// The data folder.

@@ -116,6 +116,7 @@ impl ConsoleApp {
                 .map(|locator| {
                     self.launches.clear_picks();
                     self.launches.active_hold = Some(locator.clone());
+                    self.settle_rebook(&requests, &locator);
                     format!(
                         "Held {} seat(s) under {locator} for {} minutes: confirm before the hold lapses.",
                         requests.len(),
@@ -295,6 +296,18 @@ impl ConsoleApp {
                 self.import_job = Some(ImportJob::start(self.replica.path().to_path_buf(), path));
                 Ok(String::new())
             }
+            BookingCommand::Rebook {
+                conflict_id,
+                launch_id,
+                passenger_id,
+            } => {
+                wrote = false;
+                self.show_launches();
+                self.launches.selected = Some(launch_id);
+                self.launches.clear_picks();
+                self.launches.rebook = Some((conflict_id, passenger_id));
+                Ok("Pick a free seat for the passenger, then hold it.".to_owned())
+            }
             BookingCommand::QuickPassenger(name) => actions::save_passenger(
                 &mut self.replica,
                 &Passenger {
@@ -307,6 +320,24 @@ impl ConsoleApp {
             .map_err(|e| message(&e)),
         };
         self.report(outcome, wrote);
+    }
+
+    /// Settles the conflict being rebooked once its passenger holds a new seat.
+    fn settle_rebook(&mut self, requests: &[crate::ops::bookings::SeatRequest], locator: &str) {
+        let Some((conflict, passenger)) = self.launches.rebook.clone() else {
+            return;
+        };
+        let Some(request) = requests.iter().find(|r| r.passenger_id == passenger) else {
+            return;
+        };
+        let resolution = format!("seat {} held instead under {locator}", request.seat_id);
+        match self
+            .replica
+            .write(|w| w.settle_conflict(&conflict, &resolution))
+        {
+            Ok(()) => self.launches.rebook = None,
+            Err(err) => tracing::warn!("the conflict could not be marked settled: {err}"),
+        }
     }
 
     /// Saves a passenger from the editor.

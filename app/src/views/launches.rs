@@ -106,6 +106,15 @@ pub enum BookingCommand {
     LookUp(String),
     /// Add a passenger with just a name (the rest in the Passengers view).
     QuickPassenger(String),
+    /// Open a launch to give a passenger whose booking lost its seat another one.
+    Rebook {
+        /// The conflict to settle once the new hold is made.
+        conflict_id: String,
+        /// The launch.
+        launch_id: String,
+        /// The passenger.
+        passenger_id: String,
+    },
 }
 
 impl BookingCommand {
@@ -131,6 +140,7 @@ impl BookingCommand {
             Self::Import(_) => "Import bookings",
             Self::LookUp(_) => "Find locator",
             Self::QuickPassenger(_) => "Add passenger",
+            Self::Rebook { .. } => "Sell another seat",
         }
     }
 }
@@ -243,6 +253,8 @@ pub struct LaunchesState {
     schedule: Option<ScheduleForm>,
     /// The import dialog, when open.
     pub import: Option<ImportView>,
+    /// A conflict being settled by seating its passenger again: (conflict id, passenger id).
+    pub rebook: Option<(String, String)>,
     filtered: Vec<usize>,
     filter_key: Option<(String, String, usize)>,
 }
@@ -893,6 +905,27 @@ fn sell_ui(
             return;
         }
         ui.label(RichText::new(format!("Sell {}", state.picked.join(", "))).strong());
+        if let Some((_, passenger)) = &state.rebook {
+            let name = input
+                .data
+                .passengers
+                .iter()
+                .find(|p| &p.id == passenger)
+                .map_or("the passenger", |p| p.full_name.as_str());
+            ui.label(
+                RichText::new(format!("Rebooking {name}, whose seat was sold elsewhere"))
+                    .color(tokens.caution),
+            );
+            for seat in &state.picked {
+                if !state.seat_passengers.iter().any(|(s, _)| s == seat)
+                    && !state.seat_passengers.iter().any(|(_, p)| p == passenger)
+                {
+                    state
+                        .seat_passengers
+                        .push((seat.clone(), passenger.clone()));
+                }
+            }
+        }
         if state.fare.is_empty() || detail.fare(&state.fare).is_none() {
             state.fare = detail
                 .fares

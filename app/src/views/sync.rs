@@ -7,6 +7,7 @@ use egui_extras::{Column, TableBuilder};
 use galaxium_widgets::{StatusLevel, StatusLight, Tokens};
 
 use super::format;
+use super::launches::BookingCommand;
 use crate::console::UiCommand;
 use crate::ops::overview::OverviewSnapshot;
 use crate::ops::sync_agent::{LinkState, SyncStatus};
@@ -176,14 +177,36 @@ fn conflicts_ui(
                 }
                 None => "The server has no such row; it was removed here too.".to_owned(),
             });
-            let keep = UiCommand::KeepServerVersion(conflict.id.clone());
-            if ui
-                .button(keep.label())
-                .on_hover_text(keep.tooltip())
-                .clicked()
-            {
-                commands.push(keep);
-            }
+            ui.horizontal_wrapped(|ui| {
+                // A booking that lost its seat: give the passenger another one.
+                if conflict.table == "bookings"
+                    && conflict.kind == "insert"
+                    && let (Some(launch_id), Some(passenger_id)) = (
+                        conflict.attempted.get("launch_id").and_then(|v| v.as_str()),
+                        conflict.attempted.get("passenger_id").and_then(|v| v.as_str()),
+                    )
+                    && ui
+                        .button("Sell another seat…")
+                        .on_hover_text(
+                            "Open the launch with this passenger ready to seat; the conflict is settled when the new hold is made",
+                        )
+                        .clicked()
+                {
+                    commands.push(UiCommand::Bookings(BookingCommand::Rebook {
+                        conflict_id: conflict.id.clone(),
+                        launch_id: launch_id.to_owned(),
+                        passenger_id: passenger_id.to_owned(),
+                    }));
+                }
+                let keep = UiCommand::KeepServerVersion(conflict.id.clone());
+                if ui
+                    .button(keep.label())
+                    .on_hover_text(keep.tooltip())
+                    .clicked()
+                {
+                    commands.push(keep);
+                }
+            });
         }
     });
 }
