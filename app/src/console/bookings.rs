@@ -308,6 +308,11 @@ impl ConsoleApp {
                 self.launches.rebook = Some((conflict_id, passenger_id));
                 Ok("Pick a free seat for the passenger, then hold it.".to_owned())
             }
+            BookingCommand::SaveVehicle(vehicle) => {
+                actions::save_vehicle(&mut self.replica, &vehicle, now)
+                    .map(|()| format!("Saved {} ({} seats).", vehicle.name, vehicle.seats.len()))
+                    .map_err(|e| message(&e))
+            }
             BookingCommand::QuickPassenger(name) => actions::save_passenger(
                 &mut self.replica,
                 &Passenger {

@@ -11,6 +11,7 @@ use galaxium_widgets::{StatusLevel, StatusLight, Tokens};
 
 use super::format;
 use crate::console::UiCommand;
+use crate::ops::bookings::actions::{VehicleEdit, parse_columns, seat_layout};
 use crate::ops::bookings::data::BookingsData;
 use crate::ops::bookings::model::money;
 use crate::ops::bookings::{
@@ -106,6 +107,8 @@ pub enum BookingCommand {
     LookUp(String),
     /// Add a passenger with just a name (the rest in the Passengers view).
     QuickPassenger(String),
+    /// Save a vehicle's name, model, limits and seat layout.
+    SaveVehicle(VehicleEdit),
     /// Open a launch to give a passenger whose booking lost its seat another one.
     Rebook {
         /// The conflict to settle once the new hold is made.
@@ -141,6 +144,7 @@ impl BookingCommand {
             Self::LookUp(_) => "Find locator",
             Self::QuickPassenger(_) => "Add passenger",
             Self::Rebook { .. } => "Sell another seat",
+            Self::SaveVehicle(_) => "Save vehicle",
         }
     }
 }
@@ -222,6 +226,72 @@ impl ScheduleForm {
     }
 }
 
+/// The vehicle editor's fields.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VehicleForm {
+    id: String,
+    name: String,
+    model: String,
+    rows: String,
+    columns: String,
+    cabin: String,
+    max_passenger_mass_kg: String,
+    max_baggage_mass_kg: String,
+}
+
+impl VehicleForm {
+    fn of(detail: &LaunchDetail) -> Self {
+        let rows = detail.seats.iter().map(|s| s.row).max().unwrap_or(1);
+        let mut first_row: Vec<_> = detail.seats.iter().filter(|s| s.row == 1).collect();
+        first_row.sort_by_key(|s| s.column);
+        Self {
+            id: detail.vehicle_id.clone(),
+            name: detail.vehicle.clone(),
+            model: detail.vehicle_model.clone(),
+            rows: rows.to_string(),
+            columns: first_row
+                .iter()
+                .map(|s| {
+                    let letter: String = s.id.chars().filter(char::is_ascii_alphabetic).collect();
+                    format!("{letter}:{}", s.position)
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            cabin: detail
+                .seats
+                .first()
+                .map(|s| s.cabin.clone())
+                .unwrap_or_default(),
+            max_passenger_mass_kg: detail.max_passenger_mass_kg.to_string(),
+            max_baggage_mass_kg: detail.max_baggage_mass_kg.to_string(),
+        }
+    }
+
+    fn vehicle(&self) -> Result<VehicleEdit, String> {
+        let rows: u32 = self
+            .rows
+            .trim()
+            .parse()
+            .ok()
+            .filter(|r| (1..=40).contains(r))
+            .ok_or_else(|| format!("rows {:?}: a whole number from 1 to 40", self.rows))?;
+        let columns = parse_columns(&self.columns)?;
+        let mass = |text: &str, what: &str| {
+            text.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("{what} {text:?} is not a number of kilograms"))
+        };
+        Ok(VehicleEdit {
+            id: self.id.clone(),
+            name: self.name.trim().to_owned(),
+            model: self.model.trim().to_owned(),
+            seats: seat_layout(rows, &columns, self.cabin.trim()),
+            max_passenger_mass_kg: mass(&self.max_passenger_mass_kg, "passenger mass limit")?,
+            max_baggage_mass_kg: mass(&self.max_baggage_mass_kg, "baggage mass limit")?,
+        })
+    }
+}
+
 /// Progress and outcome of a CSV import started from the screen.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportView {
@@ -255,6 +325,8 @@ pub struct LaunchesState {
     pub import: Option<ImportView>,
     /// A conflict being settled by seating its passenger again: (conflict id, passenger id).
     pub rebook: Option<(String, String)>,
+    /// The vehicle editor, when open.
+    pub vehicle: Option<VehicleForm>,
     filtered: Vec<usize>,
     filter_key: Option<(String, String, usize)>,
 }
@@ -353,6 +425,7 @@ pub fn launches_ui(
         }
     });
     schedule_ui(ui.ctx(), state, input, commands);
+    vehicle_ui(ui.ctx(), state, tokens, commands);
     import_ui(ui.ctx(), state, tokens, commands);
     confirm_status_ui(ui.ctx(), state, input, commands);
 }
@@ -530,6 +603,13 @@ fn detail_ui(
     ));
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(format!("Status: {}", detail.status)).strong());
+        if ui
+            .button("Edit vehicle…")
+            .on_hover_text("The vehicle's name, model, mass limits and seat layout")
+            .clicked()
+        {
+            state.vehicle = Some(VehicleForm::of(detail));
+        }
         for (from, to) in LAUNCH_TRANSITIONS.allowed {
             if *from == detail.status && ui.button(transition_label(to)).clicked() {
                 if matches!(*to, "scrubbed" | "cancelled") {
@@ -1418,5 +1498,90 @@ fn import_ui(
                 .is_none_or(|i| i.progress.is_none() || i.report.is_some()))
     {
         state.import = None;
+    }
+}
+
+fn vehicle_ui(
+    ctx: &egui::Context,
+    state: &mut LaunchesState,
+    tokens: Tokens,
+    commands: &mut Vec<UiCommand>,
+) {
+    let Some(form) = &mut state.vehicle else {
+        return;
+    };
+    let mut close = false;
+    let modal = egui::Modal::new(egui::Id::unique("edit_vehicle")).show(ctx, |ui| {
+        ui.set_width(560.0);
+        ui.heading("Edit vehicle");
+        ui.add_space(8.0);
+        egui::Grid::new("vehicle_fields")
+            .num_columns(2)
+            .spacing([12.0, 8.0])
+            .show(ui, |ui| {
+                for (title, value, hint) in [
+                    ("Name", &mut form.name, "Aurora"),
+                    ("Model", &mut form.model, "Galaxium G-6 crew capsule"),
+                    ("Rows", &mut form.rows, "2"),
+                    (
+                        "Seats in a row",
+                        &mut form.columns,
+                        "A:window B:middle C:window",
+                    ),
+                    ("Cabin", &mut form.cabin, "Crew module"),
+                    (
+                        "Passenger mass limit (kg)",
+                        &mut form.max_passenger_mass_kg,
+                        "630",
+                    ),
+                    (
+                        "Baggage mass limit (kg)",
+                        &mut form.max_baggage_mass_kg,
+                        "54",
+                    ),
+                ] {
+                    let label = ui.label(title);
+                    ui.add(
+                        egui::TextEdit::singleline(value)
+                            .hint_text(hint)
+                            .desired_width(320.0),
+                    )
+                    .labelled_by(label.id);
+                    ui.end_row();
+                }
+            });
+        let vehicle = form.vehicle();
+        match &vehicle {
+            Ok(v) => ui.label(
+                RichText::new(format!(
+                    "{} seats: {}",
+                    v.seats.len(),
+                    v.seats
+                        .iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ))
+                .color(tokens.text_muted),
+            ),
+            Err(problem) => ui.label(RichText::new(problem).color(tokens.critical)),
+        };
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(vehicle.is_ok(), egui::Button::new("Save vehicle"))
+                .clicked()
+                && let Ok(vehicle) = vehicle
+            {
+                send(commands, BookingCommand::SaveVehicle(vehicle));
+                close = true;
+            }
+            if ui.button("Cancel").clicked() {
+                close = true;
+            }
+        });
+    });
+    if close || modal.should_close() {
+        state.vehicle = None;
     }
 }

@@ -308,9 +308,10 @@ impl Replica {
         let mut writer = Writer {
             tx,
             clock: &mut self.clock,
+            started: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
         };
         let value = work(&mut writer)?;
-        let Writer { tx, clock } = writer;
+        let Writer { tx, clock, .. } = writer;
         meta::set(&tx, meta::HLC_LAST, &clock.last().to_string())
             .and_then(|()| tx.commit())
             .map_err(ReplicaError::sqlite("committing a write", &self.path))?;
@@ -366,7 +367,11 @@ impl Replica {
 
 /// A new row id: UUIDv7, so ids sort by creation time.
 pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+    // Straight into a buffer: an import makes two ids a row, and `to_string` formats.
+    uuid::Uuid::now_v7()
+        .hyphenated()
+        .encode_lower(&mut uuid::Uuid::encode_buffer())
+        .to_owned()
 }
 
 fn parent_dir(path: &Path) -> PathBuf {

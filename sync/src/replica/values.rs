@@ -81,13 +81,26 @@ pub(crate) fn update_row(
     execute(conn, &sql, row_id, values)
 }
 
+/// A JSON value bound as a statement parameter without copying its text.
+struct Param<'a>(&'a Value);
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::ToSqlOutput;
+        Ok(match self.0 {
+            Value::String(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            other => ToSqlOutput::Owned(to_sql(other)),
+        })
+    }
+}
+
 fn execute(
     conn: &Connection,
     sql: &str,
     row_id: &str,
     values: &Map<String, Value>,
 ) -> rusqlite::Result<usize> {
-    let params =
-        std::iter::once(SqlValue::Text(row_id.to_owned())).chain(values.values().map(to_sql));
+    let id = Value::String(row_id.to_owned());
+    let params = std::iter::once(Param(&id)).chain(values.values().map(Param));
     conn.prepare_cached(sql)?.execute(params_from_iter(params))
 }

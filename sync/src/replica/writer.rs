@@ -17,6 +17,8 @@ use crate::schema::manifest::{self, ReplicatedTable};
 pub struct Writer<'conn> {
     pub(crate) tx: Transaction<'conn>,
     pub(crate) clock: &'conn mut HlcClock,
+    /// When the transaction began (RFC 3339): every op of it was made then.
+    pub(crate) started: String,
 }
 
 impl Writer<'_> {
@@ -156,10 +158,8 @@ impl Writer<'_> {
         kind: OpKind,
         payload: Map<String, Value>,
     ) -> Result<(), ReplicaError> {
-        let now = Utc::now();
-        let hlc = self
-            .clock
-            .tick(u64::try_from(now.timestamp_millis()).unwrap_or(0));
+        let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+        let hlc = self.clock.tick(now_ms);
         self.tx
             .prepare_cached(
                 "INSERT INTO outbox (op_id, hlc, table_name, row_id, kind, payload, created_at)
@@ -173,7 +173,7 @@ impl Writer<'_> {
                     row_id,
                     kind.as_str(),
                     Value::Object(payload).to_string(),
-                    now.to_rfc3339_opts(SecondsFormat::Millis, true),
+                    self.started,
                 ])
             })
             .map_err(|cause| write_failed("outbox", row_id, cause))?;

@@ -1054,9 +1054,8 @@ pub fn save_passenger(
     })
 }
 
-/// Parses a seat layout given as rows and lettered columns ("A:window", "B:aisle"): every
-/// row has the same columns.
-pub fn seat_layout(rows: u32, columns: &[(char, &str)], cabin: &str) -> Vec<Seat> {
+/// A seat layout of `rows` identical rows of lettered columns ('A', "window"), ...
+pub fn seat_layout<S: AsRef<str>>(rows: u32, columns: &[(char, S)], cabin: &str) -> Vec<Seat> {
     (1..=rows)
         .flat_map(|row| {
             columns
@@ -1066,9 +1065,113 @@ pub fn seat_layout(rows: u32, columns: &[(char, &str)], cabin: &str) -> Vec<Seat
                     id: format!("{row}{letter}"),
                     row,
                     column,
-                    position: (*position).to_owned(),
+                    position: position.as_ref().to_owned(),
                     cabin: cabin.to_owned(),
                 })
         })
         .collect()
+}
+
+/// A vehicle as edited: its name, model, mass limits and seat layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VehicleEdit {
+    /// The vehicle's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its model.
+    pub model: String,
+    /// Its seats.
+    pub seats: Vec<Seat>,
+    /// The most passenger (body) mass it may carry.
+    pub max_passenger_mass_kg: f64,
+    /// The most baggage it may carry.
+    pub max_baggage_mass_kg: f64,
+}
+
+/// Parses a row layout such as `A:window B:aisle C:aisle D:window` into (letter, position).
+pub fn parse_columns(spec: &str) -> Result<Vec<(char, String)>, String> {
+    let columns = spec
+        .split_whitespace()
+        .map(|part| {
+            let (letter, position) = part
+                .split_once(':')
+                .ok_or_else(|| format!("{part:?} is not LETTER:position"))?;
+            let mut letters = letter.chars();
+            let (Some(letter), None) = (letters.next(), letters.next()) else {
+                return Err(format!("{part:?}: the seat letter is one character"));
+            };
+            if !letter.is_ascii_alphabetic() {
+                return Err(format!("{part:?}: the seat letter is a letter"));
+            }
+            if !matches!(position, "window" | "middle" | "aisle") {
+                return Err(format!("{part:?}: the position is window, middle or aisle"));
+            }
+            Ok((letter.to_ascii_uppercase(), position.to_owned()))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    if columns.is_empty() {
+        return Err("give at least one column, such as A:window".into());
+    }
+    let mut letters: Vec<char> = columns.iter().map(|(l, _)| *l).collect();
+    letters.sort_unstable();
+    letters.dedup();
+    if letters.len() != columns.len() {
+        return Err("each seat letter appears once in a row".into());
+    }
+    Ok(columns)
+}
+
+/// Saves changes to a vehicle. A seat may be removed from the layout only when no booking
+/// on a launch still to fly holds it.
+pub fn save_vehicle(
+    replica: &mut Replica,
+    vehicle: &VehicleEdit,
+    now: DateTime<Utc>,
+) -> Result<(), BookingError> {
+    if vehicle.name.trim().is_empty() || vehicle.model.trim().is_empty() {
+        return refused("the vehicle needs a name and a model");
+    }
+    if vehicle.seats.is_empty() {
+        return refused("the vehicle needs at least one seat");
+    }
+    if !(vehicle.max_passenger_mass_kg > 0.0 && vehicle.max_baggage_mass_kg >= 0.0) {
+        return refused(
+            "the passenger mass limit is above 0 kg and the baggage limit not below 0 kg",
+        );
+    }
+    replica.write(|w| {
+        let holders: Vec<(String, String, String)> = w
+            .reader()
+            .prepare(
+                "SELECT b.seat_id, b.locator, l.mission FROM bookings b
+                 JOIN launches l ON l.id = b.launch_id
+                 WHERE l.vehicle_id = ?1 AND l.scheduled_at >= ?2
+                   AND b.status IN ('pending', 'confirmed', 'checked_in', 'boarded')",
+            )?
+            .query_map(params![vehicle.id, time_text(now)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some((seat, locator, mission)) = holders
+            .iter()
+            .find(|(seat, _, _)| !vehicle.seats.iter().any(|s| &s.id == seat))
+        {
+            return refused(format!(
+                "seat {seat} is booked on {mission} ({locator}); move that booking before removing the seat"
+            ));
+        }
+        let Value::Object(values) = json!({
+            "name": vehicle.name.trim(),
+            "model": vehicle.model.trim(),
+            "seat_count": vehicle.seats.len(),
+            "seat_layout": serde_json::to_string(&vehicle.seats).unwrap_or_default(),
+            "max_passenger_mass_kg": vehicle.max_passenger_mass_kg,
+            "max_baggage_mass_kg": vehicle.max_baggage_mass_kg,
+        }) else {
+            unreachable!("a JSON object literal")
+        };
+        w.update("vehicles", &vehicle.id, values)?;
+        Ok(())
+    })
 }

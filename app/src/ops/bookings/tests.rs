@@ -406,3 +406,38 @@ fn exported_bookings_import_into_another_replica() {
     let json: serde_json::Value = serde_json::from_str(&csv_io::export_json(&sunrise)).unwrap();
     assert_eq!(json.as_array().unwrap().len(), sunrise.bookings.len());
 }
+
+#[test]
+fn a_vehicle_layout_can_change_but_not_drop_a_booked_seat() {
+    let mut f = seeded();
+    let sunrise = f.launch(SUNRISE);
+    let columns = actions::parse_columns("A:window B:aisle").unwrap();
+    let two_rows = actions::seat_layout(2, &columns, "Crew module");
+    let edit = actions::VehicleEdit {
+        id: sunrise.vehicle_id.clone(),
+        name: "Aurora".into(),
+        model: "Galaxium G-6 crew capsule".into(),
+        seats: two_rows,
+        max_passenger_mass_kg: 600.0,
+        max_baggage_mass_kg: 50.0,
+    };
+    // Ines Moreau holds 1C on GX-14, an Aurora launch still to fly.
+    let err = actions::save_vehicle(&mut f.replica, &edit, f.now).unwrap_err();
+    assert!(refusal(err).contains("seat 1C is booked on GX-14 Sunrise Orbit (R6PWYD)"));
+    let columns = actions::parse_columns("A:window B:middle C:window").unwrap();
+    let three_rows = actions::VehicleEdit {
+        seats: actions::seat_layout(3, &columns, "Crew module"),
+        ..edit
+    };
+    actions::save_vehicle(&mut f.replica, &three_rows, f.now).unwrap();
+    let sunrise = f.launch(SUNRISE);
+    assert_eq!(sunrise.seats.len(), 9);
+    assert!((sunrise.max_passenger_mass_kg - 600.0).abs() < 1e-9);
+    assert!(actions::parse_columns("A:window A:aisle").is_err());
+    assert!(actions::parse_columns("AB:window").is_err());
+    assert!(
+        actions::parse_columns("A:balcony")
+            .unwrap_err()
+            .contains("window, middle or aisle")
+    );
+}

@@ -34,8 +34,8 @@ CREATE TABLE passengers (
     demo                  INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1))
 ) STRICT;
 
+-- The passenger list is shown by name. (No index by document: an import reads them all once.)
 CREATE INDEX passengers_by_name ON passengers (full_name);
-CREATE INDEX passengers_by_document ON passengers (document_number);
 
 CREATE TABLE bookings (
     id              TEXT PRIMARY KEY,
@@ -57,9 +57,9 @@ CREATE TABLE bookings (
     demo            INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1))
 ) STRICT;
 
+-- Every index costs each insert: these two serve the launch page and the check-in desk.
 CREATE INDEX bookings_by_launch ON bookings (launch_id, status);
 CREATE INDEX bookings_by_locator ON bookings (locator);
-CREATE INDEX bookings_by_passenger ON bookings (passenger_id);
 
 CREATE TABLE seat_blocks (
     id         TEXT PRIMARY KEY,
