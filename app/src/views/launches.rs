@@ -882,6 +882,16 @@ fn action_panel_ui(
                 booking.fare_class,
                 booking.status.label()
             ));
+            if booking.status == BookingStatus::Pending
+                && let Some(until) = booking.hold_expires_at
+            {
+                let left = (until - now).num_seconds();
+                ui.label(if left > 0 {
+                    format!("Hold expires in {}:{:02}", left / 60, left % 60)
+                } else {
+                    "The hold has lapsed".to_owned()
+                });
+            }
             let readiness = detail.readiness_of(booking, MassLimits::default());
             ui.label(readiness.summary());
             ui.horizontal_wrapped(|ui| {
