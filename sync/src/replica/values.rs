@@ -1,6 +1,8 @@
 //! Column values between JSON (the wire and the outbox) and SQLite, and the two statements
 //! that write a row from them. Column names come only from the manifest (callers check).
 
+use std::fmt::Write as _;
+
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, params_from_iter};
 use serde_json::{Map, Number, Value};
@@ -40,22 +42,29 @@ pub(crate) fn insert_row(
     values: &Map<String, Value>,
     upsert: bool,
 ) -> rusqlite::Result<usize> {
-    let columns: Vec<&str> = values.keys().map(String::as_str).collect();
-    let placeholders: Vec<String> = (1..=columns.len() + 1).map(|i| format!("?{i}")).collect();
-    let conflict = if upsert {
-        let updates: Vec<String> = columns
-            .iter()
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
-        format!(" ON CONFLICT (id) DO UPDATE SET {}", updates.join(", "))
-    } else {
-        String::new()
-    };
-    let sql = format!(
-        "INSERT INTO {table} (id, {}) VALUES ({}){conflict}",
-        columns.join(", "),
-        placeholders.join(", ")
-    );
+    // Built in one buffer: a bulk import runs this twice a row.
+    let mut sql = String::with_capacity(48 + values.len() * 32);
+    sql.push_str("INSERT INTO ");
+    sql.push_str(table);
+    sql.push_str(" (id");
+    for column in values.keys() {
+        sql.push_str(", ");
+        sql.push_str(column);
+    }
+    sql.push_str(") VALUES (?1");
+    for index in 2..=values.len() + 1 {
+        let _ = write!(sql, ", ?{index}");
+    }
+    sql.push(')');
+    if upsert {
+        sql.push_str(" ON CONFLICT (id) DO UPDATE SET ");
+        for (n, column) in values.keys().enumerate() {
+            if n > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "{column} = excluded.{column}");
+        }
+    }
     execute(conn, &sql, row_id, values)
 }
 

@@ -712,19 +712,21 @@ fn exclusive_taken(
     else {
         return Ok(None);
     };
-    // Literal JSON paths (manifest names, never input), so the `rows_by_resource` index serves.
-    let mut sql = String::from(
-        "SELECT data FROM rows WHERE table_name = ?1 AND deleted = 0 AND row_id <> ?2",
+    // The table name and JSON paths are written into the SQL (manifest names, never input),
+    // so that the partial `rows_by_seat` index serves the query.
+    let mut sql = format!(
+        "SELECT data FROM rows WHERE table_name = '{}' AND deleted = 0 AND row_id <> ?1",
+        spec.name
     );
     for (index, column) in rule.key.iter().enumerate() {
         let _ = write!(
             sql,
             " AND json_extract(data, '$.{column}') = ?{}",
-            index + 3
+            index + 2
         );
     }
     let mut stmt = tx.prepare_cached(&sql)?;
-    let mut values: Vec<&str> = vec![spec.name, row_id];
+    let mut values: Vec<&str> = vec![row_id];
     values.extend(&key);
     let holders = stmt.query_map(rusqlite::params_from_iter(values), |r| {
         r.get::<_, String>(0)

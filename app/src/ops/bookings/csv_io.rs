@@ -240,6 +240,7 @@ fn write_rows(
     good: &[GoodRow],
     now: DateTime<Utc>,
 ) -> Result<(usize, usize), BookingError> {
+    let stamp = time_text(now);
     replica.write(|w| {
         let mut ids: Vec<String> = Vec::with_capacity(good.len());
         let mut created = 0;
@@ -265,8 +266,8 @@ fn write_rows(
                 "hold_expires_at": null,
                 "hold_extensions": 0,
                 "baggage_mass_kg": row.baggage_mass_kg,
-                "created_at": time_text(now),
-                "updated_at": time_text(now),
+                "created_at": stamp,
+                "updated_at": stamp,
                 "demo": false,
             }) else {
                 unreachable!("a JSON object literal")

@@ -1,7 +1,6 @@
--- Finds the live rows holding a resource (one active booking per launch and seat) without
--- reading every booking: the manifest's exclusive rules name at most two key columns.
-CREATE INDEX rows_by_resource ON rows (
-    table_name,
+-- Finds the live bookings holding a seat (the manifest's rule: one active booking per launch
+-- and seat) without reading every booking. Partial, so other tables' rows pay nothing for it.
+CREATE INDEX rows_by_seat ON rows (
     json_extract(data, '$.launch_id'),
     json_extract(data, '$.seat_id')
-) WHERE deleted = 0;
+) WHERE table_name = 'bookings' AND deleted = 0;
