@@ -327,6 +327,7 @@ pub struct LaunchesState {
     pub rebook: Option<(String, String)>,
     /// The vehicle editor, when open.
     pub vehicle: Option<VehicleForm>,
+    waitlist_passenger: Option<String>,
     filtered: Vec<usize>,
     filter_key: Option<(String, String, usize)>,
 }
@@ -894,6 +895,11 @@ fn action_panel_ui(
             }
             let readiness = detail.readiness_of(booking, MassLimits::default());
             ui.label(readiness.summary());
+            let invoice = detail.invoices.get(&booking.locator);
+            ui.label(invoice.map_or_else(
+                || "No invoice yet (issued on confirmation)".to_owned(),
+                |i| format!("Invoice {}", i.summary()),
+            ));
             ui.horizontal_wrapped(|ui| {
                 let locator = booking.locator.clone();
                 if booking.status == BookingStatus::Pending && ui.button("Confirm").clicked() {
@@ -926,10 +932,7 @@ fn action_panel_ui(
                         },
                     );
                 }
-                if matches!(
-                    booking.status,
-                    BookingStatus::Confirmed | BookingStatus::CheckedIn | BookingStatus::Boarded
-                ) && ui.button("Mark paid").clicked()
+                if invoice.is_some_and(|i| i.status == "unpaid") && ui.button("Mark paid").clicked()
                 {
                     send(
                         commands,
@@ -947,6 +950,12 @@ fn action_panel_ui(
         ui.add_space(tokens.spacing);
     }
 
+    // A full launch: its waitlist.
+    if detail.availability(now).free == 0
+        && matches!(detail.status.as_str(), "planned" | "scheduled")
+    {
+        waitlist_ui(ui, state, detail, input, commands);
+    }
     // Seats picked on the map: sell them, or block them.
     if state.picked.is_empty() {
         ui.label(
@@ -1594,4 +1603,74 @@ fn vehicle_ui(
     if close || modal.should_close() {
         state.vehicle = None;
     }
+}
+
+fn waitlist_ui(
+    ui: &mut Ui,
+    state: &mut LaunchesState,
+    detail: &LaunchDetail,
+    input: &LaunchesInput<'_>,
+    commands: &mut Vec<UiCommand>,
+) {
+    let tokens = input.tokens;
+    tokens.card_frame().show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        let waiting: Vec<&Booking> = detail
+            .live_iter()
+            .filter(|b| b.status == BookingStatus::Waitlisted)
+            .collect();
+        ui.label(RichText::new(format!("Full · waitlist ({})", waiting.len())).strong());
+        for (place, booking) in waiting.iter().enumerate() {
+            ui.label(format!(
+                "{}. {} ({})",
+                place + 1,
+                booking.passenger_name,
+                booking.locator
+            ));
+        }
+        ui.horizontal(|ui| {
+            let name = state
+                .waitlist_passenger
+                .as_ref()
+                .and_then(|id| input.data.passengers.iter().find(|p| &p.id == id))
+                .map_or("pick a passenger", |p| p.full_name.as_str());
+            let combo_label = ui.label("Add");
+            egui::ComboBox::from_id_salt("waitlist_passenger")
+                .selected_text(name)
+                .width(220.0)
+                .show_ui(ui, |ui| {
+                    for p in input.data.passengers.iter().take(200) {
+                        ui.selectable_value(
+                            &mut state.waitlist_passenger,
+                            Some(p.id.clone()),
+                            &p.full_name,
+                        );
+                    }
+                })
+                .response
+                .labelled_by(combo_label.id);
+            let fare = detail.fares.first().map(|f| f.code.clone());
+            if ui
+                .add_enabled(
+                    state.waitlist_passenger.is_some() && fare.is_some(),
+                    egui::Button::new("Add to waitlist"),
+                )
+                .on_hover_text(
+                    "When a seat frees, the first on the waitlist is offered it as a hold",
+                )
+                .clicked()
+                && let (Some(passenger_id), Some(fare)) = (state.waitlist_passenger.take(), fare)
+            {
+                send(
+                    commands,
+                    BookingCommand::Waitlist {
+                        launch_id: detail.id.clone(),
+                        passenger_id,
+                        fare,
+                    },
+                );
+            }
+        });
+    });
+    ui.add_space(tokens.spacing);
 }

@@ -17,7 +17,7 @@ pub use actions::{
 };
 pub use manifest::ManifestDoc;
 pub use model::{
-    Availability, Booking, BookingStatus, Fare, LaunchDetail, LaunchListEntry, MassBudget,
+    Availability, Booking, BookingStatus, Fare, Invoice, LaunchDetail, LaunchListEntry, MassBudget,
     MassLimits, Passenger, Readiness, Seat, SeatState,
 };
 

@@ -275,6 +275,31 @@ impl Booking {
     }
 }
 
+/// The invoice of a booking (one per locator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    /// The invoice number.
+    pub number: String,
+    /// The amount in minor units.
+    pub amount_minor: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// unpaid, paid or refunded.
+    pub status: String,
+}
+
+impl Invoice {
+    /// "GX-20261122-QX7T2M · USD 500,000.00 · paid".
+    pub fn summary(&self) -> String {
+        format!(
+            "{} · {} · {}",
+            self.number,
+            money(self.amount_minor, &self.currency),
+            self.status
+        )
+    }
+}
+
 /// A seat taken out of sale on one launch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeatBlock {
@@ -327,6 +352,8 @@ pub struct LaunchDetail {
     pub passengers: HashMap<String, Passenger>,
     /// Blocked seats.
     pub blocks: Vec<SeatBlock>,
+    /// The invoices of the launch's locators, by locator.
+    pub invoices: HashMap<String, Invoice>,
     /// When the manifest was closed, if it was.
     pub manifest_closed_at: Option<DateTime<Utc>>,
     /// Indices into `bookings` of those not final (held, sold, checked in, boarded or
@@ -503,6 +530,7 @@ impl LaunchDetail {
                         bookings: Vec::new(),
                         passengers: HashMap::new(),
                         blocks: Vec::new(),
+                        invoices: HashMap::new(),
                         manifest_closed_at: None,
                         live: Vec::new(),
                     })
@@ -539,6 +567,7 @@ impl LaunchDetail {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
+        detail.invoices = load_invoices(conn, launch_id)?;
         detail.manifest_closed_at = conn
             .query_row(
                 "SELECT max(closed_at) FROM manifests WHERE launch_id = ?1",
@@ -684,6 +713,26 @@ impl LaunchDetail {
 )]
 pub fn hours_duration(hours: f64) -> Duration {
     Duration::seconds((hours * 3600.0).round() as i64)
+}
+
+/// The invoices of a launch's locators, by locator.
+fn load_invoices(conn: &Connection, launch_id: &str) -> rusqlite::Result<HashMap<String, Invoice>> {
+    conn.prepare_cached(
+        "SELECT locator, number, amount_minor, currency, status FROM invoices
+         WHERE locator IN (SELECT locator FROM bookings WHERE launch_id = ?1)",
+    )?
+    .query_map([launch_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Invoice {
+                number: r.get(1)?,
+                amount_minor: r.get(2)?,
+                currency: r.get(3)?,
+                status: r.get(4)?,
+            },
+        ))
+    })?
+    .collect()
 }
 
 /// Parses a stored RFC 3339 time.
