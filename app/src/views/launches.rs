@@ -162,6 +162,8 @@ pub struct ScheduleForm {
     fare_name: String,
     price: String,
     currency: String,
+    checkin_opens: String,
+    checkin_closes: String,
 }
 
 impl ScheduleForm {
@@ -183,6 +185,8 @@ impl ScheduleForm {
             fare_name: "Standard".into(),
             price: "250000".into(),
             currency: "USD".into(),
+            checkin_opens: "24".into(),
+            checkin_closes: "1".into(),
             ..Self::default()
         }
     }
@@ -205,6 +209,16 @@ impl ScheduleForm {
         if self.fare_code.trim().is_empty() {
             return Err("the fare needs a code".into());
         }
+        let hours = |text: &str, what: &str| {
+            text.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("{what} {text:?} is not a number of hours"))
+        };
+        let checkin_opens_hours = hours(&self.checkin_opens, "check-in opens")?;
+        let checkin_closes_hours = hours(&self.checkin_closes, "check-in closes")?;
+        if checkin_opens_hours <= checkin_closes_hours || checkin_closes_hours < 0.0 {
+            return Err("check-in opens more hours before launch than it closes".into());
+        }
         #[allow(
             clippy::cast_possible_truncation,
             reason = "a ticket price in cents fits an i64 many times over"
@@ -222,6 +236,8 @@ impl ScheduleForm {
                 price_minor,
                 currency: self.currency.trim().to_uppercase(),
             }],
+            checkin_opens_hours,
+            checkin_closes_hours,
         })
     }
 }
@@ -1407,6 +1423,18 @@ fn schedule_ui(
                 field(ui, "Fare name", &mut form.fare_name, "Standard");
                 field(ui, "Price", &mut form.price, "250000.00");
                 field(ui, "Currency", &mut form.currency, "USD");
+                field(
+                    ui,
+                    "Check-in opens (h before)",
+                    &mut form.checkin_opens,
+                    "24",
+                );
+                field(
+                    ui,
+                    "Check-in closes (h before)",
+                    &mut form.checkin_closes,
+                    "1",
+                );
             });
         let launch = form.launch();
         ui.add_space(6.0);

@@ -101,6 +101,10 @@ pub struct NewLaunch {
     pub scheduled_at: DateTime<Utc>,
     /// Its fares.
     pub fares: Vec<Fare>,
+    /// Check-in opens this many hours before launch.
+    pub checkin_opens_hours: f64,
+    /// Check-in closes this many hours before launch.
+    pub checkin_closes_hours: f64,
 }
 
 pub(crate) fn time_text(t: DateTime<Utc>) -> String {
@@ -942,6 +946,14 @@ pub fn schedule_launch(replica: &mut Replica, launch: &NewLaunch) -> Result<Stri
     if launch.fares.is_empty() {
         return refused("give the launch at least one fare class");
     }
+    if !(launch.checkin_opens_hours > launch.checkin_closes_hours
+        && launch.checkin_closes_hours >= 0.0
+        && launch.checkin_opens_hours <= 24.0 * 14.0)
+    {
+        return refused(
+            "check-in must open before it closes, close at or before launch, and open within 14 days of it",
+        );
+    }
     replica.write(|w| {
         let id = replica::new_id();
         let Value::Object(values) = json!({
@@ -953,8 +965,8 @@ pub fn schedule_launch(replica: &mut Replica, launch: &NewLaunch) -> Result<Stri
             "status": "planned",
             "demo": false,
             "fare_classes": serde_json::to_string(&launch.fares).unwrap_or_default(),
-            "checkin_opens_hours": 24.0,
-            "checkin_closes_hours": 1.0,
+            "checkin_opens_hours": launch.checkin_opens_hours,
+            "checkin_closes_hours": launch.checkin_closes_hours,
         }) else {
             unreachable!("a JSON object literal")
         };

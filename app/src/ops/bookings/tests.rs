@@ -441,3 +441,55 @@ fn a_vehicle_layout_can_change_but_not_drop_a_booked_seat() {
             .contains("window, middle or aisle")
     );
 }
+
+#[test]
+fn a_scheduled_launch_is_planned_with_its_fares_and_check_in_window() {
+    let mut f = seeded();
+    let sunrise = f.launch(SUNRISE);
+    let spaceport: String = f
+        .replica
+        .read("test", |c| {
+            c.query_row("SELECT id FROM spaceports WHERE code = 'KSC'", [], |r| {
+                r.get(0)
+            })
+        })
+        .unwrap();
+    let mut launch = actions::NewLaunch {
+        mission: "GX-20 Polar Dawn".into(),
+        vehicle_id: sunrise.vehicle_id.clone(),
+        spaceport_id: spaceport,
+        pad: "LC-39A".into(),
+        scheduled_at: f.now + Duration::days(40),
+        fares: sunrise.fares.clone(),
+        checkin_opens_hours: 1.0,
+        checkin_closes_hours: 2.0,
+    };
+    let err = actions::schedule_launch(&mut f.replica, &launch).unwrap_err();
+    assert!(refusal(err).contains("check-in must open before it closes"));
+    launch.checkin_opens_hours = 48.0;
+    let id = actions::schedule_launch(&mut f.replica, &launch).unwrap();
+    let detail = f
+        .replica
+        .read("test", |c| LaunchDetail::load(c, &id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.status, "planned");
+    assert_eq!(detail.seats.len(), 6);
+    let (opens, closes) = detail.checkin_window();
+    assert_eq!(detail.scheduled_at - opens, Duration::hours(48));
+    assert_eq!(detail.scheduled_at - closes, Duration::hours(2));
+    // Seats sell on a planned launch.
+    let passenger = f.new_passenger("Mia Novak");
+    actions::hold_seats(
+        &mut f.replica,
+        &id,
+        "ORB",
+        &[SeatRequest {
+            passenger_id: passenger,
+            seat_id: "1A".into(),
+        }],
+        &BookingRules::default(),
+        f.now,
+    )
+    .unwrap();
+}
