@@ -1372,50 +1372,32 @@ fn schedule_ui(
                     ui.end_row();
                 };
                 field(ui, "Mission", &mut form.mission, "GX-20 Polar Dawn");
-                let combo_label = ui.label("Vehicle");
-                egui::ComboBox::from_id_salt("schedule_vehicle")
-                    .selected_text(
-                        input
-                            .data
-                            .vehicles
-                            .iter()
-                            .find(|v| v.id == form.vehicle_id)
-                            .map_or("pick one", |v| v.name.as_str()),
-                    )
-                    .show_ui(ui, |ui| {
-                        for v in &input.data.vehicles {
-                            ui.selectable_value(
-                                &mut form.vehicle_id,
-                                v.id.clone(),
-                                format!("{} ({} seats)", v.name, v.seats),
-                            );
-                        }
+                let vehicles: Vec<(String, String, String)> = input
+                    .data
+                    .vehicles
+                    .iter()
+                    .map(|v| {
+                        (
+                            v.id.clone(),
+                            v.name.clone(),
+                            format!("{} ({} seats)", v.name, v.seats),
+                        )
                     })
-                    .response
-                    .labelled_by(combo_label.id);
-                ui.end_row();
-                let combo_label = ui.label("Spaceport");
-                egui::ComboBox::from_id_salt("schedule_spaceport")
-                    .selected_text(
-                        input
-                            .data
-                            .spaceports
-                            .iter()
-                            .find(|s| s.id == form.spaceport_id)
-                            .map_or("pick one", |s| s.code.as_str()),
-                    )
-                    .show_ui(ui, |ui| {
-                        for s in &input.data.spaceports {
-                            ui.selectable_value(
-                                &mut form.spaceport_id,
-                                s.id.clone(),
-                                format!("{} · {}", s.code, s.name),
-                            );
-                        }
+                    .collect();
+                pick_one(ui, "Vehicle", &mut form.vehicle_id, &vehicles);
+                let spaceports: Vec<(String, String, String)> = input
+                    .data
+                    .spaceports
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.id.clone(),
+                            s.code.clone(),
+                            format!("{} · {}", s.code, s.name),
+                        )
                     })
-                    .response
-                    .labelled_by(combo_label.id);
-                ui.end_row();
+                    .collect();
+                pick_one(ui, "Spaceport", &mut form.spaceport_id, &spaceports);
                 field(ui, "Pad", &mut form.pad, "LC-39A");
                 field(ui, "Date (UTC)", &mut form.date, "YYYY-MM-DD");
                 field(ui, "Time (UTC)", &mut form.time, "HH:MM");
@@ -1701,4 +1683,25 @@ fn waitlist_ui(
         });
     });
     ui.add_space(tokens.spacing);
+}
+
+/// A labelled drop-down in a form grid: `options` are (id, short name, long name), and the
+/// chosen id lands in `selected`.
+fn pick_one(ui: &mut Ui, label: &str, selected: &mut String, options: &[(String, String, String)]) {
+    let combo_label = ui.label(label);
+    egui::ComboBox::from_id_salt(("pick_one", label))
+        .selected_text(
+            options
+                .iter()
+                .find(|(id, _, _)| id == selected)
+                .map_or("pick one", |(_, short, _)| short.as_str()),
+        )
+        .show_ui(ui, |ui| {
+            for (id, _, long) in options {
+                ui.selectable_value(selected, id.clone(), long);
+            }
+        })
+        .response
+        .labelled_by(combo_label.id);
+    ui.end_row();
 }

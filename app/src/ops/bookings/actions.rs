@@ -29,6 +29,14 @@ pub enum BookingError {
     Read(#[from] rusqlite::Error),
 }
 
+/// The fields of a `json!({...})` object literal.
+pub(crate) fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
 fn refused<T>(message: impl Into<String>) -> Result<T, BookingError> {
     Err(BookingError::Refused(message.into()))
 }
@@ -244,7 +252,7 @@ fn insert_booking(
     now: DateTime<Utc>,
 ) -> Result<String, BookingError> {
     let id = replica::new_id();
-    let Value::Object(values) = json!({
+    let values = object(json!({
         "locator": b.locator,
         "launch_id": b.launch_id,
         "passenger_id": b.passenger_id,
@@ -257,9 +265,7 @@ fn insert_booking(
         "created_at": time_text(now),
         "updated_at": time_text(now),
         "demo": false,
-    }) else {
-        unreachable!("a JSON object literal")
-    };
+    }));
     w.insert("bookings", &id, values)?;
     Ok(id)
 }
@@ -331,6 +337,16 @@ pub fn hold_seats(
     })
 }
 
+/// The bookings under `locator` and their launch.
+fn locator_and_launch(
+    w: &Writer<'_>,
+    locator: &str,
+) -> Result<(Vec<Booking>, LaunchDetail), BookingError> {
+    let bookings = locator_bookings(w, locator)?;
+    let detail = load(w, &bookings[0].launch_id)?;
+    Ok((bookings, detail))
+}
+
 fn locator_bookings(w: &Writer<'_>, locator: &str) -> Result<Vec<Booking>, BookingError> {
     let bookings = bookings_by_locator(w.reader(), locator)?;
     if bookings.is_empty() {
@@ -347,8 +363,7 @@ pub fn confirm(
     now: DateTime<Utc>,
 ) -> Result<usize, BookingError> {
     replica.write(|w| {
-        let bookings = locator_bookings(w, locator)?;
-        let detail = load(w, &bookings[0].launch_id)?;
+        let (bookings, detail) = locator_and_launch(w, locator)?;
         open_for_sale(&detail)?;
         let pending: Vec<&Booking> = bookings
             .iter()
@@ -403,9 +418,7 @@ fn issue_invoice(
         "issued_at": time_text(now),
         "demo": false,
     });
-    let Value::Object(mut values) = values else {
-        unreachable!("a JSON object literal")
-    };
+    let mut values = object(values);
     match existing {
         Some(id) => {
             values.retain(|k, _| k == "amount_minor" || k == "currency");
@@ -441,9 +454,7 @@ pub fn set_invoice_status(
                 "{locator} has no invoice yet; it is issued when the booking is confirmed"
             ));
         };
-        let Value::Object(values) = json!({ "status": status }) else {
-            unreachable!("a JSON object literal")
-        };
+        let values = object(json!({ "status": status }));
         w.update("invoices", &id, values)?;
         Ok(())
     })
@@ -459,8 +470,7 @@ pub fn extend_hold(
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, BookingError> {
     replica.write(|w| {
-        let bookings = locator_bookings(w, locator)?;
-        let detail = load(w, &bookings[0].launch_id)?;
+        let (bookings, detail) = locator_and_launch(w, locator)?;
         open_for_sale(&detail)?;
         let held: Vec<&Booking> = bookings
             .iter()
@@ -487,13 +497,11 @@ pub fn extend_hold(
             ));
         }
         for booking in &held {
-            let Value::Object(values) = json!({
+            let values = object(json!({
                 "hold_expires_at": time_text(expiry),
                 "hold_extensions": booking.hold_extensions + 1,
                 "updated_at": time_text(now),
-            }) else {
-                unreachable!("a JSON object literal")
-            };
+            }));
             w.update("bookings", &booking.id, values)?;
         }
         Ok(expiry)
@@ -518,12 +526,10 @@ fn offer_freed_seats(
             continue;
         }
         let Some(next) = waiting.next() else { break };
-        let Value::Object(values) = json!({
+        let values = object(json!({
             "seat_id": seat,
             "hold_expires_at": time_text(now + rules.hold_ttl),
-        }) else {
-            unreachable!("a JSON object literal")
-        };
+        }));
         set_status(w, &next.id, BookingStatus::Pending, now, values)?;
         offers.push((
             next.passenger_name.clone(),
@@ -545,8 +551,7 @@ pub fn cancel(
     now: DateTime<Utc>,
 ) -> Result<CancelOutcome, BookingError> {
     replica.write(|w| {
-        let bookings = locator_bookings(w, locator)?;
-        let detail = load(w, &bookings[0].launch_id)?;
+        let (bookings, detail) = locator_and_launch(w, locator)?;
         open_for_changes(&detail)?;
         let chosen: Vec<&Booking> = bookings
             .iter()
@@ -580,9 +585,7 @@ pub fn cancel(
             )
             .optional()?;
         if all_cancelled && let Some(id) = paid {
-            let Value::Object(values) = json!({ "status": "refunded" }) else {
-                unreachable!("a JSON object literal")
-            };
+            let values = object(json!({ "status": "refunded" }));
             w.update("invoices", &id, values)?;
         }
         let offers = offer_freed_seats(w, &detail.id, &freed, rules, now)?;
@@ -668,12 +671,10 @@ pub fn change_seat(
         seat_is_free(&detail, new_seat, now)?;
         expire_lapsed(w, &detail, Some(&[new_seat]), now)?;
         let old = booking.seat_id.clone();
-        let Value::Object(values) = json!({
+        let values = object(json!({
             "seat_id": new_seat,
             "updated_at": time_text(now),
-        }) else {
-            unreachable!("a JSON object literal")
-        };
+        }));
         w.update("bookings", booking_id, values)?;
         if let Some(old) = old {
             offer_freed_seats(w, &launch_id, &[old], rules, now)?;
@@ -697,15 +698,13 @@ pub fn block_seat(
         let detail = load(w, launch_id)?;
         open_for_changes(&detail)?;
         seat_is_free(&detail, seat_id, now)?;
-        let Value::Object(values) = json!({
+        let values = object(json!({
             "launch_id": launch_id,
             "seat_id": seat_id,
             "reason": reason.trim(),
             "created_at": time_text(now),
             "demo": false,
-        }) else {
-            unreachable!("a JSON object literal")
-        };
+        }));
         w.insert("seat_blocks", &replica::new_id(), values)?;
         Ok(())
     })
@@ -728,8 +727,7 @@ pub fn check_in(
     now: DateTime<Utc>,
 ) -> Result<CheckInOutcome, BookingError> {
     replica.write(|w| {
-        let bookings = locator_bookings(w, locator)?;
-        let detail = load(w, &bookings[0].launch_id)?;
+        let (bookings, detail) = locator_and_launch(w, locator)?;
         open_for_changes(&detail)?;
         if !matches!(detail.status.as_str(), "scheduled" | "boarding") {
             return refused(format!(
@@ -789,8 +787,7 @@ pub fn board(
     now: DateTime<Utc>,
 ) -> Result<usize, BookingError> {
     replica.write(|w| {
-        let bookings = locator_bookings(w, locator)?;
-        let detail = load(w, &bookings[0].launch_id)?;
+        let (bookings, detail) = locator_and_launch(w, locator)?;
         open_for_changes(&detail)?;
         if detail.status != "boarding" {
             return refused(format!(
@@ -840,9 +837,7 @@ pub fn set_launch_status(
                 detail.mission, detail.status
             ));
         }
-        let Value::Object(values) = json!({ "status": to }) else {
-            unreachable!("a JSON object literal")
-        };
+        let values = object(json!({ "status": to }));
         w.update("launches", launch_id, values)?;
         let affected: Vec<Booking> = if matches!(to, "scrubbed" | "cancelled") {
             detail.live_bookings(now).into_iter().cloned().collect()
@@ -862,9 +857,7 @@ pub fn set_launch_status(
                 .query_map([launch_id], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             for id in paid {
-                let Value::Object(values) = json!({ "status": "refunded" }) else {
-                    unreachable!("a JSON object literal")
-                };
+                let values = object(json!({ "status": "refunded" }));
                 w.update("invoices", &id, values)?;
             }
         }
@@ -901,15 +894,13 @@ pub fn close_manifest(
         }
         let closed = load(w, launch_id)?;
         let doc = ManifestDoc::build(&closed, now, Some((closed_by, now)));
-        let Value::Object(values) = json!({
+        let values = object(json!({
             "launch_id": launch_id,
             "closed_at": time_text(now),
             "closed_by": closed_by,
             "content": serde_json::to_string(&doc).unwrap_or_default(),
             "demo": false,
-        }) else {
-            unreachable!("a JSON object literal")
-        };
+        }));
         w.insert("manifests", &replica::new_id(), values)?;
         Ok(doc)
     })
@@ -956,7 +947,7 @@ pub fn schedule_launch(replica: &mut Replica, launch: &NewLaunch) -> Result<Stri
     }
     replica.write(|w| {
         let id = replica::new_id();
-        let Value::Object(values) = json!({
+        let values = object(json!({
             "mission": launch.mission.trim(),
             "vehicle_id": launch.vehicle_id,
             "spaceport_id": launch.spaceport_id,
@@ -967,9 +958,7 @@ pub fn schedule_launch(replica: &mut Replica, launch: &NewLaunch) -> Result<Stri
             "fare_classes": serde_json::to_string(&launch.fares).unwrap_or_default(),
             "checkin_opens_hours": launch.checkin_opens_hours,
             "checkin_closes_hours": launch.checkin_closes_hours,
-        }) else {
-            unreachable!("a JSON object literal")
-        };
+        }));
         w.insert("launches", &id, values)?;
         Ok(id)
     })
@@ -1173,16 +1162,14 @@ pub fn save_vehicle(
                 "seat {seat} is booked on {mission} ({locator}); move that booking before removing the seat"
             ));
         }
-        let Value::Object(values) = json!({
+        let values = object(json!({
             "name": vehicle.name.trim(),
             "model": vehicle.model.trim(),
             "seat_count": vehicle.seats.len(),
             "seat_layout": serde_json::to_string(&vehicle.seats).unwrap_or_default(),
             "max_passenger_mass_kg": vehicle.max_passenger_mass_kg,
             "max_baggage_mass_kg": vehicle.max_baggage_mass_kg,
-        }) else {
-            unreachable!("a JSON object literal")
-        };
+        }));
         w.update("vehicles", &vehicle.id, values)?;
         Ok(())
     })

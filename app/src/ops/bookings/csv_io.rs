@@ -14,7 +14,7 @@ use galaxium_sync::replica;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::actions::{BookingError, passenger_values, time_text};
+use super::actions::{BookingError, object, passenger_values, time_text};
 use super::model::{BookingStatus, Fare, LaunchDetail, Passenger, Seat, parse_day};
 
 /// The columns of a bookings CSV, in order.
@@ -256,7 +256,7 @@ fn write_rows(
                 }
             };
             ids.push(passenger_id.clone());
-            let Value::Object(values) = json!({
+            let values = object(json!({
                 "locator": row.locator,
                 "launch_id": row.launch_id,
                 "passenger_id": passenger_id,
@@ -269,9 +269,7 @@ fn write_rows(
                 "created_at": stamp,
                 "updated_at": stamp,
                 "demo": false,
-            }) else {
-                unreachable!("a JSON object literal")
-            };
+            }));
             w.insert("bookings", &replica::new_id(), values)?;
         }
         Ok((good.len(), created))
