@@ -1442,22 +1442,14 @@ fn schedule_ui(
             }
         }
         ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            let ready = launch
-                .as_ref()
-                .is_ok_and(|l| !l.mission.is_empty() && !l.pad.is_empty());
-            if ui
-                .add_enabled(ready, egui::Button::new("Schedule"))
-                .clicked()
-                && let Ok(launch) = launch
-            {
-                send(commands, BookingCommand::Schedule(launch));
-                close = true;
-            }
-            if ui.button("Cancel").clicked() {
-                close = true;
-            }
-        });
+        let ready = launch
+            .as_ref()
+            .is_ok_and(|l| !l.mission.is_empty() && !l.pad.is_empty());
+        let (submitted, cancelled) = submit_or_cancel(ui, ready, "Schedule");
+        if submitted && let Ok(launch) = launch {
+            send(commands, BookingCommand::Schedule(launch));
+        }
+        close = submitted || cancelled;
     });
     if close || modal.should_close() {
         state.schedule = None;
@@ -1596,19 +1588,11 @@ fn vehicle_ui(
             Err(problem) => ui.label(RichText::new(problem).color(tokens.critical)),
         };
         ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            if ui
-                .add_enabled(vehicle.is_ok(), egui::Button::new("Save vehicle"))
-                .clicked()
-                && let Ok(vehicle) = vehicle
-            {
-                send(commands, BookingCommand::SaveVehicle(vehicle));
-                close = true;
-            }
-            if ui.button("Cancel").clicked() {
-                close = true;
-            }
-        });
+        let (submitted, cancelled) = submit_or_cancel(ui, vehicle.is_ok(), "Save vehicle");
+        if submitted && let Ok(vehicle) = vehicle {
+            send(commands, BookingCommand::SaveVehicle(vehicle));
+        }
+        close = submitted || cancelled;
     });
     if close || modal.should_close() {
         state.vehicle = None;
@@ -1704,4 +1688,13 @@ fn pick_one(ui: &mut Ui, label: &str, selected: &mut String, options: &[(String,
         .response
         .labelled_by(combo_label.id);
     ui.end_row();
+}
+
+/// A dialog's two buttons, the first enabled when `ready`; returns (submitted, cancelled).
+fn submit_or_cancel(ui: &mut Ui, ready: bool, submit: &str) -> (bool, bool) {
+    ui.horizontal(|ui| {
+        let submitted = ui.add_enabled(ready, egui::Button::new(submit)).clicked();
+        (submitted, ui.button("Cancel").clicked())
+    })
+    .inner
 }
