@@ -44,10 +44,15 @@ pub fn checkin_ui(
                     .font(big.clone())
                     .char_limit(6)
                     .desired_width(260.0)
-                    .hint_text("QX7T2M"),
+                    .hint_text("6 characters"),
             )
             .labelled_by(label.id);
-        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let entered = (field.has_focus() || field.lost_focus())
+            && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        // The desk is for typing locators: the field is ready whenever nothing else has focus.
+        if !entered && ui.memory(|m| m.focused().is_none()) {
+            field.request_focus();
+        }
         if (ui
             .add(egui::Button::new(
                 RichText::new("Find").size(tokens.heading_size),
