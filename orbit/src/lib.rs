@@ -1,0 +1,8 @@
+//! Orbits for Galaxium Console: element sets (TLE and CCSDS OMM), SGP4 propagation (the
+//! `sgp4` crate), frames (TEME, Earth-fixed, WGS84 geodetic, a station's look angles), ground
+//! tracks, passes over ground stations, and the Sun's shadow. No UI, no database, no network:
+//! pure functions of time and elements.
+
+pub mod elements;
+
+pub use elements::{ElementSet, ElementsError};
