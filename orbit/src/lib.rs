@@ -4,5 +4,9 @@
 //! pure functions of time and elements.
 
 pub mod elements;
+pub mod frames;
+pub mod satellite;
 
 pub use elements::{ElementSet, ElementsError};
+pub use frames::{Geodetic, LookAngles};
+pub use satellite::{OrbitError, OrbitSummary, Satellite, TrackPoint};
