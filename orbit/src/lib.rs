@@ -5,8 +5,10 @@
 
 pub mod elements;
 pub mod frames;
+pub mod passes;
 pub mod satellite;
 
 pub use elements::{ElementSet, ElementsError};
 pub use frames::{Geodetic, LookAngles};
+pub use passes::{Pass, passes};
 pub use satellite::{OrbitError, OrbitSummary, Satellite, TrackPoint};
