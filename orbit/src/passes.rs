@@ -30,6 +30,10 @@ pub struct Pass {
     pub los_azimuth_deg: f64,
 }
 
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "microseconds within a prediction window of days fit an i64 many times over"
+)]
 fn at(start: DateTime<Utc>, seconds: f64) -> DateTime<Utc> {
     start + Duration::microseconds((seconds * 1e6).round() as i64)
 }
@@ -95,32 +99,26 @@ pub fn passes(
         .collect()
 }
 
+/// A function of seconds from the window's start that can fail (SGP4 may give up).
+type Curve<'a> = &'a dyn Fn(f64) -> Result<f64, OrbitError>;
+
 /// The zero of `f` between `a` and `b` (where it changes sign), to within the tolerance.
-fn bisect(
-    f: &dyn Fn(f64) -> Result<f64, OrbitError>,
-    mut a: f64,
-    mut b: f64,
-) -> Result<f64, OrbitError> {
+fn bisect(f: Curve<'_>, mut a: f64, mut b: f64) -> Result<f64, OrbitError> {
     let below_at_a = f(a)? < 0.0;
     while b - a > TOLERANCE_S / 2.0 {
-        let mid = (a + b) / 2.0;
+        let mid = f64::midpoint(a, b);
         if (f(mid)? < 0.0) == below_at_a {
             a = mid;
         } else {
             b = mid;
         }
     }
-    Ok((a + b) / 2.0)
+    Ok(f64::midpoint(a, b))
 }
 
 /// The time and value of the highest `f` in [a, b]: sampled at `step` to find the peak's
 /// bracket (a pass may be long and flat), then golden-section search to the tolerance.
-fn highest(
-    f: &dyn Fn(f64) -> Result<f64, OrbitError>,
-    a: f64,
-    b: f64,
-    step: f64,
-) -> Result<(f64, f64), OrbitError> {
+fn highest(f: Curve<'_>, a: f64, b: f64, step: f64) -> Result<(f64, f64), OrbitError> {
     let mut best = (a, f(a)?);
     let mut t = a;
     while t < b {
@@ -150,7 +148,7 @@ fn highest(
             f1 = f(x1)?;
         }
     }
-    let peak = (lo + hi) / 2.0;
+    let peak = f64::midpoint(lo, hi);
     let value = f(peak)?;
     Ok(if value >= best.1 { (peak, value) } else { best })
 }

@@ -144,6 +144,11 @@ impl Satellite {
     }
 
     /// The ground track from `start` for `minutes`, a point every `step_seconds`.
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a point count and microsecond offsets of a window of days: small and positive"
+    )]
     pub fn ground_track(
         &self,
         start: DateTime<Utc>,
@@ -236,8 +241,8 @@ pub(crate) mod tests {
 ";
         let sat = Satellite::new(parse_tle(tle).unwrap().remove(0)).unwrap();
         let (r, _) = sat.teme(sat.set.epoch()).unwrap();
-        assert!((r[0] - 7022.465_292_66).abs() < 1e-3, "{r:?}");
-        assert!((r[1] + 1400.082_967_55).abs() < 1e-3, "{r:?}");
+        assert!((r[0] - 7_022.465_292_66).abs() < 1e-3, "{r:?}");
+        assert!((r[1] + 1_400.082_967_55).abs() < 1e-3, "{r:?}");
         assert!((r[2] - 0.039_951_55).abs() < 1e-3, "{r:?}");
         let _ = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
     }
