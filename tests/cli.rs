@@ -260,3 +260,148 @@ fn the_manifest_exports_as_csv_and_as_a_pdf_with_the_seat_map() {
     );
     assert!(bytes.windows(9).any(|w| w == b"Seat map:"));
 }
+
+const ISS_TLE: &str = "ISS (ZARYA)\r
+1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927\r
+2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537\r
+";
+
+#[test]
+fn orbit_track_prints_json_points_with_wrapped_longitudes() {
+    let dir = tempfile::tempdir().unwrap();
+    let tle = dir.path().join("iss.tle");
+    std::fs::write(&tle, ISS_TLE).unwrap();
+    let output = galaxium(
+        dir.path(),
+        &[
+            "orbit",
+            "track",
+            "--tle",
+            tle.to_str().unwrap(),
+            "--start",
+            "2008-09-20T12:30:00Z",
+            "--minutes",
+            "95",
+            "--step-seconds",
+            "60",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let points: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(points.len(), 96);
+    assert_eq!(points[0]["name"], "ISS (ZARYA)");
+    assert_eq!(points[0]["time"], "2008-09-20T12:30:00Z");
+    for p in &points {
+        let lon = p["lon_deg"].as_f64().unwrap();
+        assert!(lon > -180.0 && lon <= 180.0, "{p}");
+        assert!(p["lat_deg"].as_f64().unwrap().abs() <= 52.0, "{p}");
+        assert!(
+            (300.0..400.0).contains(&p["alt_km"].as_f64().unwrap()),
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn orbit_passes_prints_aos_tca_los_and_azimuths() {
+    let dir = tempfile::tempdir().unwrap();
+    let tle = dir.path().join("iss.tle");
+    std::fs::write(&tle, ISS_TLE).unwrap();
+    let output = galaxium(
+        dir.path(),
+        &[
+            "orbit",
+            "passes",
+            "--tle",
+            tle.to_str().unwrap(),
+            "--name",
+            "ISS (ZARYA)",
+            "--station",
+            "37.94,-75.47,12",
+            "--start",
+            "2008-09-20T12:00:00Z",
+            "--hours",
+            "24",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let passes: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(!passes.is_empty());
+    for p in &passes {
+        let time = |k: &str| chrono::DateTime::parse_from_rfc3339(p[k].as_str().unwrap()).unwrap();
+        assert!(
+            time("aos") < time("tca") && time("tca") < time("los"),
+            "{p}"
+        );
+        assert!(p["aos"].as_str().unwrap().ends_with('Z'));
+        assert!(p["max_elevation_deg"].as_f64().unwrap() >= 10.0, "{p}");
+        for k in ["aos_azimuth_deg", "los_azimuth_deg"] {
+            assert!((0.0..360.0).contains(&p[k].as_f64().unwrap()), "{p}");
+        }
+    }
+}
+
+#[test]
+fn orbit_commands_name_what_is_wrong_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let tle = dir.path().join("bad.tle");
+    std::fs::write(&tle, ISS_TLE.replace("563537", "563538")).unwrap();
+    let args = |file: &str, start: &str| {
+        vec![
+            "orbit".to_owned(),
+            "track".into(),
+            "--tle".into(),
+            file.into(),
+            "--start".into(),
+            start.into(),
+            "--minutes".into(),
+            "10".into(),
+            "--step-seconds".into(),
+            "60".into(),
+        ]
+    };
+    let run = |a: Vec<String>| {
+        galaxium(
+            dir.path(),
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    assert_one_line_failure(
+        &run(args(tle.to_str().unwrap(), "2008-09-20T12:00:00Z")),
+        "line 3, columns 69-69: checksum 8 does not match",
+    );
+    assert_one_line_failure(
+        &run(args("/nonexistent/iss.tle", "2008-09-20T12:00:00Z")),
+        "cannot read",
+    );
+    std::fs::write(&tle, ISS_TLE).unwrap();
+    assert_one_line_failure(
+        &run(args(tle.to_str().unwrap(), "tomorrow")),
+        "\"tomorrow\" is not an RFC 3339 time",
+    );
+    let unknown = galaxium(
+        dir.path(),
+        &[
+            "orbit",
+            "passes",
+            "--tle",
+            tle.to_str().unwrap(),
+            "--name",
+            "HUBBLE",
+            "--station",
+            "37.94,-75.47,12",
+            "--start",
+            "2008-09-20T12:00:00Z",
+            "--hours",
+            "6",
+        ],
+    );
+    assert_one_line_failure(
+        &unknown,
+        "no element set named \"HUBBLE\"; it has ISS (ZARYA)",
+    );
+}

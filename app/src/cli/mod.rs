@@ -2,6 +2,7 @@
 
 pub mod bookings;
 mod db;
+pub mod orbit;
 mod sync;
 
 use std::path::PathBuf;
@@ -54,12 +55,72 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         user: Option<String>,
     },
+    /// Ground tracks and ground-station passes from element sets (TLE or OMM JSON).
+    #[command(subcommand)]
+    Orbit(OrbitCommand),
     /// Import data into the local replica.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Export data from the local replica.
     #[command(subcommand)]
     Export(ExportCommand),
+}
+
+/// `galaxium orbit …`
+#[derive(Debug, Subcommand)]
+pub enum OrbitCommand {
+    /// Print the ground track (latitude, longitude, height) of every element set in FILE,
+    /// or of the one named.
+    Track {
+        /// Element sets: two- or three-line TLEs, or CCSDS OMM JSON.
+        #[arg(long, value_name = "FILE")]
+        tle: PathBuf,
+        /// Only the element set with this name.
+        #[arg(long)]
+        name: Option<String>,
+        /// First point, RFC 3339 (2026-11-22T12:00:00Z).
+        #[arg(long, value_name = "RFC3339")]
+        start: String,
+        /// How long.
+        #[arg(long, value_name = "N")]
+        minutes: f64,
+        /// Seconds between points.
+        #[arg(long, value_name = "S")]
+        step_seconds: f64,
+        /// json or table.
+        #[arg(long, default_value = "table", value_parser = ["json", "table"])]
+        format: String,
+    },
+    /// Print the passes of a satellite over a ground station: AOS, TCA, LOS (to half a
+    /// second), maximum elevation, and the azimuths at AOS and LOS.
+    Passes {
+        /// Element sets: two- or three-line TLEs, or CCSDS OMM JSON.
+        #[arg(long, value_name = "FILE")]
+        tle: PathBuf,
+        /// The satellite's name in FILE.
+        #[arg(long)]
+        name: String,
+        /// The station: latitude and longitude in degrees, height in metres.
+        #[arg(long, value_name = "LAT,LON,ALT_M", allow_hyphen_values = true)]
+        station: String,
+        /// Window start, RFC 3339.
+        #[arg(long, value_name = "RFC3339")]
+        start: String,
+        /// Window length.
+        #[arg(long, value_name = "H")]
+        hours: f64,
+        /// Elevation mask in degrees.
+        #[arg(
+            long,
+            value_name = "DEG",
+            default_value_t = 10.0,
+            allow_hyphen_values = true
+        )]
+        min_elevation: f64,
+        /// json or table.
+        #[arg(long, default_value = "table", value_parser = ["json", "table"])]
+        format: String,
+    },
 }
 
 /// `galaxium import …`
@@ -141,6 +202,50 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 user.as_deref(),
                 &mut std::io::stdout().lock(),
             )
+        }
+        Some(Command::Orbit(command)) => {
+            let _log = logging::init(None, StderrLevel::Warn);
+            let mut out = std::io::stdout().lock();
+            match command {
+                OrbitCommand::Track {
+                    tle,
+                    name,
+                    start,
+                    minutes,
+                    step_seconds,
+                    format,
+                } => orbit::track(
+                    &orbit::TrackArgs {
+                        file: &tle,
+                        name: name.as_deref(),
+                        start: &start,
+                        minutes,
+                        step_seconds,
+                        format: &format,
+                    },
+                    &mut out,
+                ),
+                OrbitCommand::Passes {
+                    tle,
+                    name,
+                    station,
+                    start,
+                    hours,
+                    min_elevation,
+                    format,
+                } => orbit::passes_cmd(
+                    &orbit::PassArgs {
+                        file: &tle,
+                        name: &name,
+                        station: &station,
+                        start: &start,
+                        hours,
+                        min_elevation,
+                        format: &format,
+                    },
+                    &mut out,
+                ),
+            }
         }
         Some(Command::Import(ImportCommand::Bookings { file })) => {
             let _log = logging::init(Some(&data.logs()), StderrLevel::Warn);
