@@ -164,7 +164,13 @@ pub fn parse_tle(text: &str) -> Result<Vec<ElementSet>, ElementsError> {
                 ),
             });
         }
-        let elements = sgp4::Elements::from_tle(name.clone(), l1.as_bytes(), l2.as_bytes())
+        // Older sets leave the ephemeris type (column 63) blank; it means type 0, as the
+        // reference implementation reads it.
+        let mut l1 = l1.as_bytes().to_vec();
+        if l1[62] == b' ' {
+            l1[62] = b'0';
+        }
+        let elements = sgp4::Elements::from_tle(name.clone(), &l1, l2.as_bytes())
             .map_err(|e| sgp4_error(&e, n1, n2))?;
         sets.push(ElementSet { name, elements });
         index = first + 2;

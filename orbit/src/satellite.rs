@@ -116,14 +116,35 @@ impl Satellite {
         let since = (t.naive_utc() - self.set.elements.datetime)
             .num_microseconds()
             .map_or(f64::MAX, |us| us as f64 / 60e6);
-        self.constants
-            .propagate(sgp4::MinutesSinceEpoch(since))
-            .map(|p| (p.position, p.velocity))
-            .map_err(|e| OrbitError::Propagation {
+        self.teme_since_epoch(since)
+            .map_err(|reason| OrbitError::Propagation {
                 name: self.name(),
                 time: t,
-                reason: e.to_string(),
+                reason,
             })
+    }
+
+    /// TEME position and velocity `minutes` after the epoch (how the SGP4 verification cases
+    /// are stated). A position inside the Earth is refused as decayed, as the reference
+    /// implementation does; SGP4 itself would carry on underground.
+    pub fn teme_since_epoch(&self, minutes: f64) -> Result<(Vec3, Vec3), String> {
+        let prediction = self
+            .constants
+            .propagate(sgp4::MinutesSinceEpoch(minutes))
+            .map_err(|e| e.to_string())?;
+        let radius = prediction
+            .position
+            .iter()
+            .map(|c| c * c)
+            .sum::<f64>()
+            .sqrt();
+        if radius < sgp4::WGS72.ae {
+            return Err(format!(
+                "the satellite has decayed: {radius:.1} km from the Earth's centre is below \
+                 the surface"
+            ));
+        }
+        Ok((prediction.position, prediction.velocity))
     }
 
     /// Earth-fixed position and velocity at `t`.
