@@ -54,16 +54,16 @@ fn expected_blocks() -> Vec<(u32, Block)> {
 
 /// The case's times, as the reference driver steps them: start, each step to stop, and stop
 /// itself when the steps miss it.
-fn times(start: f64, stop: f64, step: f64) -> Vec<f64> {
+fn times(start: f64, stop: f64, increment: f64) -> Vec<f64> {
     let mut times = vec![0.0];
     let mut t = start;
     while t <= stop {
         if !(t == 0.0 && start == 0.0) {
             times.push(t);
         }
-        t += step;
+        t += increment;
     }
-    if t - stop < step - 1e-6 {
+    if t - stop < increment - 1e-6 {
         times.push(stop);
     }
     times
@@ -103,13 +103,13 @@ fn the_verification_cases_match_the_reference_output() {
     let mut compared = 0;
     let mut worst = (0.0_f64, 0.0_f64);
     for (pair, (satnum, block)) in lines.chunks(2).zip(&blocks) {
-        let (line1, line2) = (&pair[0][..69], &pair[1][..69]);
+        let (first, second) = (&pair[0][..69], &pair[1][..69]);
         let window: Vec<f64> = pair[1][69..]
             .split_whitespace()
             .map(|f| f.parse().unwrap())
             .collect();
 
-        let strict = elements::parse_tle(&format!("{line1}\n{line2}\n"));
+        let strict = elements::parse_tle(&format!("{first}\n{second}\n"));
         let set = match strict {
             Ok(mut sets) => sets.remove(0),
             Err(error) => {
@@ -117,15 +117,15 @@ fn the_verification_cases_match_the_reference_output() {
                 checksum_errors.push(*satnum);
                 let repaired = format!(
                     "{}\n{}\n",
-                    with_good_checksum(line1),
-                    with_good_checksum(line2)
+                    with_good_checksum(first),
+                    with_good_checksum(second)
                 );
                 elements::parse_tle(&repaired)
                     .unwrap_or_else(|e| panic!("{satnum}: {e}"))
                     .remove(0)
             }
         };
-        assert_eq!(set.elements.norad_id as u32, *satnum);
+        assert_eq!(set.elements.norad_id, u64::from(*satnum));
 
         let satellite = match Satellite::new(set) {
             Ok(satellite) => satellite,
