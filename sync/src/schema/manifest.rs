@@ -398,6 +398,29 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         exclusive: None,
         personal_columns: &[],
     },
+    ReplicatedTable {
+        name: "element_sets",
+        label: "Element sets",
+        columns: &[
+            "object_name",
+            "norad_id",
+            "epoch",
+            "omm",
+            "vehicle_id",
+            "source",
+            "imported_at",
+            "demo",
+        ],
+        policy: ConflictPolicy::LastWriterWins,
+        write_roles: &[Role::Admin, Role::Controller],
+        foreign_keys: &[ForeignKey {
+            column: "vehicle_id",
+            table: "vehicles",
+        }],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+    },
 ];
 
 /// The manifest entry of `name`.

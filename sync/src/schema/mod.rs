@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "bookings: seat layouts, fares, passengers, bookings, seat blocks, invoices, manifests",
         sql: include_str!("migrations/0003_bookings.sql"),
     },
+    Migration {
+        version: 4,
+        summary: "orbit: element sets",
+        sql: include_str!("migrations/0004_orbit.sql"),
+    },
 ];
 
 /// The schema version this build writes.
