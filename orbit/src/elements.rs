@@ -27,6 +27,14 @@ impl ElementSet {
     pub fn epoch(&self) -> DateTime<Utc> {
         self.elements.datetime.and_utc()
     }
+
+    /// The set as one CCSDS OMM record in JSON, the form it is stored in; a TLE loses nothing
+    /// SGP4 uses on the way. [`parse_omm_json`] reads it back.
+    pub fn to_omm_json(&self) -> String {
+        let mut elements = self.elements.clone();
+        elements.object_name.clone_from(&self.name);
+        serde_json::to_string(&elements).unwrap_or_default()
+    }
 }
 
 /// Why element sets could not be read.
@@ -287,6 +295,14 @@ mod tests {
         assert_eq!(sets[0].name, None);
         assert_eq!(sets[0].label(), "NORAD 25544");
         assert_eq!(sets[1].label(), "ISS (ZARYA)");
+    }
+
+    #[test]
+    fn an_omm_record_round_trips_a_tle() {
+        let set = parse_tle(ISS).unwrap().remove(0);
+        let back = parse_omm_json(&set.to_omm_json()).unwrap().remove(0);
+        assert_eq!(back.name, set.name);
+        assert_eq!(back.elements, set.elements);
     }
 
     #[test]

@@ -68,6 +68,14 @@ pub struct Tokens {
     pub gap: f32,
     /// Corner radius of cards.
     pub corner_radius: u8,
+    /// The map's sea.
+    pub map_sea: Color32,
+    /// The map's land.
+    pub map_land: Color32,
+    /// Coastlines and the graticule.
+    pub map_line: Color32,
+    /// The shade laid over the night side.
+    pub map_night: Color32,
     /// Body text size in points, large enough to read at arm's length.
     pub body_size: f32,
     /// Heading size in points.
@@ -106,6 +114,10 @@ const DARK: Tokens = Tokens {
     inactive: Color32::from_rgb(0x76, 0x80, 0x8c),
     training: Color32::from_rgb(0xc2, 0x4d, 0xd6),
     on_banner: Color32::from_rgb(0xff, 0xff, 0xff),
+    map_sea: Color32::from_rgb(0x0b, 0x1a, 0x2b),
+    map_land: Color32::from_rgb(0x2a, 0x36, 0x44),
+    map_line: Color32::from_rgb(0x4a, 0x5a, 0x6c),
+    map_night: Color32::from_black_alpha(110),
     spacing: 8.0,
     gap: 16.0,
     corner_radius: 6,
@@ -126,6 +138,10 @@ const LIGHT: Tokens = Tokens {
     inactive: Color32::from_rgb(0x6e, 0x77, 0x81),
     training: Color32::from_rgb(0x8e, 0x24, 0xaa),
     on_banner: Color32::from_rgb(0xff, 0xff, 0xff),
+    map_sea: Color32::from_rgb(0xcf, 0xe3, 0xf3),
+    map_land: Color32::from_rgb(0xf4, 0xf1, 0xe8),
+    map_line: Color32::from_rgb(0x9d, 0xa9, 0xb5),
+    map_night: Color32::from_black_alpha(60),
     ..DARK
 };
 
