@@ -325,17 +325,16 @@ impl<'a> GroundTrackMap<'a> {
         let projection = Projection::new(rect, *view, fit);
         let painter = painter.with_clip_rect(rect);
         painter.rect_filled(rect, 0.0, self.tokens.map_sea);
-        let copies = projection.copies();
-        self.draw_land(&painter, &projection, &copies);
+        self.draw_land(ui, &painter, &projection, response.id);
         self.draw_graticule(&painter, &projection);
         if let Some(sun) = self.subsolar {
             self.draw_night(&painter, &projection, sun);
         }
         for station in self.stations {
-            self.draw_station(&painter, &projection, &copies, station);
+            self.draw_station(&painter, &projection, station);
         }
         for track in self.tracks.iter().rev() {
-            draw_track(&painter, &projection, &copies, track, &self.tokens);
+            draw_track(&painter, &projection, track, &self.tokens);
         }
 
         let hovered = response
@@ -361,27 +360,77 @@ impl<'a> GroundTrackMap<'a> {
         MapResponse { hovered }
     }
 
-    fn draw_land(&self, painter: &egui::Painter, projection: &Projection, copies: &[f64]) {
-        for &offset in copies {
-            let mut mesh = Mesh::default();
-            mesh.vertices.reserve(self.land.vertices.len());
+    /// Land and coastlines change only when the view does, so they are tessellated once into
+    /// one mesh and kept in the context's memory until the view, size or colours change.
+    fn draw_land(&self, ui: &Ui, painter: &egui::Painter, projection: &Projection, id: egui::Id) {
+        let ctx = ui.ctx();
+        let pixels_per_point = ctx.pixels_per_point();
+        let key = {
+            use std::hash::{Hash as _, Hasher as _};
+            let mut hasher = std::hash::DefaultHasher::new();
+            for value in [
+                projection.rect.min.x,
+                projection.rect.min.y,
+                projection.rect.max.x,
+                projection.rect.max.y,
+                pixels_per_point,
+            ] {
+                value.to_bits().hash(&mut hasher);
+            }
+            for value in [
+                projection.view.center_lon,
+                projection.view.center_lat,
+                projection.view.zoom,
+            ] {
+                value.to_bits().hash(&mut hasher);
+            }
+            self.tokens.map_land.hash(&mut hasher);
+            self.tokens.map_line.hash(&mut hasher);
+            std::ptr::from_ref(self.land).hash(&mut hasher);
+            hasher.finish()
+        };
+        let cached = ctx.data(|d| d.get_temp::<(u64, std::sync::Arc<Mesh>)>(id));
+        let mesh = match cached {
+            Some((cached_key, mesh)) if cached_key == key => mesh,
+            _ => {
+                let mesh = std::sync::Arc::new(self.tessellate_land(ctx, projection));
+                ctx.data_mut(|d| d.insert_temp(id, (key, mesh.clone())));
+                mesh
+            }
+        };
+        painter.add(Shape::Mesh(mesh));
+    }
+
+    fn tessellate_land(&self, ctx: &egui::Context, projection: &Projection) -> Mesh {
+        // Coastlines without feathering: half the vertices, and at this width the fill's own
+        // edge hides the difference. Feathered, the cached mesh was the frame's largest cost.
+        let mut options = ctx.tessellation_options(|o| *o);
+        options.feathering = false;
+        let mut tessellator =
+            egui::epaint::Tessellator::new(ctx.pixels_per_point(), options, [1, 1], Vec::new());
+        tessellator.set_clip_rect(projection.rect);
+        let stroke = Stroke::new(1.0, self.tokens.map_line);
+        let mut mesh = Mesh::default();
+        for offset in projection.copies(-180.0, 180.0) {
+            let mut fill = Mesh::default();
+            fill.vertices.reserve(self.land.vertices.len());
             for v in &self.land.vertices {
                 let pos = projection.to_screen(f64::from(v[0]) + offset, f64::from(v[1]));
-                mesh.colored_vertex(pos, self.tokens.map_land);
+                fill.colored_vertex(pos, self.tokens.map_land);
             }
-            mesh.indices.clone_from(&self.land.triangles);
-            painter.add(Shape::mesh(mesh));
-            let stroke = Stroke::new(1.0, self.tokens.map_line);
+            fill.indices.clone_from(&self.land.triangles);
+            mesh.append(fill);
             for ring in &self.land.rings {
-                let points: Vec<Pos2> = ring
-                    .iter()
-                    .map(|p| projection.to_screen(f64::from(p[0]) + offset, f64::from(p[1])))
-                    .collect();
-                if projection.rect.intersects(Rect::from_points(&points)) {
-                    painter.add(Shape::line(points, stroke));
+                let points = projection.polyline(
+                    ring.iter()
+                        .map(|p| (f64::from(p[0]) + offset, f64::from(p[1]))),
+                );
+                if points.len() > 1 && projection.rect.intersects(Rect::from_points(&points)) {
+                    tessellator.tessellate_shape(Shape::line(points, stroke), &mut mesh);
                 }
             }
         }
+        mesh
     }
 
     fn draw_graticule(&self, painter: &egui::Painter, projection: &Projection) {
@@ -435,35 +484,25 @@ impl<'a> GroundTrackMap<'a> {
         painter.add(Shape::mesh(mesh));
     }
 
-    fn draw_station(
-        &self,
-        painter: &egui::Painter,
-        projection: &Projection,
-        copies: &[f64],
-        station: &MapStation,
-    ) {
+    fn draw_station(&self, painter: &egui::Painter, projection: &Projection, station: &MapStation) {
         let color = if station.in_contact {
             self.tokens.nominal
         } else {
             self.tokens.text_muted
         };
         let ring = footprint(station.position, station.footprint_deg);
-        for &offset in copies {
+        let (west, east) = lon_bounds(&ring, station.position.lon_deg);
+        for offset in projection.copies(west, east) {
             if ring.len() > 1 {
-                let points: Vec<Pos2> = ring
-                    .iter()
-                    .map(|p| projection.to_screen(p.lon_deg + offset, p.lat_deg))
-                    .collect();
-                if station.in_contact {
-                    painter.add(Shape::line(points, Stroke::new(1.5, color)));
+                let points =
+                    projection.polyline(ring.iter().map(|p| (p.lon_deg + offset, p.lat_deg)));
+                // Solid either way (dashes cost a shape each); contact is bright and wider.
+                let stroke = if station.in_contact {
+                    Stroke::new(2.0, color)
                 } else {
-                    painter.add(Shape::dashed_line(
-                        &points,
-                        Stroke::new(1.0, color.gamma_multiply(0.8)),
-                        6.0,
-                        4.0,
-                    ));
-                }
+                    Stroke::new(1.0, color.gamma_multiply(0.7))
+                };
+                painter.add(Shape::line(points, stroke));
             }
             let at =
                 projection.to_screen(station.position.lon_deg + offset, station.position.lat_deg);
@@ -492,36 +531,33 @@ impl<'a> GroundTrackMap<'a> {
     }
 }
 
-fn draw_track(
-    painter: &egui::Painter,
-    projection: &Projection,
-    copies: &[f64],
-    track: &MapTrack,
-    tokens: &Tokens,
-) {
+fn draw_track(painter: &egui::Painter, projection: &Projection, track: &MapTrack, tokens: &Tokens) {
     let points = unwrap_longitudes(&track.points);
-    let split = track.now_index.min(points.len());
-    for &offset in copies {
-        let screen: Vec<Pos2> = points
-            .iter()
-            .map(|p| projection.to_screen(p.lon_deg + offset, p.lat_deg))
-            .collect();
-        if split > 1 {
+    let Some(last) = points.len().checked_sub(1) else {
+        return;
+    };
+    let now_index = track.now_index.min(last);
+    let (west, east) = lon_bounds(&points, points[0].lon_deg);
+    for offset in projection.copies(west, east) {
+        let screen = |slice: &[GeoPoint]| {
+            projection.polyline(slice.iter().map(|p| (p.lon_deg + offset, p.lat_deg)))
+        };
+        let flown = screen(&points[..=now_index]);
+        if flown.len() > 1 {
             painter.add(Shape::line(
-                screen[..split].to_vec(),
+                flown,
                 PathStroke::new(1.5, track.color.gamma_multiply(0.45)),
             ));
         }
-        if screen.len() > split + 1 || (split > 0 && screen.len() > split) {
-            let from = split.saturating_sub(1);
-            painter.add(Shape::line(
-                screen[from..].to_vec(),
-                PathStroke::new(2.0, track.color),
-            ));
+        let ahead = screen(&points[now_index..]);
+        if ahead.len() > 1 {
+            painter.add(Shape::line(ahead, PathStroke::new(2.0, track.color)));
         }
-        if let Some(&now) = screen.get(split.min(screen.len().saturating_sub(1)))
-            && projection.rect.expand(60.0).contains(now)
-        {
+        let now = projection.to_screen(
+            points[now_index].lon_deg + offset,
+            points[now_index].lat_deg,
+        );
+        if projection.rect.expand(60.0).contains(now) {
             painter.circle(now, 6.0, track.color, Stroke::new(2.0, tokens.map_sea));
             painter.text(
                 now + Vec2::new(9.0, -9.0),
@@ -625,15 +661,79 @@ impl Projection {
         (self.view.center_lon - half, self.view.center_lon + half)
     }
 
-    /// The multiples of 360° by which the world repeats inside the view.
-    fn copies(&self) -> Vec<f64> {
-        let (west, east) = self.lon_span();
-        (-2..=2)
+    /// The multiples of 360° at which something spanning `west`..`east` degrees shows in the
+    /// view (the world repeats sideways when panned past the date line).
+    fn copies(&self, west: f64, east: f64) -> impl Iterator<Item = f64> {
+        let (left, right) = self.lon_span();
+        (-3..=3)
             .map(|k| f64::from(k) * 360.0)
-            // A copy spans [-180, 180] plus tracks that run on past the date line.
-            .filter(|offset| offset - 360.0 < east && offset + 360.0 > west)
-            .collect()
+            .filter(move |offset| west + offset < right && east + offset > left)
     }
+
+    /// Screen points of a line, simplified to what shows: points within a pixel of the last
+    /// one kept are dropped, then Douglas-Peucker leaves out those within half a pixel of the
+    /// line through their neighbours (a 12-hour orbit sampled every 20 s has thousands of
+    /// points; at world scale a few hundred draw the same line, and each costs tessellation).
+    fn polyline(&self, points: impl Iterator<Item = (f64, f64)>) -> Vec<Pos2> {
+        let mut near: Vec<Pos2> = Vec::new();
+        let mut skipped: Option<Pos2> = None;
+        for (lon, lat) in points {
+            let p = self.to_screen(lon, lat);
+            match near.last() {
+                Some(last) if last.distance_sq(p) < 1.0 => skipped = Some(p),
+                _ => {
+                    near.push(p);
+                    skipped = None;
+                }
+            }
+        }
+        near.extend(skipped);
+        simplify(&near, 0.5)
+    }
+}
+
+/// Douglas-Peucker: the points of `line` needed to stay within `tolerance` of it.
+fn simplify(line: &[Pos2], tolerance: f32) -> Vec<Pos2> {
+    if line.len() < 3 {
+        return line.to_vec();
+    }
+    let mut keep = vec![false; line.len()];
+    keep[0] = true;
+    keep[line.len() - 1] = true;
+    let mut stack = vec![(0, line.len() - 1)];
+    while let Some((first, last)) = stack.pop() {
+        let (a, b) = (line[first], line[last]);
+        let ab = b - a;
+        let length = ab.length();
+        let mut worst = (0.0_f32, 0);
+        for (index, p) in line.iter().enumerate().take(last).skip(first + 1) {
+            let ap = *p - a;
+            let distance = if length > f32::EPSILON {
+                (ab.x * ap.y - ab.y * ap.x).abs() / length
+            } else {
+                ap.length()
+            };
+            if distance > worst.0 {
+                worst = (distance, index);
+            }
+        }
+        if worst.0 > tolerance {
+            keep[worst.1] = true;
+            stack.push((first, worst.1));
+            stack.push((worst.1, last));
+        }
+    }
+    line.iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(*p))
+        .collect()
+}
+
+/// The westmost and eastmost longitudes of continuous points (or `fallback` for none).
+fn lon_bounds(points: &[GeoPoint], fallback: f64) -> (f64, f64) {
+    points.iter().fold((fallback, fallback), |(w, e), p| {
+        (w.min(p.lon_deg), e.max(p.lon_deg))
+    })
 }
 
 #[cfg(test)]
@@ -727,6 +827,23 @@ mod tests {
         );
         let span = polar.last().unwrap().lon_deg - polar[0].lon_deg;
         assert!((span.abs() - 360.0).abs() < 1e-6, "{span}");
+    }
+
+    #[test]
+    fn simplifying_keeps_corners_and_drops_what_lies_on_the_line() {
+        let line: Vec<Pos2> = (0..=10)
+            .map(|i| Pos2::new(i as f32, 0.0))
+            .chain((1..=10).map(|i| Pos2::new(10.0, i as f32)))
+            .collect();
+        let kept = simplify(&line, 0.5);
+        assert_eq!(
+            kept,
+            vec![
+                Pos2::new(0.0, 0.0),
+                Pos2::new(10.0, 0.0),
+                Pos2::new(10.0, 10.0)
+            ]
+        );
     }
 
     #[test]
