@@ -36,6 +36,7 @@ pub enum OrbitError {
 }
 
 /// A satellite ready to propagate.
+#[derive(Debug, Clone)]
 pub struct Satellite {
     /// Its element set.
     pub set: ElementSet,

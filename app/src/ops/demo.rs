@@ -34,6 +34,8 @@ pub struct DemoDataset {
     blocks: Vec<DemoBlock>,
     #[serde(default)]
     invoices: Vec<DemoInvoice>,
+    #[serde(default)]
+    element_sets: Vec<DemoElementSet>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,6 +128,53 @@ struct DemoInvoice {
     status: String,
 }
 
+/// Mean elements in TLE conventions; the epoch is counted back from the moment of seeding so
+/// the demo's predictions start fresh (and then age like any imported set).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoElementSet {
+    name: String,
+    vehicle: Option<String>,
+    norad_id: u64,
+    epoch_hours_before_seed: f64,
+    inclination_deg: f64,
+    raan_deg: f64,
+    eccentricity: f64,
+    arg_perigee_deg: f64,
+    mean_anomaly_deg: f64,
+    mean_motion_rev_per_day: f64,
+    bstar: f64,
+}
+
+impl DemoElementSet {
+    fn element_set(&self, now: DateTime<Utc>) -> anyhow::Result<galaxium_orbit::ElementSet> {
+        #[allow(clippy::cast_possible_truncation, reason = "hours of seconds")]
+        let epoch = now - chrono::Duration::seconds((self.epoch_hours_before_seed * 3600.0) as i64);
+        let omm = json!({
+            "OBJECT_NAME": self.name,
+            "OBJECT_ID": format!("{}-900A", epoch.format("%Y")),
+            "EPOCH": epoch.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+            "MEAN_MOTION": self.mean_motion_rev_per_day,
+            "ECCENTRICITY": self.eccentricity,
+            "INCLINATION": self.inclination_deg,
+            "RA_OF_ASC_NODE": self.raan_deg,
+            "ARG_OF_PERICENTER": self.arg_perigee_deg,
+            "MEAN_ANOMALY": self.mean_anomaly_deg,
+            "EPHEMERIS_TYPE": 0,
+            "CLASSIFICATION_TYPE": "U",
+            "NORAD_CAT_ID": self.norad_id,
+            "ELEMENT_SET_NO": 999,
+            "REV_AT_EPOCH": 1,
+            "BSTAR": self.bstar,
+            "MEAN_MOTION_DOT": 0.0,
+            "MEAN_MOTION_DDOT": 0.0,
+        });
+        let mut sets = galaxium_orbit::elements::parse_omm_json(&omm.to_string())
+            .with_context(|| format!("demo element set {:?}", self.name))?;
+        Ok(sets.remove(0))
+    }
+}
+
 /// How many rows of each kind a seeding wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedSummary {
@@ -141,16 +190,19 @@ pub struct SeedSummary {
     pub passengers: usize,
     /// Bookings added.
     pub bookings: usize,
+    /// Element sets added.
+    pub element_sets: usize,
 }
 
 impl std::fmt::Display for SeedSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} vehicles, {} spaceports, {} ground stations, {} launches, {} passengers and {} bookings",
+            "{} vehicles, {} spaceports, {} ground stations, {} element sets, {} launches, {} passengers and {} bookings",
             self.vehicles,
             self.spaceports,
             self.ground_stations,
+            self.element_sets,
             self.launches,
             self.passengers,
             self.bookings
@@ -448,6 +500,25 @@ impl DemoDataset {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
 
+        let element_sets = self
+            .element_sets
+            .iter()
+            .map(|e| {
+                let vehicle_id = match &e.vehicle {
+                    Some(name) => Some(
+                        vehicle_ids
+                            .get(name.as_str())
+                            .map(|(id, _)| (*id).to_owned())
+                            .with_context(|| {
+                                format!("element set {:?}: no vehicle named {name:?}", e.name)
+                            })?,
+                    ),
+                    None => None,
+                };
+                Ok((e.element_set(now)?, vehicle_id))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+
         replica.write(|w| {
             vehicles.iter().try_for_each(|(v, _)| w.insert_vehicle(v))?;
             spaceports.iter().try_for_each(|s| w.insert_spaceport(s))?;
@@ -466,7 +537,17 @@ impl DemoDataset {
             })?;
             invoices
                 .iter()
-                .try_for_each(|values| w.insert("invoices", &replica::new_id(), values.clone()))
+                .try_for_each(|values| w.insert("invoices", &replica::new_id(), values.clone()))?;
+            element_sets.iter().try_for_each(|(set, vehicle_id)| {
+                super::orbit::insert_element_set(
+                    w,
+                    set,
+                    "demo dataset",
+                    vehicle_id.as_deref(),
+                    now,
+                    true,
+                )
+            })
         })?;
         let summary = SeedSummary {
             vehicles: vehicles.len(),
@@ -475,6 +556,7 @@ impl DemoDataset {
             launches: launches.len(),
             passengers: passengers.len(),
             bookings: bookings.len(),
+            element_sets: element_sets.len(),
         };
         tracing::info!(%summary, "seeded the demo dataset");
         Ok(summary)

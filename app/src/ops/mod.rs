@@ -3,5 +3,6 @@
 
 pub mod bookings;
 pub mod demo;
+pub mod orbit;
 pub mod overview;
 pub mod sync_agent;
