@@ -107,7 +107,7 @@ fn ctrl_and_a_number_jumps_to_a_view() {
     let mut console = console();
     console
         .harness
-        .key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+        .key_press_modifiers(Modifiers::COMMAND, Key::Num7);
     console.harness.run();
     assert_eq!(console.harness.state().settings().view, View::Settings);
     console
@@ -300,6 +300,7 @@ fn open_view(console: &mut Console, view: View) {
         Key::Num4,
         Key::Num5,
         Key::Num6,
+        Key::Num7,
     ][view.number() - 1];
     console.harness.key_press_modifiers(Modifiers::COMMAND, key);
     console.harness.run();
@@ -425,4 +426,98 @@ fn the_check_in_desk_checks_a_ready_passenger_in_and_refuses_one_who_is_not() {
     };
     assert_eq!(status("Ada Quist"), "checked_in");
     assert_eq!(status("Bruno Castell"), "confirmed");
+}
+
+const ISS_2008: &str = "ISS (ZARYA)
+1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927
+2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537
+";
+
+fn paste_and_import(console: &mut Console, text: &str) {
+    console.harness.get_by_label("Import element sets…").click();
+    console.harness.run();
+    let field = || {
+        egui_kittest::kittest::by()
+            .label("Or paste the element sets")
+            .role(egui::accesskit::Role::MultilineTextInput)
+    };
+    console.harness.get(field()).click();
+    console.harness.run();
+    // What a user does: paste the lines from the clipboard.
+    console.harness.event(egui::Event::Paste(text.to_owned()));
+    console.harness.run();
+    console.harness.get_by_label("Import").click();
+    console.harness.run();
+}
+
+#[test]
+fn the_orbit_view_tracks_the_demo_vehicle_with_its_passes_and_light() {
+    let mut console = console();
+    open_view(&mut console, View::Orbit);
+    let h = &console.harness;
+    h.get_by_label("Tracked objects");
+    // The crewed vehicle is selected first: its card and the heading.
+    assert_eq!(h.get_all_by_label("AURORA (GX-CREW)").count(), 2);
+    h.get_by_label("crewed vehicle Aurora");
+    h.get_by_label("Position");
+    h.get_by_label("Sunlight");
+    let light = h
+        .query_all_by_label_contains(" in ")
+        .filter_map(|n| n.accesskit_node().value())
+        .find(|v| {
+            ["Sunlit\n", "Eclipse\n", "Penumbra\n"]
+                .iter()
+                .any(|s| v.starts_with(s))
+        });
+    assert!(
+        light.is_some(),
+        "the light state with a countdown to its change"
+    );
+    h.get_by_label("Ground-track map");
+    h.get_by_label("Sky plot");
+    h.get_by_label("Passes, next 24 h");
+    // Every demo station has a row; a 51.6° orbit never reaches Svalbard's sky.
+    for station in ["Fairbanks", "Hartebeesthoek", "Svalbard", "Wallops"] {
+        h.get_by_label(station);
+    }
+    h.get_by_label("none in 24 h");
+    assert!(h.query_all_by_label_contains("AOS in ").count() >= 3);
+
+    // Another object: its name becomes the heading.
+    console.harness.get_by_label("GX-RELAY 2").click();
+    console.harness.run();
+    assert_eq!(console.harness.get_all_by_label("GX-RELAY 2").count(), 2);
+    assert_eq!(
+        console.harness.get_all_by_label("AURORA (GX-CREW)").count(),
+        1
+    );
+}
+
+#[test]
+fn element_sets_pasted_into_the_orbit_view_are_tracked_and_a_stale_one_is_flagged() {
+    let mut console = console();
+    open_view(&mut console, View::Orbit);
+    paste_and_import(&mut console, ISS_2008);
+    let h = &console.harness;
+    h.get_by_label_contains("Imported 1 element set: ISS (ZARYA). Stale");
+    h.get_by_label("ISS (ZARYA)");
+    h.get_by_label_contains("STALE: epoch");
+
+    // A bad set is refused whole, naming the line and columns; nothing is added.
+    let bad = ISS_2008.replace("51.6416", "51.6x16");
+    paste_and_import(&mut console, &format!("{ISS_2008}{bad}"));
+    console
+        .harness
+        .get_by_label_contains("pasted text was not imported: line 6, columns 69-69: checksum");
+    let replica = Replica::open(&console.data.replica(), &OpenOptions::default()).unwrap();
+    let sets: i64 = replica
+        .read("counting", |c| {
+            c.query_row(
+                "SELECT count(*) FROM element_sets WHERE demo = 0",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert_eq!(sets, 1);
 }

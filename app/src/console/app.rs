@@ -10,6 +10,7 @@ use super::bookings::ImportJob;
 use super::{CommandPalette, UiCommand};
 use crate::ops::bookings::data::BookingsData;
 use crate::ops::demo::DemoDataset;
+use crate::ops::orbit::OrbitData;
 use crate::ops::overview::{self, OverviewSnapshot};
 use crate::ops::sync_agent::{SyncAgent, SyncRequest, SyncStatus};
 use crate::paths::DataDir;
@@ -17,6 +18,7 @@ use crate::views::View;
 use crate::views::checkin::{CheckInState, checkin_ui};
 use crate::views::format;
 use crate::views::launches::{LaunchesInput, LaunchesState, launches_ui};
+use crate::views::orbit::{OrbitInput, OrbitState, orbit_ui};
 use crate::views::overview::{OverviewInput, overview_ui};
 use crate::views::passengers::{PassengersState, passengers_ui};
 use crate::views::settings::settings_ui;
@@ -102,6 +104,8 @@ pub struct ConsoleApp {
     data: DataDir,
     snapshot: Option<OverviewSnapshot>,
     bookings: BookingsData,
+    orbit_data: OrbitData,
+    pub(super) orbit: OrbitState,
     pub(super) launches: LaunchesState,
     pub(super) checkin: CheckInState,
     pub(super) passengers: PassengersState,
@@ -152,6 +156,8 @@ impl ConsoleApp {
             data,
             snapshot: None,
             bookings: BookingsData::default(),
+            orbit_data: OrbitData::default(),
+            orbit: OrbitState::default(),
             launches: LaunchesState::default(),
             checkin: CheckInState::default(),
             passengers: PassengersState::default(),
@@ -240,12 +246,14 @@ impl ConsoleApp {
                 self.checkin.looked_up.as_deref(),
                 now,
             )?;
-            Ok((snapshot, bookings))
+            let orbit = OrbitData::load(&self.replica)?;
+            Ok((snapshot, bookings, orbit))
         });
         match read {
-            Ok((snapshot, bookings)) => {
+            Ok((snapshot, bookings, orbit)) => {
                 self.snapshot = Some(snapshot);
                 self.bookings = bookings;
+                self.orbit_data = orbit;
                 self.launches.invalidate();
                 self.read_error = None;
             }
@@ -310,6 +318,7 @@ impl ConsoleApp {
             UiCommand::ZoomReset => self.set_zoom(1.0),
             UiCommand::Bookings(command) => self.apply_booking(command),
             UiCommand::SavePassenger(passenger) => self.save_passenger(&passenger),
+            UiCommand::ImportElementSets(form) => self.import_element_sets(&form),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
@@ -664,6 +673,21 @@ impl eframe::App for ConsoleApp {
                     &self.bookings.passengers,
                     personal,
                     tokens,
+                    &mut self.pending,
+                );
+            }
+            View::Orbit => {
+                let can_import = self.may_write_orbit();
+                orbit_ui(
+                    ui,
+                    &mut self.orbit,
+                    &OrbitInput {
+                        data: &self.orbit_data,
+                        vehicles: &self.bookings.vehicles,
+                        can_import,
+                        tokens,
+                        now,
+                    },
                     &mut self.pending,
                 );
             }

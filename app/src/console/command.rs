@@ -6,6 +6,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 use crate::ops::bookings::Passenger;
 use crate::views::View;
 use crate::views::launches::BookingCommand;
+use crate::views::orbit::ImportForm;
 
 /// A user action.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +41,8 @@ pub enum UiCommand {
     KeepServerVersion(String),
     /// A change to launches and bookings.
     Bookings(BookingCommand),
+    /// Add element sets from a file or pasted text.
+    ImportElementSets(Box<ImportForm>),
     /// Save a passenger (a new one when its id is empty).
     SavePassenger(Box<Passenger>),
     /// Close the console.
@@ -101,6 +104,7 @@ impl UiCommand {
             Self::KeepServerVersion(_) => "Keep the server's version".to_owned(),
             Self::Bookings(command) => command.label().to_owned(),
             Self::SavePassenger(_) => "Save passenger".to_owned(),
+            Self::ImportElementSets(_) => "Import element sets".to_owned(),
             Self::Quit => "Quit".to_owned(),
         }
     }
@@ -130,6 +134,7 @@ impl UiCommand {
             }
             Self::Bookings(_) => "Change launches and bookings",
             Self::SavePassenger(_) => "Store the passenger's record in the replica",
+            Self::ImportElementSets(_) => "Add the element sets to the replica, to track them",
             Self::Quit => "Close the console; everything is already saved in the replica",
         }
     }
@@ -153,7 +158,8 @@ impl UiCommand {
             | Self::SignOut
             | Self::KeepServerVersion(_)
             | Self::Bookings(_)
-            | Self::SavePassenger(_) => return None,
+            | Self::SavePassenger(_)
+            | Self::ImportElementSets(_) => return None,
         };
         Some(KeyboardShortcut::new(modifiers, key))
     }
@@ -199,8 +205,12 @@ mod tests {
             Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num2))
         );
         assert_eq!(
+            UiCommand::ShowView(View::Orbit).shortcut(),
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num5))
+        );
+        assert_eq!(
             UiCommand::ShowView(View::Settings).shortcut(),
-            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num6))
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num7))
         );
     }
 }

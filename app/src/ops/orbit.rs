@@ -5,8 +5,8 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use galaxium_orbit::{
-    ElementSet, Geodetic, Illumination, LookAngles, OrbitSummary, Pass, Satellite, elements,
-    passes, sun_position,
+    ElementSet, Geodetic, Illumination, OrbitSummary, Pass, Satellite, elements, passes,
+    sun_position,
 };
 use galaxium_sync::replica::{self, Writer};
 use galaxium_sync::{Replica, ReplicaError};
@@ -285,8 +285,6 @@ pub struct StationPasses {
     pub station: Station,
     /// Passes starting in the window (the first may be in progress).
     pub passes: Vec<Pass>,
-    /// Where the object appears now.
-    pub look: Option<LookAngles>,
 }
 
 impl StationPasses {
@@ -322,7 +320,6 @@ pub fn station_passes(
             Ok(StationPasses {
                 station: station.clone(),
                 passes: found,
-                look: satellite.look_from(station.position, t).ok(),
             })
         })
         .collect()

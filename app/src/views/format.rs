@@ -46,6 +46,27 @@ pub fn countdown(event: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// Time to an event to the second, as a contact countdown reads: `04:09`, `1:02:03`,
+/// `2d 03:04:05`; negative once past.
+pub fn clock(event: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (event - now).num_seconds();
+    let sign = if seconds < 0 { "-" } else { "" };
+    let s = seconds.abs();
+    let (days, hours, minutes, secs) = (s / 86_400, (s / 3_600) % 24, (s / 60) % 60, s % 60);
+    if days > 0 {
+        format!("{sign}{days}d {hours:02}:{minutes:02}:{secs:02}")
+    } else if hours > 0 {
+        format!("{sign}{hours}:{minutes:02}:{secs:02}")
+    } else {
+        format!("{sign}{minutes:02}:{secs:02}")
+    }
+}
+
+/// `12:34:56 UTC`.
+pub fn utc_time(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%S UTC").to_string()
+}
+
 /// How long ago `then` was: `12 s`, `4 min`, `2 h 05 min`, `3 d 04 h`.
 pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (now - then).num_seconds().max(0);
@@ -86,6 +107,19 @@ mod tests {
         assert_eq!(ago(before(7_500), now), "2 h 05 min");
         assert_eq!(ago(before(3 * 86_400 + 4 * 3_600), now), "3 d 04 h");
         assert_eq!(ago(now + chrono::Duration::seconds(5), now), "0 s");
+    }
+
+    #[test]
+    fn clocks_count_seconds() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let at = |s: i64| now + chrono::Duration::seconds(s);
+        assert_eq!(clock(at(249), now), "04:09");
+        assert_eq!(clock(at(3_723), now), "1:02:03");
+        assert_eq!(
+            clock(at(2 * 86_400 + 3 * 3_600 + 4 * 60 + 5), now),
+            "2d 03:04:05"
+        );
+        assert_eq!(clock(at(-65), now), "-01:05");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod checkin;
 pub mod format;
 pub mod launches;
+pub mod orbit;
 pub mod overview;
 pub mod passengers;
 pub mod settings;
@@ -23,6 +24,8 @@ pub enum View {
     CheckIn,
     /// Passengers and their readiness.
     Passengers,
+    /// Tracked objects, the ground-track map, passes and sunlight.
+    Orbit,
     /// The link to the central server: status, history, conflicts inbox.
     Sync,
     /// Theme, text size, and where data and logs live.
@@ -31,11 +34,12 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Overview,
         Self::Launches,
         Self::CheckIn,
         Self::Passengers,
+        Self::Orbit,
         Self::Sync,
         Self::Settings,
     ];
@@ -47,6 +51,7 @@ impl View {
             Self::Launches => "Launches",
             Self::CheckIn => "Check-in desk",
             Self::Passengers => "Passengers",
+            Self::Orbit => "Orbit",
             Self::Sync => "Sync",
             Self::Settings => "Settings",
         }
@@ -63,6 +68,9 @@ impl View {
             }
             Self::CheckIn => "Find a booking by locator, check passengers in and board them",
             Self::Passengers => "Passengers, their readiness for flight and their details",
+            Self::Orbit => {
+                "Where the crewed vehicle and other objects are: ground track, passes over the ground stations, sunlight"
+            }
             Self::Sync => {
                 "The link to the central server: sign-in, status, sync history and the conflicts inbox"
             }

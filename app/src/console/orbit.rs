@@ -1,0 +1,51 @@
+//! Applies the Orbit view's commands: element sets imported from a file or pasted text.
+
+use chrono::Utc;
+use galaxium_sync::schema::manifest::{self, Role};
+
+use super::app::{ConsoleApp, Notice};
+use crate::ops::orbit::import_element_sets;
+use crate::ops::sync_agent::SyncRequest;
+use crate::views::orbit::ImportForm;
+
+impl ConsoleApp {
+    /// Whether the signed-in role may add element sets (offline, nobody has said otherwise;
+    /// the server checks again when the sets sync).
+    pub fn may_write_orbit(&self) -> bool {
+        let writers = manifest::table("element_sets").map_or(&[][..], |t| t.write_roles);
+        self.sync_status()
+            .signed_in
+            .as_ref()
+            .is_none_or(|(_, _, role)| role.parse::<Role>().is_ok_and(|r| writers.contains(&r)))
+    }
+
+    pub(super) fn import_element_sets(&mut self, form: &ImportForm) {
+        let path = form.path.trim();
+        let (text, source) = if path.is_empty() {
+            (form.text.clone(), "pasted text".to_owned())
+        } else {
+            match std::fs::read_to_string(path) {
+                Ok(text) => (text, path.to_owned()),
+                Err(err) => {
+                    self.set_notice(Notice::error(format!(
+                        "{path} could not be read: {err}. Nothing was imported."
+                    )));
+                    return;
+                }
+            }
+        };
+        let outcome = import_element_sets(
+            &mut self.replica,
+            &text,
+            &source,
+            form.vehicle_id.as_deref(),
+            Utc::now(),
+        );
+        self.set_notice(match outcome {
+            Ok(summary) => Notice::info(format!("Imported {summary}.")),
+            Err(err) => Notice::error(format!("{err:#}. Nothing was imported.")),
+        });
+        self.request_sync(SyncRequest::SyncNow);
+        self.refresh();
+    }
+}
