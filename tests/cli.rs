@@ -289,6 +289,7 @@ fn orbit_track_prints_json_points_with_wrapped_longitudes() {
         ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
     let points: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(points.len(), 96);
     assert_eq!(points[0]["name"], "ISS (ZARYA)");
@@ -302,6 +303,41 @@ fn orbit_track_prints_json_points_with_wrapped_longitudes() {
             "{p}"
         );
     }
+}
+
+#[test]
+fn a_stale_element_set_is_used_with_a_warning_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let tle = dir.path().join("iss.tle");
+    std::fs::write(&tle, ISS_TLE).unwrap();
+    let output = galaxium(
+        dir.path(),
+        &[
+            "orbit",
+            "track",
+            "--tle",
+            tle.to_str().unwrap(),
+            "--start",
+            "2008-10-20T12:30:00Z",
+            "--minutes",
+            "10",
+            "--step-seconds",
+            "60",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "warning: ISS (ZARYA): the element set's epoch is 30.0 days before the start"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    // The output itself stays what scripts expect.
+    let points: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(points.len(), 11);
 }
 
 #[test]

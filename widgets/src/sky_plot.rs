@@ -70,7 +70,7 @@ impl<'a> SkyPlot<'a> {
     /// Draws the plot.
     pub fn show(self, ui: &mut Ui) -> egui::Response {
         let (response, painter) =
-            ui.allocate_painter(Vec2::splat(self.size + 28.0), Sense::hover());
+            ui.allocate_painter(Vec2::splat(self.size + 44.0), Sense::hover());
         response.widget_info(|| WidgetInfo::labeled(egui::Role::Image, true, "Sky plot"));
         let center = response.rect.center();
         let radius = self.size / 2.0;

@@ -85,6 +85,22 @@ pub struct TrackArgs<'a> {
     pub format: &'a str,
 }
 
+/// Says on stderr (the output stays clean for scripts) when a set's epoch is more than a
+/// week from the time it is used for: SGP4 drifts by kilometres a day.
+fn warn_if_stale(set: &ElementSet, start: DateTime<Utc>) {
+    #[allow(clippy::cast_precision_loss, reason = "seconds of years")]
+    let days = (start - set.epoch()).num_seconds() as f64 / 86_400.0;
+    if days.abs() > crate::ops::orbit::STALE_AFTER_DAYS {
+        eprintln!(
+            "warning: {}: the element set's epoch is {:.1} days {} the start; predictions drift \
+             by kilometres a day, use a fresher set",
+            set.label(),
+            days.abs(),
+            if days > 0.0 { "before" } else { "after" }
+        );
+    }
+}
+
 /// Prints ground tracks.
 pub fn track(args: &TrackArgs<'_>, out: &mut impl Write) -> anyhow::Result<()> {
     let start = parse_time(args.start)?;
@@ -102,6 +118,7 @@ pub fn track(args: &TrackArgs<'_>, out: &mut impl Write) -> anyhow::Result<()> {
     }
     let mut points = Vec::new();
     for set in element_sets(args.file, args.name)? {
+        warn_if_stale(&set, start);
         let satellite = Satellite::new(set)?;
         points.extend(satellite.ground_track(start, args.minutes, args.step_seconds)?);
     }
@@ -166,6 +183,7 @@ pub fn passes_cmd(args: &PassArgs<'_>, out: &mut impl Write) -> anyhow::Result<(
     let end = start + Duration::seconds((args.hours * 3600.0).round() as i64);
     let mut found = Vec::new();
     for set in element_sets(args.file, Some(args.name))? {
+        warn_if_stale(&set, start);
         let satellite = Satellite::new(set)?;
         found.extend(passes(&satellite, station, start, end, args.min_elevation)?);
     }

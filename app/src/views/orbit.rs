@@ -703,6 +703,8 @@ fn import_dialog(
     let mut done = false;
     egui::Window::new("Import element sets")
         .open(&mut open)
+        .pivot(egui::Align2::CENTER_TOP)
+        .default_pos(ui.ctx().content_rect().center_top() + egui::vec2(0.0, 80.0))
         .collapsible(false)
         .resizable(true)
         .default_width(620.0)
