@@ -521,3 +521,67 @@ fn element_sets_pasted_into_the_orbit_view_are_tracked_and_a_stale_one_is_flagge
         .unwrap();
     assert_eq!(sets, 1);
 }
+
+#[test]
+fn a_ground_station_added_in_the_orbit_view_joins_the_passes_table() {
+    let mut console = console();
+    open_view(&mut console, View::Orbit);
+    console.harness.get_by_label("Ground stations…").click();
+    console.harness.run();
+    console.harness.get_by_label("Add a station").click();
+    console.harness.run();
+    let fill = |console: &mut Console, label: &str, text: &str| {
+        console
+            .harness
+            .get(
+                egui_kittest::kittest::by()
+                    .label(label)
+                    .role(egui::accesskit::Role::TextInput),
+            )
+            .click();
+        console.harness.run();
+        console.harness.event(egui::Event::Paste(text.to_owned()));
+        console.harness.run();
+    };
+    fill(&mut console, "Name", "Kiruna");
+    fill(&mut console, "Latitude (° N)", "67.857");
+    // A bad field says what is wrong and keeps Save disabled.
+    fill(&mut console, "Longitude (° E)", "east");
+    console
+        .harness
+        .get_by_label("Longitude: \"east\" is not a number");
+    assert!(
+        console
+            .harness
+            .get_by_label("Save station")
+            .accesskit_node()
+            .is_disabled()
+    );
+    console
+        .harness
+        .get(
+            egui_kittest::kittest::by()
+                .label("Longitude (° E)")
+                .role(egui::accesskit::Role::TextInput),
+        )
+        .click();
+    console.harness.run();
+    console
+        .harness
+        .key_press_modifiers(Modifiers::COMMAND, Key::A);
+    console
+        .harness
+        .event(egui::Event::Paste("20.964".to_owned()));
+    console.harness.run();
+    fill(&mut console, "Altitude (m)", "2");
+    console.harness.get_by_label("Save station").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("Saved ground station Kiruna");
+    // The new station has a row in the dialog's list and in the passes table, where (at 67.9° N,
+    // beyond what a 51.6° orbit shows above a 10° mask) it joins Svalbard with no pass.
+    assert_eq!(console.harness.get_all_by_label("Kiruna").count(), 2);
+    console.harness.get_by_label("Remove Kiruna");
+    assert_eq!(console.harness.get_all_by_label("none in 24 h").count(), 2);
+}

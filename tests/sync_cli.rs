@@ -87,6 +87,15 @@ fn two_consoles_share_their_work_through_the_server() {
             .collect()
     };
     assert_eq!(rows(check(&a)), rows(check(&b)));
+
+    // Element sets travel with the rest, still tied to their vehicle, and propagate there.
+    let replica = Replica::open(&b.replica(), &OpenOptions::default()).unwrap();
+    let orbit = galaxium::ops::orbit::OrbitData::load(&replica).unwrap();
+    let names: Vec<&str> = orbit.objects.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["AURORA (GX-CREW)", "GX-RELAY 2", "SENTINEL-WX"]);
+    assert_eq!(orbit.objects[0].vehicle.as_deref(), Some("Aurora"));
+    assert!(orbit.objects.iter().all(|o| o.satellite.is_ok()));
+    assert_eq!(orbit.stations.len(), 4);
 }
 
 #[test]

@@ -319,6 +319,8 @@ impl ConsoleApp {
             UiCommand::Bookings(command) => self.apply_booking(command),
             UiCommand::SavePassenger(passenger) => self.save_passenger(&passenger),
             UiCommand::ImportElementSets(form) => self.import_element_sets(&form),
+            UiCommand::SaveStation(form) => self.save_station(&form),
+            UiCommand::RemoveStation(id) => self.remove_station(&id),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }

@@ -4,6 +4,7 @@
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::ops::bookings::Passenger;
+use crate::ops::orbit::StationForm;
 use crate::views::View;
 use crate::views::launches::BookingCommand;
 use crate::views::orbit::ImportForm;
@@ -43,6 +44,10 @@ pub enum UiCommand {
     Bookings(BookingCommand),
     /// Add element sets from a file or pasted text.
     ImportElementSets(Box<ImportForm>),
+    /// Add or update a ground station.
+    SaveStation(Box<StationForm>),
+    /// Remove a ground station (its id).
+    RemoveStation(String),
     /// Save a passenger (a new one when its id is empty).
     SavePassenger(Box<Passenger>),
     /// Close the console.
@@ -105,6 +110,8 @@ impl UiCommand {
             Self::Bookings(command) => command.label().to_owned(),
             Self::SavePassenger(_) => "Save passenger".to_owned(),
             Self::ImportElementSets(_) => "Import element sets".to_owned(),
+            Self::SaveStation(_) => "Save ground station".to_owned(),
+            Self::RemoveStation(_) => "Remove ground station".to_owned(),
             Self::Quit => "Quit".to_owned(),
         }
     }
@@ -135,6 +142,8 @@ impl UiCommand {
             Self::Bookings(_) => "Change launches and bookings",
             Self::SavePassenger(_) => "Store the passenger's record in the replica",
             Self::ImportElementSets(_) => "Add the element sets to the replica, to track them",
+            Self::SaveStation(_) => "Store the ground station in the replica",
+            Self::RemoveStation(_) => "Remove the ground station from the replica",
             Self::Quit => "Close the console; everything is already saved in the replica",
         }
     }
@@ -159,7 +168,9 @@ impl UiCommand {
             | Self::KeepServerVersion(_)
             | Self::Bookings(_)
             | Self::SavePassenger(_)
-            | Self::ImportElementSets(_) => return None,
+            | Self::ImportElementSets(_)
+            | Self::SaveStation(_)
+            | Self::RemoveStation(_) => return None,
         };
         Some(KeyboardShortcut::new(modifiers, key))
     }

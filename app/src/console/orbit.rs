@@ -4,7 +4,7 @@ use chrono::Utc;
 use galaxium_sync::schema::manifest::{self, Role};
 
 use super::app::{ConsoleApp, Notice};
-use crate::ops::orbit::import_element_sets;
+use crate::ops::orbit::{StationForm, import_element_sets, remove_station, save_station};
 use crate::ops::sync_agent::SyncRequest;
 use crate::views::orbit::ImportForm;
 
@@ -44,6 +44,26 @@ impl ConsoleApp {
         self.set_notice(match outcome {
             Ok(summary) => Notice::info(format!("Imported {summary}.")),
             Err(err) => Notice::error(format!("{err:#}. Nothing was imported.")),
+        });
+        self.request_sync(SyncRequest::SyncNow);
+        self.refresh();
+    }
+
+    pub(super) fn save_station(&mut self, form: &StationForm) {
+        let saved = save_station(&mut self.replica, form);
+        self.set_notice(match saved {
+            Ok(name) => Notice::info(format!("Saved ground station {name}.")),
+            Err(problem) => Notice::error(format!("The station was not saved. {problem}.")),
+        });
+        self.request_sync(SyncRequest::SyncNow);
+        self.refresh();
+    }
+
+    pub(super) fn remove_station(&mut self, id: &str) {
+        let removed = remove_station(&mut self.replica, id);
+        self.set_notice(match removed {
+            Ok(()) => Notice::info("Removed the ground station."),
+            Err(err) => Notice::error(format!("The station was not removed: {err}")),
         });
         self.request_sync(SyncRequest::SyncNow);
         self.refresh();

@@ -217,6 +217,113 @@ pub fn insert_element_set(
     w.insert("element_sets", &replica::new_id(), values)
 }
 
+/// A ground station as typed into the form: every field text, checked on save.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StationForm {
+    /// The station being edited, or `None` for a new one.
+    pub id: Option<String>,
+    /// Its name, unique.
+    pub name: String,
+    /// Degrees north, -90 to 90.
+    pub lat_deg: String,
+    /// Degrees east, -180 to 180.
+    pub lon_deg: String,
+    /// Metres above the ellipsoid.
+    pub alt_m: String,
+    /// Elevation mask, degrees, 0 to 90.
+    pub mask_deg: String,
+}
+
+impl StationForm {
+    /// The form filled from a station.
+    pub fn of(station: &Station) -> Self {
+        Self {
+            id: Some(station.id.clone()),
+            name: station.name.clone(),
+            lat_deg: station.position.lat_deg.to_string(),
+            lon_deg: station.position.lon_deg.to_string(),
+            alt_m: format!("{}", station.position.alt_km * 1000.0),
+            mask_deg: station.mask_deg.to_string(),
+        }
+    }
+
+    /// The checked values, or what is wrong with the first bad field.
+    pub fn values(&self) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Err("Name: give the station a name".into());
+        }
+        let number = |label: &str, text: &str, range: std::ops::RangeInclusive<f64>| {
+            let value: f64 = text
+                .trim()
+                .parse()
+                .map_err(|_| format!("{label}: {:?} is not a number", text.trim()))?;
+            if range.contains(&value) {
+                Ok(value)
+            } else {
+                Err(format!(
+                    "{label}: {value} is outside {} to {}",
+                    range.start(),
+                    range.end()
+                ))
+            }
+        };
+        let lat = number("Latitude", &self.lat_deg, -90.0..=90.0)?;
+        let mut lon = number("Longitude", &self.lon_deg, -180.0..=180.0)?;
+        // The replica keeps longitudes in (-180, 180].
+        if lon <= -180.0 {
+            lon = 180.0;
+        }
+        let alt = number("Altitude", &self.alt_m, -500.0..=9_000.0)?;
+        let mask = number("Elevation mask", &self.mask_deg, 0.0..=90.0)?;
+        let serde_json::Value::Object(values) = json!({
+            "name": name,
+            "lat_deg": lat,
+            "lon_deg": lon,
+            "alt_m": alt,
+            "min_elevation_deg": mask,
+        }) else {
+            unreachable!("json! of an object is an object")
+        };
+        Ok(values)
+    }
+}
+
+/// Adds or updates a ground station; the error says which field is wrong, or that the name is
+/// taken.
+pub fn save_station(replica: &mut Replica, form: &StationForm) -> Result<String, String> {
+    let mut values = form.values()?;
+    let name = form.name.trim().to_owned();
+    replica
+        .write(|w| -> anyhow::Result<()> {
+            let taken: Option<String> = w
+                .reader()
+                .query_row(
+                    "SELECT id FROM ground_stations WHERE name = ?1",
+                    [&name],
+                    |r| r.get(0),
+                )
+                .ok();
+            if taken.is_some() && taken != form.id {
+                anyhow::bail!("Name: another station is called {name}");
+            }
+            if let Some(id) = &form.id {
+                w.update("ground_stations", id, values.clone())?;
+            } else {
+                values.insert("demo".into(), false.into());
+                w.insert("ground_stations", &replica::new_id(), values.clone())?;
+            }
+            Ok(())
+        })
+        .map(|()| name)
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// Removes a ground station.
+pub fn remove_station(replica: &mut Replica, id: &str) -> Result<(), ReplicaError> {
+    replica.write(|w| w.delete("ground_stations", id))
+}
+
 /// Where an object is and how it moves at one moment.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LiveState {
@@ -449,6 +556,50 @@ mod tests {
         assert!(path.iter().all(|(_, el)| *el >= 9.9), "{path:?}");
         let change = next_light_change(satellite, start).unwrap();
         assert!(change.is_some_and(|(_, at)| at > start && at < start + Duration::hours(2)));
+    }
+
+    #[test]
+    fn stations_are_checked_field_by_field_and_names_are_unique() {
+        let (_dir, mut replica) = replica();
+        let mut form = StationForm {
+            id: None,
+            name: "Kiruna".into(),
+            lat_deg: "67.857".into(),
+            lon_deg: "20.964".into(),
+            alt_m: "402".into(),
+            mask_deg: "95".into(),
+        };
+        assert_eq!(
+            save_station(&mut replica, &form).unwrap_err(),
+            "Elevation mask: 95 is outside 0 to 90"
+        );
+        form.lat_deg = "north".into();
+        assert_eq!(
+            save_station(&mut replica, &form).unwrap_err(),
+            "Latitude: \"north\" is not a number"
+        );
+        form.lat_deg = "67.857".into();
+        form.mask_deg = "5".into();
+        save_station(&mut replica, &form).unwrap();
+        assert_eq!(
+            save_station(&mut replica, &form).unwrap_err(),
+            "Name: another station is called Kiruna"
+        );
+        let data = OrbitData::load(&replica).unwrap();
+        let station = &data.stations[0];
+        assert_eq!(station.name, "Kiruna");
+        assert!((station.position.alt_km - 0.402).abs() < 1e-9);
+
+        // Editing keeps the id and the name check lets the station keep its own name.
+        let mut edit = StationForm::of(station);
+        edit.mask_deg = "10".into();
+        save_station(&mut replica, &edit).unwrap();
+        let data = OrbitData::load(&replica).unwrap();
+        assert_eq!(data.stations.len(), 1);
+        assert!((data.stations[0].mask_deg - 10.0).abs() < 1e-9);
+
+        remove_station(&mut replica, &data.stations[0].id).unwrap();
+        assert!(OrbitData::load(&replica).unwrap().stations.is_empty());
     }
 
     #[test]

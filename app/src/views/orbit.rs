@@ -16,7 +16,8 @@ use super::format;
 use crate::console::UiCommand;
 use crate::ops::bookings::data::VehicleChoice;
 use crate::ops::orbit::{
-    self, OrbitData, StationPasses, TrackedObject, footprint_deg, live_state, next_light_change,
+    self, OrbitData, StationForm, StationPasses, TrackedObject, footprint_deg, live_state,
+    next_light_change,
 };
 
 /// How far ahead passes are predicted.
@@ -46,6 +47,8 @@ pub struct OrbitState {
     pub map: MapView,
     /// The import dialog, when open.
     pub import: Option<ImportForm>,
+    /// The ground-stations dialog, when open, with the station being edited or added.
+    pub stations: Option<Option<StationForm>>,
     cache: Option<Computed>,
 }
 
@@ -117,8 +120,15 @@ pub fn orbit_ui(
             if button.clicked() {
                 state.import = Some(ImportForm::default());
             }
+            let stations = ui
+                .add_enabled(input.can_import, egui::Button::new("Ground stations…"))
+                .on_hover_text("Add, edit or remove ground stations and their elevation masks");
+            if stations.clicked() {
+                state.stations = Some(None);
+            }
         });
     });
+    stations_dialog(ui, state, input, commands);
     ui.add_space(tokens.spacing);
 
     if data.objects.is_empty() {
@@ -764,5 +774,113 @@ fn import_dialog(
         });
     if !open || done {
         state.import = None;
+    }
+}
+
+fn stations_dialog(
+    ui: &mut Ui,
+    state: &mut OrbitState,
+    input: &OrbitInput<'_>,
+    commands: &mut Vec<UiCommand>,
+) {
+    let Some(editing) = &mut state.stations else {
+        return;
+    };
+    let tokens = input.tokens;
+    let mut open = true;
+    egui::Window::new("Ground stations")
+        .open(&mut open)
+        .collapsible(false)
+        .pivot(egui::Align2::CENTER_TOP)
+        .default_pos(ui.ctx().content_rect().center_top() + egui::vec2(0.0, 80.0))
+        .show(ui.ctx(), |ui| {
+            egui::Grid::new("stations")
+                .striped(true)
+                .num_columns(6)
+                .show(ui, |ui| {
+                    for heading in ["Station", "Latitude", "Longitude", "Altitude", "Mask", ""] {
+                        ui.label(RichText::new(heading).color(tokens.text_muted));
+                    }
+                    ui.end_row();
+                    for station in &input.data.stations {
+                        ui.label(&station.name);
+                        ui.label(format!("{:.4}°", station.position.lat_deg));
+                        ui.label(format!("{:.4}°", station.position.lon_deg));
+                        ui.label(format!("{:.0} m", station.position.alt_km * 1000.0));
+                        ui.label(format!("{:.1}°", station.mask_deg));
+                        ui.horizontal(|ui| {
+                            if ui.button(format!("Edit {}", station.name)).clicked() {
+                                *editing = Some(StationForm::of(station));
+                            }
+                            if ui.button(format!("Remove {}", station.name)).clicked() {
+                                commands.push(UiCommand::RemoveStation(station.id.clone()));
+                            }
+                        });
+                        ui.end_row();
+                    }
+                });
+            ui.add_space(tokens.spacing);
+            let Some(form) = editing else {
+                if ui.button("Add a station").clicked() {
+                    *editing = Some(StationForm {
+                        mask_deg: "10".into(),
+                        alt_m: "0".into(),
+                        ..StationForm::default()
+                    });
+                }
+                return;
+            };
+            ui.separator();
+            ui.label(
+                RichText::new(if form.id.is_some() {
+                    "Edit station"
+                } else {
+                    "New station"
+                })
+                .strong(),
+            );
+            egui::Grid::new("station_form")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    for (label, field, hint) in [
+                        ("Name", &mut form.name, "Kiruna"),
+                        ("Latitude (° N)", &mut form.lat_deg, "67.857"),
+                        ("Longitude (° E)", &mut form.lon_deg, "20.964"),
+                        ("Altitude (m)", &mut form.alt_m, "402"),
+                        ("Elevation mask (°)", &mut form.mask_deg, "10"),
+                    ] {
+                        let label = ui.label(label);
+                        ui.add(
+                            egui::TextEdit::singleline(field)
+                                .hint_text(hint)
+                                .desired_width(180.0),
+                        )
+                        .labelled_by(label.id);
+                        ui.end_row();
+                    }
+                });
+            let checked = form.values();
+            if let Err(problem) = &checked {
+                ui.colored_label(tokens.critical, problem);
+            }
+            let mut close_form = false;
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(checked.is_ok(), egui::Button::new("Save station"))
+                    .clicked()
+                {
+                    commands.push(UiCommand::SaveStation(Box::new(form.clone())));
+                    close_form = true;
+                }
+                if ui.button("Cancel").clicked() {
+                    close_form = true;
+                }
+            });
+            if close_form {
+                *editing = None;
+            }
+        });
+    if !open {
+        state.stations = None;
     }
 }
