@@ -6,3 +6,4 @@ pub mod demo;
 pub mod orbit;
 pub mod overview;
 pub mod sync_agent;
+pub mod telemetry;

@@ -1,0 +1,328 @@
+//! Telemetry: the dictionary, sources (the built-in simulator first; recorded playback and the
+//! server's live feed plug in behind the same trait), per-channel history, limit checking and
+//! alarms. No UI here: the Mission view draws what [`Telemetry`] holds.
+
+pub mod alarms;
+pub mod dictionary;
+pub mod limits;
+pub mod series;
+pub mod sim;
+
+use chrono::{DateTime, Utc};
+
+use alarms::AlarmBoard;
+use dictionary::{Dictionary, Subsystem};
+use limits::LimitState;
+use series::Series;
+
+/// One value of one channel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// The channel's index in the dictionary.
+    pub channel: usize,
+    /// When it was measured, Unix seconds.
+    pub t: f64,
+    /// The value, in the channel's unit.
+    pub value: f64,
+}
+
+/// Where samples come from; every screen says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// The built-in simulator.
+    Simulated,
+    /// A recorded file played back.
+    Playback,
+    /// The server's live feed.
+    Live,
+}
+
+impl SourceKind {
+    /// The word on screen.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Simulated => "SIMULATED",
+            Self::Playback => "PLAYBACK",
+            Self::Live => "LIVE",
+        }
+    }
+}
+
+/// A source of samples, polled once a frame.
+pub trait TelemetrySource: Send {
+    /// What kind of source it is.
+    fn kind(&self) -> SourceKind;
+    /// Appends the samples that have arrived by `now`.
+    fn poll(&mut self, now: DateTime<Utc>, out: &mut Vec<Sample>);
+}
+
+/// Unix seconds with fractions.
+pub fn unix_seconds(t: DateTime<Utc>) -> f64 {
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "microseconds since 1970 fit f64's 53 bits"
+    )]
+    let micros = t.timestamp_micros() as f64;
+    micros / 1e6
+}
+
+/// Samples older than this are stale: the screen says so.
+pub const STALE_AFTER_S: f64 = 5.0;
+
+/// The live window each channel keeps: 24 hours at 1 Hz.
+pub const HISTORY_SAMPLES: usize = 24 * 3600;
+
+/// Everything the mission screens show, fed from one source.
+pub struct Telemetry {
+    /// The channels.
+    pub dictionary: Dictionary,
+    source: Box<dyn TelemetrySource>,
+    series: Vec<Series>,
+    limits: Vec<LimitState>,
+    board: AlarmBoard,
+    /// Ground contacts `[aos, los)`, Unix seconds: alarms on comms channels are suppressed
+    /// outside them. Empty when unknown (nothing suppressed).
+    contacts: Vec<(f64, f64)>,
+    scratch: Vec<Sample>,
+    last_arrival: Option<f64>,
+}
+
+impl Telemetry {
+    /// Telemetry of `dictionary` from `source`.
+    pub fn new(dictionary: Dictionary, source: Box<dyn TelemetrySource>) -> Self {
+        let n = dictionary.channels.len();
+        Self {
+            series: (0..n)
+                .map(|_| Series::with_capacity(HISTORY_SAMPLES))
+                .collect(),
+            limits: vec![LimitState::default(); n],
+            dictionary,
+            source,
+            board: AlarmBoard::default(),
+            contacts: Vec::new(),
+            scratch: Vec::new(),
+            last_arrival: None,
+        }
+    }
+
+    /// The predicted ground contacts, for suppressing comms alarms during loss of signal.
+    pub fn set_contacts(&mut self, contacts: Vec<(f64, f64)>) {
+        self.contacts = contacts;
+    }
+
+    /// Whether loss of signal is predicted at `t` (contacts known and none covers `t`).
+    pub fn los_predicted(&self, t: f64) -> bool {
+        !self.contacts.is_empty() && !self.contacts.iter().any(|(a, b)| *a <= t && t < *b)
+    }
+
+    /// Polls the source and takes in what arrived; returns how many samples.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> usize {
+        let mut samples = std::mem::take(&mut self.scratch);
+        samples.clear();
+        self.source.poll(now, &mut samples);
+        for sample in &samples {
+            self.ingest(*sample);
+        }
+        if !samples.is_empty() {
+            self.last_arrival = Some(unix_seconds(now));
+        }
+        let n = samples.len();
+        self.scratch = samples;
+        n
+    }
+
+    /// Takes in one sample: history, limit check, alarm.
+    pub fn ingest(&mut self, sample: Sample) {
+        let Some(channel) = self.dictionary.channels.get(sample.channel) else {
+            return;
+        };
+        if !self.series[sample.channel].push(sample.t, sample.value) {
+            return;
+        }
+        let state = &mut self.limits[sample.channel];
+        let before = (state.severity, state.breach);
+        let severity = state.update(channel, sample.t, sample.value);
+        let breach = state.breach;
+        // The board hears about changes, about values while an alarm is up, and about values
+        // out of limits (an alarm held back during loss of signal is raised once it ends).
+        if (severity, breach) != before
+            || severity.alarms()
+            || self.board.get(&channel.id).is_some()
+        {
+            let suppressed = channel.subsystem == Subsystem::Comms
+                && !self.contacts.is_empty()
+                && !self
+                    .contacts
+                    .iter()
+                    .any(|(a, b)| *a <= sample.t && sample.t < *b);
+            #[allow(clippy::cast_possible_truncation, reason = "microseconds since 1970")]
+            let at = DateTime::from_timestamp_micros((sample.t * 1e6) as i64).unwrap_or_default();
+            self.board
+                .update(&channel.id, at, sample.value, severity, breach, suppressed);
+        }
+    }
+
+    /// The source's kind.
+    pub fn source_kind(&self) -> SourceKind {
+        self.source.kind()
+    }
+
+    /// Seconds since samples last arrived, if any ever did.
+    pub fn age_s(&self, now: DateTime<Utc>) -> Option<f64> {
+        self.last_arrival.map(|t| unix_seconds(now) - t)
+    }
+
+    /// A channel's history.
+    pub fn series(&self, index: usize) -> &Series {
+        &self.series[index]
+    }
+
+    /// A channel's limit state.
+    pub fn limit_state(&self, index: usize) -> LimitState {
+        self.limits[index]
+    }
+
+    /// The alarms.
+    pub fn board(&self) -> &AlarmBoard {
+        &self.board
+    }
+
+    /// The alarms, for operator actions.
+    pub fn board_mut(&mut self) -> &mut AlarmBoard {
+        &mut self.board
+    }
+
+    /// The source, to steer it (inject a fault into the simulator).
+    pub fn source_mut(&mut self) -> &mut dyn TelemetrySource {
+        self.source.as_mut()
+    }
+
+    /// The index of channel `id`.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.dictionary.channels.iter().position(|c| c.id == id)
+    }
+
+    /// Time to reach the nearest warning or critical limit at the recent trend (a least-
+    /// squares slope over the last `window_s`), when the channel drifts toward one.
+    pub fn time_to_limit(&self, index: usize, window_s: f64) -> Option<(f64, f64)> {
+        let series = &self.series[index];
+        let (t_last, v_last) = series.last()?;
+        let points: Vec<(f64, f64)> = series.recent(t_last - window_s).collect();
+        if points.len() < 10 {
+            return None;
+        }
+        #[allow(clippy::cast_precision_loss, reason = "a sample count")]
+        let n = points.len() as f64;
+        let (mt, mv) = points
+            .iter()
+            .fold((0.0, 0.0), |(a, b), (t, v)| (a + t / n, b + v / n));
+        let (num, den) = points.iter().fold((0.0, 0.0), |(num, den), (t, v)| {
+            (num + (t - mt) * (v - mv), den + (t - mt) * (t - mt))
+        });
+        if den <= 0.0 {
+            return None;
+        }
+        let slope = num / den;
+        let limits = &self.dictionary.channels[index].limits;
+        let target = if slope > 0.0 {
+            limits.warning.high.or(limits.critical.high)
+        } else if slope < 0.0 {
+            limits.warning.low.or(limits.critical.low)
+        } else {
+            None
+        }?;
+        let seconds = (target - v_last) / slope;
+        (seconds > 0.0).then_some((seconds, target))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::sim::Simulator;
+    use super::*;
+
+    fn telemetry(start: DateTime<Utc>) -> Telemetry {
+        let d = Dictionary::shipped(&["1A".to_owned()]).unwrap();
+        let sim = Simulator::new(&d, start, 42);
+        Telemetry::new(d, Box::new(sim))
+    }
+
+    #[test]
+    fn an_injected_critical_value_raises_an_alarm_and_its_return_latches_it() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        assert!(tm.tick(start + Duration::seconds(10)) > 0);
+        assert!(tm.board().alarms().is_empty(), "a nominal start");
+        let ppco2 = tm.index_of("ls.ppco2").unwrap();
+        tm.ingest(Sample {
+            channel: ppco2,
+            t: tm.series(ppco2).last().unwrap().0 + 0.5,
+            value: 1.4,
+        });
+        // Persistence 3: two more.
+        for k in 1..3 {
+            tm.ingest(Sample {
+                channel: ppco2,
+                t: tm.series(ppco2).last().unwrap().0 + f64::from(k),
+                value: 1.4,
+            });
+        }
+        let alarm = tm.board().get("ls.ppco2").unwrap();
+        assert_eq!(alarm.severity, limits::Severity::Critical);
+        assert_eq!(alarm.state, alarms::AlarmState::UnackActive);
+        tm.tick(start + Duration::seconds(20));
+        assert_eq!(
+            tm.board().get("ls.ppco2").unwrap().state,
+            alarms::AlarmState::UnackCleared
+        );
+    }
+
+    #[test]
+    fn comms_alarms_are_suppressed_during_predicted_loss_of_signal() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        let t0 = unix_seconds(start);
+        tm.set_contacts(vec![(t0 + 1000.0, t0 + 1500.0)]);
+        let signal = tm.index_of("com.signal_strength").unwrap();
+        for k in 0..5 {
+            tm.ingest(Sample {
+                channel: signal,
+                t: t0 + f64::from(k),
+                value: -128.0,
+            });
+        }
+        assert!(tm.board().get("com.signal_strength").is_none());
+        for k in 0..5 {
+            tm.ingest(Sample {
+                channel: signal,
+                t: t0 + 1100.0 + f64::from(k),
+                value: -128.0,
+            });
+        }
+        assert!(
+            tm.board().get("com.signal_strength").is_some(),
+            "in contact the same value alarms"
+        );
+    }
+
+    #[test]
+    fn a_drift_toward_a_limit_gives_the_time_left() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        let ppco2 = tm.index_of("ls.ppco2").unwrap();
+        let t0 = unix_seconds(start);
+        // Rising 0.001 kPa a second from 0.47: the warning limit 0.67 is 200 s away.
+        for k in 0..60 {
+            tm.ingest(Sample {
+                channel: ppco2,
+                t: t0 + f64::from(k),
+                value: 0.47 + 0.001 * f64::from(k) - 0.059,
+            });
+        }
+        let (seconds, limit) = tm.time_to_limit(ppco2, 60.0).unwrap();
+        assert!((limit - 0.67).abs() < 1e-12);
+        assert!((seconds - 200.0).abs() < 1.0, "{seconds}");
+    }
+}

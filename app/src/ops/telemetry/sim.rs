@@ -1,0 +1,346 @@
+//! The built-in simulator: physically plausible values for every channel of the dictionary,
+//! one sample a second. Thermal and power follow orbital day and night (from the crewed
+//! vehicle's orbit), consumables deplete, comms read the noise floor out of contact, and every
+//! sensor has noise. The same seed and start give the same values, sample for sample.
+
+use chrono::{DateTime, Utc};
+
+use super::dictionary::{Dictionary, SimModel};
+use super::{Sample, SourceKind, TelemetrySource, unix_seconds};
+
+/// What the orbit says about the vehicle over time: sunlit intervals and ground contacts.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// Intervals in sunlight, `[start, end)` in Unix seconds.
+    pub sunlit: Vec<(f64, f64)>,
+    /// Ground-station contacts, `[aos, los)` in Unix seconds.
+    pub contacts: Vec<(f64, f64)>,
+    /// When neither is known (no element set): always in sunlight and in contact.
+    pub known: bool,
+}
+
+impl Environment {
+    /// Whether the vehicle is in sunlight at `t`.
+    pub fn is_sunlit(&self, t: f64) -> bool {
+        !self.known || self.sunlit.iter().any(|(a, b)| *a <= t && t < *b)
+    }
+
+    /// Whether a ground station has contact at `t`.
+    pub fn in_contact(&self, t: f64) -> bool {
+        !self.known || self.contacts.iter().any(|(a, b)| *a <= t && t < *b)
+    }
+}
+
+/// `SplitMix64`: a tiny generator whose sequence for a seed never changes between builds,
+/// which a library generator does not promise across versions.
+#[derive(Debug, Clone)]
+struct Noise(u64);
+
+impl Noise {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1].
+    fn uniform(&mut self) -> f64 {
+        #[allow(clippy::cast_precision_loss, reason = "53 random bits")]
+        let bits = (self.next_u64() >> 11) as f64;
+        (bits + 1.0) / 9_007_199_254_740_992.0
+    }
+
+    /// Standard normal (Box-Muller).
+    fn gaussian(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// The simulator.
+#[derive(Debug, Clone)]
+pub struct Simulator {
+    models: Vec<SimModel>,
+    /// Each channel's sunlight-following level, and its wave's phase.
+    levels: Vec<f64>,
+    phases: Vec<f64>,
+    injected: Vec<Option<f64>>,
+    noise: Noise,
+    start: f64,
+    /// The next whole second to sample.
+    next: f64,
+    environment: Environment,
+}
+
+/// At most this much time is caught up in one poll (a console asleep for a day does not
+/// produce a day of samples in one frame).
+const MAX_CATCH_UP_S: f64 = 600.0;
+
+impl Simulator {
+    /// A simulator of `dictionary`'s channels from `start`, seeded.
+    pub fn new(dictionary: &Dictionary, start: DateTime<Utc>, seed: u64) -> Self {
+        let mut noise = Noise(seed);
+        let models: Vec<SimModel> = dictionary.channels.iter().map(|c| c.sim).collect();
+        let phases = models
+            .iter()
+            .map(|_| noise.uniform() * std::f64::consts::TAU)
+            .collect();
+        let start = unix_seconds(start).floor();
+        Self {
+            levels: models.iter().map(|m| m.nominal).collect(),
+            injected: vec![None; models.len()],
+            models,
+            phases,
+            noise,
+            start,
+            next: start,
+            environment: Environment::default(),
+        }
+    }
+
+    /// The orbit's sunlight and contacts from now on.
+    pub fn set_environment(&mut self, environment: Environment) {
+        self.environment = environment;
+    }
+
+    /// When the simulated mission started (Unix seconds).
+    pub fn start(&self) -> f64 {
+        self.start
+    }
+
+    /// Holds channel `index` at `value` (a fault injected by a trainer or a test) until
+    /// cleared with `None`.
+    pub fn inject(&mut self, index: usize, value: Option<f64>) {
+        if let Some(slot) = self.injected.get_mut(index) {
+            *slot = value;
+        }
+    }
+
+    fn sample_all(&mut self, t: f64, dt: f64, out: &mut Vec<Sample>) {
+        let sunlit = self.environment.is_sunlit(t);
+        let contact = self.environment.in_contact(t);
+        let hours = (t - self.start) / 3600.0;
+        for (index, model) in self.models.iter().enumerate() {
+            let target = model.nominal + if sunlit { model.sunlit } else { 0.0 };
+            let follow = 1.0 - (-dt / model.time_constant_s.max(1.0)).exp();
+            self.levels[index] += (target - self.levels[index]) * follow;
+            let mut value = match (self.injected[index], model.no_contact) {
+                (Some(v), _) => v,
+                (None, Some(floor)) if !contact => floor + model.noise * self.noise.gaussian(),
+                (None, _) => {
+                    let wave = model.wave
+                        * (std::f64::consts::TAU * t / model.wave_period_s.max(1.0)
+                            + self.phases[index])
+                            .sin();
+                    self.levels[index]
+                        + model.per_hour * hours
+                        + wave
+                        + model.noise * self.noise.gaussian()
+                }
+            };
+            if let Some([low, high]) = model.clamp {
+                value = value.clamp(low, high);
+            }
+            out.push(Sample {
+                channel: index,
+                t,
+                value,
+            });
+        }
+    }
+}
+
+impl TelemetrySource for Simulator {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Simulated
+    }
+
+    fn poll(&mut self, now: DateTime<Utc>, out: &mut Vec<Sample>) {
+        let now = unix_seconds(now);
+        if now - self.next > MAX_CATCH_UP_S {
+            self.next = (now - MAX_CATCH_UP_S).floor();
+        }
+        while self.next <= now {
+            self.sample_all(self.next, 1.0, out);
+            self.next += 1.0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    fn dictionary() -> Dictionary {
+        Dictionary::shipped(&["1A".to_owned()]).unwrap()
+    }
+
+    fn run(seed: u64, seconds: i64, environment: Environment) -> Vec<Sample> {
+        let d = dictionary();
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut sim = Simulator::new(&d, start, seed);
+        sim.set_environment(environment);
+        // Polled every minute, as a running console does.
+        let mut out = Vec::new();
+        for s in (60..seconds).step_by(60).chain([seconds]) {
+            sim.poll(start + Duration::seconds(s), &mut out);
+        }
+        out
+    }
+
+    fn values(samples: &[Sample], channel: usize) -> Vec<f64> {
+        samples
+            .iter()
+            .filter(|s| s.channel == channel)
+            .map(|s| s.value)
+            .collect()
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_values_and_another_seed_does_not() {
+        let a = run(7, 120, Environment::default());
+        let b = run(7, 120, Environment::default());
+        let c = run(8, 120, Environment::default());
+        assert_eq!(a.len(), 121 * dictionary().channels.len());
+        assert!(
+            a.iter()
+                .zip(&b)
+                .all(|(x, y)| x.value.to_bits() == y.value.to_bits())
+        );
+        assert!(
+            a.iter()
+                .zip(&c)
+                .any(|(x, y)| x.value.to_bits() != y.value.to_bits())
+        );
+    }
+
+    #[test]
+    fn nominal_values_stay_inside_their_watch_limits() {
+        let d = dictionary();
+        let samples = run(1, 3600, Environment::default());
+        for (index, channel) in d.channels.iter().enumerate() {
+            for value in values(&samples, index) {
+                let watch = channel.limits.watch;
+                assert!(
+                    watch.low.is_none_or(|l| value >= l) && watch.high.is_none_or(|h| value <= h),
+                    "{} = {value} outside its watch band",
+                    channel.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn orbital_night_cools_the_hull_and_drains_the_battery() {
+        let d = dictionary();
+        let start = unix_seconds("2026-11-22T12:00:00Z".parse().unwrap());
+        // Sunlit for the first 50 minutes, then eclipse.
+        let environment = Environment {
+            sunlit: vec![(start, start + 3000.0)],
+            contacts: vec![(start, start + 7200.0)],
+            known: true,
+        };
+        let samples = run(3, 5400, environment);
+        let hull = values(
+            &samples,
+            d.channels
+                .iter()
+                .position(|c| c.id == "thm.hull_temp")
+                .unwrap(),
+        );
+        let soc = values(
+            &samples,
+            d.channels
+                .iter()
+                .position(|c| c.id == "pwr.battery_soc")
+                .unwrap(),
+        );
+        let solar = values(
+            &samples,
+            d.channels
+                .iter()
+                .position(|c| c.id == "pwr.solar_array_current")
+                .unwrap(),
+        );
+        assert!(
+            hull[2999] > hull[0] + 40.0,
+            "warms in sunlight: {} -> {}",
+            hull[0],
+            hull[2999]
+        );
+        assert!(hull[5399] < hull[2999] - 40.0, "cools in eclipse");
+        assert!(soc[5399] < soc[2999], "the battery drains in eclipse");
+        assert!(
+            solar[2999] > 35.0 && solar[5399] < 2.0,
+            "{} {}",
+            solar[2999],
+            solar[5399]
+        );
+    }
+
+    #[test]
+    fn consumables_deplete() {
+        let d = dictionary();
+        let o2 = d
+            .channels
+            .iter()
+            .position(|c| c.id == "ls.o2_tank_pressure")
+            .unwrap();
+        let o2 = values(&run(4, 3 * 3600, Environment::default()), o2);
+        // 0.06 MPa an hour, under 0.01 MPa of noise.
+        let drop = o2[0] - o2[3 * 3600];
+        assert!((drop - 0.18).abs() < 0.05, "{drop}");
+    }
+
+    #[test]
+    fn a_long_sleep_is_caught_up_ten_minutes_at_most() {
+        let d = dictionary();
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut sim = Simulator::new(&d, start, 1);
+        let mut out = Vec::new();
+        sim.poll(start + Duration::hours(5), &mut out);
+        assert_eq!(out.len(), 601 * d.channels.len());
+    }
+
+    #[test]
+    fn comms_read_the_noise_floor_out_of_contact() {
+        let d = dictionary();
+        let signal = d
+            .channels
+            .iter()
+            .position(|c| c.id == "com.signal_strength")
+            .unwrap();
+        let start = unix_seconds("2026-11-22T12:00:00Z".parse().unwrap());
+        let environment = Environment {
+            sunlit: Vec::new(),
+            contacts: vec![(start, start + 60.0)],
+            known: true,
+        };
+        let samples = values(&run(5, 120, environment), signal);
+        assert!(
+            samples[30] > -100.0 && samples[90] < -120.0,
+            "{} {}",
+            samples[30],
+            samples[90]
+        );
+    }
+
+    #[test]
+    fn an_injected_value_holds_until_cleared() {
+        let d = dictionary();
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut sim = Simulator::new(&d, start, 1);
+        sim.inject(2, Some(1.5));
+        let mut out = Vec::new();
+        sim.poll(start + Duration::seconds(2), &mut out);
+        assert!(values(&out, 2).iter().all(|v| (*v - 1.5).abs() < 1e-12));
+        sim.inject(2, None);
+        out.clear();
+        sim.poll(start + Duration::seconds(4), &mut out);
+        assert!(values(&out, 2).iter().all(|v| (*v - 1.5).abs() > 0.1));
+    }
+}
