@@ -107,7 +107,7 @@ fn ctrl_and_a_number_jumps_to_a_view() {
     let mut console = console();
     console
         .harness
-        .key_press_modifiers(Modifiers::COMMAND, Key::Num7);
+        .key_press_modifiers(Modifiers::COMMAND, Key::Num8);
     console.harness.run();
     assert_eq!(console.harness.state().settings().view, View::Settings);
     console
@@ -301,6 +301,7 @@ fn open_view(console: &mut Console, view: View) {
         Key::Num5,
         Key::Num6,
         Key::Num7,
+        Key::Num8,
     ][view.number() - 1];
     console.harness.key_press_modifiers(Modifiers::COMMAND, key);
     console.harness.run();
@@ -584,4 +585,79 @@ fn a_ground_station_added_in_the_orbit_view_joins_the_passes_table() {
     assert_eq!(console.harness.get_all_by_label("Kiruna").count(), 2);
     console.harness.get_by_label("Remove Kiruna");
     assert_eq!(console.harness.get_all_by_label("none in 24 h").count(), 2);
+}
+
+#[test]
+fn an_injected_critical_value_reaches_the_banner_and_is_acknowledged_with_a_comment() {
+    use galaxium::ops::telemetry::Sample;
+    use galaxium::ops::telemetry::alarms::AlarmState;
+
+    let mut console = console();
+    console.harness.run();
+    console.harness.get_by_label("No alarms");
+    {
+        // A fault injected into the simulator, and three samples of it at once (the channel
+        // needs three in a row before its state rises).
+        let tm = console.harness.state_mut().telemetry_mut().unwrap();
+        assert!(tm.inject("ls.ppco2", Some(1.4)));
+        let index = tm.index_of("ls.ppco2").unwrap();
+        let t = tm.series(index).last().unwrap().0;
+        for k in 1..=3 {
+            tm.ingest(Sample {
+                channel: index,
+                t: t + f64::from(k) * 0.001,
+                value: 1.4,
+            });
+        }
+    }
+    console.harness.run();
+    console.harness.get_by_label_contains(
+        "CRITICAL ls.ppco2 1.400 kPa above 1 · unacknowledged · 1 alarm, 1 unacknowledged",
+    );
+    console.harness.get_by_label("Open alarms").click();
+    console.harness.run();
+    assert_eq!(console.harness.state().settings().view, View::Mission);
+
+    console.harness.get_by_label("Acknowledge ls.ppco2").click();
+    console.harness.run();
+    let comment = || {
+        egui_kittest::kittest::by()
+            .label("Comment (logged with the acknowledgement)")
+            .role(egui::accesskit::Role::TextInput)
+    };
+    console.harness.get(comment()).click();
+    console.harness.run();
+    console
+        .harness
+        .event(egui::Event::Paste("scrubber bed B selected".to_owned()));
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("Acknowledge with comment")
+        .click();
+    console.harness.run();
+
+    let tm = console.harness.state().telemetry().unwrap();
+    let alarm = tm.board().get("ls.ppco2").unwrap();
+    assert_eq!(alarm.state, AlarmState::AckActive);
+    assert_eq!(
+        alarm.acknowledged,
+        Some((
+            "local operator".to_owned(),
+            "scrubber bed B selected".to_owned()
+        ))
+    );
+    assert!(
+        tm.board()
+            .log()
+            .iter()
+            .any(|e| e.what == "acknowledged by local operator: scrubber bed B selected")
+    );
+    console.harness.get_by_label_contains(
+        "CRITICAL ls.ppco2 1.400 kPa above 1 · acknowledged · 1 alarm, 0 unacknowledged",
+    );
+    // The event log on the screen has it too.
+    console
+        .harness
+        .get_by_label_contains("ls.ppco2 acknowledged by local operator: scrubber bed B selected");
 }

@@ -13,12 +13,14 @@ use crate::ops::demo::DemoDataset;
 use crate::ops::orbit::OrbitData;
 use crate::ops::overview::{self, OverviewSnapshot};
 use crate::ops::sync_agent::{SyncAgent, SyncRequest, SyncStatus};
+use crate::ops::telemetry::Telemetry;
 use crate::paths::DataDir;
 use crate::views::View;
 use crate::views::checkin::{CheckInState, checkin_ui};
 use crate::views::format;
 use crate::views::launches::{LaunchesInput, LaunchesState, launches_ui};
-use crate::views::orbit::{OrbitInput, OrbitState, orbit_ui};
+use crate::views::mission::MissionState;
+use crate::views::orbit::OrbitState;
 use crate::views::overview::{OverviewInput, overview_ui};
 use crate::views::passengers::{PassengersState, passengers_ui};
 use crate::views::settings::settings_ui;
@@ -103,9 +105,12 @@ pub struct ConsoleApp {
     pub(super) replica: Replica,
     data: DataDir,
     snapshot: Option<OverviewSnapshot>,
-    bookings: BookingsData,
-    orbit_data: OrbitData,
+    pub(super) bookings: BookingsData,
+    pub(super) orbit_data: OrbitData,
     pub(super) orbit: OrbitState,
+    pub(super) telemetry: Option<Telemetry>,
+    pub(super) environment_at: Option<Instant>,
+    pub(super) mission: MissionState,
     pub(super) launches: LaunchesState,
     pub(super) checkin: CheckInState,
     pub(super) passengers: PassengersState,
@@ -115,7 +120,7 @@ pub struct ConsoleApp {
     last_change_check: Option<Instant>,
     data_version: Option<i64>,
     palette: CommandPalette,
-    pending: Vec<UiCommand>,
+    pub(super) pending: Vec<UiCommand>,
     notice: Option<Notice>,
     confirm_remove_demo: bool,
     applied_style: Option<(Theme, f32)>,
@@ -158,6 +163,9 @@ impl ConsoleApp {
             bookings: BookingsData::default(),
             orbit_data: OrbitData::default(),
             orbit: OrbitState::default(),
+            telemetry: None,
+            environment_at: None,
+            mission: MissionState::default(),
             launches: LaunchesState::default(),
             checkin: CheckInState::default(),
             passengers: PassengersState::default(),
@@ -174,7 +182,19 @@ impl ConsoleApp {
         };
         app.notice = sync_error;
         app.refresh();
+        match Self::start_telemetry(&app.replica) {
+            Ok(telemetry) => app.telemetry = Some(telemetry),
+            Err(err) => {
+                tracing::error!("telemetry cannot start: {err}");
+                app.notice = Some(Notice::error(format!("Telemetry cannot start: {err}")));
+            }
+        }
         app
+    }
+
+    /// The tracked objects and ground stations as last read.
+    pub fn orbit_data(&self) -> &OrbitData {
+        &self.orbit_data
     }
 
     /// Where sync stands, as of this frame.
@@ -233,7 +253,7 @@ impl ConsoleApp {
         self.pending.push(command);
     }
 
-    fn tokens(&self) -> Tokens {
+    pub(super) fn tokens(&self) -> Tokens {
         Tokens::of(self.settings.theme)
     }
 
@@ -321,6 +341,10 @@ impl ConsoleApp {
             UiCommand::ImportElementSets(form) => self.import_element_sets(&form),
             UiCommand::SaveStation(form) => self.save_station(&form),
             UiCommand::RemoveStation(id) => self.remove_station(&id),
+            UiCommand::AcknowledgeAlarm { channel, comment } => {
+                self.acknowledge_alarm(&channel, &comment);
+            }
+            UiCommand::ShelveAlarm { channel, minutes } => self.shelve_alarm(&channel, minutes),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
@@ -606,6 +630,7 @@ impl eframe::App for ConsoleApp {
             self.sync_status = agent.status();
         }
         self.poll_import();
+        self.tick_telemetry(Utc::now());
         // A sync that changed the replica is shown at once; another writer within a second.
         let mut changed_elsewhere = false;
         if self
@@ -634,6 +659,7 @@ impl eframe::App for ConsoleApp {
         let now = Utc::now();
         let ctx = ui.ctx().clone();
         self.top_bar_ui(ui, now);
+        self.alarm_banner_ui(ui, now);
         self.status_bar_ui(ui);
         self.navigation_ui(ui);
         let tokens = self.tokens();
@@ -678,21 +704,8 @@ impl eframe::App for ConsoleApp {
                     &mut self.pending,
                 );
             }
-            View::Orbit => {
-                let can_import = self.may_write_orbit();
-                orbit_ui(
-                    ui,
-                    &mut self.orbit,
-                    &OrbitInput {
-                        data: &self.orbit_data,
-                        vehicles: &self.bookings.vehicles,
-                        can_import,
-                        tokens,
-                        now,
-                    },
-                    &mut self.pending,
-                );
-            }
+            View::Orbit => self.orbit_view(ui, now),
+            View::Mission => self.mission_view(ui, now),
             View::Sync => sync_ui(
                 ui,
                 &self.sync_status,

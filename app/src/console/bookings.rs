@@ -79,7 +79,7 @@ impl ConsoleApp {
             })
     }
 
-    fn user_name(&self) -> String {
+    pub(super) fn operator_name(&self) -> String {
         self.sync_status()
             .signed_in
             .as_ref()
@@ -264,7 +264,7 @@ impl ConsoleApp {
                     .map_err(|e| message(&e))
             }
             BookingCommand::CloseManifest(launch_id) => {
-                let user = self.user_name();
+                let user = self.operator_name();
                 actions::close_manifest(&mut self.replica, &launch_id, &user, now)
                     .map(|doc| {
                         format!(

@@ -48,6 +48,20 @@ pub enum UiCommand {
     SaveStation(Box<StationForm>),
     /// Remove a ground station (its id).
     RemoveStation(String),
+    /// Acknowledge a channel's alarm with a comment.
+    AcknowledgeAlarm {
+        /// The channel.
+        channel: String,
+        /// Why, or what was done.
+        comment: String,
+    },
+    /// Take a channel's alarm out of the banner for a while.
+    ShelveAlarm {
+        /// The channel.
+        channel: String,
+        /// For how long.
+        minutes: i64,
+    },
     /// Save a passenger (a new one when its id is empty).
     SavePassenger(Box<Passenger>),
     /// Close the console.
@@ -112,6 +126,8 @@ impl UiCommand {
             Self::ImportElementSets(_) => "Import element sets".to_owned(),
             Self::SaveStation(_) => "Save ground station".to_owned(),
             Self::RemoveStation(_) => "Remove ground station".to_owned(),
+            Self::AcknowledgeAlarm { channel, .. } => format!("Acknowledge {channel}"),
+            Self::ShelveAlarm { channel, .. } => format!("Shelve {channel}"),
             Self::Quit => "Quit".to_owned(),
         }
     }
@@ -144,6 +160,8 @@ impl UiCommand {
             Self::ImportElementSets(_) => "Add the element sets to the replica, to track them",
             Self::SaveStation(_) => "Store the ground station in the replica",
             Self::RemoveStation(_) => "Remove the ground station from the replica",
+            Self::AcknowledgeAlarm { .. } => "Acknowledge the alarm; the comment is logged",
+            Self::ShelveAlarm { .. } => "Take the alarm out of the banner for a while",
             Self::Quit => "Close the console; everything is already saved in the replica",
         }
     }
@@ -170,7 +188,9 @@ impl UiCommand {
             | Self::SavePassenger(_)
             | Self::ImportElementSets(_)
             | Self::SaveStation(_)
-            | Self::RemoveStation(_) => return None,
+            | Self::RemoveStation(_)
+            | Self::AcknowledgeAlarm { .. }
+            | Self::ShelveAlarm { .. } => return None,
         };
         Some(KeyboardShortcut::new(modifiers, key))
     }
@@ -221,7 +241,7 @@ mod tests {
         );
         assert_eq!(
             UiCommand::ShowView(View::Settings).shortcut(),
-            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num7))
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num8))
         );
     }
 }

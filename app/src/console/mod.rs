@@ -4,6 +4,7 @@
 mod app;
 mod bookings;
 mod command;
+mod mission;
 mod orbit;
 mod palette;
 mod startup_error;

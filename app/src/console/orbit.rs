@@ -19,6 +19,24 @@ impl ConsoleApp {
             .is_none_or(|(_, _, role)| role.parse::<Role>().is_ok_and(|r| writers.contains(&r)))
     }
 
+    /// The Orbit view.
+    pub(super) fn orbit_view(&mut self, ui: &mut egui::Ui, now: chrono::DateTime<Utc>) {
+        let can_import = self.may_write_orbit();
+        let tokens = self.tokens();
+        crate::views::orbit::orbit_ui(
+            ui,
+            &mut self.orbit,
+            &crate::views::orbit::OrbitInput {
+                data: &self.orbit_data,
+                vehicles: &self.bookings.vehicles,
+                can_import,
+                tokens,
+                now,
+            },
+            &mut self.pending,
+        );
+    }
+
     pub(super) fn import_element_sets(&mut self, form: &ImportForm) {
         let path = form.path.trim();
         let (text, source) = if path.is_empty() {

@@ -4,6 +4,7 @@
 pub mod checkin;
 pub mod format;
 pub mod launches;
+pub mod mission;
 pub mod orbit;
 pub mod overview;
 pub mod passengers;
@@ -26,6 +27,8 @@ pub enum View {
     Passengers,
     /// Tracked objects, the ground-track map, passes and sunlight.
     Orbit,
+    /// Telemetry: key values, alarms, channels, plots and the event log.
+    Mission,
     /// The link to the central server: status, history, conflicts inbox.
     Sync,
     /// Theme, text size, and where data and logs live.
@@ -34,12 +37,13 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Overview,
         Self::Launches,
         Self::CheckIn,
         Self::Passengers,
         Self::Orbit,
+        Self::Mission,
         Self::Sync,
         Self::Settings,
     ];
@@ -52,6 +56,7 @@ impl View {
             Self::CheckIn => "Check-in desk",
             Self::Passengers => "Passengers",
             Self::Orbit => "Orbit",
+            Self::Mission => "Mission",
             Self::Sync => "Sync",
             Self::Settings => "Settings",
         }
@@ -70,6 +75,9 @@ impl View {
             Self::Passengers => "Passengers, their readiness for flight and their details",
             Self::Orbit => {
                 "Where the crewed vehicle and other objects are: ground track, passes over the ground stations, sunlight"
+            }
+            Self::Mission => {
+                "The crewed vehicle's telemetry: key values, alarms to acknowledge, every channel, plots, the event log"
             }
             Self::Sync => {
                 "The link to the central server: sign-in, status, sync history and the conflicts inbox"

@@ -54,6 +54,68 @@ pub trait TelemetrySource: Send {
     fn kind(&self) -> SourceKind;
     /// Appends the samples that have arrived by `now`.
     fn poll(&mut self, now: DateTime<Utc>, out: &mut Vec<Sample>);
+    /// The orbit's sunlight and contacts, for a source that models the vehicle (recorded and
+    /// live data carry their own).
+    fn set_environment(&mut self, _environment: &sim::Environment) {}
+    /// Holds a channel at a value (a fault injected for training); `false` when the source
+    /// cannot (recorded and live data are what they are).
+    fn inject(&mut self, _channel: usize, _value: Option<f64>) -> bool {
+        false
+    }
+    /// When its mission started, Unix seconds, if it knows.
+    fn mission_start(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// What the crewed vehicle's orbit predicts from `now` for the next hours: sunlit intervals
+/// and ground contacts over every station.
+pub fn environment_from_orbit(
+    satellite: &galaxium_orbit::Satellite,
+    stations: &[crate::ops::orbit::Station],
+    now: DateTime<Utc>,
+) -> anyhow::Result<sim::Environment> {
+    let from = now - chrono::Duration::minutes(15);
+    let to = now + chrono::Duration::hours(6);
+    let sunlit = galaxium_orbit::light_intervals(satellite, from, to)?
+        .into_iter()
+        .filter(|i| i.state == galaxium_orbit::Illumination::Sunlit)
+        .map(|i| (unix_seconds(i.start), unix_seconds(i.end)))
+        .collect();
+    let contacts = crate::ops::orbit::station_passes(satellite, stations, from, 24)?
+        .into_iter()
+        .flat_map(|s| s.passes)
+        .map(|p| (unix_seconds(p.aos), unix_seconds(p.los)))
+        .collect();
+    Ok(sim::Environment {
+        sunlit,
+        contacts,
+        known: true,
+    })
+}
+
+/// The seats of the crewed vehicle being tracked (the one whose element set is newest), for
+/// the crew's vital-sign channels; none when no crewed vehicle is tracked.
+pub fn crewed_seats(
+    replica: &galaxium_sync::Replica,
+) -> Result<Vec<String>, galaxium_sync::ReplicaError> {
+    let layout: Option<String> = replica.read("reading the crewed vehicle's seats", |conn| {
+        use rusqlite::OptionalExtension as _;
+        conn.query_row(
+            "SELECT v.seat_layout FROM element_sets e JOIN vehicles v ON v.id = e.vehicle_id
+             ORDER BY e.epoch DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+    })?;
+    let seats: Vec<serde_json::Value> = layout
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    Ok(seats
+        .iter()
+        .filter_map(|seat| seat["id"].as_str().map(str::to_owned))
+        .collect())
 }
 
 /// Unix seconds with fractions.
@@ -108,6 +170,31 @@ impl Telemetry {
     /// The predicted ground contacts, for suppressing comms alarms during loss of signal.
     pub fn set_contacts(&mut self, contacts: Vec<(f64, f64)>) {
         self.contacts = contacts;
+    }
+
+    /// What the orbit predicts: the source models it (if it models anything) and comms
+    /// alarms are suppressed outside the contacts.
+    pub fn set_environment(&mut self, environment: &sim::Environment) {
+        self.source.set_environment(environment);
+        self.contacts = if environment.known {
+            environment.contacts.clone()
+        } else {
+            Vec::new()
+        };
+    }
+
+    /// When the mission started, Unix seconds, if the source knows.
+    pub fn mission_start(&self) -> Option<f64> {
+        self.source.mission_start()
+    }
+
+    /// Holds channel `id` at `value` (a fault injected for training or a drill); `false` when
+    /// there is no such channel or the source cannot.
+    pub fn inject(&mut self, id: &str, value: Option<f64>) -> bool {
+        match self.index_of(id) {
+            Some(index) => self.source.inject(index, value),
+            None => false,
+        }
     }
 
     /// Whether loss of signal is predicted at `t` (contacts known and none covers `t`).
@@ -203,7 +290,8 @@ impl Telemetry {
     }
 
     /// Time to reach the nearest warning or critical limit at the recent trend (a least-
-    /// squares slope over the last `window_s`), when the channel drifts toward one.
+    /// squares slope over the last `window_s`), when the channel drifts toward one clearly
+    /// enough to stand out of its noise.
     pub fn time_to_limit(&self, index: usize, window_s: f64) -> Option<(f64, f64)> {
         let series = &self.series[index];
         let (t_last, v_last) = series.last()?;
@@ -211,18 +299,33 @@ impl Telemetry {
         if points.len() < 10 {
             return None;
         }
+        let slope = least_squares_slope(&points)?;
         #[allow(clippy::cast_precision_loss, reason = "a sample count")]
         let n = points.len() as f64;
         let (mt, mv) = points
             .iter()
             .fold((0.0, 0.0), |(a, b), (t, v)| (a + t / n, b + v / n));
-        let (num, den) = points.iter().fold((0.0, 0.0), |(num, den), (t, v)| {
-            (num + (t - mt) * (v - mv), den + (t - mt) * (t - mt))
-        });
-        if den <= 0.0 {
+        // Only a drift that stands out of the noise counts: over the window it must move the
+        // value by more than three standard deviations of the scatter around the fit.
+        #[allow(clippy::cast_precision_loss, reason = "a sample count")]
+        let scatter = (points
+            .iter()
+            .map(|(t, v)| (v - (mv + slope * (t - mt))).powi(2))
+            .sum::<f64>()
+            / (points.len() - 2) as f64)
+            .sqrt();
+        let span = points[points.len() - 1].0 - points[0].0;
+        if (slope * span).abs() <= 3.0 * scatter {
             return None;
         }
-        let slope = num / den;
+        // A value settling toward a new level (an exponential approach after a change of
+        // light) is not a drift: its recent half must move at least half as fast as the whole.
+        let recent: Vec<(f64, f64)> = points[points.len() / 2..].to_vec();
+        if let Some(late) = least_squares_slope(&recent)
+            && (late.signum() != slope.signum() || late.abs() < 0.5 * slope.abs())
+        {
+            return None;
+        }
         let limits = &self.dictionary.channels[index].limits;
         let target = if slope > 0.0 {
             limits.warning.high.or(limits.critical.high)
@@ -234,6 +337,19 @@ impl Telemetry {
         let seconds = (target - v_last) / slope;
         (seconds > 0.0).then_some((seconds, target))
     }
+}
+
+/// The least-squares slope of `points`, if they span any time.
+fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss, reason = "a sample count")]
+    let n = points.len() as f64;
+    let (mt, mv) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (t, v)| (a + t / n, b + v / n));
+    let (num, den) = points.iter().fold((0.0, 0.0), |(num, den), (t, v)| {
+        (num + (t - mt) * (v - mv), den + (t - mt) * (t - mt))
+    });
+    (den > 0.0).then(|| num / den)
 }
 
 #[cfg(test)]
@@ -305,6 +421,40 @@ mod tests {
             tm.board().get("com.signal_strength").is_some(),
             "in contact the same value alarms"
         );
+    }
+
+    #[test]
+    fn a_value_settling_to_a_new_level_is_not_a_drift() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        let bus = tm.index_of("pwr.bus_voltage").unwrap();
+        let t0 = unix_seconds(start);
+        for k in 0..600 {
+            let value = 28.4 - 0.8 * (-f64::from(k) / 120.0).exp();
+            tm.ingest(Sample {
+                channel: bus,
+                t: t0 + f64::from(k),
+                value,
+            });
+        }
+        assert_eq!(tm.time_to_limit(bus, 600.0), None);
+    }
+
+    #[test]
+    fn noise_alone_predicts_no_limit() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        let ppco2 = tm.index_of("ls.ppco2").unwrap();
+        let t0 = unix_seconds(start);
+        for k in 0..120 {
+            let wobble = if k % 2 == 0 { 0.01 } else { -0.01 };
+            tm.ingest(Sample {
+                channel: ppco2,
+                t: t0 + f64::from(k),
+                value: 0.3 + wobble,
+            });
+        }
+        assert_eq!(tm.time_to_limit(ppco2, 120.0), None);
     }
 
     #[test]

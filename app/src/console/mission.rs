@@ -1,0 +1,190 @@
+//! Telemetry in the console: started with the console, ticked every frame, its environment
+//! taken from the crewed vehicle's orbit, the alarm banner shown on every screen, and the
+//! Mission view's alarm actions.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use egui::{RichText, Ui};
+
+use super::UiCommand;
+use super::app::{ConsoleApp, Notice};
+use crate::ops::telemetry::dictionary::Dictionary;
+use crate::ops::telemetry::limits::Severity;
+use crate::ops::telemetry::sim::Simulator;
+use crate::ops::telemetry::{self, Telemetry, environment_from_orbit};
+use crate::views::View;
+use crate::views::mission::{severity_color, source_line};
+
+/// The simulator's seed: the same demo mission on every console.
+const SIMULATOR_SEED: u64 = 2026;
+
+/// How often the orbit's sunlight and contacts are predicted again.
+const ENVIRONMENT_EVERY: std::time::Duration = std::time::Duration::from_mins(10);
+
+impl ConsoleApp {
+    /// Telemetry from the built-in simulator, with crew channels for the crewed vehicle's
+    /// seats; `None` (and the reason, logged) if the dictionary cannot be read.
+    pub(super) fn start_telemetry(replica: &galaxium_sync::Replica) -> Result<Telemetry, String> {
+        let seats = telemetry::crewed_seats(replica).map_err(|e| e.to_string())?;
+        let dictionary = Dictionary::shipped(&seats).map_err(|e| e.to_string())?;
+        let simulator = Simulator::new(&dictionary, Utc::now(), SIMULATOR_SEED);
+        Ok(Telemetry::new(dictionary, Box::new(simulator)))
+    }
+
+    /// Takes in what the source has, after predicting the environment again when due.
+    pub(super) fn tick_telemetry(&mut self, now: DateTime<Utc>) {
+        let due = self
+            .environment_at
+            .is_none_or(|at| at.elapsed() >= ENVIRONMENT_EVERY);
+        if due {
+            self.environment_at = Some(Instant::now());
+            let crewed = self
+                .orbit_data()
+                .objects
+                .iter()
+                .find(|o| o.vehicle.is_some())
+                .and_then(|o| o.satellite.as_ref().ok())
+                .cloned();
+            let stations = self.orbit_data().stations.clone();
+            if let (Some(satellite), Some(tm)) = (crewed, self.telemetry.as_mut()) {
+                match environment_from_orbit(&satellite, &stations, now) {
+                    Ok(environment) => tm.set_environment(&environment),
+                    Err(err) => tracing::warn!("orbit environment for telemetry: {err:#}"),
+                }
+            }
+        }
+        if let Some(tm) = self.telemetry.as_mut() {
+            tm.tick(now);
+        }
+    }
+
+    /// The Mission view, or why there is none.
+    pub(super) fn mission_view(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
+        let tokens = self.tokens();
+        if let Some(telemetry) = &self.telemetry {
+            crate::views::mission::mission_ui(
+                ui,
+                &mut self.mission,
+                telemetry,
+                tokens,
+                now,
+                &mut self.pending,
+            );
+        } else {
+            ui.heading("Mission");
+            ui.label("Telemetry did not start; the status bar and the log say why.");
+        }
+    }
+
+    /// The telemetry, when it started.
+    pub fn telemetry(&self) -> Option<&Telemetry> {
+        self.telemetry.as_ref()
+    }
+
+    /// The telemetry, to feed or steer it (tests and drills inject values through it).
+    pub fn telemetry_mut(&mut self) -> Option<&mut Telemetry> {
+        self.telemetry.as_mut()
+    }
+
+    pub(super) fn acknowledge_alarm(&mut self, channel: &str, comment: &str) {
+        let user = self.operator_name();
+        let Some(tm) = self.telemetry.as_mut() else {
+            return;
+        };
+        let outcome = tm
+            .board_mut()
+            .acknowledge(channel, &user, comment, Utc::now());
+        self.set_notice(match outcome {
+            Ok(()) => Notice::info(format!("Acknowledged {channel}: {comment}")),
+            Err(err) => Notice::error(format!("{channel} was not acknowledged: {err}")),
+        });
+    }
+
+    pub(super) fn shelve_alarm(&mut self, channel: &str, minutes: i64) {
+        let user = self.operator_name();
+        let Some(tm) = self.telemetry.as_mut() else {
+            return;
+        };
+        let now = Utc::now();
+        let outcome = tm
+            .board_mut()
+            .shelve(channel, &user, now + Duration::minutes(minutes), now);
+        self.set_notice(match outcome {
+            Ok(()) => Notice::info(format!("Shelved {channel} for {minutes} minutes.")),
+            Err(err) => Notice::error(format!("{channel} was not shelved: {err}")),
+        });
+    }
+
+    /// The alarm strip under the top bar, on every screen: the worst alarm wanting
+    /// acknowledgement and how many there are, or that all is quiet, and where the data
+    /// comes from.
+    pub(super) fn alarm_banner_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
+        let tokens = self.tokens();
+        let Some(tm) = self.telemetry.as_ref() else {
+            return;
+        };
+        let waiting: Vec<_> = tm
+            .board()
+            .alarms()
+            .into_iter()
+            .filter(|a| a.in_banner(now))
+            .collect();
+        let unacknowledged = waiting
+            .iter()
+            .filter(|a| a.state != crate::ops::telemetry::alarms::AlarmState::AckActive)
+            .count();
+        let worst = waiting.first().map_or(Severity::Normal, |a| a.severity);
+        let fill = if waiting.is_empty() {
+            tokens.panel
+        } else {
+            severity_color(worst, tokens)
+        };
+        let text_color = if waiting.is_empty() {
+            tokens.text_muted
+        } else {
+            tokens.on_banner
+        };
+        let (source, _) = source_line(tm, now);
+        let headline = match waiting.first() {
+            None => "No alarms".to_owned(),
+            Some(alarm) => {
+                let unit = tm
+                    .dictionary
+                    .get(&alarm.channel)
+                    .map_or("", |c| c.unit.as_str());
+                let breach = alarm.breach.map(|b| format!(" {b}")).unwrap_or_default();
+                format!(
+                    "{} {} {:.3} {unit}{breach} · {} · {} alarm{}, {unacknowledged} unacknowledged",
+                    alarm.severity.label(),
+                    alarm.channel,
+                    alarm.value,
+                    alarm.state.label(),
+                    waiting.len(),
+                    if waiting.len() == 1 { "" } else { "s" },
+                )
+            }
+        };
+        let mut open = false;
+        egui::Panel::top("alarm_banner")
+            .frame(
+                egui::Frame::new()
+                    .fill(fill)
+                    .inner_margin(egui::Margin::symmetric(10, 4)),
+            )
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(&headline).strong().color(text_color));
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if !waiting.is_empty() {
+                            open = ui.button("Open alarms").clicked();
+                        }
+                        ui.label(RichText::new(source).small().monospace().color(text_color));
+                    });
+                });
+            });
+        if open {
+            self.send(UiCommand::ShowView(View::Mission));
+        }
+    }
+}

@@ -1,0 +1,686 @@
+//! The Mission view: where the data comes from and how old it is, mission elapsed time, the
+//! key values, every alarm with acknowledge (with a comment) and shelve, the channels of each
+//! subsystem with their limit state and time to limit, a plot of chosen channels with their
+//! limit lines (live-follow, or paused to zoom into history), and the event log.
+
+use chrono::{DateTime, Utc};
+use egui::{Color32, RichText, Ui};
+use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints};
+use galaxium_widgets::Tokens;
+
+use crate::console::UiCommand;
+use crate::ops::telemetry::alarms::{Alarm, AlarmState};
+use crate::ops::telemetry::dictionary::{Channel, Subsystem};
+use crate::ops::telemetry::limits::Severity;
+use crate::ops::telemetry::{STALE_AFTER_S, Telemetry, unix_seconds};
+
+/// How much the plot shows while following live data.
+const LIVE_WINDOW_S: f64 = 600.0;
+
+/// What the Mission view remembers between frames.
+#[derive(Debug, Clone)]
+pub struct MissionState {
+    /// The subsystem whose channels are listed; `None` lists them all.
+    pub subsystem: Option<Subsystem>,
+    /// Text that filters the channel list.
+    pub filter: String,
+    /// Channels on the plot.
+    pub plotted: Vec<String>,
+    /// Whether the plot follows the newest data.
+    pub follow: bool,
+    /// The alarm being acknowledged and the comment typed for it.
+    pub acknowledging: Option<(String, String)>,
+    /// Text that filters the event log.
+    pub log_filter: String,
+}
+
+impl Default for MissionState {
+    fn default() -> Self {
+        Self {
+            subsystem: Some(Subsystem::LifeSupport),
+            filter: String::new(),
+            plotted: vec!["ls.ppco2".into(), "ls.cabin_pressure".into()],
+            follow: true,
+            acknowledging: None,
+            log_filter: String::new(),
+        }
+    }
+}
+
+/// The colour of a limit state.
+pub fn severity_color(severity: Severity, tokens: Tokens) -> Color32 {
+    match severity {
+        Severity::Normal => tokens.nominal,
+        Severity::Watch => tokens.accent,
+        Severity::Warning => tokens.caution,
+        Severity::Critical => tokens.critical,
+    }
+}
+
+/// `SIMULATED · 0.4 s ago`, or `STALE` with the age, for every screen that shows telemetry.
+pub fn source_line(telemetry: &Telemetry, now: DateTime<Utc>) -> (String, bool) {
+    let kind = telemetry.source_kind().label();
+    match telemetry.age_s(now) {
+        Some(age) if age > STALE_AFTER_S => {
+            (format!("{kind} · STALE, last data {age:.0} s ago"), true)
+        }
+        Some(age) => (format!("{kind} · data {age:.1} s old"), false),
+        None => (format!("{kind} · no data yet"), true),
+    }
+}
+
+/// "T+01:02:03", or "T-00:05:00" before the start.
+fn met(seconds: f64) -> String {
+    let sign = if seconds < -0.5 { '-' } else { '+' };
+    #[allow(clippy::cast_possible_truncation, reason = "mission seconds")]
+    let s = seconds.abs().round() as i64;
+    let (d, h, m, sec) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
+    if d > 0 {
+        format!("T{sign}{d}d {h:02}:{m:02}:{sec:02}")
+    } else {
+        format!("T{sign}{h:02}:{m:02}:{sec:02}")
+    }
+}
+
+/// A duration as "01:02:03".
+fn hms(seconds: f64) -> String {
+    met(seconds).trim_start_matches("T+").to_owned()
+}
+
+/// The state to show for a channel: its limit state, or that no value is expected (a comms
+/// channel while no ground station is in contact).
+fn state_text(telemetry: &Telemetry, index: usize, t: f64, tokens: Tokens) -> (String, Color32) {
+    let channel = &telemetry.dictionary.channels[index];
+    if channel.subsystem == Subsystem::Comms && telemetry.los_predicted(t) {
+        return ("no contact (LOS)".to_owned(), tokens.inactive);
+    }
+    let state = telemetry.limit_state(index);
+    (
+        state.severity.label().to_owned(),
+        severity_color(state.severity, tokens),
+    )
+}
+
+/// How far back the trend for time-to-limit looks.
+const TREND_WINDOW_S: f64 = 900.0;
+/// Time-to-limit is shown when the limit is nearer than this.
+const TREND_HORIZON_S: f64 = 2.0 * 3600.0;
+
+fn value_text(value: f64, unit: &str) -> String {
+    let digits = if value.abs() >= 100.0 {
+        1
+    } else if value.abs() >= 1.0 {
+        2
+    } else {
+        3
+    };
+    format!("{value:.digits$} {unit}")
+}
+
+/// Draws the Mission view.
+pub fn mission_ui(
+    ui: &mut Ui,
+    state: &mut MissionState,
+    telemetry: &Telemetry,
+    tokens: Tokens,
+    now: DateTime<Utc>,
+    commands: &mut Vec<UiCommand>,
+) {
+    ui.add_space(tokens.spacing);
+    header(ui, telemetry, tokens, now);
+    ui.add_space(tokens.spacing);
+
+    egui::Panel::left("mission_alarms")
+        .resizable(true)
+        .default_size(400.0)
+        .min_size(320.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("alarms_scroll")
+                .show(ui, |ui| {
+                    alarms_ui(ui, state, telemetry, tokens, now, commands);
+                    ui.add_space(tokens.gap);
+                    log_ui(ui, state, telemetry, tokens);
+                });
+        });
+    egui::CentralPanel::default().show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt("mission_scroll")
+            .show(ui, |ui| {
+                key_values(ui, telemetry, tokens, now);
+                ui.add_space(tokens.gap);
+                plot_ui(ui, state, telemetry, tokens, now);
+                ui.add_space(tokens.gap);
+                channels_ui(ui, state, telemetry, tokens);
+            });
+    });
+}
+
+fn header(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>) {
+    ui.horizontal(|ui| {
+        ui.heading("Mission");
+        ui.add_space(tokens.gap);
+        let (source, stale) = source_line(telemetry, now);
+        ui.label(RichText::new(source).monospace().color(if stale {
+            tokens.caution
+        } else {
+            tokens.text_muted
+        }));
+        if let Some(start) = telemetry.mission_start() {
+            ui.add_space(tokens.gap);
+            ui.label(
+                RichText::new(format!("MET {}", met(unix_seconds(now) - start)))
+                    .monospace()
+                    .strong(),
+            );
+        }
+        ui.add_space(tokens.gap);
+        ui.label("Phase: on orbit");
+        let (count, worst) = telemetry.board().unacknowledged();
+        ui.add_space(tokens.gap);
+        let active = telemetry.board().alarms().len();
+        ui.label(
+            RichText::new(format!("{active} alarms, {count} unacknowledged")).color(if count > 0 {
+                severity_color(worst, tokens)
+            } else {
+                tokens.text_muted
+            }),
+        );
+    });
+}
+
+fn key_values(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>) {
+    let keys: Vec<(usize, &Channel)> = telemetry
+        .dictionary
+        .channels
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.key)
+        .collect();
+    let per_row = 4;
+    for row in keys.chunks(per_row) {
+        ui.columns(per_row, |columns| {
+            for (ui, (index, channel)) in columns.iter_mut().zip(row) {
+                let (state, color) = state_text(telemetry, *index, unix_seconds(now), tokens);
+                tokens.card_frame().show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(&channel.description).color(tokens.text_muted),
+                        )
+                        .truncate(),
+                    );
+                    let value = telemetry
+                        .series(*index)
+                        .last()
+                        .map_or("—".to_owned(), |(_, v)| value_text(v, &channel.unit));
+                    ui.label(
+                        RichText::new(value)
+                            .size(tokens.heading_size * 0.9)
+                            .monospace()
+                            .color(color),
+                    );
+                    let mut note = state;
+                    if let Some((seconds, limit)) = telemetry.time_to_limit(*index, TREND_WINDOW_S)
+                        && seconds < TREND_HORIZON_S
+                    {
+                        note = format!("{note} · {limit} {} in {}", channel.unit, hms(seconds));
+                    }
+                    ui.label(RichText::new(note).small().color(color));
+                });
+            }
+        });
+    }
+}
+
+fn alarm_line(alarm: &Alarm, telemetry: &Telemetry) -> String {
+    let unit = telemetry
+        .dictionary
+        .get(&alarm.channel)
+        .map_or("", |c| c.unit.as_str());
+    let breach = alarm.breach.map(|b| format!(", {b}")).unwrap_or_default();
+    format!(
+        "{} {} {}{breach}",
+        alarm.severity.label(),
+        alarm.channel,
+        value_text(alarm.value, unit)
+    )
+}
+
+fn alarms_ui(
+    ui: &mut Ui,
+    state: &mut MissionState,
+    telemetry: &Telemetry,
+    tokens: Tokens,
+    now: DateTime<Utc>,
+    commands: &mut Vec<UiCommand>,
+) {
+    ui.label(RichText::new("Alarms").strong());
+    ui.add_space(tokens.spacing);
+    let alarms = telemetry.board().alarms();
+    if alarms.is_empty() {
+        ui.label(RichText::new("No alarms.").color(tokens.text_muted));
+    }
+    for alarm in alarms {
+        let color = severity_color(alarm.severity, tokens);
+        tokens
+            .card_frame()
+            .stroke(egui::Stroke::new(
+                if alarm.state == AlarmState::UnackActive {
+                    2.0
+                } else {
+                    1.0
+                },
+                color,
+            ))
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(
+                    RichText::new(alarm_line(alarm, telemetry))
+                        .color(color)
+                        .strong(),
+                );
+                let mut status = format!(
+                    "{} · raised {}",
+                    alarm.state.label(),
+                    alarm.raised_at.format("%H:%M:%S UTC")
+                );
+                if let Some(until) = alarm.shelved_until.filter(|u| *u > now) {
+                    status = format!("{status} · shelved until {}", until.format("%H:%M UTC"));
+                }
+                if let Some((who, comment)) = &alarm.acknowledged {
+                    status = format!("{status} · {who}: {comment}");
+                }
+                ui.label(RichText::new(status).small().color(tokens.text_muted));
+                let acknowledging = state
+                    .acknowledging
+                    .as_ref()
+                    .is_some_and(|(channel, _)| channel == &alarm.channel);
+                if acknowledging {
+                    acknowledge_form(ui, state, &alarm.channel, commands);
+                } else {
+                    ui.horizontal(|ui| {
+                        if alarm.state != AlarmState::AckActive
+                            && ui
+                                .button(format!("Acknowledge {}", alarm.channel))
+                                .clicked()
+                        {
+                            state.acknowledging = Some((alarm.channel.clone(), String::new()));
+                        }
+                        if ui
+                            .button("Shelve 30 min")
+                            .on_hover_text(
+                                "Out of the banner for 30 minutes; it comes back by itself",
+                            )
+                            .clicked()
+                        {
+                            commands.push(UiCommand::ShelveAlarm {
+                                channel: alarm.channel.clone(),
+                                minutes: 30,
+                            });
+                        }
+                        if ui.button("Plot").clicked() && !state.plotted.contains(&alarm.channel) {
+                            state.plotted.push(alarm.channel.clone());
+                        }
+                    });
+                }
+            });
+        ui.add_space(tokens.spacing / 2.0);
+    }
+}
+
+/// The comment field and the button that acknowledges `channel`'s alarm with it.
+fn acknowledge_form(
+    ui: &mut Ui,
+    state: &mut MissionState,
+    channel: &str,
+    commands: &mut Vec<UiCommand>,
+) {
+    let mut send = false;
+    let mut cancel = false;
+    if let Some((_, comment)) = &mut state.acknowledging {
+        let label = ui.label("Comment (logged with the acknowledgement)");
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(comment)
+                    .hint_text("what was done or why")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        let entered = (field.has_focus() || field.lost_focus())
+            && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.horizontal(|ui| {
+            let ready = !comment.trim().is_empty();
+            send = ui
+                .add_enabled(ready, egui::Button::new("Acknowledge with comment"))
+                .clicked()
+                || (entered && ready);
+            cancel = ui.button("Cancel").clicked();
+        });
+        if send {
+            commands.push(UiCommand::AcknowledgeAlarm {
+                channel: channel.to_owned(),
+                comment: comment.trim().to_owned(),
+            });
+        }
+    }
+    if send || cancel {
+        state.acknowledging = None;
+    }
+}
+
+fn log_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tokens: Tokens) {
+    ui.label(RichText::new("Event log").strong());
+    let label = ui.label("Search the log");
+    ui.add(
+        egui::TextEdit::singleline(&mut state.log_filter)
+            .hint_text("channel, word or operator")
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label.id);
+    let filter = state.log_filter.to_lowercase();
+    let mut shown = 0;
+    for event in telemetry.board().log().iter().rev() {
+        let line = format!(
+            "{} {} {}",
+            event.at.format("%H:%M:%S"),
+            event.channel,
+            event.what
+        );
+        if !filter.is_empty() && !line.to_lowercase().contains(&filter) {
+            continue;
+        }
+        ui.label(
+            RichText::new(line)
+                .small()
+                .monospace()
+                .color(severity_color(event.severity, tokens)),
+        );
+        shown += 1;
+        if shown >= 200 {
+            ui.label(RichText::new("Older events: narrow the search.").small());
+            break;
+        }
+    }
+    if shown == 0 {
+        ui.label(RichText::new("Nothing logged yet.").color(tokens.text_muted));
+    }
+}
+
+fn plot_ui(
+    ui: &mut Ui,
+    state: &mut MissionState,
+    telemetry: &Telemetry,
+    tokens: Tokens,
+    now: DateTime<Utc>,
+) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Plot").strong());
+        ui.checkbox(&mut state.follow, "Follow live")
+            .on_hover_text("Off: drag and scroll the plot to look back over the history");
+        let mut remove = None;
+        for (i, id) in state.plotted.iter().enumerate() {
+            if ui
+                .small_button(format!("{id} ×"))
+                .on_hover_text("Take it off the plot")
+                .clicked()
+            {
+                remove = Some(i);
+            }
+        }
+        if let Some(i) = remove {
+            state.plotted.remove(i);
+        }
+    });
+    let origin = telemetry
+        .mission_start()
+        .unwrap_or_else(|| unix_seconds(now));
+    let now_x = unix_seconds(now) - origin;
+    let follow = state.follow;
+    let plotted: Vec<(usize, &Channel)> = state
+        .plotted
+        .iter()
+        .filter_map(|id| {
+            telemetry
+                .index_of(id)
+                .map(|i| (i, &telemetry.dictionary.channels[i]))
+        })
+        .collect();
+    let colors = [
+        tokens.accent,
+        tokens.caution,
+        tokens.training,
+        tokens.nominal,
+    ];
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "pixels"
+    )]
+    let buckets = (ui.available_width() as usize).max(100);
+    // One plot per channel, each with its own scale, all on one linked time axis.
+    let group = egui::Id::unique("mission_plots");
+    for (n, (index, channel)) in plotted.iter().enumerate() {
+        let view = PlotView {
+            origin,
+            now_x,
+            follow,
+            buckets,
+            group,
+            color: colors[n % colors.len()],
+            time_axis: n + 1 == plotted.len(),
+        };
+        channel_plot(ui, telemetry, *index, channel, &view, tokens);
+    }
+    if plotted.is_empty() {
+        ui.label("Nothing plotted: pick channels with \"plot\" in the list below.");
+    }
+    ui.label(
+        RichText::new(
+            "Time is mission elapsed time, shared by the plots. Dashed lines are the warning \
+             (amber) and critical (red) limits.",
+        )
+        .small()
+        .color(tokens.text_muted),
+    );
+}
+
+/// How the stacked plots look at time.
+struct PlotView {
+    origin: f64,
+    now_x: f64,
+    follow: bool,
+    buckets: usize,
+    group: egui::Id,
+    color: Color32,
+    /// Only the bottom plot labels the time axis.
+    time_axis: bool,
+}
+
+/// One channel's plot, with its limit lines, on the shared time axis.
+fn channel_plot(
+    ui: &mut Ui,
+    telemetry: &Telemetry,
+    index: usize,
+    channel: &Channel,
+    view: &PlotView,
+    tokens: Tokens,
+) {
+    let PlotView {
+        origin,
+        now_x,
+        follow,
+        buckets,
+        group,
+        color,
+        time_axis,
+    } = *view;
+    Plot::new(("mission_plot", channel.id.as_str()))
+        .height(130.0)
+        .link_axis(group, [true, false])
+        .link_cursor(group, [true, false])
+        .legend(Legend::default())
+        .allow_drag([!follow, false])
+        .allow_zoom([!follow, false])
+        .allow_scroll([!follow, false])
+        .x_axis_formatter(move |mark, _| {
+            if time_axis {
+                met(mark.value)
+            } else {
+                String::new()
+            }
+        })
+        .y_axis_min_width(64.0)
+        .show(ui, |plot| {
+            let (x0, x1) = if follow {
+                (now_x - LIVE_WINDOW_S, now_x)
+            } else {
+                let b = plot.plot_bounds();
+                (b.min()[0], b.max()[0])
+            };
+            let points: Vec<[f64; 2]> = telemetry
+                .series(index)
+                .decimated(x0 + origin, x1 + origin, buckets)
+                .into_iter()
+                .map(|[t, v]| [t - origin, v])
+                .collect();
+            plot.line(
+                Line::new(
+                    format!("{} ({})", channel.id, channel.unit),
+                    PlotPoints::from(points),
+                )
+                .color(color)
+                .width(1.5),
+            );
+            let l = &channel.limits;
+            for (limit, severity) in [
+                (l.warning.low, Severity::Warning),
+                (l.warning.high, Severity::Warning),
+                (l.critical.low, Severity::Critical),
+                (l.critical.high, Severity::Critical),
+            ] {
+                if let Some(y) = limit {
+                    plot.hline(
+                        HLine::new("", y)
+                            .color(severity_color(severity, tokens).gamma_multiply(0.8))
+                            .style(LineStyle::dashed_loose()),
+                    );
+                }
+            }
+            if follow {
+                plot.set_plot_bounds_x(x0..=x1);
+                plot.set_auto_bounds([false, true]);
+            }
+        });
+}
+
+fn channels_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tokens: Tokens) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Channels").strong());
+        if ui
+            .selectable_label(state.subsystem.is_none(), "All")
+            .clicked()
+        {
+            state.subsystem = None;
+        }
+        for subsystem in Subsystem::ALL {
+            if ui
+                .selectable_label(state.subsystem == Some(subsystem), subsystem.title())
+                .clicked()
+            {
+                state.subsystem = Some(subsystem);
+            }
+        }
+        let label = ui.label("Filter");
+        ui.add(egui::TextEdit::singleline(&mut state.filter).desired_width(140.0))
+            .labelled_by(label.id);
+    });
+    let filter = state.filter.to_lowercase();
+    egui::Grid::new("channels")
+        .striped(true)
+        .num_columns(6)
+        .spacing([tokens.gap, tokens.spacing / 2.0])
+        .show(ui, |ui| {
+            for heading in ["Channel", "Value", "State", "Warning limits", "Trend", ""] {
+                ui.label(RichText::new(heading).color(tokens.text_muted));
+            }
+            ui.end_row();
+            let now_t = telemetry
+                .dictionary
+                .channels
+                .iter()
+                .enumerate()
+                .filter_map(|(i, _)| telemetry.series(i).last().map(|(t, _)| t))
+                .fold(f64::MIN, f64::max);
+            for (index, channel) in telemetry.dictionary.channels.iter().enumerate() {
+                if state.subsystem.is_some_and(|s| s != channel.subsystem) {
+                    continue;
+                }
+                if !filter.is_empty()
+                    && !format!("{} {}", channel.id, channel.description)
+                        .to_lowercase()
+                        .contains(&filter)
+                {
+                    continue;
+                }
+                let (state_words, color) = state_text(telemetry, index, now_t, tokens);
+                ui.label(&channel.id).on_hover_text(&channel.description);
+                let last = telemetry.series(index).last();
+                let is_stale = last.is_none_or(|(t, _)| now_t - t > STALE_AFTER_S);
+                let value = last.map_or("—".to_owned(), |(_, v)| value_text(v, &channel.unit));
+                ui.label(RichText::new(value).monospace().color(color));
+                ui.label(
+                    RichText::new(if is_stale {
+                        "STALE".to_owned()
+                    } else {
+                        state_words
+                    })
+                    .color(if is_stale { tokens.inactive } else { color }),
+                );
+                let band = channel.limits.warning;
+                ui.label(
+                    RichText::new(format!(
+                        "{} … {}",
+                        band.low.map_or("—".to_owned(), |v| v.to_string()),
+                        band.high.map_or("—".to_owned(), |v| v.to_string())
+                    ))
+                    .monospace()
+                    .small(),
+                );
+                let trend = telemetry
+                    .time_to_limit(index, TREND_WINDOW_S)
+                    .filter(|(s, _)| *s < TREND_HORIZON_S)
+                    .map(|(s, limit)| format!("{limit} in {}", hms(s)))
+                    .unwrap_or_default();
+                ui.label(RichText::new(trend).small());
+                let plotted = state.plotted.contains(&channel.id);
+                if ui.selectable_label(plotted, "plot").clicked() {
+                    if plotted {
+                        state.plotted.retain(|id| id != &channel.id);
+                    } else {
+                        state.plotted.push(channel.id.clone());
+                    }
+                }
+                ui.end_row();
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mission_time_reads_as_days_hours_minutes_seconds() {
+        assert_eq!(met(3723.4), "T+01:02:03");
+        assert_eq!(met(2.0 * 86_400.0 + 5.0), "T+2d 00:00:05");
+        assert_eq!(met(-5.0), "T-00:00:05");
+    }
+
+    #[test]
+    fn values_keep_three_significant_places_or_so() {
+        assert_eq!(value_text(101.3456, "kPa"), "101.3 kPa");
+        assert_eq!(value_text(21.345, "kPa"), "21.34 kPa");
+        assert_eq!(value_text(0.3217, "kPa"), "0.322 kPa");
+    }
+}
