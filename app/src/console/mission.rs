@@ -9,6 +9,7 @@ use egui::{RichText, Ui};
 
 use super::UiCommand;
 use super::app::{ConsoleApp, Notice};
+use crate::ops::telemetry::archive::Archive;
 use crate::ops::telemetry::dictionary::Dictionary;
 use crate::ops::telemetry::limits::Severity;
 use crate::ops::telemetry::sim::Simulator;
@@ -29,7 +30,15 @@ impl ConsoleApp {
         let seats = telemetry::crewed_seats(replica).map_err(|e| e.to_string())?;
         let dictionary = Dictionary::shipped(&seats).map_err(|e| e.to_string())?;
         let simulator = Simulator::new(&dictionary, Utc::now(), SIMULATOR_SEED);
-        Ok(Telemetry::new(dictionary, Box::new(simulator)))
+        let names: Vec<String> = dictionary.channels.iter().map(|c| c.id.clone()).collect();
+        let mut telemetry = Telemetry::new(dictionary, Box::new(simulator));
+        // Without an archive the console still shows live data (the last 24 hours stay in
+        // memory); the reason is logged.
+        match Archive::start(replica.path(), &names) {
+            Ok(archive) => telemetry.attach_archive(archive),
+            Err(err) => tracing::error!("telemetry archive cannot start: {err}"),
+        }
+        Ok(telemetry)
     }
 
     /// Takes in what the source has, after predicting the environment again when due.

@@ -176,6 +176,21 @@ fn header(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>
         }
         ui.add_space(tokens.gap);
         ui.label("Phase: on orbit");
+        if let Some(archive) = telemetry.archive() {
+            let status = archive.status();
+            let written = status.written.load(std::sync::atomic::Ordering::Relaxed);
+            let error = status.error.lock().ok().and_then(|e| e.clone());
+            ui.add_space(tokens.gap);
+            match error {
+                Some(error) => ui.label(
+                    RichText::new(format!("Archive: not writing ({error})")).color(tokens.caution),
+                ),
+                None => ui.label(
+                    RichText::new(format!("Archive: {written} samples")).color(tokens.text_muted),
+                ),
+            }
+            .on_hover_text("Samples are kept in the replica file for history (the last 3 days)");
+        }
         let (count, worst) = telemetry.board().unacknowledged();
         ui.add_space(tokens.gap);
         let active = telemetry.board().alarms().len();

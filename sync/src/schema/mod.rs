@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "orbit: element sets",
         sql: include_str!("migrations/0004_orbit.sql"),
     },
+    Migration {
+        version: 5,
+        summary: "telemetry: the local archive of samples (not replicated)",
+        sql: include_str!("migrations/0005_telemetry.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -3,6 +3,7 @@
 //! alarms. No UI here: the Mission view draws what [`Telemetry`] holds.
 
 pub mod alarms;
+pub mod archive;
 pub mod dictionary;
 pub mod limits;
 pub mod series;
@@ -147,6 +148,7 @@ pub struct Telemetry {
     contacts: Vec<(f64, f64)>,
     scratch: Vec<Sample>,
     last_arrival: Option<f64>,
+    archive: Option<archive::Archive>,
 }
 
 impl Telemetry {
@@ -164,7 +166,18 @@ impl Telemetry {
             contacts: Vec::new(),
             scratch: Vec::new(),
             last_arrival: None,
+            archive: None,
         }
+    }
+
+    /// Writes every sample taken in from now on into `archive` as well.
+    pub fn attach_archive(&mut self, archive: archive::Archive) {
+        self.archive = Some(archive);
+    }
+
+    /// The archive, when one is attached.
+    pub fn archive(&self) -> Option<&archive::Archive> {
+        self.archive.as_ref()
     }
 
     /// The predicted ground contacts, for suppressing comms alarms during loss of signal.
@@ -209,6 +222,9 @@ impl Telemetry {
         self.source.poll(now, &mut samples);
         for sample in &samples {
             self.ingest(*sample);
+        }
+        if let Some(archive) = &self.archive {
+            archive.send(&samples);
         }
         if !samples.is_empty() {
             self.last_arrival = Some(unix_seconds(now));
