@@ -661,3 +661,74 @@ fn an_injected_critical_value_reaches_the_banner_and_is_acknowledged_with_a_comm
         .harness
         .get_by_label_contains("ls.ppco2 acknowledged by local operator: scrubber bed B selected");
 }
+
+#[test]
+fn a_recording_plays_in_the_mission_view_and_a_bad_one_is_refused_by_line() {
+    use galaxium::ops::telemetry::SourceKind;
+
+    let mut console = console();
+    let good = console.data.root().join("pass-1.csv");
+    let start = Utc::now() - chrono::Duration::seconds(30);
+    let mut text = String::from("time,channel,value\n");
+    for k in 0..20 {
+        let t = (start + chrono::Duration::seconds(k)).to_rfc3339();
+        text.push_str(&format!(
+            "{t},ls.cabin_pressure,{}\n",
+            101.0 + 0.01 * k as f64
+        ));
+    }
+    std::fs::write(&good, text).unwrap();
+    let bad = console.data.root().join("pass-2.csv");
+    std::fs::write(
+        &bad,
+        "time,channel,value\nyesterday,ls.cabin_pressure,101\n",
+    )
+    .unwrap();
+
+    open_view(&mut console, View::Mission);
+    let play = |console: &mut Console, path: &std::path::Path| {
+        console.harness.get_by_label("Recording…").click();
+        console.harness.run();
+        console
+            .harness
+            .get(
+                egui_kittest::kittest::by()
+                    .label("File")
+                    .role(egui::accesskit::Role::TextInput),
+            )
+            .click();
+        console.harness.run();
+        console
+            .harness
+            .event(egui::Event::Paste(path.display().to_string()));
+        console.harness.run();
+        console.harness.get_by_label("Play").click();
+        console.harness.run();
+        console.harness.run();
+    };
+
+    play(&mut console, &bad);
+    console.harness.get_by_label_contains(
+        "pass-2.csv was not played: line 2: time \"yesterday\" is neither an RFC 3339 time nor Unix seconds",
+    );
+    assert_eq!(
+        console.harness.state().telemetry().unwrap().source_kind(),
+        SourceKind::Simulated
+    );
+
+    play(&mut console, &good);
+    console.harness.get_by_label_contains("Telemetry: playing");
+    let tm = console.harness.state().telemetry().unwrap();
+    assert_eq!(tm.source_kind(), SourceKind::Playback);
+    // The first sample is handed out at once; the header says where the data comes from.
+    let index = tm.index_of("ls.cabin_pressure").unwrap();
+    assert!((tm.series(index).last().unwrap().1 - 101.0).abs() < 1e-3);
+    assert!(
+        console
+            .harness
+            .query_all_by_label_contains("PLAYBACK")
+            .count()
+            >= 1
+    );
+    console.harness.get_by_label("Pause");
+}

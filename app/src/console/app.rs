@@ -345,6 +345,7 @@ impl ConsoleApp {
                 self.acknowledge_alarm(&channel, &comment);
             }
             UiCommand::ShelveAlarm { channel, minutes } => self.shelve_alarm(&channel, minutes),
+            UiCommand::Telemetry(command) => self.telemetry_command(command),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }

@@ -7,6 +7,7 @@ use crate::ops::bookings::Passenger;
 use crate::ops::orbit::StationForm;
 use crate::views::View;
 use crate::views::launches::BookingCommand;
+use crate::views::mission::TelemetryCommand;
 use crate::views::orbit::ImportForm;
 
 /// A user action.
@@ -55,6 +56,8 @@ pub enum UiCommand {
         /// Why, or what was done.
         comment: String,
     },
+    /// Change where telemetry comes from, or steer a recording being played.
+    Telemetry(TelemetryCommand),
     /// Take a channel's alarm out of the banner for a while.
     ShelveAlarm {
         /// The channel.
@@ -127,6 +130,7 @@ impl UiCommand {
             Self::SaveStation(_) => "Save ground station".to_owned(),
             Self::RemoveStation(_) => "Remove ground station".to_owned(),
             Self::AcknowledgeAlarm { channel, .. } => format!("Acknowledge {channel}"),
+            Self::Telemetry(command) => command.label(),
             Self::ShelveAlarm { channel, .. } => format!("Shelve {channel}"),
             Self::Quit => "Quit".to_owned(),
         }
@@ -161,6 +165,7 @@ impl UiCommand {
             Self::SaveStation(_) => "Store the ground station in the replica",
             Self::RemoveStation(_) => "Remove the ground station from the replica",
             Self::AcknowledgeAlarm { .. } => "Acknowledge the alarm; the comment is logged",
+            Self::Telemetry(_) => "Where telemetry comes from, and how a recording plays",
             Self::ShelveAlarm { .. } => "Take the alarm out of the banner for a while",
             Self::Quit => "Close the console; everything is already saved in the replica",
         }
@@ -190,6 +195,7 @@ impl UiCommand {
             | Self::SaveStation(_)
             | Self::RemoveStation(_)
             | Self::AcknowledgeAlarm { .. }
+            | Self::Telemetry(_)
             | Self::ShelveAlarm { .. } => return None,
         };
         Some(KeyboardShortcut::new(modifiers, key))

@@ -12,10 +12,11 @@ use super::app::{ConsoleApp, Notice};
 use crate::ops::telemetry::archive::Archive;
 use crate::ops::telemetry::dictionary::Dictionary;
 use crate::ops::telemetry::limits::Severity;
+use crate::ops::telemetry::playback::Playback;
 use crate::ops::telemetry::sim::Simulator;
-use crate::ops::telemetry::{self, Telemetry, environment_from_orbit};
+use crate::ops::telemetry::{self, Telemetry, environment_from_orbit, unix_seconds};
 use crate::views::View;
-use crate::views::mission::{severity_color, source_line};
+use crate::views::mission::{TelemetryCommand, severity_color, source_line};
 
 /// The simulator's seed: the same demo mission on every console.
 const SIMULATOR_SEED: u64 = 2026;
@@ -71,7 +72,7 @@ impl ConsoleApp {
     /// The Mission view, or why there is none.
     pub(super) fn mission_view(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
         let tokens = self.tokens();
-        if let Some(telemetry) = &self.telemetry {
+        if let Some(telemetry) = &mut self.telemetry {
             crate::views::mission::mission_ui(
                 ui,
                 &mut self.mission,
@@ -83,6 +84,51 @@ impl ConsoleApp {
         } else {
             ui.heading("Mission");
             ui.label("Telemetry did not start; the status bar and the log say why.");
+        }
+    }
+
+    pub(super) fn telemetry_command(&mut self, command: TelemetryCommand) {
+        let now = Utc::now();
+        let wall = unix_seconds(now);
+        let Some(tm) = self.telemetry.as_mut() else {
+            return;
+        };
+        let notice = match command {
+            TelemetryCommand::UseSimulator => {
+                let simulator = Simulator::new(&tm.dictionary, now, SIMULATOR_SEED);
+                tm.switch_source(Box::new(simulator), now);
+                // The simulator models the orbit: predict it again at once.
+                self.environment_at = None;
+                Some(Notice::info("Telemetry: the built-in simulator."))
+            }
+            TelemetryCommand::PlayRecording(path) => {
+                match Playback::open(std::path::Path::new(&path), &tm.dictionary) {
+                    Ok(playback) => {
+                        tm.switch_source(Box::new(playback), now);
+                        Some(Notice::info(format!("Telemetry: playing {path}.")))
+                    }
+                    Err(err) => Some(Notice::error(format!("{err}"))),
+                }
+            }
+            TelemetryCommand::Pause(paused) => {
+                if let Some(p) = tm.playback() {
+                    p.set_paused(paused, wall);
+                }
+                None
+            }
+            TelemetryCommand::Speed(speed) => {
+                if let Some(p) = tm.playback() {
+                    p.set_speed(speed, wall);
+                }
+                None
+            }
+            TelemetryCommand::Seek(t) => {
+                tm.seek(t, now);
+                None
+            }
+        };
+        if let Some(notice) = notice {
+            self.set_notice(notice);
         }
     }
 

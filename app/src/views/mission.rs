@@ -12,7 +12,36 @@ use crate::console::UiCommand;
 use crate::ops::telemetry::alarms::{Alarm, AlarmState};
 use crate::ops::telemetry::dictionary::{Channel, Subsystem};
 use crate::ops::telemetry::limits::Severity;
-use crate::ops::telemetry::{STALE_AFTER_S, Telemetry, unix_seconds};
+use crate::ops::telemetry::{STALE_AFTER_S, SourceKind, Telemetry, unix_seconds};
+
+/// A change of telemetry source, or a move of the recording being played.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TelemetryCommand {
+    /// Back to the built-in simulator.
+    UseSimulator,
+    /// Play the recording at this path.
+    PlayRecording(String),
+    /// Pause (true) or resume (false).
+    Pause(bool),
+    /// Play this many times faster than recorded.
+    Speed(f64),
+    /// Jump to this recording time (Unix seconds).
+    Seek(f64),
+}
+
+impl TelemetryCommand {
+    /// What it does, in words.
+    pub fn label(&self) -> String {
+        match self {
+            Self::UseSimulator => "Use the simulator".to_owned(),
+            Self::PlayRecording(path) => format!("Play {path}"),
+            Self::Pause(true) => "Pause playback".to_owned(),
+            Self::Pause(false) => "Resume playback".to_owned(),
+            Self::Speed(speed) => format!("Play at {speed}×"),
+            Self::Seek(_) => "Seek in the recording".to_owned(),
+        }
+    }
+}
 
 /// How much the plot shows while following live data.
 const LIVE_WINDOW_S: f64 = 600.0;
@@ -32,6 +61,8 @@ pub struct MissionState {
     pub acknowledging: Option<(String, String)>,
     /// Text that filters the event log.
     pub log_filter: String,
+    /// The recording path being typed, when choosing one.
+    pub recording: Option<String>,
 }
 
 impl Default for MissionState {
@@ -43,6 +74,7 @@ impl Default for MissionState {
             follow: true,
             acknowledging: None,
             log_filter: String::new(),
+            recording: None,
         }
     }
 }
@@ -121,14 +153,16 @@ fn value_text(value: f64, unit: &str) -> String {
 pub fn mission_ui(
     ui: &mut Ui,
     state: &mut MissionState,
-    telemetry: &Telemetry,
+    telemetry: &mut Telemetry,
     tokens: Tokens,
     now: DateTime<Utc>,
     commands: &mut Vec<UiCommand>,
 ) {
     ui.add_space(tokens.spacing);
     header(ui, telemetry, tokens, now);
+    source_ui(ui, state, telemetry, tokens, now, commands);
     ui.add_space(tokens.spacing);
+    let telemetry: &Telemetry = telemetry;
 
     egui::Panel::left("mission_alarms")
         .resizable(true)
@@ -201,6 +235,98 @@ fn header(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>
                 tokens.text_muted
             }),
         );
+    });
+}
+
+/// The source row: switch between the simulator and a recording; a recording's controls.
+fn source_ui(
+    ui: &mut Ui,
+    state: &mut MissionState,
+    telemetry: &mut Telemetry,
+    tokens: Tokens,
+    now: DateTime<Utc>,
+    commands: &mut Vec<UiCommand>,
+) {
+    let send = |commands: &mut Vec<UiCommand>, c| commands.push(UiCommand::Telemetry(c));
+    let kind = telemetry.source_kind();
+    let origin = telemetry.mission_start().unwrap_or(0.0);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Source").color(tokens.text_muted));
+        if ui
+            .selectable_label(kind == SourceKind::Simulated, "Simulator")
+            .on_hover_text(
+                "The built-in simulator: the demo mission, driven by the crewed vehicle's orbit",
+            )
+            .clicked()
+            && kind != SourceKind::Simulated
+        {
+            send(commands, TelemetryCommand::UseSimulator);
+        }
+        if ui
+            .selectable_label(kind == SourceKind::Playback, "Recording…")
+            .on_hover_text("Play back a recorded CSV file (time,channel,value)")
+            .clicked()
+        {
+            state.recording.get_or_insert_with(String::new);
+        }
+        if let Some(path) = &mut state.recording {
+            let label = ui.label("File");
+            ui.add(
+                egui::TextEdit::singleline(path)
+                    .hint_text("path to a recording (.csv)")
+                    .desired_width(320.0),
+            )
+            .labelled_by(label.id);
+            let ready = !path.trim().is_empty();
+            if ui.add_enabled(ready, egui::Button::new("Play")).clicked() {
+                send(
+                    commands,
+                    TelemetryCommand::PlayRecording(path.trim().to_owned()),
+                );
+                state.recording = None;
+            } else if ui.button("Cancel").clicked() {
+                state.recording = None;
+            }
+        }
+        let wall = unix_seconds(now);
+        if let Some(playback) = telemetry.playback() {
+            ui.separator();
+            let paused = playback.paused();
+            if ui.button(if paused { "Resume" } else { "Pause" }).clicked() {
+                send(commands, TelemetryCommand::Pause(!paused));
+            }
+            let speed = playback.speed();
+            let label = ui.label("Speed");
+            egui::ComboBox::from_id_salt("playback_speed")
+                .selected_text(format!("{speed}×"))
+                .show_ui(ui, |ui| {
+                    for choice in [0.5, 1.0, 2.0, 5.0, 10.0, 60.0] {
+                        if ui
+                            .selectable_label((speed - choice).abs() < 1e-9, format!("{choice}×"))
+                            .clicked()
+                        {
+                            send(commands, TelemetryCommand::Speed(choice));
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            let (start, end) = playback.span();
+            let mut at = playback.position(wall).min(end);
+            let seek = ui
+                .add(
+                    egui::Slider::new(&mut at, start..=end)
+                        .custom_formatter(move |v, _| met(v - origin))
+                        .text("position"),
+                )
+                .on_hover_text(playback.name().to_owned());
+            if seek.drag_stopped() || (seek.changed() && !seek.dragged()) {
+                send(commands, TelemetryCommand::Seek(at));
+            }
+            if playback.finished() {
+                ui.label(RichText::new("end of the recording").color(tokens.caution));
+            }
+        }
     });
 }
 

@@ -241,6 +241,12 @@ impl AlarmBoard {
         Ok(())
     }
 
+    /// Forgets every alarm (their history stays in the log): the data they were about is no
+    /// longer what is shown.
+    pub fn clear_alarms(&mut self) {
+        self.alarms.clear();
+    }
+
     /// Logs an operator action that is not about one alarm (a mute, a source switch).
     pub fn note(&mut self, at: DateTime<Utc>, what: String) {
         self.record(at, "", Severity::Normal, what);

@@ -6,6 +6,7 @@ pub mod alarms;
 pub mod archive;
 pub mod dictionary;
 pub mod limits;
+pub mod playback;
 pub mod series;
 pub mod sim;
 
@@ -65,6 +66,10 @@ pub trait TelemetrySource: Send {
     }
     /// When its mission started, Unix seconds, if it knows.
     fn mission_start(&self) -> Option<f64> {
+        None
+    }
+    /// The recording being played, when the source is one (for its controls).
+    fn playback(&mut self) -> Option<&mut playback::Playback> {
         None
     }
 }
@@ -152,13 +157,20 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Telemetry of `dictionary` from `source`.
+    /// Telemetry of `dictionary` from `source`, keeping [`HISTORY_SAMPLES`] per channel.
     pub fn new(dictionary: Dictionary, source: Box<dyn TelemetrySource>) -> Self {
+        Self::with_history(dictionary, source, HISTORY_SAMPLES)
+    }
+
+    /// As [`Telemetry::new`], keeping `samples` per channel in memory.
+    pub fn with_history(
+        dictionary: Dictionary,
+        source: Box<dyn TelemetrySource>,
+        samples: usize,
+    ) -> Self {
         let n = dictionary.channels.len();
         Self {
-            series: (0..n)
-                .map(|_| Series::with_capacity(HISTORY_SAMPLES))
-                .collect(),
+            series: (0..n).map(|_| Series::with_capacity(samples)).collect(),
             limits: vec![LimitState::default(); n],
             dictionary,
             source,
@@ -263,6 +275,49 @@ impl Telemetry {
             self.board
                 .update(&channel.id, at, sample.value, severity, breach, suppressed);
         }
+    }
+
+    /// Takes samples from `source` from now on. History, limit states and alarms start
+    /// again (what was shown came from elsewhere); the log keeps the switch.
+    pub fn switch_source(&mut self, source: Box<dyn TelemetrySource>, now: DateTime<Utc>) {
+        let from = self.source.kind().label();
+        self.source = source;
+        self.restart_history();
+        let to = self.source.kind().label();
+        self.board
+            .note(now, format!("source switched from {from} to {to}"));
+        self.last_arrival = None;
+    }
+
+    /// For a recording being played: jumps to recording time `t`. The history starts again
+    /// there, so going back shows the recording as it was.
+    pub fn seek(&mut self, t: f64, now: DateTime<Utc>) -> bool {
+        let wall = unix_seconds(now);
+        let Some(playback) = self.source.playback() else {
+            return false;
+        };
+        playback.seek(t, wall);
+        self.restart_history();
+        true
+    }
+
+    /// The recording being played, if any.
+    pub fn playback(&mut self) -> Option<&mut playback::Playback> {
+        self.source.playback()
+    }
+
+    fn restart_history(&mut self) {
+        let capacity = self
+            .series
+            .first()
+            .map_or(HISTORY_SAMPLES, Series::capacity);
+        for series in &mut self.series {
+            *series = Series::with_capacity(capacity);
+        }
+        self.limits
+            .iter_mut()
+            .for_each(|l| *l = LimitState::default());
+        self.board.clear_alarms();
     }
 
     /// The source's kind.

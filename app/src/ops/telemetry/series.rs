@@ -31,6 +31,16 @@ impl Series {
         if self.times.len() == self.capacity {
             self.times.pop_front();
             self.values.pop_front();
+        } else if self.times.len() == self.times.capacity() {
+            // Grow by doubling, but never past the capacity asked for: a full day of one
+            // channel is then 86,400 slots, not the next power of two (131,072).
+            let extra = self
+                .times
+                .len()
+                .max(1024)
+                .min(self.capacity - self.times.len());
+            self.times.reserve_exact(extra);
+            self.values.reserve_exact(extra);
         }
         self.times.push_back(t);
         #[allow(
@@ -39,6 +49,11 @@ impl Series {
         )]
         self.values.push_back(value as f32);
         true
+    }
+
+    /// The most samples it keeps.
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
     /// How many samples it holds.
@@ -136,6 +151,16 @@ mod tests {
             [(2.0, 20.0), (3.0, 30.0), (4.0, 40.0)]
         );
         assert_eq!(s.last(), Some((4.0, 40.0)));
+    }
+
+    #[test]
+    fn a_full_series_holds_no_more_room_than_asked_for() {
+        let mut s = Series::with_capacity(86_400);
+        for t in 0..100_000 {
+            s.push(f64::from(t), 1.0);
+        }
+        assert_eq!(s.len(), 86_400);
+        assert!(s.heap_bytes() <= 86_400 * 12 + 64, "{}", s.heap_bytes());
     }
 
     #[test]
