@@ -670,12 +670,10 @@ fn a_recording_plays_in_the_mission_view_and_a_bad_one_is_refused_by_line() {
     let good = console.data.root().join("pass-1.csv");
     let start = Utc::now() - chrono::Duration::seconds(30);
     let mut text = String::from("time,channel,value\n");
-    for k in 0..20 {
-        let t = (start + chrono::Duration::seconds(k)).to_rfc3339();
-        text.push_str(&format!(
-            "{t},ls.cabin_pressure,{}\n",
-            101.0 + 0.01 * k as f64
-        ));
+    for k in 0..20_i32 {
+        let t = (start + chrono::Duration::seconds(i64::from(k))).to_rfc3339();
+        let value = 101.0 + 0.01 * f64::from(k);
+        text = format!("{text}{t},ls.cabin_pressure,{value}\n");
     }
     std::fs::write(&good, text).unwrap();
     let bad = console.data.root().join("pass-2.csv");
