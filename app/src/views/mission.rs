@@ -674,7 +674,8 @@ fn channel_plot(
         .y_axis_min_width(64.0)
         .show(ui, |plot| {
             let (x0, x1) = if follow {
-                (now_x - LIVE_WINDOW_S, now_x)
+                // A young mission fills the plot instead of sitting at its right edge.
+                ((now_x - LIVE_WINDOW_S).max(-5.0).min(now_x - 30.0), now_x)
             } else {
                 let b = plot.plot_bounds();
                 (b.min()[0], b.max()[0])
