@@ -730,3 +730,34 @@ fn a_recording_plays_in_the_mission_view_and_a_bad_one_is_refused_by_line() {
     );
     console.harness.get_by_label("Pause");
 }
+
+#[test]
+fn the_comms_panel_shows_each_ground_stations_link_from_the_pass_predictions() {
+    let mut console = console();
+    open_view(&mut console, View::Mission);
+    console.harness.get_by_label("Comms").click();
+    console.harness.run();
+    console.harness.get_by_label("Ground stations");
+    for station in ["Fairbanks", "Hartebeesthoek", "Svalbard", "Wallops"] {
+        console.harness.get_by_label(station);
+    }
+    // A 51.6° orbit never reaches Svalbard's sky; the others have a next contact or a link.
+    console.harness.get_by_label("no contact in 24 h");
+    let links = console
+        .harness
+        .query_all_by_label_contains("next AOS")
+        .count()
+        + console
+            .harness
+            .query_all_by_label_contains("LOS in")
+            .count();
+    assert_eq!(links, 3);
+    // The downlink channels say why their values are low while no station has the vehicle.
+    assert!(
+        console
+            .harness
+            .query_all_by_label_contains("com.signal_strength")
+            .count()
+            >= 1
+    );
+}

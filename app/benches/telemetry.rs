@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use galaxium::ops::telemetry::archive::Archive;
 use galaxium::ops::telemetry::dictionary::Dictionary;
 use galaxium::ops::telemetry::{Sample, SourceKind, Telemetry, TelemetrySource, unix_seconds};
-use galaxium::views::mission::{MissionState, mission_ui};
+use galaxium::views::mission::{MissionInput, MissionState, mission_ui};
 use galaxium_sync::{OpenOptions, Replica};
 use galaxium_widgets::{Theme, Tokens};
 
@@ -316,7 +316,17 @@ fn frame() {
         };
         let started = Instant::now();
         let output = ctx.run_ui(input, |ui| {
-            mission_ui(ui, &mut state, tm, tokens, now, &mut commands);
+            mission_ui(
+                ui,
+                &mut state,
+                &mut MissionInput {
+                    telemetry: tm,
+                    contacts: &[],
+                    tokens,
+                    now,
+                },
+                &mut commands,
+            );
         });
         let _ = ctx.tessellate(output.shapes, output.pixels_per_point);
         started.elapsed().as_secs_f64() * 1e3

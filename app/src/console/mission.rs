@@ -62,6 +62,17 @@ impl ConsoleApp {
                     Ok(environment) => tm.set_environment(&environment),
                     Err(err) => tracing::warn!("orbit environment for telemetry: {err:#}"),
                 }
+                // Each station's contacts, for the comms panel.
+                self.station_contacts = crate::ops::orbit::station_passes(
+                    &satellite,
+                    &stations,
+                    now - Duration::minutes(15),
+                    24,
+                )
+                .unwrap_or_else(|err| {
+                    tracing::warn!("ground-station contacts: {err:#}");
+                    Vec::new()
+                });
             }
         }
         if let Some(tm) = self.telemetry.as_mut() {
@@ -76,9 +87,12 @@ impl ConsoleApp {
             crate::views::mission::mission_ui(
                 ui,
                 &mut self.mission,
-                telemetry,
-                tokens,
-                now,
+                &mut crate::views::mission::MissionInput {
+                    telemetry,
+                    contacts: &self.station_contacts,
+                    tokens,
+                    now,
+                },
                 &mut self.pending,
             );
         } else {

@@ -9,6 +9,7 @@ use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 use galaxium_widgets::Tokens;
 
 use crate::console::UiCommand;
+use crate::ops::orbit::StationPasses;
 use crate::ops::telemetry::alarms::{Alarm, AlarmState};
 use crate::ops::telemetry::dictionary::{Channel, Subsystem};
 use crate::ops::telemetry::limits::Severity;
@@ -149,15 +150,27 @@ fn value_text(value: f64, unit: &str) -> String {
     format!("{value:.digits$} {unit}")
 }
 
+/// What the Mission view draws from.
+pub struct MissionInput<'a> {
+    /// The telemetry (mutable for a recording's controls).
+    pub telemetry: &'a mut Telemetry,
+    /// Each ground station's predicted contacts with the crewed vehicle.
+    pub contacts: &'a [StationPasses],
+    /// Colours and sizes.
+    pub tokens: Tokens,
+    /// This frame's time.
+    pub now: DateTime<Utc>,
+}
+
 /// Draws the Mission view.
 pub fn mission_ui(
     ui: &mut Ui,
     state: &mut MissionState,
-    telemetry: &mut Telemetry,
-    tokens: Tokens,
-    now: DateTime<Utc>,
+    input: &mut MissionInput<'_>,
     commands: &mut Vec<UiCommand>,
 ) {
+    let (tokens, now, contacts) = (input.tokens, input.now, input.contacts);
+    let telemetry = &mut *input.telemetry;
     ui.add_space(tokens.spacing);
     header(ui, telemetry, tokens, now);
     source_ui(ui, state, telemetry, tokens, now, commands);
@@ -183,6 +196,10 @@ pub fn mission_ui(
             .show(ui, |ui| {
                 key_values(ui, telemetry, tokens, now);
                 ui.add_space(tokens.gap);
+                if state.subsystem == Some(Subsystem::Comms) || state.subsystem.is_none() {
+                    stations_ui(ui, contacts, tokens, now);
+                    ui.add_space(tokens.gap);
+                }
                 plot_ui(ui, state, telemetry, tokens, now);
                 ui.add_space(tokens.gap);
                 channels_ui(ui, state, telemetry, tokens);
@@ -372,6 +389,52 @@ fn key_values(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<
             }
         });
     }
+}
+
+/// Each ground station's link with the crewed vehicle: in contact (with the time to LOS and
+/// the elevation now) or the next contact.
+fn stations_ui(ui: &mut Ui, contacts: &[StationPasses], tokens: Tokens, now: DateTime<Utc>) {
+    ui.label(RichText::new("Ground stations").strong());
+    if contacts.is_empty() {
+        ui.label(
+            RichText::new("No predictions: no crewed vehicle's element set or no ground stations.")
+                .color(tokens.text_muted),
+        );
+        return;
+    }
+    egui::Grid::new("station_links")
+        .striped(true)
+        .num_columns(3)
+        .spacing([tokens.gap, tokens.spacing / 2.0])
+        .show(ui, |ui| {
+            for station in contacts {
+                ui.label(&station.station.name);
+                match (station.current(now), station.next(now)) {
+                    (Some(pass), _) => {
+                        ui.label(RichText::new("LINK UP").strong().color(tokens.nominal));
+                        ui.label(format!(
+                            "LOS in {}, max {:.1}°",
+                            hms((pass.los - now).num_milliseconds() as f64 / 1000.0),
+                            pass.max_elevation_deg
+                        ));
+                    }
+                    (None, Some(pass)) => {
+                        ui.label(RichText::new("no link").color(tokens.text_muted));
+                        ui.label(format!(
+                            "next AOS {} (in {}), max {:.1}°",
+                            pass.aos.format("%H:%M:%S UTC"),
+                            hms((pass.aos - now).num_milliseconds() as f64 / 1000.0),
+                            pass.max_elevation_deg
+                        ));
+                    }
+                    (None, None) => {
+                        ui.label(RichText::new("no link").color(tokens.text_muted));
+                        ui.label(RichText::new("no contact in 24 h").color(tokens.text_muted));
+                    }
+                }
+                ui.end_row();
+            }
+        });
 }
 
 fn alarm_line(alarm: &Alarm, telemetry: &Telemetry) -> String {
