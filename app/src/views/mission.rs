@@ -13,7 +13,7 @@ use crate::ops::orbit::StationPasses;
 use crate::ops::telemetry::alarms::{Alarm, AlarmState};
 use crate::ops::telemetry::dictionary::{Channel, Subsystem};
 use crate::ops::telemetry::limits::Severity;
-use crate::ops::telemetry::{STALE_AFTER_S, SourceKind, Telemetry, unix_seconds};
+use crate::ops::telemetry::{STALE_AFTER_S, SourceKind, Telemetry, archive, unix_seconds};
 
 /// A change of telemetry source, or a move of the recording being played.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +47,9 @@ impl TelemetryCommand {
 /// How much the plot shows while following live data.
 const LIVE_WINDOW_S: f64 = 600.0;
 
+/// Archive points by channel, with the time range (Unix seconds) they were read for.
+pub type ArchivedPoints = std::collections::HashMap<String, ((f64, f64), Vec<[f64; 2]>)>;
+
 /// What the Mission view remembers between frames.
 #[derive(Debug, Clone)]
 pub struct MissionState {
@@ -64,6 +67,9 @@ pub struct MissionState {
     pub log_filter: String,
     /// The recording path being typed, when choosing one.
     pub recording: Option<String>,
+    /// Points read from the archive for plots reaching back past what memory holds, by
+    /// channel, with the time range they cover.
+    pub archived: ArchivedPoints,
 }
 
 impl Default for MissionState {
@@ -76,6 +82,7 @@ impl Default for MissionState {
             acknowledging: None,
             log_filter: String::new(),
             recording: None,
+            archived: std::collections::HashMap::new(),
         }
     }
 }
@@ -674,7 +681,15 @@ fn plot_ui(
             color: colors[n % colors.len()],
             time_axis: n + 1 == plotted.len(),
         };
-        channel_plot(ui, telemetry, *index, channel, &view, tokens);
+        channel_plot(
+            ui,
+            telemetry,
+            *index,
+            channel,
+            &view,
+            &mut state.archived,
+            tokens,
+        );
     }
     if plotted.is_empty() {
         ui.label("Nothing plotted: pick channels with \"plot\" in the list below.");
@@ -708,6 +723,7 @@ fn channel_plot(
     index: usize,
     channel: &Channel,
     view: &PlotView,
+    archived: &mut ArchivedPoints,
     tokens: Tokens,
 ) {
     let PlotView {
@@ -743,12 +759,39 @@ fn channel_plot(
                 let b = plot.plot_bounds();
                 (b.min()[0], b.max()[0])
             };
-            let points: Vec<[f64; 2]> = telemetry
-                .series(index)
-                .decimated(x0 + origin, x1 + origin, buckets)
-                .into_iter()
-                .map(|[t, v]| [t - origin, v])
-                .collect();
+            let series = telemetry.series(index);
+            let mut points: Vec<[f64; 2]> = Vec::new();
+            // Before what memory holds, the archive has it (read once per range shown).
+            let held_from = series.first_time().unwrap_or(f64::INFINITY);
+            if let Some(archive) = telemetry.archive().filter(|_| x0 + origin < held_from) {
+                let want = (x0 + origin, (x1 + origin).min(held_from));
+                let fresh = archived.get(&channel.id).is_some_and(|(range, _)| {
+                    let tolerance = (want.1 - want.0).abs() * 0.01;
+                    (range.0 - want.0).abs() <= tolerance && (range.1 - want.1).abs() <= tolerance
+                });
+                if !fresh {
+                    let read =
+                        archive::history(archive.path(), &channel.id, want.0, want.1, buckets)
+                            .unwrap_or_else(|err| {
+                                tracing::warn!("archive history of {}: {err}", channel.id);
+                                Vec::new()
+                            });
+                    archived.insert(channel.id.clone(), (want, read));
+                }
+                if let Some((_, read)) = archived.get(&channel.id) {
+                    points.extend(
+                        read.iter()
+                            .filter(|p| p[0] < held_from)
+                            .map(|[t, v]| [t - origin, *v]),
+                    );
+                }
+            }
+            points.extend(
+                series
+                    .decimated(x0 + origin, x1 + origin, buckets)
+                    .into_iter()
+                    .map(|[t, v]| [t - origin, v]),
+            );
             plot.line(
                 Line::new(
                     format!("{} ({})", channel.id, channel.unit),
@@ -880,6 +923,71 @@ mod tests {
         assert_eq!(met(3723.4), "T+01:02:03");
         assert_eq!(met(2.0 * 86_400.0 + 5.0), "T+2d 00:00:05");
         assert_eq!(met(-5.0), "T-00:00:05");
+    }
+
+    #[test]
+    fn a_paused_plot_reaching_back_past_memory_reads_the_archive() {
+        use crate::ops::telemetry::archive::Archive;
+        use crate::ops::telemetry::dictionary::Dictionary;
+        use crate::ops::telemetry::playback::Playback;
+        use crate::ops::telemetry::{Sample, Telemetry};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("replica.sqlite");
+        galaxium_sync::Replica::open(&path, &galaxium_sync::OpenOptions::default()).unwrap();
+        let dictionary = Dictionary::shipped(&[]).unwrap();
+        let names: Vec<String> = dictionary.channels.iter().map(|c| c.id.clone()).collect();
+        let index = dictionary
+            .channels
+            .iter()
+            .position(|c| c.id == "ls.ppco2")
+            .unwrap();
+        // 100 samples recorded; memory keeps only the last 10.
+        let samples: Vec<Sample> = (0..100)
+            .map(|k| Sample {
+                channel: index,
+                t: 1000.0 + f64::from(k),
+                value: 0.3,
+            })
+            .collect();
+        let mut tm =
+            Telemetry::with_history(dictionary, Box::new(Playback::new("rec", samples)), 10);
+        tm.attach_archive(Archive::start(&path, &names).unwrap());
+        let later = DateTime::<Utc>::from_timestamp(10_000_000, 0).unwrap();
+        tm.tick(later);
+        tm.playback().unwrap().seek(1000.0, 0.0);
+        tm.tick(DateTime::<Utc>::from_timestamp(20_000_000, 0).unwrap());
+        tm.archive().unwrap().flush();
+        assert_eq!(tm.series(index).len(), 10);
+
+        let mut state = MissionState {
+            plotted: vec!["ls.ppco2".into()],
+            follow: false,
+            ..MissionState::default()
+        };
+        let ctx = egui::Context::default();
+        let mut commands = Vec::new();
+        for _ in 0..3 {
+            let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+                mission_ui(
+                    ui,
+                    &mut state,
+                    &mut MissionInput {
+                        telemetry: &mut tm,
+                        contacts: &[],
+                        tokens: Tokens::of(galaxium_widgets::Theme::Dark),
+                        now: later,
+                    },
+                    &mut commands,
+                );
+            });
+            // Headless: nobody uploads the font textures.
+            output.textures_delta.clear();
+        }
+        let (range, points) = state.archived.get("ls.ppco2").unwrap();
+        assert!(range.1 <= 1090.0 + 1e-9, "{range:?}");
+        assert!(points.len() >= 2, "{points:?}");
+        assert!(points.iter().all(|p| p[0] < 1090.0));
     }
 
     #[test]

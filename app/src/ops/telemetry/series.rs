@@ -66,6 +66,11 @@ impl Series {
         self.times.is_empty()
     }
 
+    /// The time of the oldest sample held.
+    pub fn first_time(&self) -> Option<f64> {
+        self.times.front().copied()
+    }
+
     /// The newest sample.
     pub fn last(&self) -> Option<(f64, f64)> {
         Some((*self.times.back()?, f64::from(*self.values.back()?)))
