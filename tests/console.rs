@@ -434,19 +434,27 @@ const ISS_2008: &str = "ISS (ZARYA)
 2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537
 ";
 
+/// Clicks the text field labelled `label` and pastes `text` into it, as a user would from the
+/// clipboard (a paste keeps line breaks, which typed text events do not).
+fn paste_into(console: &mut Console, label: &str, role: egui::accesskit::Role, text: &str) {
+    console
+        .harness
+        .get(egui_kittest::kittest::by().label(label).role(role))
+        .click();
+    console.harness.run();
+    console.harness.event(egui::Event::Paste(text.to_owned()));
+    console.harness.run();
+}
+
 fn paste_and_import(console: &mut Console, text: &str) {
     console.harness.get_by_label("Import element sets…").click();
     console.harness.run();
-    let field = || {
-        egui_kittest::kittest::by()
-            .label("Or paste the element sets")
-            .role(egui::accesskit::Role::MultilineTextInput)
-    };
-    console.harness.get(field()).click();
-    console.harness.run();
-    // What a user does: paste the lines from the clipboard.
-    console.harness.event(egui::Event::Paste(text.to_owned()));
-    console.harness.run();
+    paste_into(
+        console,
+        "Or paste the element sets",
+        egui::accesskit::Role::MultilineTextInput,
+        text,
+    );
     console.harness.get_by_label("Import").click();
     console.harness.run();
 }
@@ -532,17 +540,7 @@ fn a_ground_station_added_in_the_orbit_view_joins_the_passes_table() {
     console.harness.get_by_label("Add a station").click();
     console.harness.run();
     let fill = |console: &mut Console, label: &str, text: &str| {
-        console
-            .harness
-            .get(
-                egui_kittest::kittest::by()
-                    .label(label)
-                    .role(egui::accesskit::Role::TextInput),
-            )
-            .click();
-        console.harness.run();
-        console.harness.event(egui::Event::Paste(text.to_owned()));
-        console.harness.run();
+        paste_into(console, label, egui::accesskit::Role::TextInput, text);
     };
     fill(&mut console, "Name", "Kiruna");
     fill(&mut console, "Latitude (° N)", "67.857");
@@ -558,15 +556,8 @@ fn a_ground_station_added_in_the_orbit_view_joins_the_passes_table() {
             .accesskit_node()
             .is_disabled()
     );
-    console
-        .harness
-        .get(
-            egui_kittest::kittest::by()
-                .label("Longitude (° E)")
-                .role(egui::accesskit::Role::TextInput),
-        )
-        .click();
-    console.harness.run();
+    // Select what was typed and paste the right value over it.
+    fill(&mut console, "Longitude (° E)", "");
     console
         .harness
         .key_press_modifiers(Modifiers::COMMAND, Key::A);
@@ -620,17 +611,12 @@ fn an_injected_critical_value_reaches_the_banner_and_is_acknowledged_with_a_comm
 
     console.harness.get_by_label("Acknowledge ls.ppco2").click();
     console.harness.run();
-    let comment = || {
-        egui_kittest::kittest::by()
-            .label("Comment (logged with the acknowledgement)")
-            .role(egui::accesskit::Role::TextInput)
-    };
-    console.harness.get(comment()).click();
-    console.harness.run();
-    console
-        .harness
-        .event(egui::Event::Paste("scrubber bed B selected".to_owned()));
-    console.harness.run();
+    paste_into(
+        &mut console,
+        "Comment (logged with the acknowledgement)",
+        egui::accesskit::Role::TextInput,
+        "scrubber bed B selected",
+    );
     console
         .harness
         .get_by_label("Acknowledge with comment")
@@ -687,19 +673,8 @@ fn a_recording_plays_in_the_mission_view_and_a_bad_one_is_refused_by_line() {
     let play = |console: &mut Console, path: &std::path::Path| {
         console.harness.get_by_label("Recording…").click();
         console.harness.run();
-        console
-            .harness
-            .get(
-                egui_kittest::kittest::by()
-                    .label("File")
-                    .role(egui::accesskit::Role::TextInput),
-            )
-            .click();
-        console.harness.run();
-        console
-            .harness
-            .event(egui::Event::Paste(path.display().to_string()));
-        console.harness.run();
+        let path = path.display().to_string();
+        paste_into(console, "File", egui::accesskit::Role::TextInput, &path);
         console.harness.get_by_label("Play").click();
         console.harness.run();
         console.harness.run();

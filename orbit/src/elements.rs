@@ -68,9 +68,11 @@ pub enum ElementsError {
     Empty,
 }
 
-/// The TLE checksum of a line: digits count their value, a minus sign counts 1, modulo 10.
-fn checksum(line: &[u8]) -> u8 {
-    let sum: u32 = line[..68]
+/// The TLE checksum of a line's first 68 columns: digits count their value, a minus sign
+/// counts 1, modulo 10. (Lines shorter than 68 columns count what they have.)
+pub fn checksum(line: &[u8]) -> u8 {
+    let line = &line[..line.len().min(68)];
+    let sum: u32 = line
         .iter()
         .map(|b| match b {
             b'0'..=b'9' => u32::from(b - b'0'),

@@ -72,15 +72,7 @@ fn times(start: f64, stop: f64, increment: f64) -> Vec<f64> {
 /// Replaces a line's checksum with the right one, so a case with a deliberately bad checksum
 /// can still be propagated after the parser has refused it.
 fn with_good_checksum(line: &str) -> String {
-    let sum: u32 = line[..68]
-        .bytes()
-        .map(|b| match b {
-            b'0'..=b'9' => u32::from(b - b'0'),
-            b'-' => 1,
-            _ => 0,
-        })
-        .sum();
-    format!("{}{}", &line[..68], sum % 10)
+    format!("{}{}", &line[..68], elements::checksum(line.as_bytes()))
 }
 
 #[test]
