@@ -232,8 +232,11 @@ fn header(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>
                     .strong(),
             );
         }
-        ui.add_space(tokens.gap);
-        ui.label("Phase: on orbit");
+        // The simulator models the on-orbit phase; recorded and live data do not say theirs.
+        if telemetry.source_kind() == SourceKind::Simulated {
+            ui.add_space(tokens.gap);
+            ui.label("Phase: on orbit");
+        }
         if let Some(archive) = telemetry.archive() {
             let status = archive.status();
             let written = status.written.load(std::sync::atomic::Ordering::Relaxed);
