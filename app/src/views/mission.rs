@@ -250,7 +250,7 @@ fn header(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>
                     RichText::new(format!("Archive: {written} samples")).color(tokens.text_muted),
                 ),
             }
-            .on_hover_text("Samples are kept in the replica file for history (the last 3 days)");
+            .on_hover_text("Samples are kept in the replica file for history (the last 24 hours)");
         }
         let (count, worst) = telemetry.board().unacknowledged();
         ui.add_space(tokens.gap);
