@@ -22,7 +22,6 @@ use galaxium_sync::client::{SyncClient, sync_once};
 use galaxium_sync::protocol::{Op, OpKind, ServerOp};
 use galaxium_sync::replica::{self, LaunchRow, SpaceportRow, VehicleRow};
 use galaxium_sync::schema::manifest::Role;
-use galaxium_sync::server::metrics::Metrics;
 use galaxium_sync::server::store::{SqliteStore, Store as _};
 use galaxium_sync::server::{AppState, auth, serve};
 use galaxium_sync::{OpenOptions, Replica};
@@ -134,11 +133,7 @@ fn start_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> Syn
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("port");
     let url = format!("http://{}", listener.local_addr().expect("address"));
-    let state = Arc::new(AppState {
-        store: Arc::new(store),
-        metrics: Metrics::default(),
-        token_ttl: chrono::Duration::hours(1),
-    });
+    let state = Arc::new(AppState::new(Arc::new(store), chrono::Duration::hours(1)));
     runtime.spawn(serve(listener, state, std::future::pending()));
     let mut client = SyncClient::new(&url).expect("client");
     runtime

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::protocol::{
     DEVICE_HEADER, ErrorBody, LoginRequest, LoginResponse, MAX_PUSH_OPS, OpResult, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse,
+    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, TelemetryAccepted, TelemetryBatch,
 };
 use crate::replica::{Replica, ReplicaError, SyncRun};
 
@@ -174,6 +174,31 @@ impl SyncClient {
             .header(DEVICE_HEADER, device_id);
         let (page, _, down) = self.send(request, None).await?;
         Ok((page, down))
+    }
+
+    /// Sends a telemetry batch (a ground-segment producer's job); the server stores it and
+    /// relays it to every console following the live feed.
+    pub async fn post_telemetry(
+        &self,
+        batch: &TelemetryBatch,
+    ) -> Result<TelemetryAccepted, SyncError> {
+        let body =
+            serde_json::to_vec(batch).map_err(|err| SyncError::BadAnswer(err.to_string()))?;
+        let (accepted, _, _) = self
+            .send(
+                self.authorised(
+                    self.http
+                        .post(format!("{}/api/v1/telemetry/batch", self.base)),
+                ),
+                Some(body),
+            )
+            .await?;
+        Ok(accepted)
+    }
+
+    /// The token from the sign-in, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
     }
 
     fn authorised(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {

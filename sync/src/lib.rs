@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod hlc;
+pub mod live;
 pub mod protocol;
 pub mod replica;
 pub mod schema;

@@ -156,3 +156,90 @@ pub struct ErrorBody {
     /// What went wrong and what to do.
     pub error: String,
 }
+
+/// At most this many points in one telemetry batch.
+pub const MAX_TELEMETRY_POINTS: usize = 20_000;
+/// The longest channel id the server takes.
+pub const MAX_CHANNEL_ID: usize = 64;
+
+/// One measured value of one telemetry channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TelemetryPoint {
+    /// When it was measured, Unix seconds (UTC).
+    pub t: f64,
+    /// The channel's id in the telemetry dictionary, such as `cabin_pressure`.
+    pub channel: String,
+    /// The value, in the channel's unit.
+    pub value: f64,
+}
+
+/// `POST /api/v1/telemetry/batch`: what a ground-segment producer sends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TelemetryBatch {
+    /// The points, in any order.
+    pub points: Vec<TelemetryPoint>,
+}
+
+impl TelemetryBatch {
+    /// Why the batch cannot be taken, naming the first bad point, or `None` when it is good.
+    pub fn problem(&self) -> Option<String> {
+        if self.points.is_empty() {
+            return Some("the batch has no points".to_owned());
+        }
+        if self.points.len() > MAX_TELEMETRY_POINTS {
+            return Some(format!(
+                "{} points in one batch; send at most {MAX_TELEMETRY_POINTS}",
+                self.points.len()
+            ));
+        }
+        self.points.iter().enumerate().find_map(|(i, p)| {
+            let channel_ok = !p.channel.is_empty()
+                && p.channel.len() <= MAX_CHANNEL_ID
+                && p
+                    .channel
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+            if !channel_ok {
+                Some(format!(
+                    "point {i}: channel {:?} is not a channel id (1 to {MAX_CHANNEL_ID} letters, digits, '_' or '.')",
+                    p.channel
+                ))
+            } else if !p.t.is_finite() || p.t <= 0.0 {
+                Some(format!(
+                    "point {i} ({}): time {} is not Unix seconds",
+                    p.channel, p.t
+                ))
+            } else if !p.value.is_finite() {
+                Some(format!(
+                    "point {i} ({}): value {} is not a finite number",
+                    p.channel, p.value
+                ))
+            } else {
+                None
+            }
+        })
+    }
+}
+
+/// The answer to a telemetry batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TelemetryAccepted {
+    /// Points stored.
+    pub accepted: usize,
+    /// The relay sequence number of the last of them.
+    pub last_seq: u64,
+}
+
+/// One message on the live relay (`GET /api/v1/telemetry/live`, a WebSocket): points stored
+/// with consecutive sequence numbers `first_seq..=last_seq`. A console that reconnects asks for
+/// what came after the last sequence number it saw (`?after=SEQ`) and misses nothing the
+/// server still holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TelemetryFrame {
+    /// The sequence number of the first point.
+    pub first_seq: u64,
+    /// The sequence number of the last point.
+    pub last_seq: u64,
+    /// The points.
+    pub points: Vec<TelemetryPoint>,
+}

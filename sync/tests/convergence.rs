@@ -18,7 +18,6 @@ use galaxium_sync::client::{SyncClient, sync_once};
 use galaxium_sync::protocol::PushRequest;
 use galaxium_sync::replica::{self, LaunchRow, SpaceportRow, VehicleRow};
 use galaxium_sync::schema::manifest::{MANIFEST, Role};
-use galaxium_sync::server::metrics::Metrics;
 use galaxium_sync::server::store::{SqliteStore, Store as _};
 use galaxium_sync::server::{AppState, auth, serve};
 use galaxium_sync::{OpenOptions, Replica};
@@ -74,11 +73,7 @@ impl Server {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = Arc::new(AppState {
-            store: Arc::new(store),
-            metrics: Metrics::default(),
-            token_ttl: chrono::Duration::hours(1),
-        });
+        let state = Arc::new(AppState::new(Arc::new(store), chrono::Duration::hours(1)));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(serve(listener, state, async {
             let _ = stopped.await;

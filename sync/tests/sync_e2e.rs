@@ -13,7 +13,6 @@ use galaxium_sync::client::{SyncClient, SyncError, sync_once};
 use galaxium_sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
 use galaxium_sync::replica::{self, LaunchRow, SpaceportRow, VehicleRow};
 use galaxium_sync::schema::manifest::{MANIFEST, Role};
-use galaxium_sync::server::metrics::Metrics;
 use galaxium_sync::server::store::{SqliteStore, Store as _};
 use galaxium_sync::server::{AppState, auth, serve};
 use galaxium_sync::{OpenOptions, Replica};
@@ -47,11 +46,7 @@ impl TestServer {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = Arc::new(AppState {
-            store: Arc::new(store),
-            metrics: Metrics::default(),
-            token_ttl,
-        });
+        let state = Arc::new(AppState::new(Arc::new(store), token_ttl));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(serve(listener, state, async {
             let _ = rx.await;

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use galaxium_sync::schema::manifest::Role;
-use galaxium_sync::server::metrics::Metrics;
 use galaxium_sync::server::store::{SqliteStore, Store as _};
 use galaxium_sync::server::{AppState, auth, serve};
 
@@ -32,11 +31,7 @@ pub fn start_server(dir: &Path) -> (tokio::runtime::Runtime, String) {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("a loopback port");
     let url = format!("http://{}", listener.local_addr().expect("address"));
-    let state = Arc::new(AppState {
-        store: Arc::new(store),
-        metrics: Metrics::default(),
-        token_ttl: chrono::Duration::hours(1),
-    });
+    let state = Arc::new(AppState::new(Arc::new(store), chrono::Duration::hours(1)));
     runtime.spawn(serve(listener, state, std::future::pending()));
     (runtime, url)
 }

@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use galaxium_sync::schema::manifest::Role;
 use galaxium_sync::server::store::{SqliteStore, Store as _};
-use galaxium_sync::server::{AppState, auth, metrics::Metrics, serve};
+use galaxium_sync::server::{AppState, auth, serve};
 
 /// Galaxium central server: reconciles console replicas (push, pull, sign-in) over HTTP.
 ///
@@ -101,11 +101,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("cannot listen on {}", cli.listen))?;
                 let address = listener.local_addr()?;
-                let state = Arc::new(AppState {
-                    store: Arc::new(store),
-                    metrics: Metrics::default(),
-                    token_ttl: chrono::Duration::seconds(i64::from(cli.token_ttl_seconds)),
-                });
+                let state = Arc::new(AppState::new(
+                    Arc::new(store),
+                    chrono::Duration::seconds(i64::from(cli.token_ttl_seconds)),
+                ));
                 {
                     let mut out = std::io::stdout().lock();
                     writeln!(out, "galaxium-server listening on http://{address}")?;

@@ -6,7 +6,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::store::StoreStats;
 
 /// The endpoints counted separately.
-pub const ENDPOINTS: [&str; 6] = ["health", "metrics", "login", "push", "pull", "other"];
+pub const ENDPOINTS: [&str; 8] = [
+    "health",
+    "metrics",
+    "login",
+    "push",
+    "pull",
+    "telemetry_batch",
+    "telemetry_live",
+    "other",
+];
 
 /// Live counters, shared by every request.
 #[derive(Debug, Default)]
@@ -15,6 +24,8 @@ pub struct Metrics {
     ops_accepted: AtomicU64,
     ops_rejected: AtomicU64,
     logins_failed: AtomicU64,
+    telemetry_points: AtomicU64,
+    live_subscribers: AtomicU64,
 }
 
 impl Metrics {
@@ -36,6 +47,20 @@ impl Metrics {
     /// Counts a refused login.
     pub fn login_failed(&self) {
         self.logins_failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts telemetry points taken in.
+    pub fn telemetry_points(&self, count: u64) {
+        self.telemetry_points.fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// A console started (`true`) or stopped following the live relay.
+    pub fn live_subscriber(&self, joined: bool) {
+        if joined {
+            self.live_subscribers.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.live_subscribers.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// The exposition text.
@@ -69,6 +94,11 @@ impl Metrics {
                 "Refused sign-ins.",
                 &self.logins_failed,
             ),
+            (
+                "galaxium_telemetry_points_total",
+                "Telemetry points taken in from producers.",
+                &self.telemetry_points,
+            ),
         ];
         for (name, help, value) in counters {
             let _ = writeln!(
@@ -92,6 +122,11 @@ impl Metrics {
                 "galaxium_head_cursor",
                 "The newest op's cursor.",
                 stats.head_cursor,
+            ),
+            (
+                "galaxium_live_subscribers",
+                "Consoles following the live telemetry relay.",
+                self.live_subscribers.load(Ordering::Relaxed),
             ),
         ];
         for (name, help, value) in gauges {

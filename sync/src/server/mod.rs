@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod metrics;
 pub mod store;
+pub mod telemetry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +42,20 @@ pub struct AppState {
     pub metrics: Metrics,
     /// How long a token lives.
     pub token_ttl: chrono::Duration,
+    /// Telemetry frames on their way to every connected console.
+    pub telemetry: tokio::sync::broadcast::Sender<Arc<crate::protocol::TelemetryFrame>>,
+}
+
+impl AppState {
+    /// The state of a server on `store` whose sign-ins last `token_ttl`.
+    pub fn new(store: Arc<dyn Store>, token_ttl: chrono::Duration) -> Self {
+        Self {
+            store,
+            metrics: Metrics::default(),
+            token_ttl,
+            telemetry: tokio::sync::broadcast::channel(telemetry::RELAY_BACKLOG).0,
+        }
+    }
 }
 
 /// The HTTP routes with their limits.
@@ -51,6 +66,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/login", post(login))
         .route("/api/v1/push", post(push))
         .route("/api/v1/pull", get(pull))
+        .route("/api/v1/telemetry/batch", post(telemetry::ingest))
+        .route("/api/v1/telemetry/live", get(telemetry::live))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -79,7 +96,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -110,7 +127,7 @@ impl From<StoreError> for ApiError {
 }
 
 /// Runs blocking store work off the async runtime.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -125,7 +142,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-fn check_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn check_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
     let version = headers
         .get(PROTOCOL_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -146,6 +163,14 @@ fn check_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    authenticate_until(state, headers).await.map(|(p, _)| p)
+}
+
+/// The principal behind the request's token and when the token expires.
+pub(crate) async fn authenticate_until(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+) -> Result<(Principal, chrono::DateTime<Utc>), ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -162,7 +187,7 @@ async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Prin
     let store = state.store.clone();
     let found = blocking(move || store.token(&hash)).await?;
     match found {
-        Some((principal, expires)) if expires > Utc::now() => Ok(principal),
+        Some((principal, expires)) if expires > Utc::now() => Ok((principal, expires)),
         Some(_) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "your sign-in has expired; sign in again",
@@ -326,7 +351,7 @@ async fn not_found(State(state): State<Arc<AppState>>) -> ApiError {
     state.metrics.request("other");
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "no such endpoint; see /health, /metrics and /api/v1/{login,push,pull}",
+        "no such endpoint; see /health, /metrics, /api/v1/{login,push,pull} and /api/v1/telemetry/{batch,live}",
     )
 }
 
@@ -334,7 +359,7 @@ async fn not_found(State(state): State<Arc<AppState>>) -> ApiError {
     clippy::needless_pass_by_value,
     reason = "used as map_err(bad_json), which hands over the rejection"
 )]
-fn bad_json(rejection: JsonRejection) -> ApiError {
+pub(crate) fn bad_json(rejection: JsonRejection) -> ApiError {
     ApiError::new(
         rejection.status(),
         format!(

@@ -11,7 +11,9 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehav
 use serde_json::{Map, Value};
 
 use super::auth::Principal;
-use crate::protocol::{Op, OpKind, OpResult, PullResponse, ServerOp};
+use crate::protocol::{
+    Op, OpKind, OpResult, PullResponse, ServerOp, TelemetryFrame, TelemetryPoint,
+};
 use crate::schema::manifest::{
     self, ConflictPolicy, MANIFEST, PERSONAL_DATA_READERS, ReplicatedTable, Role,
 };
@@ -90,6 +92,22 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<PullResponse, StoreError>;
     /// Figures for `/metrics`.
     fn stats(&self) -> Result<StoreStats, StoreError>;
+    /// Stores a producer's telemetry points with consecutive sequence numbers and drops what
+    /// is older than [`TELEMETRY_RETENTION`]; returns the frame to relay.
+    fn append_telemetry(
+        &self,
+        producer: &str,
+        points: Vec<TelemetryPoint>,
+    ) -> Result<TelemetryFrame, StoreError>;
+    /// Stored telemetry after sequence number `after`, at most `limit` points, in order; `None`
+    /// when nothing newer is held.
+    fn telemetry_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Option<TelemetryFrame>, StoreError>;
+    /// The newest telemetry sequence number (0 when none was ever stored).
+    fn telemetry_head(&self) -> Result<u64, StoreError>;
     /// Whether the store can serve.
     fn ping(&self) -> Result<(), StoreError>;
 }
@@ -98,10 +116,14 @@ pub trait Store: Send + Sync + 'static {
 const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_server.sql"),
     include_str!("migrations/0002_resources.sql"),
+    include_str!("migrations/0003_telemetry.sql"),
 ];
 #[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
 const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
 const SERVER_APPLICATION_ID: i32 = 0x4758_5356; // "GXSV"
+
+/// How long the server keeps telemetry it has relayed.
+pub const TELEMETRY_RETENTION: std::time::Duration = std::time::Duration::from_hours(24);
 
 /// The SQLite store: one file, WAL, `synchronous=FULL`.
 pub struct SqliteStore {
@@ -327,6 +349,100 @@ impl Store for SqliteStore {
             connected_devices: connected.unsigned_abs(),
             pull_lag: lowest.map_or(0, |low| (head - low).unsigned_abs()),
         })
+    }
+
+    fn append_telemetry(
+        &self,
+        producer: &str,
+        points: Vec<TelemetryPoint>,
+    ) -> Result<TelemetryFrame, StoreError> {
+        let received_at = Utc::now().timestamp_millis() as f64 / 1000.0;
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut first_seq = 0;
+        let mut last_seq = 0;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO telemetry (t, channel, value, producer, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for point in &points {
+                insert.execute(params![
+                    point.t,
+                    point.channel,
+                    point.value,
+                    producer,
+                    received_at
+                ])?;
+                last_seq = u64::try_from(tx.last_insert_rowid()).unwrap_or(0);
+                if first_seq == 0 {
+                    first_seq = last_seq;
+                }
+            }
+        }
+        tx.execute(
+            "DELETE FROM telemetry WHERE received_at < ?1",
+            [received_at - TELEMETRY_RETENTION.as_secs_f64()],
+        )?;
+        tx.commit()?;
+        Ok(TelemetryFrame {
+            first_seq,
+            last_seq,
+            points,
+        })
+    }
+
+    fn telemetry_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Option<TelemetryFrame>, StoreError> {
+        let conn = self.lock();
+        let mut query = conn.prepare_cached(
+            "SELECT seq, t, channel, value FROM telemetry WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = query.query_map(
+            params![
+                i64::try_from(after).unwrap_or(i64::MAX),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    TelemetryPoint {
+                        t: r.get(1)?,
+                        channel: r.get(2)?,
+                        value: r.get(3)?,
+                    },
+                ))
+            },
+        )?;
+        let mut frame: Option<TelemetryFrame> = None;
+        for row in rows {
+            let (seq, point) = row?;
+            let seq = u64::try_from(seq).unwrap_or(0);
+            let frame = frame.get_or_insert_with(|| TelemetryFrame {
+                first_seq: seq,
+                last_seq: seq,
+                points: Vec::new(),
+            });
+            frame.last_seq = seq;
+            frame.points.push(point);
+        }
+        Ok(frame)
+    }
+
+    fn telemetry_head(&self) -> Result<u64, StoreError> {
+        let conn = self.lock();
+        // sqlite_sequence remembers the highest seq even after old points were pruned.
+        let head: Option<i64> = conn
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'telemetry'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(head.and_then(|h| u64::try_from(h).ok()).unwrap_or(0))
     }
 
     fn ping(&self) -> Result<(), StoreError> {

@@ -1,0 +1,144 @@
+//! Following the server's live telemetry relay (a WebSocket) from a console.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use crate::client::SyncError;
+use crate::protocol::{ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, TelemetryFrame};
+use crate::server::telemetry::{CLOSE_SIGN_IN_EXPIRED, HEARTBEAT};
+
+/// A connection that says nothing (not even the server's heartbeat) for this long is dead.
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(HEARTBEAT.as_secs() * 2 + 5);
+
+/// The relay's address for a server's base URL (`http://host:port`, or `https://` for TLS).
+pub fn live_url(base: &str, after: Option<u64>) -> Result<String, SyncError> {
+    let base = base.trim_end_matches('/');
+    let rest = if let Some(rest) = base.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else if let Some(rest) = base.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else {
+        return Err(SyncError::BadAnswer(format!(
+            "{base:?} is not a server address (http://HOST:PORT)"
+        )));
+    };
+    Ok(match after {
+        Some(after) => format!("{rest}/api/v1/telemetry/live?after={after}"),
+        None => format!("{rest}/api/v1/telemetry/live"),
+    })
+}
+
+/// Follows the relay at `base` with `token`, starting after sequence number `after` (or from
+/// now), and hands every frame to `on_frame` in order. Returns when the server closes the
+/// connection or it goes silent; an error says whether retrying can help
+/// ([`SyncError::is_retryable`]).
+pub async fn follow(
+    base: &str,
+    token: &str,
+    after: Option<u64>,
+    mut on_frame: impl FnMut(TelemetryFrame) + Send,
+    on_connected: impl FnOnce() + Send,
+) -> Result<(), SyncError> {
+    let url = live_url(base, after)?;
+    let unreachable = |cause: String| SyncError::Unreachable {
+        url: base.to_owned(),
+        cause,
+    };
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|err| SyncError::BadAnswer(err.to_string()))?;
+    let headers = request.headers_mut();
+    headers.insert(
+        tungstenite::http::header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| SyncError::Unauthorized("the kept token is not valid text".to_owned()))?,
+    );
+    headers.insert(PROTOCOL_HEADER, HeaderValue::from(PROTOCOL_VERSION));
+    let connect = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::connect_async(request),
+    );
+    let (mut stream, _) = match connect.await {
+        Err(_) => return Err(unreachable("no answer within 10 s".to_owned())),
+        Ok(Ok(connected)) => connected,
+        Ok(Err(tungstenite::Error::Http(response))) => {
+            let status = response.status();
+            let body = response.body().clone().unwrap_or_default();
+            let message = serde_json::from_slice::<ErrorBody>(&body).map_or_else(
+                |_| String::from_utf8_lossy(&body).chars().take(200).collect(),
+                |e| e.error,
+            );
+            return Err(match status.as_u16() {
+                401 => SyncError::Unauthorized(message),
+                403 => SyncError::Forbidden(message),
+                other => SyncError::Server {
+                    status: other,
+                    message,
+                },
+            });
+        }
+        Ok(Err(err)) => return Err(unreachable(err.to_string())),
+    };
+    on_connected();
+    loop {
+        let message = match tokio::time::timeout(SILENCE_LIMIT, stream.next()).await {
+            Err(_) => {
+                return Err(unreachable(format!(
+                    "the live feed was silent for {} s",
+                    SILENCE_LIMIT.as_secs()
+                )));
+            }
+            Ok(None) => return Ok(()),
+            Ok(Some(Err(err))) => return Err(unreachable(err.to_string())),
+            Ok(Some(Ok(message))) => message,
+        };
+        match message {
+            Message::Text(text) => {
+                let frame: TelemetryFrame = serde_json::from_str(&text).map_err(|err| {
+                    SyncError::BadAnswer(format!("a live telemetry frame could not be read: {err}"))
+                })?;
+                on_frame(frame);
+            }
+            Message::Close(Some(close)) if close.code == CloseCode::from(CLOSE_SIGN_IN_EXPIRED) => {
+                return Err(SyncError::Unauthorized(close.reason.to_string()));
+            }
+            Message::Close(_) => return Ok(()),
+            Message::Ping(payload) => {
+                // Answered at once so the server's heartbeat sees a live console.
+                stream
+                    .send(Message::Pong(payload))
+                    .await
+                    .map_err(|err| unreachable(err.to_string()))?;
+            }
+            Message::Binary(_) | Message::Pong(_) | Message::Frame(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_relay_address_follows_the_server_address() {
+        assert_eq!(
+            live_url("http://127.0.0.1:8780/", None).unwrap(),
+            "ws://127.0.0.1:8780/api/v1/telemetry/live"
+        );
+        assert_eq!(
+            live_url("http://ops.example:80", Some(42)).unwrap(),
+            "ws://ops.example:80/api/v1/telemetry/live?after=42"
+        );
+        assert_eq!(
+            live_url("https://ops.example", None).unwrap(),
+            "wss://ops.example/api/v1/telemetry/live"
+        );
+        assert!(live_url("ftp://x", None).is_err());
+    }
+}
