@@ -736,3 +736,109 @@ fn the_comms_panel_shows_each_ground_stations_link_from_the_pass_predictions() {
             >= 1
     );
 }
+
+#[test]
+fn a_console_follows_the_servers_live_feed_and_its_alarms() {
+    use galaxium::ops::telemetry::SourceKind;
+    use galaxium_sync::client::SyncClient;
+    use galaxium_sync::protocol::{TelemetryBatch, TelemetryPoint};
+    use galaxium_sync::replica::SignIn;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (runtime, url) = support::start_server(dir.path());
+    let mut client = SyncClient::new(&url).unwrap();
+    let login = runtime
+        .block_on(client.login("ada", support::PASSWORD))
+        .unwrap();
+    let mut console = console();
+    // Choosing the live feed before signing in says what to do, and changes nothing.
+    open_view(&mut console, View::Mission);
+    console.harness.get_by_label("Live feed").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("Sign in to the server on the Sync screen (Ctrl+7) first");
+    assert_eq!(
+        console.harness.state().telemetry().unwrap().source_kind(),
+        SourceKind::Simulated
+    );
+
+    // Signed in (the token kept in the replica, as the Sync screen keeps it).
+    {
+        let mut replica = Replica::open(&console.data.replica(), &OpenOptions::default()).unwrap();
+        replica
+            .keep_sign_in(Some(&SignIn {
+                server: url.clone(),
+                user: "ada".to_owned(),
+                role: login.role.clone(),
+                token: login.token.clone(),
+                expires_at: login.expires_at.clone(),
+            }))
+            .unwrap();
+    }
+    console.harness.get_by_label("Live feed").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("Telemetry: following the live feed of");
+    let connected = |console: &Console| {
+        console
+            .harness
+            .state()
+            .telemetry()
+            .and_then(galaxium::ops::telemetry::Telemetry::live_status)
+            .is_some_and(|s| {
+                matches!(
+                    s.link,
+                    galaxium::ops::telemetry::live::LiveLink::Connected { .. }
+                )
+            })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !connected(&console) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the live feed connects"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        console.harness.step();
+    }
+
+    // A ground-segment producer sends a cabin-pressure drop, three samples in a row.
+    let now = Utc::now().timestamp_millis() as f64 / 1000.0;
+    let batch = TelemetryBatch {
+        points: (0..3)
+            .map(|k| TelemetryPoint {
+                t: now + f64::from(k) * 0.1,
+                channel: "ls.cabin_pressure".to_owned(),
+                value: 80.0,
+            })
+            .chain(std::iter::once(TelemetryPoint {
+                t: now,
+                channel: "gse.unknown_sensor".to_owned(),
+                value: 1.0,
+            }))
+            .collect(),
+    };
+    runtime.block_on(client.post_telemetry(&batch)).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while console
+        .harness
+        .query_all_by_label_contains("CRITICAL ls.cabin_pressure")
+        .next()
+        .is_none()
+    {
+        assert!(std::time::Instant::now() < deadline, "the alarm shows");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        console.harness.step();
+    }
+    console.harness.run();
+    // The header says the data is live; the channel the dictionary lacks is named.
+    assert!(console.harness.query_all_by_label_contains("LIVE").count() >= 1);
+    console
+        .harness
+        .get_by_label_contains("not in the dictionary, dropped: gse.unknown_sensor");
+    let tm = console.harness.state().telemetry().unwrap();
+    let index = tm.index_of("ls.cabin_pressure").unwrap();
+    assert!((tm.series(index).last().unwrap().1 - 80.0).abs() < 1e-9);
+}

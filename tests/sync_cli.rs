@@ -226,3 +226,88 @@ fn a_console_killed_mid_sync_keeps_a_whole_replica_and_finishes_on_the_next_sync
         "the bulk launches and the demo ones"
     );
 }
+
+#[test]
+fn the_feed_command_sends_the_simulated_mission_through_the_server() {
+    use galaxium::ops::telemetry::{crewed_seats, dictionary::Dictionary};
+    use galaxium_sync::client::SyncClient;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (runtime, url) = start_server(dir.path());
+    let data = DataDir::at(&dir.path().join("ground"));
+    let channels: std::collections::BTreeSet<String> = {
+        let mut replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
+        DemoDataset::shipped()
+            .unwrap()
+            .seed(&mut replica, Utc::now())
+            .unwrap();
+        let seats = crewed_seats(&replica).unwrap();
+        Dictionary::shipped(&seats)
+            .unwrap()
+            .channels
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    };
+
+    let refused = galaxium(
+        data.root(),
+        &[
+            "telemetry",
+            "feed",
+            "--server",
+            &url,
+            "--user",
+            "ada",
+            "--seconds",
+            "1",
+        ],
+        Some("not the password"),
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("wrong user name or password"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let fed = galaxium(
+        data.root(),
+        &[
+            "telemetry",
+            "feed",
+            "--server",
+            &url,
+            "--user",
+            "ada",
+            "--seconds",
+            "1",
+        ],
+        Some(PASSWORD),
+    );
+    assert!(fed.status.success(), "{}", text(&fed.stderr));
+    let out = text(&fed.stdout);
+    assert!(
+        out.starts_with(&format!("feeding {url} as ada with the simulator")),
+        "{out}"
+    );
+    assert!(out.contains(" sent "), "{out}");
+
+    // A console catching up from the start receives every channel of the mission.
+    let mut client = SyncClient::new(&url).unwrap();
+    runtime.block_on(client.login("ada", PASSWORD)).unwrap();
+    let token = client.token().unwrap().to_owned();
+    let mut received = std::collections::BTreeSet::new();
+    runtime.block_on(async {
+        let follow = galaxium_sync::live::follow(
+            &url,
+            &token,
+            Some(0),
+            |frame| received.extend(frame.points.into_iter().map(|p| p.channel)),
+            || {},
+        );
+        // The relay keeps the connection open for what comes next: stop after the catch-up.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), follow).await;
+    });
+    assert_eq!(received, channels);
+}

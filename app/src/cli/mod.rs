@@ -4,6 +4,7 @@ pub mod bookings;
 mod db;
 pub mod orbit;
 mod sync;
+pub mod telemetry;
 
 use std::path::PathBuf;
 
@@ -58,12 +59,47 @@ pub enum Command {
     /// Ground tracks and ground-station passes from element sets (TLE or OMM JSON).
     #[command(subcommand)]
     Orbit(OrbitCommand),
+    /// Ground-segment tools for the server's live telemetry feed.
+    #[command(subcommand)]
+    Telemetry(TelemetryCommand),
     /// Import data into the local replica.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Export data from the local replica.
     #[command(subcommand)]
     Export(ExportCommand),
+}
+
+/// `galaxium telemetry …`
+#[derive(Debug, Subcommand)]
+pub enum TelemetryCommand {
+    /// Send telemetry to the server's live feed once a second, as a ground-segment producer.
+    ///
+    /// Sends the built-in simulator's mission (the crew and orbit of the local replica), or a
+    /// recording (CSV: time,channel,value) moved to the present. Signs in with the password
+    /// from GALAXIUM_PASSWORD or a prompt; the user needs the controller or admin role. While
+    /// the server cannot be reached, points are held and sent when it is back.
+    #[allow(
+        clippy::doc_markdown,
+        reason = "clap's help text, read as plain text in a terminal"
+    )]
+    Feed {
+        /// The server, such as http://127.0.0.1:8780.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// Sign in as this user.
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// Send this recording instead of the simulator.
+        #[arg(long, value_name = "FILE")]
+        recording: Option<std::path::PathBuf>,
+        /// Stop after this many seconds (default: until interrupted).
+        #[arg(long, value_name = "N")]
+        seconds: Option<u64>,
+        /// The simulator's seed.
+        #[arg(long, value_name = "N", default_value_t = 2026)]
+        seed: u64,
+    },
 }
 
 /// `galaxium orbit …`
@@ -185,6 +221,29 @@ pub enum DbCommand {
     },
 }
 
+fn telemetry_command(data: &DataDir, command: TelemetryCommand) -> anyhow::Result<()> {
+    let _log = logging::init(Some(&data.logs()), StderrLevel::Warn);
+    match command {
+        TelemetryCommand::Feed {
+            server,
+            user,
+            recording,
+            seconds,
+            seed,
+        } => telemetry::feed(
+            data,
+            &telemetry::FeedArgs {
+                server: &server,
+                user: &user,
+                recording: recording.as_deref(),
+                seconds,
+                seed,
+            },
+            &mut std::io::stdout().lock(),
+        ),
+    }
+}
+
 /// Runs what the command line asked for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let data = DataDir::resolve(cli.data.as_deref())?;
@@ -247,6 +306,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
             }
         }
+        Some(Command::Telemetry(command)) => telemetry_command(&data, command),
         Some(Command::Import(ImportCommand::Bookings { file })) => {
             let _log = logging::init(Some(&data.logs()), StderrLevel::Warn);
             bookings::import(&data, &file, &mut std::io::stdout().lock())

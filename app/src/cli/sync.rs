@@ -68,7 +68,7 @@ pub fn sync(
     Ok(())
 }
 
-fn password_for(user: &str) -> anyhow::Result<String> {
+pub(super) fn password_for(user: &str) -> anyhow::Result<String> {
     if let Ok(password) = std::env::var(PASSWORD_ENV) {
         return Ok(password);
     }

@@ -12,6 +12,7 @@ use super::app::{ConsoleApp, Notice};
 use crate::ops::telemetry::archive::Archive;
 use crate::ops::telemetry::dictionary::Dictionary;
 use crate::ops::telemetry::limits::Severity;
+use crate::ops::telemetry::live::LiveSource;
 use crate::ops::telemetry::playback::Playback;
 use crate::ops::telemetry::sim::Simulator;
 use crate::ops::telemetry::{self, Telemetry, environment_from_orbit, unix_seconds};
@@ -124,6 +125,28 @@ impl ConsoleApp {
                     Err(err) => Some(Notice::error(format!("{err}"))),
                 }
             }
+            TelemetryCommand::FollowLive => match self.replica.sign_in() {
+                Ok(Some(sign_in)) if sign_in.is_valid_at(now) => {
+                    match LiveSource::start(&sign_in.server, &sign_in.token, &tm.dictionary) {
+                        Ok(live) => {
+                            tm.switch_source(Box::new(live), now);
+                            Some(Notice::info(format!(
+                                "Telemetry: following the live feed of {}.",
+                                sign_in.server
+                            )))
+                        }
+                        Err(err) => Some(Notice::error(format!(
+                            "The live feed cannot start: {err}. Telemetry stays as it was."
+                        ))),
+                    }
+                }
+                Ok(_) => Some(Notice::error(
+                    "Sign in to the server on the Sync screen (Ctrl+7) first: the live feed needs your sign-in.",
+                )),
+                Err(err) => Some(Notice::error(format!(
+                    "The sign-in cannot be read from the replica: {err}"
+                ))),
+            },
             TelemetryCommand::Pause(paused) => {
                 if let Some(p) = tm.playback() {
                     p.set_paused(paused, wall);

@@ -13,6 +13,7 @@ use crate::ops::orbit::StationPasses;
 use crate::ops::telemetry::alarms::{Alarm, AlarmState};
 use crate::ops::telemetry::dictionary::{Channel, Subsystem};
 use crate::ops::telemetry::limits::Severity;
+use crate::ops::telemetry::live::{LiveLink, LiveStatus};
 use crate::ops::telemetry::{STALE_AFTER_S, SourceKind, Telemetry, archive, unix_seconds};
 
 /// A change of telemetry source, or a move of the recording being played.
@@ -28,6 +29,8 @@ pub enum TelemetryCommand {
     Speed(f64),
     /// Jump to this recording time (Unix seconds).
     Seek(f64),
+    /// Follow the server's live feed with the console's sign-in.
+    FollowLive,
 }
 
 impl TelemetryCommand {
@@ -40,6 +43,7 @@ impl TelemetryCommand {
             Self::Pause(false) => "Resume playback".to_owned(),
             Self::Speed(speed) => format!("Play at {speed}×"),
             Self::Seek(_) => "Seek in the recording".to_owned(),
+            Self::FollowLive => "Follow the server's live feed".to_owned(),
         }
     }
 }
@@ -100,13 +104,51 @@ pub fn severity_color(severity: Severity, tokens: Tokens) -> Color32 {
 /// `SIMULATED · 0.4 s ago`, or `STALE` with the age, for every screen that shows telemetry.
 pub fn source_line(telemetry: &Telemetry, now: DateTime<Utc>) -> (String, bool) {
     let kind = telemetry.source_kind().label();
-    match telemetry.age_s(now) {
+    let (line, stale) = match telemetry.age_s(now) {
         Some(age) if age > STALE_AFTER_S => {
             (format!("{kind} · STALE, last data {age:.0} s ago"), true)
         }
         Some(age) => (format!("{kind} · data {age:.1} s old"), false),
         None => (format!("{kind} · no data yet"), true),
+    };
+    match telemetry.live_status().map(|s| s.link) {
+        None | Some(LiveLink::Connected { .. }) => (line, stale),
+        Some(LiveLink::Connecting) => (format!("{line} · connecting"), true),
+        Some(LiveLink::Retrying { .. }) => (format!("{line} · link down, reconnecting"), true),
+        Some(LiveLink::Refused { .. }) => (format!("{line} · refused by the server"), true),
     }
+}
+
+/// The live link in words, for the source row.
+fn live_link_text(status: &LiveStatus, now: DateTime<Utc>) -> (String, bool) {
+    let mut text = match &status.link {
+        LiveLink::Connecting => format!("connecting to {}", status.server),
+        LiveLink::Connected { since } => format!(
+            "connected to {} since {} · {} points",
+            status.server,
+            since.format("%H:%M:%S"),
+            status.points
+        ),
+        LiveLink::Retrying {
+            attempt,
+            next_at,
+            reason,
+        } => format!(
+            "{reason} · try {} in {} s",
+            attempt + 1,
+            (*next_at - now).num_seconds().max(0)
+        ),
+        LiveLink::Refused { reason } => format!("{reason} · choose Live feed again once signed in"),
+    };
+    if !status.unknown_channels.is_empty() {
+        let names: Vec<&str> = status.unknown_channels.iter().map(String::as_str).collect();
+        text = format!(
+            "{text} · not in the dictionary, dropped: {}",
+            names.join(", ")
+        );
+    }
+    let trouble = !matches!(status.link, LiveLink::Connected { .. });
+    (text, trouble)
 }
 
 /// "T+01:02:03", or "T-00:05:00" before the start.
@@ -290,6 +332,15 @@ fn source_ui(
             send(commands, TelemetryCommand::UseSimulator);
         }
         if ui
+            .selectable_label(kind == SourceKind::Live, "Live feed")
+            .on_hover_text(
+                "Follow the central server's live telemetry with this console's sign-in (Sync screen)",
+            )
+            .clicked()
+        {
+            send(commands, TelemetryCommand::FollowLive);
+        }
+        if ui
             .selectable_label(kind == SourceKind::Playback, "Recording…")
             .on_hover_text("Play back a recorded CSV file (time,channel,value)")
             .clicked()
@@ -316,6 +367,12 @@ fn source_ui(
             }
         }
         let wall = unix_seconds(now);
+        if let Some(status) = telemetry.live_status() {
+            ui.separator();
+            let (text, trouble) = live_link_text(&status, now);
+            let color = if trouble { tokens.caution } else { tokens.text_muted };
+            ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
+        }
         if let Some(playback) = telemetry.playback() {
             ui.separator();
             let paused = playback.paused();

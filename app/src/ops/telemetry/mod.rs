@@ -6,6 +6,7 @@ pub mod alarms;
 pub mod archive;
 pub mod dictionary;
 pub mod limits;
+pub mod live;
 pub mod playback;
 pub mod series;
 pub mod sim;
@@ -70,6 +71,10 @@ pub trait TelemetrySource: Send {
     }
     /// The recording being played, when the source is one (for its controls).
     fn playback(&mut self) -> Option<&mut playback::Playback> {
+        None
+    }
+    /// The link to the server, when the source is its live feed.
+    fn live(&self) -> Option<live::LiveStatus> {
         None
     }
 }
@@ -323,6 +328,11 @@ impl Telemetry {
     /// The source's kind.
     pub fn source_kind(&self) -> SourceKind {
         self.source.kind()
+    }
+
+    /// The link to the server, when following its live feed.
+    pub fn live_status(&self) -> Option<live::LiveStatus> {
+        self.source.live()
     }
 
     /// Seconds since samples last arrived, if any ever did.

@@ -1,0 +1,173 @@
+//! `galaxium telemetry feed`: a ground-segment producer for the server's live feed. It sends
+//! the built-in simulator's mission (driven by the crewed vehicle's orbit from the local
+//! replica) or a recording, shifted to the present, once a second.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use chrono::Utc;
+use galaxium_sync::client::SyncClient;
+use galaxium_sync::protocol::{MAX_TELEMETRY_POINTS, TelemetryBatch, TelemetryPoint};
+use galaxium_sync::{OpenOptions, Replica};
+
+use super::sync::password_for;
+use crate::ops::orbit::OrbitData;
+use crate::ops::telemetry::dictionary::Dictionary;
+use crate::ops::telemetry::playback::Playback;
+use crate::ops::telemetry::sim::Simulator;
+use crate::ops::telemetry::{Sample, TelemetrySource, crewed_seats, environment_from_orbit};
+use crate::paths::DataDir;
+
+/// How often a batch goes out.
+pub const SEND_EVERY: Duration = Duration::from_secs(1);
+/// Points held while the server cannot be reached (about an hour of the demo mission); the
+/// oldest go first beyond this, and the feed says so.
+pub const MAX_HELD_POINTS: usize = 200_000;
+
+/// What to feed and where.
+#[derive(Debug)]
+pub struct FeedArgs<'a> {
+    /// The server.
+    pub server: &'a str,
+    /// Sign in as this user (a controller).
+    pub user: &'a str,
+    /// A recording to send instead of the simulator.
+    pub recording: Option<&'a Path>,
+    /// Stop after this many seconds; run until interrupted otherwise.
+    pub seconds: Option<u64>,
+    /// The simulator's seed.
+    pub seed: u64,
+}
+
+/// The source to feed, the offset added to its times, and the dictionary's channel ids.
+fn source_for(
+    data: &DataDir,
+    args: &FeedArgs<'_>,
+) -> anyhow::Result<(Box<dyn TelemetrySource>, f64, Vec<String>)> {
+    // The replica, when there is one, gives the crew's seats and the vehicle's orbit.
+    let replica = data
+        .replica()
+        .exists()
+        .then(|| Replica::open(&data.replica(), &OpenOptions::default()))
+        .transpose()
+        .context("opening the local replica for the crew and the orbit")?;
+    let seats = replica
+        .as_ref()
+        .map(crewed_seats)
+        .transpose()?
+        .unwrap_or_default();
+    let dictionary = Dictionary::shipped(&seats)?;
+    let names: Vec<String> = dictionary.channels.iter().map(|c| c.id.clone()).collect();
+    let now = Utc::now();
+    if let Some(path) = args.recording {
+        let playback = Playback::open(path, &dictionary)?;
+        // Recorded times are moved to the present, so consoles see live data.
+        let offset = playback.mission_start().map_or(0.0, |start| {
+            crate::ops::telemetry::unix_seconds(now) - start
+        });
+        return Ok((Box::new(playback), offset, names));
+    }
+    let mut simulator = Simulator::new(&dictionary, now, args.seed);
+    if let Some(replica) = &replica {
+        let orbit = OrbitData::load(replica)?;
+        let crewed = orbit
+            .objects
+            .iter()
+            .find(|o| o.vehicle.is_some())
+            .and_then(|o| o.satellite.as_ref().ok());
+        if let Some(satellite) = crewed {
+            simulator.set_environment(&environment_from_orbit(satellite, &orbit.stations, now)?);
+        }
+    }
+    Ok((Box::new(simulator), 0.0, names))
+}
+
+/// Signs in and sends a batch every second until done; one line per batch on `out`.
+pub fn feed(data: &DataDir, args: &FeedArgs<'_>, out: &mut impl Write) -> anyhow::Result<()> {
+    let (mut source, offset, names) = source_for(data, args)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the network runtime")?;
+    let mut client = SyncClient::new(args.server)?;
+    let password = password_for(args.user)?;
+    runtime
+        .block_on(client.login(args.user, &password))
+        .with_context(|| format!("signing in to {} as {}", args.server, args.user))?;
+    writeln!(
+        out,
+        "feeding {} as {} with {} ({} channels); Ctrl+C stops",
+        client.base_url(),
+        args.user,
+        args.recording
+            .map_or_else(|| "the simulator".to_owned(), |p| p.display().to_string()),
+        names.len()
+    )?;
+
+    let started = std::time::Instant::now();
+    let mut held: Vec<TelemetryPoint> = Vec::new();
+    let mut polled: Vec<Sample> = Vec::new();
+    let mut dropped = 0usize;
+    loop {
+        polled.clear();
+        source.poll(Utc::now(), &mut polled);
+        held.extend(polled.iter().map(|s| TelemetryPoint {
+            t: s.t + offset,
+            channel: names[s.channel].clone(),
+            value: s.value,
+        }));
+        if held.len() > MAX_HELD_POINTS {
+            let excess = held.len() - MAX_HELD_POINTS;
+            held.drain(..excess);
+            dropped += excess;
+        }
+        while !held.is_empty() {
+            let take = held.len().min(MAX_TELEMETRY_POINTS);
+            let batch = TelemetryBatch {
+                points: held[..take].to_vec(),
+            };
+            match runtime.block_on(client.post_telemetry(&batch)) {
+                Ok(accepted) => {
+                    held.drain(..take);
+                    writeln!(
+                        out,
+                        "{} sent {} points, last seq {}",
+                        Utc::now().format("%H:%M:%S"),
+                        accepted.accepted,
+                        accepted.last_seq
+                    )?;
+                }
+                Err(err) if err.is_retryable() => {
+                    writeln!(
+                        out,
+                        "{} holding {} points: {err}",
+                        Utc::now().format("%H:%M:%S"),
+                        held.len()
+                    )?;
+                    break;
+                }
+                Err(err) => bail!("the server refused the feed: {err}"),
+            }
+        }
+        if dropped > 0 {
+            writeln!(
+                out,
+                "the server was away too long: the oldest {dropped} points were dropped"
+            )?;
+            dropped = 0;
+        }
+        if held.is_empty() && source.playback().is_some_and(|p| p.finished()) {
+            writeln!(out, "the whole recording has been sent")?;
+            return Ok(());
+        }
+        if args
+            .seconds
+            .is_some_and(|s| started.elapsed() >= Duration::from_secs(s))
+        {
+            return Ok(());
+        }
+        std::thread::sleep(SEND_EVERY);
+    }
+}
