@@ -125,6 +125,10 @@ pub struct ConsoleApp {
     notice: Option<Notice>,
     confirm_remove_demo: bool,
     applied_style: Option<(Theme, f32)>,
+    pub(super) tone: crate::ops::telemetry::tone::ToneControl,
+    pub(super) tone_player: Option<crate::ops::telemetry::tone::TonePlayer>,
+    pub(super) tone_sounding: Option<crate::ops::telemetry::tone::TonePattern>,
+    pub(super) sound: bool,
 }
 
 impl ConsoleApp {
@@ -181,6 +185,10 @@ impl ConsoleApp {
             notice: None,
             confirm_remove_demo: false,
             applied_style: None,
+            tone: crate::ops::telemetry::tone::ToneControl::default(),
+            tone_player: None,
+            tone_sounding: None,
+            sound: true,
         };
         app.notice = sync_error;
         app.refresh();
@@ -192,6 +200,19 @@ impl ConsoleApp {
             }
         }
         app
+    }
+
+    /// The same console without a sound device: the tone is decided and shown, not played
+    /// (headless tests).
+    #[must_use]
+    pub fn without_sound(mut self) -> Self {
+        self.sound = false;
+        self
+    }
+
+    /// The alarm tone that should be sounding now, if any.
+    pub fn tone_sounding(&self) -> Option<crate::ops::telemetry::tone::TonePattern> {
+        self.tone_sounding
     }
 
     /// The tracked objects and ground stations as last read.
@@ -348,6 +369,7 @@ impl ConsoleApp {
             }
             UiCommand::ShelveAlarm { channel, minutes } => self.shelve_alarm(&channel, minutes),
             UiCommand::Telemetry(command) => self.telemetry_command(command),
+            UiCommand::MuteTone(muted) => self.mute_tone(muted),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }

@@ -65,6 +65,8 @@ pub enum UiCommand {
         /// For how long.
         minutes: i64,
     },
+    /// Mute (true) or unmute the alarm tone.
+    MuteTone(bool),
     /// Save a passenger (a new one when its id is empty).
     SavePassenger(Box<Passenger>),
     /// Close the console.
@@ -94,6 +96,8 @@ impl UiCommand {
                 Self::ZoomIn,
                 Self::ZoomOut,
                 Self::ZoomReset,
+                Self::MuteTone(true),
+                Self::MuteTone(false),
                 Self::Quit,
             ])
             .collect()
@@ -126,6 +130,8 @@ impl UiCommand {
             Self::KeepServerVersion(_) => "Keep the server's version".to_owned(),
             Self::Bookings(command) => command.label().to_owned(),
             Self::SavePassenger(_) => "Save passenger".to_owned(),
+            Self::MuteTone(true) => "Mute the alarm tone".to_owned(),
+            Self::MuteTone(false) => "Unmute the alarm tone".to_owned(),
             Self::ImportElementSets(_) => "Import element sets".to_owned(),
             Self::SaveStation(_) => "Save ground station".to_owned(),
             Self::RemoveStation(_) => "Remove ground station".to_owned(),
@@ -167,6 +173,10 @@ impl UiCommand {
             Self::AcknowledgeAlarm { .. } => "Acknowledge the alarm; the comment is logged",
             Self::Telemetry(_) => "Where telemetry comes from, and how a recording plays",
             Self::ShelveAlarm { .. } => "Take the alarm out of the banner for a while",
+            Self::MuteTone(true) => {
+                "Silence the alarm tone on this console (the banner shows it); a new critical alarm sounds anyway"
+            }
+            Self::MuteTone(false) => "Let the alarm tone sound again",
             Self::Quit => "Close the console; everything is already saved in the replica",
         }
     }
@@ -183,7 +193,9 @@ impl UiCommand {
             Self::ZoomOut => (CTRL, Key::Minus),
             Self::ZoomReset => (CTRL, Key::Num0),
             Self::Quit => (CTRL, Key::Q),
-            Self::RemoveDemoData
+            Self::MuteTone(true) => (CTRL_SHIFT, Key::M),
+            Self::MuteTone(false)
+            | Self::RemoveDemoData
             | Self::RemoveDemoDataConfirmed
             | Self::LoadDemoData
             | Self::OpenSignIn

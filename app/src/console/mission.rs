@@ -15,6 +15,7 @@ use crate::ops::telemetry::limits::Severity;
 use crate::ops::telemetry::live::LiveSource;
 use crate::ops::telemetry::playback::Playback;
 use crate::ops::telemetry::sim::Simulator;
+use crate::ops::telemetry::tone::{ToneOutput, TonePattern, TonePlayer};
 use crate::ops::telemetry::{self, Telemetry, environment_from_orbit, unix_seconds};
 use crate::views::View;
 use crate::views::mission::{TelemetryCommand, severity_color, source_line};
@@ -79,6 +80,43 @@ impl ConsoleApp {
         if let Some(tm) = self.telemetry.as_mut() {
             tm.tick(now);
         }
+        self.sound_tone(now);
+    }
+
+    /// Sounds what the alarms call for, unless muted; the player starts with the first tone.
+    fn sound_tone(&mut self, now: DateTime<Utc>) {
+        let Some(tm) = self.telemetry.as_ref() else {
+            return;
+        };
+        let wanted = self.tone.decide(tm.board(), now);
+        if wanted.is_some() && self.sound && self.tone_player.is_none() {
+            match TonePlayer::start() {
+                Ok(player) => self.tone_player = Some(player),
+                Err(err) => {
+                    tracing::error!("the alarm tone cannot start: {err}");
+                    self.sound = false;
+                }
+            }
+        }
+        if let Some(player) = &mut self.tone_player {
+            player.set(wanted);
+        }
+        self.tone_sounding = wanted;
+    }
+
+    pub(super) fn mute_tone(&mut self, muted: bool) {
+        let user = self.operator_name();
+        let Some(tm) = self.telemetry.as_mut() else {
+            return;
+        };
+        self.tone.set_muted(muted, tm.board());
+        let what = if muted {
+            format!("alarm tone muted by {user}")
+        } else {
+            format!("alarm tone unmuted by {user}")
+        };
+        tm.board_mut().note(Utc::now(), what);
+        self.sound_tone(Utc::now());
     }
 
     /// The Mission view, or why there is none.
@@ -258,6 +296,14 @@ impl ConsoleApp {
             }
         };
         let mut open = false;
+        let mut mute = None;
+        let muted = self.tone.muted();
+        let sounding = self.tone_sounding;
+        let no_sound: Option<String> = match self.tone_player.as_ref().map(TonePlayer::output) {
+            Some(ToneOutput::Unavailable(reason)) => Some(reason),
+            _ if !self.sound => Some("sound is off for this console".to_owned()),
+            _ => None,
+        };
         egui::Panel::top("alarm_banner")
             .frame(
                 egui::Frame::new()
@@ -271,6 +317,14 @@ impl ConsoleApp {
                         if !waiting.is_empty() {
                             open = ui.button("Open alarms").clicked();
                         }
+                        mute = tone_controls(
+                            ui,
+                            tokens,
+                            text_color,
+                            muted,
+                            sounding,
+                            no_sound.as_deref(),
+                        );
                         ui.label(RichText::new(source).small().monospace().color(text_color));
                     });
                 });
@@ -278,5 +332,52 @@ impl ConsoleApp {
         if open {
             self.send(UiCommand::ShowView(View::Mission));
         }
+        if let Some(muted) = mute {
+            self.send(UiCommand::MuteTone(muted));
+        }
     }
+}
+
+/// The banner's tone controls: the mute badge while muted, otherwise *Mute tone* while a tone
+/// sounds, and *no sound* when this console cannot make one. Returns a mute or unmute asked for.
+fn tone_controls(
+    ui: &mut Ui,
+    tokens: galaxium_widgets::Tokens,
+    text_color: egui::Color32,
+    muted: bool,
+    sounding: Option<TonePattern>,
+    no_sound: Option<&str>,
+) -> Option<bool> {
+    let mut mute = None;
+    if muted {
+        let badge = egui::Button::new(RichText::new("TONE MUTED").strong().color(tokens.on_banner))
+            .fill(tokens.caution)
+            .stroke(egui::Stroke::new(1.5, tokens.on_banner));
+        if ui
+            .add(badge)
+            .on_hover_text(
+                "The alarm tone is muted on this console; click to unmute. A new critical alarm sounds anyway.",
+            )
+            .clicked()
+        {
+            mute = Some(false);
+        }
+    } else if let Some(pattern) = sounding {
+        if ui
+            .button("Mute tone")
+            .on_hover_text(format!(
+                "The {} is sounding (Ctrl+Shift+M mutes)",
+                pattern.label()
+            ))
+            .clicked()
+        {
+            mute = Some(true);
+        }
+        ui.label(RichText::new(pattern.label()).small().color(text_color));
+    }
+    if let (Some(reason), Some(_)) = (no_sound, sounding) {
+        ui.label(RichText::new("no sound").small().color(text_color))
+            .on_hover_text(reason);
+    }
+    mute
 }

@@ -10,6 +10,7 @@ pub mod live;
 pub mod playback;
 pub mod series;
 pub mod sim;
+pub mod tone;
 
 use chrono::{DateTime, Utc};
 
