@@ -298,7 +298,11 @@ fn header(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>
         ui.add_space(tokens.gap);
         let active = telemetry.board().alarms().len();
         ui.label(
-            RichText::new(format!("{active} alarms, {count} unacknowledged")).color(if count > 0 {
+            RichText::new(format!(
+                "{active} alarm{}, {count} unacknowledged",
+                if active == 1 { "" } else { "s" }
+            ))
+            .color(if count > 0 {
                 severity_color(worst, tokens)
             } else {
                 tokens.text_muted
