@@ -897,3 +897,116 @@ fn a_critical_alarm_sounds_the_tone_which_can_be_muted_and_the_mute_shows() {
         Some(TonePattern::Critical)
     );
 }
+
+/// The share of the Mission layout's left column.
+fn left_share(layout: &egui_tiles::Tree<galaxium::views::mission::MissionPane>) -> f32 {
+    use egui_tiles::{Container, Tile};
+    let root = layout.root().unwrap();
+    let Some(Tile::Container(Container::Linear(linear))) = layout.tiles.get(root) else {
+        panic!("the root is a row of columns");
+    };
+    let total: f32 = linear.children.iter().map(|c| linear.shares[*c]).sum();
+    linear.shares[linear.children[0]] / total
+}
+
+#[test]
+fn the_mission_panels_can_be_arranged_and_the_arrangement_is_kept_per_user() {
+    use egui_tiles::{Container, Tile};
+    use galaxium::views::mission::{MissionPane, layout_from_json};
+
+    const KEY: &str = "mission_layout.local operator";
+    let mut console = console();
+    open_view(&mut console, View::Mission);
+    for pane in MissionPane::ALL {
+        console.harness.get_by_label(pane.title());
+    }
+    let default_share = left_share(
+        console
+            .harness
+            .state_mut()
+            .mission_state_mut()
+            .layout
+            .as_ref()
+            .unwrap(),
+    );
+    assert!((default_share - 0.36).abs() < 1e-3, "{default_share}");
+
+    // The user drags the column border: the left column takes half the width.
+    {
+        let layout = console
+            .harness
+            .state_mut()
+            .mission_state_mut()
+            .layout
+            .as_mut()
+            .unwrap();
+        let root = layout.root().unwrap();
+        if let Some(Tile::Container(Container::Linear(linear))) = layout.tiles.get_mut(root) {
+            let (left, right) = (linear.children[0], linear.children[1]);
+            linear.shares.set_share(left, 1.0);
+            linear.shares.set_share(right, 1.0);
+        }
+    }
+    console.harness.run();
+    let saved = Replica::open(&console.data.replica(), &OpenOptions::default())
+        .unwrap()
+        .preference(KEY)
+        .unwrap()
+        .expect("the layout is kept in the replica");
+    assert!((left_share(&layout_from_json(&saved).unwrap()) - 0.5).abs() < 1e-3);
+
+    // The next console on this replica opens with it.
+    let reopen = |data: &DataDir| {
+        let replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
+        let app_data = data.clone();
+        let mut harness = Harness::builder()
+            .with_size([1360.0, 860.0])
+            .build_eframe(move |cc| {
+                ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data).without_sound()
+            });
+        harness.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+        harness.run();
+        harness
+    };
+    let mut again = reopen(&console.data);
+    let share = left_share(
+        again
+            .state_mut()
+            .mission_state_mut()
+            .layout
+            .as_ref()
+            .unwrap(),
+    );
+    assert!((share - 0.5).abs() < 1e-3, "{share}");
+
+    // Reset puts the panels back, and that is kept too.
+    again.get_by_label("Reset layout").click();
+    again.run();
+    let share = left_share(
+        again
+            .state_mut()
+            .mission_state_mut()
+            .layout
+            .as_ref()
+            .unwrap(),
+    );
+    assert!((share - 0.36).abs() < 1e-3, "{share}");
+    drop(again);
+
+    // A layout that cannot be read (written by a broken tool, say) gives way to the default.
+    Replica::open(&console.data.replica(), &OpenOptions::default())
+        .unwrap()
+        .set_preference(KEY, "{not a layout")
+        .unwrap();
+    let mut broken = reopen(&console.data);
+    let share = left_share(
+        broken
+            .state_mut()
+            .mission_state_mut()
+            .layout
+            .as_ref()
+            .unwrap(),
+    );
+    assert!((share - 0.36).abs() < 1e-3, "{share}");
+    broken.get_by_label("Plots");
+}

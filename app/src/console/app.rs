@@ -129,6 +129,8 @@ pub struct ConsoleApp {
     pub(super) tone_player: Option<crate::ops::telemetry::tone::TonePlayer>,
     pub(super) tone_sounding: Option<crate::ops::telemetry::tone::TonePattern>,
     pub(super) sound: bool,
+    pub(super) layout_key_loaded: Option<String>,
+    pub(super) layout_saved: Option<String>,
 }
 
 impl ConsoleApp {
@@ -189,6 +191,8 @@ impl ConsoleApp {
             tone_player: None,
             tone_sounding: None,
             sound: true,
+            layout_key_loaded: None,
+            layout_saved: None,
         };
         app.notice = sync_error;
         app.refresh();
@@ -208,6 +212,11 @@ impl ConsoleApp {
     pub fn without_sound(mut self) -> Self {
         self.sound = false;
         self
+    }
+
+    /// The Mission view's state (its panel layout among it).
+    pub fn mission_state_mut(&mut self) -> &mut MissionState {
+        &mut self.mission
     }
 
     /// The alarm tone that should be sounding now, if any.

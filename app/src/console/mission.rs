@@ -122,6 +122,7 @@ impl ConsoleApp {
     /// The Mission view, or why there is none.
     pub(super) fn mission_view(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
         let tokens = self.tokens();
+        self.load_mission_layout();
         if let Some(telemetry) = &mut self.telemetry {
             crate::views::mission::mission_ui(
                 ui,
@@ -137,6 +138,59 @@ impl ConsoleApp {
         } else {
             ui.heading("Mission");
             ui.label("Telemetry did not start; the status bar and the log say why.");
+        }
+        self.save_mission_layout();
+    }
+
+    /// The preference key of the signed-in user's Mission layout.
+    fn layout_key(&self) -> String {
+        format!("mission_layout.{}", self.operator_name())
+    }
+
+    /// Reads the user's Mission layout when the view first shows for them (a sign-in as
+    /// someone else brings theirs). A layout that cannot be read gives way to the default.
+    fn load_mission_layout(&mut self) {
+        let key = self.layout_key();
+        if self.layout_key_loaded.as_deref() == Some(key.as_str()) {
+            return;
+        }
+        let saved = self.replica.preference(&key).unwrap_or_else(|err| {
+            tracing::warn!("the Mission layout cannot be read: {err}");
+            None
+        });
+        let layout = saved.as_deref().and_then(|json| {
+            let layout = crate::views::mission::layout_from_json(json);
+            if layout.is_none() {
+                tracing::warn!(
+                    "the saved Mission layout for {key} is not usable; using the default"
+                );
+            }
+            layout
+        });
+        self.layout_saved = saved.filter(|_| layout.is_some());
+        self.mission.layout = Some(layout.unwrap_or_else(crate::views::mission::default_layout));
+        self.layout_key_loaded = Some(key);
+    }
+
+    /// Keeps the user's Mission layout whenever they changed it.
+    fn save_mission_layout(&mut self) {
+        let Some(layout) = &self.mission.layout else {
+            return;
+        };
+        let Ok(json) = serde_json::to_string(layout) else {
+            return;
+        };
+        if self.layout_saved.as_deref() == Some(json.as_str()) {
+            return;
+        }
+        let key = self.layout_key();
+        match self.replica.set_preference(&key, &json) {
+            Ok(()) => self.layout_saved = Some(json),
+            Err(err) => {
+                tracing::warn!("the Mission layout was not kept: {err}");
+                // Not again every frame: the next change tries again.
+                self.layout_saved = Some(json);
+            }
         }
     }
 

@@ -74,6 +74,111 @@ pub struct MissionState {
     /// Points read from the archive for plots reaching back past what memory holds, by
     /// channel, with the time range they cover.
     pub archived: ArchivedPoints,
+    /// How the panels are arranged; `None` until the user's saved layout is read.
+    pub layout: Option<egui_tiles::Tree<MissionPane>>,
+}
+
+/// One panel of the Mission view; the user arranges them (drag a tab to move it, drag a
+/// border to resize) and the arrangement is kept per user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MissionPane {
+    /// Alarms with acknowledge and shelve.
+    Alarms,
+    /// The searchable event log.
+    EventLog,
+    /// Each ground station's link.
+    GroundStations,
+    /// Key values with limit state and time to limit.
+    KeyValues,
+    /// Stacked plots.
+    Plots,
+    /// Every channel by subsystem.
+    Channels,
+}
+
+impl MissionPane {
+    /// Every panel.
+    pub const ALL: [Self; 6] = [
+        Self::Alarms,
+        Self::EventLog,
+        Self::GroundStations,
+        Self::KeyValues,
+        Self::Plots,
+        Self::Channels,
+    ];
+
+    /// The panel's tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Alarms => "Alarms",
+            Self::EventLog => "Event log",
+            Self::GroundStations => "Ground stations",
+            Self::KeyValues => "Key values",
+            Self::Plots => "Plots",
+            Self::Channels => "Channels",
+        }
+    }
+}
+
+/// The arrangement a new user starts with: alarms, ground stations and the log on the left;
+/// key values, plots and channels on the right.
+pub fn default_layout() -> egui_tiles::Tree<MissionPane> {
+    use egui_tiles::{Container, Tile, Tiles};
+    let mut tiles = Tiles::default();
+    let column = |tiles: &mut Tiles<MissionPane>, panes: &[(MissionPane, f32)]| {
+        let ids: Vec<_> = panes
+            .iter()
+            .map(|(pane, _)| {
+                let pane = tiles.insert_pane(*pane);
+                tiles.insert_tab_tile(vec![pane])
+            })
+            .collect();
+        let column = tiles.insert_vertical_tile(ids.clone());
+        if let Some(Tile::Container(Container::Linear(linear))) = tiles.get_mut(column) {
+            for (id, (_, share)) in ids.iter().zip(panes) {
+                linear.shares.set_share(*id, *share);
+            }
+        }
+        column
+    };
+    let left = column(
+        &mut tiles,
+        &[
+            (MissionPane::Alarms, 1.1),
+            (MissionPane::GroundStations, 0.7),
+            (MissionPane::EventLog, 1.0),
+        ],
+    );
+    let right = column(
+        &mut tiles,
+        &[
+            (MissionPane::KeyValues, 0.85),
+            (MissionPane::Plots, 1.5),
+            (MissionPane::Channels, 0.9),
+        ],
+    );
+    let root = tiles.insert_horizontal_tile(vec![left, right]);
+    if let Some(Tile::Container(Container::Linear(linear))) = tiles.get_mut(root) {
+        linear.shares.set_share(left, 0.36);
+        linear.shares.set_share(right, 0.64);
+    }
+    egui_tiles::Tree::new(egui::Id::unique("mission_layout"), root, tiles)
+}
+
+/// A saved layout, if it reads and holds every panel once (a layout from an older console
+/// that lacks a newer panel is not used).
+pub fn layout_from_json(json: &str) -> Option<egui_tiles::Tree<MissionPane>> {
+    let tree: egui_tiles::Tree<MissionPane> = serde_json::from_str(json).ok()?;
+    let mut seen: Vec<MissionPane> = tree
+        .tiles
+        .tiles()
+        .filter_map(|tile| match tile {
+            egui_tiles::Tile::Pane(pane) => Some(*pane),
+            egui_tiles::Tile::Container(_) => None,
+        })
+        .collect();
+    seen.sort_by_key(|p| MissionPane::ALL.iter().position(|q| q == p));
+    (seen == MissionPane::ALL).then_some(tree)
 }
 
 impl Default for MissionState {
@@ -87,6 +192,7 @@ impl Default for MissionState {
             log_filter: String::new(),
             recording: None,
             archived: std::collections::HashMap::new(),
+            layout: None,
         }
     }
 }
@@ -221,39 +327,95 @@ pub fn mission_ui(
     let (tokens, now, contacts) = (input.tokens, input.now, input.contacts);
     let telemetry = &mut *input.telemetry;
     ui.add_space(tokens.spacing);
-    header(ui, telemetry, tokens, now);
+    ui.horizontal(|ui| {
+        header(ui, telemetry, tokens, now);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button("Reset layout")
+                .on_hover_text(
+                    "Put the panels back where they start. Drag a panel's tab to move it, its border to resize it; the arrangement is kept for you.",
+                )
+                .clicked()
+            {
+                state.layout = Some(default_layout());
+            }
+        });
+    });
     source_ui(ui, state, telemetry, tokens, now, commands);
     ui.add_space(tokens.spacing);
     let telemetry: &Telemetry = telemetry;
 
-    egui::Panel::left("mission_alarms")
-        .resizable(true)
-        .default_size(400.0)
-        .min_size(320.0)
-        .show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .id_salt("alarms_scroll")
-                .show(ui, |ui| {
-                    alarms_ui(ui, state, telemetry, tokens, now, commands);
-                    ui.add_space(tokens.gap);
-                    log_ui(ui, state, telemetry, tokens);
-                });
-        });
-    egui::CentralPanel::default().show(ui, |ui| {
-        egui::ScrollArea::vertical()
-            .id_salt("mission_scroll")
+    let mut layout = state.layout.take().unwrap_or_else(default_layout);
+    let mut panels = Panels {
+        state,
+        telemetry,
+        contacts,
+        tokens,
+        now,
+        commands,
+    };
+    layout.ui(&mut panels, ui);
+    panels.state.layout = Some(layout);
+}
+
+/// Draws the Mission panels inside the user's arrangement.
+struct Panels<'a> {
+    state: &'a mut MissionState,
+    telemetry: &'a Telemetry,
+    contacts: &'a [StationPasses],
+    tokens: Tokens,
+    now: DateTime<Utc>,
+    commands: &'a mut Vec<UiCommand>,
+}
+
+impl egui_tiles::Behavior<MissionPane> for Panels<'_> {
+    fn pane_ui(
+        &mut self,
+        ui: &mut Ui,
+        _tile_id: egui_tiles::TileId,
+        pane: &mut MissionPane,
+    ) -> egui_tiles::UiResponse {
+        let (state, telemetry, tokens, now) =
+            (&mut *self.state, self.telemetry, self.tokens, self.now);
+        // The plots share the pane's height; the other panels scroll.
+        let pane_height = ui.available_height() - 12.0;
+        egui::Frame::new()
+            .inner_margin(egui::Margin::same(6))
             .show(ui, |ui| {
-                key_values(ui, telemetry, tokens, now);
-                ui.add_space(tokens.gap);
-                if state.subsystem == Some(Subsystem::Comms) || state.subsystem.is_none() {
-                    stations_ui(ui, contacts, tokens, now);
-                    ui.add_space(tokens.gap);
-                }
-                plot_ui(ui, state, telemetry, tokens, now);
-                ui.add_space(tokens.gap);
-                channels_ui(ui, state, telemetry, tokens);
+                egui::ScrollArea::vertical()
+                    .id_salt(pane.title())
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| match pane {
+                        MissionPane::Alarms => {
+                            alarms_ui(ui, state, telemetry, tokens, now, self.commands);
+                        }
+                        MissionPane::EventLog => log_ui(ui, state, telemetry, tokens),
+                        MissionPane::GroundStations => stations_ui(ui, self.contacts, tokens, now),
+                        MissionPane::KeyValues => key_values(ui, telemetry, tokens, now),
+                        MissionPane::Plots => {
+                            plot_ui(ui, state, telemetry, tokens, now, pane_height);
+                        }
+                        MissionPane::Channels => channels_ui(ui, state, telemetry, tokens),
+                    });
             });
-    });
+        egui_tiles::UiResponse::None
+    }
+
+    fn tab_title_for_pane(&mut self, pane: &MissionPane) -> egui::WidgetText {
+        pane.title().into()
+    }
+
+    fn simplification_options(&self) -> egui_tiles::SimplificationOptions {
+        // Every panel keeps a tab: its title, and the handle to drag it by.
+        egui_tiles::SimplificationOptions {
+            all_panes_must_have_tabs: true,
+            ..egui_tiles::SimplificationOptions::default()
+        }
+    }
+
+    fn tab_bar_color(&self, _visuals: &egui::Visuals) -> Color32 {
+        self.tokens.panel
+    }
 }
 
 fn header(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>) {
@@ -465,7 +627,6 @@ fn key_values(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<
 /// Each ground station's link with the crewed vehicle: in contact (with the time to LOS and
 /// the elevation now) or the next contact.
 fn stations_ui(ui: &mut Ui, contacts: &[StationPasses], tokens: Tokens, now: DateTime<Utc>) {
-    ui.label(RichText::new("Ground stations").strong());
     if contacts.is_empty() {
         ui.label(
             RichText::new("No predictions: no crewed vehicle's element set or no ground stations.")
@@ -530,8 +691,6 @@ fn alarms_ui(
     now: DateTime<Utc>,
     commands: &mut Vec<UiCommand>,
 ) {
-    ui.label(RichText::new("Alarms").strong());
-    ui.add_space(tokens.spacing);
     let alarms = telemetry.board().alarms();
     if alarms.is_empty() {
         ui.label(RichText::new("No alarms.").color(tokens.text_muted));
@@ -645,7 +804,6 @@ fn acknowledge_form(
 }
 
 fn log_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tokens: Tokens) {
-    ui.label(RichText::new("Event log").strong());
     let label = ui.label("Search the log");
     ui.add(
         egui::TextEdit::singleline(&mut state.log_filter)
@@ -688,7 +846,9 @@ fn plot_ui(
     telemetry: &Telemetry,
     tokens: Tokens,
     now: DateTime<Utc>,
+    pane_height: f32,
 ) {
+    let top = ui.cursor().top();
     ui.horizontal(|ui| {
         ui.label(RichText::new("Plot").strong());
         ui.checkbox(&mut state.follow, "Follow live")
@@ -733,6 +893,11 @@ fn plot_ui(
         reason = "pixels"
     )]
     let buckets = (ui.available_width() as usize).max(100);
+    // The plots fill what the pane has left under the controls (and above the note), each at
+    // least tall enough to read.
+    let used = ui.cursor().top() - top;
+    #[allow(clippy::cast_precision_loss, reason = "a handful of plots")]
+    let plot_height = ((pane_height - used - 24.0) / plotted.len().max(1) as f32).max(90.0);
     // One plot per channel, each with its own scale, all on one linked time axis.
     let group = egui::Id::unique("mission_plots");
     for (n, (index, channel)) in plotted.iter().enumerate() {
@@ -744,6 +909,7 @@ fn plot_ui(
             group,
             color: colors[n % colors.len()],
             time_axis: n + 1 == plotted.len(),
+            height: plot_height,
         };
         channel_plot(
             ui,
@@ -778,6 +944,8 @@ struct PlotView {
     color: Color32,
     /// Only the bottom plot labels the time axis.
     time_axis: bool,
+    /// Each plot's height.
+    height: f32,
 }
 
 /// One channel's plot, with its limit lines, on the shared time axis.
@@ -798,9 +966,10 @@ fn channel_plot(
         group,
         color,
         time_axis,
+        height,
     } = *view;
     Plot::new(("mission_plot", channel.id.as_str()))
-        .height(130.0)
+        .height(height)
         .link_axis(group, [true, false])
         .link_cursor(group, [true, false])
         .legend(Legend::default())
@@ -888,7 +1057,6 @@ fn channel_plot(
 
 fn channels_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tokens: Tokens) {
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new("Channels").strong());
         if ui
             .selectable_label(state.subsystem.is_none(), "All")
             .clicked()

@@ -276,6 +276,22 @@ impl Replica {
         Ok(())
     }
 
+    /// A preference kept in this replica only, never synced (a user's panel layout, say).
+    pub fn preference(&self, key: &str) -> Result<Option<String>, ReplicaError> {
+        meta::get(&self.conn, &format!("{}{key}", meta::PREFERENCE_PREFIX))
+            .map_err(ReplicaError::sqlite("reading a preference", &self.path))
+    }
+
+    /// Keeps a preference (see [`Replica::preference`]).
+    pub fn set_preference(&mut self, key: &str, value: &str) -> Result<(), ReplicaError> {
+        meta::set(
+            &self.conn,
+            &format!("{}{key}", meta::PREFERENCE_PREFIX),
+            value,
+        )
+        .map_err(ReplicaError::sqlite("keeping a preference", &self.path))
+    }
+
     /// The kept sign-in, if any.
     pub fn sign_in(&self) -> Result<Option<SignIn>, ReplicaError> {
         meta::get(&self.conn, meta::SIGN_IN)
