@@ -89,7 +89,18 @@ fn main() {
     });
     runtime.block_on(is_connected).expect("connected");
 
-    // Throughput.
+    let total = throughput(&runtime, &producer, &mut received);
+    latency(&runtime, &producer, &mut received, total);
+}
+
+type Arrivals = mpsc::UnboundedReceiver<(Instant, TelemetryFrame)>;
+
+/// Posts 400,000 points back to back; returns how many.
+fn throughput(
+    runtime: &tokio::runtime::Runtime,
+    producer: &SyncClient,
+    received: &mut Arrivals,
+) -> u64 {
     let (batches, per_batch) = (200, 2_000);
     let total = (batches * per_batch) as u64;
     let started = Instant::now();
@@ -114,8 +125,16 @@ fn main() {
         delivered.as_secs_f64(),
         total as f64 / delivered.as_secs_f64()
     );
+    total
+}
 
-    // Latency at 20,000 points/s.
+/// 20,000 points/s for 10 s; the time from each post to the console.
+fn latency(
+    runtime: &tokio::runtime::Runtime,
+    producer: &SyncClient,
+    received: &mut Arrivals,
+    total: u64,
+) {
     let (rate_batches, rate_per_batch, every) = (1_000, 200, Duration::from_millis(10));
     let mut sent_at = Vec::with_capacity(rate_batches);
     let mut latencies = Vec::with_capacity(rate_batches);
