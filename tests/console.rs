@@ -109,7 +109,7 @@ fn ctrl_and_a_number_jumps_to_a_view() {
     let mut console = console();
     console
         .harness
-        .key_press_modifiers(Modifiers::COMMAND, Key::Num8);
+        .key_press_modifiers(Modifiers::COMMAND, Key::Num9);
     console.harness.run();
     assert_eq!(console.harness.state().settings().view, View::Settings);
     console
@@ -304,6 +304,7 @@ fn open_view(console: &mut Console, view: View) {
         Key::Num6,
         Key::Num7,
         Key::Num8,
+        Key::Num9,
     ][view.number() - 1];
     console.harness.key_press_modifiers(Modifiers::COMMAND, key);
     console.harness.run();
@@ -762,7 +763,7 @@ fn a_console_follows_the_servers_live_feed_and_its_alarms() {
     console.harness.run();
     console
         .harness
-        .get_by_label_contains("Sign in to the server on the Sync screen (Ctrl+7) first");
+        .get_by_label_contains("Sign in to the server on the Sync screen (Ctrl+8) first");
     assert_eq!(
         console.harness.state().telemetry().unwrap().source_kind(),
         SourceKind::Simulated
@@ -1009,4 +1010,60 @@ fn the_mission_panels_can_be_arranged_and_the_arrangement_is_kept_per_user() {
     );
     assert!((share - 0.36).abs() < 1e-3, "{share}");
     broken.get_by_label("Plots");
+}
+
+#[test]
+fn a_critical_alarm_opens_an_incident_worked_through_its_runbook_to_closed() {
+    use galaxium::ops::incidents::IncidentStatus;
+    use galaxium::ops::telemetry::Sample;
+
+    let mut console = console();
+    console.harness.run();
+    {
+        let tm = console.harness.state_mut().telemetry_mut().unwrap();
+        assert!(tm.inject("ls.cabin_pressure", Some(60.0)));
+        let index = tm.index_of("ls.cabin_pressure").unwrap();
+        let t = tm.series(index).last().unwrap().0;
+        for k in 1..=3 {
+            tm.ingest(Sample {
+                channel: index,
+                t: t + f64::from(k) * 0.001,
+                value: 60.0,
+            });
+        }
+    }
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("opened: Cabin depressurisation. See Incidents (Ctrl+7).");
+    open_view(&mut console, View::Incidents);
+    console.harness.get_by_label("ACTIVE · 1");
+    console
+        .harness
+        .get_by_label("Cabin depressurisation")
+        .click();
+    console.harness.run();
+
+    // The runbook for a depressurisation is ready; ticking a step says who and when.
+    console
+        .harness
+        .get_by_label_contains("1. Confirm the drop on two independent sensors")
+        .click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("Step 1 done: Confirm the drop");
+    console.harness.get_by_label("1 of 8 steps done");
+
+    // Closing straight from ACTIVE is not offered; stable first, then close.
+    assert!(console.harness.query_by_label("Close").is_none());
+    console.harness.get_by_label("Mark stable").click();
+    console.harness.run();
+    console.harness.get_by_label("Close").click();
+    console.harness.run();
+    let incidents = console.harness.state().incident_list();
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].status, IncidentStatus::Closed);
+    assert_eq!(incidents[0].severity, "SEV1");
+    console.harness.get_by_label("Reopen");
 }

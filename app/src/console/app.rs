@@ -131,6 +131,14 @@ pub struct ConsoleApp {
     pub(super) sound: bool,
     pub(super) layout_key_loaded: Option<String>,
     pub(super) layout_saved: Option<String>,
+    pub(super) incidents: crate::views::incidents::IncidentsState,
+    pub(super) incident_list: Vec<crate::ops::incidents::Incident>,
+    pub(super) incident_detail: Option<crate::ops::incidents::IncidentDetail>,
+    /// The selected incident's snapshot, by incident id (read when the selection changes).
+    pub(super) incident_snapshot:
+        Option<(String, Option<crate::ops::incidents::snapshot::Snapshot>)>,
+    pub(super) severities: Vec<crate::ops::incidents::SeverityLevel>,
+    pub(super) detector: Option<crate::ops::incidents::detect::Detector>,
 }
 
 impl ConsoleApp {
@@ -193,6 +201,12 @@ impl ConsoleApp {
             sound: true,
             layout_key_loaded: None,
             layout_saved: None,
+            incidents: crate::views::incidents::IncidentsState::default(),
+            incident_list: Vec::new(),
+            incident_detail: None,
+            incident_snapshot: None,
+            severities: crate::ops::incidents::default_severities(),
+            detector: Self::start_detector(),
         };
         app.notice = sync_error;
         app.refresh();
@@ -217,6 +231,11 @@ impl ConsoleApp {
     /// The Mission view's state (its panel layout among it).
     pub fn mission_state_mut(&mut self) -> &mut MissionState {
         &mut self.mission
+    }
+
+    /// Every incident, as last read.
+    pub fn incident_list(&self) -> &[crate::ops::incidents::Incident] {
+        &self.incident_list
     }
 
     /// The alarm tone that should be sounding now, if any.
@@ -314,6 +333,10 @@ impl ConsoleApp {
                 self.read_error = Some(format!("{err:#}"));
             }
         }
+        if let Err(err) = self.read_incidents() {
+            tracing::error!("reading incidents failed: {err}");
+            self.read_error = Some(format!("{err}"));
+        }
         self.last_read = Some(Instant::now());
     }
 
@@ -379,6 +402,7 @@ impl ConsoleApp {
             UiCommand::ShelveAlarm { channel, minutes } => self.shelve_alarm(&channel, minutes),
             UiCommand::Telemetry(command) => self.telemetry_command(command),
             UiCommand::MuteTone(muted) => self.mute_tone(muted),
+            UiCommand::Incident(command) => self.apply_incident(command),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
@@ -740,6 +764,7 @@ impl eframe::App for ConsoleApp {
             }
             View::Orbit => self.orbit_view(ui, now),
             View::Mission => self.mission_view(ui, now),
+            View::Incidents => self.incidents_view(ui, now),
             View::Sync => sync_ui(
                 ui,
                 &self.sync_status,

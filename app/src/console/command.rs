@@ -67,6 +67,8 @@ pub enum UiCommand {
     },
     /// Mute (true) or unmute the alarm tone.
     MuteTone(bool),
+    /// A change to incidents.
+    Incident(crate::views::incidents::IncidentCommand),
     /// Save a passenger (a new one when its id is empty).
     SavePassenger(Box<Passenger>),
     /// Close the console.
@@ -130,6 +132,7 @@ impl UiCommand {
             Self::KeepServerVersion(_) => "Keep the server's version".to_owned(),
             Self::Bookings(command) => command.label().to_owned(),
             Self::SavePassenger(_) => "Save passenger".to_owned(),
+            Self::Incident(command) => command.label().to_owned(),
             Self::MuteTone(true) => "Mute the alarm tone".to_owned(),
             Self::MuteTone(false) => "Unmute the alarm tone".to_owned(),
             Self::ImportElementSets(_) => "Import element sets".to_owned(),
@@ -177,6 +180,7 @@ impl UiCommand {
                 "Silence the alarm tone on this console (the banner shows it); a new critical alarm sounds anyway"
             }
             Self::MuteTone(false) => "Let the alarm tone sound again",
+            Self::Incident(_) => "Open and work incidents",
             Self::Quit => "Close the console; everything is already saved in the replica",
         }
     }
@@ -195,6 +199,7 @@ impl UiCommand {
             Self::Quit => (CTRL, Key::Q),
             Self::MuteTone(true) => (CTRL_SHIFT, Key::M),
             Self::MuteTone(false)
+            | Self::Incident(_)
             | Self::RemoveDemoData
             | Self::RemoveDemoDataConfirmed
             | Self::LoadDemoData
@@ -258,8 +263,12 @@ mod tests {
             Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num5))
         );
         assert_eq!(
+            UiCommand::ShowView(View::Incidents).shortcut(),
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num7))
+        );
+        assert_eq!(
             UiCommand::ShowView(View::Settings).shortcut(),
-            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num8))
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num9))
         );
     }
 }

@@ -80,6 +80,7 @@ impl ConsoleApp {
         if let Some(tm) = self.telemetry.as_mut() {
             tm.tick(now);
         }
+        self.detect_incidents(now);
         self.sound_tone(now);
     }
 
@@ -233,7 +234,7 @@ impl ConsoleApp {
                     }
                 }
                 Ok(_) => Some(Notice::error(
-                    "Sign in to the server on the Sync screen (Ctrl+7) first: the live feed needs your sign-in.",
+                    "Sign in to the server on the Sync screen (Ctrl+8) first: the live feed needs your sign-in.",
                 )),
                 Err(err) => Some(Notice::error(format!(
                     "The sign-in cannot be read from the replica: {err}"

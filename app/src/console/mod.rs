@@ -4,6 +4,7 @@
 mod app;
 mod bookings;
 mod command;
+mod incidents;
 mod mission;
 mod orbit;
 mod palette;

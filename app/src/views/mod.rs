@@ -3,6 +3,7 @@
 
 pub mod checkin;
 pub mod format;
+pub mod incidents;
 pub mod launches;
 pub mod mission;
 pub mod orbit;
@@ -29,6 +30,8 @@ pub enum View {
     Orbit,
     /// Telemetry: key values, alarms, channels, plots and the event log.
     Mission,
+    /// Incidents: the board, an incident's timeline, runbook, tasks and reports.
+    Incidents,
     /// The link to the central server: status, history, conflicts inbox.
     Sync,
     /// Theme, text size, and where data and logs live.
@@ -37,13 +40,14 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Overview,
         Self::Launches,
         Self::CheckIn,
         Self::Passengers,
         Self::Orbit,
         Self::Mission,
+        Self::Incidents,
         Self::Sync,
         Self::Settings,
     ];
@@ -57,6 +61,7 @@ impl View {
             Self::Passengers => "Passengers",
             Self::Orbit => "Orbit",
             Self::Mission => "Mission",
+            Self::Incidents => "Incidents",
             Self::Sync => "Sync",
             Self::Settings => "Settings",
         }
@@ -78,6 +83,9 @@ impl View {
             }
             Self::Mission => {
                 "The crewed vehicle's telemetry: key values, alarms to acknowledge, every channel, plots, the event log"
+            }
+            Self::Incidents => {
+                "Incidents from the first alarm to the closed report: board, timeline, runbook, tasks, roles"
             }
             Self::Sync => {
                 "The link to the central server: sign-in, status, sync history and the conflicts inbox"

@@ -196,6 +196,21 @@ pub const BOOKING_TRANSITIONS: Transitions = Transitions {
     ],
 };
 
+/// Incident statuses: an incident becomes stable, then closed; it goes back to active when it
+/// worsens or is reopened. Closing needs it stable first.
+pub const INCIDENT_TRANSITIONS: Transitions = Transitions {
+    column: "status",
+    allowed: &[
+        ("active", "stable"),
+        ("stable", "active"),
+        ("stable", "closed"),
+        ("closed", "active"),
+    ],
+};
+
+/// Incidents are run by controllers and filed by spaceport staff.
+const INCIDENT_WRITERS: &[Role] = &[Role::Admin, Role::Controller, Role::Staff];
+
 /// One active booking per launch and seat.
 pub const ONE_BOOKING_PER_SEAT: Exclusive = Exclusive {
     rule: "one active booking per launch and seat",
@@ -421,6 +436,152 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         exclusive: None,
         personal_columns: &[],
     },
+    ReplicatedTable {
+        name: "incident_severities",
+        label: "Incident severities",
+        columns: &["rank", "name", "description", "demo"],
+        policy: ConflictPolicy::LastWriterWins,
+        write_roles: REFERENCE_DATA_WRITERS,
+        foreign_keys: &[],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+    },
+    ReplicatedTable {
+        name: "incidents",
+        label: "Incidents",
+        columns: &[
+            "reference",
+            "title",
+            "description",
+            "kind",
+            "severity",
+            "status",
+            "reported_at",
+            "reported_by",
+            "stable_at",
+            "closed_at",
+            "source",
+            "launch_id",
+            "vehicle_id",
+            "commander",
+            "scribe",
+            "liaison",
+            "safety_officer",
+            "runbook",
+            "conditions",
+            "actions",
+            "needs",
+            "review_summary",
+            "review_causes",
+            "review_lessons",
+            "demo",
+        ],
+        policy: ConflictPolicy::ServerValidated,
+        write_roles: INCIDENT_WRITERS,
+        foreign_keys: &[
+            ForeignKey {
+                column: "launch_id",
+                table: "launches",
+            },
+            ForeignKey {
+                column: "vehicle_id",
+                table: "vehicles",
+            },
+        ],
+        transitions: Some(INCIDENT_TRANSITIONS),
+        exclusive: None,
+        personal_columns: &[],
+    },
+    ReplicatedTable {
+        name: "incident_passengers",
+        label: "Passengers in incidents",
+        columns: &["incident_id", "passenger_id", "demo"],
+        policy: ConflictPolicy::LastWriterWins,
+        write_roles: INCIDENT_WRITERS,
+        foreign_keys: &[
+            ForeignKey {
+                column: "incident_id",
+                table: "incidents",
+            },
+            ForeignKey {
+                column: "passenger_id",
+                table: "passengers",
+            },
+        ],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+    },
+    ReplicatedTable {
+        name: "incident_timeline",
+        label: "Incident timelines",
+        columns: &[
+            "incident_id",
+            "at",
+            "author",
+            "kind",
+            "text",
+            "refers_to",
+            "demo",
+        ],
+        policy: ConflictPolicy::AppendOnly,
+        write_roles: INCIDENT_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "incident_id",
+            table: "incidents",
+        }],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+    },
+    ReplicatedTable {
+        name: "incident_tasks",
+        label: "Incident tasks",
+        columns: &[
+            "incident_id",
+            "title",
+            "done",
+            "assignee",
+            "priority",
+            "due_at",
+            "created_at",
+            "created_by",
+            "demo",
+        ],
+        policy: ConflictPolicy::LastWriterWins,
+        write_roles: INCIDENT_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "incident_id",
+            table: "incidents",
+        }],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+    },
+    ReplicatedTable {
+        name: "incident_attachments",
+        label: "Incident attachments",
+        columns: &[
+            "incident_id",
+            "file_name",
+            "media_type",
+            "size_bytes",
+            "content",
+            "added_at",
+            "added_by",
+            "demo",
+        ],
+        policy: ConflictPolicy::AppendOnly,
+        write_roles: INCIDENT_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "incident_id",
+            table: "incidents",
+        }],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+    },
 ];
 
 /// The manifest entry of `name`.
@@ -454,6 +615,16 @@ mod tests {
         assert!(LAUNCH_TRANSITIONS.allows("scrubbed", "scheduled"));
         assert!(!LAUNCH_TRANSITIONS.allows("landed", "scheduled"));
         assert!(!LAUNCH_TRANSITIONS.allows("cancelled", "boarding"));
+    }
+
+    #[test]
+    fn incidents_close_only_once_stable_and_can_reopen() {
+        assert!(INCIDENT_TRANSITIONS.allows("active", "stable"));
+        assert!(INCIDENT_TRANSITIONS.allows("stable", "closed"));
+        assert!(INCIDENT_TRANSITIONS.allows("closed", "active"));
+        assert!(INCIDENT_TRANSITIONS.allows("stable", "active"));
+        assert!(!INCIDENT_TRANSITIONS.allows("active", "closed"));
+        assert!(!INCIDENT_TRANSITIONS.allows("closed", "stable"));
     }
 
     #[test]

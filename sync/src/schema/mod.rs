@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "telemetry: the local archive of samples (not replicated)",
         sql: include_str!("migrations/0005_telemetry.sql"),
     },
+    Migration {
+        version: 6,
+        summary: "incidents: severities, incidents, their passengers, timelines, tasks, attachments; local telemetry snapshots",
+        sql: include_str!("migrations/0006_incidents.sql"),
+    },
 ];
 
 /// The schema version this build writes.
