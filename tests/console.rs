@@ -1067,3 +1067,34 @@ fn a_critical_alarm_opens_an_incident_worked_through_its_runbook_to_closed() {
     assert_eq!(incidents[0].severity, "SEV1");
     console.harness.get_by_label("Reopen");
 }
+
+#[test]
+fn a_drill_fault_from_the_mission_view_opens_an_incident() {
+    let mut console = console();
+    open_view(&mut console, View::Mission);
+    console.harness.get_by_label("Drill").click();
+    console.harness.run();
+    console.harness.get_by_label("Cabin pressure drop").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("Drill: Cabin pressure drop (ls.cabin_pressure held at 88)");
+    // The simulator samples once a second; the channel needs three in a row past its limit.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while console.harness.state().incident_list().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the drill opens an incident"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        console.harness.step();
+    }
+    let incident = &console.harness.state().incident_list()[0];
+    assert_eq!(incident.title, "Cabin depressurisation");
+    assert_eq!(incident.source.as_deref(), Some("rule:cabin-pressure"));
+    let log = console.harness.state().telemetry().unwrap().board().log();
+    assert!(
+        log.iter()
+            .any(|e| e.what.starts_with("drill fault injected by"))
+    );
+}

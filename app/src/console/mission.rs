@@ -240,6 +240,7 @@ impl ConsoleApp {
                     "The sign-in cannot be read from the replica: {err}"
                 ))),
             },
+            TelemetryCommand::Drill(drill) => self.drill(drill),
             TelemetryCommand::Pause(paused) => {
                 if let Some(p) = tm.playback() {
                     p.set_paused(paused, wall);
@@ -260,6 +261,29 @@ impl ConsoleApp {
         if let Some(notice) = notice {
             self.set_notice(notice);
         }
+    }
+
+    /// Injects a drill fault into the simulator, or clears them; logged in the event log.
+    fn drill(&mut self, drill: Option<usize>) -> Option<Notice> {
+        let user = self.operator_name();
+        let now = Utc::now();
+        let tm = self.telemetry.as_mut()?;
+        if let Some((name, channel, value)) =
+            drill.and_then(|i| crate::views::mission::DRILLS.get(i))
+        {
+            tm.inject(channel, Some(*value));
+            tm.board_mut()
+                .note(now, format!("drill fault injected by {user}: {name}"));
+            return Some(Notice::info(format!(
+                "Drill: {name} ({channel} held at {value}). Clear it from the same menu."
+            )));
+        }
+        for (_, channel, _) in crate::views::mission::DRILLS {
+            tm.inject(channel, None);
+        }
+        tm.board_mut()
+            .note(now, format!("drill faults cleared by {user}"));
+        Some(Notice::info("Drill faults cleared."))
     }
 
     /// The telemetry, when it started.

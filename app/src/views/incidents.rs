@@ -585,7 +585,7 @@ fn detail_ui(
                     ],
                     commands,
                 ),
-                Section::Telemetry => snapshot_ui(ui, state, input, incident),
+                Section::Telemetry => snapshot_ui(ui, state, input, detail),
                 Section::Report => fields_ui(
                     ui,
                     state,
@@ -706,9 +706,7 @@ fn timeline_ui(
                                 .color(tokens.text_muted),
                         );
                     }
-                });
-                if input.can_write {
-                    ui.horizontal(|ui| {
+                    if input.can_write {
                         let pin = if shown.pinned { "Unpin" } else { "Pin" };
                         if ui.small_button(pin).clicked() {
                             send(
@@ -723,8 +721,8 @@ fn timeline_ui(
                         if shown.is_manual() && ui.small_button("Edit").clicked() {
                             state.editing = Some((shown.entry.id.clone(), shown.text.clone()));
                         }
-                    });
-                }
+                    }
+                });
                 edit_ui(ui, state, id, &shown.entry.id, commands);
                 ui.add_space(tokens.spacing * 0.5);
             }
@@ -989,7 +987,7 @@ fn snapshot_ui(
     ui: &mut Ui,
     state: &mut IncidentsState,
     input: &IncidentsInput<'_>,
-    incident: &Incident,
+    detail: &IncidentDetail,
 ) {
     let tokens = input.tokens;
     let Some(snapshot) = input.snapshot else {
@@ -1001,10 +999,12 @@ fn snapshot_ui(
         );
         return;
     };
-    let alarm_channel = incident
-        .source
-        .as_deref()
-        .and_then(|s| s.strip_prefix("alarm:"))
+    // The channel of the first alarm ("CRITICAL ls.cabin_pressure 88.000 kPa below 92").
+    let alarm_channel = detail
+        .timeline
+        .iter()
+        .find(|e| e.entry.kind == "alarm")
+        .and_then(|e| e.entry.text.split_whitespace().nth(1))
         .map(str::to_owned);
     let with_data: Vec<&str> = snapshot
         .channels

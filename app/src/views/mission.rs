@@ -31,7 +31,19 @@ pub enum TelemetryCommand {
     Seek(f64),
     /// Follow the server's live feed with the console's sign-in.
     FollowLive,
+    /// Inject the drill fault at this index of [`DRILLS`] into the simulator, or clear every
+    /// injected fault (`None`).
+    Drill(Option<usize>),
 }
+
+/// Faults a controller can inject into the simulator to rehearse (or to see the console's
+/// alarms and incidents at work): a name, the channel, the value it is held at.
+pub const DRILLS: [(&str, &str, f64); 4] = [
+    ("Cabin pressure drop", "ls.cabin_pressure", 88.0),
+    ("CO2 scrubber failure", "ls.ppco2", 1.25),
+    ("Main bus undervoltage", "pwr.bus_voltage", 23.2),
+    ("Low oxygen partial pressure", "ls.ppo2", 15.2),
+];
 
 impl TelemetryCommand {
     /// What it does, in words.
@@ -44,6 +56,10 @@ impl TelemetryCommand {
             Self::Speed(speed) => format!("Play at {speed}×"),
             Self::Seek(_) => "Seek in the recording".to_owned(),
             Self::FollowLive => "Follow the server's live feed".to_owned(),
+            Self::Drill(Some(i)) => {
+                format!("Inject a drill fault: {}", DRILLS[*i % DRILLS.len()].0)
+            }
+            Self::Drill(None) => "Clear the drill faults".to_owned(),
         }
     }
 }
@@ -532,6 +548,10 @@ fn source_ui(
                 state.recording = None;
             }
         }
+        if kind == SourceKind::Simulated {
+            ui.separator();
+            drill_ui(ui, commands);
+        }
         let wall = unix_seconds(now);
         if let Some(status) = telemetry.live_status() {
             ui.separator();
@@ -578,6 +598,29 @@ fn source_ui(
             }
         }
     });
+}
+
+/// The simulator's drill menu: inject one of [`DRILLS`], or clear them.
+fn drill_ui(ui: &mut Ui, commands: &mut Vec<UiCommand>) {
+    let label = ui.label("Drill");
+    egui::ComboBox::from_id_salt("drill_fault")
+        .selected_text("inject a fault…")
+        .show_ui(ui, |ui| {
+            for (i, (name, channel, value)) in DRILLS.iter().enumerate() {
+                if ui
+                    .selectable_label(false, *name)
+                    .on_hover_text(format!("Holds {channel} at {value} in the simulator"))
+                    .clicked()
+                {
+                    commands.push(UiCommand::Telemetry(TelemetryCommand::Drill(Some(i))));
+                }
+            }
+            if ui.selectable_label(false, "Clear the faults").clicked() {
+                commands.push(UiCommand::Telemetry(TelemetryCommand::Drill(None)));
+            }
+        })
+        .response
+        .labelled_by(label.id);
 }
 
 fn key_values(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>) {
