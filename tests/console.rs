@@ -1065,7 +1065,39 @@ fn a_critical_alarm_opens_an_incident_worked_through_its_runbook_to_closed() {
     assert_eq!(incidents.len(), 1);
     assert_eq!(incidents[0].status, IncidentStatus::Closed);
     assert_eq!(incidents[0].severity, "SEV1");
+    let reference = incidents[0].reference.clone();
     console.harness.get_by_label("Reopen");
+
+    // The report exports as a PDF with progress; the list as CSV.
+    console.harness.get_by_label("Report").click();
+    console.harness.run();
+    console.harness.get_by_label("Export PDF").click();
+    console.harness.run();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while console.harness.state().exporting_report() {
+        assert!(std::time::Instant::now() < deadline, "the export finishes");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        console.harness.step();
+    }
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains(&format!("{reference} report written to"));
+    let pdf = std::fs::read(
+        console
+            .data
+            .exports()
+            .join(format!("{reference}-report.pdf")),
+    )
+    .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    console.harness.get_by_label("All incidents").click();
+    console.harness.run();
+    console.harness.get_by_label("Export list (CSV)").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("1 incident written to");
 }
 
 #[test]

@@ -139,6 +139,7 @@ pub struct ConsoleApp {
         Option<(String, Option<crate::ops::incidents::snapshot::Snapshot>)>,
     pub(super) severities: Vec<crate::ops::incidents::SeverityLevel>,
     pub(super) detector: Option<crate::ops::incidents::detect::Detector>,
+    pub(super) report_job: Option<super::incidents::ReportJob>,
 }
 
 impl ConsoleApp {
@@ -207,6 +208,7 @@ impl ConsoleApp {
             incident_snapshot: None,
             severities: crate::ops::incidents::default_severities(),
             detector: Self::start_detector(),
+            report_job: None,
         };
         app.notice = sync_error;
         app.refresh();
@@ -231,6 +233,11 @@ impl ConsoleApp {
     /// The Mission view's state (its panel layout among it).
     pub fn mission_state_mut(&mut self) -> &mut MissionState {
         &mut self.mission
+    }
+
+    /// Whether a report is being exported.
+    pub fn exporting_report(&self) -> bool {
+        self.report_job.is_some()
     }
 
     /// Every incident, as last read.
@@ -688,6 +695,7 @@ impl eframe::App for ConsoleApp {
             self.sync_status = agent.status();
         }
         self.poll_import();
+        self.poll_report();
         self.tick_telemetry(Utc::now());
         // A sync that changed the replica is shown at once; another writer within a second.
         let mut changed_elsewhere = false;

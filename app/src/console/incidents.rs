@@ -1,13 +1,50 @@
 //! The Incidents view's data and commands, and detection: alarms opening incidents.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::Utc;
 use galaxium_sync::schema::manifest::{self, Role};
 
 use super::app::{ConsoleApp, Notice};
 use crate::ops::incidents::detect::{Detection, Detector, Rules};
-use crate::ops::incidents::{self, IncidentError, NewIncident, snapshot};
+use crate::ops::incidents::{self, IncidentError, NewIncident, report, snapshot};
 use crate::ops::sync_agent::SyncRequest;
 use crate::views::incidents::{IncidentCommand, IncidentsInput, incidents_ui};
+
+/// A report being exported on a thread of its own.
+pub struct ReportJob {
+    /// The incident's reference.
+    pub reference: String,
+    /// Share done, in thousandths.
+    progress: Arc<AtomicU32>,
+    /// Where it was written, or why not.
+    result: Arc<Mutex<Option<Result<PathBuf, String>>>>,
+}
+
+impl ReportJob {
+    /// Share done, 0 to 1.
+    pub fn done(&self) -> f32 {
+        #[allow(clippy::cast_precision_loss, reason = "thousandths")]
+        let done = self.progress.load(Ordering::Relaxed) as f32 / 1000.0;
+        done
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file, so a full disk leaves no half file.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let folder = path.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(folder)
+        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, bytes)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            format!("cannot write {}: {e}", path.display())
+        })
+}
 
 impl ConsoleApp {
     /// Whether the signed-in role may write incidents (offline, nobody has said otherwise;
@@ -96,6 +133,127 @@ impl ConsoleApp {
         }
     }
 
+    /// Starts exporting an incident's report; the screen shows its progress.
+    fn export_report(&mut self, id: &str) -> Result<String, IncidentError> {
+        if let Some(job) = &self.report_job {
+            return Err(IncidentError::Refused(format!(
+                "{} is still being exported; wait for it to finish",
+                job.reference
+            )));
+        }
+        let Some(detail) = incidents::detail(&self.replica, id)? else {
+            return Err(IncidentError::Refused(
+                "this incident no longer exists".into(),
+            ));
+        };
+        let snap = snapshot::load(&self.replica, id)?;
+        let units: Vec<(String, String)> = self
+            .telemetry
+            .as_ref()
+            .map(|tm| {
+                tm.dictionary
+                    .channels
+                    .iter()
+                    .map(|c| (c.id.clone(), c.unit.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let severities = self.severities.clone();
+        let user = self.operator_name();
+        let reference = detail.incident.reference.clone();
+        let path = self
+            .data_dir()
+            .exports()
+            .join(format!("{reference}-report.pdf"));
+        let progress = Arc::new(AtomicU32::new(0));
+        let result = Arc::new(Mutex::new(None));
+        let (p, r) = (Arc::clone(&progress), Arc::clone(&result));
+        std::thread::Builder::new()
+            .name("galaxium-report".into())
+            .spawn(move || {
+                let outcome = (|| -> Result<PathBuf, String> {
+                    let charts: Vec<report::Chart> = match &snap {
+                        Some(snap) => report::chart_channels(&detail, snap)
+                            .iter()
+                            .map(|c| {
+                                let unit = units
+                                    .iter()
+                                    .find(|(id, _)| id == c)
+                                    .map_or("", |(_, u)| u.as_str());
+                                report::draw_chart(snap, c, unit)
+                            })
+                            .collect::<Result<_, _>>()
+                            .map_err(|e| e.to_string())?,
+                        None => Vec::new(),
+                    };
+                    let pdf = report::to_pdf(
+                        &report::ReportInput {
+                            detail: &detail,
+                            charts: &charts,
+                            severities: &severities,
+                            generated_at: Utc::now(),
+                            generated_by: &user,
+                        },
+                        &|done| {
+                            #[allow(
+                                clippy::cast_possible_truncation,
+                                clippy::cast_sign_loss,
+                                reason = "thousandths"
+                            )]
+                            p.store((done * 1000.0) as u32, Ordering::Relaxed);
+                        },
+                    )
+                    .map_err(|e| e.to_string())?;
+                    write_whole(&path, &pdf)?;
+                    Ok(path)
+                })();
+                *r.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
+            })
+            .map_err(|e| IncidentError::Refused(format!("the export cannot start: {e}")))?;
+        self.report_job = Some(ReportJob {
+            reference: reference.clone(),
+            progress,
+            result,
+        });
+        Ok(format!("Exporting {reference}…"))
+    }
+
+    /// Says where a finished report went (or why it did not).
+    pub(super) fn poll_report(&mut self) {
+        let finished = self.report_job.as_ref().and_then(|job| {
+            job.result
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+                .map(|outcome| (job.reference.clone(), outcome))
+        });
+        if let Some((reference, outcome)) = finished {
+            self.report_job = None;
+            self.set_notice(match outcome {
+                Ok(path) => {
+                    Notice::info(format!("{reference} report written to {}", path.display()))
+                }
+                Err(err) => Notice::error(format!("The {reference} report was not written: {err}")),
+            });
+        }
+    }
+
+    fn export_list(&self) -> Result<String, IncidentError> {
+        let csv = report::incidents_csv(&self.incident_list)
+            .map_err(|e| IncidentError::Refused(format!("the list could not be written: {e}")))?;
+        let path = self.data_dir().exports().join(format!(
+            "incidents-{}.csv",
+            Utc::now().format("%Y%m%d-%H%M%S")
+        ));
+        write_whole(&path, &csv).map_err(IncidentError::Refused)?;
+        let count = self.incident_list.len();
+        Ok(format!(
+            "{count} incident{} written to {}",
+            if count == 1 { "" } else { "s" },
+            path.display()
+        ))
+    }
+
     /// The Incidents view.
     pub(super) fn incidents_view(&mut self, ui: &mut egui::Ui, now: chrono::DateTime<Utc>) {
         let before = self.incidents.selected.clone();
@@ -105,6 +263,10 @@ impl ConsoleApp {
             .incident_snapshot
             .as_ref()
             .and_then(|(_, s)| s.as_ref());
+        let exporting = self
+            .report_job
+            .as_ref()
+            .map(|job| (job.reference.as_str(), job.done()));
         incidents_ui(
             ui,
             &mut self.incidents,
@@ -114,6 +276,7 @@ impl ConsoleApp {
                 snapshot,
                 severities: &self.severities,
                 can_write,
+                exporting,
                 tokens,
                 now,
             },
@@ -177,6 +340,8 @@ impl ConsoleApp {
                 incidents::set_task_done(replica, &id, &task, done, &user, now)
                     .map(|()| if done { "Task done." } else { "Task reopened." }.to_owned())
             }
+            IncidentCommand::ExportReport { id } => self.export_report(&id),
+            IncidentCommand::ExportList => self.export_list(),
             IncidentCommand::TickStep { id, step, done } => {
                 incidents::tick_step(replica, &id, step, done, &user, now).map(|()| {
                     format!(

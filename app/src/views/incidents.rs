@@ -82,6 +82,13 @@ pub enum IncidentCommand {
         /// Done.
         done: bool,
     },
+    /// Export the incident's report as a PDF.
+    ExportReport {
+        /// The incident.
+        id: String,
+    },
+    /// Export every incident as CSV.
+    ExportList,
     /// Tick or untick a runbook step.
     TickStep {
         /// The incident.
@@ -106,6 +113,8 @@ impl IncidentCommand {
             Self::AddTask { .. } => "Add a task",
             Self::TaskDone { .. } => "Mark a task",
             Self::TickStep { .. } => "Tick a runbook step",
+            Self::ExportReport { .. } => "Export the incident report (PDF)",
+            Self::ExportList => "Export the incident list (CSV)",
         }
     }
 }
@@ -258,6 +267,8 @@ pub struct IncidentsInput<'a> {
     pub severities: &'a [SeverityLevel],
     /// Whether the signed-in role may write incidents.
     pub can_write: bool,
+    /// A report being exported: its reference and the share done.
+    pub exporting: Option<(&'a str, f32)>,
     /// Colours and sizes.
     pub tokens: Tokens,
     /// Now.
@@ -340,6 +351,13 @@ fn board_ui(
             .filter(|i| i.status != IncidentStatus::Closed)
             .count();
         ui.label(RichText::new(format!("{open} open")).color(tokens.text_muted));
+        if ui
+            .button("Export list (CSV)")
+            .on_hover_text("Every incident, one row each, into the data folder's exports")
+            .clicked()
+        {
+            send(commands, IncidentCommand::ExportList);
+        }
         if input.can_write && state.quick.is_none() && ui.button("New incident").clicked() {
             let severity = input
                 .severities
@@ -504,45 +522,12 @@ fn detail_ui(
     detail: &IncidentDetail,
     commands: &mut Vec<UiCommand>,
 ) {
-    let tokens = input.tokens;
     let incident = &detail.incident;
     if state.form.incident_id != incident.id {
         state.form = FieldsForm::of(incident);
         state.channel = None;
     }
-    ui.add_space(tokens.spacing);
-    ui.horizontal(|ui| {
-        if ui.button("All incidents").clicked() {
-            state.selected = None;
-        }
-        ui.label(
-            RichText::new(&incident.severity)
-                .strong()
-                .color(severity_color(&incident.severity, input.severities, tokens)),
-        );
-        ui.label(RichText::new(&incident.reference).monospace());
-        ui.heading(&incident.title);
-    });
-    ui.horizontal_wrapped(|ui| {
-        ui.label(
-            RichText::new(incident.status.label())
-                .strong()
-                .color(status_color(incident.status, tokens)),
-        );
-        ui.label(
-            RichText::new(format!(
-                "{} · reported {} by {} ({})",
-                incident.kind.label(),
-                clock(&incident.reported_at),
-                incident.reported_by,
-                age(&incident.reported_at, input.now)
-            ))
-            .color(tokens.text_muted),
-        );
-        if let Some(mission) = &detail.mission {
-            ui.label(RichText::new(format!("· launch {mission}")).color(tokens.text_muted));
-        }
-    });
+    detail_header(ui, state, input, detail);
     if input.can_write {
         status_row(ui, state, incident, commands);
     }
@@ -586,22 +571,105 @@ fn detail_ui(
                     commands,
                 ),
                 Section::Telemetry => snapshot_ui(ui, state, input, detail),
-                Section::Report => fields_ui(
-                    ui,
-                    state,
-                    input,
-                    incident,
-                    &[
-                        Field::Conditions,
-                        Field::Actions,
-                        Field::Needs,
-                        Field::ReviewSummary,
-                        Field::ReviewCauses,
-                        Field::ReviewLessons,
-                    ],
-                    commands,
-                ),
+                Section::Report => {
+                    export_row(ui, input, incident, commands);
+                    fields_ui(
+                        ui,
+                        state,
+                        input,
+                        incident,
+                        &[
+                            Field::Conditions,
+                            Field::Actions,
+                            Field::Needs,
+                            Field::ReviewSummary,
+                            Field::ReviewCauses,
+                            Field::ReviewLessons,
+                        ],
+                        commands,
+                    );
+                }
             });
+    });
+}
+
+/// Export of the report, or its progress.
+fn export_row(
+    ui: &mut Ui,
+    input: &IncidentsInput<'_>,
+    incident: &Incident,
+    commands: &mut Vec<UiCommand>,
+) {
+    ui.horizontal(|ui| {
+        if let Some((reference, done)) = input.exporting {
+            ui.add(
+                egui::ProgressBar::new(done)
+                    .desired_width(240.0)
+                    .text(format!("exporting {reference}: {:.0}%", done * 100.0)),
+            );
+        } else if ui
+            .button("Export PDF")
+            .on_hover_text(
+                "The report: regulatory summary, roles, tactical report, review, charts of the telemetry around the alarm, the timeline and the tasks",
+            )
+            .clicked()
+        {
+            send(
+                commands,
+                IncidentCommand::ExportReport {
+                    id: incident.id.clone(),
+                },
+            );
+        }
+        ui.label(
+            RichText::new("Tactical report (conditions, actions, needs) and post-incident review")
+                .color(input.tokens.text_muted),
+        );
+    });
+    ui.separator();
+}
+
+/// The incident's reference, title, severity, status and when it was reported.
+fn detail_header(
+    ui: &mut Ui,
+    state: &mut IncidentsState,
+    input: &IncidentsInput<'_>,
+    detail: &IncidentDetail,
+) {
+    let tokens = input.tokens;
+    let incident = &detail.incident;
+    ui.add_space(tokens.spacing);
+    ui.horizontal(|ui| {
+        if ui.button("All incidents").clicked() {
+            state.selected = None;
+        }
+        ui.label(
+            RichText::new(&incident.severity)
+                .strong()
+                .color(severity_color(&incident.severity, input.severities, tokens)),
+        );
+        ui.label(RichText::new(&incident.reference).monospace());
+        ui.heading(&incident.title);
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(incident.status.label())
+                .strong()
+                .color(status_color(incident.status, tokens)),
+        );
+        ui.label(
+            RichText::new(format!(
+                "{} · reported {} by {} ({})",
+                incident.kind.label(),
+                clock(&incident.reported_at),
+                incident.reported_by,
+                age(&incident.reported_at, input.now)
+            ))
+            .color(tokens.text_muted),
+        );
+        if let Some(mission) = &detail.mission {
+            ui.label(RichText::new(format!("· launch {mission}")).color(tokens.text_muted));
+        }
     });
 }
 

@@ -320,7 +320,7 @@ impl ManifestDoc {
 }
 
 /// One line of text at (x, y) in Helvetica, bold or not.
-fn pdf_text(c: &mut Content, x: f32, y: f32, size: f32, bold: bool, s: &str) {
+pub(crate) fn pdf_text(c: &mut Content, x: f32, y: f32, size: f32, bold: bool, s: &str) {
     c.begin_text();
     c.set_font(Name(if bold { b"F2" } else { b"F1" }), size);
     c.next_line(x, y);
@@ -329,7 +329,7 @@ fn pdf_text(c: &mut Content, x: f32, y: f32, size: f32, bold: bool, s: &str) {
 }
 
 /// Text in the PDF's `WinAnsi` encoding: Latin-1 letters pass, anything else becomes "?".
-fn win_ansi(text: &str) -> Vec<u8> {
+pub(crate) fn win_ansi(text: &str) -> Vec<u8> {
     text.chars()
         .map(|c| match u32::from(c) {
             code @ (0x20..=0x7e | 0xa0..=0xff) => u8::try_from(code).unwrap_or(b'?'),

@@ -5,6 +5,7 @@
 //! Everything goes through the replica, so staff on site file and work incidents offline.
 
 pub mod detect;
+pub mod report;
 pub mod runbooks;
 pub mod snapshot;
 

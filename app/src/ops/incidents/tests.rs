@@ -439,3 +439,97 @@ fn the_snapshot_holds_the_window_before_at_once_and_after_once_it_has_passed() {
     );
     assert_eq!(pressure.times.len(), 240);
 }
+
+#[test]
+fn the_report_is_a_valid_pdf_with_its_charts_and_the_list_exports_as_csv() {
+    let (_dir, mut replica) = replica();
+    let mut tm = telemetry();
+    let mut detector = Detector::new(Rules::shipped().unwrap());
+    detector.set_window_minutes(1);
+    let start = unix_seconds(t0());
+    nominal(&mut tm, start - 120.0, start);
+    excursion(&mut tm, "ls.cabin_pressure", 60.0, start + 0.5);
+    detector.check(&mut replica, &tm, t0()).unwrap();
+    let id = list(&replica).unwrap()[0].id.clone();
+    set_fields(
+        &mut replica,
+        &id,
+        &[
+            (
+                Field::Conditions,
+                "Cabin at 60 kPa and falling slowly".into(),
+            ),
+            (
+                Field::Actions,
+                "Crew suited; leak isolated to the hatch seal".into(),
+            ),
+        ],
+        "ada",
+        t0(),
+    )
+    .unwrap();
+    let detail = detail(&replica, &id).unwrap().unwrap();
+    let snapshot = snapshot::load(&replica, &id).unwrap().unwrap();
+    let channels = report::chart_channels(&detail, &snapshot);
+    assert_eq!(channels.len(), 3);
+    assert_eq!(channels[0], "ls.cabin_pressure");
+    let charts: Vec<report::Chart> = channels
+        .iter()
+        .map(|c| report::draw_chart(&snapshot, c, "kPa").unwrap())
+        .collect();
+    // The chart is drawn: more than a blank page of white.
+    assert!(charts[0].rgb.iter().filter(|b| **b < 200).count() > 1_000);
+    let progress = std::cell::RefCell::new(Vec::new());
+    let pdf = report::to_pdf(
+        &report::ReportInput {
+            detail: &detail,
+            charts: &charts,
+            severities: &default_severities(),
+            generated_at: t0(),
+            generated_by: "ada",
+        },
+        &|p| progress.borrow_mut().push(p),
+    )
+    .unwrap();
+    assert_eq!(progress.borrow().last().copied(), Some(1.0));
+
+    let document = lopdf::Document::load_mem(&pdf).expect("a PDF lopdf reads");
+    let pages = document.get_pages();
+    assert!(!pages.is_empty());
+    let images = document
+        .objects
+        .values()
+        .filter(|o| {
+            o.as_stream().is_ok_and(|s| {
+                s.dict.get(b"Subtype").and_then(|v| v.as_name()).ok() == Some(b"Image")
+            })
+        })
+        .count();
+    assert_eq!(images, 3, "one image per chart");
+    let numbers: Vec<u32> = pages.keys().copied().collect();
+    let text = document.extract_text(&numbers).unwrap();
+    for expected in [
+        "Incident report INC-",
+        "Regulatory summary",
+        "Notifiable occurrence (SEV1 or SEV2)",
+        "Cabin at 60 kPa and falling slowly",
+        "Telemetry around the alarm",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
+
+    let csv = String::from_utf8(report::incidents_csv(&list(&replica).unwrap()).unwrap()).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("reference,title,kind,severity,status")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .contains(",Cabin depressurisation,vehicle,SEV1,active,")
+    );
+}
