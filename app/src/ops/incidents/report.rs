@@ -57,8 +57,9 @@ pub fn alarm_channels(detail: &IncidentDetail) -> Vec<String> {
     channels
 }
 
-/// The channels worth a chart: the alarms' first, then those that moved most in the window
-/// (range against their typical size), up to [`MAX_CHARTS`].
+/// The channels worth a chart: the alarms' first, then those of the same subsystems that moved
+/// most in the window (range against their typical size), then any other that moved most, up
+/// to [`MAX_CHARTS`].
 pub fn chart_channels(detail: &IncidentDetail, snapshot: &Snapshot) -> Vec<String> {
     let mut chosen: Vec<String> = alarm_channels(detail)
         .into_iter()
@@ -80,7 +81,13 @@ pub fn chart_channels(detail: &IncidentDetail, snapshot: &Snapshot) -> Vec<Strin
             ((hi - lo) / scale.max(1e-6), t.channel.as_str())
         })
         .collect();
-    movers.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let subsystems: Vec<String> = chosen
+        .iter()
+        .filter_map(|c| c.split_once('.').map(|(s, _)| format!("{s}.")))
+        .collect();
+    let related = |channel: &str| subsystems.iter().any(|s| channel.starts_with(s.as_str()));
+    // Related channels first, each group by how much it moved.
+    movers.sort_by(|a, b| related(b.1).cmp(&related(a.1)).then(b.0.total_cmp(&a.0)));
     for (_, channel) in movers {
         if chosen.len() >= MAX_CHARTS {
             break;
@@ -127,6 +134,16 @@ pub fn draw_chart(snapshot: &Snapshot, channel: &str, unit: &str) -> Result<Char
         root.fill(&WHITE)
             .map_err(|e| ReportError::Chart(e.to_string()))?;
         let half = (snapshot.to_t - snapshot.from_t) / 2.0;
+        // The axis spans the data (a console that just started holds little before the
+        // alarm; a snapshot still capturing ends where its data ends).
+        let left = points
+            .first()
+            .map_or(-half, |(t, _)| (t.min(-1.0) * 1.05).max(-half));
+        let right = if snapshot.complete {
+            half
+        } else {
+            points.last().map_or(1.0, |(t, _)| t.max(1.0) * 1.05)
+        };
         let (lo, hi) = points
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| {
@@ -143,7 +160,7 @@ pub fn draw_chart(snapshot: &Snapshot, channel: &str, unit: &str) -> Result<Char
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(-half..half, lo..hi)
+            .build_cartesian_2d(left..right, lo..hi)
             .map_err(|e| ReportError::Chart(e.to_string()))?;
         chart
             .configure_mesh()
@@ -389,10 +406,13 @@ pub fn to_pdf(input: &ReportInput<'_>, progress: &dyn Fn(f32)) -> Result<Vec<u8>
 
     // Charts: each placed across the text width, its image compressed.
     let mut images = Vec::new();
-    if !input.charts.is_empty() {
+    let width_pt = PAGE.0 - 2.0 * MARGIN;
+    if let Some(first) = input.charts.first() {
+        // The heading goes with its first chart, never alone at the foot of a page.
+        #[allow(clippy::cast_precision_loss, reason = "pixels")]
+        pages.room(60.0 + width_pt * first.height as f32 / first.width as f32);
         pages.heading("Telemetry around the alarm");
     }
-    let width_pt = PAGE.0 - 2.0 * MARGIN;
     for (n, chart) in input.charts.iter().enumerate() {
         #[allow(clippy::cast_precision_loss, reason = "pixels")]
         let height_pt = width_pt * chart.height as f32 / chart.width as f32;
