@@ -103,3 +103,47 @@ fn status_moves_from_two_offline_replicas_are_checked_when_they_merge() {
         assert!(texts.contains(&"Pump log exported"), "{texts:?}");
     }
 }
+
+#[test]
+fn attachments_larger_together_than_one_request_sync_in_several() {
+    let dir = tempfile::tempdir().unwrap();
+    let (runtime, url) = start_server(dir.path());
+    let mut client = SyncClient::new(&url).unwrap();
+    runtime.block_on(client.login("ada", PASSWORD)).unwrap();
+    let open = |name: &str| Replica::open(&dir.path().join(name), &OpenOptions::default()).unwrap();
+    let (mut a, mut b) = (open("a.sqlite"), open("b.sqlite"));
+    let now = Utc::now();
+    let id = incidents::create(
+        &mut a,
+        &NewIncident::quick("Pad camera footage", IncidentKind::Security, "SEV3"),
+        "sam",
+        now,
+    )
+    .unwrap();
+    // 40 files of 500 KiB: about 27 MB of base64, more than the server reads in one request.
+    let file = |k: u32| -> Vec<u8> { (0..500 * 1024u32).map(|i| ((i + k) % 253) as u8).collect() };
+    for k in 0..40 {
+        incidents::attach(
+            &mut a,
+            &id,
+            &format!("frame-{k:02}.png"),
+            &file(k),
+            "sam",
+            now,
+        )
+        .unwrap();
+    }
+    let pushed = runtime.block_on(sync_once(&mut a, &client)).unwrap();
+    assert_eq!(pushed.rejected, 0, "{pushed}");
+    runtime.block_on(sync_once(&mut b, &client)).unwrap();
+    let files = incidents::attachments(&b, &id).unwrap();
+    assert_eq!(files.len(), 40);
+    let last = files
+        .iter()
+        .find(|f| f.file_name == "frame-39.png")
+        .unwrap();
+    assert_eq!(
+        incidents::attachment_content(&b, &last.id).unwrap(),
+        Some(file(39))
+    );
+}

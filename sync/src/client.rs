@@ -15,6 +15,8 @@ use crate::protocol::{
 };
 use crate::replica::{Replica, ReplicaError, SyncRun};
 
+/// The most op bytes one push sends (the server reads bodies up to 16 MiB).
+pub const PUSH_BYTES: usize = 8 * 1024 * 1024;
 /// How many pulled ops to ask for per page.
 pub const PULL_PAGE: usize = 2_000;
 
@@ -296,10 +298,22 @@ async fn run_sync(
 ) -> Result<(), SyncError> {
     let device_id = replica.device_id().to_owned();
     loop {
-        let ops = replica.pending_ops(MAX_PUSH_OPS.min(1_000))?;
+        let mut ops = replica.pending_ops(MAX_PUSH_OPS.min(1_000))?;
         if ops.is_empty() {
             break;
         }
+        // Ops carrying attachments are large: a batch stops at PUSH_BYTES (but holds at least
+        // one op), well inside the server's body limit.
+        let mut bytes = 0;
+        let fits = ops
+            .iter()
+            .take_while(|op| {
+                bytes += serde_json::to_vec(&op.payload).map_or(0, |p| p.len()) + 200;
+                bytes <= PUSH_BYTES
+            })
+            .count()
+            .max(1);
+        ops.truncate(fits);
         let request = PushRequest {
             device_id: device_id.clone(),
             ops,

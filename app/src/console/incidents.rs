@@ -238,6 +238,21 @@ impl ConsoleApp {
         }
     }
 
+    fn save_attachment(&self, attachment: &str, file_name: &str) -> Result<String, IncidentError> {
+        let Some(bytes) = incidents::attachment_content(&self.replica, attachment)? else {
+            return Err(IncidentError::Refused(format!(
+                "{file_name} is not in the replica any more, or its content is damaged"
+            )));
+        };
+        // Only the name's last part: a stored name cannot point outside the exports folder.
+        let safe = std::path::Path::new(file_name)
+            .file_name()
+            .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
+        let path = self.data_dir().exports().join(safe);
+        write_whole(&path, &bytes).map_err(IncidentError::Refused)?;
+        Ok(format!("Saved a copy of {file_name} to {}", path.display()))
+    }
+
     fn export_list(&self) -> Result<String, IncidentError> {
         let csv = report::incidents_csv(&self.incident_list)
             .map_err(|e| IncidentError::Refused(format!("the list could not be written: {e}")))?;
@@ -342,6 +357,22 @@ impl ConsoleApp {
             }
             IncidentCommand::ExportReport { id } => self.export_report(&id),
             IncidentCommand::ExportList => self.export_list(),
+            IncidentCommand::Attach { id, path } => match std::fs::read(&path) {
+                Ok(bytes) => {
+                    let name = std::path::Path::new(&path)
+                        .file_name()
+                        .map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned());
+                    incidents::attach(replica, &id, &name, &bytes, &user, now)
+                        .map(|()| format!("Attached {name}."))
+                }
+                Err(err) => Err(IncidentError::Refused(format!(
+                    "{path} could not be read: {err}. Nothing was attached."
+                ))),
+            },
+            IncidentCommand::SaveAttachment {
+                attachment,
+                file_name,
+            } => self.save_attachment(&attachment, &file_name),
             IncidentCommand::TickStep { id, step, done } => {
                 incidents::tick_step(replica, &id, step, done, &user, now).map(|()| {
                     format!(

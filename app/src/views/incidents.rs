@@ -89,6 +89,20 @@ pub enum IncidentCommand {
     },
     /// Export every incident as CSV.
     ExportList,
+    /// Attach the file at a path.
+    Attach {
+        /// The incident.
+        id: String,
+        /// The file.
+        path: String,
+    },
+    /// Save a copy of an attachment into the data folder's exports.
+    SaveAttachment {
+        /// The attachment.
+        attachment: String,
+        /// Its file name.
+        file_name: String,
+    },
     /// Tick or untick a runbook step.
     TickStep {
         /// The incident.
@@ -115,6 +129,8 @@ impl IncidentCommand {
             Self::TickStep { .. } => "Tick a runbook step",
             Self::ExportReport { .. } => "Export the incident report (PDF)",
             Self::ExportList => "Export the incident list (CSV)",
+            Self::Attach { .. } => "Attach a file",
+            Self::SaveAttachment { .. } => "Save a copy of an attachment",
         }
     }
 }
@@ -133,15 +149,18 @@ pub enum Section {
     Telemetry,
     /// Tactical report and review.
     Report,
+    /// Attached files.
+    Files,
 }
 
 impl Section {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::Runbook,
         Self::Tasks,
         Self::Roles,
         Self::Telemetry,
         Self::Report,
+        Self::Files,
     ];
 
     fn title(self) -> &'static str {
@@ -151,6 +170,7 @@ impl Section {
             Self::Roles => "Roles",
             Self::Telemetry => "Telemetry",
             Self::Report => "Report",
+            Self::Files => "Files",
         }
     }
 }
@@ -253,6 +273,8 @@ pub struct IncidentsState {
     pub section: Section,
     /// The channel plotted from the snapshot.
     pub channel: Option<String>,
+    /// The path of a file to attach.
+    pub attach_path: String,
 }
 
 /// What the view shows.
@@ -571,6 +593,7 @@ fn detail_ui(
                     commands,
                 ),
                 Section::Telemetry => snapshot_ui(ui, state, input, detail),
+                Section::Files => files_ui(ui, state, input, detail, commands),
                 Section::Report => {
                     export_row(ui, input, incident, commands);
                     fields_ui(
@@ -1178,4 +1201,74 @@ fn edit_ui(
     if done {
         state.editing = None;
     }
+}
+
+/// Attached files: name, size, who and when, a copy to save; a path to attach another.
+fn files_ui(
+    ui: &mut Ui,
+    state: &mut IncidentsState,
+    input: &IncidentsInput<'_>,
+    detail: &IncidentDetail,
+    commands: &mut Vec<UiCommand>,
+) {
+    let tokens = input.tokens;
+    if detail.attachments.is_empty() {
+        ui.label(RichText::new("No files attached.").color(tokens.text_muted));
+    }
+    for file in &detail.attachments {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(&file.file_name).strong());
+            ui.label(
+                RichText::new(format!(
+                    "{} KiB · {} · {} {}",
+                    (file.size_bytes + 1023) / 1024,
+                    file.media_type,
+                    file.added_by,
+                    clock(&file.added_at)
+                ))
+                .small()
+                .color(tokens.text_muted),
+            );
+            if ui.small_button("Save a copy").clicked() {
+                send(
+                    commands,
+                    IncidentCommand::SaveAttachment {
+                        attachment: file.id.clone(),
+                        file_name: file.file_name.clone(),
+                    },
+                );
+            }
+        });
+    }
+    if !input.can_write {
+        return;
+    }
+    ui.separator();
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("File to attach");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.attach_path)
+                .hint_text("path to a photo, log or document")
+                .desired_width(360.0),
+        )
+        .labelled_by(label.id);
+        let ready = !state.attach_path.trim().is_empty();
+        if ui.add_enabled(ready, egui::Button::new("Attach")).clicked() {
+            send(
+                commands,
+                IncidentCommand::Attach {
+                    id: detail.incident.id.clone(),
+                    path: std::mem::take(&mut state.attach_path).trim().to_owned(),
+                },
+            );
+        }
+    });
+    ui.label(
+        RichText::new(format!(
+            "Up to {} KiB a file: attachments travel to every console.",
+            crate::ops::incidents::MAX_ATTACHMENT_BYTES / 1024
+        ))
+        .small()
+        .color(tokens.text_muted),
+    );
 }

@@ -392,6 +392,8 @@ pub struct IncidentDetail {
     pub passengers: Vec<(String, String, String)>,
     /// The launch's mission name, if linked.
     pub mission: Option<String>,
+    /// Attached files (without content).
+    pub attachments: Vec<Attachment>,
 }
 
 /// The detail of one incident, or `None` when it does not exist (any more).
@@ -453,6 +455,7 @@ pub fn detail(replica: &Replica, id: &str) -> Result<Option<IncidentDetail>, Rep
                 .optional()?,
             None => None,
         };
+        let attachments = read_attachments(conn, id)?;
         Ok(Some(IncidentDetail {
             incident,
             timeline,
@@ -460,6 +463,7 @@ pub fn detail(replica: &Replica, id: &str) -> Result<Option<IncidentDetail>, Rep
             tasks,
             passengers,
             mission,
+            attachments,
         }))
     })
 }
@@ -1142,6 +1146,139 @@ pub fn link_passenger(
         )?;
         Ok(())
     })
+}
+
+/// The largest attachment: it travels to every console, so photos and logs are sent as
+/// small copies.
+pub const MAX_ATTACHMENT_BYTES: usize = 512 * 1024;
+
+/// An attachment, without its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Row id.
+    pub id: String,
+    /// The file's name.
+    pub file_name: String,
+    /// Its media type.
+    pub media_type: String,
+    /// Its size.
+    pub size_bytes: i64,
+    /// When it was added.
+    pub added_at: String,
+    /// By whom.
+    pub added_by: String,
+}
+
+/// A media type from a file name's extension.
+pub fn media_type(file_name: &str) -> &'static str {
+    let extension = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "pdf" => "application/pdf",
+        "txt" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Attaches a file's bytes to an incident; refused beyond [`MAX_ATTACHMENT_BYTES`].
+pub fn attach(
+    replica: &mut Replica,
+    incident_id: &str,
+    file_name: &str,
+    bytes: &[u8],
+    user: &str,
+    now: DateTime<Utc>,
+) -> Result<(), IncidentError> {
+    use base64::Engine as _;
+    let file_name = file_name.trim();
+    if file_name.is_empty() {
+        return refused("The attachment needs a file name.");
+    }
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        return refused(format!(
+            "{file_name} is {} KiB; attachments are limited to {} KiB each because they travel to every console. Attach a smaller copy.",
+            bytes.len().div_ceil(1024),
+            MAX_ATTACHMENT_BYTES / 1024
+        ));
+    }
+    replica.write(|w| {
+        let id = new_id();
+        w.insert(
+            "incident_attachments",
+            &id,
+            object(json!({
+                "incident_id": incident_id,
+                "file_name": file_name,
+                "media_type": media_type(file_name),
+                "size_bytes": bytes.len(),
+                "content": base64::engine::general_purpose::STANDARD.encode(bytes),
+                "added_at": stamp(now),
+                "added_by": user,
+                "demo": 0,
+            })),
+        )?;
+        append_entry(
+            w,
+            incident_id,
+            now,
+            user,
+            "system",
+            &format!(
+                "Attached by {user}: {file_name} ({} KiB)",
+                bytes.len().div_ceil(1024)
+            ),
+            Some(&id),
+        )?;
+        Ok(())
+    })
+}
+
+/// An incident's attachments, without their content.
+pub fn attachments(replica: &Replica, incident_id: &str) -> Result<Vec<Attachment>, ReplicaError> {
+    replica.read("reading attachments", |conn| {
+        read_attachments(conn, incident_id)
+    })
+}
+
+fn read_attachments(
+    conn: &rusqlite::Connection,
+    incident_id: &str,
+) -> rusqlite::Result<Vec<Attachment>> {
+    conn.prepare(
+        "SELECT id, file_name, media_type, size_bytes, added_at, added_by
+             FROM incident_attachments WHERE incident_id = ?1 ORDER BY added_at",
+    )?
+    .query_map([incident_id], |r| {
+        Ok(Attachment {
+            id: r.get(0)?,
+            file_name: r.get(1)?,
+            media_type: r.get(2)?,
+            size_bytes: r.get(3)?,
+            added_at: r.get(4)?,
+            added_by: r.get(5)?,
+        })
+    })?
+    .collect()
+}
+
+/// An attachment's bytes, if it exists and decodes.
+pub fn attachment_content(replica: &Replica, id: &str) -> Result<Option<Vec<u8>>, ReplicaError> {
+    use base64::Engine as _;
+    let text: Option<String> = replica.read("reading an attachment", |conn| {
+        conn.query_row(
+            "SELECT content FROM incident_attachments WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()
+    })?;
+    Ok(text.and_then(|t| base64::engine::general_purpose::STANDARD.decode(t).ok()))
 }
 
 /// The crewed vehicle being tracked (the one with the newest element set), to tie vehicle

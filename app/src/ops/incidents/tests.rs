@@ -533,3 +533,31 @@ fn the_report_is_a_valid_pdf_with_its_charts_and_the_list_exports_as_csv() {
             .contains(",Cabin depressurisation,vehicle,SEV1,active,")
     );
 }
+
+#[test]
+fn attachments_are_kept_whole_up_to_the_limit_and_refused_beyond_it() {
+    let (_dir, mut replica) = replica();
+    let id = open(&mut replica);
+    let photo: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    attach(&mut replica, &id, "valve.jpg", &photo, "sam", t0()).unwrap();
+    let too_big = vec![0u8; MAX_ATTACHMENT_BYTES + 1];
+    let err = attach(&mut replica, &id, "video.mp4", &too_big, "sam", t0()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "video.mp4 is 513 KiB; attachments are limited to 512 KiB each because they travel to every console. Attach a smaller copy."
+    );
+    let shown = detail(&replica, &id).unwrap().unwrap();
+    assert_eq!(shown.attachments.len(), 1);
+    assert_eq!(shown.attachments[0].media_type, "image/jpeg");
+    assert_eq!(shown.attachments[0].size_bytes, 200_000);
+    assert_eq!(
+        attachment_content(&replica, &shown.attachments[0].id).unwrap(),
+        Some(photo)
+    );
+    assert!(
+        shown
+            .timeline
+            .iter()
+            .any(|e| e.text == "Attached by sam: valve.jpg (196 KiB)")
+    );
+}
