@@ -207,10 +207,11 @@ impl ConsoleApp {
             incident_detail: None,
             incident_snapshot: None,
             severities: crate::ops::incidents::default_severities(),
-            detector: Self::start_detector(),
+            detector: None,
             report_job: None,
         };
         app.notice = sync_error;
+        app.detector = Self::start_detector(&app.replica);
         app.refresh();
         match Self::start_telemetry(&app.replica) {
             Ok(telemetry) => app.telemetry = Some(telemetry),

@@ -13,6 +13,9 @@ use crate::ops::incidents::{self, IncidentError, NewIncident, report, snapshot};
 use crate::ops::sync_agent::SyncRequest;
 use crate::views::incidents::{IncidentCommand, IncidentsInput, incidents_ui};
 
+/// The preference holding the snapshot window, minutes.
+const WINDOW_KEY: &str = "incident_snapshot_minutes";
+
 /// A report being exported on a thread of its own.
 pub struct ReportJob {
     /// The incident's reference.
@@ -57,11 +60,31 @@ impl ConsoleApp {
             .is_none_or(|(_, _, role)| role.parse::<Role>().is_ok_and(|r| writers.contains(&r)))
     }
 
-    /// The detector, from the shipped rules; `None` (and the reason, logged) if they do not
-    /// read.
-    pub(super) fn start_detector() -> Option<Detector> {
+    /// Whether the signed-in role may reword the severity scale.
+    pub fn may_edit_scale(&self) -> bool {
+        let writers = manifest::table("incident_severities").map_or(&[][..], |t| t.write_roles);
+        self.sync_status()
+            .signed_in
+            .as_ref()
+            .is_none_or(|(_, _, role)| role.parse::<Role>().is_ok_and(|r| writers.contains(&r)))
+    }
+
+    /// The detector, from the shipped rules and the replica's snapshot window; `None` (and
+    /// the reason, logged) if the rules do not read.
+    pub(super) fn start_detector(replica: &galaxium_sync::Replica) -> Option<Detector> {
         match Rules::shipped() {
-            Ok(rules) => Some(Detector::new(rules)),
+            Ok(rules) => {
+                let mut detector = Detector::new(rules);
+                if let Some(minutes) = replica
+                    .preference(WINDOW_KEY)
+                    .ok()
+                    .flatten()
+                    .and_then(|m| m.parse().ok())
+                {
+                    detector.set_window_minutes(minutes);
+                }
+                Some(detector)
+            }
             Err(err) => {
                 tracing::error!("alarms will not open incidents: {err}");
                 None
@@ -282,6 +305,20 @@ impl ConsoleApp {
             .report_job
             .as_ref()
             .map(|job| (job.reference.as_str(), job.done()));
+        let launches: Vec<(String, String)> = self
+            .bookings
+            .launches
+            .iter()
+            .map(|l| (l.id.clone(), l.mission.clone()))
+            .collect();
+        let passengers: Vec<(String, String)> = self
+            .bookings
+            .passengers
+            .iter()
+            .map(|p| (p.id.clone(), p.full_name.clone()))
+            .collect();
+        let can_edit_scale = self.may_edit_scale();
+        let window_minutes = self.detector.as_ref().map_or(5, Detector::window_minutes);
         incidents_ui(
             ui,
             &mut self.incidents,
@@ -292,6 +329,10 @@ impl ConsoleApp {
                 severities: &self.severities,
                 can_write,
                 exporting,
+                launches: &launches,
+                passengers: &passengers,
+                can_edit_scale,
+                window_minutes,
                 tokens,
                 now,
             },
@@ -307,6 +348,10 @@ impl ConsoleApp {
     }
 
     /// Applies an incident command.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per command, each a call and its sentence"
+    )]
     pub(super) fn apply_incident(&mut self, command: IncidentCommand) {
         let user = self.operator_name();
         let now = Utc::now();
@@ -357,6 +402,28 @@ impl ConsoleApp {
             }
             IncidentCommand::ExportReport { id } => self.export_report(&id),
             IncidentCommand::ExportList => self.export_list(),
+            IncidentCommand::LinkPassenger { id, passenger } => {
+                incidents::link_passenger(replica, &id, &passenger, &user, now)
+                    .map(|()| "Passenger linked.".to_owned())
+            }
+            IncidentCommand::UnlinkPassenger { id, link } => {
+                incidents::unlink_passenger(replica, &id, &link, &user, now)
+                    .map(|()| "Passenger unlinked.".to_owned())
+            }
+            IncidentCommand::SaveSeverity(level) => incidents::save_severity(replica, &level)
+                .map(|()| format!("{} is now {}.", level.code, level.name.trim())),
+            IncidentCommand::SnapshotWindow(minutes) => {
+                if let Some(detector) = &mut self.detector {
+                    detector.set_window_minutes(minutes);
+                }
+                let kept = self
+                    .replica
+                    .set_preference(WINDOW_KEY, &minutes.to_string())
+                    .map_err(IncidentError::from);
+                kept.map(|()| {
+                    format!("Incidents keep {minutes} min of telemetry either side of the alarm.")
+                })
+            }
             IncidentCommand::Attach { id, path } => match std::fs::read(&path) {
                 Ok(bytes) => {
                     let name = std::path::Path::new(&path)

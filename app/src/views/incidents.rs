@@ -89,6 +89,24 @@ pub enum IncidentCommand {
     },
     /// Export every incident as CSV.
     ExportList,
+    /// Link a passenger.
+    LinkPassenger {
+        /// The incident.
+        id: String,
+        /// The passenger.
+        passenger: String,
+    },
+    /// Unlink a passenger.
+    UnlinkPassenger {
+        /// The incident.
+        id: String,
+        /// The link.
+        link: String,
+    },
+    /// Reword a severity level (admins).
+    SaveSeverity(SeverityLevel),
+    /// Keep this many minutes of telemetry either side of an alarm.
+    SnapshotWindow(u32),
     /// Attach the file at a path.
     Attach {
         /// The incident.
@@ -129,6 +147,10 @@ impl IncidentCommand {
             Self::TickStep { .. } => "Tick a runbook step",
             Self::ExportReport { .. } => "Export the incident report (PDF)",
             Self::ExportList => "Export the incident list (CSV)",
+            Self::LinkPassenger { .. } => "Link a passenger",
+            Self::UnlinkPassenger { .. } => "Unlink a passenger",
+            Self::SaveSeverity(_) => "Save the severity level",
+            Self::SnapshotWindow(_) => "Set the telemetry snapshot window",
             Self::Attach { .. } => "Attach a file",
             Self::SaveAttachment { .. } => "Save a copy of an attachment",
         }
@@ -275,6 +297,8 @@ pub struct IncidentsState {
     pub channel: Option<String>,
     /// The path of a file to attach.
     pub attach_path: String,
+    /// The severity scale being edited.
+    pub scale: Option<Vec<SeverityLevel>>,
 }
 
 /// What the view shows.
@@ -291,6 +315,14 @@ pub struct IncidentsInput<'a> {
     pub can_write: bool,
     /// A report being exported: its reference and the share done.
     pub exporting: Option<(&'a str, f32)>,
+    /// Launches to link: (id, mission).
+    pub launches: &'a [(String, String)],
+    /// Passengers to link: (id, name).
+    pub passengers: &'a [(String, String)],
+    /// Whether the role may reword the severity scale.
+    pub can_edit_scale: bool,
+    /// Minutes of telemetry kept either side of an alarm.
+    pub window_minutes: u32,
     /// Colours and sizes.
     pub tokens: Tokens,
     /// Now.
@@ -398,6 +430,7 @@ fn board_ui(
         );
     }
     quick_form(ui, state, input, commands);
+    settings_row(ui, state, input, commands);
     ui.add_space(tokens.spacing);
     ui.columns(IncidentStatus::ALL.len(), |columns| {
         for (ui, status) in columns.iter_mut().zip(IncidentStatus::ALL) {
@@ -424,6 +457,64 @@ fn board_ui(
                 });
         }
     });
+}
+
+/// The snapshot window, and the severity scale for admins.
+fn settings_row(
+    ui: &mut Ui,
+    state: &mut IncidentsState,
+    input: &IncidentsInput<'_>,
+    commands: &mut Vec<UiCommand>,
+) {
+    let tokens = input.tokens;
+    ui.horizontal(|ui| {
+        let label = ui.label("Telemetry kept with an incident");
+        let mut minutes = input.window_minutes;
+        if ui
+            .add(
+                egui::DragValue::new(&mut minutes)
+                    .range(1..=60)
+                    .suffix(" min"),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("Minutes before and after the alarm that opens an incident")
+            .changed()
+        {
+            send(commands, IncidentCommand::SnapshotWindow(minutes));
+        }
+        ui.label(RichText::new("either side of the alarm").color(tokens.text_muted));
+        if input.can_edit_scale && state.scale.is_none() && ui.button("Severity scale…").clicked()
+        {
+            state.scale = Some(input.severities.to_vec());
+        }
+    });
+    let Some(scale) = &mut state.scale else {
+        return;
+    };
+    let mut close = false;
+    tokens.card_frame().show(ui, |ui| {
+        ui.label(RichText::new("Severity scale").strong());
+        for level in scale.iter_mut() {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(&level.code).strong());
+                let label = ui.label(format!("{} name", level.code));
+                ui.add(egui::TextEdit::singleline(&mut level.name).desired_width(120.0))
+                    .labelled_by(label.id);
+                ui.add(egui::TextEdit::singleline(&mut level.description).desired_width(460.0));
+                let saved = input.severities.iter().find(|l| l.code == level.code);
+                if ui
+                    .add_enabled(saved != Some(level), egui::Button::new("Save"))
+                    .clicked()
+                {
+                    send(commands, IncidentCommand::SaveSeverity(level.clone()));
+                }
+            });
+        }
+        close = ui.button("Done").clicked();
+    });
+    if close {
+        state.scale = None;
+    }
 }
 
 fn card(ui: &mut Ui, state: &mut IncidentsState, input: &IncidentsInput<'_>, incident: &Incident) {
@@ -575,23 +666,26 @@ fn detail_ui(
             .show(ui, |ui| match state.section {
                 Section::Runbook => runbook_ui(ui, input, detail, commands),
                 Section::Tasks => tasks_ui(ui, state, input, detail, commands),
-                Section::Roles => fields_ui(
-                    ui,
-                    state,
-                    input,
-                    incident,
-                    &[
-                        Field::Title,
-                        Field::Severity,
-                        Field::Kind,
-                        Field::Commander,
-                        Field::Scribe,
-                        Field::Liaison,
-                        Field::SafetyOfficer,
-                        Field::Description,
-                    ],
-                    commands,
-                ),
+                Section::Roles => {
+                    fields_ui(
+                        ui,
+                        state,
+                        input,
+                        incident,
+                        &[
+                            Field::Title,
+                            Field::Severity,
+                            Field::Kind,
+                            Field::Commander,
+                            Field::Scribe,
+                            Field::Liaison,
+                            Field::SafetyOfficer,
+                            Field::Description,
+                        ],
+                        commands,
+                    );
+                    links_ui(ui, input, detail, commands);
+                }
                 Section::Telemetry => snapshot_ui(ui, state, input, detail),
                 Section::Files => files_ui(ui, state, input, detail, commands),
                 Section::Report => {
@@ -1271,4 +1365,74 @@ fn files_ui(
         .small()
         .color(tokens.text_muted),
     );
+}
+
+/// The launch and the passengers the incident concerns.
+fn links_ui(
+    ui: &mut Ui,
+    input: &IncidentsInput<'_>,
+    detail: &IncidentDetail,
+    commands: &mut Vec<UiCommand>,
+) {
+    let id = &detail.incident.id;
+    ui.separator();
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Launch");
+        let current = detail.incident.launch_id.clone().unwrap_or_default();
+        egui::ComboBox::from_id_salt("incident_launch")
+            .selected_text(detail.mission.as_deref().unwrap_or("none"))
+            .show_ui(ui, |ui| {
+                let choices = std::iter::once((String::new(), "none".to_owned()))
+                    .chain(input.launches.iter().cloned());
+                for (launch, mission) in choices {
+                    if ui.selectable_label(current == launch, mission).clicked()
+                        && input.can_write
+                        && current != launch
+                    {
+                        send(
+                            commands,
+                            IncidentCommand::SetFields {
+                                id: id.clone(),
+                                changes: vec![(Field::Launch, launch)],
+                            },
+                        );
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Passengers");
+        for (link, _, name) in &detail.passengers {
+            ui.label(RichText::new(name).strong());
+            if input.can_write && ui.small_button("Unlink").clicked() {
+                send(
+                    commands,
+                    IncidentCommand::UnlinkPassenger {
+                        id: id.clone(),
+                        link: link.clone(),
+                    },
+                );
+            }
+        }
+        if input.can_write {
+            egui::ComboBox::from_id_salt("incident_passenger")
+                .selected_text("link a passenger…")
+                .show_ui(ui, |ui| {
+                    for (passenger, name) in input.passengers {
+                        let linked = detail.passengers.iter().any(|(_, p, _)| p == passenger);
+                        if !linked && ui.selectable_label(false, name).clicked() {
+                            send(
+                                commands,
+                                IncidentCommand::LinkPassenger {
+                                    id: id.clone(),
+                                    passenger: passenger.clone(),
+                                },
+                            );
+                        }
+                    }
+                });
+        }
+    });
 }

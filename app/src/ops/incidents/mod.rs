@@ -1148,6 +1148,78 @@ pub fn link_passenger(
     })
 }
 
+/// Rewords one level of the severity scale (admins). The first change writes the whole
+/// built-in scale into the replica, so the scale stays complete on every console.
+pub fn save_severity(replica: &mut Replica, level: &SeverityLevel) -> Result<(), IncidentError> {
+    if level.name.trim().is_empty() {
+        return refused(format!("{} needs a name, such as Critical", level.code));
+    }
+    let current = severities(replica)?;
+    if !current.iter().any(|l| l.code == level.code) {
+        return refused(format!("{} is not on the scale", level.code));
+    }
+    replica.write(|w| {
+        let stored: i64 =
+            w.reader()
+                .query_row("SELECT count(*) FROM incident_severities", [], |r| r.get(0))?;
+        if stored == 0 {
+            for l in default_severities() {
+                w.insert(
+                    "incident_severities",
+                    &l.code,
+                    object(json!({
+                        "rank": l.rank, "name": l.name, "description": l.description, "demo": 0,
+                    })),
+                )?;
+            }
+        }
+        w.update(
+            "incident_severities",
+            &level.code,
+            object(json!({
+                "name": level.name.trim(),
+                "description": level.description.trim(),
+            })),
+        )?;
+        Ok(())
+    })
+}
+
+/// Unlinks a passenger from the incident.
+pub fn unlink_passenger(
+    replica: &mut Replica,
+    incident_id: &str,
+    link_id: &str,
+    user: &str,
+    now: DateTime<Utc>,
+) -> Result<(), IncidentError> {
+    replica.write(|w| {
+        let name: Option<String> = w
+            .reader()
+            .query_row(
+                "SELECT p.full_name FROM incident_passengers l JOIN passengers p ON p.id = l.passenger_id
+                 WHERE l.id = ?1",
+                [link_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        w.delete("incident_passengers", link_id)?;
+        append_entry(
+            w,
+            incident_id,
+            now,
+            user,
+            "system",
+            &format!(
+                "Passenger unlinked by {user}: {}",
+                name.unwrap_or_else(|| "(unknown)".into())
+            ),
+            None,
+        )?;
+        Ok(())
+    })
+}
+
 /// The largest attachment: it travels to every console, so photos and logs are sent as
 /// small copies.
 pub const MAX_ATTACHMENT_BYTES: usize = 512 * 1024;

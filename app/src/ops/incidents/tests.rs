@@ -561,3 +561,33 @@ fn attachments_are_kept_whole_up_to_the_limit_and_refused_beyond_it() {
             .any(|e| e.text == "Attached by sam: valve.jpg (196 KiB)")
     );
 }
+
+#[test]
+fn an_admin_rewords_the_severity_scale_and_it_stays_complete() {
+    let (_dir, mut replica) = replica();
+    let mut level = severities(&replica).unwrap()[2].clone();
+    assert_eq!(level.code, "SEV3");
+    level.name = "Moderate".into();
+    level.description = "Degraded, with a workaround".into();
+    save_severity(&mut replica, &level).unwrap();
+    let scale = severities(&replica).unwrap();
+    assert_eq!(scale.len(), 4);
+    assert_eq!(scale[2].name, "Moderate");
+    assert_eq!(scale[0].name, "Critical");
+    level.name = " ".into();
+    assert_eq!(
+        save_severity(&mut replica, &level).unwrap_err().to_string(),
+        "SEV3 needs a name, such as Critical"
+    );
+    // The rows travel like any other replicated row.
+    let pending: i64 = replica
+        .read("outbox", |c| {
+            c.query_row(
+                "SELECT count(*) FROM outbox WHERE table_name = 'incident_severities'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert_eq!(pending, 5);
+}
