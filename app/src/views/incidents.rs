@@ -554,7 +554,15 @@ fn card(ui: &mut Ui, state: &mut IncidentsState, input: &IncidentsInput<'_>, inc
             );
             open
         });
-    if response.inner.clicked() {
+    // The whole card opens the incident, not only its title.
+    let card_click = ui
+        .interact(
+            response.response.rect,
+            ui.scope_id().with(("incident_card", incident.id.as_str())),
+            egui::Sense::click(),
+        )
+        .on_hover_cursor(egui::CursorIcon::PointingHand);
+    if response.inner.clicked() || card_click.clicked() {
         state.selected = Some(incident.id.clone());
     }
     ui.add_space(tokens.spacing);
