@@ -1071,6 +1071,10 @@ fn a_critical_alarm_opens_an_incident_worked_through_its_runbook_to_closed() {
     // The report exports as a PDF with progress; the list as CSV.
     console.harness.get_by_label("Report").click();
     console.harness.run();
+    // The preview shows the regulatory summary the PDF will open with.
+    console.harness.get_by_label(
+        "Notifiable occurrence (SEV1 or SEV2): report to the regulator within 72 hours.",
+    );
     console.harness.get_by_label("Export PDF").click();
     console.harness.run();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

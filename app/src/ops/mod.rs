@@ -8,3 +8,4 @@ pub mod orbit;
 pub mod overview;
 pub mod sync_agent;
 pub mod telemetry;
+pub mod training;

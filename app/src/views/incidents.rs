@@ -10,7 +10,8 @@ use galaxium_widgets::Tokens;
 use crate::console::UiCommand;
 use crate::ops::incidents::snapshot::Snapshot;
 use crate::ops::incidents::{
-    Field, Incident, IncidentDetail, IncidentKind, IncidentStatus, NewTask, SeverityLevel, runbooks,
+    Field, Incident, IncidentDetail, IncidentKind, IncidentStatus, NewTask, SeverityLevel, report,
+    runbooks,
 };
 
 /// What the view asks the console to do.
@@ -697,7 +698,7 @@ fn detail_ui(
                 Section::Telemetry => snapshot_ui(ui, state, input, detail),
                 Section::Files => files_ui(ui, state, input, detail, commands),
                 Section::Report => {
-                    export_row(ui, input, incident, commands);
+                    export_row(ui, input, detail, commands);
                     fields_ui(
                         ui,
                         state,
@@ -722,9 +723,10 @@ fn detail_ui(
 fn export_row(
     ui: &mut Ui,
     input: &IncidentsInput<'_>,
-    incident: &Incident,
+    detail: &IncidentDetail,
     commands: &mut Vec<UiCommand>,
 ) {
+    let incident = &detail.incident;
     ui.horizontal(|ui| {
         if let Some((reference, done)) = input.exporting {
             ui.add(
@@ -751,6 +753,27 @@ fn export_row(
                 .color(input.tokens.text_muted),
         );
     });
+    egui::CollapsingHeader::new("Preview: regulatory summary")
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::Grid::new("regulatory_summary")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (label, value) in report::summary_rows(detail, input.severities) {
+                        ui.label(RichText::new(label).strong());
+                        ui.add(egui::Label::new(value).wrap());
+                        ui.end_row();
+                    }
+                });
+            ui.label(
+                RichText::new(
+                    "The PDF adds the roles, the reports below, up to three charts of the telemetry around the alarm, the timeline and the tasks.",
+                )
+                .small()
+                .color(input.tokens.text_muted),
+            );
+        });
     ui.separator();
 }
 

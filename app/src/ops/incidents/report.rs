@@ -290,15 +290,15 @@ fn minutes_between(from: &str, to: Option<&str>) -> String {
     }
 }
 
-fn regulatory_summary(pages: &mut Pages, input: &ReportInput<'_>) {
-    let incident = &input.detail.incident;
-    let level = input
-        .severities
-        .iter()
-        .find(|l| l.code == incident.severity);
+/// The regulatory summary, as (label, text) rows: in the PDF and in the screen's preview.
+pub fn summary_rows(
+    detail: &IncidentDetail,
+    severities: &[SeverityLevel],
+) -> Vec<(&'static str, String)> {
+    let incident = &detail.incident;
+    let level = severities.iter().find(|l| l.code == incident.severity);
     let notifiable = level.is_some_and(|l| l.rank <= 2);
-    pages.heading("Regulatory summary");
-    let rows = [
+    vec![
         (
             "Occurrence",
             format!("{} ({})", incident.title, incident.kind.label()),
@@ -325,19 +325,14 @@ fn regulatory_summary(pages: &mut Pages, input: &ReportInput<'_>) {
         ),
         (
             "Launch",
-            input
-                .detail
-                .mission
-                .clone()
-                .unwrap_or_else(|| "none".to_owned()),
+            detail.mission.clone().unwrap_or_else(|| "none".to_owned()),
         ),
         (
             "Persons involved",
-            if input.detail.passengers.is_empty() {
+            if detail.passengers.is_empty() {
                 "no passenger linked".to_owned()
             } else {
-                input
-                    .detail
+                detail
                     .passengers
                     .iter()
                     .map(|(_, _, name)| name.as_str())
@@ -354,8 +349,12 @@ fn regulatory_summary(pages: &mut Pages, input: &ReportInput<'_>) {
                 "Recorded; not notifiable at this severity.".to_owned()
             },
         ),
-    ];
-    for (label, value) in rows {
+    ]
+}
+
+fn regulatory_summary(pages: &mut Pages, input: &ReportInput<'_>) {
+    pages.heading("Regulatory summary");
+    for (label, value) in summary_rows(input.detail, input.severities) {
         pages.line(10.0, true, label);
         pages.paragraph(10.0, &value);
     }

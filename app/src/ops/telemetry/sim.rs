@@ -59,6 +59,27 @@ impl Noise {
     }
 }
 
+/// A sensor fault the simulator can play (a drill, or a training scenario's event).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// Held at a value.
+    Step(f64),
+    /// The value changes by `per_s` a second from `from_t` (Unix seconds) on top of what it
+    /// would be.
+    Drift {
+        /// When the drift starts.
+        from_t: f64,
+        /// Change a second.
+        per_s: f64,
+    },
+    /// Extra noise of this standard deviation.
+    Noise(f64),
+    /// Reports the value it had when it stuck.
+    Stuck(Option<f64>),
+    /// Reports nothing.
+    Dropout,
+}
+
 /// The simulator.
 #[derive(Debug, Clone)]
 pub struct Simulator {
@@ -66,7 +87,11 @@ pub struct Simulator {
     /// Each channel's sunlight-following level, and its wave's phase.
     levels: Vec<f64>,
     phases: Vec<f64>,
-    injected: Vec<Option<f64>>,
+    faults: Vec<Option<Fault>>,
+    /// Each channel's last value (what a stuck sensor keeps reporting).
+    last: Vec<f64>,
+    /// Until when (Unix seconds) no ground station hears the vehicle, if a loss is played.
+    comms_lost_until: Option<f64>,
     noise: Noise,
     start: f64,
     /// The next whole second to sample.
@@ -90,7 +115,9 @@ impl Simulator {
         let start = unix_seconds(start).floor();
         Self {
             levels: models.iter().map(|m| m.nominal).collect(),
-            injected: vec![None; models.len()],
+            faults: vec![None; models.len()],
+            last: models.iter().map(|m| m.nominal).collect(),
+            comms_lost_until: None,
             models,
             phases,
             noise,
@@ -100,9 +127,33 @@ impl Simulator {
         }
     }
 
+    /// Plays a fault on channel `index` from now on, or ends it with `None`.
+    pub fn set_fault(&mut self, index: usize, fault: Option<Fault>) -> bool {
+        self.faults
+            .get_mut(index)
+            .map(|slot| *slot = fault)
+            .is_some()
+    }
+
+    /// Starts each channel at a value of its own rather than its nominal one.
+    pub fn set_initial(&mut self, index: usize, value: f64) {
+        if let (Some(level), Some(model)) = (self.levels.get_mut(index), self.models.get_mut(index))
+        {
+            // The level settles where it starts: the model's nominal moves with it.
+            *level = value;
+            model.nominal = value;
+        }
+    }
+
+    /// No ground station hears the vehicle until `until` (Unix seconds).
+    pub fn lose_comms_until(&mut self, until: f64) {
+        self.comms_lost_until = Some(until);
+    }
+
     fn sample_all(&mut self, t: f64, dt: f64, out: &mut Vec<Sample>) {
         let sunlit = self.environment.is_sunlit(t);
-        let contact = self.environment.in_contact(t);
+        let contact =
+            self.environment.in_contact(t) && self.comms_lost_until.is_none_or(|until| t >= until);
         let hours = (t - self.start) / 3600.0;
         // The first sample starts settled for the light the vehicle is in.
         let first = self.next <= self.start;
@@ -114,23 +165,39 @@ impl Simulator {
                 1.0 - (-dt / model.time_constant_s.max(1.0)).exp()
             };
             self.levels[index] += (target - self.levels[index]) * follow;
-            let mut value = match (self.injected[index], model.no_contact) {
-                (Some(v), _) => v,
-                (None, Some(floor)) if !contact => floor + model.noise * self.noise.gaussian(),
-                (None, _) => {
+            let fault = self.faults[index];
+            let mut value = match (fault, model.no_contact) {
+                (Some(Fault::Dropout), _) => continue,
+                (Some(Fault::Step(v)), _) => v,
+                (Some(Fault::Stuck(held)), _) => {
+                    let held = held.unwrap_or(self.last[index]);
+                    self.faults[index] = Some(Fault::Stuck(Some(held)));
+                    held
+                }
+                (_, Some(floor)) if !contact => floor + model.noise * self.noise.gaussian(),
+                _ => {
                     let wave = model.wave
                         * (std::f64::consts::TAU * t / model.wave_period_s.max(1.0)
                             + self.phases[index])
                             .sin();
-                    self.levels[index]
+                    let mut value = self.levels[index]
                         + model.per_hour * hours
                         + wave
-                        + model.noise * self.noise.gaussian()
+                        + model.noise * self.noise.gaussian();
+                    match fault {
+                        Some(Fault::Drift { from_t, per_s }) => {
+                            value += per_s * (t - from_t).max(0.0);
+                        }
+                        Some(Fault::Noise(sigma)) => value += sigma * self.noise.gaussian(),
+                        _ => {}
+                    }
+                    value
                 }
             };
             if let Some([low, high]) = model.clamp {
                 value = value.clamp(low, high);
             }
+            self.last[index] = value;
             out.push(Sample {
                 channel: index,
                 t,
@@ -151,10 +218,7 @@ impl TelemetrySource for Simulator {
 
     /// Holds channel `index` at `value` until cleared with `None`.
     fn inject(&mut self, index: usize, value: Option<f64>) -> bool {
-        self.injected
-            .get_mut(index)
-            .map(|slot| *slot = value)
-            .is_some()
+        self.set_fault(index, value.map(Fault::Step))
     }
 
     fn mission_start(&self) -> Option<f64> {
