@@ -441,3 +441,49 @@ fn orbit_commands_name_what_is_wrong_in_one_line() {
         "no element set named \"HUBBLE\"; it has ISS (ZARYA)",
     );
 }
+
+#[test]
+fn training_prepare_makes_a_sandbox_and_never_touches_an_operational_replica() {
+    let dir = tempfile::tempdir().unwrap();
+    let listed = galaxium(dir.path(), &["training", "list"]);
+    assert!(listed.status.success());
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("slow-cabin-leak"));
+
+    let sandbox = dir.path().join("trainee-1");
+    let made = galaxium(&sandbox, &["training", "prepare", "slow-cabin-leak"]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(String::from_utf8_lossy(&made.stdout).starts_with("sandbox ready in "));
+    let replica = Replica::open(&DataDir::at(&sandbox).replica(), &OpenOptions::default()).unwrap();
+    assert_eq!(
+        replica.kind().unwrap(),
+        galaxium_sync::ReplicaKind::Training
+    );
+    let scenario = galaxium::ops::training::prepared_scenario(&replica)
+        .unwrap()
+        .unwrap();
+    assert_eq!(scenario.id, "slow-cabin-leak");
+
+    let unknown = galaxium(&sandbox, &["training", "prepare", "nope"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no scenario \"nope\""));
+
+    let operational = dir.path().join("ops");
+    drop(
+        Replica::open(
+            &DataDir::at(&operational).replica(),
+            &OpenOptions::default(),
+        )
+        .unwrap(),
+    );
+    let refused = galaxium(&operational, &["training", "prepare", "slow-cabin-leak"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("is an operational replica"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

@@ -1134,3 +1134,93 @@ fn a_drill_fault_from_the_mission_view_opens_an_incident() {
             .any(|e| e.what.starts_with("drill fault injected by"))
     );
 }
+
+#[test]
+fn a_trainee_acknowledges_the_alarm_a_scenario_fault_raises() {
+    use galaxium::ops::telemetry::alarms::AlarmState;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::at(dir.path());
+    let mut replica = Replica::open(
+        &data.replica(),
+        &OpenOptions {
+            kind_if_new: ReplicaKind::Training,
+        },
+    )
+    .unwrap();
+    galaxium::ops::training::prepare(&mut replica, "power-bus-fault-eclipse").unwrap();
+    let app_data = data.clone();
+    let harness = Harness::builder()
+        .with_size([1360.0, 860.0])
+        .build_eframe(move |cc| {
+            ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data).without_sound()
+        });
+    let mut console = Console {
+        harness,
+        _dir: dir,
+        data,
+    };
+    console
+        .harness
+        .get_by_label("TRAINING · sandbox replica · nothing here is operational data");
+    open_view(&mut console, View::Mission);
+    console
+        .harness
+        .get_by_label_contains("Scenario: Power-bus fault during eclipse");
+    // The trainer brings the regulator's noise, then its failure, forward.
+    for _ in 0..2 {
+        console.harness.get_by_label("Next event now").click();
+        console.harness.run();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while console
+        .harness
+        .state()
+        .telemetry()
+        .unwrap()
+        .board()
+        .get("pwr.bus_voltage")
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fault raises an alarm"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        console.harness.step();
+    }
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("CRITICAL pwr.bus_voltage 23.600 V below 24");
+    console
+        .harness
+        .get_by_label("Acknowledge pwr.bus_voltage")
+        .click();
+    console.harness.run();
+    paste_into(
+        &mut console,
+        "Comment (logged with the acknowledgement)",
+        egui::accesskit::Role::TextInput,
+        "shedding non-essential loads",
+    );
+    console
+        .harness
+        .get_by_label("Acknowledge with comment")
+        .click();
+    console.harness.run();
+    let alarm = console
+        .harness
+        .state()
+        .telemetry()
+        .unwrap()
+        .board()
+        .get("pwr.bus_voltage")
+        .unwrap()
+        .clone();
+    assert_eq!(alarm.state, AlarmState::AckActive);
+    assert_eq!(
+        alarm.acknowledged.map(|(_, comment)| comment).as_deref(),
+        Some("shedding non-essential loads")
+    );
+}

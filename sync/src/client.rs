@@ -296,6 +296,12 @@ async fn run_sync(
     client: &SyncClient,
     summary: &mut SyncSummary,
 ) -> Result<(), SyncError> {
+    // Nothing a trainee does may reach operational data.
+    if replica.kind()? == crate::ReplicaKind::Training {
+        return Err(SyncError::Forbidden(
+            "this replica is a training sandbox; it never syncs with operational data".to_owned(),
+        ));
+    }
     let device_id = replica.device_id().to_owned();
     loop {
         let mut ops = replica.pending_ops(MAX_PUSH_OPS.min(1_000))?;

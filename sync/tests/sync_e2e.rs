@@ -1039,3 +1039,32 @@ fn a_tombstone_is_purged_only_after_every_device_has_pulled_past_it() {
     );
     assert!(restored.table_rows("launches").unwrap().is_empty());
 }
+
+#[test]
+fn a_training_sandbox_never_syncs_with_operational_data() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let dir = tempfile::tempdir().unwrap();
+    let mut sandbox = Replica::open(
+        &dir.path().join("training.sqlite"),
+        &OpenOptions {
+            kind_if_new: galaxium_sync::ReplicaKind::Training,
+        },
+    )
+    .unwrap();
+    add_fleet_and_launch(&mut sandbox);
+    let admin = server.client("ada");
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut sandbox, &admin))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("training sandbox")),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    // Nothing reached the server: an operational console pulls nothing.
+    let mut operational = console();
+    let pulled = server.sync(&mut operational.replica, &admin);
+    assert_eq!(pulled.pulled, 0);
+    assert_eq!(sandbox.pending_count().unwrap(), 3);
+}

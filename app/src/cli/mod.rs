@@ -5,6 +5,7 @@ mod db;
 pub mod orbit;
 mod sync;
 pub mod telemetry;
+mod training;
 
 use std::path::PathBuf;
 
@@ -62,12 +63,32 @@ pub enum Command {
     /// Ground-segment tools for the server's live telemetry feed.
     #[command(subcommand)]
     Telemetry(TelemetryCommand),
+    /// Training scenarios and sandboxes.
+    #[command(subcommand)]
+    Training(TrainingCommand),
     /// Import data into the local replica.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Export data from the local replica.
     #[command(subcommand)]
     Export(ExportCommand),
+}
+
+/// `galaxium training …`
+#[derive(Debug, Subcommand)]
+pub enum TrainingCommand {
+    /// List the shipped scenarios.
+    List,
+    /// Make the data folder (--data DIR) a training sandbox that plays SCENARIO.
+    ///
+    /// The sandbox is a training replica: bannered TRAINING on every screen and never synced
+    /// with operational data. A new one is seeded with the demo dataset. Open it with
+    /// `galaxium --data DIR`; the Mission view then plays the scenario, with the trainer's
+    /// controls (pause, resume, next event, drill faults).
+    Prepare {
+        /// A scenario id (see `galaxium training list`).
+        scenario: String,
+    },
 }
 
 /// `galaxium telemetry …`
@@ -244,6 +265,15 @@ fn telemetry_command(data: &DataDir, command: TelemetryCommand) -> anyhow::Resul
     }
 }
 
+fn training_command(data: &DataDir, command: TrainingCommand) -> anyhow::Result<()> {
+    let _log = logging::init(None, StderrLevel::Warn);
+    let mut out = std::io::stdout().lock();
+    match command {
+        TrainingCommand::List => training::list(&mut out),
+        TrainingCommand::Prepare { scenario } => training::prepare(data, &scenario, &mut out),
+    }
+}
+
 /// Runs what the command line asked for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let data = DataDir::resolve(cli.data.as_deref())?;
@@ -307,6 +337,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Some(Command::Telemetry(command)) => telemetry_command(&data, command),
+        Some(Command::Training(command)) => training_command(&data, command),
         Some(Command::Import(ImportCommand::Bookings { file })) => {
             let _log = logging::init(Some(&data.logs()), StderrLevel::Warn);
             bookings::import(&data, &file, &mut std::io::stdout().lock())

@@ -28,13 +28,30 @@ const ENVIRONMENT_EVERY: std::time::Duration = std::time::Duration::from_mins(10
 
 impl ConsoleApp {
     /// Telemetry from the built-in simulator, with crew channels for the crewed vehicle's
-    /// seats; `None` (and the reason, logged) if the dictionary cannot be read.
+    /// seats (or, on a training sandbox prepared with a scenario, the scenario played); the
+    /// reason if the dictionary or the scenario cannot be read.
     pub(super) fn start_telemetry(replica: &galaxium_sync::Replica) -> Result<Telemetry, String> {
-        let seats = telemetry::crewed_seats(replica).map_err(|e| e.to_string())?;
-        let dictionary = Dictionary::shipped(&seats).map_err(|e| e.to_string())?;
-        let simulator = Simulator::new(&dictionary, Utc::now(), SIMULATOR_SEED);
+        let scenario =
+            crate::ops::training::prepared_scenario(replica).map_err(|e| e.to_string())?;
+        let (dictionary, source): (Dictionary, Box<dyn telemetry::TelemetrySource>) =
+            if let Some(scenario) = scenario {
+                // A training replica prepared with a scenario plays it.
+                let dictionary =
+                    Dictionary::shipped(&scenario.seats()).map_err(|e| e.to_string())?;
+                let source = crate::ops::training::source::ScenarioSource::new(
+                    scenario,
+                    dictionary.clone(),
+                    Utc::now(),
+                );
+                (dictionary, Box::new(source))
+            } else {
+                let seats = telemetry::crewed_seats(replica).map_err(|e| e.to_string())?;
+                let dictionary = Dictionary::shipped(&seats).map_err(|e| e.to_string())?;
+                let simulator = Simulator::new(&dictionary, Utc::now(), SIMULATOR_SEED);
+                (dictionary, Box::new(simulator))
+            };
         let names: Vec<String> = dictionary.channels.iter().map(|c| c.id.clone()).collect();
-        let mut telemetry = Telemetry::new(dictionary, Box::new(simulator));
+        let mut telemetry = Telemetry::new(dictionary, source);
         // Without an archive the console still shows live data (the last 24 hours stay in
         // memory); the reason is logged.
         match Archive::start(replica.path(), &names) {
@@ -241,6 +258,8 @@ impl ConsoleApp {
                 ))),
             },
             TelemetryCommand::Drill(drill) => self.drill(drill),
+            TelemetryCommand::TrainingPause(paused) => self.training_pause(paused),
+            TelemetryCommand::TrainingNext => self.training_next(),
             TelemetryCommand::Pause(paused) => {
                 if let Some(p) = tm.playback() {
                     p.set_paused(paused, wall);
@@ -261,6 +280,31 @@ impl ConsoleApp {
         if let Some(notice) = notice {
             self.set_notice(notice);
         }
+    }
+
+    /// Pauses or resumes the training scenario; logged.
+    fn training_pause(&mut self, paused: bool) -> Option<Notice> {
+        let user = self.operator_name();
+        let now = Utc::now();
+        let tm = self.telemetry.as_mut()?;
+        tm.training()?.set_paused(paused, unix_seconds(now));
+        let what = if paused { "paused" } else { "resumed" };
+        tm.board_mut()
+            .note(now, format!("training scenario {what} by {user}"));
+        Some(Notice::info(format!("Scenario {what}.")))
+    }
+
+    /// Brings the scenario's next event forward to now; logged.
+    fn training_next(&mut self) -> Option<Notice> {
+        let user = self.operator_name();
+        let now = Utc::now();
+        let tm = self.telemetry.as_mut()?;
+        tm.training()?.jump_to_next(unix_seconds(now));
+        tm.board_mut().note(
+            now,
+            format!("next scenario event brought forward by {user}"),
+        );
+        None
     }
 
     /// Injects a drill fault into the simulator, or clears them; logged in the event log.

@@ -34,6 +34,10 @@ pub enum TelemetryCommand {
     /// Inject the drill fault at this index of [`DRILLS`] into the simulator, or clear every
     /// injected fault (`None`).
     Drill(Option<usize>),
+    /// Pause (true) or resume the training scenario.
+    TrainingPause(bool),
+    /// Bring the scenario's next event forward to now.
+    TrainingNext,
 }
 
 /// Faults a controller can inject into the simulator to rehearse (or to see the console's
@@ -60,6 +64,9 @@ impl TelemetryCommand {
                 format!("Inject a drill fault: {}", DRILLS[*i % DRILLS.len()].0)
             }
             Self::Drill(None) => "Clear the drill faults".to_owned(),
+            Self::TrainingPause(true) => "Pause the scenario".to_owned(),
+            Self::TrainingPause(false) => "Resume the scenario".to_owned(),
+            Self::TrainingNext => "Bring the next scenario event forward".to_owned(),
         }
     }
 }
@@ -490,6 +497,10 @@ fn header(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>
 }
 
 /// The source row: switch between the simulator and a recording; a recording's controls.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one row of controls per kind of source, read top to bottom"
+)]
 fn source_ui(
     ui: &mut Ui,
     state: &mut MissionState,
@@ -552,6 +563,7 @@ fn source_ui(
             ui.separator();
             drill_ui(ui, commands);
         }
+
         let wall = unix_seconds(now);
         if let Some(status) = telemetry.live_status() {
             ui.separator();
@@ -598,6 +610,62 @@ fn source_ui(
             }
         }
     });
+    // The trainer's controls get a row of their own.
+    if let Some(training) = telemetry.training() {
+        ui.horizontal_wrapped(|ui| {
+            trainer_ui(ui, training, tokens, unix_seconds(now), commands);
+        });
+    }
+}
+
+/// The trainer's controls: the scenario, its clock, the next event, pause and resume.
+fn trainer_ui(
+    ui: &mut Ui,
+    training: &crate::ops::training::source::ScenarioSource,
+    tokens: Tokens,
+    wall: f64,
+    commands: &mut Vec<UiCommand>,
+) {
+    let elapsed = training.elapsed_s(wall);
+    ui.label(
+        RichText::new(format!(
+            "Scenario: {} · {}",
+            training.scenario().title,
+            met(elapsed)
+        ))
+        .strong()
+        .color(tokens.training),
+    );
+    let paused = training.paused();
+    if ui
+        .button(if paused {
+            "Resume scenario"
+        } else {
+            "Pause scenario"
+        })
+        .clicked()
+    {
+        commands.push(UiCommand::Telemetry(TelemetryCommand::TrainingPause(
+            !paused,
+        )));
+    }
+    match training.next_event(wall) {
+        Some(event) => {
+            ui.label(
+                RichText::new(format!("next {}: {}", met(event.at_s), event.note))
+                    .color(tokens.text_muted),
+            );
+            if ui.button("Next event now").clicked() {
+                commands.push(UiCommand::Telemetry(TelemetryCommand::TrainingNext));
+            }
+        }
+        None if training.finished(wall) => {
+            ui.label(RichText::new("scenario over").color(tokens.text_muted));
+        }
+        None => {
+            ui.label(RichText::new("no more events").color(tokens.text_muted));
+        }
+    }
 }
 
 /// The simulator's drill menu: inject one of [`DRILLS`], or clear them.

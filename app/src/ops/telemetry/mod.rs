@@ -78,6 +78,11 @@ pub trait TelemetrySource: Send {
     fn live(&self) -> Option<live::LiveStatus> {
         None
     }
+    /// The training scenario being played, when the source is one (for the trainer's
+    /// controls).
+    fn training(&mut self) -> Option<&mut crate::ops::training::source::ScenarioSource> {
+        None
+    }
 }
 
 /// What the crewed vehicle's orbit predicts from `now` for the next hours: sunlit intervals
@@ -329,6 +334,11 @@ impl Telemetry {
     /// The source's kind.
     pub fn source_kind(&self) -> SourceKind {
         self.source.kind()
+    }
+
+    /// The training scenario being played, if the source is one.
+    pub fn training(&mut self) -> Option<&mut crate::ops::training::source::ScenarioSource> {
+        self.source.training()
     }
 
     /// The link to the server, when following its live feed.

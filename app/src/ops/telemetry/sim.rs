@@ -145,6 +145,12 @@ impl Simulator {
         }
     }
 
+    /// Takes the next sample at `now` (Unix seconds), producing none for the time before (a
+    /// paused training run).
+    pub fn skip_to(&mut self, now: f64) {
+        self.next = self.next.max(now.ceil());
+    }
+
     /// No ground station hears the vehicle until `until` (Unix seconds).
     pub fn lose_comms_until(&mut self, until: f64) {
         self.comms_lost_until = Some(until);

@@ -78,13 +78,31 @@ impl ScenarioRun {
         dictionary: &Dictionary,
         out: &mut Vec<Sample>,
     ) -> Vec<ScenarioEvent> {
+        self.advance_at(now, 0.0, sim, dictionary, out)
+    }
+
+    /// The next event to fire, if any.
+    pub fn next_event(&self) -> Option<&ScenarioEvent> {
+        self.scenario.events.get(self.next)
+    }
+
+    /// As [`ScenarioRun::advance`], with `now` on the scenario's clock and the simulator's
+    /// (wall) clock `offset` seconds ahead of it (the time the scenario was held).
+    pub fn advance_at(
+        &mut self,
+        now: DateTime<Utc>,
+        offset: f64,
+        sim: &mut Simulator,
+        dictionary: &Dictionary,
+        out: &mut Vec<Sample>,
+    ) -> Vec<ScenarioEvent> {
         let elapsed = self.elapsed_s(now);
         let mut fired = Vec::new();
         while let Some(event) = self.scenario.events.get(self.next) {
             if event.at_s > elapsed {
                 break;
             }
-            let t = self.start + event.at_s;
+            let t = self.start + event.at_s + offset;
             // Everything up to (not including) the event's second, as it was.
             if let Some(before) = time_of(t - 0.001) {
                 sim.poll(before, out);
