@@ -1076,7 +1076,8 @@ fn a_critical_alarm_opens_an_incident_worked_through_its_runbook_to_closed() {
         "Notifiable occurrence (SEV1 or SEV2): report to the regulator within 72 hours.",
     );
     console.harness.get_by_label("Export PDF").click();
-    console.harness.run();
+    // The progress bar animates while the export runs: step, do not wait to settle.
+    console.harness.step();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while console.harness.state().exporting_report() {
         assert!(std::time::Instant::now() < deadline, "the export finishes");
