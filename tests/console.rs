@@ -1224,4 +1224,20 @@ fn a_trainee_acknowledges_the_alarm_a_scenario_fault_raises() {
         alarm.acknowledged.map(|(_, comment)| comment).as_deref(),
         Some("shedding non-essential loads")
     );
+    // The trainer sees the response scored: acknowledged in time; the incident (opened by
+    // the alarm) counts too.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while console
+        .harness
+        .query_all_by_label_contains("Responses: 2.0 of 2 points")
+        .next()
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the responses are scored"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        console.harness.step();
+    }
 }

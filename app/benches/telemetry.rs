@@ -332,6 +332,7 @@ fn frame() {
                     contacts: &[],
                     tokens,
                     now,
+                    scores: &[],
                 },
                 &mut commands,
             );

@@ -122,7 +122,7 @@ pub struct ConsoleApp {
     data_version: Option<i64>,
     palette: CommandPalette,
     pub(super) pending: Vec<UiCommand>,
-    notice: Option<Notice>,
+    pub(super) notice: Option<Notice>,
     confirm_remove_demo: bool,
     applied_style: Option<(Theme, f32)>,
     pub(super) tone: crate::ops::telemetry::tone::ToneControl,
@@ -140,6 +140,11 @@ pub struct ConsoleApp {
     pub(super) severities: Vec<crate::ops::incidents::SeverityLevel>,
     pub(super) detector: Option<crate::ops::incidents::detect::Detector>,
     pub(super) report_job: Option<super::incidents::ReportJob>,
+    pub(super) training_scores: Vec<crate::ops::training::score::Scored>,
+    pub(super) scored_at: Option<Instant>,
+    /// Scenario events already looked at (a scrub is played once).
+    pub(super) training_seen: usize,
+    pub(super) training_scrub: Option<crate::ops::training::Scrub>,
 }
 
 impl ConsoleApp {
@@ -209,6 +214,10 @@ impl ConsoleApp {
             severities: crate::ops::incidents::default_severities(),
             detector: None,
             report_job: None,
+            training_scores: Vec::new(),
+            scored_at: None,
+            training_seen: 0,
+            training_scrub: None,
         };
         app.notice = sync_error;
         app.detector = Self::start_detector(&app.replica);

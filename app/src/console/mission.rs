@@ -98,7 +98,70 @@ impl ConsoleApp {
             tm.tick(now);
         }
         self.detect_incidents(now);
+        self.score_training(now);
         self.sound_tone(now);
+    }
+
+    /// Scores the trainees' responses, once a second while a scenario plays.
+    fn score_training(&mut self, now: DateTime<Utc>) {
+        if self
+            .scored_at
+            .is_some_and(|at| at.elapsed() < std::time::Duration::from_secs(1))
+        {
+            return;
+        }
+        self.scored_at = Some(Instant::now());
+        let Some(tm) = self.telemetry.as_mut() else {
+            return;
+        };
+        let Some(fired) = tm.training().map(|t| t.fired().to_vec()) else {
+            return;
+        };
+        // A scrub in the scenario is played on the sandbox's own launches.
+        for (event, _) in fired.iter().skip(self.training_seen) {
+            if let crate::ops::training::scenario::Action::Scrub { reason } = &event.action {
+                match crate::ops::training::play_scrub(&mut self.replica, now) {
+                    Ok(Some(scrub)) => {
+                        tm.board_mut().note(
+                            now,
+                            format!("scenario: {} scrubbed: {reason}", scrub.mission),
+                        );
+                        self.notice = Some(Notice::error(format!(
+                            "{} is scrubbed: {reason}. {} passengers need another launch.",
+                            scrub.mission,
+                            scrub.passengers.len()
+                        )));
+                        self.training_scrub = Some(scrub);
+                    }
+                    Ok(None) => tracing::warn!("the scenario's scrub found no launch to scrub"),
+                    Err(err) => tracing::error!("the scenario's scrub failed: {err}"),
+                }
+            }
+        }
+        self.training_seen = fired.len();
+        let rebooked_at = self.training_scrub.as_ref().and_then(|scrub| {
+            crate::ops::training::rebooked_at(&self.replica, scrub)
+                .ok()
+                .flatten()
+        });
+        let details: Vec<_> = self
+            .incident_list
+            .iter()
+            .filter_map(|i| {
+                crate::ops::incidents::detail(&self.replica, &i.id)
+                    .ok()
+                    .flatten()
+            })
+            .collect();
+        self.training_scores = crate::ops::training::score::score(
+            &fired,
+            &crate::ops::training::score::Actions {
+                log: tm.board().log(),
+                incidents: &details,
+                rebooked_at,
+            },
+            unix_seconds(now),
+        );
     }
 
     /// Sounds what the alarms call for, unless muted; the player starts with the first tone.
@@ -150,6 +213,7 @@ impl ConsoleApp {
                     contacts: &self.station_contacts,
                     tokens,
                     now,
+                    scores: &self.training_scores,
                 },
                 &mut self.pending,
             );

@@ -338,6 +338,8 @@ pub struct MissionInput<'a> {
     pub tokens: Tokens,
     /// This frame's time.
     pub now: DateTime<Utc>,
+    /// A training scenario's expected responses, scored so far (empty outside training).
+    pub scores: &'a [crate::ops::training::score::Scored],
 }
 
 /// Draws the Mission view.
@@ -365,6 +367,9 @@ pub fn mission_ui(
         });
     });
     source_ui(ui, state, telemetry, tokens, now, commands);
+    if telemetry.training().is_some() {
+        scores_ui(ui, input.scores, tokens);
+    }
     ui.add_space(tokens.spacing);
     let telemetry: &Telemetry = telemetry;
 
@@ -666,6 +671,36 @@ fn trainer_ui(
             ui.label(RichText::new("no more events").color(tokens.text_muted));
         }
     }
+}
+
+/// The trainees' expected responses so far: a line each, met, late, missed or pending.
+fn scores_ui(ui: &mut Ui, scores: &[crate::ops::training::score::Scored], tokens: Tokens) {
+    use crate::ops::training::score::Outcome;
+    if scores.is_empty() {
+        return;
+    }
+    let points: f64 = scores.iter().map(|s| s.outcome.points()).sum();
+    egui::CollapsingHeader::new(format!("Responses: {points:.1} of {} points", scores.len()))
+        .id_salt("training_scores")
+        .show(ui, |ui| {
+            for scored in scores {
+                let (word, color) = match scored.outcome {
+                    Outcome::Met(s) => (format!("met in {s:.0} s"), tokens.nominal),
+                    Outcome::Late(s) => (format!("late, {s:.0} s"), tokens.caution),
+                    Outcome::Missed => ("missed".to_owned(), tokens.critical),
+                    Outcome::Pending(left) => (format!("{left:.0} s left"), tokens.text_muted),
+                };
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(word).strong().color(color));
+                    ui.label(scored.describe());
+                    ui.label(
+                        RichText::new(format!("({})", scored.event))
+                            .small()
+                            .color(tokens.text_muted),
+                    );
+                });
+            }
+        });
 }
 
 /// The simulator's drill menu: inject one of [`DRILLS`], or clear them.
@@ -1320,6 +1355,7 @@ mod tests {
                         contacts: &[],
                         tokens: Tokens::of(galaxium_widgets::Theme::Dark),
                         now: later,
+                        scores: &[],
                     },
                     &mut commands,
                 );
