@@ -36,7 +36,7 @@ impl ReportJob {
 }
 
 /// Writes `bytes` to `path` through a temporary file, so a full disk leaves no half file.
-fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+pub(super) fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
     let folder = path.parent().unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(folder)
         .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;

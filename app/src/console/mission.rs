@@ -324,6 +324,7 @@ impl ConsoleApp {
             TelemetryCommand::Drill(drill) => self.drill(drill),
             TelemetryCommand::TrainingPause(paused) => self.training_pause(paused),
             TelemetryCommand::TrainingNext => self.training_next(),
+            TelemetryCommand::TrainingDebrief => Some(self.training_debrief()),
             TelemetryCommand::Pause(paused) => {
                 if let Some(p) = tm.playback() {
                     p.set_paused(paused, wall);
@@ -356,6 +357,54 @@ impl ConsoleApp {
         tm.board_mut()
             .note(now, format!("training scenario {what} by {user}"));
         Some(Notice::info(format!("Scenario {what}.")))
+    }
+
+    /// Writes the debrief page into the data folder's exports.
+    fn training_debrief(&mut self) -> Notice {
+        use crate::ops::training::debrief::{self, DebriefInput, Trace};
+        let now = Utc::now();
+        let path_folder = self.data_dir().exports();
+        let scores = self.training_scores.clone();
+        let Some(tm) = self.telemetry.as_mut() else {
+            return Notice::error("Telemetry is not running: there is nothing to debrief.");
+        };
+        let Some(training) = tm.training() else {
+            return Notice::error("No scenario is playing.");
+        };
+        let scenario = training.scenario().clone();
+        let fired = training.fired().to_vec();
+        let started =
+            crate::ops::telemetry::TelemetrySource::mission_start(&*training).unwrap_or_default();
+        let channels = debrief::touched_channels(&scenario);
+        let traces: Vec<(usize, String)> = channels
+            .iter()
+            .filter_map(|c| tm.index_of(c).map(|i| (i, c.clone())))
+            .collect();
+        let traces: Vec<Trace<'_>> = traces
+            .iter()
+            .map(|(index, _)| Trace {
+                channel: tm.dictionary.channels[*index].id.as_str(),
+                unit: tm.dictionary.channels[*index].unit.as_str(),
+                points: tm.series(*index).recent(started).collect(),
+            })
+            .collect();
+        let html = debrief::to_html(&DebriefInput {
+            scenario: &scenario,
+            started,
+            fired: &fired,
+            scores: &scores,
+            traces: &traces,
+            generated_at: now,
+        });
+        let path = path_folder.join(format!(
+            "debrief-{}-{}.html",
+            scenario.id,
+            now.format("%Y%m%d-%H%M%S")
+        ));
+        match html.and_then(|h| super::incidents::write_whole(&path, h.as_bytes())) {
+            Ok(()) => Notice::info(format!("Debrief written to {}", path.display())),
+            Err(err) => Notice::error(format!("The debrief was not written: {err}")),
+        }
     }
 
     /// Brings the scenario's next event forward to now; logged.

@@ -38,6 +38,8 @@ pub enum TelemetryCommand {
     TrainingPause(bool),
     /// Bring the scenario's next event forward to now.
     TrainingNext,
+    /// Write the debrief page.
+    TrainingDebrief,
 }
 
 /// Faults a controller can inject into the simulator to rehearse (or to see the console's
@@ -67,6 +69,7 @@ impl TelemetryCommand {
             Self::TrainingPause(true) => "Pause the scenario".to_owned(),
             Self::TrainingPause(false) => "Resume the scenario".to_owned(),
             Self::TrainingNext => "Bring the next scenario event forward".to_owned(),
+            Self::TrainingDebrief => "Export the training debrief".to_owned(),
         }
     }
 }
@@ -653,6 +656,15 @@ fn trainer_ui(
         commands.push(UiCommand::Telemetry(TelemetryCommand::TrainingPause(
             !paused,
         )));
+    }
+    if ui
+        .button("Export debrief")
+        .on_hover_text(
+            "One HTML page: the events injected, the trainees' responses and times, and plots",
+        )
+        .clicked()
+    {
+        commands.push(UiCommand::Telemetry(TelemetryCommand::TrainingDebrief));
     }
     match training.next_event(wall) {
         Some(event) => {

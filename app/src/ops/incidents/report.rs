@@ -97,7 +97,7 @@ pub fn chart_channels(detail: &IncidentDetail, snapshot: &Snapshot) -> Vec<Strin
     chosen
 }
 
-fn register_font() {
+pub(crate) fn register_font() {
     static FONT: Once = Once::new();
     FONT.call_once(|| {
         if plotters::style::register_font(
