@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::Utc;
-use galaxium_sync::schema::manifest::{self, Role};
 
 use super::app::{ConsoleApp, Notice};
 use crate::ops::incidents::detect::{Detection, Detector, Rules};
@@ -53,20 +52,12 @@ impl ConsoleApp {
     /// Whether the signed-in role may write incidents (offline, nobody has said otherwise;
     /// the server checks again when they sync).
     pub fn may_write_incidents(&self) -> bool {
-        let writers = manifest::table("incidents").map_or(&[][..], |t| t.write_roles);
-        self.sync_status()
-            .signed_in
-            .as_ref()
-            .is_none_or(|(_, _, role)| role.parse::<Role>().is_ok_and(|r| writers.contains(&r)))
+        self.may_write("incidents")
     }
 
     /// Whether the signed-in role may reword the severity scale.
     pub fn may_edit_scale(&self) -> bool {
-        let writers = manifest::table("incident_severities").map_or(&[][..], |t| t.write_roles);
-        self.sync_status()
-            .signed_in
-            .as_ref()
-            .is_none_or(|(_, _, role)| role.parse::<Role>().is_ok_and(|r| writers.contains(&r)))
+        self.may_write("incident_severities")
     }
 
     /// The detector, from the shipped rules and the replica's snapshot window; `None` (and

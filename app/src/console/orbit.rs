@@ -12,7 +12,13 @@ impl ConsoleApp {
     /// Whether the signed-in role may add element sets (offline, nobody has said otherwise;
     /// the server checks again when the sets sync).
     pub fn may_write_orbit(&self) -> bool {
-        let writers = manifest::table("element_sets").map_or(&[][..], |t| t.write_roles);
+        self.may_write("element_sets")
+    }
+
+    /// Whether the signed-in role may write `table` (offline, nobody has said otherwise; the
+    /// server checks again when the rows sync).
+    pub fn may_write(&self, table: &str) -> bool {
+        let writers = manifest::table(table).map_or(&[][..], |t| t.write_roles);
         self.sync_status()
             .signed_in
             .as_ref()

@@ -32,6 +32,11 @@ pub enum IncidentError {
     Read(#[from] rusqlite::Error),
 }
 
+/// The one text column `sql` selects for `id`, if the row exists.
+fn text_of(conn: &rusqlite::Connection, sql: &str, id: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(sql, [id], |r| r.get(0)).optional()
+}
+
 fn refused<T>(message: impl Into<String>) -> Result<T, IncidentError> {
     Err(IncidentError::Refused(message.into()))
 }
@@ -1039,14 +1044,11 @@ pub fn set_task_done(
     now: DateTime<Utc>,
 ) -> Result<(), IncidentError> {
     replica.write(|w| {
-        let title: Option<String> = w
-            .reader()
-            .query_row(
-                "SELECT title FROM incident_tasks WHERE id = ?1",
-                [task_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let title = text_of(
+            w.reader(),
+            "SELECT title FROM incident_tasks WHERE id = ?1",
+            task_id,
+        )?;
         let Some(title) = title else {
             return refused("this task no longer exists in the replica");
         };
@@ -1111,14 +1113,11 @@ pub fn link_passenger(
     now: DateTime<Utc>,
 ) -> Result<(), IncidentError> {
     replica.write(|w| {
-        let name: Option<String> = w
-            .reader()
-            .query_row(
-                "SELECT full_name FROM passengers WHERE id = ?1",
-                [passenger_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let name = text_of(
+            w.reader(),
+            "SELECT full_name FROM passengers WHERE id = ?1",
+            passenger_id,
+        )?;
         let Some(name) = name else {
             return refused("no such passenger in the replica");
         };
@@ -1194,15 +1193,12 @@ pub fn unlink_passenger(
     now: DateTime<Utc>,
 ) -> Result<(), IncidentError> {
     replica.write(|w| {
-        let name: Option<String> = w
-            .reader()
-            .query_row(
-                "SELECT p.full_name FROM incident_passengers l JOIN passengers p ON p.id = l.passenger_id
-                 WHERE l.id = ?1",
-                [link_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let name = text_of(
+            w.reader(),
+            "SELECT p.full_name FROM incident_passengers l JOIN passengers p ON p.id = l.passenger_id
+             WHERE l.id = ?1",
+            link_id,
+        )?;
         w.delete("incident_passengers", link_id)?;
         append_entry(
             w,
