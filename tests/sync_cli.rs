@@ -301,6 +301,7 @@ fn the_feed_command_sends_the_simulated_mission_through_the_server() {
     runtime.block_on(async {
         let follow = galaxium_sync::live::follow(
             &url,
+            None,
             &token,
             Some(0),
             |frame| received.extend(frame.points.into_iter().map(|p| p.channel)),

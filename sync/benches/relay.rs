@@ -76,6 +76,7 @@ fn main() {
     runtime.spawn(async move {
         let _ = live::follow(
             &follow_url,
+            None,
             &token,
             None,
             move |frame| {

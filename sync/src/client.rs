@@ -10,8 +10,9 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{
-    DEVICE_HEADER, ErrorBody, LoginRequest, LoginResponse, MAX_PUSH_OPS, OpResult, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullResponse, PushRequest, PushResponse, TelemetryAccepted, TelemetryBatch,
+    DEVICE_HEADER, ErrorBody, LoginRequest, LoginResponse, MAX_PUSH_OPS, MissionClock,
+    NewTrainingSession, OpResult, PROTOCOL_HEADER, PROTOCOL_VERSION, PullResponse, PushRequest,
+    PushResponse, TelemetryAccepted, TelemetryBatch, TrainingSession,
 };
 use crate::replica::{Replica, ReplicaError, SyncRun};
 
@@ -103,6 +104,8 @@ impl std::fmt::Display for SyncSummary {
 pub struct SyncClient {
     http: reqwest::Client,
     base: String,
+    /// Where push, pull and telemetry live: operations (`/api/v1`) or a training session.
+    api: String,
     token: Option<String>,
 }
 
@@ -117,8 +120,62 @@ impl SyncClient {
         Ok(Self {
             http,
             base: base.trim_end_matches('/').to_owned(),
+            api: "/api/v1".to_owned(),
             token: None,
         })
+    }
+
+    /// The same client working in training session `session`'s namespace: its pushes, pulls
+    /// and telemetry go to the session, never to operations.
+    #[must_use]
+    pub fn in_training_session(mut self, session: &str) -> Self {
+        self.api = format!("/api/v1/training/sessions/{session}");
+        self
+    }
+
+    /// Opens a training session for `scenario` (a trainer's sign-in).
+    pub async fn create_training_session(
+        &self,
+        scenario: &str,
+    ) -> Result<TrainingSession, SyncError> {
+        let body = serde_json::to_vec(&NewTrainingSession {
+            scenario: scenario.to_owned(),
+        })
+        .map_err(|err| SyncError::BadAnswer(err.to_string()))?;
+        let url = format!("{}/api/v1/training/sessions", self.base);
+        let (session, _, _) = self
+            .send(self.authorised(self.http.post(url)), Some(body))
+            .await?;
+        Ok(session)
+    }
+
+    /// The training sessions the server has, newest first.
+    pub async fn training_sessions(&self) -> Result<Vec<TrainingSession>, SyncError> {
+        let url = format!("{}/api/v1/training/sessions", self.base);
+        let (sessions, _, _) = self.send(self.authorised(self.http.get(url)), None).await?;
+        Ok(sessions)
+    }
+
+    /// One training session, with its clock.
+    pub async fn training_session(&self, session: &str) -> Result<TrainingSession, SyncError> {
+        let url = format!("{}/api/v1/training/sessions/{session}", self.base);
+        let (found, _, _) = self.send(self.authorised(self.http.get(url)), None).await?;
+        Ok(found)
+    }
+
+    /// Sets a training session's mission clock (the trainer's).
+    pub async fn set_training_clock(
+        &self,
+        session: &str,
+        clock: &MissionClock,
+    ) -> Result<TrainingSession, SyncError> {
+        let body =
+            serde_json::to_vec(clock).map_err(|err| SyncError::BadAnswer(err.to_string()))?;
+        let url = format!("{}/api/v1/training/sessions/{session}/clock", self.base);
+        let (found, _, _) = self
+            .send(self.authorised(self.http.put(url)), Some(body))
+            .await?;
+        Ok(found)
     }
 
     /// The server's address.
@@ -155,7 +212,7 @@ impl SyncClient {
         let body =
             serde_json::to_vec(request).map_err(|err| SyncError::BadAnswer(err.to_string()))?;
         self.send(
-            self.authorised(self.http.post(format!("{}/api/v1/push", self.base))),
+            self.authorised(self.http.post(format!("{}{}/push", self.base, self.api))),
             Some(body),
         )
         .await
@@ -170,8 +227,8 @@ impl SyncClient {
     ) -> Result<(PullResponse, u64), SyncError> {
         let request = self
             .authorised(self.http.get(format!(
-                "{}/api/v1/pull?after={after}&limit={limit}",
-                self.base
+                "{}{}/pull?after={after}&limit={limit}",
+                self.base, self.api
             )))
             .header(DEVICE_HEADER, device_id);
         let (page, _, down) = self.send(request, None).await?;
@@ -190,7 +247,7 @@ impl SyncClient {
             .send(
                 self.authorised(
                     self.http
-                        .post(format!("{}/api/v1/telemetry/batch", self.base)),
+                        .post(format!("{}{}/telemetry/batch", self.base, self.api)),
                 ),
                 Some(body),
             )
@@ -296,12 +353,21 @@ async fn run_sync(
     client: &SyncClient,
     summary: &mut SyncSummary,
 ) -> Result<(), SyncError> {
-    // Nothing a trainee does may reach operational data.
-    if replica.kind()? == crate::ReplicaKind::Training {
-        return Err(SyncError::Forbidden(
-            "this replica is a training sandbox; it never syncs with operational data".to_owned(),
-        ));
-    }
+    // Nothing a trainee does may reach operational data: a sandbox syncs only with the
+    // training session it joined, and says it is a sandbox so operations refuse it anyway.
+    let training = replica.kind()? == crate::ReplicaKind::Training;
+    let client = if training {
+        match replica.training_link()? {
+            Some(link) => client.clone().in_training_session(&link.session),
+            None => {
+                return Err(SyncError::Forbidden(
+                    "this replica is a training sandbox; it never syncs with operational data (join it to a training session to sync with the session)".to_owned(),
+                ));
+            }
+        }
+    } else {
+        client.clone()
+    };
     let device_id = replica.device_id().to_owned();
     loop {
         let mut ops = replica.pending_ops(MAX_PUSH_OPS.min(1_000))?;
@@ -323,6 +389,7 @@ async fn run_sync(
         let request = PushRequest {
             device_id: device_id.clone(),
             ops,
+            training,
         };
         let (response, up, down) = client.push(&request).await?;
         summary.bytes_up += up;

@@ -15,8 +15,13 @@ use crate::server::telemetry::{CLOSE_SIGN_IN_EXPIRED, HEARTBEAT};
 /// A connection that says nothing (not even the server's heartbeat) for this long is dead.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(HEARTBEAT.as_secs() * 2 + 5);
 
-/// The relay's address for a server's base URL (`http://host:port`, or `https://` for TLS).
-pub fn live_url(base: &str, after: Option<u64>) -> Result<String, SyncError> {
+/// The relay's address for a server's base URL (`http://host:port`, or `https://` for TLS):
+/// operations' relay, or training session `session`'s.
+pub fn live_url(
+    base: &str,
+    session: Option<&str>,
+    after: Option<u64>,
+) -> Result<String, SyncError> {
     let base = base.trim_end_matches('/');
     let rest = if let Some(rest) = base.strip_prefix("http://") {
         format!("ws://{rest}")
@@ -27,24 +32,30 @@ pub fn live_url(base: &str, after: Option<u64>) -> Result<String, SyncError> {
             "{base:?} is not a server address (http://HOST:PORT)"
         )));
     };
+    let api = session.map_or_else(
+        || "/api/v1".to_owned(),
+        |id| format!("/api/v1/training/sessions/{id}"),
+    );
     Ok(match after {
-        Some(after) => format!("{rest}/api/v1/telemetry/live?after={after}"),
-        None => format!("{rest}/api/v1/telemetry/live"),
+        Some(after) => format!("{rest}{api}/telemetry/live?after={after}"),
+        None => format!("{rest}{api}/telemetry/live"),
     })
 }
 
-/// Follows the relay at `base` with `token`, starting after sequence number `after` (or from
-/// now), and hands every frame to `on_frame` in order. Returns when the server closes the
+/// Follows the relay at `base` (operations', or training session `session`'s) with `token`,
+/// starting after sequence number `after` (or from now), and hands every frame to `on_frame`
+/// in order. Returns when the server closes the
 /// connection or it goes silent; an error says whether retrying can help
 /// ([`SyncError::is_retryable`]).
 pub async fn follow(
     base: &str,
+    session: Option<&str>,
     token: &str,
     after: Option<u64>,
     mut on_frame: impl FnMut(TelemetryFrame) + Send,
     on_connected: impl FnOnce() + Send,
 ) -> Result<(), SyncError> {
-    let url = live_url(base, after)?;
+    let url = live_url(base, session, after)?;
     let unreachable = |cause: String| SyncError::Unreachable {
         url: base.to_owned(),
         cause,
@@ -128,17 +139,21 @@ mod tests {
     #[test]
     fn the_relay_address_follows_the_server_address() {
         assert_eq!(
-            live_url("http://127.0.0.1:8780/", None).unwrap(),
+            live_url("http://127.0.0.1:8780/", None, None).unwrap(),
             "ws://127.0.0.1:8780/api/v1/telemetry/live"
         );
         assert_eq!(
-            live_url("http://ops.example:80", Some(42)).unwrap(),
+            live_url("http://ops.example:80", None, Some(42)).unwrap(),
             "ws://ops.example:80/api/v1/telemetry/live?after=42"
         );
         assert_eq!(
-            live_url("https://ops.example", None).unwrap(),
+            live_url("https://ops.example", None, None).unwrap(),
             "wss://ops.example/api/v1/telemetry/live"
         );
-        assert!(live_url("ftp://x", None).is_err());
+        assert_eq!(
+            live_url("http://ops.example", Some("0192"), Some(7)).unwrap(),
+            "ws://ops.example/api/v1/training/sessions/0192/telemetry/live?after=7"
+        );
+        assert!(live_url("ftp://x", None, None).is_err());
     }
 }

@@ -100,6 +100,10 @@ pub struct PushRequest {
     pub device_id: String,
     /// The ops.
     pub ops: Vec<Op>,
+    /// Whether they come from a training sandbox. The operational endpoint refuses such a
+    /// push whole (older consoles leave it out; the server also remembers sandbox devices).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub training: bool,
 }
 
 /// The server's verdict on one pushed op.
@@ -242,4 +246,86 @@ pub struct TelemetryFrame {
     pub last_seq: u64,
     /// The points.
     pub points: Vec<TelemetryPoint>,
+}
+
+/// The fastest a trainer may run a training session's mission clock.
+pub const MAX_CLOCK_RATE: f64 = 60.0;
+
+/// A mission clock: wall time (Unix seconds) mapped to mission time, running `rate` times as
+/// fast. Operations run at rate 1 on the wall clock; a trainer may run a session's clock up to
+/// [`MAX_CLOCK_RATE`] times as fast, and every console joined to the session follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MissionClock {
+    /// Mission seconds per wall second, 1 to [`MAX_CLOCK_RATE`].
+    pub rate: f64,
+    /// A wall time (Unix seconds)…
+    pub anchor_wall: f64,
+    /// …and the mission time (Unix seconds) it mapped to.
+    pub anchor_mission: f64,
+}
+
+impl Default for MissionClock {
+    fn default() -> Self {
+        Self::WALL
+    }
+}
+
+impl MissionClock {
+    /// The wall clock itself.
+    pub const WALL: Self = Self {
+        rate: 1.0,
+        anchor_wall: 0.0,
+        anchor_mission: 0.0,
+    };
+
+    /// Mission time (Unix seconds) at wall time `wall`.
+    pub fn mission(&self, wall: f64) -> f64 {
+        self.anchor_mission + (wall - self.anchor_wall) * self.rate
+    }
+
+    /// The same mission time at `wall`, running at `rate` from then on.
+    #[must_use]
+    pub fn with_rate(&self, rate: f64, wall: f64) -> Self {
+        Self {
+            rate,
+            anchor_wall: wall,
+            anchor_mission: self.mission(wall),
+        }
+    }
+
+    /// Why the clock cannot be used, or `None` when it can.
+    pub fn problem(&self) -> Option<String> {
+        if !(1.0..=MAX_CLOCK_RATE).contains(&self.rate) {
+            Some(format!(
+                "clock rate {} is outside x1 to x{MAX_CLOCK_RATE}",
+                self.rate
+            ))
+        } else if !self.anchor_wall.is_finite() || !self.anchor_mission.is_finite() {
+            Some("the clock's anchors are not Unix seconds".to_owned())
+        } else {
+            None
+        }
+    }
+}
+
+/// `POST /api/v1/training/sessions`: a trainer opens a session for a scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewTrainingSession {
+    /// The scenario's id (as in `assets/scenarios`).
+    pub scenario: String,
+}
+
+/// A training session: its own namespace of replicated rows and telemetry on the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSession {
+    /// Its id (a UUID).
+    pub id: String,
+    /// The scenario it plays.
+    pub scenario: String,
+    /// The trainer who opened it.
+    pub created_by: String,
+    /// When (RFC 3339 UTC).
+    pub created_at: String,
+    /// The clock the trainer runs it on.
+    pub clock: MissionClock,
 }

@@ -380,6 +380,7 @@ fn run_case(seed: u64) {
                     let request = PushRequest {
                         device_id: node.replica.device_id().to_owned(),
                         ops,
+                        training: false,
                     };
                     let (response, _, _) = server.runtime.block_on(c.push(&request)).unwrap();
                     let verdicts: Vec<_> =

@@ -36,6 +36,7 @@ impl TestServer {
             ("sam", Role::Staff),
             ("tia", Role::Trainee),
             ("cal", Role::Controller),
+            ("ted", Role::Trainer),
         ] {
             store
                 .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
@@ -574,6 +575,7 @@ fn deletes_replicate_and_a_repeated_push_changes_nothing() {
     let request = galaxium_sync::protocol::PushRequest {
         device_id: a.replica.device_id().to_owned(),
         ops: pending,
+        training: false,
     };
     let (again, _, _) = server.runtime.block_on(admin.push(&request)).unwrap();
     assert!(
@@ -874,19 +876,29 @@ fn a_trainee_cannot_touch_operational_tables() {
     let trainee = server.client("tia");
     let launch = add_fleet_and_launch(&mut admin_console.replica);
     server.sync(&mut admin_console.replica, &admin);
-    server.sync(&mut trainee_console.replica, &trainee);
 
-    set(
-        &mut trainee_console.replica,
-        "launches",
-        &launch,
-        json!({"status": "boarding"}),
+    // Trainee accounts work only in training sessions: operations refuse their pulls and
+    // pushes whole, and what a trainee typed stays on the console, unsent.
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut trainee_console.replica, &trainee))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("trainee accounts")),
+        "{err}"
     );
-    let summary = server.sync(&mut trainee_console.replica, &trainee);
-    assert_eq!(summary.rejected, 1);
+    add_fleet_and_launch(&mut trainee_console.replica);
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut trainee_console.replica, &trainee))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+    assert_eq!(trainee_console.replica.pending_count().unwrap(), 3);
+    assert_eq!(server.sync(&mut admin_console.replica, &admin).pulled, 0);
     assert_eq!(
-        launch_field(&trainee_console.replica, &launch, "status"),
-        json!("scheduled")
+        admin_console.replica.table_rows("launches").unwrap().len(),
+        1,
+        "only the admin's launch: {launch}"
     );
 }
 
@@ -1067,4 +1079,206 @@ fn a_training_sandbox_never_syncs_with_operational_data() {
     let pulled = server.sync(&mut operational.replica, &admin);
     assert_eq!(pulled.pulled, 0);
     assert_eq!(sandbox.pending_count().unwrap(), 3);
+}
+
+fn sandbox(dir: &tempfile::TempDir, name: &str) -> Replica {
+    Replica::open(
+        &dir.path().join(name),
+        &OpenOptions {
+            kind_if_new: galaxium_sync::ReplicaKind::Training,
+        },
+    )
+    .unwrap()
+}
+
+fn link(server: &TestServer, session: &str, hosting: bool) -> replica::TrainingLink {
+    replica::TrainingLink {
+        server: server.url.clone(),
+        session: session.to_owned(),
+        scenario: "slow-cabin-leak".to_owned(),
+        hosting,
+    }
+}
+
+#[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one story: a session, its sandboxes, and every refusal"
+)]
+fn a_training_session_is_a_namespace_of_its_own_that_operations_never_see() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let host_client = server.client("ted");
+    let joined_client = server.client("tia");
+    let admin = server.client("ada");
+    let session = server
+        .runtime
+        .block_on(host_client.create_training_session("slow-cabin-leak"))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // The trainer's sandbox hosts it; its rows go to the session (the trainer may write
+    // anything there), and a trainee's sandbox joined to it pulls them.
+    let mut host = sandbox(&dir, "host.sqlite");
+    add_fleet_and_launch(&mut host);
+    host.set_training_link(&link(&server, &session.id, true))
+        .unwrap();
+    let pushed = server.sync(&mut host, &host_client);
+    assert_eq!((pushed.pushed, pushed.rejected), (3, 0));
+    let mut joined = sandbox(&dir, "joined_client.sqlite");
+    joined
+        .set_training_link(&link(&server, &session.id, false))
+        .unwrap();
+    assert_eq!(server.sync(&mut joined, &joined_client).pulled, 3);
+    // What the trainee does reaches the trainer through the session.
+    let port = SpaceportRow {
+        id: replica::new_id(),
+        code: "SPA".into(),
+        name: "Spaceport America".into(),
+        lat_deg: 32.99,
+        lon_deg: -106.97,
+        alt_m: 1401.0,
+        demo: false,
+    };
+    joined.write(|w| w.insert_spaceport(&port)).unwrap();
+    assert_eq!(server.sync(&mut joined, &joined_client).rejected, 0);
+    server.sync(&mut host, &host_client);
+    assert!(
+        host.table_rows("spaceports")
+            .unwrap()
+            .contains_key(&port.id)
+    );
+
+    // Operations hold none of it.
+    let mut operational = console();
+    assert_eq!(server.sync(&mut operational.replica, &admin).pulled, 0);
+
+    // The operational push refuses a sandbox device even when it does not say it is one,
+    // anything that says it comes from a sandbox, and trainee accounts.
+    let push = |client: &SyncClient, device: &str, training: bool| {
+        server
+            .runtime
+            .block_on(client.push(&galaxium_sync::protocol::PushRequest {
+                device_id: device.to_owned(),
+                ops: Vec::new(),
+                training,
+            }))
+            .unwrap_err()
+    };
+    let err = push(&admin, host.device_id(), false);
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("sandbox of training session")),
+        "{err}"
+    );
+    let err = push(&admin, "a-new-device", true);
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("training sandbox")),
+        "{err}"
+    );
+    let err = push(&joined_client, "another-device", false);
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("trainee accounts")),
+        "{err}"
+    );
+    let err = server
+        .runtime
+        .block_on(joined_client.pull("another-device", 0, 10))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+
+    // Operations' roles keep to operations; only trainers open sessions.
+    let controller = server.client("cal");
+    let err = server
+        .runtime
+        .block_on(
+            controller
+                .clone()
+                .in_training_session(&session.id)
+                .pull("d", 0, 10),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("trainers and trainees")),
+        "{err}"
+    );
+    let err = server
+        .runtime
+        .block_on(joined_client.create_training_session("slow-cabin-leak"))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+    // A sandbox belongs to one session.
+    let other = server
+        .runtime
+        .block_on(host_client.create_training_session("power-bus-eclipse"))
+        .unwrap();
+    host.set_training_link(&link(&server, &other.id, true))
+        .unwrap();
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut host, &host_client))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Server { status: 409, .. }),
+        "{err}"
+    );
+    // An operational replica never joins a session.
+    assert!(
+        operational
+            .replica
+            .set_training_link(&link(&server, &session.id, false))
+            .is_err()
+    );
+}
+
+#[test]
+fn a_session_keeps_its_trainers_mission_clock_and_refuses_bad_ones() {
+    use galaxium_sync::protocol::MissionClock;
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let host_client = server.client("ted");
+    let joined_client = server.client("tia");
+    let session = server
+        .runtime
+        .block_on(host_client.create_training_session("slow-cabin-leak"))
+        .unwrap();
+    assert_eq!(session.clock, MissionClock::WALL);
+    let fast = MissionClock::WALL.with_rate(10.0, 1_800_000_000.0);
+    server
+        .runtime
+        .block_on(host_client.set_training_clock(&session.id, &fast))
+        .unwrap();
+    let seen = server
+        .runtime
+        .block_on(joined_client.training_session(&session.id))
+        .unwrap();
+    assert_eq!(seen.clock, fast);
+    assert!((seen.clock.mission(1_800_000_010.0) - 1_800_000_100.0).abs() < 1e-6);
+    let listed = server
+        .runtime
+        .block_on(joined_client.training_sessions())
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+
+    let too_fast = MissionClock::WALL.with_rate(100.0, 1_800_000_000.0);
+    let err = server
+        .runtime
+        .block_on(host_client.set_training_clock(&session.id, &too_fast))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Server { status: 400, message } if message.contains("x1 to x60")),
+        "{err}"
+    );
+    let err = server
+        .runtime
+        .block_on(joined_client.set_training_clock(&session.id, &fast))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+    for id in ["0192c0de-0000-7000-8000-000000000000", "..%2F..%2Fserver"] {
+        let err = server
+            .runtime
+            .block_on(joined_client.training_session(id))
+            .unwrap_err();
+        assert!(
+            matches!(&err, SyncError::Server { status: 404, .. }),
+            "{id}: {err}"
+        );
+    }
 }

@@ -78,6 +78,7 @@ async fn follower(
     server: &Server,
     user: &str,
     after: Option<u64>,
+    session: Option<String>,
 ) -> (
     mpsc::UnboundedReceiver<TelemetryFrame>,
     tokio::task::JoinHandle<Result<(), SyncError>>,
@@ -90,6 +91,7 @@ async fn follower(
     let task = tokio::spawn(async move {
         live::follow(
             &base,
+            session.as_deref(),
             &token,
             after,
             move |frame| {
@@ -136,8 +138,8 @@ async fn collect(
 #[tokio::test]
 async fn every_follower_gets_every_point_once_and_in_order() {
     let server = start(chrono::Duration::hours(1)).await;
-    let (mut controller, _a) = follower(&server, "cal", None).await;
-    let (mut trainer, _b) = follower(&server, "ted", None).await;
+    let (mut controller, _a) = follower(&server, "cal", None, None).await;
+    let (mut trainer, _b) = follower(&server, "ted", None, None).await;
     let producer = signed_in(&server, "cal").await;
     // Two producers at once: their frames may cross, and the relay must still deliver in order.
     let second = signed_in(&server, "ada").await;
@@ -174,14 +176,14 @@ async fn a_console_that_reconnects_catches_up_from_where_it_was() {
     }
     assert_eq!(last, 150);
     // Saw up to 120 before the connection dropped: gets 121..=150, then what comes next.
-    let (mut received, _task) = follower(&server, "cal", Some(120)).await;
+    let (mut received, _task) = follower(&server, "cal", Some(120), None).await;
     producer.post_telemetry(&batch(150, 10)).await.unwrap();
     let points = collect(&mut received, 40).await;
     assert_eq!(points.first().unwrap().0, 121);
     assert_eq!(points.last().unwrap().0, 160);
     assert_eq!(points.first().unwrap().1.value, 120.0);
     // Without `after`, a console starts from now.
-    let (mut fresh, _t) = follower(&server, "ada", None).await;
+    let (mut fresh, _t) = follower(&server, "ada", None, None).await;
     producer.post_telemetry(&batch(500, 1)).await.unwrap();
     let points = collect(&mut fresh, 1).await;
     assert_eq!(points, vec![(161, batch(500, 1).points[0].clone())]);
@@ -238,12 +240,12 @@ async fn the_server_refuses_what_it_must_and_says_why() {
     // Nothing refused was stored: a follower from the start sees only the good batch.
     let producer = signed_in(&server, "cal").await;
     producer.post_telemetry(&batch(0, 3)).await.unwrap();
-    let (mut received, _task) = follower(&server, "cal", Some(0)).await;
+    let (mut received, _task) = follower(&server, "cal", Some(0), None).await;
     assert_eq!(collect(&mut received, 3).await.len(), 3);
 
     for (user, refusal) in [("sam", "staff"), ("tia", "trainee")] {
         let token = signed_in(&server, user).await.token().unwrap().to_owned();
-        let err = live::follow(&server.url, &token, None, |_| {}, || {})
+        let err = live::follow(&server.url, None, &token, None, |_| {}, || {})
             .await
             .unwrap_err();
         assert!(
@@ -251,7 +253,7 @@ async fn the_server_refuses_what_it_must_and_says_why() {
             "{err}"
         );
     }
-    let err = live::follow(&server.url, "not-a-token", None, |_| {}, || {})
+    let err = live::follow(&server.url, None, "not-a-token", None, |_| {}, || {})
         .await
         .unwrap_err();
     assert!(matches!(err, SyncError::Unauthorized(_)), "{err}");
@@ -260,7 +262,7 @@ async fn the_server_refuses_what_it_must_and_says_why() {
 #[tokio::test]
 async fn the_relay_closes_when_the_sign_in_expires() {
     let server = start(chrono::Duration::seconds(2)).await;
-    let (_received, task) = follower(&server, "cal", None).await;
+    let (_received, task) = follower(&server, "cal", None, None).await;
     let ended = tokio::time::timeout(Duration::from_secs(10), task)
         .await
         .expect("closed within 10 s")
@@ -269,4 +271,47 @@ async fn the_relay_closes_when_the_sign_in_expires() {
         matches!(&ended, Err(SyncError::Unauthorized(m)) if m.contains("expired")),
         "{ended:?}"
     );
+}
+
+#[tokio::test]
+async fn a_training_sessions_telemetry_reaches_its_trainees_and_never_operations() {
+    let server = start(chrono::Duration::hours(1)).await;
+    let host = signed_in(&server, "ted").await;
+    let session = host
+        .create_training_session("power-bus-eclipse")
+        .await
+        .unwrap();
+    let (mut first, _t) = follower(&server, "tia", None, Some(session.id.clone())).await;
+    let (mut second, _s) = follower(&server, "ted", None, Some(session.id.clone())).await;
+    let (mut operations, _o) = follower(&server, "cal", None, None).await;
+    let in_session = host.clone().in_training_session(&session.id);
+    in_session.post_telemetry(&batch(0, 50)).await.unwrap();
+    // Both consoles in the session see the same points, in the same order.
+    let a = collect(&mut first, 50).await;
+    let b = collect(&mut second, 50).await;
+    assert_eq!(a, b);
+    // Operations see nothing of it: the next thing on their feed is their own.
+    signed_in(&server, "cal")
+        .await
+        .post_telemetry(&batch(1000, 1))
+        .await
+        .unwrap();
+    let ops = collect(&mut operations, 1).await;
+    assert_eq!(ops[0].1.value, 1000.0);
+    assert_eq!(
+        ops[0].0, 1,
+        "the operational sequence knows nothing of the session's"
+    );
+
+    // Only trainers play a session's telemetry; controllers keep to operations.
+    let joined = signed_in(&server, "tia")
+        .await
+        .in_training_session(&session.id);
+    let err = joined.post_telemetry(&batch(0, 1)).await.unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+    let controller = signed_in(&server, "cal")
+        .await
+        .in_training_session(&session.id);
+    let err = controller.post_telemetry(&batch(0, 1)).await.unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
 }

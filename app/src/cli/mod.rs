@@ -76,6 +76,10 @@ pub enum Command {
 
 /// `galaxium training …`
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::doc_markdown,
+    reason = "these doc comments are clap's help text, read as plain text in a terminal"
+)]
 pub enum TrainingCommand {
     /// List the shipped scenarios.
     List,
@@ -88,6 +92,39 @@ pub enum TrainingCommand {
     Prepare {
         /// A scenario id (see `galaxium training list`).
         scenario: String,
+    },
+    /// Open a training session on the server for SCENARIO and make the data folder the
+    /// trainer's sandbox that hosts it.
+    ///
+    /// The trainer's console plays the scenario and posts its telemetry and mission clock to
+    /// the session; trainee consoles joined to it (`galaxium training join`) see the same
+    /// telemetry at the same time, and the sandboxes sync with the session only (the server
+    /// keeps it apart from operations). The password comes from GALAXIUM_PASSWORD or a
+    /// prompt; the sign-in is kept in the sandbox for the console. Prints the session's id.
+    Host {
+        /// A scenario id (see `galaxium training list`).
+        scenario: String,
+        /// The server, such as http://127.0.0.1:8780.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// A trainer (or admin) account.
+        #[arg(long, value_name = "NAME")]
+        user: String,
+    },
+    /// Make the data folder a trainee's sandbox joined to a training session on the server.
+    ///
+    /// The console then follows the session's telemetry and mission clock, and syncs its
+    /// sandbox with the session only. The password comes from GALAXIUM_PASSWORD or a prompt.
+    Join {
+        /// The session's id (printed by `galaxium training host`); the newest session when
+        /// left out.
+        session: Option<String>,
+        /// The server, such as http://127.0.0.1:8780.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// A trainee (or trainer) account.
+        #[arg(long, value_name = "NAME")]
+        user: String,
     },
 }
 
@@ -271,6 +308,16 @@ fn training_command(data: &DataDir, command: TrainingCommand) -> anyhow::Result<
     match command {
         TrainingCommand::List => training::list(&mut out),
         TrainingCommand::Prepare { scenario } => training::prepare(data, &scenario, &mut out),
+        TrainingCommand::Host {
+            scenario,
+            server,
+            user,
+        } => training::host(data, &scenario, &server, &user, &mut out),
+        TrainingCommand::Join {
+            session,
+            server,
+            user,
+        } => training::join(data, session.as_deref(), &server, &user, &mut out),
     }
 }
 

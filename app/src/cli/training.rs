@@ -1,10 +1,13 @@
-//! `galaxium training list|prepare`: the shipped scenarios, and a sandbox replica ready to
-//! play one.
+//! `galaxium training list|prepare|host|join`: the shipped scenarios, a sandbox replica
+//! ready to play one, and sandboxes joined to a training session on the server (the trainer's
+//! hosting it, trainees' following it).
 
 use std::io::Write;
 
 use anyhow::Context as _;
 use chrono::Utc;
+use galaxium_sync::client::{SyncClient, sync_once};
+use galaxium_sync::replica::{SignIn, TrainingLink};
 use galaxium_sync::{OpenOptions, Replica, ReplicaKind};
 
 use crate::ops::demo::DemoDataset;
@@ -48,6 +51,143 @@ pub fn prepare(data: &DataDir, scenario_id: &str, out: &mut impl Write) -> anyho
         data.root().display(),
         chosen.title,
         (chosen.duration_s / 60.0).round(),
+        data.root().display()
+    )?;
+    Ok(())
+}
+
+/// Opens the data folder's replica as a training sandbox (created if new); refused on an
+/// operational replica.
+fn open_sandbox(data: &DataDir) -> anyhow::Result<Replica> {
+    let replica = Replica::open(
+        &data.replica(),
+        &OpenOptions {
+            kind_if_new: ReplicaKind::Training,
+        },
+    )
+    .with_context(|| format!("opening {}", data.replica().display()))?;
+    if replica.kind()? != ReplicaKind::Training {
+        anyhow::bail!(
+            "{} holds an operational replica; a training session needs a sandbox of its own (choose another --data folder)",
+            data.root().display()
+        );
+    }
+    Ok(replica)
+}
+
+/// Signs `user` in to `server` (password from `GALAXIUM_PASSWORD` or a prompt); the client
+/// and the sign-in to keep.
+fn sign_in(
+    runtime: &tokio::runtime::Runtime,
+    server: &str,
+    user: &str,
+) -> anyhow::Result<(SyncClient, SignIn)> {
+    let mut client = SyncClient::new(server)?;
+    let password = super::sync::password_for(user)?;
+    let login = runtime
+        .block_on(client.login(user, &password))
+        .with_context(|| format!("signing in to {server} as {user}"))?;
+    let kept = SignIn {
+        server: client.base_url().to_owned(),
+        user: user.to_owned(),
+        role: login.role,
+        token: login.token,
+        expires_at: login.expires_at,
+    };
+    Ok((client, kept))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the network runtime")
+}
+
+/// Opens a session for `scenario_id` on `server` and makes the data folder the sandbox that
+/// hosts it; its rows go up to the session at once, so trainees who join find them.
+pub fn host(
+    data: &DataDir,
+    scenario_id: &str,
+    server: &str,
+    user: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let chosen = training::scenario_by_id(scenario_id)?;
+    let runtime = runtime()?;
+    let (client, kept) = sign_in(&runtime, server, user)?;
+    let mut replica = open_sandbox(data)?;
+    let session = runtime
+        .block_on(client.create_training_session(&chosen.id))
+        .context("opening the training session")?;
+    if replica.open_report().created {
+        DemoDataset::shipped()?.seed(&mut replica, Utc::now())?;
+    }
+    training::prepare(&mut replica, &chosen.id)?;
+    replica.set_training_link(&TrainingLink {
+        server: client.base_url().to_owned(),
+        session: session.id.clone(),
+        scenario: chosen.id.clone(),
+        hosting: true,
+    })?;
+    replica.keep_sign_in(Some(&kept))?;
+    let summary = runtime
+        .block_on(sync_once(&mut replica, &client))
+        .context("sending the sandbox's rows to the session")?;
+    writeln!(
+        out,
+        "session {} opened for {} ({} rows sent).\nOpen the trainer's console with: galaxium --data {}\nTrainees join with: galaxium --data TRAINEE_DIR training join {} --server {} --user NAME",
+        session.id,
+        chosen.title,
+        summary.pushed,
+        data.root().display(),
+        session.id,
+        client.base_url()
+    )?;
+    Ok(())
+}
+
+/// Makes the data folder a trainee's sandbox joined to `session` (the newest one when
+/// `None`) and pulls the session's rows.
+pub fn join(
+    data: &DataDir,
+    session: Option<&str>,
+    server: &str,
+    user: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let runtime = runtime()?;
+    let (client, kept) = sign_in(&runtime, server, user)?;
+    let found = match session {
+        Some(id) => runtime
+            .block_on(client.training_session(id))
+            .with_context(|| format!("finding training session {id}"))?,
+        None => runtime
+            .block_on(client.training_sessions())
+            .context("listing the training sessions")?
+            .into_iter()
+            .next()
+            .with_context(|| format!("{server} has no training session; a trainer opens one with galaxium training host"))?,
+    };
+    let chosen = training::scenario_by_id(&found.scenario)?;
+    let mut replica = open_sandbox(data)?;
+    replica.set_training_link(&TrainingLink {
+        server: client.base_url().to_owned(),
+        session: found.id.clone(),
+        scenario: found.scenario.clone(),
+        hosting: false,
+    })?;
+    replica.keep_sign_in(Some(&kept))?;
+    let summary = runtime
+        .block_on(sync_once(&mut replica, &client))
+        .context("pulling the session's rows")?;
+    writeln!(
+        out,
+        "joined session {} ({}, opened by {}; {} rows pulled). Open the console with: galaxium --data {}",
+        found.id,
+        chosen.title,
+        found.created_by,
+        summary.pulled,
         data.root().display()
     )?;
     Ok(())

@@ -141,6 +141,11 @@ pub struct ConsoleApp {
     pub(super) detector: Option<crate::ops::incidents::detect::Detector>,
     pub(super) report_job: Option<super::incidents::ReportJob>,
     pub(super) training_scores: Vec<crate::ops::training::score::Scored>,
+    /// The mission clock: the wall clock in operations; in training, the trainer's (×1 to
+    /// ×60), which a console joined to a session follows.
+    pub(super) clock: galaxium_sync::protocol::MissionClock,
+    /// When the sign-in handed to a hosted session's poster was last checked.
+    pub(super) session_token_checked: Option<Instant>,
     pub(super) scored_at: Option<Instant>,
     /// Scenario events already looked at (a scrub is played once).
     pub(super) training_seen: usize,
@@ -215,6 +220,8 @@ impl ConsoleApp {
             detector: None,
             report_job: None,
             training_scores: Vec::new(),
+            clock: galaxium_sync::protocol::MissionClock::WALL,
+            session_token_checked: None,
             scored_at: None,
             training_seen: 0,
             training_scrub: None,
@@ -325,8 +332,21 @@ impl ConsoleApp {
         Tokens::of(self.settings.theme)
     }
 
+    /// Now on the mission clock (the wall clock unless a trainer runs the clock faster).
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        let wall = Utc::now();
+        if self.clock == galaxium_sync::protocol::MissionClock::WALL {
+            return wall;
+        }
+        let mission = self
+            .clock
+            .mission(crate::ops::telemetry::unix_seconds(wall));
+        #[allow(clippy::cast_possible_truncation, reason = "Unix milliseconds")]
+        chrono::DateTime::from_timestamp_millis((mission * 1000.0).round() as i64).unwrap_or(wall)
+    }
+
     pub(super) fn refresh(&mut self) {
-        let now = Utc::now();
+        let now = self.now();
         let read = overview::snapshot(&self.replica, now).and_then(|snapshot| {
             let bookings = BookingsData::load(
                 &self.replica,
@@ -706,7 +726,8 @@ impl eframe::App for ConsoleApp {
         }
         self.poll_import();
         self.poll_report();
-        self.tick_telemetry(Utc::now());
+        self.follow_session_clock();
+        self.tick_telemetry(self.now());
         // A sync that changed the replica is shown at once; another writer within a second.
         let mut changed_elsewhere = false;
         if self
@@ -732,7 +753,7 @@ impl eframe::App for ConsoleApp {
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
-        let now = Utc::now();
+        let now = self.now();
         let ctx = ui.ctx().clone();
         self.top_bar_ui(ui, now);
         self.alarm_banner_ui(ui, now);

@@ -92,7 +92,7 @@ impl ConsoleApp {
         reason = "one arm per command, each a call and its sentence"
     )]
     pub(super) fn apply_booking(&mut self, command: BookingCommand) {
-        let now = Utc::now();
+        let now = self.now();
         let rules = BookingRules::default();
         let mut wrote = true;
         let outcome: Result<String, String> = match command {

@@ -345,7 +345,7 @@ impl ConsoleApp {
     )]
     pub(super) fn apply_incident(&mut self, command: IncidentCommand) {
         let user = self.operator_name();
-        let now = Utc::now();
+        let now = self.now();
         let replica = &mut self.replica;
         let outcome: Result<String, IncidentError> = match command {
             IncidentCommand::Create {

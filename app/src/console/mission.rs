@@ -17,6 +17,7 @@ use crate::ops::telemetry::playback::Playback;
 use crate::ops::telemetry::sim::Simulator;
 use crate::ops::telemetry::tone::{ToneOutput, TonePattern, TonePlayer};
 use crate::ops::telemetry::{self, Telemetry, environment_from_orbit, unix_seconds};
+use crate::ops::training::session::HostedSource;
 use crate::views::View;
 use crate::views::mission::{TelemetryCommand, severity_color, source_line};
 
@@ -33,22 +34,53 @@ impl ConsoleApp {
     pub(super) fn start_telemetry(replica: &galaxium_sync::Replica) -> Result<Telemetry, String> {
         let scenario =
             crate::ops::training::prepared_scenario(replica).map_err(|e| e.to_string())?;
+        let link = replica.training_link().map_err(|e| e.to_string())?;
+        // A kept sign-in that still works (the training commands keep one).
+        let token = replica
+            .sign_in()
+            .map_err(|e| e.to_string())?
+            .filter(|s| s.is_valid_at(Utc::now()))
+            .map(|s| s.token)
+            .unwrap_or_default();
         let (dictionary, source): (Dictionary, Box<dyn telemetry::TelemetrySource>) =
-            if let Some(scenario) = scenario {
-                // A training replica prepared with a scenario plays it.
-                let dictionary =
-                    Dictionary::shipped(&scenario.seats()).map_err(|e| e.to_string())?;
-                let source = crate::ops::training::source::ScenarioSource::new(
-                    scenario,
-                    dictionary.clone(),
-                    Utc::now(),
-                );
-                (dictionary, Box::new(source))
-            } else {
-                let seats = telemetry::crewed_seats(replica).map_err(|e| e.to_string())?;
-                let dictionary = Dictionary::shipped(&seats).map_err(|e| e.to_string())?;
-                let simulator = Simulator::new(&dictionary, Utc::now(), SIMULATOR_SEED);
-                (dictionary, Box::new(simulator))
+            match (scenario, link) {
+                // A trainee's console joined to a session follows the trainer's telemetry
+                // (without a sign-in the feed says so, and Follow live starts it again).
+                (_, Some(link)) if !link.hosting => {
+                    let scenario = crate::ops::training::scenario_by_id(&link.scenario)
+                        .map_err(|e| e.to_string())?;
+                    let dictionary =
+                        Dictionary::shipped(&scenario.seats()).map_err(|e| e.to_string())?;
+                    let live =
+                        LiveSource::start(&link.server, Some(&link.session), &token, &dictionary)
+                            .map_err(|e| format!("the session's feed cannot start: {e}"))?;
+                    (dictionary, Box::new(live))
+                }
+                // A training replica prepared with a scenario plays it, and posts it to its
+                // session when it hosts one.
+                (Some(scenario), link) => {
+                    let dictionary =
+                        Dictionary::shipped(&scenario.seats()).map_err(|e| e.to_string())?;
+                    let source = crate::ops::training::source::ScenarioSource::new(
+                        scenario,
+                        dictionary.clone(),
+                        Utc::now(),
+                    );
+                    let source: Box<dyn telemetry::TelemetrySource> = match link {
+                        Some(link) => Box::new(
+                            HostedSource::start(source, &link.server, &link.session, &token)
+                                .map_err(|e| e.to_string())?,
+                        ),
+                        None => Box::new(source),
+                    };
+                    (dictionary, source)
+                }
+                (None, _) => {
+                    let seats = telemetry::crewed_seats(replica).map_err(|e| e.to_string())?;
+                    let dictionary = Dictionary::shipped(&seats).map_err(|e| e.to_string())?;
+                    let simulator = Simulator::new(&dictionary, Utc::now(), SIMULATOR_SEED);
+                    (dictionary, Box::new(simulator))
+                }
             };
         let names: Vec<String> = dictionary.channels.iter().map(|c| c.id.clone()).collect();
         let mut telemetry = Telemetry::new(dictionary, source);
@@ -187,6 +219,7 @@ impl ConsoleApp {
 
     pub(super) fn mute_tone(&mut self, muted: bool) {
         let user = self.operator_name();
+        let now = self.now();
         let Some(tm) = self.telemetry.as_mut() else {
             return;
         };
@@ -196,14 +229,15 @@ impl ConsoleApp {
         } else {
             format!("alarm tone unmuted by {user}")
         };
-        tm.board_mut().note(Utc::now(), what);
-        self.sound_tone(Utc::now());
+        tm.board_mut().note(now, what);
+        self.sound_tone(now);
     }
 
     /// The Mission view, or why there is none.
     pub(super) fn mission_view(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
         let tokens = self.tokens();
         self.load_mission_layout();
+        self.mission.clock_rate = self.clock.rate;
         if let Some(telemetry) = &mut self.telemetry {
             crate::views::mission::mission_ui(
                 ui,
@@ -277,7 +311,7 @@ impl ConsoleApp {
     }
 
     pub(super) fn telemetry_command(&mut self, command: TelemetryCommand) {
-        let now = Utc::now();
+        let now = self.now();
         let wall = unix_seconds(now);
         let Some(tm) = self.telemetry.as_mut() else {
             return;
@@ -300,8 +334,18 @@ impl ConsoleApp {
                 }
             }
             TelemetryCommand::FollowLive => match self.replica.sign_in() {
-                Ok(Some(sign_in)) if sign_in.is_valid_at(now) => {
-                    match LiveSource::start(&sign_in.server, &sign_in.token, &tm.dictionary) {
+                Ok(Some(sign_in)) if sign_in.is_valid_at(Utc::now()) => {
+                    // A sandbox joined to a session follows the session, never operations.
+                    let session = self.replica.training_link().ok().flatten();
+                    let (server, session) = session.map_or((sign_in.server.clone(), None), |l| {
+                        (l.server, Some(l.session))
+                    });
+                    match LiveSource::start(
+                        &server,
+                        session.as_deref(),
+                        &sign_in.token,
+                        &tm.dictionary,
+                    ) {
                         Ok(live) => {
                             tm.switch_source(Box::new(live), now);
                             Some(Notice::info(format!(
@@ -324,6 +368,7 @@ impl ConsoleApp {
             TelemetryCommand::Drill(drill) => self.drill(drill),
             TelemetryCommand::TrainingPause(paused) => self.training_pause(paused),
             TelemetryCommand::TrainingNext => self.training_next(),
+            TelemetryCommand::TrainingSpeed(rate) => self.training_speed(rate),
             TelemetryCommand::TrainingDebrief => Some(self.training_debrief()),
             TelemetryCommand::Pause(paused) => {
                 if let Some(p) = tm.playback() {
@@ -350,7 +395,7 @@ impl ConsoleApp {
     /// Pauses or resumes the training scenario; logged.
     fn training_pause(&mut self, paused: bool) -> Option<Notice> {
         let user = self.operator_name();
-        let now = Utc::now();
+        let now = self.now();
         let tm = self.telemetry.as_mut()?;
         tm.training()?.set_paused(paused, unix_seconds(now));
         let what = if paused { "paused" } else { "resumed" };
@@ -362,7 +407,7 @@ impl ConsoleApp {
     /// Writes the debrief page into the data folder's exports.
     fn training_debrief(&mut self) -> Notice {
         use crate::ops::training::debrief::{self, DebriefInput, Trace};
-        let now = Utc::now();
+        let now = self.now();
         let path_folder = self.data_dir().exports();
         let scores = self.training_scores.clone();
         let Some(tm) = self.telemetry.as_mut() else {
@@ -407,10 +452,51 @@ impl ConsoleApp {
         }
     }
 
+    /// Runs the mission clock `rate` times as fast (×1 to ×60) from now, for the scenario,
+    /// telemetry, alarms, plots and scoring alike; a hosted session's trainees follow. Logged.
+    fn training_speed(&mut self, rate: f64) -> Option<Notice> {
+        let user = self.operator_name();
+        let rate = rate.clamp(1.0, galaxium_sync::protocol::MAX_CLOCK_RATE);
+        let now = self.now();
+        self.clock = self.clock.with_rate(rate, unix_seconds(Utc::now()));
+        let tm = self.telemetry.as_mut()?;
+        tm.training()?;
+        if let Some(hosted) = tm.source_mut().hosted() {
+            hosted.publish_clock(self.clock);
+        }
+        tm.board_mut()
+            .note(now, format!("mission clock set to x{rate} by {user}"));
+        Some(Notice::info(format!("Mission clock: x{rate}.")))
+    }
+
+    /// On a console joined to a training session: follows the session's mission clock, and
+    /// hands a newer sign-in to the session's feed or poster.
+    pub(super) fn follow_session_clock(&mut self) {
+        let Some(tm) = self.telemetry.as_mut() else {
+            return;
+        };
+        if let Some(clock) = tm.live_status().and_then(|s| s.session.and(s.clock)) {
+            self.clock = clock;
+        }
+        let due = self
+            .session_token_checked
+            .is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(5));
+        if let Some(hosted) = tm.source_mut().hosted()
+            && due
+        {
+            self.session_token_checked = Some(Instant::now());
+            if let Ok(Some(sign_in)) = self.replica.sign_in()
+                && sign_in.is_valid_at(Utc::now())
+            {
+                hosted.use_token(&sign_in.token);
+            }
+        }
+    }
+
     /// Brings the scenario's next event forward to now; logged.
     fn training_next(&mut self) -> Option<Notice> {
         let user = self.operator_name();
-        let now = Utc::now();
+        let now = self.now();
         let tm = self.telemetry.as_mut()?;
         tm.training()?.jump_to_next(unix_seconds(now));
         tm.board_mut().note(
@@ -423,7 +509,7 @@ impl ConsoleApp {
     /// Injects a drill fault into the simulator, or clears them; logged in the event log.
     fn drill(&mut self, drill: Option<usize>) -> Option<Notice> {
         let user = self.operator_name();
-        let now = Utc::now();
+        let now = self.now();
         let tm = self.telemetry.as_mut()?;
         if let Some((name, channel, value)) =
             drill.and_then(|i| crate::views::mission::DRILLS.get(i))
@@ -455,12 +541,11 @@ impl ConsoleApp {
 
     pub(super) fn acknowledge_alarm(&mut self, channel: &str, comment: &str) {
         let user = self.operator_name();
+        let now = self.now();
         let Some(tm) = self.telemetry.as_mut() else {
             return;
         };
-        let outcome = tm
-            .board_mut()
-            .acknowledge(channel, &user, comment, Utc::now());
+        let outcome = tm.board_mut().acknowledge(channel, &user, comment, now);
         self.set_notice(match outcome {
             Ok(()) => Notice::info(format!("Acknowledged {channel}: {comment}")),
             Err(err) => Notice::error(format!("{channel} was not acknowledged: {err}")),
@@ -469,10 +554,10 @@ impl ConsoleApp {
 
     pub(super) fn shelve_alarm(&mut self, channel: &str, minutes: i64) {
         let user = self.operator_name();
+        let now = self.now();
         let Some(tm) = self.telemetry.as_mut() else {
             return;
         };
-        let now = Utc::now();
         let outcome = tm
             .board_mut()
             .shelve(channel, &user, now + Duration::minutes(minutes), now);

@@ -58,12 +58,13 @@ impl ConsoleApp {
                 }
             }
         };
+        let now = self.now();
         let outcome = import_element_sets(
             &mut self.replica,
             &text,
             &source,
             form.vehicle_id.as_deref(),
-            Utc::now(),
+            now,
         );
         self.set_notice(match outcome {
             Ok(summary) => Notice::info(format!("Imported {summary}.")),

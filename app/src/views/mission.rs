@@ -38,6 +38,8 @@ pub enum TelemetryCommand {
     TrainingPause(bool),
     /// Bring the scenario's next event forward to now.
     TrainingNext,
+    /// Run the mission clock this many times as fast (1 to 60).
+    TrainingSpeed(f64),
     /// Write the debrief page.
     TrainingDebrief,
 }
@@ -69,6 +71,7 @@ impl TelemetryCommand {
             Self::TrainingPause(true) => "Pause the scenario".to_owned(),
             Self::TrainingPause(false) => "Resume the scenario".to_owned(),
             Self::TrainingNext => "Bring the next scenario event forward".to_owned(),
+            Self::TrainingSpeed(rate) => format!("Run the mission clock at x{rate}"),
             Self::TrainingDebrief => "Export the training debrief".to_owned(),
         }
     }
@@ -102,6 +105,8 @@ pub struct MissionState {
     pub archived: ArchivedPoints,
     /// How the panels are arranged; `None` until the user's saved layout is read.
     pub layout: Option<egui_tiles::Tree<MissionPane>>,
+    /// How fast the mission clock runs (set by the console each frame).
+    pub clock_rate: f64,
 }
 
 /// One panel of the Mission view; the user arranges them (drag a tab to move it, drag a
@@ -219,6 +224,7 @@ impl Default for MissionState {
             recording: None,
             archived: std::collections::HashMap::new(),
             layout: None,
+            clock_rate: 1.0,
         }
     }
 }
@@ -622,6 +628,7 @@ fn source_ui(
     if let Some(training) = telemetry.training() {
         ui.horizontal_wrapped(|ui| {
             trainer_ui(ui, training, tokens, unix_seconds(now), commands);
+            clock_ui(ui, state.clock_rate, commands);
         });
     }
 }
@@ -683,6 +690,31 @@ fn trainer_ui(
             ui.label(RichText::new("no more events").color(tokens.text_muted));
         }
     }
+}
+
+/// The rates a trainer may run the mission clock at.
+const CLOCK_RATES: [f64; 6] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0];
+
+/// The trainer's mission-clock speed.
+fn clock_ui(ui: &mut Ui, rate: f64, commands: &mut Vec<UiCommand>) {
+    let label = ui.label("Mission clock");
+    egui::ComboBox::from_id_salt("mission_clock_rate")
+        .selected_text(format!("x{rate}"))
+        .show_ui(ui, |ui| {
+            for choice in CLOCK_RATES {
+                if ui
+                    .selectable_label((choice - rate).abs() < f64::EPSILON, format!("x{choice}"))
+                    .clicked()
+                {
+                    commands.push(UiCommand::Telemetry(TelemetryCommand::TrainingSpeed(
+                        choice,
+                    )));
+                }
+            }
+        })
+        .response
+        .on_hover_text("Telemetry, alarms, plots, the scenario and its scoring all run on this clock; trainees joined to the session follow it")
+        .labelled_by(label.id);
 }
 
 /// The trainees' expected responses so far: a line each, met, late, missed or pending.

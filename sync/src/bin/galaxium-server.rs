@@ -101,10 +101,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("cannot listen on {}", cli.listen))?;
                 let address = listener.local_addr()?;
-                let state = Arc::new(AppState::new(
-                    Arc::new(store),
-                    chrono::Duration::seconds(i64::from(cli.token_ttl_seconds)),
-                ));
+                // Each training session's database sits beside the server's own.
+                let training_dir = db
+                    .parent()
+                    .unwrap_or_else(|| std::path::Path::new("."))
+                    .join("training-sessions");
+                let state = Arc::new(
+                    AppState::new(
+                        Arc::new(store),
+                        chrono::Duration::seconds(i64::from(cli.token_ttl_seconds)),
+                    )
+                    .with_training_dir(training_dir),
+                );
                 {
                     let mut out = std::io::stdout().lock();
                     writeln!(out, "galaxium-server listening on http://{address}")?;

@@ -133,6 +133,13 @@ pub enum ReplicaError {
         row_id: String,
     },
 
+    /// Only a training sandbox may join a training session.
+    #[error("{} is an operational replica; only a training sandbox joins a training session", path.display())]
+    NotTraining {
+        /// The replica.
+        path: std::path::PathBuf,
+    },
+
     /// SQLite refused a write (a constraint, a full disk, a locked file).
     #[error("the replica refused the change to {table} row {row_id}: {cause}")]
     WriteRefused {

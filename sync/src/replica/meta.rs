@@ -12,6 +12,8 @@ pub(crate) const LAST_BACKUP_BYTES: &str = "last_backup_bytes";
 pub(crate) const HLC_LAST: &str = "hlc_last";
 /// The last sign-in: server, user, role, token and its expiry (never the password).
 pub(crate) const SIGN_IN: &str = "sign_in";
+/// The server training session a sandbox belongs to (see `TrainingLink`).
+pub(crate) const TRAINING_SESSION: &str = "training_session";
 /// Before the key of a preference (a user's panel layout, say), so none can collide with the
 /// keys above.
 pub(crate) const PREFERENCE_PREFIX: &str = "preference.";

@@ -25,7 +25,7 @@ pub use error::ReplicaError;
 pub use inspect::{Inspection, IntegrityLevel, inspect};
 pub use rows::{GroundStationRow, LaunchRow, LaunchSummary, SpaceportRow, VehicleRow};
 pub use status::{BackupRecord, ReplicaStatus, TableCount};
-pub use sync::{Conflict, SignIn, SyncRun};
+pub use sync::{Conflict, SignIn, SyncRun, TrainingLink};
 pub use writer::Writer;
 
 use crate::hlc::{Hlc, HlcClock};

@@ -52,6 +52,20 @@ pub struct SignIn {
     pub expires_at: String,
 }
 
+/// A sandbox joined to a training session on a server: it syncs with the session's
+/// namespace, never with operations.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TrainingLink {
+    /// The server's address.
+    pub server: String,
+    /// The session's id.
+    pub session: String,
+    /// The scenario it plays.
+    pub scenario: String,
+    /// Whether this console hosts it (plays the scenario and runs the clock) or follows it.
+    pub hosting: bool,
+}
+
 impl SignIn {
     /// Whether it still works at `now`.
     pub fn is_valid_at(&self, now: chrono::DateTime<Utc>) -> bool {
@@ -290,6 +304,35 @@ impl Replica {
             value,
         )
         .map_err(ReplicaError::sqlite("keeping a preference", &self.path))
+    }
+
+    /// The training session this sandbox belongs to, if it was joined to one.
+    pub fn training_link(&self) -> Result<Option<TrainingLink>, ReplicaError> {
+        meta::get(&self.conn, meta::TRAINING_SESSION)
+            .map(|text| text.and_then(|t| serde_json::from_str(&t).ok()))
+            .map_err(ReplicaError::sqlite(
+                "reading the training session",
+                &self.path,
+            ))
+    }
+
+    /// Joins this sandbox to a training session; refused on an operational replica, which
+    /// never leaves operations.
+    pub fn set_training_link(&mut self, link: &TrainingLink) -> Result<(), ReplicaError> {
+        if self.kind()? != crate::ReplicaKind::Training {
+            return Err(ReplicaError::NotTraining {
+                path: self.path.clone(),
+            });
+        }
+        meta::set(
+            &self.conn,
+            meta::TRAINING_SESSION,
+            &serde_json::to_string(link).unwrap_or_default(),
+        )
+        .map_err(ReplicaError::sqlite(
+            "keeping the training session",
+            &self.path,
+        ))
     }
 
     /// The kept sign-in, if any.

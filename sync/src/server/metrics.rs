@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::store::StoreStats;
 
 /// The endpoints counted separately.
-pub const ENDPOINTS: [&str; 8] = [
+pub const ENDPOINTS: [&str; 13] = [
     "health",
     "metrics",
     "login",
@@ -14,6 +14,11 @@ pub const ENDPOINTS: [&str; 8] = [
     "pull",
     "telemetry_batch",
     "telemetry_live",
+    "training_sessions",
+    "training_push",
+    "training_pull",
+    "training_telemetry_batch",
+    "training_telemetry_live",
     "other",
 ];
 

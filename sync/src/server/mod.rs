@@ -5,6 +5,7 @@ pub mod auth;
 pub mod metrics;
 pub mod store;
 pub mod telemetry;
+pub mod training;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,18 +45,47 @@ pub struct AppState {
     pub token_ttl: chrono::Duration,
     /// Telemetry frames on their way to every connected console.
     pub telemetry: tokio::sync::broadcast::Sender<Arc<crate::protocol::TelemetryFrame>>,
+    /// Training sessions, each in its own namespace.
+    pub training: training::Sessions,
 }
 
 impl AppState {
-    /// The state of a server on `store` whose sign-ins last `token_ttl`.
+    /// The state of a server on `store` whose sign-ins last `token_ttl`. Training sessions
+    /// are kept in memory until [`AppState::with_training_dir`] names a folder for them.
     pub fn new(store: Arc<dyn Store>, token_ttl: chrono::Duration) -> Self {
         Self {
             store,
             metrics: Metrics::default(),
             token_ttl,
             telemetry: tokio::sync::broadcast::channel(telemetry::RELAY_BACKLOG).0,
+            training: training::Sessions::default(),
         }
     }
+
+    /// Keeps each training session's database in `dir` (one file per session).
+    #[must_use]
+    pub fn with_training_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.training = training::Sessions::in_dir(dir);
+        self
+    }
+
+    /// The operational namespace: the replicated rows and telemetry of real operations.
+    pub fn operational(&self) -> Namespace {
+        Namespace {
+            store: Arc::clone(&self.store),
+            telemetry: self.telemetry.clone(),
+        }
+    }
+}
+
+/// Where one namespace's replicated rows and telemetry live: operations, or one training
+/// session.
+#[derive(Clone)]
+pub struct Namespace {
+    /// Its rows and telemetry.
+    pub store: Arc<dyn Store>,
+    /// Its telemetry frames on their way to the consoles following it.
+    pub telemetry: tokio::sync::broadcast::Sender<Arc<crate::protocol::TelemetryFrame>>,
 }
 
 /// The HTTP routes with their limits.
@@ -68,6 +98,25 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/pull", get(pull))
         .route("/api/v1/telemetry/batch", post(telemetry::ingest))
         .route("/api/v1/telemetry/live", get(telemetry::live))
+        .route(
+            "/api/v1/training/sessions",
+            get(training::list).post(training::create),
+        )
+        .route("/api/v1/training/sessions/{id}", get(training::show))
+        .route(
+            "/api/v1/training/sessions/{id}/clock",
+            axum::routing::put(training::set_clock),
+        )
+        .route("/api/v1/training/sessions/{id}/push", post(training::push))
+        .route("/api/v1/training/sessions/{id}/pull", get(training::pull))
+        .route(
+            "/api/v1/training/sessions/{id}/telemetry/batch",
+            post(training::ingest),
+        )
+        .route(
+            "/api/v1/training/sessions/{id}/telemetry/live",
+            get(training::live),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -162,7 +211,10 @@ pub(crate) fn check_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Principal, ApiError> {
+pub(crate) async fn authenticate(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+) -> Result<Principal, ApiError> {
     authenticate_until(state, headers).await.map(|(p, _)| p)
 }
 
@@ -288,7 +340,42 @@ async fn push(
     state.metrics.request("push");
     check_protocol(&headers)?;
     let principal = authenticate(&state, &headers).await?;
+    if principal.role == Role::Trainee {
+        return Err(trainee_refused());
+    }
     let Json(request) = body.map_err(bad_json)?;
+    check_push(&request)?;
+    // Nothing a trainee does may reach operational data: a sandbox says so, and a device
+    // that ever reached a training session is remembered as one even if it does not.
+    if request.training {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "these ops come from a training sandbox; they are never applied to operational tables",
+        ));
+    }
+    let store = state.store.clone();
+    let device = request.device_id.clone();
+    if let Some(session) = blocking(move || store.training_device_session(&device)).await? {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "device {} is a sandbox of training session {session}; its ops are never applied to operational tables",
+                request.device_id
+            ),
+        ));
+    }
+    push_into(&state, &state.operational(), principal, request).await
+}
+
+fn trainee_refused() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "trainee accounts work only in training sessions, never on operational data",
+    )
+}
+
+/// Refuses a push too big or without a device, before any work.
+pub(crate) fn check_push(request: &PushRequest) -> Result<(), ApiError> {
     if request.ops.len() > MAX_PUSH_OPS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -301,7 +388,17 @@ async fn push(
     if request.device_id.trim().is_empty() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "device_id is empty"));
     }
-    let store = state.store.clone();
+    Ok(())
+}
+
+/// Validates and orders a push in `namespace`.
+pub(crate) async fn push_into(
+    state: &AppState,
+    namespace: &Namespace,
+    principal: Principal,
+    request: PushRequest,
+) -> Result<Json<PushResponse>, ApiError> {
+    let store = namespace.store.clone();
     let results =
         blocking(move || store.push(&principal, &request.device_id, &request.ops)).await?;
     let rejected = results
@@ -330,6 +427,19 @@ async fn pull(
     state.metrics.request("pull");
     check_protocol(&headers)?;
     let principal = authenticate(&state, &headers).await?;
+    if principal.role == Role::Trainee {
+        return Err(trainee_refused());
+    }
+    pull_from(&state.operational(), principal, &headers, query).await
+}
+
+/// One page of `namespace`'s ops after the query's cursor.
+pub(crate) async fn pull_from(
+    namespace: &Namespace,
+    principal: Principal,
+    headers: &HeaderMap,
+    query: Result<Query<PullQuery>, QueryRejection>,
+) -> Result<Json<crate::protocol::PullResponse>, ApiError> {
     let Query(query) = query.map_err(|err| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -341,7 +451,7 @@ async fn pull(
         .get(DEVICE_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let store = state.store.clone();
+    let store = namespace.store.clone();
     let page =
         blocking(move || store.pull(&principal, device.as_deref(), query.after, limit)).await?;
     Ok(Json(page))

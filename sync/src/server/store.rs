@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 
 use super::auth::Principal;
 use crate::protocol::{
-    Op, OpKind, OpResult, PullResponse, ServerOp, TelemetryFrame, TelemetryPoint,
+    MissionClock, Op, OpKind, OpResult, PullResponse, ServerOp, TelemetryFrame, TelemetryPoint,
+    TrainingSession,
 };
 use crate::schema::manifest::{
     self, ConflictPolicy, MANIFEST, PERSONAL_DATA_READERS, ReplicatedTable, Role,
@@ -24,6 +25,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("server database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// A file the store needs could not be made.
+    #[error("server files: {0}")]
+    Io(String),
     /// The user exists already.
     #[error("user {0:?} exists already")]
     UserExists(String),
@@ -110,6 +114,18 @@ pub trait Store: Send + Sync + 'static {
     fn telemetry_head(&self) -> Result<u64, StoreError>;
     /// Whether the store can serve.
     fn ping(&self) -> Result<(), StoreError>;
+    /// Records a new training session.
+    fn create_training_session(&self, session: &TrainingSession) -> Result<(), StoreError>;
+    /// Every training session, newest first.
+    fn training_sessions(&self) -> Result<Vec<TrainingSession>, StoreError>;
+    /// Sets a session's clock; `false` when there is no such session.
+    fn set_training_clock(&self, id: &str, clock: &MissionClock) -> Result<bool, StoreError>;
+    /// Remembers `device_id` as a sandbox of session `session_id` (the first session it
+    /// reached); returns the session it belongs to.
+    fn bind_training_device(&self, device_id: &str, session_id: &str)
+    -> Result<String, StoreError>;
+    /// The session `device_id` is a sandbox of, if it ever reached one.
+    fn training_device_session(&self, device_id: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// The server's schema steps, in order; `user_version` counts those applied. Append only.
@@ -117,6 +133,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_server.sql"),
     include_str!("migrations/0002_resources.sql"),
     include_str!("migrations/0003_telemetry.sql"),
+    include_str!("migrations/0004_training.sql"),
 ];
 #[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
 const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
@@ -449,6 +466,83 @@ impl Store for SqliteStore {
         self.lock().query_row("SELECT 1", [], |_| Ok(()))?;
         Ok(())
     }
+
+    fn create_training_session(&self, session: &TrainingSession) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO training_sessions (id, scenario, created_by, created_at, clock)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                session.id,
+                session.scenario,
+                session.created_by,
+                session.created_at,
+                clock_text(&session.clock)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn training_sessions(&self) -> Result<Vec<TrainingSession>, StoreError> {
+        let conn = self.lock();
+        let mut statement = conn.prepare(
+            "SELECT id, scenario, created_by, created_at, clock FROM training_sessions
+             ORDER BY created_at DESC, id DESC",
+        )?;
+        let sessions = statement
+            .query_map([], |r| {
+                Ok(TrainingSession {
+                    id: r.get(0)?,
+                    scenario: r.get(1)?,
+                    created_by: r.get(2)?,
+                    created_at: r.get(3)?,
+                    // Written only by this server from a checked clock.
+                    clock: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(sessions)
+    }
+
+    fn set_training_clock(&self, id: &str, clock: &MissionClock) -> Result<bool, StoreError> {
+        let changed = self.lock().execute(
+            "UPDATE training_sessions SET clock = ?2 WHERE id = ?1",
+            params![id, clock_text(clock)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn bind_training_device(
+        &self,
+        device_id: &str,
+        session_id: &str,
+    ) -> Result<String, StoreError> {
+        let conn = self.lock();
+        conn.execute(
+            "INSERT OR IGNORE INTO training_devices (device_id, session_id, first_seen)
+             VALUES (?1, ?2, ?3)",
+            params![device_id, session_id, now_text()],
+        )?;
+        Ok(conn.query_row(
+            "SELECT session_id FROM training_devices WHERE device_id = ?1",
+            [device_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn training_device_session(&self, device_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT session_id FROM training_devices WHERE device_id = ?1",
+                [device_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+fn clock_text(clock: &MissionClock) -> String {
+    serde_json::to_string(clock).unwrap_or_default()
 }
 
 /// Forgets deleted rows once every known device has pulled past their deletion: nobody can

@@ -22,7 +22,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
-use super::{ApiError, AppState, authenticate_until, bad_json, blocking, check_protocol};
+use super::auth::Principal;
+use super::{
+    ApiError, AppState, Namespace, authenticate_until, bad_json, blocking, check_protocol,
+};
 use crate::protocol::{TelemetryAccepted, TelemetryBatch, TelemetryFrame};
 use crate::schema::manifest::Role;
 
@@ -59,6 +62,16 @@ pub async fn ingest(
             ),
         ));
     }
+    ingest_into(&state, &state.operational(), &principal, body).await
+}
+
+/// Stores a batch in `namespace` and relays it to the consoles following it.
+pub(crate) async fn ingest_into(
+    state: &AppState,
+    namespace: &Namespace,
+    principal: &Principal,
+    body: Result<Json<TelemetryBatch>, JsonRejection>,
+) -> Result<Json<TelemetryAccepted>, ApiError> {
     let Json(batch) = body.map_err(bad_json)?;
     if let Some(problem) = batch.problem() {
         return Err(ApiError::new(
@@ -66,7 +79,7 @@ pub async fn ingest(
             format!("telemetry batch refused, nothing stored: {problem}"),
         ));
     }
-    let store = state.store.clone();
+    let store = namespace.store.clone();
     let producer = principal.user.clone();
     let frame = blocking(move || store.append_telemetry(&producer, batch.points)).await?;
     let accepted = TelemetryAccepted {
@@ -75,7 +88,7 @@ pub async fn ingest(
     };
     state.metrics.telemetry_points(accepted.accepted as u64);
     // No console listening is not an error: the points are stored for those that come.
-    let _ = state.telemetry.send(Arc::new(frame));
+    let _ = namespace.telemetry.send(Arc::new(frame));
     Ok(Json(accepted))
 }
 
@@ -105,6 +118,19 @@ pub async fn live(
             ),
         ));
     }
+    let namespace = state.operational();
+    live_from(state, namespace, principal, expires, query, upgrade).await
+}
+
+/// Relays `namespace`'s telemetry over the WebSocket `upgrade` until the sign-in expires.
+pub(crate) async fn live_from(
+    state: Arc<AppState>,
+    namespace: Namespace,
+    principal: Principal,
+    expires: DateTime<Utc>,
+    query: Result<Query<LiveQuery>, QueryRejection>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|err| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -118,18 +144,18 @@ pub async fn live(
         )
     })?;
     // Subscribe before reading the head, so nothing stored in between is missed.
-    let frames = state.telemetry.subscribe();
+    let frames = namespace.telemetry.subscribe();
     let start = if let Some(after) = query.after {
         after
     } else {
-        let store = state.store.clone();
+        let store = namespace.store.clone();
         blocking(move || store.telemetry_head()).await?
     };
     Ok(upgrade.on_upgrade(move |socket| async move {
         state.metrics.live_subscriber(true);
         let mut relay = Relay {
             socket,
-            state: Arc::clone(&state),
+            store: namespace.store,
             last_sent: start,
         };
         if let Err(reason) = relay.run(frames, expires).await {
@@ -141,7 +167,7 @@ pub async fn live(
 
 struct Relay {
     socket: WebSocket,
-    state: Arc<AppState>,
+    store: Arc<dyn super::store::Store>,
     last_sent: u64,
 }
 
@@ -191,7 +217,7 @@ impl Relay {
     /// Sends everything stored after what was sent last.
     async fn catch_up(&mut self) -> Result<(), String> {
         loop {
-            let store = self.state.store.clone();
+            let store = self.store.clone();
             let after = self.last_sent;
             let page = blocking(move || store.telemetry_after(after, CATCH_UP_POINTS))
                 .await

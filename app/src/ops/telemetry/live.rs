@@ -8,13 +8,17 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
+use galaxium_sync::client::SyncClient;
 use galaxium_sync::client::SyncError;
 use galaxium_sync::live;
-use galaxium_sync::protocol::TelemetryFrame;
+use galaxium_sync::protocol::{MissionClock, TelemetryFrame};
 
 use super::dictionary::Dictionary;
 use super::{Sample, SourceKind, TelemetrySource};
 use crate::ops::sync_agent::backoff;
+
+/// How often a console following a training session reads the session's mission clock.
+const CLOCK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// At most this many unknown channel names are remembered (to name them on screen).
 const UNKNOWN_NAMES_KEPT: usize = 12;
@@ -47,10 +51,14 @@ pub enum LiveLink {
 }
 
 /// What the screen shows about the live feed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveStatus {
     /// The server followed.
     pub server: String,
+    /// The training session followed, if it is one.
+    pub session: Option<String>,
+    /// The session's mission clock as last read (the trainer's, ×1 to ×60).
+    pub clock: Option<MissionClock>,
     /// The link.
     pub link: LiveLink,
     /// Points received since following began.
@@ -71,11 +79,18 @@ pub struct LiveSource {
 }
 
 impl LiveSource {
-    /// Starts following the relay at `server` with `token`; channels are matched to
-    /// `dictionary` by id.
-    pub fn start(server: &str, token: &str, dictionary: &Dictionary) -> std::io::Result<Self> {
+    /// Starts following the relay at `server` (operations', or training session `session`'s,
+    /// whose clock it then follows too) with `token`; channels are matched to `dictionary` by
+    /// id.
+    pub fn start(
+        server: &str,
+        session: Option<&str>,
+        token: &str,
+        dictionary: &Dictionary,
+    ) -> std::io::Result<Self> {
         let status = Arc::new(Mutex::new(LiveStatus {
             server: server.to_owned(),
+            session: session.map(str::to_owned),
             ..LiveStatus::default()
         }));
         let (sender, samples) = mpsc::channel();
@@ -83,8 +98,17 @@ impl LiveSource {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
+        let clock = session.map(|id| {
+            follow_clock(
+                server.to_owned(),
+                id.to_owned(),
+                token.to_owned(),
+                Arc::clone(&status),
+            )
+        });
         let mut follower = Follower {
             server: server.to_owned(),
+            session: session.map(str::to_owned),
             token: token.to_owned(),
             channels: dictionary
                 .channels
@@ -101,8 +125,15 @@ impl LiveSource {
             .spawn(move || {
                 runtime.block_on(async move {
                     // Dropping the source drops `stop`, which ends the follower here.
+                    let clock = async {
+                        match clock {
+                            Some(clock) => clock.await,
+                            None => std::future::pending().await,
+                        }
+                    };
                     tokio::select! {
                         () = follower.run() => {}
+                        () = clock => {}
                         _ = stopped => {}
                     }
                 });
@@ -134,8 +165,29 @@ impl TelemetrySource for LiveSource {
     }
 }
 
+/// Reads the session's mission clock every [`CLOCK_EVERY`] into `status`; unreachable reads
+/// keep the last clock (the relay's link state says what is wrong).
+async fn follow_clock(
+    server: String,
+    session: String,
+    token: String,
+    status: Arc<Mutex<LiveStatus>>,
+) {
+    let Ok(client) = SyncClient::new(&server) else {
+        return;
+    };
+    let client = client.with_token(token);
+    loop {
+        if let Ok(found) = client.training_session(&session).await {
+            status.lock().unwrap_or_else(PoisonError::into_inner).clock = Some(found.clock);
+        }
+        tokio::time::sleep(CLOCK_EVERY).await;
+    }
+}
+
 struct Follower {
     server: String,
+    session: Option<String>,
     token: String,
     channels: HashMap<String, usize>,
     /// Each channel's newest time, so history stays in order.
@@ -155,10 +207,12 @@ impl Follower {
             self.update(|s| s.link = LiveLink::Connecting);
             let after = self.status.lock().map_or(None, |s| s.last_seq);
             let (server, token) = (self.server.clone(), self.token.clone());
+            let session = self.session.clone();
             let status = Arc::clone(&self.status);
             let connected = std::sync::atomic::AtomicBool::new(false);
             let result = live::follow(
                 &server,
+                session.as_deref(),
                 &token,
                 after,
                 |frame| self.take(frame),

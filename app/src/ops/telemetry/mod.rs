@@ -83,6 +83,10 @@ pub trait TelemetrySource: Send {
     fn training(&mut self) -> Option<&mut crate::ops::training::source::ScenarioSource> {
         None
     }
+    /// The training session this console hosts, when the source posts to one.
+    fn hosted(&self) -> Option<&crate::ops::training::session::HostedSource> {
+        None
+    }
 }
 
 /// What the crewed vehicle's orbit predicts from `now` for the next hours: sunlit intervals

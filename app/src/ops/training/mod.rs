@@ -5,6 +5,7 @@ pub mod debrief;
 pub mod run;
 pub mod scenario;
 pub mod score;
+pub mod session;
 pub mod source;
 
 use galaxium_sync::{Replica, ReplicaError, ReplicaKind};

@@ -42,6 +42,11 @@ impl ScenarioSource {
         }
     }
 
+    /// The channels it plays.
+    pub fn dictionary(&self) -> &Dictionary {
+        &self.dictionary
+    }
+
     /// The scenario.
     pub fn scenario(&self) -> &Scenario {
         self.run.scenario()
