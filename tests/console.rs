@@ -1241,3 +1241,261 @@ fn a_trainee_acknowledges_the_alarm_a_scenario_fault_raises() {
         console.harness.step();
     }
 }
+
+/// Runs the `galaxium` command line on `data` with the test password.
+fn galaxium_cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_galaxium"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("GALAXIUM_DATA")
+        .env("GALAXIUM_PASSWORD", support::PASSWORD)
+        .output()
+        .unwrap()
+}
+
+/// A console on the replica in `data` (as `galaxium --data DIR` opens it).
+fn console_on(root: &std::path::Path) -> Console {
+    let data = DataDir::at(root);
+    let replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
+    let app_data = data.clone();
+    let harness = Harness::builder()
+        .with_size([1360.0, 860.0])
+        .build_eframe(move |cc| {
+            ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data).without_sound()
+        });
+    Console {
+        harness,
+        _dir: tempfile::tempdir().unwrap(),
+        data,
+    }
+}
+
+/// Steps every console until `done` holds, or fails after `seconds`.
+fn step_until(
+    consoles: &mut [&mut Console],
+    seconds: u64,
+    what: &str,
+    done: impl Fn(&[&mut Console]) -> bool,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !done(consoles) {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        for console in consoles.iter_mut() {
+            console.harness.step();
+        }
+    }
+}
+
+fn bus_points(console: &Console) -> Vec<(f64, f64)> {
+    let tm = console.harness.state().telemetry().unwrap();
+    let bus = tm.index_of("pwr.bus_voltage").unwrap();
+    tm.series(bus).recent(0.0).collect()
+}
+
+#[test]
+#[allow(
+    clippy::too_many_lines,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "one session told end to end; sample times keyed by millisecond"
+)]
+fn two_trainees_follow_the_trainers_session_through_the_server() {
+    use galaxium::ops::training::score::Outcome;
+    use galaxium_sync::schema::manifest::Role;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (_runtime, url) = support::start_server_with(
+        dir.path(),
+        &[
+            ("ted", Role::Trainer),
+            ("tia", Role::Trainee),
+            ("tom", Role::Trainee),
+        ],
+    );
+    let (host_dir, first_dir, second_dir) = (
+        dir.path().join("trainer"),
+        dir.path().join("trainee-1"),
+        dir.path().join("trainee-2"),
+    );
+    let hosted = galaxium_cli(
+        &host_dir,
+        &[
+            "training",
+            "host",
+            "power-bus-fault-eclipse",
+            "--server",
+            &url,
+            "--user",
+            "ted",
+        ],
+    );
+    let said = String::from_utf8_lossy(&hosted.stdout).into_owned();
+    assert!(
+        hosted.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&hosted.stderr)
+    );
+    let session = said
+        .strip_prefix("session ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    for (root, user) in [(&first_dir, "tia"), (&second_dir, "tom")] {
+        let joined = galaxium_cli(
+            root,
+            &["training", "join", "--server", &url, "--user", user],
+        );
+        let said = String::from_utf8_lossy(&joined.stdout).into_owned();
+        assert!(
+            joined.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&joined.stderr)
+        );
+        assert!(
+            said.starts_with(&format!("joined session {session}")),
+            "{said}"
+        );
+        assert!(
+            !said.contains("; 0 rows pulled"),
+            "the trainer's rows come down: {said}"
+        );
+    }
+    // The trainer's replica never joined operations: it is a sandbox in the session.
+    let mut host = console_on(&host_dir);
+    let mut first = console_on(&first_dir);
+    let mut second = console_on(&second_dir);
+    for console in [&mut host, &mut first, &mut second] {
+        console
+            .harness
+            .get_by_label("TRAINING · sandbox replica · nothing here is operational data");
+        open_view(console, View::Mission);
+    }
+    host.harness
+        .get_by_label_contains("Scenario: Power-bus fault during eclipse");
+
+    // The trainer brings the regulator's failure forward: both trainees' consoles raise the
+    // alarm from the telemetry the session relays.
+    for _ in 0..2 {
+        host.harness.get_by_label("Next event now").click();
+        host.harness.run();
+    }
+    let alarmed = |c: &Console| {
+        c.harness
+            .state()
+            .telemetry()
+            .unwrap()
+            .board()
+            .get("pwr.bus_voltage")
+            .is_some()
+    };
+    step_until(
+        &mut [&mut host, &mut first, &mut second],
+        30,
+        "the fault reaches every console",
+        |cs| cs.iter().all(|c| alarmed(c)),
+    );
+    step_until(
+        &mut [&mut host, &mut first, &mut second],
+        30,
+        "a few seconds of telemetry on every console",
+        |cs| cs.iter().all(|c| bus_points(c).len() > 5),
+    );
+    // The same telemetry: every point a trainee has, the trainer's console has, with the
+    // same value at the same time.
+    let trainer_points: std::collections::HashMap<u64, f64> = bus_points(&host)
+        .into_iter()
+        .map(|(t, v)| ((t * 1000.0).round() as u64, v))
+        .collect();
+    for trainee in [&first, &second] {
+        let points = bus_points(trainee);
+        assert!(points.len() > 5, "{} points", points.len());
+        for (t, v) in points {
+            let key = (t * 1000.0).round() as u64;
+            if let Some(theirs) = trainer_points.get(&key) {
+                assert!((theirs - v).abs() < 1e-9, "{t}: {theirs} against {v}");
+            }
+        }
+        let shared = bus_points(trainee)
+            .iter()
+            .filter(|(t, _)| trainer_points.contains_key(&((t * 1000.0).round() as u64)))
+            .count();
+        assert!(shared > 3, "{shared} points in common");
+    }
+
+    // The trainer runs the clock at x10: the trainees' consoles follow it.
+    host.harness
+        .state_mut()
+        .send(galaxium::console::UiCommand::Telemetry(
+            galaxium::views::mission::TelemetryCommand::TrainingSpeed(10.0),
+        ));
+    host.harness.run();
+    // Commands apply after the frame that sent them; the next frame shows the change.
+    host.harness.step();
+    assert!(
+        host.harness
+            .query_all_by_label_contains("Mission clock")
+            .any(|n| n
+                .accesskit_node()
+                .value()
+                .is_some_and(|v| v.contains("x10"))),
+        "the trainer's row shows the clock at x10"
+    );
+    step_until(
+        &mut [&mut host, &mut first, &mut second],
+        20,
+        "the trainees follow the trainer's clock",
+        |cs| {
+            cs.iter()
+                .all(|c| (c.harness.state().mission_clock().rate - 10.0).abs() < 1e-9)
+        },
+    );
+
+    // The first trainee acknowledges at their console; the trainer's console scores it.
+    first
+        .harness
+        .get_by_label("Acknowledge pwr.bus_voltage")
+        .click();
+    first.harness.run();
+    paste_into(
+        &mut first,
+        "Comment (logged with the acknowledgement)",
+        egui::accesskit::Role::TextInput,
+        "shedding non-essential loads",
+    );
+    first
+        .harness
+        .get_by_label("Acknowledge with comment")
+        .click();
+    first.harness.run();
+    let acknowledged = |c: &Console| {
+        c.harness.state().training_scores().iter().any(|s| {
+            s.describe()
+                .starts_with("acknowledge the pwr.bus_voltage alarm")
+                && matches!(s.outcome, Outcome::Met(_) | Outcome::Late(_))
+        })
+    };
+    step_until(
+        &mut [&mut host, &mut first, &mut second],
+        40,
+        "the trainer's console scores the trainee's acknowledgement",
+        |cs| acknowledged(cs[0]),
+    );
+    // The second trainee's console shows the alarm acknowledged at the other console.
+    step_until(
+        &mut [&mut host, &mut first, &mut second],
+        40,
+        "the acknowledgement reaches the other trainee",
+        |cs| {
+            cs[2]
+                .harness
+                .state()
+                .telemetry()
+                .unwrap()
+                .board()
+                .get("pwr.bus_voltage")
+                .is_none_or(|a| a.acknowledged.is_some())
+        },
+    );
+}

@@ -144,6 +144,9 @@ pub struct ConsoleApp {
     /// The mission clock: the wall clock in operations; in training, the trainer's (×1 to
     /// ×60), which a console joined to a session follows.
     pub(super) clock: galaxium_sync::protocol::MissionClock,
+    /// When acknowledgements from other consoles were last read, and the newest seen.
+    pub(super) acks_checked_at: Option<Instant>,
+    pub(super) acks_seen: String,
     /// When the sign-in handed to a hosted session's poster was last checked.
     pub(super) session_token_checked: Option<Instant>,
     pub(super) scored_at: Option<Instant>,
@@ -222,6 +225,8 @@ impl ConsoleApp {
             training_scores: Vec::new(),
             clock: galaxium_sync::protocol::MissionClock::WALL,
             session_token_checked: None,
+            acks_checked_at: None,
+            acks_seen: String::new(),
             scored_at: None,
             training_seen: 0,
             training_scrub: None,
@@ -297,7 +302,7 @@ impl ConsoleApp {
         &self.bookings
     }
 
-    fn to_sync(&self, request: SyncRequest) {
+    pub(super) fn to_sync(&self, request: SyncRequest) {
         if let Some(agent) = &self.sync {
             agent.send(request);
         }
@@ -330,6 +335,18 @@ impl ConsoleApp {
 
     pub(super) fn tokens(&self) -> Tokens {
         Tokens::of(self.settings.theme)
+    }
+
+    /// Whether the replica is a training sandbox.
+    pub fn is_training(&self) -> bool {
+        self.snapshot
+            .as_ref()
+            .is_some_and(|s| s.status.kind == ReplicaKind::Training)
+    }
+
+    /// The mission clock the console runs on.
+    pub fn mission_clock(&self) -> galaxium_sync::protocol::MissionClock {
+        self.clock
     }
 
     /// Now on the mission clock (the wall clock unless a trainer runs the clock faster).
@@ -518,11 +535,7 @@ impl ConsoleApp {
             });
             ui.add_space(tokens.spacing * 0.5);
         });
-        let training = self
-            .snapshot
-            .as_ref()
-            .is_some_and(|s| s.status.kind == ReplicaKind::Training);
-        if training {
+        if self.is_training() {
             egui::Panel::top("training_banner")
                 .frame(egui::Frame::NONE)
                 .show(ui, |ui| {

@@ -129,6 +129,7 @@ impl ConsoleApp {
         if let Some(tm) = self.telemetry.as_mut() {
             tm.tick(now);
         }
+        self.take_acknowledgements_from_elsewhere();
         self.detect_incidents(now);
         self.score_training(now);
         self.sound_tone(now);
@@ -185,15 +186,63 @@ impl ConsoleApp {
                     .flatten()
             })
             .collect();
+        let acknowledged: Vec<(String, f64)> =
+            crate::ops::telemetry::acks::every(&self.replica, "")
+                .unwrap_or_else(|err| {
+                    tracing::warn!("alarm acknowledgements for scoring: {err}");
+                    Vec::new()
+                })
+                .into_iter()
+                .filter_map(|a| {
+                    chrono::DateTime::parse_from_rfc3339(&a.at)
+                        .ok()
+                        .map(|t| (a.channel, unix_seconds(t.into())))
+                })
+                .collect();
         self.training_scores = crate::ops::training::score::score(
             &fired,
             &crate::ops::training::score::Actions {
                 log: tm.board().log(),
                 incidents: &details,
+                acknowledged: &acknowledged,
                 rebooked_at,
             },
             unix_seconds(now),
         );
+    }
+
+    /// Acknowledges here the alarms acknowledged at other consoles (synced rows), once a
+    /// second at most.
+    fn take_acknowledgements_from_elsewhere(&mut self) {
+        if self
+            .acks_checked_at
+            .is_some_and(|at| at.elapsed() < std::time::Duration::from_secs(1))
+        {
+            return;
+        }
+        self.acks_checked_at = Some(Instant::now());
+        let Some(tm) = self.telemetry.as_mut() else {
+            return;
+        };
+        let acks = match crate::ops::telemetry::acks::from_elsewhere(&self.replica, &self.acks_seen)
+        {
+            Ok(acks) => acks,
+            Err(err) => {
+                tracing::warn!("alarm acknowledgements from other consoles: {err}");
+                return;
+            }
+        };
+        for ack in acks {
+            if let Ok(at) = chrono::DateTime::parse_from_rfc3339(&ack.at) {
+                tm.board_mut().acknowledge_from_elsewhere(
+                    &ack.channel,
+                    &ack.by,
+                    &ack.comment,
+                    at.into(),
+                );
+            }
+            self.acks_seen = ack.at;
+        }
     }
 
     /// Sounds what the alarms call for, unless muted; the player starts with the first tone.
@@ -529,6 +578,11 @@ impl ConsoleApp {
         Some(Notice::info("Drill faults cleared."))
     }
 
+    /// The trainees' expected responses as last scored (on the console playing a scenario).
+    pub fn training_scores(&self) -> &[crate::ops::training::score::Scored] {
+        &self.training_scores
+    }
+
     /// The telemetry, when it started.
     pub fn telemetry(&self) -> Option<&Telemetry> {
         self.telemetry.as_ref()
@@ -545,10 +599,31 @@ impl ConsoleApp {
         let Some(tm) = self.telemetry.as_mut() else {
             return;
         };
+        let severity = tm.board().get(channel).map(|a| a.severity);
         let outcome = tm.board_mut().acknowledge(channel, &user, comment, now);
-        self.set_notice(match outcome {
-            Ok(()) => Notice::info(format!("Acknowledged {channel}: {comment}")),
-            Err(err) => Notice::error(format!("{channel} was not acknowledged: {err}")),
+        // Kept in the replica, so every console with the alarm sees it acknowledged.
+        let kept = match (&outcome, severity) {
+            (Ok(()), Some(severity)) => crate::ops::telemetry::acks::record(
+                &mut self.replica,
+                channel,
+                severity,
+                &user,
+                comment.trim(),
+                now,
+            )
+            .err(),
+            _ => None,
+        };
+        if outcome.is_ok() && kept.is_none() {
+            // Other positions see it at the next sync; ask for that now.
+            self.to_sync(crate::ops::sync_agent::SyncRequest::SyncNow);
+        }
+        self.set_notice(match (outcome, kept) {
+            (Ok(()), None) => Notice::info(format!("Acknowledged {channel}: {comment}")),
+            (Ok(()), Some(err)) => Notice::error(format!(
+                "Acknowledged {channel} here, but other consoles will not see it: {err}"
+            )),
+            (Err(err), _) => Notice::error(format!("{channel} was not acknowledged: {err}")),
         });
     }
 

@@ -1,7 +1,7 @@
 //! Applies the Orbit view's commands: element sets imported from a file or pasted text.
 
 use chrono::Utc;
-use galaxium_sync::schema::manifest::{self, Role};
+use galaxium_sync::schema::manifest;
 
 use super::app::{ConsoleApp, Notice};
 use crate::ops::orbit::{StationForm, import_element_sets, remove_station, save_station};
@@ -19,10 +19,8 @@ impl ConsoleApp {
     /// server checks again when the rows sync).
     pub fn may_write(&self, table: &str) -> bool {
         let writers = manifest::table(table).map_or(&[][..], |t| t.write_roles);
-        self.sync_status()
-            .signed_in
-            .as_ref()
-            .is_none_or(|(_, _, role)| role.parse::<Role>().is_ok_and(|r| writers.contains(&r)))
+        self.acting_role()
+            .is_none_or(|role| role.is_ok_and(|r| writers.contains(&r)))
     }
 
     /// The Orbit view.

@@ -149,20 +149,23 @@ fn holdings_card_ui(
         ui.set_min_width(ui.available_width());
         ui.label(RichText::new("What it holds").strong().size(input.tokens.body_size + 2.0));
         ui.add_space(input.tokens.spacing);
+        // Two tables a row: the list stays short enough to leave the demo controls in view.
         egui::Grid::new("replica_holdings")
-            .num_columns(3)
+            .num_columns(6)
             .spacing([input.tokens.gap, input.tokens.spacing])
             .show(ui, |ui| {
-                for table in &status.tables {
-                    ui.label(RichText::new(table.label).color(input.tokens.text_muted));
-                    ui.label(RichText::new(table.rows.to_string()).monospace().strong());
-                    if table.demo_rows > 0 {
-                        ui.label(
-                            RichText::new(format!("{} demo", table.demo_rows))
-                                .color(input.tokens.text_muted),
-                        );
-                    } else {
-                        ui.label("");
+                for pair in status.tables.chunks(2) {
+                    for table in pair {
+                        ui.label(RichText::new(table.label).color(input.tokens.text_muted));
+                        ui.label(RichText::new(table.rows.to_string()).monospace().strong());
+                        if table.demo_rows > 0 {
+                            ui.label(
+                                RichText::new(format!("{} demo", table.demo_rows))
+                                    .color(input.tokens.text_muted),
+                            );
+                        } else {
+                            ui.label("");
+                        }
                     }
                     ui.end_row();
                 }

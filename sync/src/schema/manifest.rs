@@ -582,6 +582,25 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         exclusive: None,
         personal_columns: &[],
     },
+    ReplicatedTable {
+        name: "alarm_acknowledgements",
+        label: "Alarm acknowledgements",
+        columns: &[
+            "channel",
+            "severity",
+            "acknowledged_at",
+            "acknowledged_by",
+            "comment",
+            "device_id",
+            "demo",
+        ],
+        policy: ConflictPolicy::AppendOnly,
+        write_roles: &[Role::Admin, Role::Controller],
+        foreign_keys: &[],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+    },
 ];
 
 /// The manifest entry of `name`.

@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "incidents: severities, incidents, their passengers, timelines, tasks, attachments; local telemetry snapshots",
         sql: include_str!("migrations/0006_incidents.sql"),
     },
+    Migration {
+        version: 7,
+        summary: "alarm acknowledgements, replicated: shared by every console, scored in training",
+        sql: include_str!("migrations/0007_alarm_acknowledgements.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -222,6 +222,42 @@ impl AlarmBoard {
         Ok(())
     }
 
+    /// Takes an acknowledgement made at another console: an alarm here that was raised by
+    /// then and is not yet acknowledged is acknowledged (logged with who, and that it came
+    /// from elsewhere); `false` when there is nothing here for it.
+    pub fn acknowledge_from_elsewhere(
+        &mut self,
+        channel: &str,
+        user: &str,
+        comment: &str,
+        at: DateTime<Utc>,
+    ) -> bool {
+        let Some(alarm) = self.alarms.get_mut(channel) else {
+            return false;
+        };
+        if alarm.raised_at > at {
+            return false;
+        }
+        let severity = alarm.severity;
+        match alarm.state {
+            AlarmState::AckActive => return false,
+            AlarmState::UnackActive => {
+                alarm.state = AlarmState::AckActive;
+                alarm.acknowledged = Some((user.to_owned(), comment.to_owned()));
+            }
+            AlarmState::UnackCleared => {
+                self.alarms.remove(channel);
+            }
+        }
+        self.record(
+            at,
+            channel,
+            severity,
+            format!("acknowledged by {user} at another console: {comment}"),
+        );
+        true
+    }
+
     /// Shelves `channel`'s alarm until `until`.
     pub fn shelve(
         &mut self,

@@ -2,6 +2,7 @@
 //! server's live feed plug in behind the same trait), per-channel history, limit checking and
 //! alarms. No UI here: the Mission view draws what [`Telemetry`] holds.
 
+pub mod acks;
 pub mod alarms;
 pub mod archive;
 pub mod dictionary;

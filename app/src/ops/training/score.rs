@@ -67,6 +67,9 @@ pub struct Actions<'a> {
     pub log: &'a [AlarmEvent],
     /// Every incident in the sandbox, with its timeline.
     pub incidents: &'a [IncidentDetail],
+    /// Acknowledgements kept in the replica, from every console in the session (channel,
+    /// Unix seconds).
+    pub acknowledged: &'a [(String, f64)],
     /// Passengers of the scrubbed launch booked again (Unix seconds of the last rebooking),
     /// when a scrub was played.
     pub rebooked_at: Option<f64>,
@@ -86,6 +89,13 @@ fn done_at(expected: &Expectation, since: f64, actions: &Actions<'_>) -> Option<
             .iter()
             .filter(|e| &e.channel == channel && e.what.starts_with("acknowledged by"))
             .map(|e| unix_seconds(e.at))
+            .chain(
+                actions
+                    .acknowledged
+                    .iter()
+                    .filter(|(c, _)| c == channel)
+                    .map(|(_, t)| *t),
+            )
             .filter(|t| *t >= since)
             .reduce(f64::min),
         Expectation::OpenIncident { kind } => actions
@@ -172,6 +182,7 @@ mod tests {
         let actions = Actions {
             log: &log,
             incidents: &[],
+            acknowledged: &[],
             rebooked_at: None,
         };
         let scored = score(&fired, &actions, unix_seconds(at(200)));
@@ -194,12 +205,26 @@ mod tests {
             &Actions {
                 log: &late_log,
                 incidents: &[],
+                acknowledged: &[],
                 rebooked_at: None,
             },
             unix_seconds(at(400)),
         );
         assert_eq!(late[0].outcome, Outcome::Late(150.0));
         assert!((late[0].outcome.points() - 0.5).abs() < 1e-12);
+        // A trainee at another console acknowledged at 60 s: the kept row counts.
+        let elsewhere = [("ls.cabin_pressure".to_owned(), unix_seconds(at(60)))];
+        let shared = score(
+            &fired,
+            &Actions {
+                log: &late_log,
+                incidents: &[],
+                acknowledged: &elsewhere,
+                rebooked_at: None,
+            },
+            unix_seconds(at(400)),
+        );
+        assert_eq!(shared[0].outcome, Outcome::Met(60.0));
     }
 
     #[test]
@@ -232,6 +257,7 @@ mod tests {
             &Actions {
                 log: &[],
                 incidents: &details,
+                acknowledged: &[],
                 rebooked_at: None,
             },
             unix_seconds(at(2000)),
