@@ -262,6 +262,10 @@ pub struct MissionClock {
     pub anchor_wall: f64,
     /// …and the mission time (Unix seconds) it mapped to.
     pub anchor_mission: f64,
+    /// When the mission started (mission time, Unix seconds), if it has: the zero of its
+    /// elapsed time (MET) on every console that follows the clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mission_start: Option<f64>,
 }
 
 impl Default for MissionClock {
@@ -276,6 +280,7 @@ impl MissionClock {
         rate: 1.0,
         anchor_wall: 0.0,
         anchor_mission: 0.0,
+        mission_start: None,
     };
 
     /// Mission time (Unix seconds) at wall time `wall`.
@@ -290,6 +295,7 @@ impl MissionClock {
             rate,
             anchor_wall: wall,
             anchor_mission: self.mission(wall),
+            mission_start: self.mission_start,
         }
     }
 
@@ -300,7 +306,10 @@ impl MissionClock {
                 "clock rate {} is outside x1 to x{MAX_CLOCK_RATE}",
                 self.rate
             ))
-        } else if !self.anchor_wall.is_finite() || !self.anchor_mission.is_finite() {
+        } else if !self.anchor_wall.is_finite()
+            || !self.anchor_mission.is_finite()
+            || self.mission_start.is_some_and(|t| !t.is_finite())
+        {
             Some("the clock's anchors are not Unix seconds".to_owned())
         } else {
             None

@@ -501,8 +501,28 @@ impl ConsoleApp {
                         .color(tokens.accent),
                 );
                 ui.separator();
-                ui.label(RichText::new(format::utc_seconds(now)).monospace().strong())
-                    .on_hover_text("Coordinated Universal Time: every time in the console is UTC");
+                if self.clock == galaxium_sync::protocol::MissionClock::WALL {
+                    ui.label(RichText::new(format::utc_seconds(now)).monospace().strong())
+                        .on_hover_text(
+                            "Coordinated Universal Time: every time in the console is UTC",
+                        );
+                } else {
+                    ui.label(
+                        RichText::new(format!(
+                            "MISSION {} x{}",
+                            format::utc_seconds(now),
+                            self.clock.rate
+                        ))
+                        .monospace()
+                        .strong()
+                        .color(tokens.training),
+                    )
+                    .on_hover_text(format!(
+                        "The training mission clock, x{} the wall clock ({}): telemetry, alarms, plots and the scenario run on it",
+                        self.clock.rate,
+                        format::utc_seconds(Utc::now())
+                    ));
+                }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui
                         .button("Commands")
@@ -516,7 +536,8 @@ impl ConsoleApp {
                         self.pending.push(UiCommand::OpenCommandPalette);
                     }
                     ui.separator();
-                    let (level, words) = link_summary(&self.sync_status, now);
+                    // Syncs happen on the wall clock, whatever the mission clock says.
+                    let (level, words) = link_summary(&self.sync_status, Utc::now());
                     if ui
                         .add(StatusLight::new(level, &words, tokens).sense_click())
                         .on_hover_text("The link to the central server; click for the Sync view")
@@ -817,12 +838,13 @@ impl eframe::App for ConsoleApp {
             View::Orbit => self.orbit_view(ui, now),
             View::Mission => self.mission_view(ui, now),
             View::Incidents => self.incidents_view(ui, now),
+            // Syncs happen on the wall clock, whatever the mission clock says.
             View::Sync => sync_ui(
                 ui,
                 &self.sync_status,
                 self.snapshot.as_ref(),
                 tokens,
-                now,
+                Utc::now(),
                 &mut self.pending,
             ),
             View::Settings => settings_ui(

@@ -278,6 +278,11 @@ fn live_link_text(status: &LiveStatus, now: DateTime<Utc>) -> (String, bool) {
         ),
         LiveLink::Refused { reason } => format!("{reason} · choose Live feed again once signed in"),
     };
+    if let Some(session) = &status.session {
+        let short: String = session.chars().take(8).collect();
+        let rate = status.clock.map_or(1.0, |c| c.rate);
+        text = format!("training session {short} · mission clock x{rate} · {text}");
+    }
     if !status.unknown_channels.is_empty() {
         let names: Vec<&str> = status.unknown_channels.iter().map(String::as_str).collect();
         text = format!(
@@ -627,18 +632,24 @@ fn source_ui(
     // The trainer's controls get a row of their own.
     if let Some(training) = telemetry.training() {
         ui.horizontal_wrapped(|ui| {
-            trainer_ui(ui, training, tokens, unix_seconds(now), commands);
-            clock_ui(ui, state.clock_rate, commands);
+            trainer_ui(
+                ui,
+                training,
+                tokens,
+                (unix_seconds(now), state.clock_rate),
+                commands,
+            );
         });
     }
 }
 
-/// The trainer's controls: the scenario, its clock, the next event, pause and resume.
+/// The trainer's controls: the scenario, its clock, pause and resume, the next event, the
+/// mission clock's rate. The buttons come first so they stay put as the texts change.
 fn trainer_ui(
     ui: &mut Ui,
     training: &crate::ops::training::source::ScenarioSource,
     tokens: Tokens,
-    wall: f64,
+    (wall, rate): (f64, f64),
     commands: &mut Vec<UiCommand>,
 ) {
     let elapsed = training.elapsed_s(wall);
@@ -664,6 +675,14 @@ fn trainer_ui(
             !paused,
         )));
     }
+    let next = training.next_event(wall);
+    if ui
+        .add_enabled(next.is_some(), egui::Button::new("Next event now"))
+        .clicked()
+    {
+        commands.push(UiCommand::Telemetry(TelemetryCommand::TrainingNext));
+    }
+    clock_ui(ui, rate, commands);
     if ui
         .button("Export debrief")
         .on_hover_text(
@@ -673,23 +692,12 @@ fn trainer_ui(
     {
         commands.push(UiCommand::Telemetry(TelemetryCommand::TrainingDebrief));
     }
-    match training.next_event(wall) {
-        Some(event) => {
-            ui.label(
-                RichText::new(format!("next {}: {}", met(event.at_s), event.note))
-                    .color(tokens.text_muted),
-            );
-            if ui.button("Next event now").clicked() {
-                commands.push(UiCommand::Telemetry(TelemetryCommand::TrainingNext));
-            }
-        }
-        None if training.finished(wall) => {
-            ui.label(RichText::new("scenario over").color(tokens.text_muted));
-        }
-        None => {
-            ui.label(RichText::new("no more events").color(tokens.text_muted));
-        }
-    }
+    let upcoming = match next {
+        Some(event) => format!("next {}: {}", met(event.at_s), event.note),
+        None if training.finished(wall) => "scenario over".to_owned(),
+        None => "no more events".to_owned(),
+    };
+    ui.label(RichText::new(upcoming).color(tokens.text_muted));
 }
 
 /// The rates a trainer may run the mission clock at.

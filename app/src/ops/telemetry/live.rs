@@ -155,6 +155,15 @@ impl TelemetrySource for LiveSource {
         out.extend(self.samples.try_iter());
     }
 
+    /// A training session's mission started when its clock says.
+    fn mission_start(&self) -> Option<f64> {
+        self.status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clock
+            .and_then(|c| c.mission_start)
+    }
+
     fn live(&self) -> Option<LiveStatus> {
         Some(
             self.status

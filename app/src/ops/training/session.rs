@@ -89,13 +89,16 @@ impl HostedSource {
             .name("galaxium-training-host".into())
             .spawn(move || poster.run())
             .map_err(|err| SyncError::BadAnswer(format!("cannot start posting: {err}")))?;
-        Ok(Self {
+        let hosted = Self {
             inner,
             channel_ids,
             outgoing,
             status,
             polled: Vec::new(),
-        })
+        };
+        // Trainees' consoles count mission time from the scenario's start.
+        hosted.publish_clock(MissionClock::WALL);
+        Ok(hosted)
     }
 
     /// How posting stands.
@@ -111,8 +114,13 @@ impl HostedSource {
         let _ = self.outgoing.send(Outgoing::Token(token.to_owned()));
     }
 
-    /// Sends the trainer's mission clock to the session, for the trainees' consoles.
+    /// Sends the trainer's mission clock to the session, with the scenario's start, for the
+    /// trainees' consoles.
     pub fn publish_clock(&self, clock: MissionClock) {
+        let clock = MissionClock {
+            mission_start: self.inner.mission_start(),
+            ..clock
+        };
         // The poster ends only with the console.
         let _ = self.outgoing.send(Outgoing::Clock(clock));
     }
