@@ -7,7 +7,12 @@
 //!   until the last one reached a console following the feed;
 //! - latency: 20,000 points/s paced as 100 batches of 200 every 10 ms for 10 s; for each
 //!   batch, from the moment the producer sends it to the moment the console has it (p50, p99,
-//!   max). The console's own arrival → alarm figure is in the telemetry benchmark.
+//!   max). The console's own arrival → alarm figure is in the telemetry benchmark;
+//! - a training session at x60: a trainer's console posts a 43-channel 1 Hz mission at x60
+//!   (2,580 points/s, a post every 250 ms as the console's poster does) to its session for
+//!   15 s; from each post to each of two trainee consoles following the session (p50, p99,
+//!   max), the same pacing through the operational relay in the same run for comparison, and
+//!   a check that the operational console received none of the session's points.
 //!
 //! Run: `cargo bench -p galaxium-sync --bench relay`
 
@@ -49,18 +54,24 @@ fn main() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let store = SqliteStore::open(&dir.path().join("server.sqlite")).expect("server database");
-    store
-        .add_user(
-            "flight",
-            Role::Controller,
-            &auth::hash_password(PASSWORD).expect("hash"),
-        )
-        .expect("user");
+    let hash = auth::hash_password(PASSWORD).expect("hash");
+    for (user, role) in [
+        ("flight", Role::Controller),
+        ("ted", Role::Trainer),
+        ("tia", Role::Trainee),
+        ("tom", Role::Trainee),
+    ] {
+        store.add_user(user, role, &hash).expect("user");
+    }
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("a loopback port");
     let url = format!("http://{}", listener.local_addr().expect("address"));
-    let state = Arc::new(AppState::new(Arc::new(store), chrono::Duration::hours(1)));
+    // Sessions on disk like the operational store, as the server binary keeps them.
+    let state = Arc::new(
+        AppState::new(Arc::new(store), chrono::Duration::hours(1))
+            .with_training_dir(dir.path().join("training-sessions")),
+    );
     runtime.spawn(serve(listener, state, std::future::pending()));
 
     let mut producer = SyncClient::new(&url).expect("client");
@@ -92,6 +103,136 @@ fn main() {
 
     let total = throughput(&runtime, &producer, &mut received);
     latency(&runtime, &producer, &mut received, total);
+    training_session(&runtime, &url, &producer, &mut received);
+}
+
+/// Follows `session` (or operations) as `token`; frames arrive stamped with their arrival.
+fn follower(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    session: Option<String>,
+    token: String,
+) -> Arrivals {
+    let (frames, received) = mpsc::unbounded_channel::<(Instant, TelemetryFrame)>();
+    let (connected, is_connected) = tokio::sync::oneshot::channel();
+    let url = url.to_owned();
+    runtime.spawn(async move {
+        let _ = live::follow(
+            &url,
+            session.as_deref(),
+            &token,
+            None,
+            move |frame| {
+                let _ = frames.send((Instant::now(), frame));
+            },
+            move || {
+                let _ = connected.send(());
+            },
+        )
+        .await;
+    });
+    runtime.block_on(is_connected).expect("connected");
+    received
+}
+
+/// Posts `posts` batches of `per_post` every `every`; the time from each post to each
+/// follower, in milliseconds, sorted.
+fn paced(
+    runtime: &tokio::runtime::Runtime,
+    producer: &SyncClient,
+    followers: &mut [Arrivals],
+    (posts, per_post, every): (usize, usize, Duration),
+    first: u64,
+) -> Vec<f64> {
+    let mut sent_at = Vec::with_capacity(posts);
+    runtime.block_on(async {
+        let mut tick = tokio::time::interval(every);
+        for b in 0..posts {
+            tick.tick().await;
+            let at = Instant::now();
+            let accepted = producer
+                .post_telemetry(&batch(first + (b * per_post) as u64, per_post))
+                .await
+                .expect("batch");
+            sent_at.push((accepted.last_seq, at));
+        }
+    });
+    let last = sent_at.last().expect("sent").0;
+    let mut millis = Vec::new();
+    for follower in followers.iter_mut() {
+        let mut arrivals = Vec::new();
+        runtime.block_on(async {
+            while arrivals.last().is_none_or(|(seq, _)| *seq < last) {
+                let (arrived, frame) = follower.recv().await.expect("frames");
+                arrivals.push((frame.last_seq, arrived));
+            }
+        });
+        millis.extend(sent_at.iter().filter_map(|(seq, at)| {
+            arrivals
+                .iter()
+                .find(|(s, _)| s >= seq)
+                .map(|(_, arrived)| (*arrived - *at).as_secs_f64() * 1000.0)
+        }));
+    }
+    millis.sort_by(f64::total_cmp);
+    millis
+}
+
+/// A trainer's x60 mission through a session to two trainees, against the same pacing through
+/// operations.
+fn training_session(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    producer: &SyncClient,
+    operations: &mut Arrivals,
+) {
+    let sign_in = |user: &str| {
+        let mut client = SyncClient::new(url).expect("client");
+        runtime
+            .block_on(client.login(user, PASSWORD))
+            .expect("sign-in");
+        client
+    };
+    let trainer = sign_in("ted");
+    let session = runtime
+        .block_on(trainer.create_training_session("power-bus-fault-eclipse"))
+        .expect("session");
+    let mut trainees: Vec<Arrivals> = ["tia", "tom"]
+        .iter()
+        .map(|user| {
+            let token = sign_in(user).token().expect("token").to_owned();
+            follower(runtime, url, Some(session.id.clone()), token)
+        })
+        .collect();
+    // Whatever the operational console still holds from before is not the session's.
+    while operations.try_recv().is_ok() {}
+    let load = (60, 645, Duration::from_millis(250));
+    let in_session = trainer.in_training_session(&session.id);
+    let session_ms = paced(runtime, &in_session, &mut trainees, load, 0);
+    std::thread::sleep(Duration::from_millis(500));
+    let leaked: usize = std::iter::from_fn(|| operations.try_recv().ok())
+        .map(|(_, frame)| frame.points.len())
+        .sum();
+    let operational_ms = paced(
+        runtime,
+        producer,
+        std::slice::from_mut(operations),
+        load,
+        10_000_000,
+    );
+    let pct = |m: &[f64], p: f64| m[((m.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "training session at x60 ({} points/s, a post of {} every {} ms for 15 s), post → each of 2 trainees: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; the same through operations to 1 console: p50 {:.2} ms, p99 {:.2} ms (session/operations p99 ratio {:.2}); session points on the operational feed: {leaked}",
+        load.1 * 4,
+        load.1,
+        load.2.as_millis(),
+        pct(&session_ms, 0.5),
+        pct(&session_ms, 0.99),
+        session_ms.last().copied().unwrap_or_default(),
+        pct(&operational_ms, 0.5),
+        pct(&operational_ms, 0.99),
+        pct(&session_ms, 0.99) / pct(&operational_ms, 0.99),
+    );
 }
 
 type Arrivals = mpsc::UnboundedReceiver<(Instant, TelemetryFrame)>;

@@ -118,6 +118,8 @@ pub trait Store: Send + Sync + 'static {
     fn create_training_session(&self, session: &TrainingSession) -> Result<(), StoreError>;
     /// Every training session, newest first.
     fn training_sessions(&self) -> Result<Vec<TrainingSession>, StoreError>;
+    /// One training session.
+    fn training_session(&self, id: &str) -> Result<Option<TrainingSession>, StoreError>;
     /// Sets a session's clock; `false` when there is no such session.
     fn set_training_clock(&self, id: &str, clock: &MissionClock) -> Result<bool, StoreError>;
     /// Remembers `device_id` as a sandbox of session `session_id` (the first session it
@@ -489,18 +491,21 @@ impl Store for SqliteStore {
              ORDER BY created_at DESC, id DESC",
         )?;
         let sessions = statement
-            .query_map([], |r| {
-                Ok(TrainingSession {
-                    id: r.get(0)?,
-                    scenario: r.get(1)?,
-                    created_by: r.get(2)?,
-                    created_at: r.get(3)?,
-                    // Written only by this server from a checked clock.
-                    clock: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
-                })
-            })?
+            .query_map([], session_row)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(sessions)
+    }
+
+    fn training_session(&self, id: &str) -> Result<Option<TrainingSession>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT id, scenario, created_by, created_at, clock FROM training_sessions
+                 WHERE id = ?1",
+                [id],
+                session_row,
+            )
+            .optional()?)
     }
 
     fn set_training_clock(&self, id: &str, clock: &MissionClock) -> Result<bool, StoreError> {
@@ -539,6 +544,17 @@ impl Store for SqliteStore {
             )
             .optional()?)
     }
+}
+
+fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TrainingSession> {
+    Ok(TrainingSession {
+        id: r.get(0)?,
+        scenario: r.get(1)?,
+        created_by: r.get(2)?,
+        created_at: r.get(3)?,
+        // Written only by this server from a checked clock.
+        clock: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
+    })
 }
 
 fn clock_text(clock: &MissionClock) -> String {

@@ -139,10 +139,9 @@ async fn session(
         return Err(unknown());
     }
     let store = state.store.clone();
-    let sessions = blocking(move || store.training_sessions()).await?;
-    let found = sessions
-        .into_iter()
-        .find(|s| s.id == id)
+    let wanted = id.clone();
+    let found = blocking(move || store.training_session(&wanted))
+        .await?
         .ok_or_else(unknown)?;
     let state = Arc::clone(state);
     let session_id = found.id.clone();
