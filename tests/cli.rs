@@ -486,4 +486,42 @@ fn training_prepare_makes_a_sandbox_and_never_touches_an_operational_replica() {
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
+
+    // A sandbox made as a copy of the operational replica; the original stays as it was.
+    let copy = dir.path().join("trainee-2");
+    let from = operational.to_str().unwrap();
+    let made = galaxium(
+        &copy,
+        &["training", "prepare", "slow-cabin-leak", "--from", from],
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let replica = Replica::open(&DataDir::at(&copy).replica(), &OpenOptions::default()).unwrap();
+    assert_eq!(
+        replica.kind().unwrap(),
+        galaxium_sync::ReplicaKind::Training
+    );
+    let original = Replica::open(
+        &DataDir::at(&operational).replica(),
+        &OpenOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        original.kind().unwrap(),
+        galaxium_sync::ReplicaKind::Operational
+    );
+    // Never over an existing replica.
+    let again = galaxium(
+        &copy,
+        &["training", "prepare", "slow-cabin-leak", "--from", from],
+    );
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("holds a replica already"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 }

@@ -1370,7 +1370,10 @@ fn two_trainees_follow_the_trainers_session_through_the_server() {
         console
             .harness
             .get_by_label("TRAINING · sandbox replica · nothing here is operational data");
-        open_view(console, View::Mission);
+        console
+            .harness
+            .key_press_modifiers(Modifiers::COMMAND, Key::Num6);
+        console.harness.run_steps(3);
     }
     host.harness
         .get_by_label_contains("Scenario: Power-bus fault during eclipse");
@@ -1379,7 +1382,7 @@ fn two_trainees_follow_the_trainers_session_through_the_server() {
     // alarm from the telemetry the session relays.
     for _ in 0..2 {
         host.harness.get_by_label("Next event now").click();
-        host.harness.run();
+        host.harness.run_steps(3);
     }
     let alarmed = |c: &Console| {
         c.harness
@@ -1430,9 +1433,8 @@ fn two_trainees_follow_the_trainers_session_through_the_server() {
         .send(galaxium::console::UiCommand::Telemetry(
             galaxium::views::mission::TelemetryCommand::TrainingSpeed(10.0),
         ));
-    host.harness.run();
     // Commands apply after the frame that sent them; the next frame shows the change.
-    host.harness.step();
+    host.harness.run_steps(3);
     assert!(
         host.harness
             .query_all_by_label_contains("Mission clock")
@@ -1453,22 +1455,30 @@ fn two_trainees_follow_the_trainers_session_through_the_server() {
     );
 
     // The first trainee acknowledges at their console; the trainer's console scores it.
+    // The feed and the sync agent keep these consoles repainting: step, never wait to settle.
     first
         .harness
         .get_by_label("Acknowledge pwr.bus_voltage")
         .click();
-    first.harness.run();
-    paste_into(
-        &mut first,
-        "Comment (logged with the acknowledgement)",
-        egui::accesskit::Role::TextInput,
-        "shedding non-essential loads",
-    );
+    first.harness.run_steps(3);
+    first
+        .harness
+        .get(
+            egui_kittest::kittest::by()
+                .label("Comment (logged with the acknowledgement)")
+                .role(egui::accesskit::Role::TextInput),
+        )
+        .click();
+    first.harness.run_steps(3);
+    first.harness.event(egui::Event::Paste(
+        "shedding non-essential loads".to_owned(),
+    ));
+    first.harness.run_steps(3);
     first
         .harness
         .get_by_label("Acknowledge with comment")
         .click();
-    first.harness.run();
+    first.harness.run_steps(3);
     let acknowledged = |c: &Console| {
         c.harness.state().training_scores().iter().any(|s| {
             s.describe()

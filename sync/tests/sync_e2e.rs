@@ -737,16 +737,22 @@ fn garbage_requests_get_a_4xx_with_a_reason_and_health_needs_no_sign_in() {
         "{{\"device_id\":\"x\",\"ops\":[],\"pad\":\"{}\"}}",
         "x".repeat(17 * 1024 * 1024)
     );
-    // Its own client: the server closes a connection after refusing an oversized body.
-    let (status, _) = call(
+    // Its own client: the server closes a connection after refusing an oversized body. It
+    // answers 413 as soon as it has read its limit, so a client still writing the rest may see
+    // the connection closed under it instead of the answer; both mean refused.
+    let oversized = server.runtime.block_on(
         reqwest::Client::new()
             .post(format!("{}/api/v1/push", server.url))
             .bearer_auth(&token)
             .header(PROTOCOL_HEADER, "1")
             .header("content-type", "application/json")
-            .body(huge),
+            .body(huge)
+            .send(),
     );
-    assert_eq!(status, 413);
+    match oversized {
+        Ok(response) => assert_eq!(response.status().as_u16(), 413),
+        Err(err) => assert!(err.is_request(), "{err}"),
+    }
 
     let (status, body) = call(
         http.get(format!("{}/api/v1/pull?after=minus-one", server.url))
@@ -1281,4 +1287,59 @@ fn a_session_keeps_its_trainers_mission_clock_and_refuses_bad_ones() {
             "{id}: {err}"
         );
     }
+}
+
+#[test]
+fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let admin = server.client("ada");
+    let mut operational = console();
+    let launch = add_fleet_and_launch(&mut operational.replica);
+    server.sync(&mut operational.replica, &admin);
+    let device = operational.replica.device_id().to_owned();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut copy = operational
+        .replica
+        .training_copy(&dir.path().join("sandbox.sqlite"))
+        .unwrap();
+    assert_eq!(copy.kind().unwrap(), galaxium_sync::ReplicaKind::Training);
+    assert_ne!(copy.device_id(), device, "a new identity");
+    assert!(copy.sign_in().unwrap().is_none());
+    assert_eq!(copy.sync_cursor().unwrap(), 0);
+    assert!(copy.table_rows("launches").unwrap().contains_key(&launch));
+    assert_eq!(
+        copy.pending_count().unwrap(),
+        3,
+        "every row recorded afresh"
+    );
+    // The original is only read.
+    assert_eq!(operational.replica.pending_count().unwrap(), 0);
+    assert_eq!(operational.replica.device_id(), device);
+    // Without a session it never syncs; in one, trainees get its rows.
+    assert!(matches!(
+        server.runtime.block_on(sync_once(&mut copy, &admin)),
+        Err(SyncError::Forbidden(_))
+    ));
+    let host_client = server.client("ted");
+    let session = server
+        .runtime
+        .block_on(host_client.create_training_session("slow-cabin-leak"))
+        .unwrap();
+    copy.set_training_link(&link(&server, &session.id, true))
+        .unwrap();
+    assert_eq!(server.sync(&mut copy, &host_client).rejected, 0);
+    let mut joined = sandbox(&dir, "trainee.sqlite");
+    joined
+        .set_training_link(&link(&server, &session.id, false))
+        .unwrap();
+    server.sync(&mut joined, &server.client("tia"));
+    assert!(joined.table_rows("launches").unwrap().contains_key(&launch));
+    // A copy never lands on an existing file.
+    assert!(
+        operational
+            .replica
+            .training_copy(&dir.path().join("sandbox.sqlite"))
+            .is_err()
+    );
 }

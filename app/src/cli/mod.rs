@@ -92,6 +92,11 @@ pub enum TrainingCommand {
     Prepare {
         /// A scenario id (see `galaxium training list`).
         scenario: String,
+        /// Make the sandbox as a copy of the replica in this data folder (an operational
+        /// console's, say) instead of the demo dataset; the folder given with --data must hold
+        /// no replica yet. The original is only read.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
     },
     /// Open a training session on the server for SCENARIO and make the data folder the
     /// trainer's sandbox that hosts it.
@@ -104,6 +109,10 @@ pub enum TrainingCommand {
     Host {
         /// A scenario id (see `galaxium training list`).
         scenario: String,
+        /// Make the sandbox as a copy of the replica in this data folder instead of the demo
+        /// dataset (see `training prepare --from`).
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
         /// The server, such as http://127.0.0.1:8780.
         #[arg(long, value_name = "URL")]
         server: String,
@@ -307,12 +316,19 @@ fn training_command(data: &DataDir, command: TrainingCommand) -> anyhow::Result<
     let mut out = std::io::stdout().lock();
     match command {
         TrainingCommand::List => training::list(&mut out),
-        TrainingCommand::Prepare { scenario } => training::prepare(data, &scenario, &mut out),
+        TrainingCommand::Prepare { scenario, from } => {
+            let from = from.map(|dir| DataDir::at(&dir));
+            training::prepare(data, &scenario, from.as_ref(), &mut out)
+        }
         TrainingCommand::Host {
             scenario,
+            from,
             server,
             user,
-        } => training::host(data, &scenario, &server, &user, &mut out),
+        } => {
+            let from = from.map(|dir| DataDir::at(&dir));
+            training::host(data, &scenario, from.as_ref(), (&server, &user), &mut out)
+        }
         TrainingCommand::Join {
             session,
             server,

@@ -30,20 +30,17 @@ pub fn list(out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 /// Makes the data folder a training sandbox that plays `scenario_id`: a training replica
-/// (bannered, never synced), seeded with the demo dataset when new.
-pub fn prepare(data: &DataDir, scenario_id: &str, out: &mut impl Write) -> anyhow::Result<()> {
+/// (bannered, never synced with operations), seeded with the demo dataset when new, or made
+/// as a copy of the replica in `from`.
+pub fn prepare(
+    data: &DataDir,
+    scenario_id: &str,
+    from: Option<&DataDir>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     // Check the scenario before creating anything.
     let chosen = training::scenario_by_id(scenario_id)?;
-    let mut replica = Replica::open(
-        &data.replica(),
-        &OpenOptions {
-            kind_if_new: ReplicaKind::Training,
-        },
-    )
-    .with_context(|| format!("opening {}", data.replica().display()))?;
-    if replica.open_report().created {
-        DemoDataset::shipped()?.seed(&mut replica, Utc::now())?;
-    }
+    let mut replica = sandbox(data, from)?;
     training::prepare(&mut replica, &chosen.id)?;
     writeln!(
         out,
@@ -54,6 +51,35 @@ pub fn prepare(data: &DataDir, scenario_id: &str, out: &mut impl Write) -> anyho
         data.root().display()
     )?;
     Ok(())
+}
+
+/// The data folder's sandbox: a copy of the replica in `from` (the folder must hold no
+/// replica yet), or the sandbox already there, or a new one seeded with the demo dataset.
+fn sandbox(data: &DataDir, from: Option<&DataDir>) -> anyhow::Result<Replica> {
+    let Some(from) = from else {
+        let mut replica = open_sandbox(data)?;
+        if replica.open_report().created {
+            DemoDataset::shipped()?.seed(&mut replica, Utc::now())?;
+        }
+        return Ok(replica);
+    };
+    if data.replica().exists() {
+        anyhow::bail!(
+            "{} holds a replica already; a copy of {} needs an empty folder",
+            data.root().display(),
+            from.root().display()
+        );
+    }
+    if !from.replica().exists() {
+        anyhow::bail!("{} holds no replica to copy", from.root().display());
+    }
+    let source = Replica::open(&from.replica(), &OpenOptions::default())
+        .with_context(|| format!("opening {}", from.replica().display()))?;
+    std::fs::create_dir_all(data.root())
+        .with_context(|| format!("creating {}", data.root().display()))?;
+    source
+        .training_copy(&data.replica())
+        .with_context(|| format!("copying {} into a sandbox", from.replica().display()))
 }
 
 /// Opens the data folder's replica as a training sandbox (created if new); refused on an
@@ -68,8 +94,8 @@ fn open_sandbox(data: &DataDir) -> anyhow::Result<Replica> {
     .with_context(|| format!("opening {}", data.replica().display()))?;
     if replica.kind()? != ReplicaKind::Training {
         anyhow::bail!(
-            "{} holds an operational replica; a training session needs a sandbox of its own (choose another --data folder)",
-            data.root().display()
+            "{} is an operational replica; a sandbox needs a folder of its own (choose another --data folder, or copy this one with --from)",
+            data.replica().display()
         );
     }
     Ok(replica)
@@ -105,24 +131,22 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Opens a session for `scenario_id` on `server` and makes the data folder the sandbox that
-/// hosts it; its rows go up to the session at once, so trainees who join find them.
+/// hosts it (a copy of the replica in `from`, or the demo dataset); its rows go up to the
+/// session at once, so trainees who join find them.
 pub fn host(
     data: &DataDir,
     scenario_id: &str,
-    server: &str,
-    user: &str,
+    from: Option<&DataDir>,
+    (server, user): (&str, &str),
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let chosen = training::scenario_by_id(scenario_id)?;
     let runtime = runtime()?;
     let (client, kept) = sign_in(&runtime, server, user)?;
-    let mut replica = open_sandbox(data)?;
+    let mut replica = sandbox(data, from)?;
     let session = runtime
         .block_on(client.create_training_session(&chosen.id))
         .context("opening the training session")?;
-    if replica.open_report().created {
-        DemoDataset::shipped()?.seed(&mut replica, Utc::now())?;
-    }
     training::prepare(&mut replica, &chosen.id)?;
     replica.set_training_link(&TrainingLink {
         server: client.base_url().to_owned(),

@@ -418,6 +418,7 @@ impl ConsoleApp {
             TelemetryCommand::TrainingPause(paused) => self.training_pause(paused),
             TelemetryCommand::TrainingNext => self.training_next(),
             TelemetryCommand::TrainingSpeed(rate) => self.training_speed(rate),
+            TelemetryCommand::TrainingJump(index) => self.training_jump(index),
             TelemetryCommand::TrainingDebrief => Some(self.training_debrief()),
             TelemetryCommand::Pause(paused) => {
                 if let Some(p) = tm.playback() {
@@ -540,6 +541,21 @@ impl ConsoleApp {
                 hosted.use_token(&sign_in.token);
             }
         }
+    }
+
+    /// Moves the scenario on to event `index`; logged.
+    fn training_jump(&mut self, index: usize) -> Option<Notice> {
+        let user = self.operator_name();
+        let now = self.now();
+        let tm = self.telemetry.as_mut()?;
+        let training = tm.training()?;
+        let note = training.scenario().events.get(index)?.note.clone();
+        if !training.jump_to(index, unix_seconds(now)) {
+            return Some(Notice::error("That event has been reached already."));
+        }
+        tm.board_mut()
+            .note(now, format!("scenario moved on to \"{note}\" by {user}"));
+        None
     }
 
     /// Brings the scenario's next event forward to now; logged.

@@ -40,6 +40,8 @@ pub enum TelemetryCommand {
     TrainingNext,
     /// Run the mission clock this many times as fast (1 to 60).
     TrainingSpeed(f64),
+    /// Move the scenario on to its event at this index.
+    TrainingJump(usize),
     /// Write the debrief page.
     TrainingDebrief,
 }
@@ -72,6 +74,7 @@ impl TelemetryCommand {
             Self::TrainingPause(false) => "Resume the scenario".to_owned(),
             Self::TrainingNext => "Bring the next scenario event forward".to_owned(),
             Self::TrainingSpeed(rate) => format!("Run the mission clock at x{rate}"),
+            Self::TrainingJump(index) => format!("Jump to scenario event {}", index + 1),
             Self::TrainingDebrief => "Export the training debrief".to_owned(),
         }
     }
@@ -682,6 +685,7 @@ fn trainer_ui(
     {
         commands.push(UiCommand::Telemetry(TelemetryCommand::TrainingNext));
     }
+    jump_ui(ui, training, wall, commands);
     clock_ui(ui, rate, commands);
     if ui
         .button("Export debrief")
@@ -698,6 +702,38 @@ fn trainer_ui(
         None => "no more events".to_owned(),
     };
     ui.label(RichText::new(upcoming).color(tokens.text_muted));
+}
+
+/// The trainer's jump to any event still to come (those before it fire with it).
+fn jump_ui(
+    ui: &mut Ui,
+    training: &crate::ops::training::source::ScenarioSource,
+    wall: f64,
+    commands: &mut Vec<UiCommand>,
+) {
+    let elapsed = training.elapsed_s(wall);
+    let upcoming: Vec<(usize, String)> = training
+        .scenario()
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.at_s > elapsed)
+        .map(|(i, e)| (i, format!("{}: {}", met(e.at_s), e.note)))
+        .collect();
+    ui.add_enabled_ui(!upcoming.is_empty(), |ui| {
+        egui::ComboBox::from_id_salt("scenario_jump")
+            .selected_text("Jump to…")
+            .width(90.0)
+            .show_ui(ui, |ui| {
+                for (index, text) in upcoming {
+                    if ui.selectable_label(false, text).clicked() {
+                        commands.push(UiCommand::Telemetry(TelemetryCommand::TrainingJump(index)));
+                    }
+                }
+            })
+            .response
+            .on_hover_text("Move the scenario on to an event; the events before it fire with it");
+    });
 }
 
 /// The rates a trainer may run the mission clock at.

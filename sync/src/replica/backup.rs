@@ -113,3 +113,52 @@ fn partial_path(dest: &Path) -> PathBuf {
     name.push(".partial");
     dest.with_file_name(name)
 }
+
+impl super::Replica {
+    /// Copies this replica into a new training sandbox at `dest` (which must not exist): the
+    /// rows as they are now, under a new identity that is a training replica, with nothing of
+    /// the original's sync state (no outbox, cursor, sign-in, conflicts or history); every row
+    /// is recorded afresh as the sandbox's own insert, so a training session it hosts receives
+    /// them. The original is only read.
+    pub fn training_copy(&self, dest: &Path) -> Result<super::Replica, ReplicaError> {
+        backup_connection(&self.conn, &self.path, dest)?;
+        let reset = || -> rusqlite::Result<()> {
+            let mut conn = Connection::open(dest)?;
+            let tx = conn.transaction()?;
+            tx.execute_batch(
+                "DELETE FROM outbox;
+                 DELETE FROM sqlite_sequence WHERE name = 'outbox';
+                 DELETE FROM conflicts;
+                 DELETE FROM sync_runs;",
+            )?;
+            for key in [
+                super::meta::SIGN_IN,
+                super::meta::SYNC_CURSOR,
+                super::meta::TRAINING_SESSION,
+                super::meta::HLC_LAST,
+                super::meta::LAST_BACKUP_AT,
+                super::meta::LAST_BACKUP_PATH,
+                super::meta::LAST_BACKUP_BYTES,
+            ] {
+                tx.execute("DELETE FROM replica_meta WHERE key = ?1", [key])?;
+            }
+            super::record_identity(&tx, super::ReplicaKind::Training)?;
+            tx.commit()
+        };
+        if let Err(cause) = reset() {
+            // Half a sandbox is no use: the copy goes, the original was never touched.
+            let _ = std::fs::remove_file(dest);
+            return Err(ReplicaError::Sqlite {
+                context: "making the training copy",
+                path: dest.to_path_buf(),
+                cause,
+            });
+        }
+        let mut copy = super::Replica::open(dest, &super::OpenOptions::default())?;
+        // A method path will not do: the writer's lifetime must stay open for `write`.
+        #[allow(clippy::redundant_closure_for_method_calls, reason = "see above")]
+        let rows = copy.write(|w| w.republish_every_row())?;
+        tracing::info!(source = %self.path.display(), dest = %dest.display(), rows, "training copy made");
+        Ok(copy)
+    }
+}

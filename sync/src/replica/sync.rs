@@ -419,27 +419,34 @@ impl Replica {
         table: &str,
     ) -> Result<std::collections::BTreeMap<String, Map<String, Value>>, ReplicaError> {
         let spec = super::writer::checked(table, &Map::new())?;
-        let read = || -> rusqlite::Result<_> {
-            let sql = format!(
-                "SELECT id, {} FROM {} ORDER BY id",
-                spec.columns.join(", "),
-                spec.name
-            );
-            let mut stmt = self.conn.prepare(&sql)?;
-            stmt.query_map([], |row| {
-                let mut map = Map::new();
-                for (index, column) in spec.columns.iter().enumerate() {
-                    map.insert(
-                        (*column).to_owned(),
-                        values::from_sql(row.get_ref(index + 1)?),
-                    );
-                }
-                Ok((row.get::<_, String>(0)?, map))
-            })?
-            .collect()
-        };
+        let read =
+            || -> rusqlite::Result<_> { Ok(read_rows(&self.conn, spec)?.into_iter().collect()) };
         read().map_err(ReplicaError::sqlite("reading a table", &self.path))
     }
+}
+
+/// Every row of `spec`'s table, by id, with its replicated columns as JSON.
+pub(crate) fn read_rows(
+    conn: &rusqlite::Connection,
+    spec: &crate::schema::manifest::ReplicatedTable,
+) -> rusqlite::Result<Vec<(String, Map<String, Value>)>> {
+    let sql = format!(
+        "SELECT id, {} FROM {} ORDER BY id",
+        spec.columns.join(", "),
+        spec.name
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    stmt.query_map([], |row| {
+        let mut map = Map::new();
+        for (index, column) in spec.columns.iter().enumerate() {
+            map.insert(
+                (*column).to_owned(),
+                values::from_sql(row.get_ref(index + 1)?),
+            );
+        }
+        Ok((row.get::<_, String>(0)?, map))
+    })?
+    .collect()
 }
 
 /// How many sync runs the history keeps.

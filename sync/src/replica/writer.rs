@@ -151,6 +151,21 @@ impl Writer<'_> {
         self.insert(table, row_id, values)
     }
 
+    /// Records every replicated row as an insert op, parents before children (the manifest's
+    /// order), so a fresh identity can send what it holds; returns how many.
+    pub(crate) fn republish_every_row(&mut self) -> Result<u64, ReplicaError> {
+        let mut count = 0;
+        for spec in crate::schema::manifest::MANIFEST {
+            let rows = super::sync::read_rows(&self.tx, spec)
+                .map_err(|cause| write_failed(spec.name, "*", cause))?;
+            for (row_id, values) in rows {
+                self.append_op(spec, &row_id, OpKind::Insert, values)?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
     fn append_op(
         &mut self,
         spec: &ReplicatedTable,

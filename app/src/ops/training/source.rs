@@ -91,6 +91,20 @@ impl ScenarioSource {
         }
     }
 
+    /// Moves the scenario's clock on to event `index` (every event before it fires at the
+    /// next poll with it); `false` when that event has been reached already.
+    pub fn jump_to(&mut self, index: usize, now: f64) -> bool {
+        let Some(at) = self.scenario().events.get(index).map(|e| e.at_s) else {
+            return false;
+        };
+        let elapsed = self.elapsed_s(now);
+        if at <= elapsed {
+            return false;
+        }
+        self.held -= at - elapsed;
+        true
+    }
+
     /// Events fired so far, with the wall time each fired.
     pub fn fired(&self) -> &[(ScenarioEvent, f64)] {
         &self.fired
@@ -194,5 +208,18 @@ mod tests {
         assert!(!out.is_empty());
         assert!(out.iter().all(|s| s.t >= unix_seconds(start) + 100.0));
         assert!((source.elapsed_s(unix_seconds(start) + 102.0) - (clock + 2.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn jumping_to_an_event_fires_it_and_every_one_before_it() {
+        let (mut source, start, _) = power();
+        let last = source.scenario().events.len() - 1;
+        let wall = unix_seconds(start) + 5.0;
+        assert!(source.jump_to(last, wall));
+        let mut out = Vec::new();
+        source.poll(start + Duration::seconds(6), &mut out);
+        assert_eq!(source.fired().len(), last + 1);
+        assert!(!source.jump_to(0, wall + 2.0), "reached already");
+        assert!(!source.jump_to(99, wall + 2.0), "no such event");
     }
 }
