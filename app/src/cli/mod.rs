@@ -14,12 +14,47 @@ use clap::{Parser, Subcommand};
 use crate::logging::{self, StderrLevel};
 use crate::paths::DataDir;
 
+/// What `--help` and the manual page say after the options.
+const AFTER_HELP: &str = "\
+Files (in the data folder):
+  replica.sqlite              the local replica (SQLite): everything the console shows
+  backups/                    backups, and the copy taken before a schema upgrade
+  logs/galaxium.DATE.log      one log a day, the last 14 kept
+  exports/                    reports, manifests, debriefs and lists written from the console
+
+Environment:
+  GALAXIUM_DATA               the data folder (as --data)
+  GALAXIUM_PASSWORD           the password for sync, telemetry feed and training sign-ins
+
+Examples:
+  galaxium                                    open the console on the default data folder
+  galaxium --data /srv/galaxium/pad-b         open the console on another replica
+  galaxium db backup /media/usb/replica.sqlite
+  galaxium sync --server https://ops.example:8780 --user ada
+  galaxium training list
+
+Every command prints one clear line on standard error and exits non-zero when something is
+wrong, and writes nothing half-way.";
+
 /// Galaxium Console: the operator console for crewed space-tourism missions.
 ///
+/// Mission controllers watch the crewed vehicle (live telemetry with limits and alarms,
+/// plots, the orbit, ground-station contacts) and run incidents from the first alarm to the
+/// closed report; spaceport staff manage launches, seats, bookings, passengers, check-in and
+/// manifests; trainers run simulated missions and debrief trainees.
+///
 /// Without a subcommand, opens the console on the local replica in the data folder (created,
-/// with a demo dataset, on first run). Subcommands work headless on the same replica.
+/// with a demo dataset, on first run). The console works fully offline; it syncs with the
+/// central server (galaxium-server) when one is reachable. Subcommands work headless on the
+/// same replica.
 #[derive(Debug, Parser)]
-#[command(name = "galaxium", version, about, long_about)]
+#[command(
+    name = "galaxium",
+    version,
+    about,
+    long_about,
+    after_long_help = AFTER_HELP
+)]
 pub struct Cli {
     /// Folder of the local replica, its backups and logs [default: the platform data folder,
     /// on Linux ~/.local/share/galaxium].

@@ -63,6 +63,9 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
     })
 }
 
+/// The window's icon (the same picture as the desktop entry's).
+const WINDOW_ICON: &[u8] = include_bytes!("../../../assets/icons/galaxium-256.png");
+
 /// Opens a window. With `persist_in`, its geometry and the app's settings are kept in that
 /// data folder; the startup-error dialog keeps nothing, so it cannot shrink the next console.
 fn run_window(
@@ -70,12 +73,18 @@ fn run_window(
     size: [f32; 2],
     make_app: impl FnOnce(&eframe::CreationContext<'_>) -> Box<dyn eframe::App> + 'static,
 ) -> anyhow::Result<()> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(TITLE)
+        // The desktop entry's name (galaxium.desktop), so the window gets its icon there too.
+        .with_app_id("galaxium")
+        .with_inner_size(size)
+        .with_min_inner_size([640.0, 320.0]);
+    match eframe::icon_data::from_png_bytes(WINDOW_ICON) {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(err) => tracing::warn!("the window icon does not load: {err}"),
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(TITLE)
-            .with_app_id("galaxium")
-            .with_inner_size(size)
-            .with_min_inner_size([640.0, 320.0]),
+        viewport,
         persist_window: persist_in.is_some(),
         // Layout lives beside the replica, so each data folder keeps its own.
         persistence_path: persist_in.map(|data| data.root().join("console-state.ron")),

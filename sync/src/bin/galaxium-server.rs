@@ -1,57 +1,15 @@
 //! `galaxium-server`: the thin central server that reconciles console replicas.
 
 use std::io::{BufRead as _, Write as _};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
-use clap::{Parser, Subcommand};
+use clap::Parser as _;
 use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::server::cli::{Cli, Command, UserCommand};
 use galaxium_sync::server::store::{SqliteStore, Store as _};
 use galaxium_sync::server::{AppState, auth, serve};
-
-/// Galaxium central server: reconciles console replicas (push, pull, sign-in) over HTTP.
-///
-/// Start it with `--db PATH --listen ADDR`; add users with `user add NAME --role ROLE`, which
-/// reads the password from standard input.
-#[derive(Debug, Parser)]
-#[command(name = "galaxium-server", version, about, long_about)]
-struct Cli {
-    /// The server's SQLite database (created if missing).
-    #[arg(long, value_name = "PATH", env = "GALAXIUM_SERVER_DB", global = true)]
-    db: Option<PathBuf>,
-
-    /// Address to listen on, such as 127.0.0.1:8780 (port 0 picks a free port).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8780")]
-    listen: String,
-
-    /// How long a sign-in lasts, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 12 * 60 * 60)]
-    token_ttl_seconds: u32,
-
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Manage users.
-    #[command(subcommand)]
-    User(UserCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum UserCommand {
-    /// Add a user; the password is read from standard input (one line, at least 8 characters).
-    Add {
-        /// User name.
-        name: String,
-        /// admin, controller, staff, trainer or trainee.
-        #[arg(long)]
-        role: String,
-    },
-}
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()

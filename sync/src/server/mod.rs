@@ -2,6 +2,7 @@
 //! over the table manifest and holds no UI workflow.
 
 pub mod auth;
+pub mod cli;
 pub mod metrics;
 pub mod store;
 pub mod telemetry;

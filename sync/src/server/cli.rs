@@ -1,0 +1,114 @@
+//! The server's command line (clap), kept in the library so its manual page can be made from
+//! it (see the console's `man-pages` example).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// What `--help` and the manual page say after the options.
+const AFTER_HELP: &str = "\
+Endpoints (all but /health need `Authorization: Bearer TOKEN` from /api/v1/login):
+  GET  /health                          200 when the server can serve
+  GET  /metrics                         Prometheus text (admins and controllers)
+  POST /api/v1/login                    {\"user\",\"password\"} -> {\"token\",\"expires_at\",\"role\"}
+  POST /api/v1/push, GET /api/v1/pull   replica ops in, ops after a cursor out
+  POST /api/v1/telemetry/batch          telemetry from the ground segment
+  GET  /api/v1/telemetry/live           the live relay (WebSocket)
+  /api/v1/training/sessions/...         training sessions, each its own namespace
+
+Files:
+  the --db file                         users, tokens, replicated rows, a day of telemetry
+  training-sessions/ beside it          one database per training session
+  /etc/galaxium/server.env              settings of the packaged service (environment)
+
+Examples:
+  galaxium-server --db /var/lib/galaxium/server.sqlite --listen 0.0.0.0:8780
+  echo 'a-long-password' | galaxium-server --db server.sqlite user add ada --role admin";
+
+/// Galaxium central server: reconciles console replicas and relays live telemetry.
+///
+/// Consoles keep their own replica and work offline; the server takes the ops each one
+/// pushes, checks them against the table manifest (who may write what, foreign keys, status
+/// transitions, one active booking per seat), orders them, and hands every console the ops
+/// after its cursor. Refused ops come back with the reason and the winning row, so nothing is
+/// lost silently. It also stores telemetry posted by the ground segment (a day of it) and
+/// relays it over WebSockets, and keeps training sessions apart from operations.
+///
+/// Passwords are hashed with argon2; tokens expire and are stored only as hashes. Every
+/// request but health needs a sign-in, and roles are checked on every write.
+///
+/// Run without a subcommand to serve; stop with Ctrl+C or SIGTERM (requests in flight
+/// finish). Add users with `user add`.
+#[derive(Debug, Parser)]
+#[allow(
+    clippy::doc_markdown,
+    reason = "these doc comments are clap's help text, read as plain text in a terminal"
+)]
+#[command(
+    name = "galaxium-server",
+    version,
+    about,
+    long_about,
+    after_long_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// The server's SQLite database (created if missing); training sessions are kept in
+    /// training-sessions/ beside it.
+    #[arg(long, value_name = "PATH", env = "GALAXIUM_SERVER_DB", global = true)]
+    pub db: Option<PathBuf>,
+
+    /// Address to listen on, such as 127.0.0.1:8780 (port 0 picks a free port and prints it).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "GALAXIUM_SERVER_LISTEN",
+        default_value = "127.0.0.1:8780"
+    )]
+    pub listen: String,
+
+    /// How long a sign-in lasts, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "GALAXIUM_SERVER_TOKEN_TTL_SECONDS",
+        default_value_t = 12 * 60 * 60
+    )]
+    pub token_ttl_seconds: u32,
+
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The server's subcommands.
+#[derive(Debug, Subcommand)]
+#[allow(
+    clippy::doc_markdown,
+    reason = "these doc comments are clap's help text, read as plain text in a terminal"
+)]
+pub enum Command {
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `galaxium-server user …`
+#[derive(Debug, Subcommand)]
+#[allow(
+    clippy::doc_markdown,
+    reason = "these doc comments are clap's help text, read as plain text in a terminal"
+)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input (one line, at least 8 characters).
+    ///
+    /// Roles: admin (users and reference data), controller (mission control, telemetry),
+    /// staff (spaceport: bookings, passengers, check-in), trainer (runs training sessions),
+    /// trainee (works only inside training sessions).
+    Add {
+        /// User name.
+        name: String,
+        /// admin, controller, staff, trainer or trainee.
+        #[arg(long)]
+        role: String,
+    },
+}
