@@ -33,17 +33,21 @@ fn console_with(kind: ReplicaKind, demo: bool) -> Console {
             .seed(&mut replica, Utc::now())
             .unwrap();
     }
-    let app_data = data.clone();
-    let harness = Harness::builder()
-        .with_size([1360.0, 860.0])
-        .build_eframe(move |cc| {
-            ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data).without_sound()
-        });
     Console {
-        harness,
+        harness: harness_on(replica, &data),
         _dir: dir,
         data,
     }
+}
+
+/// A headless console window on `replica`, without sound.
+fn harness_on(replica: Replica, data: &DataDir) -> Harness<'static, ConsoleApp> {
+    let app_data = data.clone();
+    Harness::builder()
+        .with_size([1360.0, 860.0])
+        .build_eframe(move |cc| {
+            ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data).without_sound()
+        })
 }
 
 fn console() -> Console {
@@ -959,12 +963,7 @@ fn the_mission_panels_can_be_arranged_and_the_arrangement_is_kept_per_user() {
     // The next console on this replica opens with it.
     let reopen = |data: &DataDir| {
         let replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
-        let app_data = data.clone();
-        let mut harness = Harness::builder()
-            .with_size([1360.0, 860.0])
-            .build_eframe(move |cc| {
-                ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data).without_sound()
-            });
+        let mut harness = harness_on(replica, data);
         harness.key_press_modifiers(Modifiers::COMMAND, Key::Num6);
         harness.run();
         harness
@@ -1150,14 +1149,8 @@ fn a_trainee_acknowledges_the_alarm_a_scenario_fault_raises() {
     )
     .unwrap();
     galaxium::ops::training::prepare(&mut replica, "power-bus-fault-eclipse").unwrap();
-    let app_data = data.clone();
-    let harness = Harness::builder()
-        .with_size([1360.0, 860.0])
-        .build_eframe(move |cc| {
-            ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data).without_sound()
-        });
     let mut console = Console {
-        harness,
+        harness: harness_on(replica, &data),
         _dir: dir,
         data,
     };
@@ -1258,14 +1251,8 @@ fn galaxium_cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
 fn console_on(root: &std::path::Path) -> Console {
     let data = DataDir::at(root);
     let replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
-    let app_data = data.clone();
-    let harness = Harness::builder()
-        .with_size([1360.0, 860.0])
-        .build_eframe(move |cc| {
-            ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data).without_sound()
-        });
     Console {
-        harness,
+        harness: harness_on(replica, &data),
         _dir: tempfile::tempdir().unwrap(),
         data,
     }

@@ -81,25 +81,7 @@ fn main() {
     let token = producer.token().expect("token").to_owned();
 
     // The console: frames arrive on a channel, stamped with when they arrived.
-    let (frames, mut received) = mpsc::unbounded_channel::<(Instant, TelemetryFrame)>();
-    let (connected, is_connected) = tokio::sync::oneshot::channel();
-    let follow_url = url.clone();
-    runtime.spawn(async move {
-        let _ = live::follow(
-            &follow_url,
-            None,
-            &token,
-            None,
-            move |frame| {
-                let _ = frames.send((Instant::now(), frame));
-            },
-            move || {
-                let _ = connected.send(());
-            },
-        )
-        .await;
-    });
-    runtime.block_on(is_connected).expect("connected");
+    let mut received = follower(&runtime, &url, None, token);
 
     let total = throughput(&runtime, &producer, &mut received);
     latency(&runtime, &producer, &mut received, total);

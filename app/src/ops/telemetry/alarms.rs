@@ -198,27 +198,12 @@ impl AlarmBoard {
         }
         let alarm = self
             .alarms
-            .get_mut(channel)
+            .get(channel)
             .ok_or_else(|| AlarmError::NoAlarm(channel.to_owned()))?;
-        let severity = alarm.severity;
-        match alarm.state {
-            AlarmState::AckActive => {
-                return Err(AlarmError::AlreadyAcknowledged(channel.to_owned()));
-            }
-            AlarmState::UnackActive => {
-                alarm.state = AlarmState::AckActive;
-                alarm.acknowledged = Some((user.to_owned(), comment.to_owned()));
-            }
-            AlarmState::UnackCleared => {
-                self.alarms.remove(channel);
-            }
+        if alarm.state == AlarmState::AckActive {
+            return Err(AlarmError::AlreadyAcknowledged(channel.to_owned()));
         }
-        self.record(
-            at,
-            channel,
-            severity,
-            format!("acknowledged by {user}: {comment}"),
-        );
+        self.mark_acknowledged(channel, user, comment, at, "");
         Ok(())
     }
 
@@ -232,30 +217,42 @@ impl AlarmBoard {
         comment: &str,
         at: DateTime<Utc>,
     ) -> bool {
-        let Some(alarm) = self.alarms.get_mut(channel) else {
-            return false;
-        };
-        if alarm.raised_at > at {
-            return false;
+        let waiting = self
+            .alarms
+            .get(channel)
+            .is_some_and(|a| a.raised_at <= at && a.state != AlarmState::AckActive);
+        if waiting {
+            self.mark_acknowledged(channel, user, comment, at, " at another console");
         }
+        waiting
+    }
+
+    /// Moves an unacknowledged alarm on (active: acknowledged; cleared: gone) and logs who
+    /// did it, `where_` saying where when it was not here.
+    fn mark_acknowledged(
+        &mut self,
+        channel: &str,
+        user: &str,
+        comment: &str,
+        at: DateTime<Utc>,
+        where_: &str,
+    ) {
+        let Some(alarm) = self.alarms.get_mut(channel) else {
+            return;
+        };
         let severity = alarm.severity;
-        match alarm.state {
-            AlarmState::AckActive => return false,
-            AlarmState::UnackActive => {
-                alarm.state = AlarmState::AckActive;
-                alarm.acknowledged = Some((user.to_owned(), comment.to_owned()));
-            }
-            AlarmState::UnackCleared => {
-                self.alarms.remove(channel);
-            }
+        if alarm.state == AlarmState::UnackCleared {
+            self.alarms.remove(channel);
+        } else {
+            alarm.state = AlarmState::AckActive;
+            alarm.acknowledged = Some((user.to_owned(), comment.to_owned()));
         }
         self.record(
             at,
             channel,
             severity,
-            format!("acknowledged by {user} at another console: {comment}"),
+            format!("acknowledged by {user}{where_}: {comment}"),
         );
-        true
     }
 
     /// Shelves `channel`'s alarm until `until`.
