@@ -1295,7 +1295,30 @@ fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() 
     let admin = server.client("ada");
     let mut operational = console();
     let launch = add_fleet_and_launch(&mut operational.replica);
-    server.sync(&mut operational.replica, &admin);
+    let booking = sell_seat(
+        &mut operational.replica,
+        &launch,
+        "1A",
+        "GXK7Q2",
+        "Ada Real-Person",
+    );
+    let passenger = operational.replica.table_rows("bookings").unwrap()[&booking]["passenger_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    set(
+        &mut operational.replica,
+        "passengers",
+        &passenger,
+        json!({"date_of_birth": "1979-06-14"}),
+    );
+    let summary = server.sync(&mut operational.replica, &admin);
+    assert_eq!(
+        summary.rejected,
+        0,
+        "{:?}",
+        operational.replica.conflicts(true).unwrap()
+    );
     let device = operational.replica.device_id().to_owned();
 
     let dir = tempfile::tempdir().unwrap();
@@ -1310,8 +1333,30 @@ fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() 
     assert!(copy.table_rows("launches").unwrap().contains_key(&launch));
     assert_eq!(
         copy.pending_count().unwrap(),
-        3,
+        5,
         "every row recorded afresh"
+    );
+    // Nobody real is in a sandbox: the passenger is a number, the personal fields are gone,
+    // the year of birth stays (ages still check), the booking is intact.
+    let person = &copy.table_rows("passengers").unwrap()[&passenger];
+    assert_eq!(person["full_name"], json!("Passenger 1"));
+    assert_eq!(person["date_of_birth"], json!("1979-01-01"));
+    for column in [
+        "email",
+        "phone",
+        "document_number",
+        "emergency_contact",
+        "nationality",
+    ] {
+        assert_eq!(person[column], Value::Null, "{column}");
+    }
+    assert_eq!(
+        copy.table_rows("bookings").unwrap()[&booking]["status"],
+        json!("confirmed")
+    );
+    assert_eq!(
+        operational.replica.table_rows("passengers").unwrap()[&passenger]["full_name"],
+        json!("Ada Real-Person")
     );
     // The original is only read.
     assert_eq!(operational.replica.pending_count().unwrap(), 0);

@@ -114,12 +114,23 @@ fn partial_path(dest: &Path) -> PathBuf {
     dest.with_file_name(name)
 }
 
+/// What a training copy does to people beyond clearing their personal columns: passengers
+/// are named by number, and dates of birth keep only their year.
+pub(crate) const PSEUDONYMISE: &str = "
+    UPDATE passengers SET
+        full_name = 'Passenger ' || (SELECT COUNT(*) FROM passengers AS p WHERE p.id <= passengers.id),
+        date_of_birth = CASE WHEN date_of_birth IS NULL THEN NULL
+                             ELSE substr(date_of_birth, 1, 4) || '-01-01' END;
+";
+
 impl super::Replica {
     /// Copies this replica into a new training sandbox at `dest` (which must not exist): the
     /// rows as they are now, under a new identity that is a training replica, with nothing of
     /// the original's sync state (no outbox, cursor, sign-in, conflicts or history); every row
     /// is recorded afresh as the sandbox's own insert, so a training session it hosts receives
-    /// them. The original is only read.
+    /// them. People in it are pseudonymised (`PSEUDONYMISE`): trainees see every field
+    /// of a sandbox, so a copy never carries who the passengers really are. The original is
+    /// only read.
     pub fn training_copy(&self, dest: &Path) -> Result<super::Replica, ReplicaError> {
         backup_connection(&self.conn, &self.path, dest)?;
         let reset = || -> rusqlite::Result<()> {
@@ -131,6 +142,15 @@ impl super::Replica {
                  DELETE FROM conflicts;
                  DELETE FROM sync_runs;",
             )?;
+            tx.execute_batch(PSEUDONYMISE)?;
+            for spec in crate::schema::manifest::MANIFEST {
+                for column in spec.personal_columns {
+                    // Dates of birth keep their year (ages still check); the rest goes.
+                    if *column != "date_of_birth" {
+                        tx.execute(&format!("UPDATE {} SET {column} = NULL", spec.name), [])?;
+                    }
+                }
+            }
             for key in [
                 super::meta::SIGN_IN,
                 super::meta::SYNC_CURSOR,
