@@ -1364,6 +1364,8 @@ fn two_trainees_follow_the_trainers_session_through_the_server() {
     }
     host.harness
         .get_by_label_contains("Scenario: Power-bus fault during eclipse");
+    host.harness
+        .get_by_label_contains(&format!("hosting training session {}", &session[..8]));
 
     // The trainer brings the regulator's failure forward: both trainees' consoles raise the
     // alarm from the telemetry the session relays.

@@ -297,6 +297,31 @@ fn live_link_text(status: &LiveStatus, now: DateTime<Utc>) -> (String, bool) {
     (text, trouble)
 }
 
+/// A hosted training session's posting in words, and whether it needs a look.
+fn hosted_text(status: &crate::ops::training::session::HostStatus) -> (String, bool) {
+    let short: String = status.session.chars().take(8).collect();
+    let mut parts = vec![format!(
+        "hosting training session {short} · {} points sent to the trainees",
+        status.posted
+    )];
+    if status.held > 0 {
+        parts.push(format!("{} waiting for the server", status.held));
+    }
+    if status.dropped > 0 {
+        parts.push(format!(
+            "{} dropped (the server was away too long)",
+            status.dropped
+        ));
+    }
+    if let Some(problem) = &status.problem {
+        parts.push(problem.clone());
+    }
+    (
+        parts.join(" · "),
+        status.problem.is_some() || status.dropped > 0,
+    )
+}
+
 /// "T+01:02:03", or "T-00:05:00" before the start.
 fn met(seconds: f64) -> String {
     let sign = if seconds < -0.5 { '-' } else { '+' };
@@ -632,7 +657,15 @@ fn source_ui(
             }
         }
     });
-    // The trainer's controls get a row of their own.
+    // The trainer's controls get a row of their own, and a hosted session a line.
+    if let Some(status) = telemetry.hosted_status() {
+        let (text, trouble) = hosted_text(&status);
+        ui.label(RichText::new(text).color(if trouble {
+            tokens.caution
+        } else {
+            tokens.text_muted
+        }));
+    }
     if let Some(training) = telemetry.training() {
         ui.horizontal_wrapped(|ui| {
             trainer_ui(

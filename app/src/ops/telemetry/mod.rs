@@ -351,6 +351,13 @@ impl Telemetry {
         self.source.live()
     }
 
+    /// How posting to the training session stands, when this console hosts one.
+    pub fn hosted_status(&self) -> Option<crate::ops::training::session::HostStatus> {
+        self.source
+            .hosted()
+            .map(crate::ops::training::session::HostedSource::status)
+    }
+
     /// Seconds since samples last arrived, if any ever did.
     pub fn age_s(&self, now: DateTime<Utc>) -> Option<f64> {
         self.last_arrival.map(|t| unix_seconds(now) - t)
