@@ -199,9 +199,40 @@ fn a_console_killed_mid_sync_keeps_a_whole_replica_and_finishes_on_the_next_sync
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(250));
+    // Kill it as soon as its first page is in: the cursor has moved, but not to the end.
+    let cursor = || -> u64 {
+        rusqlite::Connection::open_with_flags(
+            b.replica(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .and_then(|c| {
+            c.query_row(
+                "SELECT value FROM replica_meta WHERE key = 'sync_cursor'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+        })
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while cursor() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
     let _ = child.kill();
     let _ = child.wait();
+    let head = rusqlite::Connection::open_with_flags(
+        dir.path().join("server.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .and_then(|c| c.query_row("SELECT max(cursor) FROM ops", [], |r| r.get::<_, u64>(0)))
+    .unwrap();
+    let reached = cursor();
+    assert!(
+        reached > 0 && reached < head,
+        "the kill landed mid-pull: cursor {reached} of {head}"
+    );
 
     let check = galaxium(b.root(), &["db", "check"], None);
     assert!(check.status.success(), "{}", text(&check.stderr));
@@ -311,4 +342,116 @@ fn the_feed_command_sends_the_simulated_mission_through_the_server() {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), follow).await;
     });
     assert_eq!(received, channels);
+}
+
+/// The server binary beside the console's (the workspace's test command builds both).
+fn spawn_server_binary(dir: &Path, users: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead as _, Write as _};
+    let binary = Path::new(env!("CARGO_BIN_EXE_galaxium")).with_file_name("galaxium-server");
+    assert!(
+        binary.exists(),
+        "{} is missing: run the workspace's tests (cargo nextest run --workspace)",
+        binary.display()
+    );
+    let db = dir.join("server.sqlite");
+    for user in users {
+        let mut add = Command::new(&binary)
+            .arg("--db")
+            .arg(&db)
+            .args(["user", "add", user, "--role", "admin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        assert!(add.wait().unwrap().success(), "adding {user}");
+    }
+    let mut child = Command::new(&binary)
+        .arg("--db")
+        .arg(&db)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    (child, url)
+}
+
+/// The README's walkthrough, with both consoles opened (and so seeded with the demo) before
+/// either syncs: one demo dataset everywhere afterwards, no conflicts, no duplicates, and
+/// *Remove demo data* on one console removes it everywhere.
+#[test]
+fn two_consoles_that_each_loaded_the_demo_hold_one_demo_after_syncing() {
+    use galaxium_sync::schema::manifest::MANIFEST;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, url) = spawn_server_binary(dir.path(), &["ada", "bob", "cat"]);
+    let consoles: Vec<DataDir> = ["a", "b", "c"]
+        .iter()
+        .map(|name| DataDir::at(&dir.path().join(format!("console-{name}"))))
+        .collect();
+    // A and B are opened once each, as the console opens a new replica: seeded with the demo.
+    let seeded = {
+        let mut seed = |data: &DataDir| {
+            let mut replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
+            DemoDataset::shipped()
+                .unwrap()
+                .seed(&mut replica, Utc::now())
+                .unwrap();
+            replica.status().unwrap().demo_rows()
+        };
+        let a = seed(&consoles[0]);
+        std::thread::sleep(std::time::Duration::from_millis(1_100));
+        assert_eq!(seed(&consoles[1]), a);
+        a
+    };
+    let sync = |data: &DataDir, user: &str| {
+        let out = galaxium(
+            data.root(),
+            &["sync", "--server", &url, "--user", user],
+            Some(PASSWORD),
+        );
+        assert!(out.status.success(), "{user}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert!(sync(&consoles[0], "ada").contains(&format!("pushed {seeded} (0 rejected)")));
+    let second = sync(&consoles[1], "bob");
+    assert!(second.contains(&format!("pushed {seeded} (0 rejected)")), "{second}");
+    sync(&consoles[0], "ada");
+    sync(&consoles[2], "cat");
+
+    let rows = |data: &DataDir| {
+        let replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
+        assert!(replica.conflicts(true).unwrap().is_empty());
+        assert!(replica.set_aside_ops().unwrap().is_empty());
+        MANIFEST
+            .iter()
+            .map(|t| (t.name, replica.table_rows(t.name).unwrap()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let one_demo = rows(&consoles[0]);
+    assert_eq!(rows(&consoles[1]), one_demo);
+    assert_eq!(rows(&consoles[2]), one_demo);
+    let total: usize = one_demo.values().map(std::collections::BTreeMap::len).sum();
+    assert_eq!(total as u64, seeded, "one demo dataset, not two");
+
+    // Remove demo data on B: gone everywhere once each console syncs.
+    {
+        let mut replica = Replica::open(&consoles[1].replica(), &OpenOptions::default()).unwrap();
+        replica.remove_demo_rows().unwrap();
+    }
+    sync(&consoles[1], "bob");
+    for (data, user) in consoles.iter().zip(["ada", "bob", "cat"]) {
+        sync(data, user);
+        let replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
+        assert_eq!(replica.status().unwrap().demo_rows(), 0, "{user}");
+        assert!(replica.conflicts(true).unwrap().is_empty(), "{user}");
+    }
+    server.kill().unwrap();
+    let _ = server.wait();
 }

@@ -216,6 +216,7 @@ fn apply_latency(path: &std::path::Path) -> (Duration, Duration) {
                 kind,
                 payload,
             },
+            notice: None,
         }
     };
     let mut page = vec![

@@ -82,6 +82,40 @@ pub struct SyncSummary {
     pub bytes_down: u64,
     /// How long it took.
     pub duration_ms: u64,
+    /// Pulled ops this replica could not apply, kept aside (listed in the Sync view).
+    pub set_aside: u64,
+    /// Refusals the server reached after accepting this console's ops, now in the inbox.
+    pub late_refusals: u64,
+    /// How far this console's clock is ahead of the server's (negative: behind), in
+    /// milliseconds, when the server said its time.
+    pub clock_offset_ms: Option<i64>,
+}
+
+impl SyncSummary {
+    /// The warning for a clock that differs from the server's by more than the server
+    /// allows ([`crate::protocol::MAX_CLOCK_AHEAD`]), if it does.
+    pub fn clock_warning(&self) -> Option<String> {
+        let offset = self.clock_offset_ms?;
+        let allowed = i64::try_from(crate::protocol::MAX_CLOCK_AHEAD.as_millis()).unwrap_or(i64::MAX);
+        if offset.abs() <= allowed {
+            return None;
+        }
+        let minutes = offset.unsigned_abs() / 60_000;
+        let span = if minutes >= 120 {
+            format!("{} h {} min", minutes / 60, minutes % 60)
+        } else {
+            format!("{minutes} min")
+        };
+        Some(if offset > 0 {
+            format!(
+                "this console's clock is {span} ahead of the server's: set it right (meanwhile the server takes its edits at the server's time)"
+            )
+        } else {
+            format!(
+                "this console's clock is {span} behind the server's: set it right, or its edits lose to older ones made elsewhere"
+            )
+        })
+    }
 }
 
 impl std::fmt::Display for SyncSummary {
@@ -95,7 +129,25 @@ impl std::fmt::Display for SyncSummary {
             self.bytes_up,
             self.bytes_down,
             self.duration_ms
-        )
+        )?;
+        if self.late_refusals > 0 {
+            write!(
+                f,
+                "; {} earlier edits refused by the server's repair (see the conflicts inbox)",
+                self.late_refusals
+            )?;
+        }
+        if self.set_aside > 0 {
+            write!(
+                f,
+                "; {} pulled changes could not be applied and were kept aside (see the Sync view)",
+                self.set_aside
+            )?;
+        }
+        if let Some(warning) = self.clock_warning() {
+            write!(f, "; warning: {warning}")?;
+        }
+        Ok(())
     }
 }
 
@@ -394,6 +446,14 @@ async fn run_sync(
         let (response, up, down) = client.push(&request).await?;
         summary.bytes_up += up;
         summary.bytes_down += down;
+        if let Some(server_time) = response
+            .server_time
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        {
+            summary.clock_offset_ms =
+                Some((Utc::now() - server_time.with_timezone(&Utc)).num_milliseconds());
+        }
         if response.results.len() != request.ops.len() {
             return Err(SyncError::BadAnswer(format!(
                 "{} verdicts for {} ops",
@@ -411,7 +471,9 @@ async fn run_sync(
         let (page, down) = client.pull(&device_id, after, PULL_PAGE).await?;
         summary.bytes_down += down;
         summary.pulled += page.ops.len() as u64;
-        replica.apply_pulled(&page.ops, page.next_cursor)?;
+        let applied = replica.apply_pulled(&page.ops, page.next_cursor)?;
+        summary.set_aside = (summary.set_aside + applied.set_aside).saturating_sub(applied.cleared_aside);
+        summary.late_refusals += applied.late_refusals;
         if !page.more {
             break;
         }

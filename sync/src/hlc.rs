@@ -93,7 +93,19 @@ impl HlcClock {
     }
 
     /// Takes in a timestamp from elsewhere, so the next local one comes after it.
+    ///
+    /// A remote time further ahead of `now_ms` than [`crate::protocol::MAX_CLOCK_AHEAD`]
+    /// counts only as far as that: one console with a wrong clock must not carry every
+    /// other console's clock into the future with it.
     pub fn observe(&mut self, remote: &Hlc, now_ms: u64) {
+        let ceiling = now_ms.saturating_add(
+            u64::try_from(crate::protocol::MAX_CLOCK_AHEAD.as_millis()).unwrap_or(u64::MAX),
+        );
+        let remote = &Hlc {
+            wall_ms: remote.wall_ms.min(ceiling),
+            counter: if remote.wall_ms > ceiling { 0 } else { remote.counter },
+            device: String::new(),
+        };
         let wall = now_ms.max(self.last.wall_ms).max(remote.wall_ms);
         let counter = if wall == self.last.wall_ms && wall == remote.wall_ms {
             self.last.counter.max(remote.counter) + 1

@@ -14,6 +14,9 @@ pub const OLDEST_ACCEPTED_VERSION: u32 = PROTOCOL_VERSION.saturating_sub(1);
 pub const PROTOCOL_HEADER: &str = "galaxium-protocol";
 /// The request header that names the pulling device (for the pull-lag metric).
 pub const DEVICE_HEADER: &str = "galaxium-device";
+/// The device id under which the server records the ops it makes itself (repairs); no
+/// console may push under it.
+pub const SERVER_DEVICE: &str = "galaxium-server";
 /// At most this many ops in one push.
 pub const MAX_PUSH_OPS: usize = 5_000;
 /// At most this many ops in one page of a pull.
@@ -131,6 +134,32 @@ pub enum OpResult {
 pub struct PushResponse {
     /// Per-op results.
     pub results: Vec<OpResult>,
+    /// The server's clock when it answered (RFC 3339 UTC), so a console can tell the
+    /// operator that its own clock is wrong. Older servers leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time: Option<String>,
+}
+
+/// How far ahead of the server's clock an op's clock time may be. An op stamped later is
+/// taken at the server's time instead: a console with a wrong clock must not win every
+/// later edit of the columns it touched.
+pub const MAX_CLOCK_AHEAD: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// A refusal the server reached after it had accepted an op: when it repaired rows that an
+/// older version had let break a rule, it removed them with an op of its own that carries
+/// this notice, so that the console that wrote the row finds the refusal in its inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefusalNotice {
+    /// The console whose op is refused.
+    pub device_id: String,
+    /// The refused op.
+    pub op_id: String,
+    /// What kind of change it was.
+    pub kind: OpKind,
+    /// Why, in words.
+    pub reason: String,
+    /// The row as that console wrote it.
+    pub attempted: Map<String, Value>,
 }
 
 /// An op as the server ordered it. For updates the payload holds only the columns that won.
@@ -141,6 +170,9 @@ pub struct ServerOp {
     /// The op.
     #[serde(flatten)]
     pub op: Op,
+    /// For an op the server made to repair its data: the refusal it tells the author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<RefusalNotice>,
 }
 
 /// `GET /api/v1/pull?after=CURSOR&limit=N`.

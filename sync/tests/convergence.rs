@@ -1,9 +1,13 @@
-//! Convergence under random work: 2–5 replicas edit while offline, sync partially, get
-//! duplicated and replayed deliveries, and see the server restart. At the end every replica
-//! equals the server, and every refused op sits in an inbox.
+//! Convergence under random work: 2–5 replicas edit while offline (launches, bookings, and
+//! vehicles, spaceports and ground stations whose names and codes clash, created and renamed
+//! while partitioned), sync partially, get duplicated and replayed deliveries, and see the
+//! server restart. At the end every replica equals the server and can still sync, no unique
+//! key is held twice anywhere, nothing was set aside, and every refused op sits in its
+//! author's inbox.
 //!
-//! `SYNC_SEED` picks the first seed and `SYNC_CASES` how many cases run (CI runs a few; run
-//! thousands locally: `SYNC_CASES=2000 cargo nextest run -p galaxium-sync convergence`).
+//! Each run starts from a fresh random seed, printed so that a failure replays:
+//! `SYNC_SEED` picks the first seed and `SYNC_CASES` how many cases run (24 by default; run
+//! hundreds locally: `SYNC_CASES=500 cargo nextest run -p galaxium-sync convergence`).
 
 #![allow(
     clippy::unwrap_used,
@@ -35,6 +39,37 @@ const STATUSES: [&str; 7] = [
 ];
 
 const SEATS: [&str; 3] = ["1A", "1B", "2A"];
+
+/// Names that clash, case and spaces aside (the shared fleet holds "Aurora" and "KSC").
+const NAMES: [&str; 5] = ["Aurora", "aurora ", "Borealis", "Cygnus", "BOREALIS"];
+const CODES: [&str; 4] = ["KSC", "ksc", "VSFB", "CCSFS"];
+/// The keyed tables, with their key column.
+const KEYED: [(&str, &str); 3] = [
+    ("vehicles", "name"),
+    ("spaceports", "code"),
+    ("ground_stations", "name"),
+];
+
+fn keyed_row(table: &str, key: &str) -> Map<String, Value> {
+    object(match table {
+        "vehicles" => json!({
+            "name": key, "model": "G-6", "seat_count": 6, "max_passenger_mass_kg": 630.0,
+            "max_baggage_mass_kg": 54.0, "demo": false, "seat_layout": "[]",
+        }),
+        "spaceports" => json!({
+            "code": key, "name": "Port", "lat_deg": 28.5, "lon_deg": -80.6, "alt_m": 3.0,
+            "demo": false,
+        }),
+        _ => json!({
+            "name": key, "lat_deg": 67.8, "lon_deg": 20.9, "alt_m": 400.0,
+            "min_elevation_deg": 5.0, "demo": false,
+        }),
+    })
+}
+
+fn key_pool(table: &str) -> &'static [&'static str] {
+    if table == "spaceports" { &CODES } else { &NAMES }
+}
 
 fn object(value: Value) -> Map<String, Value> {
     let Value::Object(map) = value else {
@@ -258,9 +293,9 @@ fn run_case(seed: u64) {
             .unwrap();
     }
 
-    for step in 0..60 {
+    for step in 0..70 {
         let n = rng.below(count);
-        let action = rng.below(110);
+        let action = rng.below(127);
         let node = &mut nodes[n];
         match action {
             0..=24 => {
@@ -419,7 +454,40 @@ fn run_case(seed: u64) {
                 }
             }
             97..=99 => server = server.restart(),
-            _ => unreachable!("actions are drawn below 110"),
+            110..=117 => {
+                // Add a vehicle, spaceport or ground station whose key may clash with one
+                // another console made offline; this console refuses one it already holds.
+                let (table, _) = KEYED[rng.below(KEYED.len())];
+                let pool = key_pool(table);
+                let key = pool[rng.below(pool.len())];
+                let _ = node
+                    .replica
+                    .write(|w| w.insert(table, &replica::new_id(), keyed_row(table, key)));
+            }
+            118..=123 => {
+                // Rename one onto a key that may be taken elsewhere.
+                let (table, column) = KEYED[rng.below(KEYED.len())];
+                let ids: Vec<String> = node.replica.table_rows(table).unwrap().into_keys().collect();
+                if !ids.is_empty() {
+                    let id = &ids[rng.below(ids.len())];
+                    let pool = key_pool(table);
+                    let mut values = Map::new();
+                    values.insert(column.into(), json!(pool[rng.below(pool.len())]));
+                    let _ = node.replica.write(|w| w.update(table, id, values));
+                }
+            }
+            124..=126 => {
+                // Delete one that nothing refers to.
+                let (table, _) = KEYED[rng.below(KEYED.len())];
+                let ids: Vec<String> = node.replica.table_rows(table).unwrap().into_keys().collect();
+                if !ids.is_empty() {
+                    let id = ids[rng.below(ids.len())].clone();
+                    if id != vehicle && id != port {
+                        let _ = node.replica.write(|w| w.delete(table, &id));
+                    }
+                }
+            }
+            _ => unreachable!("actions are drawn below 127"),
         }
     }
 
@@ -435,7 +503,18 @@ fn run_case(seed: u64) {
     }
     let expected = server.rows();
     let mut inboxes = 0;
-    for (index, node) in nodes.iter().enumerate() {
+    for (index, node) in nodes.iter_mut().enumerate() {
+        // Every replica can still sync, and nothing it pulled had to be set aside.
+        let c = client(&server, &node.token);
+        let summary = server
+            .runtime
+            .block_on(sync_once(&mut node.replica, &c))
+            .unwrap();
+        assert_eq!(summary.pushed + summary.pulled, 0, "seed {seed}: quiet at the end");
+        assert!(
+            node.replica.set_aside_ops().unwrap().is_empty(),
+            "seed {seed}, replica {index}: ops set aside"
+        );
         assert_eq!(
             node.replica.pending_count().unwrap(),
             0,
@@ -467,6 +546,17 @@ fn run_case(seed: u64) {
             );
         }
     }
+    // No key is held twice, at the server or (being equal to it) at any replica.
+    for (table, column) in KEYED {
+        let mut keys = std::collections::BTreeSet::new();
+        for row in expected[table].values() {
+            let key = row[column].as_str().unwrap().trim().to_lowercase();
+            assert!(
+                keys.insert(key.clone()),
+                "seed {seed}: {table}.{column} {key:?} held twice"
+            );
+        }
+    }
     // Whatever the order of events, every launch ends in a status the schema knows.
     for launch in expected["launches"].values() {
         assert!(STATUSES.contains(&launch["status"].as_str().unwrap()));
@@ -478,12 +568,24 @@ fn replicas_converge_with_the_server_under_random_work() {
     let seed: u64 = std::env::var("SYNC_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(20_261_122);
+        .unwrap_or_else(|| {
+            // A fresh seed each run, so that every CI run explores new cases.
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos());
+            u64::try_from(nanos % 1_000_000_007).unwrap()
+        });
     let cases: u64 = std::env::var("SYNC_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(6);
+        .unwrap_or(24);
+    eprintln!("convergence: SYNC_SEED={seed} SYNC_CASES={cases} (set both to replay this run)");
     for case in 0..cases {
-        run_case(seed.wrapping_add(case));
+        let case_seed = seed.wrapping_add(case);
+        let outcome = std::panic::catch_unwind(|| run_case(case_seed));
+        if let Err(panic) = outcome {
+            eprintln!("convergence: case SYNC_SEED={case_seed} SYNC_CASES=1 failed");
+            std::panic::resume_unwind(panic);
+        }
     }
 }

@@ -42,6 +42,16 @@ impl TestServer {
                 .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
                 .unwrap();
         }
+        Self::serving(store, token_ttl, dir)
+    }
+
+    /// A server on an existing database (its users as they are).
+    fn over(db: &std::path::Path) -> Self {
+        let store = SqliteStore::open(db).unwrap();
+        Self::serving(store, chrono::Duration::hours(1), tempfile::tempdir().unwrap())
+    }
+
+    fn serving(store: SqliteStore, token_ttl: chrono::Duration, dir: tempfile::TempDir) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -972,17 +982,40 @@ fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
     let (mut server, url) = spawn_server(&db);
     let mut client = SyncClient::new(&url).unwrap();
     runtime.block_on(client.login("ada", PASSWORD)).unwrap();
-    // Kill the server while the first batches are in flight.
-    let killer = std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(40));
-        server.kill().unwrap();
-        let _ = server.wait();
+    // Kill the server as soon as its file holds the first batch: the push goes in batches
+    // of 1,000, so the rest is still to come.
+    let stored = {
+        let db = db.clone();
+        move || -> i64 {
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .and_then(|c| c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0)))
+                .unwrap_or(0)
+        }
+    };
+    let killer = std::thread::spawn({
+        let stored = stored.clone();
+        move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while stored() == 0 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            server.kill().unwrap();
+            let _ = server.wait();
+        }
     });
     let first = runtime.block_on(sync_once(&mut a.replica, &client));
     killer.join().unwrap();
-    if let Err(err) = &first {
-        assert!(err.is_retryable(), "{err}");
-    }
+    let err = first.expect_err("the server died before the push was done");
+    assert!(err.is_retryable(), "{err}");
+    let held = stored();
+    assert!(
+        held > 0 && held < 3_003,
+        "the kill landed mid-push: the server holds {held} of 3,003 ops"
+    );
+    assert!(
+        a.replica.pending_count().unwrap() > 0,
+        "the console still holds what the server did not confirm"
+    );
 
     // The server's file is whole; a restarted server finishes the job; nothing is doubled.
     let check: String = rusqlite::Connection::open(&db)
@@ -1387,4 +1420,416 @@ fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() 
             .training_copy(&dir.path().join("sandbox.sqlite"))
             .is_err()
     );
+}
+
+fn vehicle_named(name: &str) -> VehicleRow {
+    VehicleRow {
+        id: replica::new_id(),
+        name: name.into(),
+        model: "G-6".into(),
+        seat_count: 6,
+        max_passenger_mass_kg: 630.0,
+        max_baggage_mass_kg: 54.0,
+        demo: false,
+        seat_layout: "[]".into(),
+    }
+}
+
+fn vehicle_names(replica: &Replica) -> Vec<String> {
+    let mut names: Vec<String> = replica
+        .table_rows("vehicles")
+        .unwrap()
+        .values()
+        .map(|v| v["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_second_vehicle_of_a_taken_name_is_refused_and_every_replica_keeps_syncing() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b, mut c) = (console(), console(), console());
+    let admin = server.client("ada");
+
+    // Two admins, each offline, add a vehicle of the same name (case and spaces aside).
+    a.replica
+        .write(|w| w.insert_vehicle(&vehicle_named("Aurora")))
+        .unwrap();
+    b.replica
+        .write(|w| w.insert_vehicle(&vehicle_named(" aurora")))
+        .unwrap();
+    assert_eq!(server.sync(&mut a.replica, &admin).rejected, 0);
+    let second = server.sync(&mut b.replica, &admin);
+    assert_eq!(second.rejected, 1, "{second}");
+    let conflicts = b.replica.conflicts(false).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(
+        conflicts[0].reason,
+        "a vehicle named \"aurora\" already exists"
+    );
+    assert_eq!(conflicts[0].attempted["name"], json!(" aurora"));
+    // The losing console holds the server's fleet; every console, a new one too, syncs on.
+    assert_eq!(vehicle_names(&b.replica), ["Aurora"]);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut c.replica, &admin);
+    assert_eq!(vehicle_names(&c.replica), ["Aurora"]);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+    assert_eq!(snapshot(&a.replica), snapshot(&c.replica));
+
+    // The console itself refuses a name it already holds, before anything is sent.
+    let err = a
+        .replica
+        .write(|w| w.insert_vehicle(&vehicle_named("AURORA")))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "a vehicle named \"AURORA\" already exists");
+}
+
+#[test]
+fn renaming_onto_a_taken_name_is_refused_and_the_old_name_comes_back() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let admin = server.client("ada");
+    let (aurora, borealis) = (vehicle_named("Aurora"), vehicle_named("Borealis"));
+    a.replica
+        .write(|w| {
+            w.insert_vehicle(&aurora)?;
+            w.insert_vehicle(&borealis)
+        })
+        .unwrap();
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &admin);
+
+    // Offline: A renames Aurora to Zenith, B renames Borealis to Zenith.
+    set(&mut a.replica, "vehicles", &aurora.id, json!({"name": "Zenith"}));
+    set(&mut b.replica, "vehicles", &borealis.id, json!({"name": "Zenith"}));
+    server.sync(&mut a.replica, &admin);
+    let summary = server.sync(&mut b.replica, &admin);
+    assert_eq!(summary.rejected, 1);
+    let conflict = &b.replica.conflicts(false).unwrap()[0];
+    assert_eq!(conflict.reason, "a vehicle named \"Zenith\" already exists");
+    assert_eq!(
+        conflict.winner.as_ref().unwrap()["name"],
+        json!("Borealis"),
+        "the server's version of B's row"
+    );
+    assert_eq!(vehicle_names(&b.replica), ["Borealis", "Zenith"]);
+    server.sync(&mut a.replica, &admin);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+}
+
+/// Pushes one hand-made op, as a careless or hostile client could, and returns the verdict.
+fn push_raw(server: &TestServer, client: &SyncClient, op: galaxium_sync::protocol::Op) -> galaxium_sync::protocol::OpResult {
+    let request = galaxium_sync::protocol::PushRequest {
+        device_id: op.device_id.clone(),
+        ops: vec![op],
+        training: false,
+    };
+    let (mut response, _, _) = server.runtime.block_on(client.push(&request)).unwrap();
+    response.results.remove(0)
+}
+
+fn raw_op(
+    device: &str,
+    seq: u64,
+    hlc_ms: u64,
+    table: &str,
+    row_id: &str,
+    kind: galaxium_sync::protocol::OpKind,
+    payload: Value,
+) -> galaxium_sync::protocol::Op {
+    galaxium_sync::protocol::Op {
+        op_id: replica::new_id(),
+        device_id: device.into(),
+        seq,
+        hlc: format!("{hlc_ms:015}-000000-{device}"),
+        table: table.into(),
+        row_id: row_id.into(),
+        kind,
+        payload: object(payload),
+    }
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap()
+}
+
+#[test]
+fn values_a_replica_would_refuse_are_refused_by_the_server_naming_the_column() {
+    use galaxium_sync::protocol::{OpKind, OpResult};
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let staff = server.client("sam");
+    let passenger = json!({
+        "full_name": "Mallory", "date_of_birth": null, "nationality": null,
+        "document_number": null, "email": null, "phone": null, "emergency_contact": null,
+        "body_mass_kg": -5, "medical_status": "cleared", "medical_expires_on": null,
+        "training_completed_on": null, "waiver_signed_on": null, "demo": false,
+    });
+    let verdict = push_raw(
+        &server,
+        &staff,
+        raw_op("mallory-console", 1, now_ms(), "passengers", &replica::new_id(), OpKind::Insert, passenger.clone()),
+    );
+    let OpResult::Rejected { reason, .. } = verdict else {
+        panic!("accepted: {verdict:?}")
+    };
+    assert_eq!(reason, "passenger body_mass_kg: must be above 0, not -5");
+    let mut hacked = passenger;
+    hacked["body_mass_kg"] = json!(80);
+    hacked["medical_status"] = json!("hacked");
+    let verdict = push_raw(
+        &server,
+        &staff,
+        raw_op("mallory-console", 2, now_ms(), "passengers", &replica::new_id(), OpKind::Insert, hacked),
+    );
+    assert!(
+        matches!(&verdict, OpResult::Rejected { reason, .. }
+            if reason.contains("medical_status: must be one of pending, cleared, restricted, denied, not \"hacked\"")),
+        "{verdict:?}"
+    );
+    // Nothing reached the op log, so a new console syncs as ever.
+    let mut fresh = console();
+    let summary = server.sync(&mut fresh.replica, &server.client("ada"));
+    assert_eq!(summary.pulled, 0);
+}
+
+#[test]
+fn an_op_stamped_in_the_future_is_taken_at_the_servers_time_and_later_edits_still_win() {
+    use galaxium_sync::protocol::{OpKind, OpResult};
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let mut pair_a = console();
+    let admin = server.client("ada");
+    let launch = add_fleet_and_launch(&mut pair_a.replica);
+    server.sync(&mut pair_a.replica, &admin);
+
+    // A console whose clock says 2100 edits the pad.
+    let year_2100_ms = 4_102_444_800_000_u64;
+    let verdict = push_raw(
+        &server,
+        &admin,
+        raw_op("clock-in-2100", 1, year_2100_ms, "launches", &launch, OpKind::Update, json!({"pad": "from 2100"})),
+    );
+    assert!(matches!(verdict, OpResult::Accepted { .. }), "{verdict:?}");
+    server.sync(&mut pair_a.replica, &admin);
+    assert_eq!(launch_field(&pair_a.replica, &launch, "pad"), json!("from 2100"));
+    // Pulling it did not carry this console's clock to 2100 ...
+    let mut probe = console();
+    server.sync(&mut probe.replica, &admin);
+    set(&mut probe.replica, "launches", &launch, json!({"pad": "LC-39B"}));
+    let stamped = probe.replica.pending_ops(1).unwrap()[0].hlc.clone();
+    let wall: u64 = stamped[..15].parse().unwrap();
+    assert!(wall < now_ms() + 60_000, "{stamped}");
+    // ... and a later edit made with a right clock wins over it everywhere.
+    server.sync(&mut probe.replica, &admin);
+    server.sync(&mut pair_a.replica, &admin);
+    assert_eq!(launch_field(&pair_a.replica, &launch, "pad"), json!("LC-39B"));
+    assert_eq!(launch_field(&probe.replica, &launch, "pad"), json!("LC-39B"));
+}
+
+#[test]
+fn a_clock_far_from_the_servers_is_named_in_the_sync_summary() {
+    let mut summary = galaxium_sync::client::SyncSummary {
+        clock_offset_ms: Some(2 * 3_600_000 + 5 * 60_000),
+        ..Default::default()
+    };
+    let warning = summary.clock_warning().unwrap();
+    assert!(warning.contains("2 h 5 min ahead of the server's"), "{warning}");
+    assert!(summary.to_string().contains("warning: this console's clock"));
+    summary.clock_offset_ms = Some(-10 * 60_000);
+    assert!(summary.clock_warning().unwrap().contains("10 min behind"));
+    summary.clock_offset_ms = Some(90_000);
+    assert_eq!(summary.clock_warning(), None, "a minute and a half is within bounds");
+}
+
+#[test]
+fn a_pulled_op_that_cannot_apply_is_kept_aside_and_the_rest_applies() {
+    use galaxium_sync::protocol::{Op, OpKind, ServerOp};
+    let mut c = console();
+    let op = |cursor: u64, row: &str, payload: Value| ServerOp {
+        cursor,
+        op: Op {
+            op_id: replica::new_id(),
+            device_id: "elsewhere".into(),
+            seq: cursor,
+            hlc: format!("{:015}-000000-elsewhere", now_ms()),
+            table: "vehicles".into(),
+            row_id: row.into(),
+            kind: OpKind::Insert,
+            payload: object(payload),
+        },
+        notice: None,
+    };
+    let good = |name: &str| {
+        json!({"name": name, "model": "G-6", "seat_count": 6, "max_passenger_mass_kg": 630.0,
+               "max_baggage_mass_kg": 54.0, "demo": false, "seat_layout": "[]"})
+    };
+    let mut bad = good("Broken");
+    bad["seat_count"] = json!(-1);
+    let mut partial = good("Half");
+    partial.as_object_mut().unwrap().remove("model");
+    let page = [
+        op(1, "v1", good("Aurora")),
+        op(2, "v2", bad),
+        op(3, "v3", partial),
+        op(4, "v4", good("Borealis")),
+    ];
+    let report = c.replica.apply_pulled(&page, 4).unwrap();
+    assert_eq!((report.applied, report.set_aside), (2, 2));
+    assert_eq!(c.replica.sync_cursor().unwrap(), 4, "the cursor moved past them");
+    assert_eq!(vehicle_names(&c.replica), ["Aurora", "Borealis"]);
+    let aside = c.replica.set_aside_ops().unwrap();
+    assert_eq!(aside.len(), 2);
+    assert_eq!(aside[0].row_id, "v2");
+    assert_eq!(
+        aside[0].reason,
+        "vehicle seat_count: must be between 1 and 1000, not -1"
+    );
+    assert!(aside[1].reason.contains("model"), "{}", aside[1].reason);
+    // A replayed page keeps one entry per op.
+    c.replica.apply_pulled(&page, 4).unwrap();
+    assert_eq!(c.replica.set_aside_ops().unwrap().len(), 2);
+}
+
+#[test]
+fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_their_authors() {
+    use galaxium_sync::protocol::{OpKind, OpResult};
+    use galaxium_sync::server::auth::Principal;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite");
+    let (mut a, mut b, mut s) = (console(), console(), console());
+    let admin = Principal {
+        user: "ada".into(),
+        role: Role::Admin,
+    };
+    let staff = Principal {
+        user: "sam".into(),
+        role: Role::Staff,
+    };
+    // What an older server accepted: two "Aurora"s (B's with a launch of its own), and a
+    // passenger with a negative body mass. Consoles made them as consoles do; the old
+    // server judged no key and no value.
+    {
+        let store = SqliteStore::open(&db).unwrap();
+        for (name, role) in [("ada", Role::Admin), ("sam", Role::Staff)] {
+            store
+                .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
+                .unwrap();
+        }
+        let older = |replica: &mut Replica, who: &Principal| {
+            let ops = replica.pending_ops(100).unwrap();
+            store
+                .accept_unjudged(who, replica.device_id(), &ops)
+                .unwrap();
+            let verdicts: Vec<_> = ops
+                .into_iter()
+                .map(|op| {
+                    let op_id = op.op_id.clone();
+                    (op, OpResult::Accepted { op_id })
+                })
+                .collect();
+            replica.settle_push(&verdicts).unwrap();
+        };
+        add_fleet_and_launch(&mut a.replica);
+        older(&mut a.replica, &admin);
+        let port = a.replica.table_rows("spaceports").unwrap().into_keys().next().unwrap();
+        let second = vehicle_named("Aurora");
+        let vandenberg = SpaceportRow {
+            id: replica::new_id(),
+            code: "VSFB".into(),
+            name: "Vandenberg".into(),
+            lat_deg: 34.7,
+            lon_deg: -120.6,
+            alt_m: 112.0,
+            demo: false,
+        };
+        b.replica
+            .write(|w| {
+                w.insert_vehicle(&second)?;
+                w.insert_spaceport(&vandenberg)
+            })
+            .unwrap();
+        b.replica
+            .write(|w| {
+                w.insert_launch(&LaunchRow {
+                    id: replica::new_id(),
+                    mission: "GX-B".into(),
+                    vehicle_id: second.id.clone(),
+                    spaceport_id: vandenberg.id.clone(),
+                    pad: "LC-39A".into(),
+                    scheduled_at: "2030-01-01T12:00:00Z".into(),
+                    status: "planned".into(),
+                    demo: false,
+                    fare_classes: "[]".into(),
+                    checkin_opens_hours: 24.0,
+                    checkin_closes_hours: 1.0,
+                })
+            })
+            .unwrap();
+        older(&mut b.replica, &admin);
+        let bad = raw_op(
+            s.replica.device_id(),
+            1,
+            now_ms(),
+            "passengers",
+            &replica::new_id(),
+            OpKind::Insert,
+            json!({
+                "full_name": "Mallory", "date_of_birth": null, "nationality": null,
+                "document_number": null, "email": null, "phone": null,
+                "emergency_contact": null, "body_mass_kg": -5, "medical_status": "hacked",
+                "medical_expires_on": null, "training_completed_on": null,
+                "waiver_signed_on": null, "demo": false,
+            }),
+        );
+        store
+            .accept_unjudged(&staff, s.replica.device_id(), &[bad])
+            .unwrap();
+        // A column clock from a console that believed it was 2100.
+        store
+            .accept_unjudged(
+                &admin,
+                "clock-in-2100",
+                &[raw_op("clock-in-2100", 1, 4_102_444_800_000, "spaceports", &port, OpKind::Update, json!({"name": "Kennedy (2100)"}))],
+            )
+            .unwrap();
+    }
+
+    // Started again, the server repairs what it holds, and logs it.
+    let store = SqliteStore::open(&db).unwrap();
+    let report = store.repair().unwrap();
+    assert!(report.removed.is_empty(), "the repair at open did the work: {report:?}");
+    drop(store);
+    let server = TestServer::over(&db);
+    let admin_client = server.client("ada");
+    for replica in [&mut a.replica, &mut b.replica] {
+        server.sync(replica, &admin_client);
+    }
+    let staff_client = server.client("sam");
+    let summary = server.sync(&mut s.replica, &staff_client);
+    assert_eq!(summary.late_refusals, 1, "{summary}");
+    // Each author finds its refused rows in its inbox, with the reason.
+    let b_inbox: Vec<String> = b.replica.conflicts(false).unwrap().into_iter().map(|c| c.reason).collect();
+    assert_eq!(b_inbox.len(), 2, "{b_inbox:?}");
+    assert!(b_inbox.contains(&"a vehicle named \"Aurora\" already exists".to_owned()));
+    assert!(b_inbox.iter().any(|r| r.starts_with("the vehicle it refers to was removed")));
+    let s_inbox = s.replica.conflicts(false).unwrap();
+    assert_eq!(s_inbox.len(), 1);
+    assert!(s_inbox[0].reason.starts_with("passenger "), "{}", s_inbox[0].reason);
+    assert_eq!(s_inbox[0].attempted["full_name"], json!("Mallory"));
+    assert!(a.replica.conflicts(false).unwrap().is_empty());
+    // One Aurora everywhere, a new console syncs, and a later edit of the 2100 column wins.
+    let mut fresh = console();
+    let summary = server.sync(&mut fresh.replica, &admin_client);
+    assert_eq!(summary.set_aside, 0, "{summary}");
+    assert_eq!(vehicle_names(&fresh.replica), ["Aurora"]);
+    server.sync(&mut a.replica, &admin_client);
+    let port = a.replica.table_rows("spaceports").unwrap().into_keys().next().unwrap();
+    set(&mut a.replica, "spaceports", &port, json!({"name": "Kennedy"}));
+    server.sync(&mut a.replica, &admin_client);
+    server.sync(&mut fresh.replica, &admin_client);
+    server.sync(&mut b.replica, &admin_client);
+    assert_eq!(fresh.replica.table_rows("spaceports").unwrap()[&port]["name"], json!("Kennedy"));
+    assert_eq!(snapshot(&a.replica), snapshot(&fresh.replica));
+    assert_eq!(snapshot(&b.replica), snapshot(&fresh.replica));
 }

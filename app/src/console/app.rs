@@ -434,6 +434,16 @@ impl ConsoleApp {
                 });
             }
             UiCommand::SignOut => self.to_sync(SyncRequest::SignOut),
+            UiCommand::SendAgainUnder { conflict_id, key } => {
+                self.notice = Some(match self.replica.send_again_under(&conflict_id, &key) {
+                    Ok(()) => Notice::info(format!(
+                        "Conflict settled: made again as {:?}; it goes to the server with the next sync.",
+                        key.trim()
+                    )),
+                    Err(err) => Notice::error(format!("Not sent again: {err}")),
+                });
+                self.refresh();
+            }
             UiCommand::KeepServerVersion(id) => {
                 self.notice = Some(match self.replica.keep_server_version(&id) {
                     Ok(()) => Notice::info("Conflict settled: the server's version stays."),

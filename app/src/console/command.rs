@@ -41,6 +41,13 @@ pub enum UiCommand {
     SignOut,
     /// Settle a conflict by keeping the server's version (the conflict's id).
     KeepServerVersion(String),
+    /// Settle a conflict over a taken name or code by sending the edit again under another.
+    SendAgainUnder {
+        /// The conflict.
+        conflict_id: String,
+        /// The new name or code.
+        key: String,
+    },
     /// A change to launches and bookings.
     Bookings(BookingCommand),
     /// Add element sets from a file or pasted text.
@@ -130,6 +137,7 @@ impl UiCommand {
             Self::OpenSignIn => "Sign in to the server…".to_owned(),
             Self::SignOut => "Sign out".to_owned(),
             Self::KeepServerVersion(_) => "Keep the server's version".to_owned(),
+            Self::SendAgainUnder { .. } => "Send again under this name".to_owned(),
             Self::Bookings(command) => command.label().to_owned(),
             Self::SavePassenger(_) => "Save passenger".to_owned(),
             Self::Incident(command) => command.label().to_owned(),
@@ -167,6 +175,9 @@ impl UiCommand {
             Self::SignOut => "Forget the sign-in; the console goes on working offline",
             Self::KeepServerVersion(_) => {
                 "Settle this conflict: the server's version, already shown, stays"
+            }
+            Self::SendAgainUnder { .. } => {
+                "Settle this conflict: make the row again under the name typed here, sent with the next sync"
             }
             Self::Bookings(_) => "Change launches and bookings",
             Self::SavePassenger(_) => "Store the passenger's record in the replica",
@@ -206,6 +217,7 @@ impl UiCommand {
             | Self::OpenSignIn
             | Self::SignOut
             | Self::KeepServerVersion(_)
+            | Self::SendAgainUnder { .. }
             | Self::Bookings(_)
             | Self::SavePassenger(_)
             | Self::ImportElementSets(_)

@@ -270,6 +270,12 @@ impl DemoLaunch {
     }
 }
 
+/// The id of a demo row, derived from what names it in the dataset, so that every console
+/// that loads the demo makes the same rows and two demo consoles converge into one demo.
+fn demo_id(table: &str, name: &str) -> String {
+    replica::stable_id(&format!("demo/{table}/{name}"))
+}
+
 impl DemoDataset {
     /// The dataset shipped in `assets/demo/dataset.toml`.
     pub fn shipped() -> anyhow::Result<Self> {
@@ -295,7 +301,7 @@ impl DemoDataset {
                 let seats = v.seats()?;
                 Ok((
                     VehicleRow {
-                        id: replica::new_id(),
+                        id: demo_id("vehicles", &v.name),
                         name: v.name.clone(),
                         model: v.model.clone(),
                         seat_count: u32::try_from(seats.len()).unwrap_or(u32::MAX),
@@ -312,7 +318,7 @@ impl DemoDataset {
             .spaceports
             .iter()
             .map(|s| SpaceportRow {
-                id: replica::new_id(),
+                id: demo_id("spaceports", &s.code),
                 code: s.code.clone(),
                 name: s.name.clone(),
                 lat_deg: s.lat_deg,
@@ -325,7 +331,7 @@ impl DemoDataset {
             .ground_stations
             .iter()
             .map(|g| GroundStationRow {
-                id: replica::new_id(),
+                id: demo_id("ground_stations", &g.name),
                 name: g.name.clone(),
                 lat_deg: g.lat_deg,
                 lon_deg: g.lon_deg,
@@ -350,7 +356,7 @@ impl DemoDataset {
                     format!("launch {:?}: no vehicle named {:?}", l.mission, l.vehicle)
                 })?;
                 Ok(LaunchRow {
-                    id: replica::new_id(),
+                    id: demo_id("launches", &l.mission),
                     mission: l.mission.clone(),
                     vehicle_id: (*vehicle_id).to_owned(),
                     spaceport_id: (*spaceport_ids.get(l.spaceport.as_str()).with_context(
@@ -374,7 +380,7 @@ impl DemoDataset {
             .passengers
             .iter()
             .map(|p| Passenger {
-                id: replica::new_id(),
+                id: demo_id("passengers", &p.full_name),
                 full_name: p.full_name.clone(),
                 date_of_birth: Some(p.date_of_birth.clone()),
                 nationality: Some(p.nationality.clone()),
@@ -435,7 +441,7 @@ impl DemoDataset {
                 (now + chrono::Duration::minutes(15)).to_rfc3339_opts(SecondsFormat::Secs, true)
             });
             bookings.push((
-                replica::new_id(),
+                demo_id("bookings", &format!("{}/{}", b.locator, b.passenger)),
                 object(json!({
                     "locator": b.locator,
                     "launch_id": launch.id,
@@ -459,13 +465,16 @@ impl DemoDataset {
                 let (launch, _) = launch_of
                     .get(b.launch.as_str())
                     .with_context(|| format!("seat block: no launch {:?}", b.launch))?;
-                Ok(object(json!({
+                Ok((
+                    demo_id("seat_blocks", &format!("{}/{}", b.launch, b.seat)),
+                    object(json!({
                     "launch_id": launch.id,
                     "seat_id": b.seat,
                     "reason": b.reason,
                     "created_at": stamp,
                     "demo": true,
-                })))
+                })),
+                ))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let invoices = self
@@ -488,7 +497,9 @@ impl DemoDataset {
                     .map(|f| f.price_minor)
                     .sum();
                 let currency = fare(&first.fare).map_or("USD", |f| f.currency.as_str());
-                Ok(object(json!({
+                Ok((
+                    demo_id("invoices", &i.locator),
+                    object(json!({
                     "locator": i.locator,
                     "number": format!("GX-{}-{}", now.format("%Y%m%d"), i.locator),
                     "amount_minor": amount,
@@ -496,7 +507,8 @@ impl DemoDataset {
                     "status": i.status,
                     "issued_at": stamp,
                     "demo": true,
-                })))
+                })),
+                ))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
 
@@ -515,7 +527,11 @@ impl DemoDataset {
                     ),
                     None => None,
                 };
-                Ok((e.element_set(now)?, vehicle_id))
+                Ok((
+                    demo_id("element_sets", &e.name),
+                    e.element_set(now)?,
+                    vehicle_id,
+                ))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
 
@@ -532,15 +548,16 @@ impl DemoDataset {
             bookings
                 .iter()
                 .try_for_each(|(id, values)| w.insert("bookings", id, values.clone()))?;
-            blocks.iter().try_for_each(|values| {
-                w.insert("seat_blocks", &replica::new_id(), values.clone())
-            })?;
+            blocks
+                .iter()
+                .try_for_each(|(id, values)| w.insert("seat_blocks", id, values.clone()))?;
             invoices
                 .iter()
-                .try_for_each(|values| w.insert("invoices", &replica::new_id(), values.clone()))?;
-            element_sets.iter().try_for_each(|(set, vehicle_id)| {
+                .try_for_each(|(id, values)| w.insert("invoices", id, values.clone()))?;
+            element_sets.iter().try_for_each(|(id, set, vehicle_id)| {
                 super::orbit::insert_element_set(
                     w,
+                    id,
                     set,
                     "demo dataset",
                     vehicle_id.as_deref(),

@@ -184,7 +184,7 @@ pub fn import_element_sets(
     };
     replica.write(|w| -> anyhow::Result<()> {
         for set in &sets {
-            insert_element_set(w, set, source, vehicle_id, now, false)?;
+            insert_element_set(w, &replica::new_id(), set, source, vehicle_id, now, false)?;
         }
         Ok(())
     })?;
@@ -195,6 +195,7 @@ pub fn import_element_sets(
 /// Adds one element set in the writer's transaction.
 pub fn insert_element_set(
     w: &mut Writer<'_>,
+    row_id: &str,
     set: &ElementSet,
     source: &str,
     vehicle_id: Option<&str>,
@@ -214,7 +215,7 @@ pub fn insert_element_set(
     let serde_json::Value::Object(values) = values else {
         unreachable!("json! of an object is an object")
     };
-    w.insert("element_sets", &replica::new_id(), values)
+    w.insert("element_sets", row_id, values)
 }
 
 /// A ground station as typed into the form: every field text, checked on save.

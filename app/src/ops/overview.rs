@@ -1,7 +1,7 @@
 //! What the Overview shows, read from the replica in one go.
 
 use chrono::{DateTime, Utc};
-use galaxium_sync::replica::{Conflict, LaunchSummary, SyncRun};
+use galaxium_sync::replica::{Conflict, LaunchSummary, SetAsideOp, SyncRun};
 use galaxium_sync::{Replica, ReplicaStatus};
 
 /// How many past sync runs the Sync view lists.
@@ -23,6 +23,8 @@ pub struct OverviewSnapshot {
     pub conflicts: Vec<Conflict>,
     /// The latest sync runs, newest first.
     pub sync_runs: Vec<SyncRun>,
+    /// Pulled changes this replica could not apply, kept aside, oldest first.
+    pub set_aside: Vec<SetAsideOp>,
     /// When this was read.
     pub read_at: DateTime<Utc>,
 }
@@ -35,6 +37,7 @@ pub fn snapshot(replica: &Replica, now: DateTime<Utc>) -> anyhow::Result<Overvie
         pending_ops: replica.pending_count()?,
         conflicts: replica.conflicts(false)?,
         sync_runs: replica.sync_runs(SYNC_HISTORY)?,
+        set_aside: replica.set_aside_ops()?,
         read_at: now,
     })
 }

@@ -78,6 +78,17 @@ pub fn sync_ui(
                         ui.label(muted("Conflicts"));
                         ui.label(format!("{} waiting for a person", snapshot.conflicts.len()));
                         ui.end_row();
+                        if !snapshot.set_aside.is_empty() {
+                            ui.label(muted("Set aside"));
+                            ui.label(
+                                RichText::new(format!(
+                                    "{} pulled changes could not be applied here",
+                                    snapshot.set_aside.len()
+                                ))
+                                .color(tokens.caution),
+                            );
+                            ui.end_row();
+                        }
                     }
                 });
             if let Some(error) = &status.last_error {
@@ -111,6 +122,10 @@ pub fn sync_ui(
         };
         ui.add_space(tokens.gap);
         conflicts_ui(ui, snapshot, tokens, commands);
+        if !snapshot.set_aside.is_empty() {
+            ui.add_space(tokens.gap);
+            set_aside_ui(ui, snapshot, tokens);
+        }
         ui.add_space(tokens.gap);
         history_ui(ui, snapshot, tokens);
     });
@@ -198,6 +213,44 @@ fn conflicts_ui(
                         passenger_id: passenger_id.to_owned(),
                     }));
                 }
+                // A name or code another console's row holds: send this one again under
+                // another, typed here (kept while the inbox is open).
+                if let Some(key) = galaxium_sync::schema::manifest::table(&conflict.table)
+                    .and_then(|spec| spec.unique_keys.first())
+                    && conflict.reason.ends_with("already exists")
+                {
+                    let id = ui.id().with(("send_again", &conflict.id));
+                    let mut typed: String = ui.data_mut(|d| {
+                        d.get_temp_mut_or_insert_with(id, || {
+                            conflict
+                                .attempted
+                                .get(key.column)
+                                .and_then(|v| v.as_str())
+                                .unwrap_or_default()
+                                .to_owned()
+                        })
+                        .clone()
+                    });
+                    ui.label(format!("New {}:", key.column));
+                    let edit = ui.add(
+                        egui::TextEdit::singleline(&mut typed)
+                            .desired_width(tokens.body_size * 12.0),
+                    );
+                    if edit.changed() {
+                        ui.data_mut(|d| d.insert_temp(id, typed.clone()));
+                    }
+                    let send = UiCommand::SendAgainUnder {
+                        conflict_id: conflict.id.clone(),
+                        key: typed.clone(),
+                    };
+                    if ui
+                        .add_enabled(!typed.trim().is_empty(), egui::Button::new(send.label()))
+                        .on_hover_text(send.tooltip())
+                        .clicked()
+                    {
+                        commands.push(send);
+                    }
+                }
                 let keep = UiCommand::KeepServerVersion(conflict.id.clone());
                 if ui
                     .button(keep.label())
@@ -207,6 +260,48 @@ fn conflicts_ui(
                     commands.push(keep);
                 }
             });
+        }
+    });
+}
+
+/// Pulled changes this replica could not apply: what they were and why, so a person can take
+/// them up (the sync went on without them).
+fn set_aside_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, tokens: Tokens) {
+    tokens.card_frame().show(ui, |ui| {
+        ui.set_min_width(ui.available_width());
+        ui.label(
+            RichText::new("Pulled changes set aside")
+                .strong()
+                .size(tokens.body_size + 2.0),
+        );
+        ui.add(
+            egui::Label::new(
+                RichText::new(
+                    "The server sent these, but this replica cannot apply them; the sync went on with everything else. Tell your server administrator: the server's start-up repair should refuse them.",
+                )
+                .color(tokens.text_muted),
+            )
+            .wrap(),
+        );
+        for op in &snapshot.set_aside {
+            ui.separator();
+            ui.label(
+                RichText::new(format!(
+                    "{} {} in {} · server position {}",
+                    op.kind,
+                    &op.row_id[..op.row_id.len().min(8)],
+                    op.table,
+                    op.cursor
+                ))
+                .strong(),
+            );
+            ui.add(egui::Label::new(format!("Values: {}", describe(&op.payload))).wrap());
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!("Not applied: {}", op.reason)).color(tokens.caution),
+                )
+                .wrap(),
+            );
         }
     });
 }

@@ -140,6 +140,24 @@ pub enum ReplicaError {
         path: std::path::PathBuf,
     },
 
+    /// A value does not fit its column (the manifest's rule, which the server also applies).
+    #[error("{table}: {problem}")]
+    ValueRefused {
+        /// The table.
+        table: String,
+        /// The column and what is wrong with its value.
+        problem: crate::schema::manifest::ValueProblem,
+    },
+
+    /// Another row already holds a value that only one row may hold (a vehicle's name).
+    #[error("{reason}")]
+    KeyTaken {
+        /// The table.
+        table: String,
+        /// What is taken, in words: `a vehicle named "Aurora" already exists`.
+        reason: String,
+    },
+
     /// SQLite refused a write (a constraint, a full disk, a locked file).
     #[error("the replica refused the change to {table} row {row_id}: {cause}")]
     WriteRefused {

@@ -25,7 +25,7 @@ pub use error::ReplicaError;
 pub use inspect::{Inspection, IntegrityLevel, inspect};
 pub use rows::{GroundStationRow, LaunchRow, LaunchSummary, SpaceportRow, VehicleRow};
 pub use status::{BackupRecord, ReplicaStatus, TableCount};
-pub use sync::{Conflict, SignIn, SyncRun, TrainingLink};
+pub use sync::{ApplyReport, Conflict, SetAsideOp, SignIn, SyncRun, TrainingLink};
 pub use writer::Writer;
 
 use crate::hlc::{Hlc, HlcClock};
@@ -424,4 +424,15 @@ fn record_identity(conn: &Connection, kind: ReplicaKind) -> rusqlite::Result<()>
         &Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
     )?;
     meta::set(conn, meta::KIND, kind.as_str())
+}
+
+/// The id of a row that every console makes alike, derived from what names it (UUID v5):
+/// `stable_id("demo/vehicles/Aurora")` is the same on every console, so two consoles that
+/// each load the demo dataset hold one dataset once they sync, not two.
+pub fn stable_id(name: &str) -> String {
+    /// The namespace of Galaxium's derived ids (a fixed, random UUID).
+    const NAMESPACE: uuid::Uuid = uuid::uuid!("5d0c3f5e-8a4b-4f7e-9a61-2b8e0c1d7f43");
+    uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes())
+        .hyphenated()
+        .to_string()
 }

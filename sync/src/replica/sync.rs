@@ -73,6 +73,42 @@ impl SignIn {
     }
 }
 
+/// A pulled op this replica could not apply, kept aside with the reason so that the rest of
+/// the sync goes on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAsideOp {
+    /// Its place in the server's order.
+    pub cursor: u64,
+    /// The op.
+    pub op_id: String,
+    /// Its table.
+    pub table: String,
+    /// Its row.
+    pub row_id: String,
+    /// What kind of change it was.
+    pub kind: String,
+    /// Its values.
+    pub payload: Map<String, Value>,
+    /// Why it could not be applied.
+    pub reason: String,
+    /// When it was set aside (RFC 3339).
+    pub set_aside_at: String,
+}
+
+/// What applying one page of pulled ops did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ApplyReport {
+    /// Ops applied.
+    pub applied: u64,
+    /// Ops that could not be applied, kept aside (see [`Replica::set_aside_ops`]).
+    pub set_aside: u64,
+    /// Refusals the server sent later (after repairing its data), now in the inbox.
+    pub late_refusals: u64,
+    /// Ops set aside earlier (in this page or before) that no longer matter: the server
+    /// has since deleted their row.
+    pub cleared_aside: u64,
+}
+
 /// One sync run, for the history.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SyncRun {
@@ -194,7 +230,16 @@ impl Replica {
     /// deleted, or a launch deleted here that the server will refuse to delete) may disagree
     /// with it for a moment. That edit is settled when it is pushed, refused or not, and the
     /// replica is consistent again; refusing to apply would wedge the sync instead.
-    pub fn apply_pulled(&mut self, ops: &[ServerOp], next_cursor: u64) -> Result<(), ReplicaError> {
+    ///
+    /// A pulled op that cannot be applied (a value or row that breaks this replica's schema,
+    /// which a server of an older version could have let through) is set aside with the
+    /// reason, and the rest of the page goes on: one row never stops a sync. Only a failure of
+    /// the file itself (a full disk, say) stops the page, and then nothing of it is applied.
+    pub fn apply_pulled(
+        &mut self,
+        ops: &[ServerOp],
+        next_cursor: u64,
+    ) -> Result<ApplyReport, ReplicaError> {
         let path = self.path.clone();
         self.conn
             .pragma_update(None, "foreign_keys", false)
@@ -204,15 +249,19 @@ impl Replica {
             .conn
             .pragma_update(None, "foreign_keys", true)
             .map_err(ReplicaError::sqlite("applying pulled changes", &path));
-        applied.and(restored)
+        let report = applied?;
+        restored?;
+        Ok(report)
     }
 
     fn apply_pulled_unchecked(
         &mut self,
         ops: &[ServerOp],
         next_cursor: u64,
-    ) -> Result<(), ReplicaError> {
+    ) -> Result<ApplyReport, ReplicaError> {
         let path = self.path.clone();
+        let device_id = self.device_id.clone();
+        let mut report = ApplyReport::default();
         let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
         let tx = self
             .conn
@@ -224,9 +273,43 @@ impl Replica {
             let outbox_empty: bool = tx
                 .query_row("SELECT NOT EXISTS (SELECT 1 FROM outbox)", [], |r| r.get(0))
                 .map_err(ReplicaError::sqlite("applying pulled changes", &path))?;
+            let step = |tx: &Transaction<'_>, server_op: &ServerOp, report: &mut ApplyReport| {
+                tx.prepare_cached("SAVEPOINT pulled_op")?.execute([])?;
+                match apply_checked(tx, &server_op.op, outbox_empty) {
+                    Ok(()) => {
+                        report.applied += 1;
+                        tx.prepare_cached("RELEASE pulled_op")?.execute([])?;
+                        if server_op.op.kind == OpKind::Delete {
+                            // What was set aside for a row now gone no longer matters.
+                            let cleared = tx
+                                .prepare_cached(
+                                    "DELETE FROM pulled_aside WHERE table_name = ?1 AND row_id = ?2",
+                                )?
+                                .execute(params![server_op.op.table, server_op.op.row_id])?;
+                            report.cleared_aside += cleared as u64;
+                        }
+                    }
+                    Err(Unapplied::Refused(reason)) => {
+                        tx.prepare_cached("ROLLBACK TO pulled_op")?.execute([])?;
+                        tx.prepare_cached("RELEASE pulled_op")?.execute([])?;
+                        set_aside(tx, server_op, &reason)?;
+                        report.set_aside += 1;
+                    }
+                    Err(Unapplied::Failed(cause)) => return Err(cause),
+                }
+                if let Some(notice) = &server_op.notice
+                    && notice.device_id == device_id
+                    && late_refusal(tx, &server_op.op, notice)?
+                {
+                    report.late_refusals += 1;
+                }
+                Ok(())
+            };
             for server_op in ops {
-                apply_one(tx, &server_op.op, outbox_empty)
-                    .map_err(ReplicaError::sqlite("applying pulled changes", &path))?;
+                step(tx, server_op, &mut report).map_err(ReplicaError::sqlite(
+                    "applying pulled changes",
+                    &path,
+                ))?;
                 if let Ok(hlc) = server_op.op.hlc.parse::<Hlc>() {
                     self.clock.observe(&hlc, now_ms);
                 }
@@ -237,7 +320,33 @@ impl Replica {
         };
         run(&tx)?;
         tx.commit()
-            .map_err(ReplicaError::sqlite("applying pulled changes", &path))
+            .map_err(ReplicaError::sqlite("applying pulled changes", &path))?;
+        Ok(report)
+    }
+
+    /// Pulled ops this replica could not apply, oldest first.
+    pub fn set_aside_ops(&self) -> Result<Vec<SetAsideOp>, ReplicaError> {
+        let read = || -> rusqlite::Result<Vec<SetAsideOp>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT cursor, op_id, table_name, row_id, kind, payload, reason, set_aside_at
+                 FROM pulled_aside ORDER BY cursor",
+            )?;
+            stmt.query_map([], |row| {
+                let payload: String = row.get(5)?;
+                Ok(SetAsideOp {
+                    cursor: row.get::<_, i64>(0)?.unsigned_abs(),
+                    op_id: row.get(1)?,
+                    table: row.get(2)?,
+                    row_id: row.get(3)?,
+                    kind: row.get(4)?,
+                    payload: serde_json::from_str(&payload).unwrap_or_default(),
+                    reason: row.get(6)?,
+                    set_aside_at: row.get(7)?,
+                })
+            })?
+            .collect()
+        };
+        read().map_err(ReplicaError::sqlite("reading the ops set aside", &self.path))
     }
 
     /// The conflicts inbox, newest first; settled ones only when asked.
@@ -288,6 +397,43 @@ impl Replica {
             });
         }
         Ok(())
+    }
+
+    /// Settles a conflict over a unique key (a vehicle's name taken by another console's
+    /// vehicle) by sending this console's edit again with the key changed to `key`: a refused
+    /// new row is made again under the new key, a refused rename renames to it. One
+    /// transaction, so the inbox and the data never disagree; a key this replica already
+    /// holds is refused here, before anything is sent.
+    pub fn send_again_under(&mut self, conflict_id: &str, key: &str) -> Result<(), ReplicaError> {
+        let conflict = self
+            .conflicts(false)?
+            .into_iter()
+            .find(|c| c.id == conflict_id)
+            .ok_or_else(|| ReplicaError::RowNotFound {
+                table: "conflicts".into(),
+                row_id: conflict_id.into(),
+            })?;
+        let spec = super::writer::checked(&conflict.table, &Map::new())?;
+        let Some(unique) = spec.unique_keys.first() else {
+            return Err(ReplicaError::KeyTaken {
+                table: spec.name.to_owned(),
+                reason: format!("{} have no name or code to change", spec.label.to_lowercase()),
+            });
+        };
+        let key = key.trim();
+        let resolution = format!("sent again as {key:?}");
+        self.write(|w| {
+            if conflict.kind == "insert" {
+                let mut row = conflict.attempted.clone();
+                row.insert(unique.column.to_owned(), Value::String(key.to_owned()));
+                w.insert(spec.name, &conflict.row_id, row)?;
+            } else {
+                let mut change = Map::new();
+                change.insert(unique.column.to_owned(), Value::String(key.to_owned()));
+                w.update(spec.name, &conflict.row_id, change)?;
+            }
+            w.settle_conflict(conflict_id, &resolution)
+        })
     }
 
     /// A preference kept in this replica only, never synced (a user's panel layout, say).
@@ -432,13 +578,13 @@ pub(crate) fn read_rows(
 ) -> rusqlite::Result<Vec<(String, Map<String, Value>)>> {
     let sql = format!(
         "SELECT id, {} FROM {} ORDER BY id",
-        spec.columns.join(", "),
+        spec.column_names().collect::<Vec<_>>().join(", "),
         spec.name
     );
     let mut stmt = conn.prepare(&sql)?;
     stmt.query_map([], |row| {
         let mut map = Map::new();
-        for (index, column) in spec.columns.iter().enumerate() {
+        for (index, column) in spec.column_names().enumerate() {
             map.insert(
                 (*column).to_owned(),
                 values::from_sql(row.get_ref(index + 1)?),
@@ -489,17 +635,132 @@ fn pending_columns(
     Ok(Some(columns))
 }
 
+/// Why a pulled op was not applied.
+enum Unapplied {
+    /// The op itself cannot be applied here: set it aside with this reason.
+    Refused(String),
+    /// The file failed: stop the page.
+    Failed(rusqlite::Error),
+}
+
+/// Applies one pulled op after checking its values against the manifest (the same rules the
+/// server applies), so a bad value is named by its column rather than by SQLite.
+fn apply_checked(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> Result<(), Unapplied> {
+    if let Some(spec) = manifest::table(&op.table)
+        && op.kind != OpKind::Delete
+    {
+        let known: Map<String, Value> = op
+            .payload
+            .iter()
+            .filter(|(column, _)| spec.has_column(column))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Err(problem) = spec.check_values(&known) {
+            return Err(Unapplied::Refused(format!(
+                "{} {problem}",
+                spec.label.to_lowercase().trim_end_matches('s')
+            )));
+        }
+    }
+    apply_one(tx, op, outbox_empty).map_err(|cause| match cause {
+        // A row SQLite refuses (a constraint, a type): this op cannot be applied here.
+        rusqlite::Error::SqliteFailure(code, ref message)
+            if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Unapplied::Refused(message.clone().unwrap_or_else(|| cause.to_string()))
+        }
+        other => Unapplied::Failed(other),
+    })
+}
+
+fn set_aside(tx: &Transaction<'_>, server_op: &ServerOp, reason: &str) -> rusqlite::Result<()> {
+    tracing::warn!(
+        cursor = server_op.cursor,
+        table = %server_op.op.table,
+        row = %server_op.op.row_id,
+        reason,
+        "a pulled op could not be applied; kept aside"
+    );
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO pulled_aside
+             (cursor, op_id, table_name, row_id, kind, payload, reason, set_aside_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        i64::try_from(server_op.cursor).unwrap_or(i64::MAX),
+        server_op.op.op_id,
+        server_op.op.table,
+        server_op.op.row_id,
+        server_op.op.kind.as_str(),
+        Value::Object(server_op.op.payload.clone()).to_string(),
+        reason,
+        now_text(),
+    ])?;
+    Ok(())
+}
+
+/// Puts a refusal the server reached after accepting one of this console's ops into the
+/// conflicts inbox, once (a replayed page finds it there). Returns whether it was new.
+fn late_refusal(
+    tx: &Transaction<'_>,
+    op: &Op,
+    notice: &crate::protocol::RefusalNotice,
+) -> rusqlite::Result<bool> {
+    let added = tx
+        .prepare_cached(
+            "INSERT INTO conflicts (id, op_id, table_name, row_id, kind, attempted, reason, winner, received_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8
+             WHERE NOT EXISTS (SELECT 1 FROM conflicts WHERE op_id = ?2)",
+        )?
+        .execute(params![
+            super::new_id(),
+            notice.op_id,
+            op.table,
+            op.row_id,
+            notice.kind.as_str(),
+            Value::Object(notice.attempted.clone()).to_string(),
+            notice.reason,
+            now_text(),
+        ])?;
+    Ok(added > 0)
+}
+
+/// The row of `spec`'s table other than `except` that holds the unique key `key` with the
+/// normalised value `wanted`, if any (see [`manifest::UniqueKey`]).
+pub(crate) fn key_holder(
+    conn: &rusqlite::Connection,
+    spec: &ReplicatedTable,
+    key: &manifest::UniqueKey,
+    wanted: &str,
+    except: &str,
+) -> rusqlite::Result<Option<String>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, {} FROM {} WHERE id <> ?1",
+        key.column, spec.name
+    ))?;
+    let mut rows = stmt.query([except])?;
+    while let Some(row) = rows.next()? {
+        let value: Option<String> = row.get(1)?;
+        if manifest::UniqueKey::normalised(value.map(Value::String).as_ref()).as_deref()
+            == Some(wanted)
+        {
+            return Ok(Some(row.get(0)?));
+        }
+    }
+    Ok(None)
+}
+
 fn apply_one(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> rusqlite::Result<()> {
     let Some(spec) = manifest::table(&op.table) else {
         // A table this build does not know yet (a newer console wrote it): skip, keep going.
         tracing::warn!(table = %op.table, "pulled an op for an unknown table; skipped");
         return Ok(());
     };
-    let known = |(column, _): &(&String, &Value)| spec.columns.contains(&column.as_str());
+    let known = |(column, _): &(&String, &Value)| spec.has_column(column);
     // Nothing unsent and a whole row: no lookups needed (most of an initial sync).
     if outbox_empty
         && op.kind == OpKind::Insert
-        && spec.columns.iter().all(|c| op.payload.contains_key(*c))
+        && spec.column_names().all(|c| op.payload.contains_key(c))
     {
         let row: Map<String, Value> = op
             .payload
@@ -591,7 +852,7 @@ fn undo(
         (OpKind::Insert | OpKind::Delete, Some(winner)) => {
             let known: Map<String, Value> = winner
                 .iter()
-                .filter(|(c, _)| spec.columns.contains(&c.as_str()))
+                .filter(|(c, _)| spec.has_column(c))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             upsert(tx, spec, &op.row_id, &known)

@@ -30,6 +30,8 @@ impl Writer<'_> {
         values: Map<String, Value>,
     ) -> Result<(), ReplicaError> {
         let spec = checked(table, &values)?;
+        check_values(spec, &values)?;
+        check_keys(&self.tx, spec, row_id, &values)?;
         values::insert_row(&self.tx, spec.name, row_id, &values, false)
             .map_err(|cause| write_failed(spec.name, row_id, cause))?;
         self.append_op(spec, row_id, OpKind::Insert, values)
@@ -46,6 +48,8 @@ impl Writer<'_> {
         if values.is_empty() {
             return Ok(());
         }
+        check_values(spec, &values)?;
+        check_keys(&self.tx, spec, row_id, &values)?;
         let changed = values::update_row(&self.tx, spec.name, row_id, &values)
             .map_err(|cause| write_failed(spec.name, row_id, cause))?;
         if changed == 0 {
@@ -205,13 +209,48 @@ pub(crate) fn checked(
     let spec = manifest::table(table).ok_or_else(|| ReplicaError::UnknownTable {
         table: table.to_owned(),
     })?;
-    if let Some(column) = values.keys().find(|c| !spec.columns.contains(&c.as_str())) {
+    if let Some(column) = values.keys().find(|c| !spec.has_column(c)) {
         return Err(ReplicaError::UnknownColumn {
             table: spec.name.to_owned(),
             column: column.clone(),
         });
     }
     Ok(spec)
+}
+
+/// Refuses a value the server would refuse, before SQLite sees it, naming the column.
+fn check_values(spec: &ReplicatedTable, values: &Map<String, Value>) -> Result<(), ReplicaError> {
+    spec.check_values(values)
+        .map_err(|problem| ReplicaError::ValueRefused {
+            table: spec.name.to_owned(),
+            problem,
+        })
+}
+
+/// Refuses a value of a unique key that another row of this replica holds. The replica keeps
+/// no SQL UNIQUE constraint (a pulled change must always apply); this check and the server's
+/// keep keys unique instead.
+fn check_keys(
+    conn: &rusqlite::Connection,
+    spec: &ReplicatedTable,
+    row_id: &str,
+    values: &Map<String, Value>,
+) -> Result<(), ReplicaError> {
+    for key in spec.unique_keys {
+        let Some(wanted) = manifest::UniqueKey::normalised(values.get(key.column)) else {
+            continue;
+        };
+        let holder = super::sync::key_holder(conn, spec, key, &wanted, row_id)
+            .map_err(|cause| write_failed(spec.name, row_id, cause))?;
+        if holder.is_some() {
+            let shown = values.get(key.column).and_then(Value::as_str).unwrap_or_default();
+            return Err(ReplicaError::KeyTaken {
+                table: spec.name.to_owned(),
+                reason: key.taken(shown.trim()),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn write_failed(table: &str, row_id: &str, cause: rusqlite::Error) -> ReplicaError {

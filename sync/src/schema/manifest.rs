@@ -117,6 +117,276 @@ impl Exclusive {
     }
 }
 
+
+/// A bound of a numeric range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// No bound on this side.
+    None,
+    /// The value may equal it.
+    Inclusive(f64),
+    /// The value must stay strictly beyond it.
+    Exclusive(f64),
+}
+
+/// What values a column takes. One declaration serves the server (which refuses an op that
+/// breaks it, naming the column) and the replica (which checks a pulled op against it before
+/// applying it); a test holds it to the replica's SQL schema, so the two cannot drift.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRule {
+    /// Text of at least `min_chars` characters.
+    Text {
+        /// The fewest characters.
+        min_chars: usize,
+    },
+    /// Text of exactly this many characters (a locator, a currency code).
+    TextOfLength(usize),
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+    /// The id of a row (non-empty text).
+    Id,
+    /// A time as RFC 3339 UTC text ending in `Z`, so that text order is time order.
+    Timestamp,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// JSON: an array or object, or text that holds one.
+    Json,
+    /// A whole number within `min..=max`.
+    Integer {
+        /// The smallest allowed.
+        min: i64,
+        /// The largest allowed.
+        max: i64,
+    },
+    /// A finite number within the bounds.
+    Real {
+        /// The lower bound.
+        min: Bound,
+        /// The upper bound.
+        max: Bound,
+    },
+    /// A flag: `true`/`false` or `1`/`0`.
+    Flag,
+}
+
+/// One replicated column: its name, the values it takes, and whether it may be null.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Column {
+    /// The SQL column name.
+    pub name: &'static str,
+    /// The values it takes.
+    pub rule: ValueRule,
+    /// Whether null is allowed.
+    pub nullable: bool,
+}
+
+/// Why a value does not fit its column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{column}: {reason}")]
+pub struct ValueProblem {
+    /// The column.
+    pub column: String,
+    /// What is wrong, with the value that was given.
+    pub reason: String,
+}
+
+impl Column {
+    /// A column of this rule that may not be null.
+    pub const fn required(name: &'static str, rule: ValueRule) -> Self {
+        Self {
+            name,
+            rule,
+            nullable: false,
+        }
+    }
+
+    /// A column of this rule that may be null.
+    pub const fn optional(name: &'static str, rule: ValueRule) -> Self {
+        Self {
+            name,
+            rule,
+            nullable: true,
+        }
+    }
+
+    /// Checks one value against the column.
+    pub fn check(&self, value: &serde_json::Value) -> Result<(), ValueProblem> {
+        let problem = |reason: String| ValueProblem {
+            column: self.name.to_owned(),
+            reason,
+        };
+        if value.is_null() {
+            return if self.nullable {
+                Ok(())
+            } else {
+                Err(problem("may not be empty (null)".to_owned()))
+            };
+        }
+        self.rule.check(value).map_err(problem)
+    }
+}
+
+/// A short, bounded rendering of a value for a refusal (a value can be long).
+fn shown(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
+}
+
+impl ValueRule {
+    /// Checks a non-null value; the error says what was expected and what came.
+    pub fn check(&self, value: &serde_json::Value) -> Result<(), String> {
+        use serde_json::Value;
+        let text = || value.as_str().ok_or_else(|| format!("must be text, not {}", shown(value)));
+        match *self {
+            Self::Text { min_chars } => {
+                let t = text()?;
+                if t.chars().count() < min_chars {
+                    return Err(if min_chars == 1 {
+                        "may not be empty".to_owned()
+                    } else {
+                        format!("needs at least {min_chars} characters, not {}", shown(value))
+                    });
+                }
+                Ok(())
+            }
+            Self::TextOfLength(length) => {
+                let t = text()?;
+                if t.chars().count() != length {
+                    return Err(format!("must be {length} characters long, not {}", shown(value)));
+                }
+                Ok(())
+            }
+            Self::OneOf(words) => {
+                let t = text()?;
+                if words.contains(&t) {
+                    Ok(())
+                } else {
+                    Err(format!("must be one of {}, not {}", words.join(", "), shown(value)))
+                }
+            }
+            Self::Id => {
+                if text()?.is_empty() {
+                    return Err("must name a row (an id), not empty text".to_owned());
+                }
+                Ok(())
+            }
+            Self::Timestamp => {
+                let t = text()?;
+                if t.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(t).is_ok() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "must be a UTC time like 2026-11-30T09:00:00Z, not {}",
+                        shown(value)
+                    ))
+                }
+            }
+            Self::Date => {
+                let t = text()?;
+                if t.len() == 10 && chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok() {
+                    Ok(())
+                } else {
+                    Err(format!("must be a date like 2026-11-30, not {}", shown(value)))
+                }
+            }
+            Self::Json => match value {
+                Value::Array(_) | Value::Object(_) => Ok(()),
+                Value::String(t)
+                    if serde_json::from_str::<Value>(t)
+                        .is_ok_and(|v| v.is_array() || v.is_object()) =>
+                {
+                    Ok(())
+                }
+                _ => Err(format!("must be a JSON array or object, not {}", shown(value))),
+            },
+            Self::Integer { min, max } => {
+                let whole = value.as_i64().or_else(|| {
+                    value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(
+                        #[allow(clippy::cast_possible_truncation, reason = "checked whole and in range")]
+                        |f| f as i64,
+                    )
+                });
+                match whole {
+                    Some(n) if (min..=max).contains(&n) => Ok(()),
+                    Some(_) => Err(format!("must be between {min} and {max}, not {}", shown(value))),
+                    None => Err(format!("must be a whole number, not {}", shown(value))),
+                }
+            }
+            Self::Real { min, max } => {
+                let Some(n) = value.as_f64().filter(|n| n.is_finite()) else {
+                    return Err(format!("must be a number, not {}", shown(value)));
+                };
+                let low_ok = match min {
+                    Bound::None => true,
+                    Bound::Inclusive(b) => n >= b,
+                    Bound::Exclusive(b) => n > b,
+                };
+                let high_ok = match max {
+                    Bound::None => true,
+                    Bound::Inclusive(b) => n <= b,
+                    Bound::Exclusive(b) => n < b,
+                };
+                if low_ok && high_ok {
+                    Ok(())
+                } else {
+                    Err(format!("must be {}, not {}", describe_range(min, max), shown(value)))
+                }
+            }
+            Self::Flag => match value {
+                Value::Bool(_) => Ok(()),
+                Value::Number(n) if n.as_i64().is_some_and(|n| n == 0 || n == 1) => Ok(()),
+                _ => Err(format!("must be true or false, not {}", shown(value))),
+            },
+        }
+    }
+}
+
+fn describe_range(min: Bound, max: Bound) -> String {
+    let low = match min {
+        Bound::None => None,
+        Bound::Inclusive(b) => Some(format!("at least {b}")),
+        Bound::Exclusive(b) => Some(format!("above {b}")),
+    };
+    let high = match max {
+        Bound::None => None,
+        Bound::Inclusive(b) => Some(format!("at most {b}")),
+        Bound::Exclusive(b) => Some(format!("below {b}")),
+    };
+    match (low, high) {
+        (Some(l), Some(h)) => format!("{l} and {h}"),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => "a number".to_owned(),
+    }
+}
+
+/// A column whose value at most one live row of its table may hold (compared trimmed and
+/// without regard to case: "Aurora" and "aurora " are one name to a person).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UniqueKey {
+    /// The column.
+    pub column: &'static str,
+    /// How a refusal names the holder: `a vehicle named`.
+    pub holder: &'static str,
+}
+
+impl UniqueKey {
+    /// The key as compared, or `None` when the value holds no key (null or not text).
+    pub fn normalised(value: Option<&serde_json::Value>) -> Option<String> {
+        value
+            .and_then(serde_json::Value::as_str)
+            .map(|text| text.trim().to_lowercase())
+    }
+
+    /// The refusal for a value another row holds: `a vehicle named "Aurora" already exists`.
+    pub fn taken(&self, value: &str) -> String {
+        format!("{} {value:?} already exists", self.holder)
+    }
+}
+
 /// One replicated table.
 #[derive(Debug, Clone, Copy)]
 pub struct ReplicatedTable {
@@ -124,8 +394,8 @@ pub struct ReplicatedTable {
     pub name: &'static str,
     /// What a person calls its rows.
     pub label: &'static str,
-    /// Its columns other than `id`, all replicated.
-    pub columns: &'static [&'static str],
+    /// Its columns other than `id`, all replicated, with the values each takes.
+    pub columns: &'static [Column],
     /// How concurrent edits are settled.
     pub policy: ConflictPolicy,
     /// Who may insert, update or delete rows.
@@ -138,12 +408,50 @@ pub struct ReplicatedTable {
     pub exclusive: Option<Exclusive>,
     /// Personal columns: sent only to roles in [`PERSONAL_DATA_READERS`].
     pub personal_columns: &'static [&'static str],
+    /// Columns whose value at most one live row may hold.
+    pub unique_keys: &'static [UniqueKey],
 }
 
 impl ReplicatedTable {
     /// Whether rows can be marked as demo data.
     pub fn has_demo_rows(&self) -> bool {
-        self.columns.contains(&"demo")
+        self.has_column("demo")
+    }
+
+    /// Whether `name` is one of its replicated columns.
+    pub fn has_column(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c.name == name)
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The names of its replicated columns, in order.
+    pub fn column_names(&self) -> impl Iterator<Item = &'static str> + use<> {
+        let columns: &'static [Column] = self.columns;
+        columns.iter().map(|c| c.name)
+    }
+
+    /// Checks every value in `values` against its column (unknown columns included: they
+    /// are refused by name).
+    pub fn check_values(
+        &self,
+        values: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), ValueProblem> {
+        for (name, value) in values {
+            match self.column(name) {
+                Some(column) => column.check(value)?,
+                None => {
+                    return Err(ValueProblem {
+                        column: name.clone(),
+                        reason: format!("{} has no such column", self.name),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether `role` may write this table.
@@ -220,19 +528,85 @@ pub const ONE_BOOKING_PER_SEAT: Exclusive = Exclusive {
     hold: Some(("pending", "hold_expires_at")),
 };
 
+use ValueRule::{Integer, OneOf, TextOfLength};
+
+const fn req(name: &'static str, rule: ValueRule) -> Column {
+    Column::required(name, rule)
+}
+
+const fn opt(name: &'static str, rule: ValueRule) -> Column {
+    Column::optional(name, rule)
+}
+
+const fn real(min: Bound, max: Bound) -> ValueRule {
+    ValueRule::Real { min, max }
+}
+
+const TEXT: ValueRule = ValueRule::Text { min_chars: 0 };
+const NAME: ValueRule = ValueRule::Text { min_chars: 1 };
+const ID: ValueRule = ValueRule::Id;
+const TIME: ValueRule = ValueRule::Timestamp;
+const DATE: ValueRule = ValueRule::Date;
+const JSON: ValueRule = ValueRule::Json;
+const FLAG: ValueRule = ValueRule::Flag;
+const COUNT: ValueRule = Integer {
+    min: 0,
+    max: i64::MAX,
+};
+const ANY_NUMBER: ValueRule = real(Bound::None, Bound::None);
+const LATITUDE: ValueRule = real(Bound::Inclusive(-90.0), Bound::Inclusive(90.0));
+const LONGITUDE: ValueRule = real(Bound::Exclusive(-180.0), Bound::Inclusive(180.0));
+
+/// Every launch status.
+pub const LAUNCH_STATUSES: &[&str] = &[
+    "planned",
+    "scheduled",
+    "boarding",
+    "launched",
+    "landed",
+    "scrubbed",
+    "cancelled",
+];
+/// Every booking status.
+pub const BOOKING_STATUSES: &[&str] = &[
+    "waitlisted",
+    "pending",
+    "confirmed",
+    "checked_in",
+    "boarded",
+    "cancelled",
+    "no_show",
+    "expired",
+];
+/// A passenger's medical clearance.
+pub const MEDICAL_STATUSES: &[&str] = &["pending", "cleared", "restricted", "denied"];
+/// Every invoice status.
+pub const INVOICE_STATUSES: &[&str] = &["unpaid", "paid", "refunded"];
+/// What an incident is about.
+pub const INCIDENT_KINDS: &[&str] = &[
+    "vehicle",
+    "passenger_medical",
+    "ground_operations",
+    "security",
+    "it",
+];
+/// Every incident status.
+pub const INCIDENT_STATUSES: &[&str] = &["active", "stable", "closed"];
+/// An incident task's priority.
+pub const TASK_PRIORITIES: &[&str] = &["high", "medium", "low"];
+/// The severities an alarm can have.
+pub const ALARM_SEVERITIES: &[&str] = &["warning", "critical"];
+
 /// Every replicated table, parents before children.
 pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "vehicles",
         label: "Vehicles",
         columns: &[
-            "name",
-            "model",
-            "seat_count",
-            "max_passenger_mass_kg",
-            "max_baggage_mass_kg",
-            "demo",
-            "seat_layout",
+            req("name", NAME), req("model", TEXT), req("seat_count", Integer { min: 1, max: 1_000 }),
+            req("max_passenger_mass_kg", real(Bound::Exclusive(0.0), Bound::None)),
+            req("max_baggage_mass_kg", real(Bound::Inclusive(0.0), Bound::None)),
+            req("demo", FLAG), req("seat_layout", JSON),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: REFERENCE_DATA_WRITERS,
@@ -240,28 +614,37 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[UniqueKey {
+            column: "name",
+            holder: "a vehicle named",
+        }],
     },
     ReplicatedTable {
         name: "spaceports",
         label: "Spaceports",
-        columns: &["code", "name", "lat_deg", "lon_deg", "alt_m", "demo"],
+        columns: &[
+            req("code", NAME), req("name", TEXT), req("lat_deg", LATITUDE), req("lon_deg", LONGITUDE),
+            req("alt_m", ANY_NUMBER), req("demo", FLAG),
+        ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: REFERENCE_DATA_WRITERS,
         foreign_keys: &[],
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[UniqueKey {
+            column: "code",
+            holder: "a spaceport with the code",
+        }],
     },
     ReplicatedTable {
         name: "ground_stations",
         label: "Ground stations",
         columns: &[
-            "name",
-            "lat_deg",
-            "lon_deg",
-            "alt_m",
-            "min_elevation_deg",
-            "demo",
+            req("name", NAME), req("lat_deg", LATITUDE), req("lon_deg", LONGITUDE),
+            req("alt_m", ANY_NUMBER),
+            req("min_elevation_deg", real(Bound::Inclusive(0.0), Bound::Inclusive(90.0))),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: &[Role::Admin, Role::Controller],
@@ -269,21 +652,19 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[UniqueKey {
+            column: "name",
+            holder: "a ground station named",
+        }],
     },
     ReplicatedTable {
         name: "launches",
         label: "Launches",
         columns: &[
-            "mission",
-            "vehicle_id",
-            "spaceport_id",
-            "pad",
-            "scheduled_at",
-            "status",
-            "demo",
-            "fare_classes",
-            "checkin_opens_hours",
-            "checkin_closes_hours",
+            req("mission", TEXT), req("vehicle_id", ID), req("spaceport_id", ID), req("pad", TEXT),
+            req("scheduled_at", TIME), req("status", OneOf(LAUNCH_STATUSES)), req("demo", FLAG),
+            req("fare_classes", JSON), req("checkin_opens_hours", ANY_NUMBER),
+            req("checkin_closes_hours", ANY_NUMBER),
         ],
         policy: ConflictPolicy::ServerValidated,
         write_roles: OPERATIONS_WRITERS,
@@ -300,24 +681,18 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: Some(LAUNCH_TRANSITIONS),
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "passengers",
         label: "Passengers",
         columns: &[
-            "full_name",
-            "date_of_birth",
-            "nationality",
-            "document_number",
-            "email",
-            "phone",
-            "emergency_contact",
-            "body_mass_kg",
-            "medical_status",
-            "medical_expires_on",
-            "training_completed_on",
-            "waiver_signed_on",
-            "demo",
+            req("full_name", TEXT), opt("date_of_birth", DATE), opt("nationality", TEXT),
+            opt("document_number", TEXT), opt("email", TEXT), opt("phone", TEXT),
+            opt("emergency_contact", TEXT),
+            opt("body_mass_kg", real(Bound::Exclusive(0.0), Bound::None)),
+            req("medical_status", OneOf(MEDICAL_STATUSES)), opt("medical_expires_on", DATE),
+            opt("training_completed_on", DATE), opt("waiver_signed_on", DATE), req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: PASSENGER_WRITERS,
@@ -332,23 +707,17 @@ pub const MANIFEST: &[ReplicatedTable] = &[
             "phone",
             "emergency_contact",
         ],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "bookings",
         label: "Bookings",
         columns: &[
-            "locator",
-            "launch_id",
-            "passenger_id",
-            "seat_id",
-            "fare_class",
-            "status",
-            "hold_expires_at",
-            "hold_extensions",
-            "baggage_mass_kg",
-            "created_at",
-            "updated_at",
-            "demo",
+            req("locator", TextOfLength(6)), req("launch_id", ID), req("passenger_id", ID),
+            opt("seat_id", TEXT), req("fare_class", TEXT), req("status", OneOf(BOOKING_STATUSES)),
+            opt("hold_expires_at", TIME), req("hold_extensions", COUNT),
+            req("baggage_mass_kg", real(Bound::Inclusive(0.0), Bound::None)),
+            req("created_at", TIME), req("updated_at", TIME), req("demo", FLAG),
         ],
         policy: ConflictPolicy::ServerValidated,
         write_roles: PASSENGER_WRITERS,
@@ -365,11 +734,15 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: Some(BOOKING_TRANSITIONS),
         exclusive: Some(ONE_BOOKING_PER_SEAT),
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "seat_blocks",
         label: "Seat blocks",
-        columns: &["launch_id", "seat_id", "reason", "created_at", "demo"],
+        columns: &[
+            req("launch_id", ID), req("seat_id", TEXT), req("reason", NAME), req("created_at", TIME),
+            req("demo", FLAG),
+        ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: PASSENGER_WRITERS,
         foreign_keys: &[ForeignKey {
@@ -379,18 +752,15 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "invoices",
         label: "Invoices",
         columns: &[
-            "locator",
-            "number",
-            "amount_minor",
-            "currency",
-            "status",
-            "issued_at",
-            "demo",
+            req("locator", TEXT), req("number", TEXT), req("amount_minor", COUNT),
+            req("currency", TextOfLength(3)), req("status", OneOf(INVOICE_STATUSES)),
+            req("issued_at", TIME), req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: PASSENGER_WRITERS,
@@ -398,11 +768,15 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "manifests",
         label: "Closed manifests",
-        columns: &["launch_id", "closed_at", "closed_by", "content", "demo"],
+        columns: &[
+            req("launch_id", ID), req("closed_at", TIME), req("closed_by", TEXT), req("content", TEXT),
+            req("demo", FLAG),
+        ],
         policy: ConflictPolicy::AppendOnly,
         write_roles: PASSENGER_WRITERS,
         foreign_keys: &[ForeignKey {
@@ -412,19 +786,14 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "element_sets",
         label: "Element sets",
         columns: &[
-            "object_name",
-            "norad_id",
-            "epoch",
-            "omm",
-            "vehicle_id",
-            "source",
-            "imported_at",
-            "demo",
+            req("object_name", TEXT), req("norad_id", COUNT), req("epoch", TIME), req("omm", JSON),
+            opt("vehicle_id", ID), req("source", TEXT), req("imported_at", TIME), req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: &[Role::Admin, Role::Controller],
@@ -435,47 +804,36 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "incident_severities",
         label: "Incident severities",
-        columns: &["rank", "name", "description", "demo"],
+        columns: &[
+            req("rank", Integer { min: i64::MIN, max: i64::MAX }), req("name", TEXT),
+            req("description", TEXT), req("demo", FLAG),
+        ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: REFERENCE_DATA_WRITERS,
         foreign_keys: &[],
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "incidents",
         label: "Incidents",
         columns: &[
-            "reference",
-            "title",
-            "description",
-            "kind",
-            "severity",
-            "status",
-            "reported_at",
-            "reported_by",
-            "stable_at",
-            "closed_at",
-            "source",
-            "launch_id",
-            "vehicle_id",
-            "commander",
-            "scribe",
-            "liaison",
-            "safety_officer",
-            "runbook",
-            "conditions",
-            "actions",
-            "needs",
-            "review_summary",
-            "review_causes",
-            "review_lessons",
-            "demo",
+            req("reference", TEXT), req("title", TEXT), req("description", TEXT),
+            req("kind", OneOf(INCIDENT_KINDS)), req("severity", TEXT),
+            req("status", OneOf(INCIDENT_STATUSES)), req("reported_at", TIME),
+            req("reported_by", TEXT), opt("stable_at", TIME), opt("closed_at", TIME),
+            opt("source", TEXT), opt("launch_id", ID), opt("vehicle_id", ID), req("commander", TEXT),
+            req("scribe", TEXT), req("liaison", TEXT), req("safety_officer", TEXT),
+            req("runbook", TEXT), req("conditions", TEXT), req("actions", TEXT), req("needs", TEXT),
+            req("review_summary", TEXT), req("review_causes", TEXT), req("review_lessons", TEXT),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::ServerValidated,
         write_roles: INCIDENT_WRITERS,
@@ -492,11 +850,14 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: Some(INCIDENT_TRANSITIONS),
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "incident_passengers",
         label: "Passengers in incidents",
-        columns: &["incident_id", "passenger_id", "demo"],
+        columns: &[
+            req("incident_id", ID), req("passenger_id", ID), req("demo", FLAG),
+        ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: INCIDENT_WRITERS,
         foreign_keys: &[
@@ -512,18 +873,14 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "incident_timeline",
         label: "Incident timelines",
         columns: &[
-            "incident_id",
-            "at",
-            "author",
-            "kind",
-            "text",
-            "refers_to",
-            "demo",
+            req("incident_id", ID), req("at", TIME), req("author", TEXT), req("kind", TEXT),
+            req("text", TEXT), opt("refers_to", TEXT), req("demo", FLAG),
         ],
         policy: ConflictPolicy::AppendOnly,
         write_roles: INCIDENT_WRITERS,
@@ -534,20 +891,15 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "incident_tasks",
         label: "Incident tasks",
         columns: &[
-            "incident_id",
-            "title",
-            "done",
-            "assignee",
-            "priority",
-            "due_at",
-            "created_at",
-            "created_by",
-            "demo",
+            req("incident_id", ID), req("title", TEXT), req("done", FLAG), req("assignee", TEXT),
+            req("priority", OneOf(TASK_PRIORITIES)), opt("due_at", TIME), req("created_at", TIME),
+            req("created_by", TEXT), req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: INCIDENT_WRITERS,
@@ -558,19 +910,15 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "incident_attachments",
         label: "Incident attachments",
         columns: &[
-            "incident_id",
-            "file_name",
-            "media_type",
-            "size_bytes",
-            "content",
-            "added_at",
-            "added_by",
-            "demo",
+            req("incident_id", ID), req("file_name", TEXT), req("media_type", TEXT),
+            req("size_bytes", COUNT), req("content", TEXT), req("added_at", TIME),
+            req("added_by", TEXT), req("demo", FLAG),
         ],
         policy: ConflictPolicy::AppendOnly,
         write_roles: INCIDENT_WRITERS,
@@ -581,18 +929,15 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
     ReplicatedTable {
         name: "alarm_acknowledgements",
         label: "Alarm acknowledgements",
         columns: &[
-            "channel",
-            "severity",
-            "acknowledged_at",
-            "acknowledged_by",
-            "comment",
-            "device_id",
-            "demo",
+            req("channel", TEXT), req("severity", OneOf(ALARM_SEVERITIES)),
+            req("acknowledged_at", TIME), req("acknowledged_by", TEXT), req("comment", TEXT),
+            req("device_id", TEXT), req("demo", FLAG),
         ],
         policy: ConflictPolicy::AppendOnly,
         write_roles: &[Role::Admin, Role::Controller],
@@ -600,6 +945,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         transitions: None,
         exclusive: None,
         personal_columns: &[],
+        unique_keys: &[],
     },
 ];
 
@@ -623,7 +969,7 @@ mod tests {
                     t.name,
                     fk.column
                 );
-                assert!(t.columns.contains(&fk.column));
+                assert!(t.has_column(fk.column));
             }
         }
     }
@@ -661,7 +1007,7 @@ mod tests {
     fn personal_columns_are_columns_of_their_table() {
         for t in MANIFEST {
             for column in t.personal_columns {
-                assert!(t.columns.contains(column), "{}.{column}", t.name);
+                assert!(t.has_column(column), "{}.{column}", t.name);
             }
         }
     }

@@ -59,6 +59,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "alarm acknowledgements, replicated: shared by every console, scored in training",
         sql: include_str!("migrations/0007_alarm_acknowledgements.sql"),
     },
+    Migration {
+        version: 8,
+        summary: "unique keys judged by the server, not by SQL UNIQUE; pulled ops set aside",
+        sql: include_str!("migrations/0008_keys_judged_by_the_server.sql"),
+    },
 ];
 
 /// The schema version this build writes.
@@ -75,6 +80,19 @@ pub fn stored_version(conn: &Connection) -> rusqlite::Result<u32> {
 /// newer than [`LATEST_VERSION`] and takes a backup.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
     let from = stored_version(conn)?;
+    // Some migrations rebuild a table that others refer to; SQLite's procedure for that is to
+    // turn foreign keys off outside the transaction. (Rows are copied as they are, so a
+    // rebuild cannot break a reference; a replica may briefly hold one that a pull left for
+    // its next push to settle, and that must not stop it from opening.)
+    let enforced: bool = conn.pragma_query_value(None, "foreign_keys", |row| row.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let applied = apply_from(conn, from);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    applied?;
+    Ok(from)
+}
+
+fn apply_from(conn: &mut Connection, from: u32) -> rusqlite::Result<()> {
     for migration in MIGRATIONS.iter().filter(|m| m.version > from) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(migration.sql)?;
@@ -87,12 +105,100 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
             "applied migration"
         );
     }
-    Ok(from)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The manifest's column rules and the replica's SQL schema are one declaration in two
+    /// languages: every replicated column is in both, with the same type and nullability.
+    #[test]
+    fn the_manifest_declares_every_column_as_the_replica_schema_does() {
+        use manifest::ValueRule;
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        for table in manifest::MANIFEST {
+            let mut stmt = conn
+                .prepare(&format!("PRAGMA table_info({})", table.name))
+                .unwrap();
+            let sql_columns: Vec<(String, String, bool)> = stmt
+                .query_map([], |r| Ok((r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let replicated: Vec<&(String, String, bool)> =
+                sql_columns.iter().filter(|(name, _, _)| name != "id").collect();
+            assert_eq!(
+                replicated.len(),
+                table.columns.len(),
+                "{}: {replicated:?}",
+                table.name
+            );
+            for (name, sql_type, not_null) in replicated {
+                let column = table
+                    .column(name)
+                    .unwrap_or_else(|| panic!("{}.{name} is not in the manifest", table.name));
+                let expected = match column.rule {
+                    ValueRule::Integer { .. } | ValueRule::Flag => "INTEGER",
+                    ValueRule::Real { .. } => "REAL",
+                    _ => "TEXT",
+                };
+                assert_eq!(sql_type, expected, "{}.{name}", table.name);
+                assert_eq!(*not_null, !column.nullable, "{}.{name}", table.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_rebuilt_keyed_tables_keep_their_rows_and_references() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        // Up to the version before the rebuild, with a vehicle that a launch refers to.
+        let before = MIGRATIONS.iter().filter(|m| m.version < 8);
+        for migration in before {
+            conn.execute_batch(migration.sql).unwrap();
+            conn.pragma_update(None, "user_version", migration.version)
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO vehicles (id, name, model, seat_count, max_passenger_mass_kg, max_baggage_mass_kg)
+                 VALUES ('v1', 'Aurora', 'G-6', 6, 600, 50);
+             INSERT INTO spaceports (id, code, name, lat_deg, lon_deg, alt_m)
+                 VALUES ('s1', 'KSC', 'Kennedy', 28.5, -80.6, 3);
+             INSERT INTO launches (id, mission, vehicle_id, spaceport_id, pad, scheduled_at, status)
+                 VALUES ('l1', 'GX-1', 'v1', 's1', 'A', '2030-01-01T00:00:00Z', 'planned');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(stored_version(&conn).unwrap(), LATEST_VERSION);
+        let fk_on: bool = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert!(fk_on, "foreign keys are enforced again after migrating");
+        // The rows are there, the launch still refers to its vehicle, and a second "Aurora"
+        // is no longer SQL's business (the writer and the server judge keys).
+        let name: String = conn
+            .query_row(
+                "SELECT v.name FROM launches l JOIN vehicles v ON v.id = l.vehicle_id",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(name, "Aurora");
+        conn.execute(
+            "INSERT INTO vehicles (id, name, model, seat_count, max_passenger_mass_kg, max_baggage_mass_kg)
+             VALUES ('v2', 'Aurora', 'G-6', 6, 600, 50)",
+            [],
+        )
+        .unwrap();
+        assert!(
+            conn.execute("DELETE FROM vehicles WHERE id = 'v1'", [])
+                .is_err(),
+            "the launch's reference to its vehicle is still enforced"
+        );
+    }
 
     #[test]
     fn migrations_are_numbered_one_by_one() {

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod metrics;
+pub mod repair;
 pub mod store;
 pub mod telemetry;
 pub mod training;
@@ -389,6 +390,12 @@ pub(crate) fn check_push(request: &PushRequest) -> Result<(), ApiError> {
     if request.device_id.trim().is_empty() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "device_id is empty"));
     }
+    if request.device_id == crate::protocol::SERVER_DEVICE {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "device_id names the server itself; a console pushes under its own device id",
+        ));
+    }
     Ok(())
 }
 
@@ -407,7 +414,12 @@ pub(crate) async fn push_into(
         .filter(|r| matches!(r, OpResult::Rejected { .. }))
         .count() as u64;
     state.metrics.ops(results.len() as u64 - rejected, rejected);
-    Ok(Json(PushResponse { results }))
+    Ok(Json(PushResponse {
+        results,
+        server_time: Some(
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ),
+    }))
 }
 
 /// Query of a pull.

@@ -11,9 +11,10 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehav
 use serde_json::{Map, Value};
 
 use super::auth::Principal;
+use crate::hlc::{Hlc, HlcClock};
 use crate::protocol::{
-    MissionClock, Op, OpKind, OpResult, PullResponse, ServerOp, TelemetryFrame, TelemetryPoint,
-    TrainingSession,
+    MAX_CLOCK_AHEAD, MissionClock, Op, OpKind, OpResult, PullResponse, SERVER_DEVICE, ServerOp,
+    TelemetryFrame, TelemetryPoint, TrainingSession,
 };
 use crate::schema::manifest::{
     self, ConflictPolicy, MANIFEST, PERSONAL_DATA_READERS, ReplicatedTable, Role,
@@ -136,6 +137,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_resources.sql"),
     include_str!("migrations/0003_telemetry.sql"),
     include_str!("migrations/0004_training.sql"),
+    include_str!("migrations/0005_refusal_notices.sql"),
 ];
 #[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
 const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
@@ -147,6 +149,9 @@ pub const TELEMETRY_RETENTION: std::time::Duration = std::time::Duration::from_h
 /// The SQLite store: one file, WAL, `synchronous=FULL`.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// Gives ops stamped too far ahead the server's time instead, in order (see
+    /// [`crate::protocol::MAX_CLOCK_AHEAD`]).
+    clamp_clock: Mutex<HlcClock>,
 }
 
 impl SqliteStore {
@@ -175,9 +180,46 @@ impl SqliteStore {
             tx.pragma_update(None, "application_id", SERVER_APPLICATION_ID)?;
             tx.commit()?;
         }
+        let mut clamp_clock = HlcClock::new(SERVER_DEVICE, None);
+        let report = super::repair::repair(&mut conn, &mut clamp_clock)?;
+        report.log();
         Ok(Self {
             conn: Mutex::new(conn),
+            clamp_clock: Mutex::new(clamp_clock),
         })
+    }
+
+    /// Records ops as accepted without judging them, as a server before the value and key
+    /// rules did: only for tests that rebuild the state such a server could leave behind, to
+    /// prove that [`super::repair`] mends it.
+    #[doc(hidden)]
+    pub fn accept_unjudged(
+        &self,
+        principal: &Principal,
+        device_id: &str,
+        ops: &[Op],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        note_device(&tx, device_id, &principal.user)?;
+        for op in ops {
+            let existing = current(&tx, &op.table, &op.row_id)?;
+            record(&tx, principal, op, op.kind, &op.payload, existing.as_ref())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs the start-up repair again (it also runs at every [`SqliteStore::open`]).
+    pub fn repair(&self) -> Result<super::repair::RepairReport, StoreError> {
+        let mut conn = self.lock();
+        let mut clock = self
+            .clamp_clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let report = super::repair::repair(&mut conn, &mut clock)?;
+        report.log();
+        Ok(report)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -284,9 +326,13 @@ impl Store for SqliteStore {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         note_device(&tx, device_id, &principal.user)?;
+        let mut clock = self
+            .clamp_clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut results = Vec::with_capacity(ops.len());
         for op in ops {
-            results.push(settle(&tx, principal, device_id, op)?);
+            results.push(settle(&tx, &mut clock, principal, device_id, op)?);
         }
         tx.commit()?;
         Ok(results)
@@ -305,13 +351,15 @@ impl Store for SqliteStore {
         let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
         let mut ops: Vec<ServerOp> = {
             let mut stmt = tx.prepare_cached(
-                "SELECT cursor, op_id, device_id, seq, hlc, table_name, row_id, kind, payload
+                "SELECT cursor, op_id, device_id, seq, hlc, table_name, row_id, kind, payload, notice
                  FROM ops WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
             )?;
             stmt.query_map(params![after_signed, fetch], |row| {
                 let kind: String = row.get(7)?;
                 let payload: String = row.get(8)?;
+                let notice: Option<String> = row.get(9)?;
                 Ok(ServerOp {
+                    notice: notice.and_then(|n| serde_json::from_str(&n).ok()),
                     cursor: row.get::<_, i64>(0)?.unsigned_abs(),
                     op: Op {
                         op_id: row.get(1)?,
@@ -331,7 +379,10 @@ impl Store for SqliteStore {
         ops.truncate(limit);
         if !PERSONAL_DATA_READERS.contains(&principal.role) {
             for server_op in &mut ops {
-                redact(&mut server_op.op);
+                redact(&server_op.op.table, &mut server_op.op.payload);
+                if let Some(notice) = &mut server_op.notice {
+                    redact(&server_op.op.table, &mut notice.attempted);
+                }
             }
         }
         let next_cursor = ops.last().map_or(after, |op| op.cursor);
@@ -622,13 +673,13 @@ struct Refusal {
     winner: Option<Map<String, Value>>,
 }
 
-/// Blanks the personal columns of an op for a role that may not read them.
-fn redact(op: &mut Op) {
-    let Some(spec) = manifest::table(&op.table) else {
+/// Blanks the personal columns of a row of `table` for a role that may not read them.
+fn redact(table: &str, row: &mut Map<String, Value>) {
+    let Some(spec) = manifest::table(table) else {
         return;
     };
     for column in spec.personal_columns {
-        if let Some(value) = op.payload.get_mut(*column) {
+        if let Some(value) = row.get_mut(*column) {
             *value = Value::Null;
         }
     }
@@ -650,6 +701,7 @@ struct Current {
 
 fn settle(
     tx: &Transaction<'_>,
+    clock: &mut HlcClock,
     principal: &Principal,
     device_id: &str,
     op: &Op,
@@ -679,9 +731,11 @@ fn settle(
         Some(spec) => current(tx, spec.name, &op.row_id)?,
         None => None,
     };
+    let clamped = clamp_to_server_clock(op, clock);
+    let op = clamped.as_ref().unwrap_or(op);
     match judge(tx, principal, device_id, op, existing.as_ref())? {
-        Ok(effective) => {
-            record(tx, principal, op, &effective, existing.as_ref())?;
+        Ok(Verdict { kind, payload }) => {
+            record(tx, principal, op, kind, &payload, existing.as_ref())?;
             Ok(OpResult::Accepted {
                 op_id: op.op_id.clone(),
             })
@@ -736,14 +790,50 @@ fn is_live(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<
     Ok(deleted == Some(false))
 }
 
-/// Decides an op: `Ok(effective payload)` to accept, or the refusal.
+/// What an accepted op does: its kind as recorded (an insert of a row the server holds
+/// already is recorded as the update it amounts to) and the columns that won.
+struct Verdict {
+    kind: OpKind,
+    payload: Map<String, Value>,
+}
+
+type Judged = rusqlite::Result<Result<Verdict, Refusal>>;
+
+fn accept(kind: OpKind, payload: Map<String, Value>) -> Judged {
+    Ok(Ok(Verdict { kind, payload }))
+}
+
+/// An op stamped further ahead of the server's clock than [`MAX_CLOCK_AHEAD`] allows, taken
+/// at the server's time (later than every time it gave before, so a console's edits keep
+/// their order); `None` when the op's own time stands.
+fn clamp_to_server_clock(op: &Op, clock: &mut HlcClock) -> Option<Op> {
+    let stamped = op.hlc.parse::<Hlc>().ok()?;
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+    let limit = now_ms + u64::try_from(MAX_CLOCK_AHEAD.as_millis()).unwrap_or(u64::MAX);
+    if stamped.wall_ms <= limit {
+        return None;
+    }
+    let mut server_time = clock.tick(now_ms);
+    server_time.device = stamped.device;
+    tracing::warn!(
+        device = %op.device_id,
+        ahead_ms = stamped.wall_ms - now_ms,
+        "an op stamped ahead of the server's clock was taken at the server's time"
+    );
+    Some(Op {
+        hlc: server_time.to_string(),
+        ..op.clone()
+    })
+}
+
+/// Decides an op: what it does when accepted, or the refusal.
 fn judge(
     tx: &Transaction<'_>,
     principal: &Principal,
     device_id: &str,
     op: &Op,
     existing: Option<&Current>,
-) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
+) -> Judged {
     if op.device_id != device_id {
         return Ok(Err(refuse(
             "the op names another device than the push",
@@ -771,14 +861,20 @@ fn judge(
     if let Some(column) = op
         .payload
         .keys()
-        .find(|c| !spec.columns.contains(&c.as_str()))
+        .find(|c| !spec.has_column(c))
     {
         return Ok(Err(refuse(
             format!("{} has no column {column:?}", spec.name),
             fallback(),
         )));
     }
-    if op.hlc.parse::<crate::hlc::Hlc>().is_err() {
+    if let Err(problem) = spec.check_values(&op.payload) {
+        return Ok(Err(refuse(
+            format!("{} {problem}", spec.label.to_lowercase().trim_end_matches('s')),
+            fallback(),
+        )));
+    }
+    if op.hlc.parse::<Hlc>().is_err() {
         return Ok(Err(refuse(
             format!("{:?} is not a clock time", op.hlc),
             fallback(),
@@ -805,16 +901,28 @@ fn judge_insert(
     spec: &ReplicatedTable,
     op: &Op,
     existing: Option<&Current>,
-) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
+) -> Judged {
     if let Some(existing) = existing {
-        let winner = (!existing.deleted).then(|| existing.data.clone());
-        return Ok(Err(refuse("a row with this id exists already", winner)));
+        if existing.deleted {
+            return Ok(Err(refuse("the row was deleted on the server", None)));
+        }
+        // Two consoles that made the same row (the demo dataset, whose ids come from its
+        // names) hold one row: the second insert is the update it amounts to.
+        if spec.policy == ConflictPolicy::AppendOnly {
+            return if existing.data == op.payload {
+                accept(OpKind::Update, Map::new())
+            } else {
+                Ok(Err(refuse(
+                    "a different row with this id exists already",
+                    Some(existing.data.clone()),
+                )))
+            };
+        }
+        return judge_update(tx, spec, op, Some(existing));
     }
     let missing: Vec<&str> = spec
-        .columns
-        .iter()
-        .filter(|c| !op.payload.contains_key(**c))
-        .copied()
+        .column_names()
+        .filter(|c| !op.payload.contains_key(*c))
         .collect();
     if !missing.is_empty() {
         return Ok(Err(refuse(
@@ -831,7 +939,10 @@ fn judge_insert(
     if let Some(refusal) = exclusive_taken(tx, spec, &op.row_id, &op.payload)? {
         return Ok(Err(refusal));
     }
-    Ok(Ok(op.payload.clone()))
+    if let Some(reason) = key_taken(tx, spec, &op.row_id, &op.payload)? {
+        return Ok(Err(refuse(reason, None)));
+    }
+    accept(OpKind::Insert, op.payload.clone())
 }
 
 fn judge_update(
@@ -839,7 +950,7 @@ fn judge_update(
     spec: &ReplicatedTable,
     op: &Op,
     existing: Option<&Current>,
-) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
+) -> Judged {
     let Some(existing) = existing else {
         return Ok(Err(refuse("the row does not exist on the server", None)));
     };
@@ -876,7 +987,10 @@ fn judge_update(
             ..refusal
         }));
     }
-    Ok(Ok(winning))
+    if let Some(reason) = key_taken(tx, spec, &op.row_id, &merged)? {
+        return Ok(Err(refuse(reason, Some(existing.data.clone()))));
+    }
+    accept(OpKind::Update, winning)
 }
 
 fn judge_delete(
@@ -884,12 +998,12 @@ fn judge_delete(
     spec: &ReplicatedTable,
     op: &Op,
     existing: Option<&Current>,
-) -> rusqlite::Result<Result<Map<String, Value>, Refusal>> {
+) -> Judged {
     let Some(existing) = existing else {
         return Ok(Err(refuse("the row does not exist on the server", None)));
     };
     if existing.deleted {
-        return Ok(Ok(Map::new()));
+        return accept(OpKind::Delete, Map::new());
     }
     for child in MANIFEST {
         for fk in child.foreign_keys.iter().filter(|fk| fk.table == spec.name) {
@@ -908,7 +1022,53 @@ fn judge_delete(
             }
         }
     }
-    Ok(Ok(Map::new()))
+    accept(OpKind::Delete, Map::new())
+}
+
+/// Why `row` (the row as it would be) cannot hold its unique keys: another live row of the
+/// table holds one of them. `None` when every key is free.
+fn key_taken(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    row_id: &str,
+    row: &Map<String, Value>,
+) -> rusqlite::Result<Option<String>> {
+    for key in spec.unique_keys {
+        let Some(wanted) = manifest::UniqueKey::normalised(row.get(key.column)) else {
+            continue;
+        };
+        if key_holder(tx, spec.name, key.column, &wanted, row_id)?.is_some() {
+            let shown = row.get(key.column).and_then(Value::as_str).unwrap_or_default();
+            return Ok(Some(key.taken(shown.trim())));
+        }
+    }
+    Ok(None)
+}
+
+/// The live row of `table` other than `except` whose `column` holds the normalised key
+/// `wanted`. Keyed tables are reference data (tens of rows), so reading their keys is cheap,
+/// and comparing in Rust folds case the way [`manifest::UniqueKey`] does.
+pub(crate) fn key_holder(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    wanted: &str,
+    except: &str,
+) -> rusqlite::Result<Option<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT row_id, json_extract(data, '$.' || ?2) FROM rows
+         WHERE table_name = ?1 AND deleted = 0 AND row_id <> ?3",
+    )?;
+    let mut rows = stmt.query(params![table, column, except])?;
+    while let Some(row) = rows.next()? {
+        let value: Option<String> = row.get(1).ok().flatten();
+        if manifest::UniqueKey::normalised(value.map(Value::String).as_ref()).as_deref()
+            == Some(wanted)
+        {
+            return Ok(Some(row.get(0)?));
+        }
+    }
+    Ok(None)
 }
 
 /// The refusal when `row` (the row as it would be) would hold a resource another live row
@@ -1004,6 +1164,7 @@ fn record(
     tx: &Transaction<'_>,
     principal: &Principal,
     op: &Op,
+    kind: OpKind,
     effective: &Map<String, Value>,
     existing: Option<&Current>,
 ) -> rusqlite::Result<()> {
@@ -1018,13 +1179,13 @@ fn record(
             op.hlc,
             op.table,
             op.row_id,
-            op.kind.as_str(),
+            kind.as_str(),
             Value::Object(effective.clone()).to_string(),
             principal.user,
             now_text(),
         ],
     )?;
-    match op.kind {
+    match kind {
         OpKind::Delete => {
             exec(
                 tx,
