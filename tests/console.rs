@@ -1498,3 +1498,108 @@ fn two_trainees_follow_the_trainers_session_through_the_server() {
         },
     );
 }
+
+#[test]
+fn a_taken_vehicle_name_is_sent_again_under_another_from_the_sync_view() {
+    use galaxium_sync::client::{SyncClient, sync_once};
+    use galaxium_sync::protocol::{Op, OpKind, ServerOp};
+    use galaxium_sync::replica::{self, VehicleRow};
+
+    let server_dir = tempfile::tempdir().unwrap();
+    let (runtime, url) = support::start_server(server_dir.path());
+    let mut client = SyncClient::new(&url).unwrap();
+    runtime
+        .block_on(client.login("ada", support::PASSWORD))
+        .unwrap();
+    let vehicle = |name: &str| VehicleRow {
+        id: replica::new_id(),
+        name: name.into(),
+        model: "G-6".into(),
+        seat_count: 6,
+        max_passenger_mass_kg: 630.0,
+        max_baggage_mass_kg: 54.0,
+        demo: false,
+        seat_layout: "[]".into(),
+    };
+    // Another console's "Aurora" reached the server first.
+    let other_dir = tempfile::tempdir().unwrap();
+    let mut other = Replica::open(
+        &other_dir.path().join("replica.sqlite"),
+        &OpenOptions::default(),
+    )
+    .unwrap();
+    other
+        .write(|w| w.insert_vehicle(&vehicle("Aurora")))
+        .unwrap();
+    runtime.block_on(sync_once(&mut other, &client)).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::at(dir.path());
+    let mut replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
+    replica
+        .write(|w| w.insert_vehicle(&vehicle("Aurora")))
+        .unwrap();
+    let summary = runtime.block_on(sync_once(&mut replica, &client)).unwrap();
+    assert_eq!(summary.rejected, 1);
+    // And a pulled change this replica cannot apply, as an older server could send.
+    let mut bad = serde_json::Map::new();
+    bad.insert("seat_count".into(), serde_json::json!(-1));
+    let cursor = replica.sync_cursor().unwrap() + 1;
+    replica
+        .apply_pulled(
+            &[ServerOp {
+                cursor,
+                op: Op {
+                    op_id: replica::new_id(),
+                    device_id: "elsewhere".into(),
+                    seq: 1,
+                    hlc: format!("{:015}-000000-elsewhere", 1_800_000_000_000_u64),
+                    table: "vehicles".into(),
+                    row_id: replica::new_id(),
+                    kind: OpKind::Update,
+                    payload: bad,
+                },
+                notice: None,
+            }],
+            cursor,
+        )
+        .unwrap();
+
+    let mut console = Console {
+        harness: harness_on(replica, &data),
+        _dir: dir,
+        data,
+    };
+    open_view(&mut console, View::Sync);
+    let h = &mut console.harness;
+    h.get_by_label("Refused: a vehicle named \"Aurora\" already exists");
+    h.get_by_label("Pulled changes set aside");
+    h.get_by_label_contains("Not applied: vehicle seat_count: must be between 1 and 1000, not -1");
+    h.get(
+        egui_kittest::kittest::by()
+            .label("New name:")
+            .role(egui::accesskit::Role::TextInput),
+    )
+    .set_text_value_accesskit("Aurora II");
+    h.run();
+    h.get_by_label("Send again under this name").click();
+    h.run();
+    let snapshot = h.state().snapshot().unwrap();
+    assert!(snapshot.conflicts.is_empty(), "the conflict is settled");
+    h.get_by_label_contains("made again as \"Aurora II\"");
+    let mut replica = Replica::open(&console.data.replica(), &OpenOptions::default()).unwrap();
+    let mut names: Vec<String> = replica
+        .table_rows("vehicles")
+        .unwrap()
+        .values()
+        .map(|v| v["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["Aurora", "Aurora II"],
+        "the server's and this console's"
+    );
+    let summary = runtime.block_on(sync_once(&mut replica, &client)).unwrap();
+    assert_eq!(summary.rejected, 0, "the new name is free at the server");
+}

@@ -135,6 +135,32 @@ fn sync_without_a_sign_in_or_with_a_wrong_password_says_what_to_do() {
     );
 }
 
+/// The server cursor a console's replica has pulled up to, read beside the running console.
+fn pulled_up_to(data: &DataDir) -> u64 {
+    rusqlite::Connection::open_with_flags(
+        data.replica(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .and_then(|c| {
+        c.query_row(
+            "SELECT value FROM replica_meta WHERE key = 'sync_cursor'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+    })
+    .ok()
+    .and_then(|v| v.parse().ok())
+    .unwrap_or(0)
+}
+
+/// The newest cursor of the server's op log.
+fn server_head(db: &Path) -> u64 {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("SELECT max(cursor) FROM ops", [], |r| r.get::<_, i64>(0)))
+        .map(i64::unsigned_abs)
+        .unwrap()
+}
+
 #[test]
 fn a_console_killed_mid_sync_keeps_a_whole_replica_and_finishes_on_the_next_sync() {
     use galaxium_sync::replica::{self, LaunchRow};
@@ -200,35 +226,14 @@ fn a_console_killed_mid_sync_keeps_a_whole_replica_and_finishes_on_the_next_sync
         .spawn()
         .unwrap();
     // Kill it as soon as its first page is in: the cursor has moved, but not to the end.
-    let cursor = || -> u64 {
-        rusqlite::Connection::open_with_flags(
-            b.replica(),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .and_then(|c| {
-            c.query_row(
-                "SELECT value FROM replica_meta WHERE key = 'sync_cursor'",
-                [],
-                |r| r.get::<_, String>(0),
-            )
-        })
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while cursor() == 0 && std::time::Instant::now() < deadline {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while pulled_up_to(&b) == 0 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_micros(200));
     }
     let _ = child.kill();
     let _ = child.wait();
-    let head = rusqlite::Connection::open_with_flags(
-        dir.path().join("server.sqlite"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .and_then(|c| c.query_row("SELECT max(cursor) FROM ops", [], |r| r.get::<_, u64>(0)))
-    .unwrap();
-    let reached = cursor();
+    let head = server_head(&dir.path().join("server.sqlite"));
+    let reached = pulled_up_to(&b);
     assert!(
         reached > 0 && reached < head,
         "the kill landed mid-pull: cursor {reached} of {head}"
@@ -397,7 +402,7 @@ fn two_consoles_that_each_loaded_the_demo_hold_one_demo_after_syncing() {
         .collect();
     // A and B are opened once each, as the console opens a new replica: seeded with the demo.
     let seeded = {
-        let mut seed = |data: &DataDir| {
+        let seed = |data: &DataDir| {
             let mut replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
             DemoDataset::shipped()
                 .unwrap()
@@ -421,7 +426,10 @@ fn two_consoles_that_each_loaded_the_demo_hold_one_demo_after_syncing() {
     };
     assert!(sync(&consoles[0], "ada").contains(&format!("pushed {seeded} (0 rejected)")));
     let second = sync(&consoles[1], "bob");
-    assert!(second.contains(&format!("pushed {seeded} (0 rejected)")), "{second}");
+    assert!(
+        second.contains(&format!("pushed {seeded} (0 rejected)")),
+        "{second}"
+    );
     sync(&consoles[0], "ada");
     sync(&consoles[2], "cat");
 

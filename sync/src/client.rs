@@ -96,7 +96,8 @@ impl SyncSummary {
     /// allows ([`crate::protocol::MAX_CLOCK_AHEAD`]), if it does.
     pub fn clock_warning(&self) -> Option<String> {
         let offset = self.clock_offset_ms?;
-        let allowed = i64::try_from(crate::protocol::MAX_CLOCK_AHEAD.as_millis()).unwrap_or(i64::MAX);
+        let allowed =
+            i64::try_from(crate::protocol::MAX_CLOCK_AHEAD.as_millis()).unwrap_or(i64::MAX);
         if offset.abs() <= allowed {
             return None;
         }
@@ -472,7 +473,8 @@ async fn run_sync(
         summary.bytes_down += down;
         summary.pulled += page.ops.len() as u64;
         let applied = replica.apply_pulled(&page.ops, page.next_cursor)?;
-        summary.set_aside = (summary.set_aside + applied.set_aside).saturating_sub(applied.cleared_aside);
+        summary.set_aside =
+            (summary.set_aside + applied.set_aside).saturating_sub(applied.cleared_aside);
         summary.late_refusals += applied.late_refusals;
         if !page.more {
             break;

@@ -103,7 +103,11 @@ impl HlcClock {
         );
         let remote = &Hlc {
             wall_ms: remote.wall_ms.min(ceiling),
-            counter: if remote.wall_ms > ceiling { 0 } else { remote.counter },
+            counter: if remote.wall_ms > ceiling {
+                0
+            } else {
+                remote.counter
+            },
             device: String::new(),
         };
         let wall = now_ms.max(self.last.wall_ms).max(remote.wall_ms);

@@ -143,7 +143,7 @@ pub struct PushResponse {
 /// How far ahead of the server's clock an op's clock time may be. An op stamped later is
 /// taken at the server's time instead: a console with a wrong clock must not win every
 /// later edit of the columns it touched.
-pub const MAX_CLOCK_AHEAD: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+pub const MAX_CLOCK_AHEAD: std::time::Duration = std::time::Duration::from_mins(5);
 
 /// A refusal the server reached after it had accepted an op: when it repaired rows that an
 /// older version had let break a rule, it removed them with an op of its own that carries

@@ -68,7 +68,11 @@ fn keyed_row(table: &str, key: &str) -> Map<String, Value> {
 }
 
 fn key_pool(table: &str) -> &'static [&'static str] {
-    if table == "spaceports" { &CODES } else { &NAMES }
+    if table == "spaceports" {
+        &CODES
+    } else {
+        &NAMES
+    }
 }
 
 fn object(value: Value) -> Map<String, Value> {
@@ -467,7 +471,12 @@ fn run_case(seed: u64) {
             118..=123 => {
                 // Rename one onto a key that may be taken elsewhere.
                 let (table, column) = KEYED[rng.below(KEYED.len())];
-                let ids: Vec<String> = node.replica.table_rows(table).unwrap().into_keys().collect();
+                let ids: Vec<String> = node
+                    .replica
+                    .table_rows(table)
+                    .unwrap()
+                    .into_keys()
+                    .collect();
                 if !ids.is_empty() {
                     let id = &ids[rng.below(ids.len())];
                     let pool = key_pool(table);
@@ -479,7 +488,12 @@ fn run_case(seed: u64) {
             124..=126 => {
                 // Delete one that nothing refers to.
                 let (table, _) = KEYED[rng.below(KEYED.len())];
-                let ids: Vec<String> = node.replica.table_rows(table).unwrap().into_keys().collect();
+                let ids: Vec<String> = node
+                    .replica
+                    .table_rows(table)
+                    .unwrap()
+                    .into_keys()
+                    .collect();
                 if !ids.is_empty() {
                     let id = ids[rng.below(ids.len())].clone();
                     if id != vehicle && id != port {
@@ -510,7 +524,11 @@ fn run_case(seed: u64) {
             .runtime
             .block_on(sync_once(&mut node.replica, &c))
             .unwrap();
-        assert_eq!(summary.pushed + summary.pulled, 0, "seed {seed}: quiet at the end");
+        assert_eq!(
+            summary.pushed + summary.pulled,
+            0,
+            "seed {seed}: quiet at the end"
+        );
         assert!(
             node.replica.set_aside_ops().unwrap().is_empty(),
             "seed {seed}, replica {index}: ops set aside"

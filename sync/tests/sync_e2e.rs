@@ -48,7 +48,11 @@ impl TestServer {
     /// A server on an existing database (its users as they are).
     fn over(db: &std::path::Path) -> Self {
         let store = SqliteStore::open(db).unwrap();
-        Self::serving(store, chrono::Duration::hours(1), tempfile::tempdir().unwrap())
+        Self::serving(
+            store,
+            chrono::Duration::hours(1),
+            tempfile::tempdir().unwrap(),
+        )
     }
 
     fn serving(store: SqliteStore, token_ttl: chrono::Duration, dir: tempfile::TempDir) -> Self {
@@ -986,11 +990,7 @@ fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
     // of 1,000, so the rest is still to come.
     let stored = {
         let db = db.clone();
-        move || -> i64 {
-            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .and_then(|c| c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0)))
-                .unwrap_or(0)
-        }
+        move || ops_stored(&db)
     };
     let killer = std::thread::spawn({
         let stored = stored.clone();
@@ -1042,6 +1042,13 @@ fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
     assert_eq!(a.replica.table_rows("launches").unwrap().len(), 3_001);
     server.kill().unwrap();
     let _ = server.wait();
+}
+
+/// How many ops the server's file holds, read from beside the running server.
+fn ops_stored(db: &std::path::Path) -> i64 {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0)))
+        .unwrap_or(0)
 }
 
 fn client_token(runtime: &tokio::runtime::Runtime, url: &str) -> String {
@@ -1501,8 +1508,18 @@ fn renaming_onto_a_taken_name_is_refused_and_the_old_name_comes_back() {
     server.sync(&mut b.replica, &admin);
 
     // Offline: A renames Aurora to Zenith, B renames Borealis to Zenith.
-    set(&mut a.replica, "vehicles", &aurora.id, json!({"name": "Zenith"}));
-    set(&mut b.replica, "vehicles", &borealis.id, json!({"name": "Zenith"}));
+    set(
+        &mut a.replica,
+        "vehicles",
+        &aurora.id,
+        json!({"name": "Zenith"}),
+    );
+    set(
+        &mut b.replica,
+        "vehicles",
+        &borealis.id,
+        json!({"name": "Zenith"}),
+    );
     server.sync(&mut a.replica, &admin);
     let summary = server.sync(&mut b.replica, &admin);
     assert_eq!(summary.rejected, 1);
@@ -1519,7 +1536,11 @@ fn renaming_onto_a_taken_name_is_refused_and_the_old_name_comes_back() {
 }
 
 /// Pushes one hand-made op, as a careless or hostile client could, and returns the verdict.
-fn push_raw(server: &TestServer, client: &SyncClient, op: galaxium_sync::protocol::Op) -> galaxium_sync::protocol::OpResult {
+fn push_raw(
+    server: &TestServer,
+    client: &SyncClient,
+    op: galaxium_sync::protocol::Op,
+) -> galaxium_sync::protocol::OpResult {
     let request = galaxium_sync::protocol::PushRequest {
         device_id: op.device_id.clone(),
         ops: vec![op],
@@ -1568,7 +1589,15 @@ fn values_a_replica_would_refuse_are_refused_by_the_server_naming_the_column() {
     let verdict = push_raw(
         &server,
         &staff,
-        raw_op("mallory-console", 1, now_ms(), "passengers", &replica::new_id(), OpKind::Insert, passenger.clone()),
+        raw_op(
+            "mallory-console",
+            1,
+            now_ms(),
+            "passengers",
+            &replica::new_id(),
+            OpKind::Insert,
+            passenger.clone(),
+        ),
     );
     let OpResult::Rejected { reason, .. } = verdict else {
         panic!("accepted: {verdict:?}")
@@ -1580,7 +1609,15 @@ fn values_a_replica_would_refuse_are_refused_by_the_server_naming_the_column() {
     let verdict = push_raw(
         &server,
         &staff,
-        raw_op("mallory-console", 2, now_ms(), "passengers", &replica::new_id(), OpKind::Insert, hacked),
+        raw_op(
+            "mallory-console",
+            2,
+            now_ms(),
+            "passengers",
+            &replica::new_id(),
+            OpKind::Insert,
+            hacked,
+        ),
     );
     assert!(
         matches!(&verdict, OpResult::Rejected { reason, .. }
@@ -1607,23 +1644,45 @@ fn an_op_stamped_in_the_future_is_taken_at_the_servers_time_and_later_edits_stil
     let verdict = push_raw(
         &server,
         &admin,
-        raw_op("clock-in-2100", 1, year_2100_ms, "launches", &launch, OpKind::Update, json!({"pad": "from 2100"})),
+        raw_op(
+            "clock-in-2100",
+            1,
+            year_2100_ms,
+            "launches",
+            &launch,
+            OpKind::Update,
+            json!({"pad": "from 2100"}),
+        ),
     );
     assert!(matches!(verdict, OpResult::Accepted { .. }), "{verdict:?}");
     server.sync(&mut pair_a.replica, &admin);
-    assert_eq!(launch_field(&pair_a.replica, &launch, "pad"), json!("from 2100"));
+    assert_eq!(
+        launch_field(&pair_a.replica, &launch, "pad"),
+        json!("from 2100")
+    );
     // Pulling it did not carry this console's clock to 2100 ...
     let mut probe = console();
     server.sync(&mut probe.replica, &admin);
-    set(&mut probe.replica, "launches", &launch, json!({"pad": "LC-39B"}));
+    set(
+        &mut probe.replica,
+        "launches",
+        &launch,
+        json!({"pad": "LC-39B"}),
+    );
     let stamped = probe.replica.pending_ops(1).unwrap()[0].hlc.clone();
     let wall: u64 = stamped[..15].parse().unwrap();
     assert!(wall < now_ms() + 60_000, "{stamped}");
     // ... and a later edit made with a right clock wins over it everywhere.
     server.sync(&mut probe.replica, &admin);
     server.sync(&mut pair_a.replica, &admin);
-    assert_eq!(launch_field(&pair_a.replica, &launch, "pad"), json!("LC-39B"));
-    assert_eq!(launch_field(&probe.replica, &launch, "pad"), json!("LC-39B"));
+    assert_eq!(
+        launch_field(&pair_a.replica, &launch, "pad"),
+        json!("LC-39B")
+    );
+    assert_eq!(
+        launch_field(&probe.replica, &launch, "pad"),
+        json!("LC-39B")
+    );
 }
 
 #[test]
@@ -1633,12 +1692,23 @@ fn a_clock_far_from_the_servers_is_named_in_the_sync_summary() {
         ..Default::default()
     };
     let warning = summary.clock_warning().unwrap();
-    assert!(warning.contains("2 h 5 min ahead of the server's"), "{warning}");
-    assert!(summary.to_string().contains("warning: this console's clock"));
+    assert!(
+        warning.contains("2 h 5 min ahead of the server's"),
+        "{warning}"
+    );
+    assert!(
+        summary
+            .to_string()
+            .contains("warning: this console's clock")
+    );
     summary.clock_offset_ms = Some(-10 * 60_000);
     assert!(summary.clock_warning().unwrap().contains("10 min behind"));
     summary.clock_offset_ms = Some(90_000);
-    assert_eq!(summary.clock_warning(), None, "a minute and a half is within bounds");
+    assert_eq!(
+        summary.clock_warning(),
+        None,
+        "a minute and a half is within bounds"
+    );
 }
 
 #[test]
@@ -1675,7 +1745,11 @@ fn a_pulled_op_that_cannot_apply_is_kept_aside_and_the_rest_applies() {
     ];
     let report = c.replica.apply_pulled(&page, 4).unwrap();
     assert_eq!((report.applied, report.set_aside), (2, 2));
-    assert_eq!(c.replica.sync_cursor().unwrap(), 4, "the cursor moved past them");
+    assert_eq!(
+        c.replica.sync_cursor().unwrap(),
+        4,
+        "the cursor moved past them"
+    );
     assert_eq!(vehicle_names(&c.replica), ["Aurora", "Borealis"]);
     let aside = c.replica.set_aside_ops().unwrap();
     assert_eq!(aside.len(), 2);
@@ -1690,14 +1764,54 @@ fn a_pulled_op_that_cannot_apply_is_kept_aside_and_the_rest_applies() {
     assert_eq!(c.replica.set_aside_ops().unwrap().len(), 2);
 }
 
-#[test]
-fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_their_authors() {
+/// B's own "Aurora", at its own spaceport, with a launch on it.
+fn second_aurora_with_a_launch(b: &mut Replica) {
+    let second = vehicle_named("Aurora");
+    let vandenberg = SpaceportRow {
+        id: replica::new_id(),
+        code: "VSFB".into(),
+        name: "Vandenberg".into(),
+        lat_deg: 34.7,
+        lon_deg: -120.6,
+        alt_m: 112.0,
+        demo: false,
+    };
+    b.write(|w| {
+        w.insert_vehicle(&second)?;
+        w.insert_spaceport(&vandenberg)
+    })
+    .unwrap();
+    b.write(|w| {
+        w.insert_launch(&LaunchRow {
+            id: replica::new_id(),
+            mission: "GX-B".into(),
+            vehicle_id: second.id.clone(),
+            spaceport_id: vandenberg.id.clone(),
+            pad: "LC-39A".into(),
+            scheduled_at: "2030-01-01T12:00:00Z".into(),
+            status: "planned".into(),
+            demo: false,
+            fare_classes: "[]".into(),
+            checkin_opens_hours: 24.0,
+            checkin_closes_hours: 1.0,
+        })
+    })
+    .unwrap();
+}
+
+/// What an older server accepted, made in `db`: two "Aurora"s (B's with a launch of its own),
+/// a passenger with a negative body mass (from S), and a column clock from a console that
+/// believed it was 2100. Consoles made their rows as consoles do; the old server judged no
+/// key and no value.
+fn build_what_an_older_server_accepted(
+    db: &std::path::Path,
+    a: &mut Replica,
+    b: &mut Replica,
+    s: &Replica,
+) {
     use galaxium_sync::protocol::{OpKind, OpResult};
     use galaxium_sync::server::auth::Principal;
 
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite");
-    let (mut a, mut b, mut s) = (console(), console(), console());
     let admin = Principal {
         user: "ada".into(),
         role: Role::Admin,
@@ -1706,11 +1820,8 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
         user: "sam".into(),
         role: Role::Staff,
     };
-    // What an older server accepted: two "Aurora"s (B's with a launch of its own), and a
-    // passenger with a negative body mass. Consoles made them as consoles do; the old
-    // server judged no key and no value.
     {
-        let store = SqliteStore::open(&db).unwrap();
+        let store = SqliteStore::open(db).unwrap();
         for (name, role) in [("ada", Role::Admin), ("sam", Role::Staff)] {
             store
                 .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
@@ -1730,45 +1841,18 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
                 .collect();
             replica.settle_push(&verdicts).unwrap();
         };
-        add_fleet_and_launch(&mut a.replica);
-        older(&mut a.replica, &admin);
-        let port = a.replica.table_rows("spaceports").unwrap().into_keys().next().unwrap();
-        let second = vehicle_named("Aurora");
-        let vandenberg = SpaceportRow {
-            id: replica::new_id(),
-            code: "VSFB".into(),
-            name: "Vandenberg".into(),
-            lat_deg: 34.7,
-            lon_deg: -120.6,
-            alt_m: 112.0,
-            demo: false,
-        };
-        b.replica
-            .write(|w| {
-                w.insert_vehicle(&second)?;
-                w.insert_spaceport(&vandenberg)
-            })
+        add_fleet_and_launch(a);
+        older(a, &admin);
+        let port = a
+            .table_rows("spaceports")
+            .unwrap()
+            .into_keys()
+            .next()
             .unwrap();
-        b.replica
-            .write(|w| {
-                w.insert_launch(&LaunchRow {
-                    id: replica::new_id(),
-                    mission: "GX-B".into(),
-                    vehicle_id: second.id.clone(),
-                    spaceport_id: vandenberg.id.clone(),
-                    pad: "LC-39A".into(),
-                    scheduled_at: "2030-01-01T12:00:00Z".into(),
-                    status: "planned".into(),
-                    demo: false,
-                    fare_classes: "[]".into(),
-                    checkin_opens_hours: 24.0,
-                    checkin_closes_hours: 1.0,
-                })
-            })
-            .unwrap();
-        older(&mut b.replica, &admin);
+        second_aurora_with_a_launch(b);
+        older(b, &admin);
         let bad = raw_op(
-            s.replica.device_id(),
+            s.device_id(),
             1,
             now_ms(),
             "passengers",
@@ -1783,22 +1867,41 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
             }),
         );
         store
-            .accept_unjudged(&staff, s.replica.device_id(), &[bad])
+            .accept_unjudged(&staff, s.device_id(), &[bad])
             .unwrap();
         // A column clock from a console that believed it was 2100.
         store
             .accept_unjudged(
                 &admin,
                 "clock-in-2100",
-                &[raw_op("clock-in-2100", 1, 4_102_444_800_000, "spaceports", &port, OpKind::Update, json!({"name": "Kennedy (2100)"}))],
+                &[raw_op(
+                    "clock-in-2100",
+                    1,
+                    4_102_444_800_000,
+                    "spaceports",
+                    &port,
+                    OpKind::Update,
+                    json!({"name": "Kennedy (2100)"}),
+                )],
             )
             .unwrap();
     }
+}
+
+#[test]
+fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_their_authors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite");
+    let (mut a, mut b, mut s) = (console(), console(), console());
+    build_what_an_older_server_accepted(&db, &mut a.replica, &mut b.replica, &s.replica);
 
     // Started again, the server repairs what it holds, and logs it.
     let store = SqliteStore::open(&db).unwrap();
     let report = store.repair().unwrap();
-    assert!(report.removed.is_empty(), "the repair at open did the work: {report:?}");
+    assert!(
+        report.removed.is_empty(),
+        "the repair at open did the work: {report:?}"
+    );
     drop(store);
     let server = TestServer::over(&db);
     let admin_client = server.client("ada");
@@ -1809,13 +1912,27 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
     let summary = server.sync(&mut s.replica, &staff_client);
     assert_eq!(summary.late_refusals, 1, "{summary}");
     // Each author finds its refused rows in its inbox, with the reason.
-    let b_inbox: Vec<String> = b.replica.conflicts(false).unwrap().into_iter().map(|c| c.reason).collect();
+    let b_inbox: Vec<String> = b
+        .replica
+        .conflicts(false)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.reason)
+        .collect();
     assert_eq!(b_inbox.len(), 2, "{b_inbox:?}");
     assert!(b_inbox.contains(&"a vehicle named \"Aurora\" already exists".to_owned()));
-    assert!(b_inbox.iter().any(|r| r.starts_with("the vehicle it refers to was removed")));
+    assert!(
+        b_inbox
+            .iter()
+            .any(|r| r.starts_with("the vehicle it refers to was removed"))
+    );
     let s_inbox = s.replica.conflicts(false).unwrap();
     assert_eq!(s_inbox.len(), 1);
-    assert!(s_inbox[0].reason.starts_with("passenger "), "{}", s_inbox[0].reason);
+    assert!(
+        s_inbox[0].reason.starts_with("passenger "),
+        "{}",
+        s_inbox[0].reason
+    );
     assert_eq!(s_inbox[0].attempted["full_name"], json!("Mallory"));
     assert!(a.replica.conflicts(false).unwrap().is_empty());
     // One Aurora everywhere, a new console syncs, and a later edit of the 2100 column wins.
@@ -1824,12 +1941,26 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
     assert_eq!(summary.set_aside, 0, "{summary}");
     assert_eq!(vehicle_names(&fresh.replica), ["Aurora"]);
     server.sync(&mut a.replica, &admin_client);
-    let port = a.replica.table_rows("spaceports").unwrap().into_keys().next().unwrap();
-    set(&mut a.replica, "spaceports", &port, json!({"name": "Kennedy"}));
+    let port = a
+        .replica
+        .table_rows("spaceports")
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+    set(
+        &mut a.replica,
+        "spaceports",
+        &port,
+        json!({"name": "Kennedy"}),
+    );
     server.sync(&mut a.replica, &admin_client);
     server.sync(&mut fresh.replica, &admin_client);
     server.sync(&mut b.replica, &admin_client);
-    assert_eq!(fresh.replica.table_rows("spaceports").unwrap()[&port]["name"], json!("Kennedy"));
+    assert_eq!(
+        fresh.replica.table_rows("spaceports").unwrap()[&port]["name"],
+        json!("Kennedy")
+    );
     assert_eq!(snapshot(&a.replica), snapshot(&fresh.replica));
     assert_eq!(snapshot(&b.replica), snapshot(&fresh.replica));
 }

@@ -17,9 +17,7 @@ use std::cell::RefCell;
 
 use galaxium_sync::protocol::{Op, OpKind, OpResult, ServerOp};
 use galaxium_sync::replica;
-use galaxium_sync::schema::manifest::{
-    Bound, Column, MANIFEST, ReplicatedTable, Role, ValueRule,
-};
+use galaxium_sync::schema::manifest::{Bound, Column, MANIFEST, ReplicatedTable, Role, ValueRule};
 use galaxium_sync::server::auth::Principal;
 use galaxium_sync::server::store::{SqliteStore, Store as _};
 use galaxium_sync::{OpenOptions, Replica};
@@ -258,7 +256,7 @@ proptest! {
                     spec.name,
                     column.name
                 ),
-                accepted => prop_assert!(
+                accepted @ OpResult::Accepted { .. } => prop_assert!(
                     false,
                     "{}.{} = {bad} was accepted: {accepted:?}",
                     spec.name,

@@ -468,12 +468,12 @@ impl DemoDataset {
                 Ok((
                     demo_id("seat_blocks", &format!("{}/{}", b.launch, b.seat)),
                     object(json!({
-                    "launch_id": launch.id,
-                    "seat_id": b.seat,
-                    "reason": b.reason,
-                    "created_at": stamp,
-                    "demo": true,
-                })),
+                        "launch_id": launch.id,
+                        "seat_id": b.seat,
+                        "reason": b.reason,
+                        "created_at": stamp,
+                        "demo": true,
+                    })),
                 ))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -500,14 +500,14 @@ impl DemoDataset {
                 Ok((
                     demo_id("invoices", &i.locator),
                     object(json!({
-                    "locator": i.locator,
-                    "number": format!("GX-{}-{}", now.format("%Y%m%d"), i.locator),
-                    "amount_minor": amount,
-                    "currency": currency,
-                    "status": i.status,
-                    "issued_at": stamp,
-                    "demo": true,
-                })),
+                        "locator": i.locator,
+                        "number": format!("GX-{}-{}", now.format("%Y%m%d"), i.locator),
+                        "amount_minor": amount,
+                        "currency": currency,
+                        "status": i.status,
+                        "issued_at": stamp,
+                        "demo": true,
+                    })),
                 ))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;

@@ -213,44 +213,7 @@ fn conflicts_ui(
                         passenger_id: passenger_id.to_owned(),
                     }));
                 }
-                // A name or code another console's row holds: send this one again under
-                // another, typed here (kept while the inbox is open).
-                if let Some(key) = galaxium_sync::schema::manifest::table(&conflict.table)
-                    .and_then(|spec| spec.unique_keys.first())
-                    && conflict.reason.ends_with("already exists")
-                {
-                    let id = ui.id().with(("send_again", &conflict.id));
-                    let mut typed: String = ui.data_mut(|d| {
-                        d.get_temp_mut_or_insert_with(id, || {
-                            conflict
-                                .attempted
-                                .get(key.column)
-                                .and_then(|v| v.as_str())
-                                .unwrap_or_default()
-                                .to_owned()
-                        })
-                        .clone()
-                    });
-                    ui.label(format!("New {}:", key.column));
-                    let edit = ui.add(
-                        egui::TextEdit::singleline(&mut typed)
-                            .desired_width(tokens.body_size * 12.0),
-                    );
-                    if edit.changed() {
-                        ui.data_mut(|d| d.insert_temp(id, typed.clone()));
-                    }
-                    let send = UiCommand::SendAgainUnder {
-                        conflict_id: conflict.id.clone(),
-                        key: typed.clone(),
-                    };
-                    if ui
-                        .add_enabled(!typed.trim().is_empty(), egui::Button::new(send.label()))
-                        .on_hover_text(send.tooltip())
-                        .clicked()
-                    {
-                        commands.push(send);
-                    }
-                }
+                send_again_ui(ui, conflict, tokens, commands);
                 let keep = UiCommand::KeepServerVersion(conflict.id.clone());
                 if ui
                     .button(keep.label())
@@ -262,6 +225,54 @@ fn conflicts_ui(
             });
         }
     });
+}
+
+/// For a conflict over a name or code another console's row holds: a field to type another
+/// and a button that sends the edit again under it (the text is kept while the inbox is open).
+fn send_again_ui(
+    ui: &mut Ui,
+    conflict: &galaxium_sync::replica::Conflict,
+    tokens: Tokens,
+    commands: &mut Vec<UiCommand>,
+) {
+    let Some(key) = galaxium_sync::schema::manifest::table(&conflict.table)
+        .and_then(|spec| spec.unique_keys.first())
+    else {
+        return;
+    };
+    if !conflict.reason.ends_with("already exists") {
+        return;
+    }
+    let id = egui::Id::unique(("send_again", &conflict.id));
+    let mut typed: String = ui.data_mut(|d| {
+        d.get_temp_mut_or_insert_with(id, || {
+            conflict
+                .attempted
+                .get(key.column)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .clone()
+    });
+    let label = ui.label(format!("New {}:", key.column));
+    let edit = ui
+        .add(egui::TextEdit::singleline(&mut typed).desired_width(tokens.body_size * 12.0))
+        .labelled_by(label.id);
+    if edit.changed() {
+        ui.data_mut(|d| d.insert_temp(id, typed.clone()));
+    }
+    let send = UiCommand::SendAgainUnder {
+        conflict_id: conflict.id.clone(),
+        key: typed.clone(),
+    };
+    if ui
+        .add_enabled(!typed.trim().is_empty(), egui::Button::new(send.label()))
+        .on_hover_text(send.tooltip())
+        .clicked()
+    {
+        commands.push(send);
+    }
 }
 
 /// Pulled changes this replica could not apply: what they were and why, so a person can take

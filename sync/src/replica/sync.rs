@@ -306,10 +306,8 @@ impl Replica {
                 Ok(())
             };
             for server_op in ops {
-                step(tx, server_op, &mut report).map_err(ReplicaError::sqlite(
-                    "applying pulled changes",
-                    &path,
-                ))?;
+                step(tx, server_op, &mut report)
+                    .map_err(ReplicaError::sqlite("applying pulled changes", &path))?;
                 if let Ok(hlc) = server_op.op.hlc.parse::<Hlc>() {
                     self.clock.observe(&hlc, now_ms);
                 }
@@ -346,7 +344,10 @@ impl Replica {
             })?
             .collect()
         };
-        read().map_err(ReplicaError::sqlite("reading the ops set aside", &self.path))
+        read().map_err(ReplicaError::sqlite(
+            "reading the ops set aside",
+            &self.path,
+        ))
     }
 
     /// The conflicts inbox, newest first; settled ones only when asked.
@@ -417,7 +418,10 @@ impl Replica {
         let Some(unique) = spec.unique_keys.first() else {
             return Err(ReplicaError::KeyTaken {
                 table: spec.name.to_owned(),
-                reason: format!("{} have no name or code to change", spec.label.to_lowercase()),
+                reason: format!(
+                    "{} have no name or code to change",
+                    spec.label.to_lowercase()
+                ),
             });
         };
         let key = key.trim();

@@ -243,7 +243,10 @@ fn check_keys(
         let holder = super::sync::key_holder(conn, spec, key, &wanted, row_id)
             .map_err(|cause| write_failed(spec.name, row_id, cause))?;
         if holder.is_some() {
-            let shown = values.get(key.column).and_then(Value::as_str).unwrap_or_default();
+            let shown = values
+                .get(key.column)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             return Err(ReplicaError::KeyTaken {
                 table: spec.name.to_owned(),
                 reason: key.taken(shown.trim()),

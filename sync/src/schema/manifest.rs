@@ -117,7 +117,6 @@ impl Exclusive {
     }
 }
 
-
 /// A bound of a numeric range.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Bound {
@@ -239,109 +238,136 @@ fn shown(value: &serde_json::Value) -> String {
 impl ValueRule {
     /// Checks a non-null value; the error says what was expected and what came.
     pub fn check(&self, value: &serde_json::Value) -> Result<(), String> {
-        use serde_json::Value;
-        let text = || value.as_str().ok_or_else(|| format!("must be text, not {}", shown(value)));
         match *self {
-            Self::Text { min_chars } => {
-                let t = text()?;
-                if t.chars().count() < min_chars {
-                    return Err(if min_chars == 1 {
-                        "may not be empty".to_owned()
-                    } else {
-                        format!("needs at least {min_chars} characters, not {}", shown(value))
-                    });
-                }
-                Ok(())
-            }
-            Self::TextOfLength(length) => {
-                let t = text()?;
-                if t.chars().count() != length {
-                    return Err(format!("must be {length} characters long, not {}", shown(value)));
-                }
-                Ok(())
-            }
-            Self::OneOf(words) => {
-                let t = text()?;
-                if words.contains(&t) {
-                    Ok(())
-                } else {
-                    Err(format!("must be one of {}, not {}", words.join(", "), shown(value)))
-                }
-            }
-            Self::Id => {
-                if text()?.is_empty() {
-                    return Err("must name a row (an id), not empty text".to_owned());
-                }
-                Ok(())
-            }
-            Self::Timestamp => {
-                let t = text()?;
-                if t.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(t).is_ok() {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "must be a UTC time like 2026-11-30T09:00:00Z, not {}",
-                        shown(value)
-                    ))
-                }
-            }
-            Self::Date => {
-                let t = text()?;
-                if t.len() == 10 && chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok() {
-                    Ok(())
-                } else {
-                    Err(format!("must be a date like 2026-11-30, not {}", shown(value)))
-                }
-            }
-            Self::Json => match value {
-                Value::Array(_) | Value::Object(_) => Ok(()),
-                Value::String(t)
-                    if serde_json::from_str::<Value>(t)
-                        .is_ok_and(|v| v.is_array() || v.is_object()) =>
-                {
-                    Ok(())
-                }
-                _ => Err(format!("must be a JSON array or object, not {}", shown(value))),
-            },
-            Self::Integer { min, max } => {
-                let whole = value.as_i64().or_else(|| {
-                    value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(
-                        #[allow(clippy::cast_possible_truncation, reason = "checked whole and in range")]
-                        |f| f as i64,
-                    )
-                });
-                match whole {
-                    Some(n) if (min..=max).contains(&n) => Ok(()),
-                    Some(_) => Err(format!("must be between {min} and {max}, not {}", shown(value))),
-                    None => Err(format!("must be a whole number, not {}", shown(value))),
-                }
-            }
-            Self::Real { min, max } => {
-                let Some(n) = value.as_f64().filter(|n| n.is_finite()) else {
-                    return Err(format!("must be a number, not {}", shown(value)));
-                };
-                let low_ok = match min {
-                    Bound::None => true,
-                    Bound::Inclusive(b) => n >= b,
-                    Bound::Exclusive(b) => n > b,
-                };
-                let high_ok = match max {
-                    Bound::None => true,
-                    Bound::Inclusive(b) => n <= b,
-                    Bound::Exclusive(b) => n < b,
-                };
-                if low_ok && high_ok {
-                    Ok(())
-                } else {
-                    Err(format!("must be {}, not {}", describe_range(min, max), shown(value)))
-                }
-            }
+            Self::Integer { min, max } => check_integer(value, min, max),
+            Self::Real { min, max } => check_real(value, min, max),
             Self::Flag => match value {
-                Value::Bool(_) => Ok(()),
-                Value::Number(n) if n.as_i64().is_some_and(|n| n == 0 || n == 1) => Ok(()),
+                serde_json::Value::Bool(_) => Ok(()),
+                serde_json::Value::Number(n) if n.as_i64().is_some_and(|n| n == 0 || n == 1) => {
+                    Ok(())
+                }
                 _ => Err(format!("must be true or false, not {}", shown(value))),
             },
+            Self::Json => check_json(value),
+            Self::Text { .. }
+            | Self::TextOfLength(_)
+            | Self::OneOf(_)
+            | Self::Id
+            | Self::Timestamp
+            | Self::Date => {
+                let text = value
+                    .as_str()
+                    .ok_or_else(|| format!("must be text, not {}", shown(value)))?;
+                self.check_text(text)
+                    .map_err(|expected| format!("{expected}, not {}", shown(value)))
+            }
         }
+    }
+
+    /// Checks text against a text rule; the error says what was expected.
+    fn check_text(&self, text: &str) -> Result<(), String> {
+        let ok = match *self {
+            Self::Text { min_chars } => {
+                if text.chars().count() >= min_chars {
+                    return Ok(());
+                }
+                return Err(if min_chars == 1 {
+                    "may not be empty".to_owned()
+                } else {
+                    format!("needs at least {min_chars} characters")
+                });
+            }
+            Self::TextOfLength(length) => {
+                if text.chars().count() == length {
+                    return Ok(());
+                }
+                return Err(format!("must be {length} characters long"));
+            }
+            Self::OneOf(words) => {
+                if words.contains(&text) {
+                    return Ok(());
+                }
+                return Err(format!("must be one of {}", words.join(", ")));
+            }
+            Self::Id => !text.is_empty(),
+            Self::Timestamp => {
+                text.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(text).is_ok()
+            }
+            Self::Date => {
+                text.len() == 10 && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+            }
+            _ => true,
+        };
+        if ok {
+            return Ok(());
+        }
+        Err(match *self {
+            Self::Id => "must name a row (an id)".to_owned(),
+            Self::Timestamp => "must be a UTC time like 2026-11-30T09:00:00Z".to_owned(),
+            _ => "must be a date like 2026-11-30".to_owned(),
+        })
+    }
+}
+
+fn check_integer(value: &serde_json::Value, min: i64, max: i64) -> Result<(), String> {
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "only whole numbers well inside the range of i64 get here"
+    )]
+    let whole = value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    });
+    match whole {
+        Some(n) if (min..=max).contains(&n) => Ok(()),
+        Some(_) => Err(format!(
+            "must be between {min} and {max}, not {}",
+            shown(value)
+        )),
+        None => Err(format!("must be a whole number, not {}", shown(value))),
+    }
+}
+
+fn check_real(value: &serde_json::Value, min: Bound, max: Bound) -> Result<(), String> {
+    let Some(n) = value.as_f64().filter(|n| n.is_finite()) else {
+        return Err(format!("must be a number, not {}", shown(value)));
+    };
+    let low_ok = match min {
+        Bound::None => true,
+        Bound::Inclusive(b) => n >= b,
+        Bound::Exclusive(b) => n > b,
+    };
+    let high_ok = match max {
+        Bound::None => true,
+        Bound::Inclusive(b) => n <= b,
+        Bound::Exclusive(b) => n < b,
+    };
+    if low_ok && high_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be {}, not {}",
+            describe_range(min, max),
+            shown(value)
+        ))
+    }
+}
+
+fn check_json(value: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    match value {
+        Value::Array(_) | Value::Object(_) => Ok(()),
+        Value::String(t)
+            if serde_json::from_str::<Value>(t).is_ok_and(|v| v.is_array() || v.is_object()) =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "must be a JSON array or object, not {}",
+            shown(value)
+        )),
     }
 }
 
@@ -603,10 +629,19 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "vehicles",
         label: "Vehicles",
         columns: &[
-            req("name", NAME), req("model", TEXT), req("seat_count", Integer { min: 1, max: 1_000 }),
-            req("max_passenger_mass_kg", real(Bound::Exclusive(0.0), Bound::None)),
-            req("max_baggage_mass_kg", real(Bound::Inclusive(0.0), Bound::None)),
-            req("demo", FLAG), req("seat_layout", JSON),
+            req("name", NAME),
+            req("model", TEXT),
+            req("seat_count", Integer { min: 1, max: 1_000 }),
+            req(
+                "max_passenger_mass_kg",
+                real(Bound::Exclusive(0.0), Bound::None),
+            ),
+            req(
+                "max_baggage_mass_kg",
+                real(Bound::Inclusive(0.0), Bound::None),
+            ),
+            req("demo", FLAG),
+            req("seat_layout", JSON),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: REFERENCE_DATA_WRITERS,
@@ -623,8 +658,12 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "spaceports",
         label: "Spaceports",
         columns: &[
-            req("code", NAME), req("name", TEXT), req("lat_deg", LATITUDE), req("lon_deg", LONGITUDE),
-            req("alt_m", ANY_NUMBER), req("demo", FLAG),
+            req("code", NAME),
+            req("name", TEXT),
+            req("lat_deg", LATITUDE),
+            req("lon_deg", LONGITUDE),
+            req("alt_m", ANY_NUMBER),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: REFERENCE_DATA_WRITERS,
@@ -641,9 +680,14 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "ground_stations",
         label: "Ground stations",
         columns: &[
-            req("name", NAME), req("lat_deg", LATITUDE), req("lon_deg", LONGITUDE),
+            req("name", NAME),
+            req("lat_deg", LATITUDE),
+            req("lon_deg", LONGITUDE),
             req("alt_m", ANY_NUMBER),
-            req("min_elevation_deg", real(Bound::Inclusive(0.0), Bound::Inclusive(90.0))),
+            req(
+                "min_elevation_deg",
+                real(Bound::Inclusive(0.0), Bound::Inclusive(90.0)),
+            ),
             req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
@@ -661,9 +705,15 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "launches",
         label: "Launches",
         columns: &[
-            req("mission", TEXT), req("vehicle_id", ID), req("spaceport_id", ID), req("pad", TEXT),
-            req("scheduled_at", TIME), req("status", OneOf(LAUNCH_STATUSES)), req("demo", FLAG),
-            req("fare_classes", JSON), req("checkin_opens_hours", ANY_NUMBER),
+            req("mission", TEXT),
+            req("vehicle_id", ID),
+            req("spaceport_id", ID),
+            req("pad", TEXT),
+            req("scheduled_at", TIME),
+            req("status", OneOf(LAUNCH_STATUSES)),
+            req("demo", FLAG),
+            req("fare_classes", JSON),
+            req("checkin_opens_hours", ANY_NUMBER),
             req("checkin_closes_hours", ANY_NUMBER),
         ],
         policy: ConflictPolicy::ServerValidated,
@@ -687,12 +737,19 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "passengers",
         label: "Passengers",
         columns: &[
-            req("full_name", TEXT), opt("date_of_birth", DATE), opt("nationality", TEXT),
-            opt("document_number", TEXT), opt("email", TEXT), opt("phone", TEXT),
+            req("full_name", TEXT),
+            opt("date_of_birth", DATE),
+            opt("nationality", TEXT),
+            opt("document_number", TEXT),
+            opt("email", TEXT),
+            opt("phone", TEXT),
             opt("emergency_contact", TEXT),
             opt("body_mass_kg", real(Bound::Exclusive(0.0), Bound::None)),
-            req("medical_status", OneOf(MEDICAL_STATUSES)), opt("medical_expires_on", DATE),
-            opt("training_completed_on", DATE), opt("waiver_signed_on", DATE), req("demo", FLAG),
+            req("medical_status", OneOf(MEDICAL_STATUSES)),
+            opt("medical_expires_on", DATE),
+            opt("training_completed_on", DATE),
+            opt("waiver_signed_on", DATE),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: PASSENGER_WRITERS,
@@ -713,11 +770,18 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "bookings",
         label: "Bookings",
         columns: &[
-            req("locator", TextOfLength(6)), req("launch_id", ID), req("passenger_id", ID),
-            opt("seat_id", TEXT), req("fare_class", TEXT), req("status", OneOf(BOOKING_STATUSES)),
-            opt("hold_expires_at", TIME), req("hold_extensions", COUNT),
+            req("locator", TextOfLength(6)),
+            req("launch_id", ID),
+            req("passenger_id", ID),
+            opt("seat_id", TEXT),
+            req("fare_class", TEXT),
+            req("status", OneOf(BOOKING_STATUSES)),
+            opt("hold_expires_at", TIME),
+            req("hold_extensions", COUNT),
             req("baggage_mass_kg", real(Bound::Inclusive(0.0), Bound::None)),
-            req("created_at", TIME), req("updated_at", TIME), req("demo", FLAG),
+            req("created_at", TIME),
+            req("updated_at", TIME),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::ServerValidated,
         write_roles: PASSENGER_WRITERS,
@@ -740,7 +804,10 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "seat_blocks",
         label: "Seat blocks",
         columns: &[
-            req("launch_id", ID), req("seat_id", TEXT), req("reason", NAME), req("created_at", TIME),
+            req("launch_id", ID),
+            req("seat_id", TEXT),
+            req("reason", NAME),
+            req("created_at", TIME),
             req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
@@ -758,9 +825,13 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "invoices",
         label: "Invoices",
         columns: &[
-            req("locator", TEXT), req("number", TEXT), req("amount_minor", COUNT),
-            req("currency", TextOfLength(3)), req("status", OneOf(INVOICE_STATUSES)),
-            req("issued_at", TIME), req("demo", FLAG),
+            req("locator", TEXT),
+            req("number", TEXT),
+            req("amount_minor", COUNT),
+            req("currency", TextOfLength(3)),
+            req("status", OneOf(INVOICE_STATUSES)),
+            req("issued_at", TIME),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: PASSENGER_WRITERS,
@@ -774,7 +845,10 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "manifests",
         label: "Closed manifests",
         columns: &[
-            req("launch_id", ID), req("closed_at", TIME), req("closed_by", TEXT), req("content", TEXT),
+            req("launch_id", ID),
+            req("closed_at", TIME),
+            req("closed_by", TEXT),
+            req("content", TEXT),
             req("demo", FLAG),
         ],
         policy: ConflictPolicy::AppendOnly,
@@ -792,8 +866,14 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "element_sets",
         label: "Element sets",
         columns: &[
-            req("object_name", TEXT), req("norad_id", COUNT), req("epoch", TIME), req("omm", JSON),
-            opt("vehicle_id", ID), req("source", TEXT), req("imported_at", TIME), req("demo", FLAG),
+            req("object_name", TEXT),
+            req("norad_id", COUNT),
+            req("epoch", TIME),
+            req("omm", JSON),
+            opt("vehicle_id", ID),
+            req("source", TEXT),
+            req("imported_at", TIME),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: &[Role::Admin, Role::Controller],
@@ -810,8 +890,16 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "incident_severities",
         label: "Incident severities",
         columns: &[
-            req("rank", Integer { min: i64::MIN, max: i64::MAX }), req("name", TEXT),
-            req("description", TEXT), req("demo", FLAG),
+            req(
+                "rank",
+                Integer {
+                    min: i64::MIN,
+                    max: i64::MAX,
+                },
+            ),
+            req("name", TEXT),
+            req("description", TEXT),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: REFERENCE_DATA_WRITERS,
@@ -825,14 +913,30 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "incidents",
         label: "Incidents",
         columns: &[
-            req("reference", TEXT), req("title", TEXT), req("description", TEXT),
-            req("kind", OneOf(INCIDENT_KINDS)), req("severity", TEXT),
-            req("status", OneOf(INCIDENT_STATUSES)), req("reported_at", TIME),
-            req("reported_by", TEXT), opt("stable_at", TIME), opt("closed_at", TIME),
-            opt("source", TEXT), opt("launch_id", ID), opt("vehicle_id", ID), req("commander", TEXT),
-            req("scribe", TEXT), req("liaison", TEXT), req("safety_officer", TEXT),
-            req("runbook", TEXT), req("conditions", TEXT), req("actions", TEXT), req("needs", TEXT),
-            req("review_summary", TEXT), req("review_causes", TEXT), req("review_lessons", TEXT),
+            req("reference", TEXT),
+            req("title", TEXT),
+            req("description", TEXT),
+            req("kind", OneOf(INCIDENT_KINDS)),
+            req("severity", TEXT),
+            req("status", OneOf(INCIDENT_STATUSES)),
+            req("reported_at", TIME),
+            req("reported_by", TEXT),
+            opt("stable_at", TIME),
+            opt("closed_at", TIME),
+            opt("source", TEXT),
+            opt("launch_id", ID),
+            opt("vehicle_id", ID),
+            req("commander", TEXT),
+            req("scribe", TEXT),
+            req("liaison", TEXT),
+            req("safety_officer", TEXT),
+            req("runbook", TEXT),
+            req("conditions", TEXT),
+            req("actions", TEXT),
+            req("needs", TEXT),
+            req("review_summary", TEXT),
+            req("review_causes", TEXT),
+            req("review_lessons", TEXT),
             req("demo", FLAG),
         ],
         policy: ConflictPolicy::ServerValidated,
@@ -856,7 +960,9 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "incident_passengers",
         label: "Passengers in incidents",
         columns: &[
-            req("incident_id", ID), req("passenger_id", ID), req("demo", FLAG),
+            req("incident_id", ID),
+            req("passenger_id", ID),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: INCIDENT_WRITERS,
@@ -879,8 +985,13 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "incident_timeline",
         label: "Incident timelines",
         columns: &[
-            req("incident_id", ID), req("at", TIME), req("author", TEXT), req("kind", TEXT),
-            req("text", TEXT), opt("refers_to", TEXT), req("demo", FLAG),
+            req("incident_id", ID),
+            req("at", TIME),
+            req("author", TEXT),
+            req("kind", TEXT),
+            req("text", TEXT),
+            opt("refers_to", TEXT),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::AppendOnly,
         write_roles: INCIDENT_WRITERS,
@@ -897,9 +1008,15 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "incident_tasks",
         label: "Incident tasks",
         columns: &[
-            req("incident_id", ID), req("title", TEXT), req("done", FLAG), req("assignee", TEXT),
-            req("priority", OneOf(TASK_PRIORITIES)), opt("due_at", TIME), req("created_at", TIME),
-            req("created_by", TEXT), req("demo", FLAG),
+            req("incident_id", ID),
+            req("title", TEXT),
+            req("done", FLAG),
+            req("assignee", TEXT),
+            req("priority", OneOf(TASK_PRIORITIES)),
+            opt("due_at", TIME),
+            req("created_at", TIME),
+            req("created_by", TEXT),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::LastWriterWins,
         write_roles: INCIDENT_WRITERS,
@@ -916,9 +1033,14 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "incident_attachments",
         label: "Incident attachments",
         columns: &[
-            req("incident_id", ID), req("file_name", TEXT), req("media_type", TEXT),
-            req("size_bytes", COUNT), req("content", TEXT), req("added_at", TIME),
-            req("added_by", TEXT), req("demo", FLAG),
+            req("incident_id", ID),
+            req("file_name", TEXT),
+            req("media_type", TEXT),
+            req("size_bytes", COUNT),
+            req("content", TEXT),
+            req("added_at", TIME),
+            req("added_by", TEXT),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::AppendOnly,
         write_roles: INCIDENT_WRITERS,
@@ -935,9 +1057,13 @@ pub const MANIFEST: &[ReplicatedTable] = &[
         name: "alarm_acknowledgements",
         label: "Alarm acknowledgements",
         columns: &[
-            req("channel", TEXT), req("severity", OneOf(ALARM_SEVERITIES)),
-            req("acknowledged_at", TIME), req("acknowledged_by", TEXT), req("comment", TEXT),
-            req("device_id", TEXT), req("demo", FLAG),
+            req("channel", TEXT),
+            req("severity", OneOf(ALARM_SEVERITIES)),
+            req("acknowledged_at", TIME),
+            req("acknowledged_by", TEXT),
+            req("comment", TEXT),
+            req("device_id", TEXT),
+            req("demo", FLAG),
         ],
         policy: ConflictPolicy::AppendOnly,
         write_roles: &[Role::Admin, Role::Controller],

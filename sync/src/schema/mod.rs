@@ -128,8 +128,10 @@ mod tests {
                 .unwrap()
                 .collect::<Result<_, _>>()
                 .unwrap();
-            let replicated: Vec<&(String, String, bool)> =
-                sql_columns.iter().filter(|(name, _, _)| name != "id").collect();
+            let replicated: Vec<&(String, String, bool)> = sql_columns
+                .iter()
+                .filter(|(name, _, _)| name != "id")
+                .collect();
             assert_eq!(
                 replicated.len(),
                 table.columns.len(),

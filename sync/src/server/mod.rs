@@ -416,9 +416,7 @@ pub(crate) async fn push_into(
     state.metrics.ops(results.len() as u64 - rejected, rejected);
     Ok(Json(PushResponse {
         results,
-        server_time: Some(
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        ),
+        server_time: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
     }))
 }
 

@@ -78,7 +78,11 @@ pub(crate) fn repair(
         for (row_id, data) in &rows {
             if let Err(problem) = spec.check_values(data) {
                 let column = spec.column(&problem.column).map(|c| c.name);
-                offending.push((row_id.clone(), format!("{} {problem}", singular(spec)), column));
+                offending.push((
+                    row_id.clone(),
+                    format!("{} {problem}", singular(spec)),
+                    column,
+                ));
             }
         }
         for key in spec.unique_keys {
@@ -97,13 +101,13 @@ pub(crate) fn repair(
 }
 
 fn singular(spec: &ReplicatedTable) -> String {
-    spec.label
-        .to_lowercase()
-        .trim_end_matches('s')
-        .to_owned()
+    spec.label.to_lowercase().trim_end_matches('s').to_owned()
 }
 
-fn live_rows(tx: &Transaction<'_>, table: &str) -> rusqlite::Result<Vec<(String, Map<String, Value>)>> {
+fn live_rows(
+    tx: &Transaction<'_>,
+    table: &str,
+) -> rusqlite::Result<Vec<(String, Map<String, Value>)>> {
     let mut stmt =
         tx.prepare("SELECT row_id, data FROM rows WHERE table_name = ?1 AND deleted = 0")?;
     stmt.query_map([table], |r| {
@@ -140,10 +144,11 @@ fn later_holders(
             .unwrap_or_default()
             .trim()
             .to_owned();
-        holders
-            .entry(normalised)
-            .or_default()
-            .push((first.unwrap_or(i64::MAX), row_id.clone(), shown));
+        holders.entry(normalised).or_default().push((
+            first.unwrap_or(i64::MAX),
+            row_id.clone(),
+            shown,
+        ));
     }
     let mut later = Vec::new();
     for mut group in holders.into_values().filter(|g| g.len() > 1) {
@@ -227,13 +232,15 @@ fn remove(
         }
     }
     let author = author_of(tx, spec.name, row_id, column)?;
-    let notice = author.as_ref().map(|(op_id, device_id, kind)| RefusalNotice {
-        device_id: device_id.clone(),
-        op_id: op_id.clone(),
-        kind: *kind,
-        reason: reason.to_owned(),
-        attempted: serde_json::from_str(&data).unwrap_or_default(),
-    });
+    let notice = author
+        .as_ref()
+        .map(|(op_id, device_id, kind)| RefusalNotice {
+            device_id: device_id.clone(),
+            op_id: op_id.clone(),
+            kind: *kind,
+            reason: reason.to_owned(),
+            attempted: serde_json::from_str(&data).unwrap_or_default(),
+        });
     let now = Utc::now();
     let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
     let seq: i64 = tx.query_row(

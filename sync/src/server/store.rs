@@ -799,8 +799,8 @@ struct Verdict {
 
 type Judged = rusqlite::Result<Result<Verdict, Refusal>>;
 
-fn accept(kind: OpKind, payload: Map<String, Value>) -> Judged {
-    Ok(Ok(Verdict { kind, payload }))
+fn accept(kind: OpKind, payload: Map<String, Value>) -> Verdict {
+    Verdict { kind, payload }
 }
 
 /// An op stamped further ahead of the server's clock than [`MAX_CLOCK_AHEAD`] allows, taken
@@ -858,11 +858,7 @@ fn judge(
             fallback(),
         )));
     }
-    if let Some(column) = op
-        .payload
-        .keys()
-        .find(|c| !spec.has_column(c))
-    {
+    if let Some(column) = op.payload.keys().find(|c| !spec.has_column(c)) {
         return Ok(Err(refuse(
             format!("{} has no column {column:?}", spec.name),
             fallback(),
@@ -870,7 +866,10 @@ fn judge(
     }
     if let Err(problem) = spec.check_values(&op.payload) {
         return Ok(Err(refuse(
-            format!("{} {problem}", spec.label.to_lowercase().trim_end_matches('s')),
+            format!(
+                "{} {problem}",
+                spec.label.to_lowercase().trim_end_matches('s')
+            ),
             fallback(),
         )));
     }
@@ -910,7 +909,7 @@ fn judge_insert(
         // names) hold one row: the second insert is the update it amounts to.
         if spec.policy == ConflictPolicy::AppendOnly {
             return if existing.data == op.payload {
-                accept(OpKind::Update, Map::new())
+                Ok(Ok(accept(OpKind::Update, Map::new())))
             } else {
                 Ok(Err(refuse(
                     "a different row with this id exists already",
@@ -942,7 +941,7 @@ fn judge_insert(
     if let Some(reason) = key_taken(tx, spec, &op.row_id, &op.payload)? {
         return Ok(Err(refuse(reason, None)));
     }
-    accept(OpKind::Insert, op.payload.clone())
+    Ok(Ok(accept(OpKind::Insert, op.payload.clone())))
 }
 
 fn judge_update(
@@ -990,7 +989,7 @@ fn judge_update(
     if let Some(reason) = key_taken(tx, spec, &op.row_id, &merged)? {
         return Ok(Err(refuse(reason, Some(existing.data.clone()))));
     }
-    accept(OpKind::Update, winning)
+    Ok(Ok(accept(OpKind::Update, winning)))
 }
 
 fn judge_delete(
@@ -1003,7 +1002,7 @@ fn judge_delete(
         return Ok(Err(refuse("the row does not exist on the server", None)));
     };
     if existing.deleted {
-        return accept(OpKind::Delete, Map::new());
+        return Ok(Ok(accept(OpKind::Delete, Map::new())));
     }
     for child in MANIFEST {
         for fk in child.foreign_keys.iter().filter(|fk| fk.table == spec.name) {
@@ -1022,7 +1021,7 @@ fn judge_delete(
             }
         }
     }
-    accept(OpKind::Delete, Map::new())
+    Ok(Ok(accept(OpKind::Delete, Map::new())))
 }
 
 /// Why `row` (the row as it would be) cannot hold its unique keys: another live row of the
@@ -1038,7 +1037,10 @@ fn key_taken(
             continue;
         };
         if key_holder(tx, spec.name, key.column, &wanted, row_id)?.is_some() {
-            let shown = row.get(key.column).and_then(Value::as_str).unwrap_or_default();
+            let shown = row
+                .get(key.column)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             return Ok(Some(key.taken(shown.trim())));
         }
     }
