@@ -81,10 +81,10 @@ pub fn sync_ui(
                         if !snapshot.set_aside.is_empty() {
                             ui.label(muted("Set aside"));
                             ui.label(
-                                RichText::new(format!(
-                                    "{} pulled changes could not be applied here",
-                                    snapshot.set_aside.len()
-                                ))
+                                RichText::new(match snapshot.set_aside.len() {
+                                    1 => "1 pulled change could not be applied here".to_owned(),
+                                    n => format!("{n} pulled changes could not be applied here"),
+                                })
                                 .color(tokens.caution),
                             );
                             ui.end_row();
@@ -186,10 +186,14 @@ fn conflicts_ui(
             );
             ui.label(format!("Tried: {}", describe(&conflict.attempted)));
             ui.label(RichText::new(format!("Refused: {}", conflict.reason)).color(tokens.critical));
+            let key_taken = galaxium_sync::schema::manifest::table(&conflict.table)
+                .is_some_and(|spec| !spec.unique_keys.is_empty())
+                && conflict.reason.ends_with("already exists");
             ui.label(match &conflict.winner {
                 Some(winner) => {
                     format!("Now in force (the server's version): {}", describe(winner))
                 }
+                None if key_taken => "Not kept here: the server holds the other one. Type another name and send yours again, or keep the server's version.".to_owned(),
                 None => "The server has no such row; it was removed here too.".to_owned(),
             });
             ui.horizontal_wrapped(|ui| {
