@@ -19,7 +19,7 @@ fn main() -> anyhow::Result<()> {
     let mut written = 0;
     for command in [
         galaxium::cli::Cli::command(),
-        galaxium_sync::server::cli::Cli::command(),
+        galaxium_server::cli::Cli::command(),
     ] {
         written += write_pages(command, &out)?;
     }

@@ -6,6 +6,11 @@
 pub mod cli;
 pub mod console;
 pub mod logging;
-pub mod ops;
-pub mod paths;
-pub mod views;
+pub mod tone;
+
+/// The domain workflows (package `galaxium-ops`), under the path the console has always used.
+pub use galaxium_ops as ops;
+/// The data folder's layout (in `galaxium-ops`).
+pub use galaxium_ops::paths;
+/// The screens, their commands and the palette (package `galaxium-views`).
+pub use galaxium_views as views;

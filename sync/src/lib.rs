@@ -1,8 +1,9 @@
 //! The replicated data of Galaxium Console and how it moves.
 //!
-//! Today this crate holds the local replica: one SQLite file per console, its schema and
-//! migrations, its health checks and its backups. The sync protocol, client and server build
-//! on it.
+//! The local replica (one SQLite file per console: its schema and migrations, the table
+//! manifest, health checks, backups), the wire protocol shared with the server, and the sync
+//! client and live feed. The server is a package of its own (`galaxium-server`), so the
+//! console never compiles it.
 
 pub mod client;
 pub mod hlc;
@@ -10,7 +11,6 @@ pub mod live;
 pub mod protocol;
 pub mod replica;
 pub mod schema;
-pub mod server;
 
 pub use replica::{
     BackupRecord, Inspection, OpenOptions, OpenReport, Replica, ReplicaError, ReplicaKind,

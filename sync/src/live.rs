@@ -9,8 +9,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::client::SyncError;
+use crate::protocol::{CLOSE_SIGN_IN_EXPIRED, HEARTBEAT};
 use crate::protocol::{ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, TelemetryFrame};
-use crate::server::telemetry::{CLOSE_SIGN_IN_EXPIRED, HEARTBEAT};
 
 /// A connection that says nothing (not even the server's heartbeat) for this long is dead.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(HEARTBEAT.as_secs() * 2 + 5);

@@ -14,6 +14,11 @@ pub const OLDEST_ACCEPTED_VERSION: u32 = PROTOCOL_VERSION.saturating_sub(1);
 pub const PROTOCOL_HEADER: &str = "galaxium-protocol";
 /// The request header that names the pulling device (for the pull-lag metric).
 pub const DEVICE_HEADER: &str = "galaxium-device";
+/// How often the telemetry relay pings a quiet console, so a dead connection is noticed.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(15);
+/// The close code the relay sends when the sign-in behind a connection expires.
+pub const CLOSE_SIGN_IN_EXPIRED: u16 = 4001;
+
 /// The device id under which the server records the ops it makes itself (repairs); no
 /// console may push under it.
 pub const SERVER_DEVICE: &str = "galaxium-server";

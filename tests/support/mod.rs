@@ -8,9 +8,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use galaxium_server::store::{SqliteStore, Store as _};
+use galaxium_server::{AppState, auth, serve};
 use galaxium_sync::schema::manifest::Role;
-use galaxium_sync::server::store::{SqliteStore, Store as _};
-use galaxium_sync::server::{AppState, auth, serve};
 
 /// The password of every test user.
 pub const PASSWORD: &str = "launch-day-2026";

@@ -126,7 +126,7 @@ pub struct ConsoleApp {
     confirm_remove_demo: bool,
     applied_style: Option<(Theme, f32)>,
     pub(super) tone: crate::ops::telemetry::tone::ToneControl,
-    pub(super) tone_player: Option<crate::ops::telemetry::tone::TonePlayer>,
+    pub(super) tone_player: Option<crate::tone::TonePlayer>,
     pub(super) tone_sounding: Option<crate::ops::telemetry::tone::TonePattern>,
     pub(super) sound: bool,
     pub(super) layout_key_loaded: Option<String>,

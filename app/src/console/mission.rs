@@ -15,9 +15,10 @@ use crate::ops::telemetry::limits::Severity;
 use crate::ops::telemetry::live::LiveSource;
 use crate::ops::telemetry::playback::Playback;
 use crate::ops::telemetry::sim::Simulator;
-use crate::ops::telemetry::tone::{ToneOutput, TonePattern, TonePlayer};
+use crate::ops::telemetry::tone::TonePattern;
 use crate::ops::telemetry::{self, Telemetry, environment_from_orbit, unix_seconds};
 use crate::ops::training::session::HostedSource;
+use crate::tone::{ToneOutput, TonePlayer};
 use crate::views::View;
 use crate::views::mission::{TelemetryCommand, severity_color, source_line};
 

@@ -3,11 +3,9 @@
 
 mod app;
 mod bookings;
-mod command;
 mod incidents;
 mod mission;
 mod orbit;
-mod palette;
 mod startup_error;
 
 use anyhow::Context as _;
@@ -15,8 +13,7 @@ use chrono::Utc;
 use galaxium_sync::{OpenOptions, Replica};
 
 pub use app::{ConsoleApp, ConsoleSettings, Notice};
-pub use command::UiCommand;
-pub use palette::CommandPalette;
+pub use galaxium_views::{CommandPalette, UiCommand};
 pub use startup_error::StartupErrorApp;
 
 use crate::ops::demo::DemoDataset;

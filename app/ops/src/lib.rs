@@ -1,0 +1,12 @@
+//! Domain workflows without UI: each turns an operator's intent into replica reads and
+//! writes, and is tested without a window.
+
+pub mod bookings;
+pub mod demo;
+pub mod incidents;
+pub mod orbit;
+pub mod overview;
+pub mod paths;
+pub mod sync_agent;
+pub mod telemetry;
+pub mod training;

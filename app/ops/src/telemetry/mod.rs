@@ -1,0 +1,582 @@
+//! Telemetry: the dictionary, sources (the built-in simulator first; recorded playback and the
+//! server's live feed plug in behind the same trait), per-channel history, limit checking and
+//! alarms. No UI here: the Mission view draws what [`Telemetry`] holds.
+
+pub mod acks;
+pub mod alarms;
+pub mod archive;
+pub mod dictionary;
+pub mod limits;
+pub mod live;
+pub mod playback;
+pub mod series;
+pub mod sim;
+pub mod tone;
+
+use chrono::{DateTime, Utc};
+
+use alarms::AlarmBoard;
+use dictionary::{Dictionary, Subsystem};
+use limits::LimitState;
+use series::Series;
+
+/// One value of one channel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// The channel's index in the dictionary.
+    pub channel: usize,
+    /// When it was measured, Unix seconds.
+    pub t: f64,
+    /// The value, in the channel's unit.
+    pub value: f64,
+}
+
+/// Where samples come from; every screen says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// The built-in simulator.
+    Simulated,
+    /// A recorded file played back.
+    Playback,
+    /// The server's live feed.
+    Live,
+}
+
+impl SourceKind {
+    /// The word on screen.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Simulated => "SIMULATED",
+            Self::Playback => "PLAYBACK",
+            Self::Live => "LIVE",
+        }
+    }
+}
+
+/// A source of samples, polled once a frame.
+pub trait TelemetrySource: Send {
+    /// What kind of source it is.
+    fn kind(&self) -> SourceKind;
+    /// Appends the samples that have arrived by `now`.
+    fn poll(&mut self, now: DateTime<Utc>, out: &mut Vec<Sample>);
+    /// The orbit's sunlight and contacts, for a source that models the vehicle (recorded and
+    /// live data carry their own).
+    fn set_environment(&mut self, _environment: &sim::Environment) {}
+    /// Holds a channel at a value (a fault injected for training); `false` when the source
+    /// cannot (recorded and live data are what they are).
+    fn inject(&mut self, _channel: usize, _value: Option<f64>) -> bool {
+        false
+    }
+    /// When its mission started, Unix seconds, if it knows.
+    fn mission_start(&self) -> Option<f64> {
+        None
+    }
+    /// The recording being played, when the source is one (for its controls).
+    fn playback(&mut self) -> Option<&mut playback::Playback> {
+        None
+    }
+    /// The link to the server, when the source is its live feed.
+    fn live(&self) -> Option<live::LiveStatus> {
+        None
+    }
+    /// The training scenario being played, when the source is one (for the trainer's
+    /// controls).
+    fn training(&mut self) -> Option<&mut crate::training::source::ScenarioSource> {
+        None
+    }
+    /// The training session this console hosts, when the source posts to one.
+    fn hosted(&self) -> Option<&crate::training::session::HostedSource> {
+        None
+    }
+}
+
+/// What the crewed vehicle's orbit predicts from `now` for the next hours: sunlit intervals
+/// and ground contacts over every station.
+pub fn environment_from_orbit(
+    satellite: &galaxium_orbit::Satellite,
+    stations: &[crate::orbit::Station],
+    now: DateTime<Utc>,
+) -> anyhow::Result<sim::Environment> {
+    let from = now - chrono::Duration::minutes(15);
+    let to = now + chrono::Duration::hours(6);
+    let sunlit = galaxium_orbit::light_intervals(satellite, from, to)?
+        .into_iter()
+        .filter(|i| i.state == galaxium_orbit::Illumination::Sunlit)
+        .map(|i| (unix_seconds(i.start), unix_seconds(i.end)))
+        .collect();
+    let contacts = crate::orbit::station_passes(satellite, stations, from, 24)?
+        .into_iter()
+        .flat_map(|s| s.passes)
+        .map(|p| (unix_seconds(p.aos), unix_seconds(p.los)))
+        .collect();
+    Ok(sim::Environment {
+        sunlit,
+        contacts,
+        known: true,
+    })
+}
+
+/// The seats of the crewed vehicle being tracked (the one whose element set is newest), for
+/// the crew's vital-sign channels; none when no crewed vehicle is tracked.
+pub fn crewed_seats(
+    replica: &galaxium_sync::Replica,
+) -> Result<Vec<String>, galaxium_sync::ReplicaError> {
+    let layout: Option<String> = replica.read("reading the crewed vehicle's seats", |conn| {
+        use rusqlite::OptionalExtension as _;
+        conn.query_row(
+            "SELECT v.seat_layout FROM element_sets e JOIN vehicles v ON v.id = e.vehicle_id
+             ORDER BY e.epoch DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+    })?;
+    let seats: Vec<serde_json::Value> = layout
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    Ok(seats
+        .iter()
+        .filter_map(|seat| seat["id"].as_str().map(str::to_owned))
+        .collect())
+}
+
+/// Unix seconds with fractions.
+pub fn unix_seconds(t: DateTime<Utc>) -> f64 {
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "microseconds since 1970 fit f64's 53 bits"
+    )]
+    let micros = t.timestamp_micros() as f64;
+    micros / 1e6
+}
+
+/// Samples older than this are stale: the screen says so.
+pub const STALE_AFTER_S: f64 = 5.0;
+
+/// The live window each channel keeps: 24 hours at 1 Hz.
+pub const HISTORY_SAMPLES: usize = 24 * 3600;
+
+/// Everything the mission screens show, fed from one source.
+pub struct Telemetry {
+    /// The channels.
+    pub dictionary: Dictionary,
+    source: Box<dyn TelemetrySource>,
+    series: Vec<Series>,
+    limits: Vec<LimitState>,
+    board: AlarmBoard,
+    /// Ground contacts `[aos, los)`, Unix seconds: alarms on comms channels are suppressed
+    /// outside them. Empty when unknown (nothing suppressed).
+    contacts: Vec<(f64, f64)>,
+    scratch: Vec<Sample>,
+    last_arrival: Option<f64>,
+    archive: Option<archive::Archive>,
+}
+
+impl Telemetry {
+    /// Telemetry of `dictionary` from `source`, keeping [`HISTORY_SAMPLES`] per channel.
+    pub fn new(dictionary: Dictionary, source: Box<dyn TelemetrySource>) -> Self {
+        Self::with_history(dictionary, source, HISTORY_SAMPLES)
+    }
+
+    /// As [`Telemetry::new`], keeping `samples` per channel in memory.
+    pub fn with_history(
+        dictionary: Dictionary,
+        source: Box<dyn TelemetrySource>,
+        samples: usize,
+    ) -> Self {
+        let n = dictionary.channels.len();
+        Self {
+            series: (0..n).map(|_| Series::with_capacity(samples)).collect(),
+            limits: vec![LimitState::default(); n],
+            dictionary,
+            source,
+            board: AlarmBoard::default(),
+            contacts: Vec::new(),
+            scratch: Vec::new(),
+            last_arrival: None,
+            archive: None,
+        }
+    }
+
+    /// Writes every sample taken in from now on into `archive` as well.
+    pub fn attach_archive(&mut self, archive: archive::Archive) {
+        self.archive = Some(archive);
+    }
+
+    /// The archive, when one is attached.
+    pub fn archive(&self) -> Option<&archive::Archive> {
+        self.archive.as_ref()
+    }
+
+    /// The predicted ground contacts, for suppressing comms alarms during loss of signal.
+    pub fn set_contacts(&mut self, contacts: Vec<(f64, f64)>) {
+        self.contacts = contacts;
+    }
+
+    /// What the orbit predicts: the source models it (if it models anything) and comms
+    /// alarms are suppressed outside the contacts.
+    pub fn set_environment(&mut self, environment: &sim::Environment) {
+        self.source.set_environment(environment);
+        self.contacts = if environment.known {
+            environment.contacts.clone()
+        } else {
+            Vec::new()
+        };
+    }
+
+    /// When the mission started, Unix seconds, if the source knows.
+    pub fn mission_start(&self) -> Option<f64> {
+        self.source.mission_start()
+    }
+
+    /// Holds channel `id` at `value` (a fault injected for training or a drill); `false` when
+    /// there is no such channel or the source cannot.
+    pub fn inject(&mut self, id: &str, value: Option<f64>) -> bool {
+        match self.index_of(id) {
+            Some(index) => self.source.inject(index, value),
+            None => false,
+        }
+    }
+
+    /// Whether loss of signal is predicted at `t` (contacts known and none covers `t`).
+    pub fn los_predicted(&self, t: f64) -> bool {
+        !self.contacts.is_empty() && !self.contacts.iter().any(|(a, b)| *a <= t && t < *b)
+    }
+
+    /// Polls the source and takes in what arrived; returns how many samples.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> usize {
+        let mut samples = std::mem::take(&mut self.scratch);
+        samples.clear();
+        self.source.poll(now, &mut samples);
+        for sample in &samples {
+            self.ingest(*sample);
+        }
+        if let Some(archive) = &self.archive {
+            archive.send(&samples);
+        }
+        if !samples.is_empty() {
+            self.last_arrival = Some(unix_seconds(now));
+        }
+        let n = samples.len();
+        self.scratch = samples;
+        n
+    }
+
+    /// Takes in one sample: history, limit check, alarm.
+    pub fn ingest(&mut self, sample: Sample) {
+        let Some(channel) = self.dictionary.channels.get(sample.channel) else {
+            return;
+        };
+        if !self.series[sample.channel].push(sample.t, sample.value) {
+            return;
+        }
+        let state = &mut self.limits[sample.channel];
+        let before = (state.severity, state.breach);
+        let severity = state.update(channel, sample.t, sample.value);
+        let breach = state.breach;
+        // The board hears about changes, about values while an alarm is up, and about values
+        // out of limits (an alarm held back during loss of signal is raised once it ends).
+        if (severity, breach) != before
+            || severity.alarms()
+            || self.board.get(&channel.id).is_some()
+        {
+            let suppressed = channel.subsystem == Subsystem::Comms
+                && !self.contacts.is_empty()
+                && !self
+                    .contacts
+                    .iter()
+                    .any(|(a, b)| *a <= sample.t && sample.t < *b);
+            #[allow(clippy::cast_possible_truncation, reason = "microseconds since 1970")]
+            let at = DateTime::from_timestamp_micros((sample.t * 1e6) as i64).unwrap_or_default();
+            self.board
+                .update(&channel.id, at, sample.value, severity, breach, suppressed);
+        }
+    }
+
+    /// Takes samples from `source` from now on. History, limit states and alarms start
+    /// again (what was shown came from elsewhere); the log keeps the switch.
+    pub fn switch_source(&mut self, source: Box<dyn TelemetrySource>, now: DateTime<Utc>) {
+        let from = self.source.kind().label();
+        self.source = source;
+        self.restart_history();
+        let to = self.source.kind().label();
+        self.board
+            .note(now, format!("source switched from {from} to {to}"));
+        self.last_arrival = None;
+    }
+
+    /// For a recording being played: jumps to recording time `t`. The history starts again
+    /// there, so going back shows the recording as it was.
+    pub fn seek(&mut self, t: f64, now: DateTime<Utc>) -> bool {
+        let wall = unix_seconds(now);
+        let Some(playback) = self.source.playback() else {
+            return false;
+        };
+        playback.seek(t, wall);
+        self.restart_history();
+        true
+    }
+
+    /// The recording being played, if any.
+    pub fn playback(&mut self) -> Option<&mut playback::Playback> {
+        self.source.playback()
+    }
+
+    fn restart_history(&mut self) {
+        let capacity = self
+            .series
+            .first()
+            .map_or(HISTORY_SAMPLES, Series::capacity);
+        for series in &mut self.series {
+            *series = Series::with_capacity(capacity);
+        }
+        self.limits
+            .iter_mut()
+            .for_each(|l| *l = LimitState::default());
+        self.board.clear_alarms();
+    }
+
+    /// The source's kind.
+    pub fn source_kind(&self) -> SourceKind {
+        self.source.kind()
+    }
+
+    /// The training scenario being played, if the source is one.
+    pub fn training(&mut self) -> Option<&mut crate::training::source::ScenarioSource> {
+        self.source.training()
+    }
+
+    /// The link to the server, when following its live feed.
+    pub fn live_status(&self) -> Option<live::LiveStatus> {
+        self.source.live()
+    }
+
+    /// How posting to the training session stands, when this console hosts one.
+    pub fn hosted_status(&self) -> Option<crate::training::session::HostStatus> {
+        self.source
+            .hosted()
+            .map(crate::training::session::HostedSource::status)
+    }
+
+    /// Seconds since samples last arrived, if any ever did.
+    pub fn age_s(&self, now: DateTime<Utc>) -> Option<f64> {
+        self.last_arrival.map(|t| unix_seconds(now) - t)
+    }
+
+    /// A channel's history.
+    pub fn series(&self, index: usize) -> &Series {
+        &self.series[index]
+    }
+
+    /// A channel's limit state.
+    pub fn limit_state(&self, index: usize) -> LimitState {
+        self.limits[index]
+    }
+
+    /// The alarms.
+    pub fn board(&self) -> &AlarmBoard {
+        &self.board
+    }
+
+    /// The alarms, for operator actions.
+    pub fn board_mut(&mut self) -> &mut AlarmBoard {
+        &mut self.board
+    }
+
+    /// The source, to steer it (inject a fault into the simulator).
+    pub fn source_mut(&mut self) -> &mut dyn TelemetrySource {
+        self.source.as_mut()
+    }
+
+    /// The index of channel `id`.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.dictionary.channels.iter().position(|c| c.id == id)
+    }
+
+    /// Time to reach the nearest warning or critical limit at the recent trend (a least-
+    /// squares slope over the last `window_s`), when the channel drifts toward one clearly
+    /// enough to stand out of its noise.
+    pub fn time_to_limit(&self, index: usize, window_s: f64) -> Option<(f64, f64)> {
+        let series = &self.series[index];
+        let (t_last, v_last) = series.last()?;
+        let points: Vec<(f64, f64)> = series.recent(t_last - window_s).collect();
+        if points.len() < 10 {
+            return None;
+        }
+        let slope = least_squares_slope(&points)?;
+        #[allow(clippy::cast_precision_loss, reason = "a sample count")]
+        let n = points.len() as f64;
+        let (mt, mv) = points
+            .iter()
+            .fold((0.0, 0.0), |(a, b), (t, v)| (a + t / n, b + v / n));
+        // Only a drift that stands out of the noise counts: over the window it must move the
+        // value by more than three standard deviations of the scatter around the fit.
+        #[allow(clippy::cast_precision_loss, reason = "a sample count")]
+        let scatter = (points
+            .iter()
+            .map(|(t, v)| (v - (mv + slope * (t - mt))).powi(2))
+            .sum::<f64>()
+            / (points.len() - 2) as f64)
+            .sqrt();
+        let span = points[points.len() - 1].0 - points[0].0;
+        if (slope * span).abs() <= 3.0 * scatter {
+            return None;
+        }
+        // A value settling toward a new level (an exponential approach after a change of
+        // light) is not a drift: its recent half must move at least half as fast as the whole.
+        let recent: Vec<(f64, f64)> = points[points.len() / 2..].to_vec();
+        if let Some(late) = least_squares_slope(&recent)
+            && (late.signum() != slope.signum() || late.abs() < 0.5 * slope.abs())
+        {
+            return None;
+        }
+        let limits = &self.dictionary.channels[index].limits;
+        let target = if slope > 0.0 {
+            limits.warning.high.or(limits.critical.high)
+        } else if slope < 0.0 {
+            limits.warning.low.or(limits.critical.low)
+        } else {
+            None
+        }?;
+        let seconds = (target - v_last) / slope;
+        (seconds > 0.0).then_some((seconds, target))
+    }
+}
+
+/// The least-squares slope of `points`, if they span any time.
+fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss, reason = "a sample count")]
+    let n = points.len() as f64;
+    let (mt, mv) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (t, v)| (a + t / n, b + v / n));
+    let (num, den) = points.iter().fold((0.0, 0.0), |(num, den), (t, v)| {
+        (num + (t - mt) * (v - mv), den + (t - mt) * (t - mt))
+    });
+    (den > 0.0).then(|| num / den)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::sim::Simulator;
+    use super::*;
+
+    fn telemetry(start: DateTime<Utc>) -> Telemetry {
+        let d = Dictionary::shipped(&["1A".to_owned()]).unwrap();
+        let sim = Simulator::new(&d, start, 42);
+        Telemetry::new(d, Box::new(sim))
+    }
+
+    #[test]
+    fn an_injected_critical_value_raises_an_alarm_and_its_return_latches_it() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        assert!(tm.tick(start + Duration::seconds(10)) > 0);
+        assert!(tm.board().alarms().is_empty(), "a nominal start");
+        let ppco2 = tm.index_of("ls.ppco2").unwrap();
+        tm.ingest(Sample {
+            channel: ppco2,
+            t: tm.series(ppco2).last().unwrap().0 + 0.5,
+            value: 1.4,
+        });
+        // Persistence 3: two more.
+        for k in 1..3 {
+            tm.ingest(Sample {
+                channel: ppco2,
+                t: tm.series(ppco2).last().unwrap().0 + f64::from(k),
+                value: 1.4,
+            });
+        }
+        let alarm = tm.board().get("ls.ppco2").unwrap();
+        assert_eq!(alarm.severity, limits::Severity::Critical);
+        assert_eq!(alarm.state, alarms::AlarmState::UnackActive);
+        tm.tick(start + Duration::seconds(20));
+        assert_eq!(
+            tm.board().get("ls.ppco2").unwrap().state,
+            alarms::AlarmState::UnackCleared
+        );
+    }
+
+    #[test]
+    fn comms_alarms_are_suppressed_during_predicted_loss_of_signal() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        let t0 = unix_seconds(start);
+        tm.set_contacts(vec![(t0 + 1000.0, t0 + 1500.0)]);
+        let signal = tm.index_of("com.signal_strength").unwrap();
+        for k in 0..5 {
+            tm.ingest(Sample {
+                channel: signal,
+                t: t0 + f64::from(k),
+                value: -128.0,
+            });
+        }
+        assert!(tm.board().get("com.signal_strength").is_none());
+        for k in 0..5 {
+            tm.ingest(Sample {
+                channel: signal,
+                t: t0 + 1100.0 + f64::from(k),
+                value: -128.0,
+            });
+        }
+        assert!(
+            tm.board().get("com.signal_strength").is_some(),
+            "in contact the same value alarms"
+        );
+    }
+
+    #[test]
+    fn a_value_settling_to_a_new_level_is_not_a_drift() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        let bus = tm.index_of("pwr.bus_voltage").unwrap();
+        let t0 = unix_seconds(start);
+        for k in 0..600 {
+            let value = 28.4 - 0.8 * (-f64::from(k) / 120.0).exp();
+            tm.ingest(Sample {
+                channel: bus,
+                t: t0 + f64::from(k),
+                value,
+            });
+        }
+        assert_eq!(tm.time_to_limit(bus, 600.0), None);
+    }
+
+    #[test]
+    fn noise_alone_predicts_no_limit() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        let ppco2 = tm.index_of("ls.ppco2").unwrap();
+        let t0 = unix_seconds(start);
+        for k in 0..120 {
+            let wobble = if k % 2 == 0 { 0.01 } else { -0.01 };
+            tm.ingest(Sample {
+                channel: ppco2,
+                t: t0 + f64::from(k),
+                value: 0.3 + wobble,
+            });
+        }
+        assert_eq!(tm.time_to_limit(ppco2, 120.0), None);
+    }
+
+    #[test]
+    fn a_drift_toward_a_limit_gives_the_time_left() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        let ppco2 = tm.index_of("ls.ppco2").unwrap();
+        let t0 = unix_seconds(start);
+        // Rising 0.001 kPa a second from 0.47: the warning limit 0.67 is 200 s away.
+        for k in 0..60 {
+            tm.ingest(Sample {
+                channel: ppco2,
+                t: t0 + f64::from(k),
+                value: 0.47 + 0.001 * f64::from(k) - 0.059,
+            });
+        }
+        let (seconds, limit) = tm.time_to_limit(ppco2, 60.0).unwrap();
+        assert!((limit - 0.67).abs() < 1e-12);
+        assert!((seconds - 200.0).abs() < 1.0, "{seconds}");
+    }
+}

@@ -1,0 +1,491 @@
+//! The thin central server (axum): sign-in, push, pull, health and metrics. It is generic
+//! over the table manifest and holds no UI workflow.
+
+pub mod auth;
+pub mod cli;
+pub mod metrics;
+pub mod repair;
+pub mod store;
+pub mod telemetry;
+pub mod training;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{SecondsFormat, Utc};
+use serde::Deserialize;
+use tower_http::timeout::TimeoutLayer;
+
+use self::auth::Principal;
+use self::metrics::Metrics;
+use self::store::{Store, StoreError};
+use galaxium_sync::protocol::{
+    DEVICE_HEADER, ErrorBody, LoginRequest, LoginResponse, MAX_PULL_OPS, MAX_PUSH_OPS,
+    OLDEST_ACCEPTED_VERSION, OpResult, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest,
+    PushResponse,
+};
+use galaxium_sync::schema::manifest::Role;
+
+/// The largest request body the server reads.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// How long one request may take before the server gives up on it.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Everything a request handler needs.
+pub struct AppState {
+    /// Where data lives.
+    pub store: Arc<dyn Store>,
+    /// Counters for `/metrics`.
+    pub metrics: Metrics,
+    /// How long a token lives.
+    pub token_ttl: chrono::Duration,
+    /// Telemetry frames on their way to every connected console.
+    pub telemetry: tokio::sync::broadcast::Sender<Arc<galaxium_sync::protocol::TelemetryFrame>>,
+    /// Training sessions, each in its own namespace.
+    pub training: training::Sessions,
+}
+
+impl AppState {
+    /// The state of a server on `store` whose sign-ins last `token_ttl`. Training sessions
+    /// are kept in memory until [`AppState::with_training_dir`] names a folder for them.
+    pub fn new(store: Arc<dyn Store>, token_ttl: chrono::Duration) -> Self {
+        Self {
+            store,
+            metrics: Metrics::default(),
+            token_ttl,
+            telemetry: tokio::sync::broadcast::channel(telemetry::RELAY_BACKLOG).0,
+            training: training::Sessions::default(),
+        }
+    }
+
+    /// Keeps each training session's database in `dir` (one file per session).
+    #[must_use]
+    pub fn with_training_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.training = training::Sessions::in_dir(dir);
+        self
+    }
+
+    /// The operational namespace: the replicated rows and telemetry of real operations.
+    pub fn operational(&self) -> Namespace {
+        Namespace {
+            store: Arc::clone(&self.store),
+            telemetry: self.telemetry.clone(),
+        }
+    }
+}
+
+/// Where one namespace's replicated rows and telemetry live: operations, or one training
+/// session.
+#[derive(Clone)]
+pub struct Namespace {
+    /// Its rows and telemetry.
+    pub store: Arc<dyn Store>,
+    /// Its telemetry frames on their way to the consoles following it.
+    pub telemetry: tokio::sync::broadcast::Sender<Arc<galaxium_sync::protocol::TelemetryFrame>>,
+}
+
+/// The HTTP routes with their limits.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics_text))
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/push", post(push))
+        .route("/api/v1/pull", get(pull))
+        .route("/api/v1/telemetry/batch", post(telemetry::ingest))
+        .route("/api/v1/telemetry/live", get(telemetry::live))
+        .route(
+            "/api/v1/training/sessions",
+            get(training::list).post(training::create),
+        )
+        .route("/api/v1/training/sessions/{id}", get(training::show))
+        .route(
+            "/api/v1/training/sessions/{id}/clock",
+            axum::routing::put(training::set_clock),
+        )
+        .route("/api/v1/training/sessions/{id}/push", post(training::push))
+        .route("/api/v1/training/sessions/{id}/pull", get(training::pull))
+        .route(
+            "/api/v1/training/sessions/{id}/telemetry/batch",
+            post(training::ingest),
+        )
+        .route(
+            "/api/v1/training/sessions/{id}/telemetry/live",
+            get(training::live),
+        )
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// An error answer: a status and a sentence.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ErrorBody {
+                error: self.message,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        tracing::error!("store failed: {err}");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server cannot reach its database; try again shortly",
+        )
+    }
+}
+
+/// Runs blocking store work off the async runtime.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| {
+            tracing::error!("store task failed: {err}");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the server failed; try again",
+            )
+        })?
+        .map_err(ApiError::from)
+}
+
+pub(crate) fn check_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
+    let version = headers
+        .get(PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u32>().ok());
+    match version {
+        Some(v) if (OLDEST_ACCEPTED_VERSION..=PROTOCOL_VERSION).contains(&v) => Ok(()),
+        Some(v) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "protocol version {v} is not spoken here; this server accepts {OLDEST_ACCEPTED_VERSION} to {PROTOCOL_VERSION}. Update the console"
+            ),
+        )),
+        None => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the {PROTOCOL_HEADER} header is missing or not a number"),
+        )),
+    }
+}
+
+pub(crate) async fn authenticate(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+) -> Result<Principal, ApiError> {
+    authenticate_until(state, headers).await.map(|(p, _)| p)
+}
+
+/// The principal behind the request's token and when the token expires.
+pub(crate) async fn authenticate_until(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+) -> Result<(Principal, chrono::DateTime<Utc>), ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "sign in first: this needs an Authorization: Bearer token",
+            )
+        })?;
+    let hash = auth::token_hash(token);
+    let store = state.store.clone();
+    let found = blocking(move || store.token(&hash)).await?;
+    match found {
+        Some((principal, expires)) if expires > Utc::now() => Ok((principal, expires)),
+        Some(_) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "your sign-in has expired; sign in again",
+        )),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "this token is not known here; sign in again",
+        )),
+    }
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Result<Json<serde_json::Value>, ApiError> {
+    state.metrics.request("health");
+    let store = state.store.clone();
+    blocking(move || store.ping()).await?;
+    Ok(Json(
+        serde_json::json!({ "status": "ok", "protocol": PROTOCOL_VERSION }),
+    ))
+}
+
+async fn metrics_text(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    state.metrics.request("metrics");
+    let principal = authenticate(&state, &headers).await?;
+    if !matches!(principal.role, Role::Admin | Role::Controller) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the {} role may not read server metrics; an admin or controller can",
+                principal.role.as_str()
+            ),
+        ));
+    }
+    let store = state.store.clone();
+    let figures = blocking(move || store.stats()).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(figures),
+    )
+        .into_response())
+}
+
+async fn login(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    state.metrics.request("login");
+    check_protocol(&headers)?;
+    let Json(request) = body.map_err(bad_json)?;
+    let store = state.store.clone();
+    let user_name = request.user.clone();
+    let user = blocking(move || store.user(&user_name)).await?;
+    // Verify against a real hash even for unknown users, so timing does not tell who exists.
+    let password = request.password;
+    let verified = tokio::task::spawn_blocking(move || {
+        if let Some(user) = user {
+            auth::verify_password(&password, &user.password_hash).then_some(user)
+        } else {
+            auth::verify_unknown_user(&password);
+            None
+        }
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some(user) = verified else {
+        state.metrics.login_failed();
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "wrong user name or password",
+        ));
+    };
+    let token = auth::new_token();
+    let expires_at = Utc::now() + state.token_ttl;
+    let principal = Principal {
+        user: user.name,
+        role: user.role,
+    };
+    let store = state.store.clone();
+    let hash = auth::token_hash(&token);
+    let role = principal.role;
+    blocking(move || store.save_token(&hash, &principal, expires_at)).await?;
+    Ok(Json(LoginResponse {
+        token,
+        expires_at: expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        role: role.as_str().to_owned(),
+    }))
+}
+
+async fn push(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Json<PushRequest>, JsonRejection>,
+) -> Result<Json<PushResponse>, ApiError> {
+    state.metrics.request("push");
+    check_protocol(&headers)?;
+    let principal = authenticate(&state, &headers).await?;
+    if principal.role == Role::Trainee {
+        return Err(trainee_refused());
+    }
+    let Json(request) = body.map_err(bad_json)?;
+    check_push(&request)?;
+    // Nothing a trainee does may reach operational data: a sandbox says so, and a device
+    // that ever reached a training session is remembered as one even if it does not.
+    if request.training {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "these ops come from a training sandbox; they are never applied to operational tables",
+        ));
+    }
+    let store = state.store.clone();
+    let device = request.device_id.clone();
+    if let Some(session) = blocking(move || store.training_device_session(&device)).await? {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "device {} is a sandbox of training session {session}; its ops are never applied to operational tables",
+                request.device_id
+            ),
+        ));
+    }
+    push_into(&state, &state.operational(), principal, request).await
+}
+
+fn trainee_refused() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "trainee accounts work only in training sessions, never on operational data",
+    )
+}
+
+/// Refuses a push too big or without a device, before any work.
+pub(crate) fn check_push(request: &PushRequest) -> Result<(), ApiError> {
+    if request.ops.len() > MAX_PUSH_OPS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{} ops in one push; send at most {MAX_PUSH_OPS} at a time",
+                request.ops.len()
+            ),
+        ));
+    }
+    if request.device_id.trim().is_empty() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "device_id is empty"));
+    }
+    if request.device_id == galaxium_sync::protocol::SERVER_DEVICE {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "device_id names the server itself; a console pushes under its own device id",
+        ));
+    }
+    Ok(())
+}
+
+/// Validates and orders a push in `namespace`.
+pub(crate) async fn push_into(
+    state: &AppState,
+    namespace: &Namespace,
+    principal: Principal,
+    request: PushRequest,
+) -> Result<Json<PushResponse>, ApiError> {
+    let store = namespace.store.clone();
+    let results =
+        blocking(move || store.push(&principal, &request.device_id, &request.ops)).await?;
+    let rejected = results
+        .iter()
+        .filter(|r| matches!(r, OpResult::Rejected { .. }))
+        .count() as u64;
+    state.metrics.ops(results.len() as u64 - rejected, rejected);
+    Ok(Json(PushResponse {
+        results,
+        server_time: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+    }))
+}
+
+/// Query of a pull.
+#[derive(Debug, Deserialize)]
+pub struct PullQuery {
+    /// Ops after this cursor.
+    #[serde(default)]
+    after: u64,
+    /// At most this many.
+    limit: Option<usize>,
+}
+
+async fn pull(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    query: Result<Query<PullQuery>, QueryRejection>,
+) -> Result<Json<galaxium_sync::protocol::PullResponse>, ApiError> {
+    state.metrics.request("pull");
+    check_protocol(&headers)?;
+    let principal = authenticate(&state, &headers).await?;
+    if principal.role == Role::Trainee {
+        return Err(trainee_refused());
+    }
+    pull_from(&state.operational(), principal, &headers, query).await
+}
+
+/// One page of `namespace`'s ops after the query's cursor.
+pub(crate) async fn pull_from(
+    namespace: &Namespace,
+    principal: Principal,
+    headers: &HeaderMap,
+    query: Result<Query<PullQuery>, QueryRejection>,
+) -> Result<Json<galaxium_sync::protocol::PullResponse>, ApiError> {
+    let Query(query) = query.map_err(|err| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("bad pull query ({err}); use ?after=CURSOR&limit=N"),
+        )
+    })?;
+    let limit = query.limit.unwrap_or(1_000).clamp(1, MAX_PULL_OPS);
+    let device = headers
+        .get(DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let store = namespace.store.clone();
+    let page =
+        blocking(move || store.pull(&principal, device.as_deref(), query.after, limit)).await?;
+    Ok(Json(page))
+}
+
+async fn not_found(State(state): State<Arc<AppState>>) -> ApiError {
+    state.metrics.request("other");
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such endpoint; see /health, /metrics, /api/v1/{login,push,pull} and /api/v1/telemetry/{batch,live}",
+    )
+}
+
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "used as map_err(bad_json), which hands over the rejection"
+)]
+pub(crate) fn bad_json(rejection: JsonRejection) -> ApiError {
+    ApiError::new(
+        rejection.status(),
+        format!(
+            "the request body is not what was expected: {}",
+            rejection.body_text()
+        ),
+    )
+}

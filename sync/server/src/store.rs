@@ -1,0 +1,1219 @@
+//! The server's storage, behind [`Store`] so a PostgreSQL backend can follow; SQLite
+//! ([`SqliteStore`]) is the default. Validation against the manifest happens inside the push
+//! transaction, so a verdict and its effect commit together.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
+use serde_json::{Map, Value};
+
+use super::auth::Principal;
+use galaxium_sync::hlc::{Hlc, HlcClock};
+use galaxium_sync::protocol::{
+    MAX_CLOCK_AHEAD, MissionClock, Op, OpKind, OpResult, PullResponse, SERVER_DEVICE, ServerOp,
+    TelemetryFrame, TelemetryPoint, TrainingSession,
+};
+use galaxium_sync::schema::manifest::{
+    self, ConflictPolicy, MANIFEST, PERSONAL_DATA_READERS, ReplicatedTable, Role,
+};
+
+/// Why the store could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("server database: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// A file the store needs could not be made.
+    #[error("server files: {0}")]
+    Io(String),
+    /// The user exists already.
+    #[error("user {0:?} exists already")]
+    UserExists(String),
+    /// The database was written by a newer server.
+    #[error("the server database has schema version {found}; this server knows up to {supported}")]
+    TooNew {
+        /// Its version.
+        found: u32,
+        /// Ours.
+        supported: u32,
+    },
+}
+
+/// A user as stored.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// Figures for `/metrics`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreStats {
+    /// The newest cursor.
+    pub head_cursor: u64,
+    /// Devices seen in the last five minutes.
+    pub connected_devices: u64,
+    /// How far behind the head the furthest-behind connected device has pulled.
+    pub pull_lag: u64,
+}
+
+/// What the server stores. Every method is blocking; the HTTP layer calls them off the
+/// async runtime.
+pub trait Store: Send + Sync + 'static {
+    /// Adds a user.
+    fn add_user(&self, name: &str, role: Role, password_hash: &str) -> Result<(), StoreError>;
+    /// Looks a user up.
+    fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// Keeps a token's hash until it expires.
+    fn save_token(
+        &self,
+        token_hash: &str,
+        principal: &Principal,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The principal behind a token hash and when it expires.
+    fn token(&self, token_hash: &str) -> Result<Option<(Principal, DateTime<Utc>)>, StoreError>;
+    /// Validates and orders a device's ops; one verdict per op, in order.
+    fn push(
+        &self,
+        principal: &Principal,
+        device_id: &str,
+        ops: &[Op],
+    ) -> Result<Vec<OpResult>, StoreError>;
+    /// Ops after `after`, at most `limit`; records how far `device_id` has pulled.
+    fn pull(
+        &self,
+        principal: &Principal,
+        device_id: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<PullResponse, StoreError>;
+    /// Figures for `/metrics`.
+    fn stats(&self) -> Result<StoreStats, StoreError>;
+    /// Stores a producer's telemetry points with consecutive sequence numbers and drops what
+    /// is older than [`TELEMETRY_RETENTION`]; returns the frame to relay.
+    fn append_telemetry(
+        &self,
+        producer: &str,
+        points: Vec<TelemetryPoint>,
+    ) -> Result<TelemetryFrame, StoreError>;
+    /// Stored telemetry after sequence number `after`, at most `limit` points, in order; `None`
+    /// when nothing newer is held.
+    fn telemetry_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Option<TelemetryFrame>, StoreError>;
+    /// The newest telemetry sequence number (0 when none was ever stored).
+    fn telemetry_head(&self) -> Result<u64, StoreError>;
+    /// Whether the store can serve.
+    fn ping(&self) -> Result<(), StoreError>;
+    /// Records a new training session.
+    fn create_training_session(&self, session: &TrainingSession) -> Result<(), StoreError>;
+    /// Every training session, newest first.
+    fn training_sessions(&self) -> Result<Vec<TrainingSession>, StoreError>;
+    /// One training session.
+    fn training_session(&self, id: &str) -> Result<Option<TrainingSession>, StoreError>;
+    /// Sets a session's clock; `false` when there is no such session.
+    fn set_training_clock(&self, id: &str, clock: &MissionClock) -> Result<bool, StoreError>;
+    /// Remembers `device_id` as a sandbox of session `session_id` (the first session it
+    /// reached); returns the session it belongs to.
+    fn bind_training_device(&self, device_id: &str, session_id: &str)
+    -> Result<String, StoreError>;
+    /// The session `device_id` is a sandbox of, if it ever reached one.
+    fn training_device_session(&self, device_id: &str) -> Result<Option<String>, StoreError>;
+}
+
+/// The server's schema steps, in order; `user_version` counts those applied. Append only.
+const SERVER_MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_server.sql"),
+    include_str!("migrations/0002_resources.sql"),
+    include_str!("migrations/0003_telemetry.sql"),
+    include_str!("migrations/0004_training.sql"),
+    include_str!("migrations/0005_refusal_notices.sql"),
+];
+#[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
+const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
+const SERVER_APPLICATION_ID: i32 = 0x4758_5356; // "GXSV"
+
+/// How long the server keeps telemetry it has relayed.
+pub const TELEMETRY_RETENTION: std::time::Duration = std::time::Duration::from_hours(24);
+
+/// The SQLite store: one file, WAL, `synchronous=FULL`.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    /// Gives ops stamped too far ahead the server's time instead, in order (see
+    /// [`galaxium_sync::protocol::MAX_CLOCK_AHEAD`]).
+    clamp_clock: Mutex<HlcClock>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the server database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SERVER_SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported: SERVER_SCHEMA_VERSION,
+            });
+        }
+        for (index, sql) in SERVER_MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(
+                None,
+                "user_version",
+                i64::try_from(index + 1).unwrap_or(i64::MAX),
+            )?;
+            tx.pragma_update(None, "application_id", SERVER_APPLICATION_ID)?;
+            tx.commit()?;
+        }
+        let mut clamp_clock = HlcClock::new(SERVER_DEVICE, None);
+        let report = super::repair::repair(&mut conn, &mut clamp_clock)?;
+        report.log();
+        Ok(Self {
+            conn: Mutex::new(conn),
+            clamp_clock: Mutex::new(clamp_clock),
+        })
+    }
+
+    /// Records ops as accepted without judging them, as a server before the value and key
+    /// rules did: only for tests that rebuild the state such a server could leave behind, to
+    /// prove that [`super::repair`] mends it.
+    #[doc(hidden)]
+    pub fn accept_unjudged(
+        &self,
+        principal: &Principal,
+        device_id: &str,
+        ops: &[Op],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        note_device(&tx, device_id, &principal.user)?;
+        for op in ops {
+            let existing = current(&tx, &op.table, &op.row_id)?;
+            record(&tx, principal, op, op.kind, &op.payload, existing.as_ref())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Runs the start-up repair again (it also runs at every [`SqliteStore::open`]).
+    pub fn repair(&self) -> Result<super::repair::RepairReport, StoreError> {
+        let mut conn = self.lock();
+        let mut clock = self
+            .clamp_clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let report = super::repair::repair(&mut conn, &mut clock)?;
+        report.log();
+        Ok(report)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions
+        // roll back), so a poisoned lock is still safe to use.
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn now_text() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Store for SqliteStore {
+    fn add_user(&self, name: &str, role: Role, password_hash: &str) -> Result<(), StoreError> {
+        let conn = self.lock();
+        let inserted = conn.execute(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO NOTHING",
+            params![name, role.as_str(), password_hash, now_text()],
+        )?;
+        if inserted == 0 {
+            return Err(StoreError::UserExists(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        let conn = self.lock();
+        Ok(conn
+            .query_row(
+                "SELECT name, role, password_hash FROM users WHERE name = ?1",
+                [name],
+                |row| {
+                    let role: String = row.get(1)?;
+                    Ok(UserRecord {
+                        name: row.get(0)?,
+                        role: role.parse().unwrap_or(Role::Trainee),
+                        password_hash: row.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn save_token(
+        &self,
+        token_hash: &str,
+        principal: &Principal,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let conn = self.lock();
+        // Expired tokens are of no use to anyone; drop them while here.
+        conn.execute("DELETE FROM tokens WHERE expires_at < ?1", [now_text()])?;
+        conn.execute(
+            "INSERT INTO tokens (token_hash, user, role, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                token_hash,
+                principal.user,
+                principal.role.as_str(),
+                expires_at.to_rfc3339_opts(SecondsFormat::Millis, true)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn token(&self, token_hash: &str) -> Result<Option<(Principal, DateTime<Utc>)>, StoreError> {
+        let conn = self.lock();
+        let found = conn
+            .query_row(
+                "SELECT user, role, expires_at FROM tokens WHERE token_hash = ?1",
+                [token_hash],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(found.and_then(|(user, role, expires)| {
+            let expires = DateTime::parse_from_rfc3339(&expires)
+                .ok()?
+                .with_timezone(&Utc);
+            Some((
+                Principal {
+                    user,
+                    role: role.parse().ok()?,
+                },
+                expires,
+            ))
+        }))
+    }
+
+    fn push(
+        &self,
+        principal: &Principal,
+        device_id: &str,
+        ops: &[Op],
+    ) -> Result<Vec<OpResult>, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        note_device(&tx, device_id, &principal.user)?;
+        let mut clock = self
+            .clamp_clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            results.push(settle(&tx, &mut clock, principal, device_id, op)?);
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    fn pull(
+        &self,
+        principal: &Principal,
+        device_id: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<PullResponse, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let after_signed = i64::try_from(after).unwrap_or(i64::MAX);
+        let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+        let mut ops: Vec<ServerOp> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT cursor, op_id, device_id, seq, hlc, table_name, row_id, kind, payload, notice
+                 FROM ops WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
+            )?;
+            stmt.query_map(params![after_signed, fetch], |row| {
+                let kind: String = row.get(7)?;
+                let payload: String = row.get(8)?;
+                let notice: Option<String> = row.get(9)?;
+                Ok(ServerOp {
+                    notice: notice.and_then(|n| serde_json::from_str(&n).ok()),
+                    cursor: row.get::<_, i64>(0)?.unsigned_abs(),
+                    op: Op {
+                        op_id: row.get(1)?,
+                        device_id: row.get(2)?,
+                        seq: row.get::<_, i64>(3)?.unsigned_abs(),
+                        hlc: row.get(4)?,
+                        table: row.get(5)?,
+                        row_id: row.get(6)?,
+                        kind: OpKind::parse(&kind).unwrap_or(OpKind::Update),
+                        payload: serde_json::from_str(&payload).unwrap_or_default(),
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let more = ops.len() > limit;
+        ops.truncate(limit);
+        if !PERSONAL_DATA_READERS.contains(&principal.role) {
+            for server_op in &mut ops {
+                redact(&server_op.op.table, &mut server_op.op.payload);
+                if let Some(notice) = &mut server_op.notice {
+                    redact(&server_op.op.table, &mut notice.attempted);
+                }
+            }
+        }
+        let next_cursor = ops.last().map_or(after, |op| op.cursor);
+        if let Some(device) = device_id {
+            note_device(&tx, device, &principal.user)?;
+            exec(
+                &tx,
+                "UPDATE devices SET pulled_cursor = max(pulled_cursor, ?2) WHERE device_id = ?1",
+                params![device, i64::try_from(next_cursor).unwrap_or(i64::MAX)],
+            )?;
+            purge_tombstones(&tx)?;
+        }
+        tx.commit()?;
+        Ok(PullResponse {
+            ops,
+            next_cursor,
+            more,
+        })
+    }
+
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        let conn = self.lock();
+        let head: i64 =
+            conn.query_row("SELECT coalesce(max(cursor), 0) FROM ops", [], |r| r.get(0))?;
+        let since =
+            (Utc::now() - Duration::minutes(5)).to_rfc3339_opts(SecondsFormat::Millis, true);
+        let (connected, lowest): (i64, Option<i64>) = conn.query_row(
+            "SELECT count(*), min(pulled_cursor) FROM devices WHERE last_seen >= ?1",
+            [since],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(StoreStats {
+            head_cursor: head.unsigned_abs(),
+            connected_devices: connected.unsigned_abs(),
+            pull_lag: lowest.map_or(0, |low| (head - low).unsigned_abs()),
+        })
+    }
+
+    fn append_telemetry(
+        &self,
+        producer: &str,
+        points: Vec<TelemetryPoint>,
+    ) -> Result<TelemetryFrame, StoreError> {
+        let received_at = Utc::now().timestamp_millis() as f64 / 1000.0;
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut first_seq = 0;
+        let mut last_seq = 0;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO telemetry (t, channel, value, producer, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for point in &points {
+                insert.execute(params![
+                    point.t,
+                    point.channel,
+                    point.value,
+                    producer,
+                    received_at
+                ])?;
+                last_seq = u64::try_from(tx.last_insert_rowid()).unwrap_or(0);
+                if first_seq == 0 {
+                    first_seq = last_seq;
+                }
+            }
+        }
+        tx.execute(
+            "DELETE FROM telemetry WHERE received_at < ?1",
+            [received_at - TELEMETRY_RETENTION.as_secs_f64()],
+        )?;
+        tx.commit()?;
+        Ok(TelemetryFrame {
+            first_seq,
+            last_seq,
+            points,
+        })
+    }
+
+    fn telemetry_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Option<TelemetryFrame>, StoreError> {
+        let conn = self.lock();
+        let mut query = conn.prepare_cached(
+            "SELECT seq, t, channel, value FROM telemetry WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = query.query_map(
+            params![
+                i64::try_from(after).unwrap_or(i64::MAX),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    TelemetryPoint {
+                        t: r.get(1)?,
+                        channel: r.get(2)?,
+                        value: r.get(3)?,
+                    },
+                ))
+            },
+        )?;
+        let mut frame: Option<TelemetryFrame> = None;
+        for row in rows {
+            let (seq, point) = row?;
+            let seq = u64::try_from(seq).unwrap_or(0);
+            let frame = frame.get_or_insert_with(|| TelemetryFrame {
+                first_seq: seq,
+                last_seq: seq,
+                points: Vec::new(),
+            });
+            frame.last_seq = seq;
+            frame.points.push(point);
+        }
+        Ok(frame)
+    }
+
+    fn telemetry_head(&self) -> Result<u64, StoreError> {
+        let conn = self.lock();
+        // sqlite_sequence remembers the highest seq even after old points were pruned.
+        let head: Option<i64> = conn
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'telemetry'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(head.and_then(|h| u64::try_from(h).ok()).unwrap_or(0))
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.lock().query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    fn create_training_session(&self, session: &TrainingSession) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO training_sessions (id, scenario, created_by, created_at, clock)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                session.id,
+                session.scenario,
+                session.created_by,
+                session.created_at,
+                clock_text(&session.clock)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn training_sessions(&self) -> Result<Vec<TrainingSession>, StoreError> {
+        let conn = self.lock();
+        let mut statement = conn.prepare(
+            "SELECT id, scenario, created_by, created_at, clock FROM training_sessions
+             ORDER BY created_at DESC, id DESC",
+        )?;
+        let sessions = statement
+            .query_map([], session_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(sessions)
+    }
+
+    fn training_session(&self, id: &str) -> Result<Option<TrainingSession>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT id, scenario, created_by, created_at, clock FROM training_sessions
+                 WHERE id = ?1",
+                [id],
+                session_row,
+            )
+            .optional()?)
+    }
+
+    fn set_training_clock(&self, id: &str, clock: &MissionClock) -> Result<bool, StoreError> {
+        let changed = self.lock().execute(
+            "UPDATE training_sessions SET clock = ?2 WHERE id = ?1",
+            params![id, clock_text(clock)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn bind_training_device(
+        &self,
+        device_id: &str,
+        session_id: &str,
+    ) -> Result<String, StoreError> {
+        let conn = self.lock();
+        conn.execute(
+            "INSERT OR IGNORE INTO training_devices (device_id, session_id, first_seen)
+             VALUES (?1, ?2, ?3)",
+            params![device_id, session_id, now_text()],
+        )?;
+        Ok(conn.query_row(
+            "SELECT session_id FROM training_devices WHERE device_id = ?1",
+            [device_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn training_device_session(&self, device_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT session_id FROM training_devices WHERE device_id = ?1",
+                [device_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TrainingSession> {
+    Ok(TrainingSession {
+        id: r.get(0)?,
+        scenario: r.get(1)?,
+        created_by: r.get(2)?,
+        created_at: r.get(3)?,
+        // Written only by this server from a checked clock.
+        clock: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
+    })
+}
+
+fn clock_text(clock: &MissionClock) -> String {
+    serde_json::to_string(clock).unwrap_or_default()
+}
+
+/// Forgets deleted rows once every known device has pulled past their deletion: nobody can
+/// still hold them, and a late edit of one is refused as "does not exist" all the same.
+fn purge_tombstones(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
+    let horizon: Option<i64> = one(tx, "SELECT min(pulled_cursor) FROM devices", [], |r| {
+        r.get(0)
+    })?;
+    let Some(horizon) = horizon else {
+        return Ok(0);
+    };
+    exec(
+        tx,
+        "CREATE TEMP TABLE IF NOT EXISTS purgeable (table_name TEXT, row_id TEXT)",
+        [],
+    )?;
+    exec(tx, "DELETE FROM temp.purgeable", [])?;
+    exec(tx,
+        "INSERT INTO temp.purgeable
+         SELECT r.table_name, r.row_id FROM rows r
+         WHERE r.deleted = 1
+           AND (SELECT max(o.cursor) FROM ops o
+                WHERE o.table_name = r.table_name AND o.row_id = r.row_id AND o.kind = 'delete') <= ?1",
+        [horizon],
+    )?;
+    exec(
+        tx,
+        "DELETE FROM rows WHERE (table_name, row_id) IN (SELECT table_name, row_id FROM temp.purgeable)",
+        [],
+    )
+}
+
+/// Runs a statement through the connection's statement cache: the push path runs the same
+/// few statements for every op, and compiling them each time cost more than running them.
+fn exec(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
+}
+
+/// One row through the statement cache; see [`exec`].
+fn one<T>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+    read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    tx.prepare_cached(sql)?.query_row(params, read)
+}
+
+fn note_device(tx: &Transaction<'_>, device_id: &str, user: &str) -> rusqlite::Result<()> {
+    exec(tx,
+        "INSERT INTO devices (device_id, user, last_seen) VALUES (?1, ?2, ?3)
+         ON CONFLICT (device_id) DO UPDATE SET user = excluded.user, last_seen = excluded.last_seen",
+        params![device_id, user, now_text()],
+    )?;
+    Ok(())
+}
+
+/// A refusal: the reason, and the server's row as it stands.
+struct Refusal {
+    reason: String,
+    winner: Option<Map<String, Value>>,
+}
+
+/// Blanks the personal columns of a row of `table` for a role that may not read them.
+fn redact(table: &str, row: &mut Map<String, Value>) {
+    let Some(spec) = manifest::table(table) else {
+        return;
+    };
+    for column in spec.personal_columns {
+        if let Some(value) = row.get_mut(*column) {
+            *value = Value::Null;
+        }
+    }
+}
+
+fn refuse(reason: impl Into<String>, winner: Option<Map<String, Value>>) -> Refusal {
+    Refusal {
+        reason: reason.into(),
+        winner,
+    }
+}
+
+/// The stored state of one row.
+struct Current {
+    data: Map<String, Value>,
+    clocks: Map<String, Value>,
+    deleted: bool,
+}
+
+fn settle(
+    tx: &Transaction<'_>,
+    clock: &mut HlcClock,
+    principal: &Principal,
+    device_id: &str,
+    op: &Op,
+) -> Result<OpResult, StoreError> {
+    let seq = i64::try_from(op.seq).unwrap_or(i64::MAX);
+    let accepted: Option<String> = one(
+        tx,
+        "SELECT op_id FROM ops WHERE device_id = ?1 AND seq = ?2",
+        params![device_id, seq],
+        |r| r.get(0),
+    )
+    .optional()?;
+    if let Some(op_id) = accepted {
+        return Ok(OpResult::Accepted { op_id });
+    }
+    let refused: Option<String> = one(
+        tx,
+        "SELECT result FROM op_results WHERE device_id = ?1 AND seq = ?2",
+        params![device_id, seq],
+        |r| r.get(0),
+    )
+    .optional()?;
+    if let Some(result) = refused.and_then(|r| serde_json::from_str(&r).ok()) {
+        return Ok(result);
+    }
+    let existing = match manifest::table(&op.table) {
+        Some(spec) => current(tx, spec.name, &op.row_id)?,
+        None => None,
+    };
+    let clamped = clamp_to_server_clock(op, clock);
+    let op = clamped.as_ref().unwrap_or(op);
+    match judge(tx, principal, device_id, op, existing.as_ref())? {
+        Ok(Verdict { kind, payload }) => {
+            record(tx, principal, op, kind, &payload, existing.as_ref())?;
+            Ok(OpResult::Accepted {
+                op_id: op.op_id.clone(),
+            })
+        }
+        Err(refusal) => {
+            let result = OpResult::Rejected {
+                op_id: op.op_id.clone(),
+                reason: refusal.reason,
+                winner: refusal.winner,
+            };
+            exec(
+                tx,
+                "INSERT INTO op_results (device_id, seq, op_id, result) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    device_id,
+                    seq,
+                    op.op_id,
+                    serde_json::to_string(&result).unwrap_or_default()
+                ],
+            )?;
+            Ok(result)
+        }
+    }
+}
+
+fn current(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<Option<Current>> {
+    one(
+        tx,
+        "SELECT data, clocks, deleted FROM rows WHERE table_name = ?1 AND row_id = ?2",
+        params![table, row_id],
+        |r| {
+            let data: String = r.get(0)?;
+            let clocks: String = r.get(1)?;
+            Ok(Current {
+                data: serde_json::from_str(&data).unwrap_or_default(),
+                clocks: serde_json::from_str(&clocks).unwrap_or_default(),
+                deleted: r.get(2)?,
+            })
+        },
+    )
+    .optional()
+}
+
+fn is_live(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<bool> {
+    let deleted: Option<bool> = one(
+        tx,
+        "SELECT deleted FROM rows WHERE table_name = ?1 AND row_id = ?2",
+        params![table, row_id],
+        |r| r.get(0),
+    )
+    .optional()?;
+    Ok(deleted == Some(false))
+}
+
+/// What an accepted op does: its kind as recorded (an insert of a row the server holds
+/// already is recorded as the update it amounts to) and the columns that won.
+struct Verdict {
+    kind: OpKind,
+    payload: Map<String, Value>,
+}
+
+type Judged = rusqlite::Result<Result<Verdict, Refusal>>;
+
+fn accept(kind: OpKind, payload: Map<String, Value>) -> Verdict {
+    Verdict { kind, payload }
+}
+
+/// An op stamped further ahead of the server's clock than [`MAX_CLOCK_AHEAD`] allows, taken
+/// at the server's time (later than every time it gave before, so a console's edits keep
+/// their order); `None` when the op's own time stands.
+fn clamp_to_server_clock(op: &Op, clock: &mut HlcClock) -> Option<Op> {
+    let stamped = op.hlc.parse::<Hlc>().ok()?;
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+    let limit = now_ms + u64::try_from(MAX_CLOCK_AHEAD.as_millis()).unwrap_or(u64::MAX);
+    if stamped.wall_ms <= limit {
+        return None;
+    }
+    let mut server_time = clock.tick(now_ms);
+    server_time.device = stamped.device;
+    tracing::warn!(
+        device = %op.device_id,
+        ahead_ms = stamped.wall_ms - now_ms,
+        "an op stamped ahead of the server's clock was taken at the server's time"
+    );
+    Some(Op {
+        hlc: server_time.to_string(),
+        ..op.clone()
+    })
+}
+
+/// Decides an op: what it does when accepted, or the refusal.
+fn judge(
+    tx: &Transaction<'_>,
+    principal: &Principal,
+    device_id: &str,
+    op: &Op,
+    existing: Option<&Current>,
+) -> Judged {
+    if op.device_id != device_id {
+        return Ok(Err(refuse(
+            "the op names another device than the push",
+            None,
+        )));
+    }
+    let Some(spec) = manifest::table(&op.table) else {
+        return Ok(Err(refuse(
+            format!("there is no replicated table {:?}", op.table),
+            None,
+        )));
+    };
+    // What the console must fall back to when refused: the server's live row, if any.
+    let fallback = || existing.filter(|c| !c.deleted).map(|c| c.data.clone());
+    if !spec.writable_by(principal.role) {
+        return Ok(Err(refuse(
+            format!(
+                "the {} role may not change {}",
+                principal.role.as_str(),
+                spec.label.to_lowercase()
+            ),
+            fallback(),
+        )));
+    }
+    if let Some(column) = op.payload.keys().find(|c| !spec.has_column(c)) {
+        return Ok(Err(refuse(
+            format!("{} has no column {column:?}", spec.name),
+            fallback(),
+        )));
+    }
+    if let Err(problem) = spec.check_values(&op.payload) {
+        return Ok(Err(refuse(
+            format!(
+                "{} {problem}",
+                spec.label.to_lowercase().trim_end_matches('s')
+            ),
+            fallback(),
+        )));
+    }
+    if op.hlc.parse::<Hlc>().is_err() {
+        return Ok(Err(refuse(
+            format!("{:?} is not a clock time", op.hlc),
+            fallback(),
+        )));
+    }
+    if spec.policy == ConflictPolicy::AppendOnly && op.kind != OpKind::Insert {
+        return Ok(Err(refuse(
+            format!(
+                "{} are append-only: rows are added, never changed or deleted",
+                spec.label.to_lowercase()
+            ),
+            fallback(),
+        )));
+    }
+    match op.kind {
+        OpKind::Insert => judge_insert(tx, spec, op, existing),
+        OpKind::Update => judge_update(tx, spec, op, existing),
+        OpKind::Delete => judge_delete(tx, spec, op, existing),
+    }
+}
+
+fn judge_insert(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    op: &Op,
+    existing: Option<&Current>,
+) -> Judged {
+    if let Some(existing) = existing {
+        if existing.deleted {
+            return Ok(Err(refuse("the row was deleted on the server", None)));
+        }
+        // Two consoles that made the same row (the demo dataset, whose ids come from its
+        // names) hold one row: the second insert is the update it amounts to.
+        if spec.policy == ConflictPolicy::AppendOnly {
+            return if existing.data == op.payload {
+                Ok(Ok(accept(OpKind::Update, Map::new())))
+            } else {
+                Ok(Err(refuse(
+                    "a different row with this id exists already",
+                    Some(existing.data.clone()),
+                )))
+            };
+        }
+        return judge_update(tx, spec, op, Some(existing));
+    }
+    let missing: Vec<&str> = spec
+        .column_names()
+        .filter(|c| !op.payload.contains_key(*c))
+        .collect();
+    if !missing.is_empty() {
+        return Ok(Err(refuse(
+            format!(
+                "a new row needs every column; missing {}",
+                missing.join(", ")
+            ),
+            None,
+        )));
+    }
+    if let Some(refusal) = dangling_reference(tx, spec, &op.payload)? {
+        return Ok(Err(refusal));
+    }
+    if let Some(refusal) = exclusive_taken(tx, spec, &op.row_id, &op.payload)? {
+        return Ok(Err(refusal));
+    }
+    if let Some(reason) = key_taken(tx, spec, &op.row_id, &op.payload)? {
+        return Ok(Err(refuse(reason, None)));
+    }
+    Ok(Ok(accept(OpKind::Insert, op.payload.clone())))
+}
+
+fn judge_update(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    op: &Op,
+    existing: Option<&Current>,
+) -> Judged {
+    let Some(existing) = existing else {
+        return Ok(Err(refuse("the row does not exist on the server", None)));
+    };
+    if existing.deleted {
+        return Ok(Err(refuse("the row was deleted on the server", None)));
+    }
+    // Per column, the later clock time wins.
+    let mut winning = Map::new();
+    for (column, value) in &op.payload {
+        let stored = existing.clocks.get(column).and_then(Value::as_str);
+        if stored.is_none_or(|stored| op.hlc.as_str() > stored) {
+            winning.insert(column.clone(), value.clone());
+        }
+    }
+    if let Some(refusal) = dangling_reference(tx, spec, &winning)? {
+        return Ok(Err(refusal));
+    }
+    if let Some(transitions) = spec.transitions
+        && let Some(Value::String(to)) = winning.get(transitions.column)
+        && let Some(Value::String(from)) = existing.data.get(transitions.column)
+        && !transitions.allows(from, to)
+    {
+        return Ok(Err(refuse(
+            format!("{} cannot go from {from} to {to}", transitions.column),
+            Some(existing.data.clone()),
+        )));
+    }
+    let mut merged = existing.data.clone();
+    merged.extend(winning.clone());
+    if let Some(refusal) = exclusive_taken(tx, spec, &op.row_id, &merged)? {
+        // The console falls back to the server's version of this row; the holder is named.
+        return Ok(Err(Refusal {
+            winner: Some(existing.data.clone()),
+            ..refusal
+        }));
+    }
+    if let Some(reason) = key_taken(tx, spec, &op.row_id, &merged)? {
+        return Ok(Err(refuse(reason, Some(existing.data.clone()))));
+    }
+    Ok(Ok(accept(OpKind::Update, winning)))
+}
+
+fn judge_delete(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    op: &Op,
+    existing: Option<&Current>,
+) -> Judged {
+    let Some(existing) = existing else {
+        return Ok(Err(refuse("the row does not exist on the server", None)));
+    };
+    if existing.deleted {
+        return Ok(Ok(accept(OpKind::Delete, Map::new())));
+    }
+    for child in MANIFEST {
+        for fk in child.foreign_keys.iter().filter(|fk| fk.table == spec.name) {
+            let users: i64 = one(
+                tx,
+                "SELECT count(*) FROM rows WHERE table_name = ?1 AND deleted = 0
+                 AND json_extract(data, '$.' || ?2) = ?3",
+                params![child.name, fk.column, op.row_id],
+                |r| r.get(0),
+            )?;
+            if users > 0 {
+                return Ok(Err(refuse(
+                    format!("still used by {users} {}", child.label.to_lowercase()),
+                    Some(existing.data.clone()),
+                )));
+            }
+        }
+    }
+    Ok(Ok(accept(OpKind::Delete, Map::new())))
+}
+
+/// Why `row` (the row as it would be) cannot hold its unique keys: another live row of the
+/// table holds one of them. `None` when every key is free.
+fn key_taken(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    row_id: &str,
+    row: &Map<String, Value>,
+) -> rusqlite::Result<Option<String>> {
+    for key in spec.unique_keys {
+        let Some(wanted) = manifest::UniqueKey::normalised(row.get(key.column)) else {
+            continue;
+        };
+        if key_holder(tx, spec.name, key.column, &wanted, row_id)?.is_some() {
+            let shown = row
+                .get(key.column)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            return Ok(Some(key.taken(shown.trim())));
+        }
+    }
+    Ok(None)
+}
+
+/// The live row of `table` other than `except` whose `column` holds the normalised key
+/// `wanted`. Keyed tables are reference data (tens of rows), so reading their keys is cheap,
+/// and comparing in Rust folds case the way [`manifest::UniqueKey`] does.
+pub(crate) fn key_holder(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    wanted: &str,
+    except: &str,
+) -> rusqlite::Result<Option<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT row_id, json_extract(data, '$.' || ?2) FROM rows
+         WHERE table_name = ?1 AND deleted = 0 AND row_id <> ?3",
+    )?;
+    let mut rows = stmt.query(params![table, column, except])?;
+    while let Some(row) = rows.next()? {
+        let value: Option<String> = row.get(1).ok().flatten();
+        if manifest::UniqueKey::normalised(value.map(Value::String).as_ref()).as_deref()
+            == Some(wanted)
+        {
+            return Ok(Some(row.get(0)?));
+        }
+    }
+    Ok(None)
+}
+
+/// The refusal when `row` (the row as it would be) would hold a resource another live row
+/// already holds. The holder is named in the reason; the refusal's winner stays the server's
+/// version of this row (none for an insert), which is what the console falls back to.
+fn exclusive_taken(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    row_id: &str,
+    row: &Map<String, Value>,
+) -> rusqlite::Result<Option<Refusal>> {
+    let Some(rule) = spec.exclusive else {
+        return Ok(None);
+    };
+    let text = |column: &str| row.get(column).and_then(Value::as_str);
+    let now = now_text();
+    let status = text(rule.status_column).unwrap_or_default();
+    let expiry = rule.hold.and_then(|(_, column)| text(column));
+    if !rule.holds(status, expiry, &now) {
+        return Ok(None);
+    }
+    let Some(key) = rule
+        .key
+        .iter()
+        .map(|column| text(column))
+        .collect::<Option<Vec<&str>>>()
+    else {
+        return Ok(None);
+    };
+    // The table name and JSON paths are written into the SQL (manifest names, never input),
+    // so that the partial `rows_by_seat` index serves the query.
+    let mut sql = format!(
+        "SELECT data FROM rows WHERE table_name = '{}' AND deleted = 0 AND row_id <> ?1",
+        spec.name
+    );
+    for (index, column) in rule.key.iter().enumerate() {
+        let _ = write!(
+            sql,
+            " AND json_extract(data, '$.{column}') = ?{}",
+            index + 2
+        );
+    }
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let mut values: Vec<&str> = vec![row_id];
+    values.extend(&key);
+    let holders = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+        r.get::<_, String>(0)
+    })?;
+    for data in holders {
+        let other: Map<String, Value> = serde_json::from_str(&data?).unwrap_or_default();
+        let other_text = |column: &str| other.get(column).and_then(Value::as_str);
+        let other_status = other_text(rule.status_column).unwrap_or_default();
+        let other_expiry = rule.hold.and_then(|(_, column)| other_text(column));
+        if rule.holds(other_status, other_expiry, &now) {
+            let name = other_text("locator").map_or_else(String::new, |l| format!(" {l}"));
+            return Ok(Some(refuse(
+                format!(
+                    "{}: {} is already held by {}{name} ({other_status})",
+                    rule.rule,
+                    key.join(" / "),
+                    spec.label.to_lowercase().trim_end_matches('s'),
+                ),
+                None,
+            )));
+        }
+    }
+    Ok(None)
+}
+
+fn dangling_reference(
+    tx: &Transaction<'_>,
+    spec: &ReplicatedTable,
+    values: &Map<String, Value>,
+) -> rusqlite::Result<Option<Refusal>> {
+    for fk in spec.foreign_keys {
+        if let Some(Value::String(target)) = values.get(fk.column)
+            && !is_live(tx, fk.table, target)?
+        {
+            return Ok(Some(refuse(
+                format!(
+                    "{} names a row of {} that does not exist on the server",
+                    fk.column, fk.table
+                ),
+                None,
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Stores an accepted op: the op log entry, and the row's new state with its column clocks.
+fn record(
+    tx: &Transaction<'_>,
+    principal: &Principal,
+    op: &Op,
+    kind: OpKind,
+    effective: &Map<String, Value>,
+    existing: Option<&Current>,
+) -> rusqlite::Result<()> {
+    exec(
+        tx,
+        "INSERT INTO ops (op_id, device_id, seq, hlc, table_name, row_id, kind, payload, user, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            op.op_id,
+            op.device_id,
+            i64::try_from(op.seq).unwrap_or(i64::MAX),
+            op.hlc,
+            op.table,
+            op.row_id,
+            kind.as_str(),
+            Value::Object(effective.clone()).to_string(),
+            principal.user,
+            now_text(),
+        ],
+    )?;
+    match kind {
+        OpKind::Delete => {
+            exec(
+                tx,
+                "UPDATE rows SET deleted = 1 WHERE table_name = ?1 AND row_id = ?2",
+                params![op.table, op.row_id],
+            )?;
+        }
+        OpKind::Insert | OpKind::Update => {
+            let (mut data, mut clocks) =
+                existing.map_or_else(Default::default, |c| (c.data.clone(), c.clocks.clone()));
+            for (column, value) in effective {
+                data.insert(column.clone(), value.clone());
+                clocks.insert(column.clone(), Value::String(op.hlc.clone()));
+            }
+            exec(
+                tx,
+                "INSERT INTO rows (table_name, row_id, data, clocks) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (table_name, row_id) DO UPDATE SET data = excluded.data, clocks = excluded.clocks",
+                params![
+                    op.table,
+                    op.row_id,
+                    Value::Object(data).to_string(),
+                    Value::Object(clocks).to_string()
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}

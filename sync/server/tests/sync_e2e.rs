@@ -1,0 +1,1966 @@
+//! Sync end to end: a real server on loopback, real SQLite replicas, real HTTP.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test"
+)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use galaxium_server::store::{SqliteStore, Store as _};
+use galaxium_server::{AppState, auth, serve};
+use galaxium_sync::client::{SyncClient, SyncError, sync_once};
+use galaxium_sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use galaxium_sync::replica::{self, LaunchRow, SpaceportRow, VehicleRow};
+use galaxium_sync::schema::manifest::{MANIFEST, Role};
+use galaxium_sync::{OpenOptions, Replica};
+use serde_json::{Map, Value, json};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct TestServer {
+    url: String,
+    runtime: tokio::runtime::Runtime,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    fn start(token_ttl: chrono::Duration) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("server.sqlite")).unwrap();
+        for (name, role) in [
+            ("ada", Role::Admin),
+            ("sam", Role::Staff),
+            ("tia", Role::Trainee),
+            ("cal", Role::Controller),
+            ("ted", Role::Trainer),
+        ] {
+            store
+                .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
+                .unwrap();
+        }
+        Self::serving(store, token_ttl, dir)
+    }
+
+    /// A server on an existing database (its users as they are).
+    fn over(db: &std::path::Path) -> Self {
+        let store = SqliteStore::open(db).unwrap();
+        Self::serving(
+            store,
+            chrono::Duration::hours(1),
+            tempfile::tempdir().unwrap(),
+        )
+    }
+
+    fn serving(store: SqliteStore, token_ttl: chrono::Duration, dir: tempfile::TempDir) -> Self {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(AppState::new(Arc::new(store), token_ttl));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Self {
+            url,
+            runtime,
+            shutdown: Some(tx),
+            dir,
+        }
+    }
+
+    fn client(&self, user: &str) -> SyncClient {
+        let mut client = SyncClient::new(&self.url).unwrap();
+        self.runtime.block_on(client.login(user, PASSWORD)).unwrap();
+        client
+    }
+
+    fn sync(
+        &self,
+        replica: &mut Replica,
+        client: &SyncClient,
+    ) -> galaxium_sync::client::SyncSummary {
+        self.runtime.block_on(sync_once(replica, client)).unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+struct Console {
+    replica: Replica,
+    dir: tempfile::TempDir,
+}
+
+fn console() -> Console {
+    let dir = tempfile::tempdir().unwrap();
+    let replica =
+        Replica::open(&dir.path().join("replica.sqlite"), &OpenOptions::default()).unwrap();
+    Console { replica, dir }
+}
+
+fn snapshot(replica: &Replica) -> BTreeMap<&'static str, BTreeMap<String, Map<String, Value>>> {
+    MANIFEST
+        .iter()
+        .map(|t| (t.name, replica.table_rows(t.name).unwrap()))
+        .collect()
+}
+
+/// A vehicle, a spaceport and one scheduled launch; returns the launch id.
+fn add_fleet_and_launch(replica: &mut Replica) -> String {
+    let vehicle = VehicleRow {
+        id: replica::new_id(),
+        name: "Aurora".into(),
+        model: "G-6".into(),
+        seat_count: 6,
+        max_passenger_mass_kg: 630.0,
+        max_baggage_mass_kg: 54.0,
+        demo: false,
+        seat_layout: "[]".into(),
+    };
+    let port = SpaceportRow {
+        id: replica::new_id(),
+        code: "KSC".into(),
+        name: "Kennedy".into(),
+        lat_deg: 28.573,
+        lon_deg: -80.649,
+        alt_m: 3.0,
+        demo: false,
+    };
+    let launch = LaunchRow {
+        id: replica::new_id(),
+        mission: "GX-14".into(),
+        vehicle_id: vehicle.id.clone(),
+        spaceport_id: port.id.clone(),
+        pad: "LC-39A".into(),
+        scheduled_at: "2030-01-01T12:00:00Z".into(),
+        status: "scheduled".into(),
+        demo: false,
+        fare_classes: "[]".into(),
+        checkin_opens_hours: 24.0,
+        checkin_closes_hours: 1.0,
+    };
+    replica
+        .write(|w| {
+            w.insert_vehicle(&vehicle)?;
+            w.insert_spaceport(&port)?;
+            w.insert_launch(&launch)
+        })
+        .unwrap();
+    launch.id
+}
+
+/// Two consoles sharing a fleet and one scheduled launch: A (signed in as an admin) made it,
+/// B (signed in as staff) has pulled it.
+struct Pair {
+    server: TestServer,
+    a: Console,
+    b: Console,
+    admin: SyncClient,
+    staff: SyncClient,
+    launch: String,
+}
+
+fn synced_pair() -> Pair {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let (admin, staff) = (server.client("ada"), server.client("sam"));
+    let launch = add_fleet_and_launch(&mut a.replica);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+    Pair {
+        server,
+        a,
+        b,
+        admin,
+        staff,
+        launch,
+    }
+}
+
+fn set(replica: &mut Replica, table: &str, id: &str, values: Value) {
+    let Value::Object(values) = values else {
+        panic!("an object")
+    };
+    replica.write(|w| w.update(table, id, values)).unwrap();
+}
+
+fn launch_field(replica: &Replica, id: &str, column: &str) -> Value {
+    replica.table_rows("launches").unwrap()[id][column].clone()
+}
+
+#[test]
+fn two_consoles_working_offline_converge_after_sync() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let (admin, staff) = (server.client("ada"), server.client("sam"));
+
+    let launch = add_fleet_and_launch(&mut a.replica);
+    let first = server.sync(&mut a.replica, &admin);
+    assert_eq!(first.pushed, 3);
+    assert_eq!(first.rejected, 0);
+    assert_eq!(a.replica.pending_count().unwrap(), 0);
+    server.sync(&mut b.replica, &staff);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+
+    // Offline, each changes a different column of the same launch, and B changes the pad too.
+    set(
+        &mut a.replica,
+        "launches",
+        &launch,
+        json!({"mission": "GX-14 Sunrise"}),
+    );
+    set(
+        &mut b.replica,
+        "launches",
+        &launch,
+        json!({"status": "boarding", "pad": "LC-39B"}),
+    );
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+    server.sync(&mut a.replica, &admin);
+
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+    assert_eq!(
+        launch_field(&a.replica, &launch, "mission"),
+        json!("GX-14 Sunrise")
+    );
+    assert_eq!(
+        launch_field(&a.replica, &launch, "status"),
+        json!("boarding")
+    );
+    assert_eq!(launch_field(&a.replica, &launch, "pad"), json!("LC-39B"));
+    assert!(a.replica.conflicts(true).unwrap().is_empty());
+    assert!(b.replica.conflicts(true).unwrap().is_empty());
+}
+
+#[test]
+fn the_same_column_edited_on_two_consoles_ends_with_the_later_edit_everywhere() {
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
+
+    set(
+        &mut a.replica,
+        "launches",
+        &launch,
+        json!({"pad": "Earlier edit"}),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    set(
+        &mut b.replica,
+        "launches",
+        &launch,
+        json!({"pad": "Later edit"}),
+    );
+    // The later edit reaches the server first; the earlier one arrives after and loses.
+    server.sync(&mut b.replica, &staff);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+
+    assert_eq!(
+        launch_field(&a.replica, &launch, "pad"),
+        json!("Later edit")
+    );
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+}
+
+#[test]
+fn an_invalid_status_transition_becomes_a_conflict_naming_what_won() {
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
+
+    set(
+        &mut a.replica,
+        "launches",
+        &launch,
+        json!({"status": "scrubbed"}),
+    );
+    set(
+        &mut b.replica,
+        "launches",
+        &launch,
+        json!({"status": "boarding"}),
+    );
+    server.sync(&mut a.replica, &admin);
+    let summary = server.sync(&mut b.replica, &staff);
+
+    assert_eq!(summary.rejected, 1);
+    let conflicts = b.replica.conflicts(false).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    let conflict = &conflicts[0];
+    assert_eq!(
+        conflict.reason,
+        "status cannot go from scrubbed to boarding"
+    );
+    assert_eq!(conflict.attempted["status"], json!("boarding"));
+    assert_eq!(
+        conflict.winner.as_ref().unwrap()["status"],
+        json!("scrubbed")
+    );
+    // The losing console now shows what won, and nothing is pending.
+    assert_eq!(
+        launch_field(&b.replica, &launch, "status"),
+        json!("scrubbed")
+    );
+    assert_eq!(b.replica.pending_count().unwrap(), 0);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+
+    b.replica.keep_server_version(&conflict.id).unwrap();
+    assert!(b.replica.conflicts(false).unwrap().is_empty());
+    assert_eq!(
+        b.replica.conflicts(true).unwrap()[0].resolution.as_deref(),
+        Some("kept the server version")
+    );
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    let Value::Object(map) = value else {
+        panic!("an object")
+    };
+    map
+}
+
+/// Adds a passenger and a booking of `seat` on `launch`; returns the booking id.
+fn sell_seat(replica: &mut Replica, launch: &str, seat: &str, locator: &str, name: &str) -> String {
+    let (passenger, booking) = (replica::new_id(), replica::new_id());
+    replica
+        .write(|w| {
+            w.insert(
+                "passengers",
+                &passenger,
+                object(json!({
+                    "full_name": name,
+                    "date_of_birth": "1980-01-01",
+                    "nationality": "NLD",
+                    "document_number": format!("DOC-{locator}"),
+                    "email": "someone@example.com",
+                    "phone": "+31 20 555 0100",
+                    "emergency_contact": "Next of kin",
+                    "body_mass_kg": 70.0,
+                    "medical_status": "cleared",
+                    "medical_expires_on": "2031-01-01",
+                    "training_completed_on": "2029-12-01",
+                    "waiver_signed_on": "2029-12-02",
+                    "demo": false,
+                })),
+            )?;
+            w.insert(
+                "bookings",
+                &booking,
+                object(json!({
+                    "locator": locator,
+                    "launch_id": launch,
+                    "passenger_id": passenger,
+                    "seat_id": seat,
+                    "fare_class": "ORB",
+                    "status": "confirmed",
+                    "hold_expires_at": null,
+                    "hold_extensions": 0,
+                    "baggage_mass_kg": 5.0,
+                    "created_at": "2029-12-01T10:00:00Z",
+                    "updated_at": "2029-12-01T10:00:00Z",
+                    "demo": false,
+                })),
+            )
+        })
+        .unwrap();
+    booking
+}
+
+#[test]
+fn the_same_seat_sold_on_two_offline_consoles_ends_with_one_booking_and_a_conflict() {
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
+
+    // Both consoles are offline and sell seat 1A to different people.
+    let winner = sell_seat(&mut a.replica, &launch, "1A", "WINNER", "Ada Quist");
+    let loser = sell_seat(&mut b.replica, &launch, "1A", "LOSER2", "Bruno Castell");
+    server.sync(&mut a.replica, &admin);
+    let summary = server.sync(&mut b.replica, &staff);
+    server.sync(&mut a.replica, &admin);
+
+    assert_eq!(summary.rejected, 1, "only the second sale of 1A is refused");
+    let conflicts = b.replica.conflicts(false).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    let conflict = &conflicts[0];
+    assert_eq!(conflict.table, "bookings");
+    assert_eq!(conflict.row_id, loser);
+    assert!(
+        conflict
+            .reason
+            .contains("one active booking per launch and seat")
+            && conflict.reason.contains("WINNER (confirmed)"),
+        "{}",
+        conflict.reason
+    );
+    assert_eq!(conflict.attempted["seat_id"], json!("1A"));
+    // Exactly one booking holds the seat, everywhere; the loser's passenger is kept.
+    let bookings = b.replica.table_rows("bookings").unwrap();
+    assert_eq!(bookings.keys().collect::<Vec<_>>(), vec![&winner]);
+    assert_eq!(b.replica.table_rows("passengers").unwrap().len(), 2);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+
+    // Settling it the way staff would: the loser gets another seat, as a new op.
+    let rebooked = sell_seat(&mut b.replica, &launch, "1B", "LOSER3", "Bruno Castell");
+    b.replica
+        .write(|w| w.settle_conflict(&conflict.id, "sold seat 1B instead"))
+        .unwrap();
+    let summary = server.sync(&mut b.replica, &staff);
+    assert_eq!(summary.rejected, 0);
+    server.sync(&mut a.replica, &admin);
+    assert!(
+        a.replica
+            .table_rows("bookings")
+            .unwrap()
+            .contains_key(&rebooked)
+    );
+    assert!(b.replica.conflicts(false).unwrap().is_empty());
+}
+
+#[test]
+fn moving_a_booking_onto_a_taken_seat_is_refused_and_the_seat_it_had_comes_back() {
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
+    sell_seat(&mut a.replica, &launch, "1A", "FIRST1", "Ada Quist");
+    let second = sell_seat(&mut a.replica, &launch, "1B", "SECOND", "Bruno Castell");
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+
+    set(
+        &mut b.replica,
+        "bookings",
+        &second,
+        json!({"seat_id": "1A"}),
+    );
+    let summary = server.sync(&mut b.replica, &staff);
+    assert_eq!(summary.rejected, 1);
+    let conflict = &b.replica.conflicts(false).unwrap()[0];
+    assert!(conflict.reason.contains("FIRST1"), "{}", conflict.reason);
+    assert_eq!(
+        b.replica.table_rows("bookings").unwrap()[&second]["seat_id"],
+        json!("1B")
+    );
+    // A cancelled booking no longer holds its seat: the move is accepted then.
+    let first_id = a
+        .replica
+        .table_rows("bookings")
+        .unwrap()
+        .into_iter()
+        .find(|(_, row)| row["locator"] == json!("FIRST1"))
+        .unwrap()
+        .0;
+    set(
+        &mut a.replica,
+        "bookings",
+        &first_id,
+        json!({"status": "cancelled"}),
+    );
+    server.sync(&mut a.replica, &admin);
+    set(
+        &mut b.replica,
+        "bookings",
+        &second,
+        json!({"seat_id": "1A"}),
+    );
+    assert_eq!(server.sync(&mut b.replica, &staff).rejected, 0);
+}
+
+#[test]
+fn personal_data_reaches_only_the_roles_that_need_it() {
+    let Pair {
+        server,
+        mut a,
+        admin,
+        launch,
+        ..
+    } = synced_pair();
+    sell_seat(&mut a.replica, &launch, "1A", "PRIVAT", "Ada Quist");
+    server.sync(&mut a.replica, &admin);
+
+    let mut controller_console = console();
+    let controller = server.client("cal");
+    server.sync(&mut controller_console.replica, &controller);
+    let passengers = controller_console.replica.table_rows("passengers").unwrap();
+    let (_, passenger) = passengers.iter().next().unwrap();
+    // A flight controller sees who flies and their mass, not their papers or contacts.
+    assert_eq!(passenger["full_name"], json!("Ada Quist"));
+    assert_eq!(passenger["body_mass_kg"], json!(70.0));
+    for personal in [
+        "document_number",
+        "date_of_birth",
+        "email",
+        "phone",
+        "emergency_contact",
+    ] {
+        assert_eq!(passenger[personal], Value::Null, "{personal}");
+    }
+
+    let mut staff_console = console();
+    server.sync(&mut staff_console.replica, &server.client("sam"));
+    let (_, passenger) = staff_console
+        .replica
+        .table_rows("passengers")
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    assert_eq!(passenger["document_number"], json!("DOC-PRIVAT"));
+}
+
+#[test]
+fn roles_are_checked_on_the_server_and_a_refused_insert_is_undone_locally() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let mut staff_console = console();
+    let staff = server.client("sam");
+    add_fleet_and_launch(&mut staff_console.replica);
+    let summary = server.sync(&mut staff_console.replica, &staff);
+
+    // Staff may not add vehicles or spaceports; the launch then names rows the server lacks.
+    assert_eq!(summary.rejected, 3);
+    let reasons: Vec<String> = staff_console
+        .replica
+        .conflicts(false)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.reason)
+        .collect();
+    assert!(
+        reasons.contains(&"the staff role may not change vehicles".to_owned()),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&"the staff role may not change spaceports".to_owned()),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("vehicle_id names a row of vehicles that does not exist")),
+        "{reasons:?}"
+    );
+    assert_eq!(staff_console.replica.status().unwrap().total_rows(), 0);
+}
+
+#[test]
+fn deletes_replicate_and_a_repeated_push_changes_nothing() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let (admin, staff) = (server.client("ada"), server.client("sam"));
+    let launch = add_fleet_and_launch(&mut a.replica);
+    let pending = a.replica.pending_ops(100).unwrap();
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+
+    // The same ops again (a console that crashed before hearing back): same verdicts.
+    let request = galaxium_sync::protocol::PushRequest {
+        device_id: a.replica.device_id().to_owned(),
+        ops: pending,
+        training: false,
+    };
+    let (again, _, _) = server.runtime.block_on(admin.push(&request)).unwrap();
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| matches!(r, galaxium_sync::protocol::OpResult::Accepted { .. }))
+    );
+    assert_eq!(server.sync(&mut b.replica, &staff).pulled, 0);
+
+    a.replica.write(|w| w.delete("launches", &launch)).unwrap();
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+    assert!(b.replica.table_rows("launches").unwrap().is_empty());
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+}
+
+#[test]
+fn a_vehicle_still_flying_launches_cannot_be_deleted() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let admin = server.client("ada");
+    add_fleet_and_launch(&mut a.replica);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &admin);
+    let vehicle = a
+        .replica
+        .table_rows("vehicles")
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+
+    // B deletes the launch and then the vehicle; A meanwhile keeps its launch.
+    // Here B only tries the vehicle: the server still has a live launch on it.
+    let err = b
+        .replica
+        .write(|w| w.delete("vehicles", &vehicle))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("FOREIGN KEY"),
+        "the replica refuses locally too: {err}"
+    );
+}
+
+#[test]
+fn requests_without_a_valid_sign_in_are_refused() {
+    let server = TestServer::start(chrono::Duration::seconds(1));
+    let mut a = console();
+    add_fleet_and_launch(&mut a.replica);
+
+    let anonymous = SyncClient::new(&server.url).unwrap();
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut a.replica, &anonymous))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Unauthorized(_)), "{err}");
+    assert!(err.to_string().contains("Sign in again"), "{err}");
+    assert!(!err.is_retryable());
+
+    let forged = SyncClient::new(&server.url)
+        .unwrap()
+        .with_token("f".repeat(64));
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut a.replica, &forged))
+        .unwrap_err();
+    assert!(err.to_string().contains("not known here"), "{err}");
+
+    let mut wrong = SyncClient::new(&server.url).unwrap();
+    let err = server
+        .runtime
+        .block_on(wrong.login("ada", "not the password"))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("wrong user name or password"),
+        "{err}"
+    );
+
+    let expiring = server.client("ada");
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut a.replica, &expiring))
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    // Nothing was lost: the ops still wait in the outbox, and every attempt is in the history.
+    assert_eq!(a.replica.pending_count().unwrap(), 3);
+    assert_eq!(a.replica.sync_runs(10).unwrap().len(), 3);
+}
+
+#[test]
+fn an_unreachable_server_is_a_retryable_error_and_loses_nothing() {
+    let mut a = console();
+    add_fleet_and_launch(&mut a.replica);
+    // A port nobody listens on: bind, note it, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = SyncClient::new(&format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .with_token("x".into());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let err = runtime
+        .block_on(sync_once(&mut a.replica, &client))
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    assert!(err.to_string().contains("keeps working offline"), "{err}");
+    assert_eq!(a.replica.pending_count().unwrap(), 3);
+}
+
+#[test]
+fn garbage_requests_get_a_4xx_with_a_reason_and_health_needs_no_sign_in() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let http = reqwest::Client::new();
+    let token = server
+        .runtime
+        .block_on(SyncClient::new(&server.url).unwrap().login("ada", PASSWORD))
+        .unwrap()
+        .token;
+    let call = |request: reqwest::RequestBuilder| {
+        server.runtime.block_on(async {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        })
+    };
+
+    let (status, body) = call(http.get(format!("{}/health", server.url)));
+    assert_eq!(status, 200, "{body}");
+
+    let push = || {
+        http.post(format!("{}/api/v1/push", server.url))
+            .bearer_auth(&token)
+    };
+    let (status, body) = call(
+        push()
+            .header(PROTOCOL_HEADER, "1")
+            .header("content-type", "application/json")
+            .body("{not json"),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("not what was expected"), "{body}");
+
+    let (status, body) = call(push().header("content-type", "application/json").body("{}"));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains(PROTOCOL_HEADER), "{body}");
+
+    let (status, body) = call(
+        push()
+            .header(PROTOCOL_HEADER, (PROTOCOL_VERSION + 5).to_string())
+            .body("{}"),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Update the console"), "{body}");
+
+    let huge = format!(
+        "{{\"device_id\":\"x\",\"ops\":[],\"pad\":\"{}\"}}",
+        "x".repeat(17 * 1024 * 1024)
+    );
+    // Its own client: the server closes a connection after refusing an oversized body. It
+    // answers 413 as soon as it has read its limit, so a client still writing the rest may see
+    // the connection closed under it instead of the answer; both mean refused.
+    let oversized = server.runtime.block_on(
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/push", server.url))
+            .bearer_auth(&token)
+            .header(PROTOCOL_HEADER, "1")
+            .header("content-type", "application/json")
+            .body(huge)
+            .send(),
+    );
+    match oversized {
+        Ok(response) => assert_eq!(response.status().as_u16(), 413),
+        Err(err) => assert!(err.is_request(), "{err}"),
+    }
+
+    let (status, body) = call(
+        http.get(format!("{}/api/v1/pull?after=minus-one", server.url))
+            .bearer_auth(&token)
+            .header(PROTOCOL_HEADER, "1"),
+    );
+    assert_eq!(status, 400, "{body}");
+
+    let (status, _) = call(http.get(format!("{}/metrics", server.url)));
+    assert_eq!(status, 401);
+    let (status, body) = call(
+        http.get(format!("{}/metrics", server.url))
+            .bearer_auth(&token),
+    );
+    assert_eq!(status, 200);
+    assert!(body.contains("galaxium_ops_accepted_total 0"), "{body}");
+    assert!(
+        body.contains("galaxium_http_requests_total{endpoint=\"push\"} 4"),
+        "{body}"
+    );
+
+    let (status, _) = call(http.get(format!("{}/nowhere", server.url)));
+    assert_eq!(status, 404);
+
+    // Staff may sync but not read the server's metrics.
+    let staff_token = server
+        .runtime
+        .block_on(SyncClient::new(&server.url).unwrap().login("sam", PASSWORD))
+        .unwrap()
+        .token;
+    let (status, body) = call(
+        http.get(format!("{}/metrics", server.url))
+            .bearer_auth(&staff_token),
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains("the staff role may not read server metrics"),
+        "{body}"
+    );
+}
+
+#[test]
+fn the_server_binary_adds_users_serves_health_and_signs_in() {
+    use std::io::{BufRead as _, Write as _};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db: PathBuf = dir.path().join("server.sqlite");
+    let server_exe = env!("CARGO_BIN_EXE_galaxium-server");
+
+    let mut add = Command::new(server_exe)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "user",
+            "add",
+            "ada",
+            "--role",
+            "admin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = add.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let bad_role = Command::new(server_exe)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "user",
+            "add",
+            "bob",
+            "--role",
+            "pilot",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role \"pilot\""));
+
+    let mut child = Command::new(server_exe)
+        .args(["--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let health = runtime.block_on(async {
+        reqwest::get(format!("{url}/health"))
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(health.as_u16(), 200);
+    let mut client = SyncClient::new(&url).unwrap();
+    let login = runtime.block_on(client.login("ada", PASSWORD)).unwrap();
+    assert_eq!(login.role, "admin");
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
+#[test]
+fn a_trainee_cannot_touch_operational_tables() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut admin_console, mut trainee_console) = (console(), console());
+    let admin = server.client("ada");
+    let trainee = server.client("tia");
+    let launch = add_fleet_and_launch(&mut admin_console.replica);
+    server.sync(&mut admin_console.replica, &admin);
+
+    // Trainee accounts work only in training sessions: operations refuse their pulls and
+    // pushes whole, and what a trainee typed stays on the console, unsent.
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut trainee_console.replica, &trainee))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("trainee accounts")),
+        "{err}"
+    );
+    add_fleet_and_launch(&mut trainee_console.replica);
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut trainee_console.replica, &trainee))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+    assert_eq!(trainee_console.replica.pending_count().unwrap(), 3);
+    assert_eq!(server.sync(&mut admin_console.replica, &admin).pulled, 0);
+    assert_eq!(
+        admin_console.replica.table_rows("launches").unwrap().len(),
+        1,
+        "only the admin's launch: {launch}"
+    );
+}
+
+fn spawn_server(db: &std::path::Path) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galaxium-server"))
+        .args(["--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().rsplit(' ').next().unwrap().to_owned())
+}
+
+#[test]
+fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite");
+    SqliteStore::open(&db)
+        .unwrap()
+        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
+        .unwrap();
+    let mut a = console();
+    add_fleet_and_launch(&mut a.replica);
+    let vehicle = a
+        .replica
+        .table_rows("vehicles")
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+    let port = a
+        .replica
+        .table_rows("spaceports")
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+    a.replica
+        .write(|w| {
+            for n in 0..3_000 {
+                w.insert_launch(&LaunchRow {
+                    id: replica::new_id(),
+                    mission: format!("bulk {n}"),
+                    vehicle_id: vehicle.clone(),
+                    spaceport_id: port.clone(),
+                    pad: "LC-39A".into(),
+                    scheduled_at: "2031-01-01T00:00:00Z".into(),
+                    status: "planned".into(),
+                    demo: false,
+                    fare_classes: "[]".into(),
+                    checkin_opens_hours: 24.0,
+                    checkin_closes_hours: 1.0,
+                })?;
+            }
+            Ok::<_, galaxium_sync::ReplicaError>(())
+        })
+        .unwrap();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (mut server, url) = spawn_server(&db);
+    let mut client = SyncClient::new(&url).unwrap();
+    runtime.block_on(client.login("ada", PASSWORD)).unwrap();
+    // Kill the server as soon as its file holds the first batch: the push goes in batches
+    // of 1,000, so the rest is still to come.
+    let stored = {
+        let db = db.clone();
+        move || ops_stored(&db)
+    };
+    let killer = std::thread::spawn({
+        let stored = stored.clone();
+        move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while stored() == 0 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            server.kill().unwrap();
+            let _ = server.wait();
+        }
+    });
+    let first = runtime.block_on(sync_once(&mut a.replica, &client));
+    killer.join().unwrap();
+    let err = first.expect_err("the server died before the push was done");
+    assert!(err.is_retryable(), "{err}");
+    let held = stored();
+    assert!(
+        held > 0 && held < 3_003,
+        "the kill landed mid-push: the server holds {held} of 3,003 ops"
+    );
+    assert!(
+        a.replica.pending_count().unwrap() > 0,
+        "the console still holds what the server did not confirm"
+    );
+
+    // The server's file is whole; a restarted server finishes the job; nothing is doubled.
+    let check: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let (mut server, url) = spawn_server(&db);
+    let client = SyncClient::new(&url)
+        .unwrap()
+        .with_token(client_token(&runtime, &url));
+    runtime
+        .block_on(sync_once(&mut a.replica, &client))
+        .unwrap();
+    assert_eq!(a.replica.pending_count().unwrap(), 0);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (ops, distinct): (i64, i64) = conn
+        .query_row("SELECT count(*), count(DISTINCT seq) FROM ops", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(ops, 3_003);
+    assert_eq!(distinct, 3_003);
+    assert_eq!(a.replica.table_rows("launches").unwrap().len(), 3_001);
+    server.kill().unwrap();
+    let _ = server.wait();
+}
+
+/// How many ops the server's file holds, read from beside the running server.
+fn ops_stored(db: &std::path::Path) -> i64 {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0)))
+        .unwrap_or(0)
+}
+
+fn client_token(runtime: &tokio::runtime::Runtime, url: &str) -> String {
+    let mut client = SyncClient::new(url).unwrap();
+    runtime
+        .block_on(client.login("ada", PASSWORD))
+        .unwrap()
+        .token
+}
+
+#[test]
+fn a_tombstone_is_purged_only_after_every_device_has_pulled_past_it() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let admin = server.client("ada");
+    let launch = add_fleet_and_launch(&mut a.replica);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &admin);
+    let old_copy = b.dir.path().join("before-delete.sqlite");
+    b.replica.backup_to(&old_copy).unwrap();
+    let tombstones = || -> i64 {
+        rusqlite::Connection::open(server.dir.path().join("server.sqlite"))
+            .unwrap()
+            .query_row("SELECT count(*) FROM rows WHERE deleted = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+
+    a.replica.write(|w| w.delete("launches", &launch)).unwrap();
+    server.sync(&mut a.replica, &admin);
+    assert_eq!(tombstones(), 1, "B has not seen the delete yet");
+    server.sync(&mut b.replica, &admin);
+    assert_eq!(tombstones(), 0, "every device is past it");
+    assert!(b.replica.table_rows("launches").unwrap().is_empty());
+
+    // A replica restored from a copy taken before the delete edits the purged row: the
+    // server still refuses it, and the console drops the row.
+    let mut restored = Replica::open(&old_copy, &OpenOptions::default()).unwrap();
+    set(&mut restored, "launches", &launch, json!({"pad": "LC-39B"}));
+    let summary = server.sync(&mut restored, &admin);
+    assert_eq!(summary.rejected, 1);
+    assert_eq!(
+        restored.conflicts(false).unwrap()[0].reason,
+        "the row does not exist on the server"
+    );
+    assert!(restored.table_rows("launches").unwrap().is_empty());
+}
+
+#[test]
+fn a_training_sandbox_never_syncs_with_operational_data() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let dir = tempfile::tempdir().unwrap();
+    let mut sandbox = Replica::open(
+        &dir.path().join("training.sqlite"),
+        &OpenOptions {
+            kind_if_new: galaxium_sync::ReplicaKind::Training,
+        },
+    )
+    .unwrap();
+    add_fleet_and_launch(&mut sandbox);
+    let admin = server.client("ada");
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut sandbox, &admin))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("training sandbox")),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    // Nothing reached the server: an operational console pulls nothing.
+    let mut operational = console();
+    let pulled = server.sync(&mut operational.replica, &admin);
+    assert_eq!(pulled.pulled, 0);
+    assert_eq!(sandbox.pending_count().unwrap(), 3);
+}
+
+fn sandbox(dir: &tempfile::TempDir, name: &str) -> Replica {
+    Replica::open(
+        &dir.path().join(name),
+        &OpenOptions {
+            kind_if_new: galaxium_sync::ReplicaKind::Training,
+        },
+    )
+    .unwrap()
+}
+
+fn link(server: &TestServer, session: &str, hosting: bool) -> replica::TrainingLink {
+    replica::TrainingLink {
+        server: server.url.clone(),
+        session: session.to_owned(),
+        scenario: "slow-cabin-leak".to_owned(),
+        hosting,
+    }
+}
+
+#[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one story: a session, its sandboxes, and every refusal"
+)]
+fn a_training_session_is_a_namespace_of_its_own_that_operations_never_see() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let host_client = server.client("ted");
+    let joined_client = server.client("tia");
+    let admin = server.client("ada");
+    let session = server
+        .runtime
+        .block_on(host_client.create_training_session("slow-cabin-leak"))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // The trainer's sandbox hosts it; its rows go to the session (the trainer may write
+    // anything there), and a trainee's sandbox joined to it pulls them.
+    let mut host = sandbox(&dir, "host.sqlite");
+    add_fleet_and_launch(&mut host);
+    host.set_training_link(&link(&server, &session.id, true))
+        .unwrap();
+    let pushed = server.sync(&mut host, &host_client);
+    assert_eq!((pushed.pushed, pushed.rejected), (3, 0));
+    let mut joined = sandbox(&dir, "joined_client.sqlite");
+    joined
+        .set_training_link(&link(&server, &session.id, false))
+        .unwrap();
+    assert_eq!(server.sync(&mut joined, &joined_client).pulled, 3);
+    // What the trainee does reaches the trainer through the session.
+    let port = SpaceportRow {
+        id: replica::new_id(),
+        code: "SPA".into(),
+        name: "Spaceport America".into(),
+        lat_deg: 32.99,
+        lon_deg: -106.97,
+        alt_m: 1401.0,
+        demo: false,
+    };
+    joined.write(|w| w.insert_spaceport(&port)).unwrap();
+    assert_eq!(server.sync(&mut joined, &joined_client).rejected, 0);
+    server.sync(&mut host, &host_client);
+    assert!(
+        host.table_rows("spaceports")
+            .unwrap()
+            .contains_key(&port.id)
+    );
+
+    // Operations hold none of it.
+    let mut operational = console();
+    assert_eq!(server.sync(&mut operational.replica, &admin).pulled, 0);
+
+    // The operational push refuses a sandbox device even when it does not say it is one,
+    // anything that says it comes from a sandbox, and trainee accounts.
+    let push = |client: &SyncClient, device: &str, training: bool| {
+        server
+            .runtime
+            .block_on(client.push(&galaxium_sync::protocol::PushRequest {
+                device_id: device.to_owned(),
+                ops: Vec::new(),
+                training,
+            }))
+            .unwrap_err()
+    };
+    let err = push(&admin, host.device_id(), false);
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("sandbox of training session")),
+        "{err}"
+    );
+    let err = push(&admin, "a-new-device", true);
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("training sandbox")),
+        "{err}"
+    );
+    let err = push(&joined_client, "another-device", false);
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("trainee accounts")),
+        "{err}"
+    );
+    let err = server
+        .runtime
+        .block_on(joined_client.pull("another-device", 0, 10))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+
+    // Operations' roles keep to operations; only trainers open sessions.
+    let controller = server.client("cal");
+    let err = server
+        .runtime
+        .block_on(
+            controller
+                .clone()
+                .in_training_session(&session.id)
+                .pull("d", 0, 10),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("trainers and trainees")),
+        "{err}"
+    );
+    let err = server
+        .runtime
+        .block_on(joined_client.create_training_session("slow-cabin-leak"))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+    // A sandbox belongs to one session.
+    let other = server
+        .runtime
+        .block_on(host_client.create_training_session("power-bus-eclipse"))
+        .unwrap();
+    host.set_training_link(&link(&server, &other.id, true))
+        .unwrap();
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut host, &host_client))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Server { status: 409, .. }),
+        "{err}"
+    );
+    // An operational replica never joins a session.
+    assert!(
+        operational
+            .replica
+            .set_training_link(&link(&server, &session.id, false))
+            .is_err()
+    );
+}
+
+#[test]
+fn a_session_keeps_its_trainers_mission_clock_and_refuses_bad_ones() {
+    use galaxium_sync::protocol::MissionClock;
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let host_client = server.client("ted");
+    let joined_client = server.client("tia");
+    let session = server
+        .runtime
+        .block_on(host_client.create_training_session("slow-cabin-leak"))
+        .unwrap();
+    assert_eq!(session.clock, MissionClock::WALL);
+    let fast = MissionClock::WALL.with_rate(10.0, 1_800_000_000.0);
+    server
+        .runtime
+        .block_on(host_client.set_training_clock(&session.id, &fast))
+        .unwrap();
+    let seen = server
+        .runtime
+        .block_on(joined_client.training_session(&session.id))
+        .unwrap();
+    assert_eq!(seen.clock, fast);
+    assert!((seen.clock.mission(1_800_000_010.0) - 1_800_000_100.0).abs() < 1e-6);
+    let listed = server
+        .runtime
+        .block_on(joined_client.training_sessions())
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+
+    let too_fast = MissionClock::WALL.with_rate(100.0, 1_800_000_000.0);
+    let err = server
+        .runtime
+        .block_on(host_client.set_training_clock(&session.id, &too_fast))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Server { status: 400, message } if message.contains("x1 to x60")),
+        "{err}"
+    );
+    let err = server
+        .runtime
+        .block_on(joined_client.set_training_clock(&session.id, &fast))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+    for id in ["0192c0de-0000-7000-8000-000000000000", "..%2F..%2Fserver"] {
+        let err = server
+            .runtime
+            .block_on(joined_client.training_session(id))
+            .unwrap_err();
+        assert!(
+            matches!(&err, SyncError::Server { status: 404, .. }),
+            "{id}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let admin = server.client("ada");
+    let mut operational = console();
+    let launch = add_fleet_and_launch(&mut operational.replica);
+    let booking = sell_seat(
+        &mut operational.replica,
+        &launch,
+        "1A",
+        "GXK7Q2",
+        "Ada Real-Person",
+    );
+    let passenger = operational.replica.table_rows("bookings").unwrap()[&booking]["passenger_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    set(
+        &mut operational.replica,
+        "passengers",
+        &passenger,
+        json!({"date_of_birth": "1979-06-14"}),
+    );
+    let summary = server.sync(&mut operational.replica, &admin);
+    assert_eq!(
+        summary.rejected,
+        0,
+        "{:?}",
+        operational.replica.conflicts(true).unwrap()
+    );
+    let device = operational.replica.device_id().to_owned();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut copy = operational
+        .replica
+        .training_copy(&dir.path().join("sandbox.sqlite"))
+        .unwrap();
+    assert_eq!(copy.kind().unwrap(), galaxium_sync::ReplicaKind::Training);
+    assert_ne!(copy.device_id(), device, "a new identity");
+    assert!(copy.sign_in().unwrap().is_none());
+    assert_eq!(copy.sync_cursor().unwrap(), 0);
+    assert!(copy.table_rows("launches").unwrap().contains_key(&launch));
+    assert_eq!(
+        copy.pending_count().unwrap(),
+        5,
+        "every row recorded afresh"
+    );
+    // Nobody real is in a sandbox: the passenger is a number, the personal fields are gone,
+    // the year of birth stays (ages still check), the booking is intact.
+    let person = &copy.table_rows("passengers").unwrap()[&passenger];
+    assert_eq!(person["full_name"], json!("Passenger 1"));
+    assert_eq!(person["date_of_birth"], json!("1979-01-01"));
+    for column in [
+        "email",
+        "phone",
+        "document_number",
+        "emergency_contact",
+        "nationality",
+    ] {
+        assert_eq!(person[column], Value::Null, "{column}");
+    }
+    assert_eq!(
+        copy.table_rows("bookings").unwrap()[&booking]["status"],
+        json!("confirmed")
+    );
+    assert_eq!(
+        operational.replica.table_rows("passengers").unwrap()[&passenger]["full_name"],
+        json!("Ada Real-Person")
+    );
+    // The original is only read.
+    assert_eq!(operational.replica.pending_count().unwrap(), 0);
+    assert_eq!(operational.replica.device_id(), device);
+    // Without a session it never syncs; in one, trainees get its rows.
+    assert!(matches!(
+        server.runtime.block_on(sync_once(&mut copy, &admin)),
+        Err(SyncError::Forbidden(_))
+    ));
+    let host_client = server.client("ted");
+    let session = server
+        .runtime
+        .block_on(host_client.create_training_session("slow-cabin-leak"))
+        .unwrap();
+    copy.set_training_link(&link(&server, &session.id, true))
+        .unwrap();
+    assert_eq!(server.sync(&mut copy, &host_client).rejected, 0);
+    let mut joined = sandbox(&dir, "trainee.sqlite");
+    joined
+        .set_training_link(&link(&server, &session.id, false))
+        .unwrap();
+    server.sync(&mut joined, &server.client("tia"));
+    assert!(joined.table_rows("launches").unwrap().contains_key(&launch));
+    // A copy never lands on an existing file.
+    assert!(
+        operational
+            .replica
+            .training_copy(&dir.path().join("sandbox.sqlite"))
+            .is_err()
+    );
+}
+
+fn vehicle_named(name: &str) -> VehicleRow {
+    VehicleRow {
+        id: replica::new_id(),
+        name: name.into(),
+        model: "G-6".into(),
+        seat_count: 6,
+        max_passenger_mass_kg: 630.0,
+        max_baggage_mass_kg: 54.0,
+        demo: false,
+        seat_layout: "[]".into(),
+    }
+}
+
+fn vehicle_names(replica: &Replica) -> Vec<String> {
+    let mut names: Vec<String> = replica
+        .table_rows("vehicles")
+        .unwrap()
+        .values()
+        .map(|v| v["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_second_vehicle_of_a_taken_name_is_refused_and_every_replica_keeps_syncing() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b, mut c) = (console(), console(), console());
+    let admin = server.client("ada");
+
+    // Two admins, each offline, add a vehicle of the same name (case and spaces aside).
+    a.replica
+        .write(|w| w.insert_vehicle(&vehicle_named("Aurora")))
+        .unwrap();
+    b.replica
+        .write(|w| w.insert_vehicle(&vehicle_named(" aurora")))
+        .unwrap();
+    assert_eq!(server.sync(&mut a.replica, &admin).rejected, 0);
+    let second = server.sync(&mut b.replica, &admin);
+    assert_eq!(second.rejected, 1, "{second}");
+    let conflicts = b.replica.conflicts(false).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(
+        conflicts[0].reason,
+        "a vehicle named \"aurora\" already exists"
+    );
+    assert_eq!(conflicts[0].attempted["name"], json!(" aurora"));
+    // The losing console holds the server's fleet; every console, a new one too, syncs on.
+    assert_eq!(vehicle_names(&b.replica), ["Aurora"]);
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut c.replica, &admin);
+    assert_eq!(vehicle_names(&c.replica), ["Aurora"]);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+    assert_eq!(snapshot(&a.replica), snapshot(&c.replica));
+
+    // The console itself refuses a name it already holds, before anything is sent.
+    let err = a
+        .replica
+        .write(|w| w.insert_vehicle(&vehicle_named("AURORA")))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "a vehicle named \"AURORA\" already exists");
+}
+
+#[test]
+fn renaming_onto_a_taken_name_is_refused_and_the_old_name_comes_back() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut a, mut b) = (console(), console());
+    let admin = server.client("ada");
+    let (aurora, borealis) = (vehicle_named("Aurora"), vehicle_named("Borealis"));
+    a.replica
+        .write(|w| {
+            w.insert_vehicle(&aurora)?;
+            w.insert_vehicle(&borealis)
+        })
+        .unwrap();
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &admin);
+
+    // Offline: A renames Aurora to Zenith, B renames Borealis to Zenith.
+    set(
+        &mut a.replica,
+        "vehicles",
+        &aurora.id,
+        json!({"name": "Zenith"}),
+    );
+    set(
+        &mut b.replica,
+        "vehicles",
+        &borealis.id,
+        json!({"name": "Zenith"}),
+    );
+    server.sync(&mut a.replica, &admin);
+    let summary = server.sync(&mut b.replica, &admin);
+    assert_eq!(summary.rejected, 1);
+    let conflict = &b.replica.conflicts(false).unwrap()[0];
+    assert_eq!(conflict.reason, "a vehicle named \"Zenith\" already exists");
+    assert_eq!(
+        conflict.winner.as_ref().unwrap()["name"],
+        json!("Borealis"),
+        "the server's version of B's row"
+    );
+    assert_eq!(vehicle_names(&b.replica), ["Borealis", "Zenith"]);
+    server.sync(&mut a.replica, &admin);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+}
+
+/// Pushes one hand-made op, as a careless or hostile client could, and returns the verdict.
+fn push_raw(
+    server: &TestServer,
+    client: &SyncClient,
+    op: galaxium_sync::protocol::Op,
+) -> galaxium_sync::protocol::OpResult {
+    let request = galaxium_sync::protocol::PushRequest {
+        device_id: op.device_id.clone(),
+        ops: vec![op],
+        training: false,
+    };
+    let (mut response, _, _) = server.runtime.block_on(client.push(&request)).unwrap();
+    response.results.remove(0)
+}
+
+fn raw_op(
+    device: &str,
+    seq: u64,
+    hlc_ms: u64,
+    table: &str,
+    row_id: &str,
+    kind: galaxium_sync::protocol::OpKind,
+    payload: Value,
+) -> galaxium_sync::protocol::Op {
+    galaxium_sync::protocol::Op {
+        op_id: replica::new_id(),
+        device_id: device.into(),
+        seq,
+        hlc: format!("{hlc_ms:015}-000000-{device}"),
+        table: table.into(),
+        row_id: row_id.into(),
+        kind,
+        payload: object(payload),
+    }
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap()
+}
+
+#[test]
+fn values_a_replica_would_refuse_are_refused_by_the_server_naming_the_column() {
+    use galaxium_sync::protocol::{OpKind, OpResult};
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let staff = server.client("sam");
+    let passenger = json!({
+        "full_name": "Mallory", "date_of_birth": null, "nationality": null,
+        "document_number": null, "email": null, "phone": null, "emergency_contact": null,
+        "body_mass_kg": -5, "medical_status": "cleared", "medical_expires_on": null,
+        "training_completed_on": null, "waiver_signed_on": null, "demo": false,
+    });
+    let verdict = push_raw(
+        &server,
+        &staff,
+        raw_op(
+            "mallory-console",
+            1,
+            now_ms(),
+            "passengers",
+            &replica::new_id(),
+            OpKind::Insert,
+            passenger.clone(),
+        ),
+    );
+    let OpResult::Rejected { reason, .. } = verdict else {
+        panic!("accepted: {verdict:?}")
+    };
+    assert_eq!(reason, "passenger body_mass_kg: must be above 0, not -5");
+    let mut hacked = passenger;
+    hacked["body_mass_kg"] = json!(80);
+    hacked["medical_status"] = json!("hacked");
+    let verdict = push_raw(
+        &server,
+        &staff,
+        raw_op(
+            "mallory-console",
+            2,
+            now_ms(),
+            "passengers",
+            &replica::new_id(),
+            OpKind::Insert,
+            hacked,
+        ),
+    );
+    assert!(
+        matches!(&verdict, OpResult::Rejected { reason, .. }
+            if reason.contains("medical_status: must be one of pending, cleared, restricted, denied, not \"hacked\"")),
+        "{verdict:?}"
+    );
+    // Nothing reached the op log, so a new console syncs as ever.
+    let mut fresh = console();
+    let summary = server.sync(&mut fresh.replica, &server.client("ada"));
+    assert_eq!(summary.pulled, 0);
+}
+
+#[test]
+fn an_op_stamped_in_the_future_is_taken_at_the_servers_time_and_later_edits_still_win() {
+    use galaxium_sync::protocol::{OpKind, OpResult};
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let mut pair_a = console();
+    let admin = server.client("ada");
+    let launch = add_fleet_and_launch(&mut pair_a.replica);
+    server.sync(&mut pair_a.replica, &admin);
+
+    // A console whose clock says 2100 edits the pad.
+    let year_2100_ms = 4_102_444_800_000_u64;
+    let verdict = push_raw(
+        &server,
+        &admin,
+        raw_op(
+            "clock-in-2100",
+            1,
+            year_2100_ms,
+            "launches",
+            &launch,
+            OpKind::Update,
+            json!({"pad": "from 2100"}),
+        ),
+    );
+    assert!(matches!(verdict, OpResult::Accepted { .. }), "{verdict:?}");
+    server.sync(&mut pair_a.replica, &admin);
+    assert_eq!(
+        launch_field(&pair_a.replica, &launch, "pad"),
+        json!("from 2100")
+    );
+    // Pulling it did not carry this console's clock to 2100 ...
+    let mut probe = console();
+    server.sync(&mut probe.replica, &admin);
+    set(
+        &mut probe.replica,
+        "launches",
+        &launch,
+        json!({"pad": "LC-39B"}),
+    );
+    let stamped = probe.replica.pending_ops(1).unwrap()[0].hlc.clone();
+    let wall: u64 = stamped[..15].parse().unwrap();
+    assert!(wall < now_ms() + 60_000, "{stamped}");
+    // ... and a later edit made with a right clock wins over it everywhere.
+    server.sync(&mut probe.replica, &admin);
+    server.sync(&mut pair_a.replica, &admin);
+    assert_eq!(
+        launch_field(&pair_a.replica, &launch, "pad"),
+        json!("LC-39B")
+    );
+    assert_eq!(
+        launch_field(&probe.replica, &launch, "pad"),
+        json!("LC-39B")
+    );
+}
+
+#[test]
+fn a_clock_far_from_the_servers_is_named_in_the_sync_summary() {
+    let mut summary = galaxium_sync::client::SyncSummary {
+        clock_offset_ms: Some(2 * 3_600_000 + 5 * 60_000),
+        ..Default::default()
+    };
+    let warning = summary.clock_warning().unwrap();
+    assert!(
+        warning.contains("2 h 5 min ahead of the server's"),
+        "{warning}"
+    );
+    assert!(
+        summary
+            .to_string()
+            .contains("warning: this console's clock")
+    );
+    summary.clock_offset_ms = Some(-10 * 60_000);
+    assert!(summary.clock_warning().unwrap().contains("10 min behind"));
+    summary.clock_offset_ms = Some(90_000);
+    assert_eq!(
+        summary.clock_warning(),
+        None,
+        "a minute and a half is within bounds"
+    );
+}
+
+#[test]
+fn a_pulled_op_that_cannot_apply_is_kept_aside_and_the_rest_applies() {
+    use galaxium_sync::protocol::{Op, OpKind, ServerOp};
+    let mut c = console();
+    let op = |cursor: u64, row: &str, payload: Value| ServerOp {
+        cursor,
+        op: Op {
+            op_id: replica::new_id(),
+            device_id: "elsewhere".into(),
+            seq: cursor,
+            hlc: format!("{:015}-000000-elsewhere", now_ms()),
+            table: "vehicles".into(),
+            row_id: row.into(),
+            kind: OpKind::Insert,
+            payload: object(payload),
+        },
+        notice: None,
+    };
+    let good = |name: &str| {
+        json!({"name": name, "model": "G-6", "seat_count": 6, "max_passenger_mass_kg": 630.0,
+               "max_baggage_mass_kg": 54.0, "demo": false, "seat_layout": "[]"})
+    };
+    let mut bad = good("Broken");
+    bad["seat_count"] = json!(-1);
+    let mut partial = good("Half");
+    partial.as_object_mut().unwrap().remove("model");
+    let page = [
+        op(1, "v1", good("Aurora")),
+        op(2, "v2", bad),
+        op(3, "v3", partial),
+        op(4, "v4", good("Borealis")),
+    ];
+    let report = c.replica.apply_pulled(&page, 4).unwrap();
+    assert_eq!((report.applied, report.set_aside), (2, 2));
+    assert_eq!(
+        c.replica.sync_cursor().unwrap(),
+        4,
+        "the cursor moved past them"
+    );
+    assert_eq!(vehicle_names(&c.replica), ["Aurora", "Borealis"]);
+    let aside = c.replica.set_aside_ops().unwrap();
+    assert_eq!(aside.len(), 2);
+    assert_eq!(aside[0].row_id, "v2");
+    assert_eq!(
+        aside[0].reason,
+        "vehicle seat_count: must be between 1 and 1000, not -1"
+    );
+    assert!(aside[1].reason.contains("model"), "{}", aside[1].reason);
+    // A replayed page keeps one entry per op.
+    c.replica.apply_pulled(&page, 4).unwrap();
+    assert_eq!(c.replica.set_aside_ops().unwrap().len(), 2);
+}
+
+/// B's own "Aurora", at its own spaceport, with a launch on it.
+fn second_aurora_with_a_launch(b: &mut Replica) {
+    let second = vehicle_named("Aurora");
+    let vandenberg = SpaceportRow {
+        id: replica::new_id(),
+        code: "VSFB".into(),
+        name: "Vandenberg".into(),
+        lat_deg: 34.7,
+        lon_deg: -120.6,
+        alt_m: 112.0,
+        demo: false,
+    };
+    b.write(|w| {
+        w.insert_vehicle(&second)?;
+        w.insert_spaceport(&vandenberg)
+    })
+    .unwrap();
+    b.write(|w| {
+        w.insert_launch(&LaunchRow {
+            id: replica::new_id(),
+            mission: "GX-B".into(),
+            vehicle_id: second.id.clone(),
+            spaceport_id: vandenberg.id.clone(),
+            pad: "LC-39A".into(),
+            scheduled_at: "2030-01-01T12:00:00Z".into(),
+            status: "planned".into(),
+            demo: false,
+            fare_classes: "[]".into(),
+            checkin_opens_hours: 24.0,
+            checkin_closes_hours: 1.0,
+        })
+    })
+    .unwrap();
+}
+
+/// What an older server accepted, made in `db`: two "Aurora"s (B's with a launch of its own),
+/// a passenger with a negative body mass (from S), and a column clock from a console that
+/// believed it was 2100. Consoles made their rows as consoles do; the old server judged no
+/// key and no value.
+fn build_what_an_older_server_accepted(
+    db: &std::path::Path,
+    a: &mut Replica,
+    b: &mut Replica,
+    s: &Replica,
+) {
+    use galaxium_server::auth::Principal;
+    use galaxium_sync::protocol::{OpKind, OpResult};
+
+    let admin = Principal {
+        user: "ada".into(),
+        role: Role::Admin,
+    };
+    let staff = Principal {
+        user: "sam".into(),
+        role: Role::Staff,
+    };
+    {
+        let store = SqliteStore::open(db).unwrap();
+        for (name, role) in [("ada", Role::Admin), ("sam", Role::Staff)] {
+            store
+                .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
+                .unwrap();
+        }
+        let older = |replica: &mut Replica, who: &Principal| {
+            let ops = replica.pending_ops(100).unwrap();
+            store
+                .accept_unjudged(who, replica.device_id(), &ops)
+                .unwrap();
+            let verdicts: Vec<_> = ops
+                .into_iter()
+                .map(|op| {
+                    let op_id = op.op_id.clone();
+                    (op, OpResult::Accepted { op_id })
+                })
+                .collect();
+            replica.settle_push(&verdicts).unwrap();
+        };
+        add_fleet_and_launch(a);
+        older(a, &admin);
+        let port = a
+            .table_rows("spaceports")
+            .unwrap()
+            .into_keys()
+            .next()
+            .unwrap();
+        second_aurora_with_a_launch(b);
+        older(b, &admin);
+        let bad = raw_op(
+            s.device_id(),
+            1,
+            now_ms(),
+            "passengers",
+            &replica::new_id(),
+            OpKind::Insert,
+            json!({
+                "full_name": "Mallory", "date_of_birth": null, "nationality": null,
+                "document_number": null, "email": null, "phone": null,
+                "emergency_contact": null, "body_mass_kg": -5, "medical_status": "hacked",
+                "medical_expires_on": null, "training_completed_on": null,
+                "waiver_signed_on": null, "demo": false,
+            }),
+        );
+        store
+            .accept_unjudged(&staff, s.device_id(), &[bad])
+            .unwrap();
+        // A column clock from a console that believed it was 2100.
+        store
+            .accept_unjudged(
+                &admin,
+                "clock-in-2100",
+                &[raw_op(
+                    "clock-in-2100",
+                    1,
+                    4_102_444_800_000,
+                    "spaceports",
+                    &port,
+                    OpKind::Update,
+                    json!({"name": "Kennedy (2100)"}),
+                )],
+            )
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_their_authors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite");
+    let (mut a, mut b, mut s) = (console(), console(), console());
+    build_what_an_older_server_accepted(&db, &mut a.replica, &mut b.replica, &s.replica);
+
+    // Started again, the server repairs what it holds, and logs it.
+    let store = SqliteStore::open(&db).unwrap();
+    let report = store.repair().unwrap();
+    assert!(
+        report.removed.is_empty(),
+        "the repair at open did the work: {report:?}"
+    );
+    drop(store);
+    let server = TestServer::over(&db);
+    let admin_client = server.client("ada");
+    for replica in [&mut a.replica, &mut b.replica] {
+        server.sync(replica, &admin_client);
+    }
+    let staff_client = server.client("sam");
+    let summary = server.sync(&mut s.replica, &staff_client);
+    assert_eq!(summary.late_refusals, 1, "{summary}");
+    // Each author finds its refused rows in its inbox, with the reason.
+    let b_inbox: Vec<String> = b
+        .replica
+        .conflicts(false)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.reason)
+        .collect();
+    assert_eq!(b_inbox.len(), 2, "{b_inbox:?}");
+    assert!(b_inbox.contains(&"a vehicle named \"Aurora\" already exists".to_owned()));
+    assert!(
+        b_inbox
+            .iter()
+            .any(|r| r.starts_with("the vehicle it refers to was removed"))
+    );
+    let s_inbox = s.replica.conflicts(false).unwrap();
+    assert_eq!(s_inbox.len(), 1);
+    assert!(
+        s_inbox[0].reason.starts_with("passenger "),
+        "{}",
+        s_inbox[0].reason
+    );
+    assert_eq!(s_inbox[0].attempted["full_name"], json!("Mallory"));
+    assert!(a.replica.conflicts(false).unwrap().is_empty());
+    // One Aurora everywhere, a new console syncs, and a later edit of the 2100 column wins.
+    let mut fresh = console();
+    let summary = server.sync(&mut fresh.replica, &admin_client);
+    assert_eq!(summary.set_aside, 0, "{summary}");
+    assert_eq!(vehicle_names(&fresh.replica), ["Aurora"]);
+    server.sync(&mut a.replica, &admin_client);
+    let port = a
+        .replica
+        .table_rows("spaceports")
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+    set(
+        &mut a.replica,
+        "spaceports",
+        &port,
+        json!({"name": "Kennedy"}),
+    );
+    server.sync(&mut a.replica, &admin_client);
+    server.sync(&mut fresh.replica, &admin_client);
+    server.sync(&mut b.replica, &admin_client);
+    assert_eq!(
+        fresh.replica.table_rows("spaceports").unwrap()[&port]["name"],
+        json!("Kennedy")
+    );
+    assert_eq!(snapshot(&a.replica), snapshot(&fresh.replica));
+    assert_eq!(snapshot(&b.replica), snapshot(&fresh.replica));
+}
