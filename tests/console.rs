@@ -1603,3 +1603,21 @@ fn a_taken_vehicle_name_is_sent_again_under_another_from_the_sync_view() {
     let summary = runtime.block_on(sync_once(&mut replica, &client)).unwrap();
     assert_eq!(summary.rejected, 0, "the new name is free at the server");
 }
+
+/// Every screen opens on the demo data, in turn, at the spaceport laptop's size and at the
+/// default one, and the shell says which is showing.
+#[test]
+fn every_view_opens_on_the_demo_data() {
+    for size in [[1024.0, 700.0], [1360.0, 860.0]] {
+        let mut console = console();
+        console.harness.set_size(egui::Vec2::from(size));
+        console.harness.run();
+        for view in View::ALL {
+            open_view(&mut console, view);
+            let selected = console.harness.get_all_by_label(view.title()).any(|node| {
+                node.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+            });
+            assert!(selected, "{view:?} is marked as showing in the navigation");
+        }
+    }
+}

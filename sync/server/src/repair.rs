@@ -80,7 +80,7 @@ pub(crate) fn repair(
                 let column = spec.column(&problem.column).map(|c| c.name);
                 offending.push((
                     row_id.clone(),
-                    format!("{} {problem}", singular(spec)),
+                    format!("{} {problem}", spec.row_noun),
                     column,
                 ));
             }
@@ -98,10 +98,6 @@ pub(crate) fn repair(
     }
     tx.commit()?;
     Ok(report)
-}
-
-fn singular(spec: &ReplicatedTable) -> String {
-    spec.label.to_lowercase().trim_end_matches('s').to_owned()
 }
 
 fn live_rows(
@@ -225,7 +221,7 @@ fn remove(
                 )?
                 .query_map(params![child.name, fk.column, row_id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            let because = format!("the {} it refers to was removed: {reason}", singular(spec));
+            let because = format!("the {} it refers to was removed: {reason}", spec.row_noun);
             for child_id in children {
                 remove(tx, clock, child, &child_id, &because, None, report)?;
             }

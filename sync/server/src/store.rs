@@ -866,10 +866,7 @@ fn judge(
     }
     if let Err(problem) = spec.check_values(&op.payload) {
         return Ok(Err(refuse(
-            format!(
-                "{} {problem}",
-                spec.label.to_lowercase().trim_end_matches('s')
-            ),
+            format!("{} {problem}", spec.row_noun),
             fallback(),
         )));
     }
@@ -1131,7 +1128,7 @@ fn exclusive_taken(
                     "{}: {} is already held by {}{name} ({other_status})",
                     rule.rule,
                     key.join(" / "),
-                    spec.label.to_lowercase().trim_end_matches('s'),
+                    spec.row_noun,
                 ),
                 None,
             )));

@@ -660,10 +660,7 @@ fn apply_checked(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> Result<()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         if let Err(problem) = spec.check_values(&known) {
-            return Err(Unapplied::Refused(format!(
-                "{} {problem}",
-                spec.label.to_lowercase().trim_end_matches('s')
-            )));
+            return Err(Unapplied::Refused(format!("{} {problem}", spec.row_noun)));
         }
     }
     apply_one(tx, op, outbox_empty).map_err(|cause| match cause {

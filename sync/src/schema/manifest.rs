@@ -420,6 +420,8 @@ pub struct ReplicatedTable {
     pub name: &'static str,
     /// What a person calls its rows.
     pub label: &'static str,
+    /// What a person calls one row, in refusals: `launch`, `incident severity`.
+    pub row_noun: &'static str,
     /// Its columns other than `id`, all replicated, with the values each takes.
     pub columns: &'static [Column],
     /// How concurrent edits are settled.
@@ -628,6 +630,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "vehicles",
         label: "Vehicles",
+        row_noun: "vehicle",
         columns: &[
             req("name", NAME),
             req("model", TEXT),
@@ -657,6 +660,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "spaceports",
         label: "Spaceports",
+        row_noun: "spaceport",
         columns: &[
             req("code", NAME),
             req("name", TEXT),
@@ -679,6 +683,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "ground_stations",
         label: "Ground stations",
+        row_noun: "ground station",
         columns: &[
             req("name", NAME),
             req("lat_deg", LATITUDE),
@@ -704,6 +709,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "launches",
         label: "Launches",
+        row_noun: "launch",
         columns: &[
             req("mission", TEXT),
             req("vehicle_id", ID),
@@ -736,6 +742,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "passengers",
         label: "Passengers",
+        row_noun: "passenger",
         columns: &[
             req("full_name", TEXT),
             opt("date_of_birth", DATE),
@@ -769,6 +776,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "bookings",
         label: "Bookings",
+        row_noun: "booking",
         columns: &[
             req("locator", TextOfLength(6)),
             req("launch_id", ID),
@@ -803,6 +811,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "seat_blocks",
         label: "Seat blocks",
+        row_noun: "seat block",
         columns: &[
             req("launch_id", ID),
             req("seat_id", TEXT),
@@ -824,6 +833,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "invoices",
         label: "Invoices",
+        row_noun: "invoice",
         columns: &[
             req("locator", TEXT),
             req("number", TEXT),
@@ -844,6 +854,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "manifests",
         label: "Closed manifests",
+        row_noun: "closed manifest",
         columns: &[
             req("launch_id", ID),
             req("closed_at", TIME),
@@ -865,6 +876,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "element_sets",
         label: "Element sets",
+        row_noun: "element set",
         columns: &[
             req("object_name", TEXT),
             req("norad_id", COUNT),
@@ -889,6 +901,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "incident_severities",
         label: "Incident severities",
+        row_noun: "incident severity",
         columns: &[
             req(
                 "rank",
@@ -912,6 +925,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "incidents",
         label: "Incidents",
+        row_noun: "incident",
         columns: &[
             req("reference", TEXT),
             req("title", TEXT),
@@ -959,6 +973,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "incident_passengers",
         label: "Passengers in incidents",
+        row_noun: "incident's passenger",
         columns: &[
             req("incident_id", ID),
             req("passenger_id", ID),
@@ -984,6 +999,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "incident_timeline",
         label: "Incident timelines",
+        row_noun: "incident timeline entry",
         columns: &[
             req("incident_id", ID),
             req("at", TIME),
@@ -1007,6 +1023,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "incident_tasks",
         label: "Incident tasks",
+        row_noun: "incident task",
         columns: &[
             req("incident_id", ID),
             req("title", TEXT),
@@ -1032,6 +1049,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "incident_attachments",
         label: "Incident attachments",
+        row_noun: "incident attachment",
         columns: &[
             req("incident_id", ID),
             req("file_name", TEXT),
@@ -1056,6 +1074,7 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "alarm_acknowledgements",
         label: "Alarm acknowledgements",
+        row_noun: "alarm acknowledgement",
         columns: &[
             req("channel", TEXT),
             req("severity", OneOf(ALARM_SEVERITIES)),
