@@ -1290,7 +1290,7 @@ fn bus_points(console: &Console) -> Vec<(f64, f64)> {
 )]
 fn two_trainees_follow_the_trainers_session_through_the_server() {
     use galaxium::ops::training::score::Outcome;
-    use galaxium_sync::schema::manifest::Role;
+    use galaxium_sync::schema::registry::Role;
 
     let dir = tempfile::tempdir().unwrap();
     let (_runtime, url) = support::start_server_with(

@@ -392,7 +392,7 @@ fn spawn_server_binary(dir: &Path, users: &[&str]) -> (std::process::Child, Stri
 /// *Remove demo data* on one console removes it everywhere.
 #[test]
 fn two_consoles_that_each_loaded_the_demo_hold_one_demo_after_syncing() {
-    use galaxium_sync::schema::manifest::MANIFEST;
+    use galaxium_sync::schema::registry::TABLES;
 
     let dir = tempfile::tempdir().unwrap();
     let (mut server, url) = spawn_server_binary(dir.path(), &["ada", "bob", "cat"]);
@@ -437,7 +437,7 @@ fn two_consoles_that_each_loaded_the_demo_hold_one_demo_after_syncing() {
         let replica = Replica::open(&data.replica(), &OpenOptions::default()).unwrap();
         assert!(replica.conflicts(true).unwrap().is_empty());
         assert!(replica.set_aside_ops().unwrap().is_empty());
-        MANIFEST
+        TABLES
             .iter()
             .map(|t| (t.name, replica.table_rows(t.name).unwrap()))
             .collect::<std::collections::BTreeMap<_, _>>()

@@ -1,7 +1,7 @@
 //! The replicated data of Galaxium Console and how it moves.
 //!
 //! The local replica (one SQLite file per console: its schema and migrations, the table
-//! manifest, health checks, backups), the wire protocol shared with the server, and the sync
+//! registry, health checks, backups), the wire protocol shared with the server, and the sync
 //! client and live feed. The server is a package of its own (`galaxium-server`), so the
 //! console never compiles it.
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use galaxium_server::store::{SqliteStore, Store as _};
 use galaxium_server::{AppState, auth, serve};
-use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::schema::registry::Role;
 
 /// The password of every test user.
 pub const PASSWORD: &str = "launch-day-2026";

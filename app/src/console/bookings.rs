@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use galaxium_sync::Replica;
-use galaxium_sync::schema::manifest::{PERSONAL_DATA_READERS, Role};
+use galaxium_sync::schema::registry::{PERSONAL_DATA_READERS, Role};
 
 use super::app::{ConsoleApp, Notice};
 use crate::ops::bookings::actions::{self, BookingError};

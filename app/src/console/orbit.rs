@@ -1,7 +1,7 @@
 //! Applies the Orbit view's commands: element sets imported from a file or pasted text.
 
 use chrono::Utc;
-use galaxium_sync::schema::manifest;
+use galaxium_sync::schema::registry;
 
 use super::app::{ConsoleApp, Notice};
 use crate::ops::orbit::{StationForm, import_element_sets, remove_station, save_station};
@@ -18,7 +18,7 @@ impl ConsoleApp {
     /// Whether the signed-in role may write `table` (offline, nobody has said otherwise; the
     /// server checks again when the rows sync).
     pub fn may_write(&self, table: &str) -> bool {
-        let writers = manifest::table(table).map_or(&[][..], |t| t.write_roles);
+        let writers = registry::table(table).map_or(&[][..], |t| t.write_roles);
         self.acting_role()
             .is_none_or(|role| role.is_ok_and(|r| writers.contains(&r)))
     }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
-use galaxium_sync::schema::manifest::LAUNCH_TRANSITIONS;
+use galaxium_sync::schema::registry::LAUNCH_TRANSITIONS;
 use galaxium_widgets::seat_map::{self, SeatCell, SeatKind, SeatMap};
 use galaxium_widgets::{StatusLevel, StatusLight, Tokens};
 

@@ -186,7 +186,7 @@ fn conflicts_ui(
             );
             ui.label(format!("Tried: {}", describe(&conflict.attempted)));
             ui.label(RichText::new(format!("Refused: {}", conflict.reason)).color(tokens.critical));
-            let key_taken = galaxium_sync::schema::manifest::table(&conflict.table)
+            let key_taken = galaxium_sync::schema::registry::table(&conflict.table)
                 .is_some_and(|spec| !spec.unique_keys.is_empty())
                 && conflict.reason.ends_with("already exists");
             ui.label(match &conflict.winner {
@@ -239,7 +239,7 @@ fn send_again_ui(
     tokens: Tokens,
     commands: &mut Vec<UiCommand>,
 ) {
-    let Some(key) = galaxium_sync::schema::manifest::table(&conflict.table)
+    let Some(key) = galaxium_sync::schema::registry::table(&conflict.table)
         .and_then(|spec| spec.unique_keys.first())
     else {
         return;

@@ -33,7 +33,7 @@ use galaxium_server::{AppState, auth, serve};
 use galaxium_sync::client::SyncClient;
 use galaxium_sync::live;
 use galaxium_sync::protocol::{TelemetryBatch, TelemetryFrame, TelemetryPoint};
-use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::schema::registry::Role;
 use tokio::sync::mpsc;
 
 const PASSWORD: &str = "benchmark-password";

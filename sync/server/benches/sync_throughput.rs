@@ -23,7 +23,7 @@ use galaxium_server::{AppState, auth, serve};
 use galaxium_sync::client::{SyncClient, sync_once};
 use galaxium_sync::protocol::{Op, OpKind, ServerOp};
 use galaxium_sync::replica::{self, LaunchRow, SpaceportRow, VehicleRow};
-use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::schema::registry::Role;
 use galaxium_sync::{OpenOptions, Replica};
 use serde_json::{Map, json};
 

@@ -5,7 +5,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 
-use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::schema::registry::Role;
 
 /// Who made a request, once their token checked out.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,7 +28,7 @@ Examples:
 /// Galaxium central server: reconciles console replicas and relays live telemetry.
 ///
 /// Consoles keep their own replica and work offline; the server takes the ops each one
-/// pushes, checks them against the table manifest (who may write what, foreign keys, status
+/// pushes, checks them against the table registry (who may write what, foreign keys, status
 /// transitions, one active booking per seat), orders them, and hands every console the ops
 /// after its cursor. Refused ops come back with the reason and the winning row, so nothing is
 /// lost silently. It also stores telemetry posted by the ground segment (a day of it) and

@@ -1,5 +1,5 @@
 //! The thin central server (axum): sign-in, push, pull, health and metrics. It is generic
-//! over the table manifest and holds no UI workflow.
+//! over the table registry and holds no UI workflow.
 
 pub mod auth;
 pub mod cli;
@@ -30,7 +30,7 @@ use galaxium_sync::protocol::{
     OLDEST_ACCEPTED_VERSION, OpResult, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest,
     PushResponse,
 };
-use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::schema::registry::Role;
 
 /// The largest request body the server reads.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;

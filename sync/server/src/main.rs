@@ -9,7 +9,7 @@ use clap::Parser as _;
 use galaxium_server::cli::{Cli, Command, UserCommand};
 use galaxium_server::store::{SqliteStore, Store as _};
 use galaxium_server::{AppState, auth, serve};
-use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::schema::registry::Role;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use galaxium_sync::hlc::{Hlc, HlcClock};
 use galaxium_sync::protocol::{MAX_CLOCK_AHEAD, OpKind, RefusalNotice, SERVER_DEVICE};
-use galaxium_sync::schema::manifest::{MANIFEST, ReplicatedTable, UniqueKey};
+use galaxium_sync::schema::registry::{ReplicatedTable, TABLES, UniqueKey};
 
 /// A row the repair removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub(crate) fn repair(
     clamp_future_clocks(&tx, clock, &mut report)?;
     // Parents before children: a child of a removed parent is removed with it, with its
     // own notice, before its table's turn comes.
-    for spec in MANIFEST {
+    for spec in TABLES {
         let rows = live_rows(&tx, spec.name)?;
         let mut offending: Vec<(String, String, Option<&str>)> = Vec::new();
         for (row_id, data) in &rows {
@@ -212,7 +212,7 @@ fn remove(
     let Some(data) = data else {
         return Ok(());
     };
-    for child in MANIFEST {
+    for child in TABLES {
         for fk in child.foreign_keys.iter().filter(|fk| fk.table == spec.name) {
             let children: Vec<String> = tx
                 .prepare(

@@ -1,5 +1,5 @@
 //! The server's storage, behind [`Store`] so a PostgreSQL backend can follow; SQLite
-//! ([`SqliteStore`]) is the default. Validation against the manifest happens inside the push
+//! ([`SqliteStore`]) is the default. Validation against the registry happens inside the push
 //! transaction, so a verdict and its effect commit together.
 
 use std::fmt::Write as _;
@@ -16,8 +16,8 @@ use galaxium_sync::protocol::{
     MAX_CLOCK_AHEAD, MissionClock, Op, OpKind, OpResult, PullResponse, SERVER_DEVICE, ServerOp,
     TelemetryFrame, TelemetryPoint, TrainingSession,
 };
-use galaxium_sync::schema::manifest::{
-    self, ConflictPolicy, MANIFEST, PERSONAL_DATA_READERS, ReplicatedTable, Role,
+use galaxium_sync::schema::registry::{
+    self, ConflictPolicy, PERSONAL_DATA_READERS, ReplicatedTable, Role, TABLES,
 };
 
 /// Why the store could not do something.
@@ -675,7 +675,7 @@ struct Refusal {
 
 /// Blanks the personal columns of a row of `table` for a role that may not read them.
 fn redact(table: &str, row: &mut Map<String, Value>) {
-    let Some(spec) = manifest::table(table) else {
+    let Some(spec) = registry::table(table) else {
         return;
     };
     for column in spec.personal_columns {
@@ -727,7 +727,7 @@ fn settle(
     if let Some(result) = refused.and_then(|r| serde_json::from_str(&r).ok()) {
         return Ok(result);
     }
-    let existing = match manifest::table(&op.table) {
+    let existing = match registry::table(&op.table) {
         Some(spec) => current(tx, spec.name, &op.row_id)?,
         None => None,
     };
@@ -840,7 +840,7 @@ fn judge(
             None,
         )));
     }
-    let Some(spec) = manifest::table(&op.table) else {
+    let Some(spec) = registry::table(&op.table) else {
         return Ok(Err(refuse(
             format!("there is no replicated table {:?}", op.table),
             None,
@@ -1001,7 +1001,7 @@ fn judge_delete(
     if existing.deleted {
         return Ok(Ok(accept(OpKind::Delete, Map::new())));
     }
-    for child in MANIFEST {
+    for child in TABLES {
         for fk in child.foreign_keys.iter().filter(|fk| fk.table == spec.name) {
             let users: i64 = one(
                 tx,
@@ -1030,7 +1030,7 @@ fn key_taken(
     row: &Map<String, Value>,
 ) -> rusqlite::Result<Option<String>> {
     for key in spec.unique_keys {
-        let Some(wanted) = manifest::UniqueKey::normalised(row.get(key.column)) else {
+        let Some(wanted) = registry::UniqueKey::normalised(row.get(key.column)) else {
             continue;
         };
         if key_holder(tx, spec.name, key.column, &wanted, row_id)?.is_some() {
@@ -1046,7 +1046,7 @@ fn key_taken(
 
 /// The live row of `table` other than `except` whose `column` holds the normalised key
 /// `wanted`. Keyed tables are reference data (tens of rows), so reading their keys is cheap,
-/// and comparing in Rust folds case the way [`manifest::UniqueKey`] does.
+/// and comparing in Rust folds case the way [`registry::UniqueKey`] does.
 pub(crate) fn key_holder(
     conn: &Connection,
     table: &str,
@@ -1061,7 +1061,7 @@ pub(crate) fn key_holder(
     let mut rows = stmt.query(params![table, column, except])?;
     while let Some(row) = rows.next()? {
         let value: Option<String> = row.get(1).ok().flatten();
-        if manifest::UniqueKey::normalised(value.map(Value::String).as_ref()).as_deref()
+        if registry::UniqueKey::normalised(value.map(Value::String).as_ref()).as_deref()
             == Some(wanted)
         {
             return Ok(Some(row.get(0)?));
@@ -1097,7 +1097,7 @@ fn exclusive_taken(
     else {
         return Ok(None);
     };
-    // The table name and JSON paths are written into the SQL (manifest names, never input),
+    // The table name and JSON paths are written into the SQL (registry names, never input),
     // so that the partial `rows_by_seat` index serves the query.
     let mut sql = format!(
         "SELECT data FROM rows WHERE table_name = '{}' AND deleted = 0 AND row_id <> ?1",

@@ -26,7 +26,7 @@ use super::{
     ApiError, AppState, Namespace, authenticate_until, bad_json, blocking, check_protocol,
 };
 use galaxium_sync::protocol::{TelemetryAccepted, TelemetryBatch, TelemetryFrame};
-use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::schema::registry::Role;
 
 /// Frames held for consoles that read slowly; one that falls further behind catches up from
 /// the store.

@@ -33,7 +33,7 @@ use galaxium_sync::protocol::{
     MissionClock, NewTrainingSession, PullResponse, PushRequest, PushResponse, TelemetryAccepted,
     TelemetryBatch, TrainingSession,
 };
-use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::schema::registry::Role;
 
 /// Roles that may take part in a training session.
 const PARTICIPANTS: [Role; 3] = [Role::Admin, Role::Trainer, Role::Trainee];
@@ -114,7 +114,7 @@ async fn principal_for(
     Ok((principal, expires))
 }
 
-/// Inside a session, participants act with every write the manifest allows: the rows are
+/// Inside a session, participants act with every write the registry allows: the rows are
 /// the scenario's, and the session is its own namespace.
 fn in_sandbox(principal: Principal) -> Principal {
     Principal {

@@ -23,7 +23,7 @@ use galaxium_server::{AppState, auth, serve};
 use galaxium_sync::client::{SyncClient, sync_once};
 use galaxium_sync::protocol::PushRequest;
 use galaxium_sync::replica::{self, LaunchRow, SpaceportRow, VehicleRow};
-use galaxium_sync::schema::manifest::{MANIFEST, Role};
+use galaxium_sync::schema::registry::{Role, TABLES};
 use galaxium_sync::{OpenOptions, Replica};
 use serde_json::{Map, Value, json};
 
@@ -140,7 +140,7 @@ impl Server {
         let mut stmt = conn
             .prepare("SELECT table_name, row_id, data FROM rows WHERE deleted = 0")
             .unwrap();
-        let mut out: BTreeMap<String, BTreeMap<String, Map<String, Value>>> = MANIFEST
+        let mut out: BTreeMap<String, BTreeMap<String, Map<String, Value>>> = TABLES
             .iter()
             .map(|t| (t.name.to_owned(), BTreeMap::new()))
             .collect();
@@ -190,7 +190,7 @@ struct Node {
 }
 
 fn rows_of(replica: &Replica) -> BTreeMap<String, BTreeMap<String, Map<String, Value>>> {
-    MANIFEST
+    TABLES
         .iter()
         .map(|t| (t.name.to_owned(), replica.table_rows(t.name).unwrap()))
         .collect()

@@ -14,7 +14,7 @@ use galaxium_server::{AppState, auth, serve};
 use galaxium_sync::client::{SyncClient, SyncError, sync_once};
 use galaxium_sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
 use galaxium_sync::replica::{self, LaunchRow, SpaceportRow, VehicleRow};
-use galaxium_sync::schema::manifest::{MANIFEST, Role};
+use galaxium_sync::schema::registry::{Role, TABLES};
 use galaxium_sync::{OpenOptions, Replica};
 use serde_json::{Map, Value, json};
 
@@ -110,7 +110,7 @@ fn console() -> Console {
 }
 
 fn snapshot(replica: &Replica) -> BTreeMap<&'static str, BTreeMap<String, Map<String, Value>>> {
-    MANIFEST
+    TABLES
         .iter()
         .map(|t| (t.name, replica.table_rows(t.name).unwrap()))
         .collect()

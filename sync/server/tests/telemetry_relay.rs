@@ -19,7 +19,7 @@ use galaxium_sync::live;
 use galaxium_sync::protocol::{
     PROTOCOL_HEADER, PROTOCOL_VERSION, TelemetryBatch, TelemetryFrame, TelemetryPoint,
 };
-use galaxium_sync::schema::manifest::Role;
+use galaxium_sync::schema::registry::Role;
 use tokio::sync::mpsc;
 
 const PASSWORD: &str = "launch-day-2026";

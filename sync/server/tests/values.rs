@@ -1,7 +1,7 @@
-//! Values: one declaration (the manifest's column rules) serves the server and the replicas.
+//! Values: one declaration (the registry's column rules) serves the server and the replicas.
 //! Property tests over every column of every replicated table:
 //!
-//! - whatever value the manifest accepts, a replica's SQL schema accepts too, so nothing the
+//! - whatever value the registry accepts, a replica's SQL schema accepts too, so nothing the
 //!   server accepts can fail to apply on a replica;
 //! - out-of-range, wrong-type, null and unknown-word values are refused by the server, naming
 //!   the column.
@@ -19,7 +19,7 @@ use galaxium_server::auth::Principal;
 use galaxium_server::store::{SqliteStore, Store as _};
 use galaxium_sync::protocol::{Op, OpKind, OpResult, ServerOp};
 use galaxium_sync::replica;
-use galaxium_sync::schema::manifest::{Bound, Column, MANIFEST, ReplicatedTable, Role, ValueRule};
+use galaxium_sync::schema::registry::{Bound, Column, ReplicatedTable, Role, TABLES, ValueRule};
 use galaxium_sync::{OpenOptions, Replica};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -132,12 +132,12 @@ fn apply_on_replica(spec: &ReplicatedTable, row: Map<String, Value>) -> u64 {
 
 proptest! {
     #[test]
-    fn whatever_the_manifest_accepts_a_replica_applies(
-        table in 0..MANIFEST.len(),
+    fn whatever_the_registry_accepts_a_replica_applies(
+        table in 0..TABLES.len(),
         pick in any::<prop::sample::Index>(),
         value in any_value(),
     ) {
-        let spec = &MANIFEST[table];
+        let spec = &TABLES[table];
         let column = pick.get(spec.columns);
         let mut row = valid_row(spec);
         row.insert(column.name.to_owned(), value.clone());
@@ -147,7 +147,7 @@ proptest! {
             prop_assert_eq!(
                 apply_on_replica(spec, row),
                 0,
-                "{}.{} = {} passes the manifest but not the replica",
+                "{}.{} = {} passes the registry but not the replica",
                 spec.name,
                 column.name,
                 value
@@ -202,12 +202,12 @@ thread_local! {
 proptest! {
     #[test]
     fn the_server_refuses_bad_values_naming_the_column(
-        table in 0..MANIFEST.len(),
+        table in 0..TABLES.len(),
         pick in any::<prop::sample::Index>(),
         kind in 0_usize..4,
         update in any::<bool>(),
     ) {
-        let spec = &MANIFEST[table];
+        let spec = &TABLES[table];
         // Tables without references, so a good row needs no parents.
         prop_assume!(spec.foreign_keys.is_empty() && spec.writable_by(Role::Admin));
         let column = pick.get(spec.columns);
@@ -238,7 +238,7 @@ proptest! {
                 good.insert(key.column.to_owned(), json!(row_id.clone()));
             }
             let verdict = if update && spec.policy
-                != galaxium_sync::schema::manifest::ConflictPolicy::AppendOnly
+                != galaxium_sync::schema::registry::ConflictPolicy::AppendOnly
             {
                 let first = push(OpKind::Insert, good);
                 prop_assert!(matches!(first, OpResult::Accepted { .. }), "{first:?}");

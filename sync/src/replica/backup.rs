@@ -143,7 +143,7 @@ impl super::Replica {
                  DELETE FROM sync_runs;",
             )?;
             tx.execute_batch(PSEUDONYMISE)?;
-            for spec in crate::schema::manifest::MANIFEST {
+            for spec in crate::schema::registry::TABLES {
                 for column in spec.personal_columns {
                     // Dates of birth keep their year (ages still check); the rest goes.
                     if *column != "date_of_birth" {

@@ -140,13 +140,13 @@ pub enum ReplicaError {
         path: std::path::PathBuf,
     },
 
-    /// A value does not fit its column (the manifest's rule, which the server also applies).
+    /// A value does not fit its column (the registry's rule, which the server also applies).
     #[error("{table}: {problem}")]
     ValueRefused {
         /// The table.
         table: String,
         /// The column and what is wrong with its value.
-        problem: crate::schema::manifest::ValueProblem,
+        problem: crate::schema::registry::ValueProblem,
     },
 
     /// Another row already holds a value that only one row may hold (a vehicle's name).

@@ -29,7 +29,7 @@ pub use sync::{ApplyReport, Conflict, SetAsideOp, SignIn, SyncRun, TrainingLink}
 pub use writer::Writer;
 
 use crate::hlc::{Hlc, HlcClock};
-use crate::schema::{self, manifest::MANIFEST};
+use crate::schema::{self, registry::TABLES};
 
 /// The replica's file name inside the data folder.
 pub const REPLICA_FILE_NAME: &str = "replica.sqlite";
@@ -323,7 +323,7 @@ impl Replica {
     pub fn remove_demo_rows(&mut self) -> Result<u64, ReplicaError> {
         self.write(|writer| {
             let mut removed = 0;
-            for table in MANIFEST.iter().rev().filter(|t| t.has_demo_rows()) {
+            for table in TABLES.iter().rev().filter(|t| t.has_demo_rows()) {
                 for id in writer.demo_row_ids(table.name)? {
                     writer.delete(table.name, &id)?;
                     removed += 1;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::ReplicaKind;
-use crate::schema::manifest::MANIFEST;
+use crate::schema::registry::TABLES;
 
 /// How many rows a domain table holds, and how many of them are demo rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,7 @@ pub(crate) fn table_counts(
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?
         .query_map([], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    MANIFEST
+    TABLES
         .iter()
         .filter(|table| present.iter().any(|name| name == table.name))
         .map(|table| {

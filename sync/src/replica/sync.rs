@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::{Replica, ReplicaError, meta, values};
 use crate::hlc::Hlc;
 use crate::protocol::{Op, OpKind, OpResult, ServerOp};
-use crate::schema::manifest::{self, ReplicatedTable};
+use crate::schema::registry::{self, ReplicatedTable};
 
 /// An edit the server refused, waiting for a person.
 #[derive(Debug, Clone, PartialEq)]
@@ -578,7 +578,7 @@ impl Replica {
 /// Every row of `spec`'s table, by id, with its replicated columns as JSON.
 pub(crate) fn read_rows(
     conn: &rusqlite::Connection,
-    spec: &crate::schema::manifest::ReplicatedTable,
+    spec: &crate::schema::registry::ReplicatedTable,
 ) -> rusqlite::Result<Vec<(String, Map<String, Value>)>> {
     let sql = format!(
         "SELECT id, {} FROM {} ORDER BY id",
@@ -647,10 +647,10 @@ enum Unapplied {
     Failed(rusqlite::Error),
 }
 
-/// Applies one pulled op after checking its values against the manifest (the same rules the
+/// Applies one pulled op after checking its values against the registry (the same rules the
 /// server applies), so a bad value is named by its column rather than by SQLite.
 fn apply_checked(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> Result<(), Unapplied> {
-    if let Some(spec) = manifest::table(&op.table)
+    if let Some(spec) = registry::table(&op.table)
         && op.kind != OpKind::Delete
     {
         let known: Map<String, Value> = op
@@ -727,11 +727,11 @@ fn late_refusal(
 }
 
 /// The row of `spec`'s table other than `except` that holds the unique key `key` with the
-/// normalised value `wanted`, if any (see [`manifest::UniqueKey`]).
+/// normalised value `wanted`, if any (see [`registry::UniqueKey`]).
 pub(crate) fn key_holder(
     conn: &rusqlite::Connection,
     spec: &ReplicatedTable,
-    key: &manifest::UniqueKey,
+    key: &registry::UniqueKey,
     wanted: &str,
     except: &str,
 ) -> rusqlite::Result<Option<String>> {
@@ -742,7 +742,7 @@ pub(crate) fn key_holder(
     let mut rows = stmt.query([except])?;
     while let Some(row) = rows.next()? {
         let value: Option<String> = row.get(1)?;
-        if manifest::UniqueKey::normalised(value.map(Value::String).as_ref()).as_deref()
+        if registry::UniqueKey::normalised(value.map(Value::String).as_ref()).as_deref()
             == Some(wanted)
         {
             return Ok(Some(row.get(0)?));
@@ -752,7 +752,7 @@ pub(crate) fn key_holder(
 }
 
 fn apply_one(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> rusqlite::Result<()> {
-    let Some(spec) = manifest::table(&op.table) else {
+    let Some(spec) = registry::table(&op.table) else {
         // A table this build does not know yet (a newer console wrote it): skip, keep going.
         tracing::warn!(table = %op.table, "pulled an op for an unknown table; skipped");
         return Ok(());
@@ -840,7 +840,7 @@ fn undo(
     op: &Op,
     winner: Option<&Map<String, Value>>,
 ) -> rusqlite::Result<()> {
-    let Some(spec) = manifest::table(&op.table) else {
+    let Some(spec) = registry::table(&op.table) else {
         return Ok(());
     };
     match (op.kind, winner) {

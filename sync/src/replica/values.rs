@@ -1,5 +1,5 @@
 //! Column values between JSON (the wire and the outbox) and SQLite, and the two statements
-//! that write a row from them. Column names come only from the manifest (callers check).
+//! that write a row from them. Column names come only from the registry (callers check).
 
 use std::fmt::Write as _;
 

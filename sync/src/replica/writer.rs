@@ -11,7 +11,7 @@ use super::rows::{GroundStationRow, LaunchRow, SpaceportRow, VehicleRow};
 use super::values;
 use crate::hlc::HlcClock;
 use crate::protocol::OpKind;
-use crate::schema::manifest::{self, ReplicatedTable};
+use crate::schema::registry::{self, ReplicatedTable};
 
 /// Writes to the replica inside one transaction; see [`super::Replica::write`].
 pub struct Writer<'conn> {
@@ -155,11 +155,11 @@ impl Writer<'_> {
         self.insert(table, row_id, values)
     }
 
-    /// Records every replicated row as an insert op, parents before children (the manifest's
+    /// Records every replicated row as an insert op, parents before children (the registry's
     /// order), so a fresh identity can send what it holds; returns how many.
     pub(crate) fn republish_every_row(&mut self) -> Result<u64, ReplicaError> {
         let mut count = 0;
-        for spec in crate::schema::manifest::MANIFEST {
+        for spec in crate::schema::registry::TABLES {
             let rows = super::sync::read_rows(&self.tx, spec)
                 .map_err(|cause| write_failed(spec.name, "*", cause))?;
             for (row_id, values) in rows {
@@ -200,13 +200,13 @@ impl Writer<'_> {
     }
 }
 
-/// The manifest entry of `table`, after checking every column in `values` belongs to it
-/// (column names become SQL, so only the manifest's own names may pass).
+/// The registry entry of `table`, after checking every column in `values` belongs to it
+/// (column names become SQL, so only the registry's own names may pass).
 pub(crate) fn checked(
     table: &str,
     values: &Map<String, Value>,
 ) -> Result<&'static ReplicatedTable, ReplicaError> {
-    let spec = manifest::table(table).ok_or_else(|| ReplicaError::UnknownTable {
+    let spec = registry::table(table).ok_or_else(|| ReplicaError::UnknownTable {
         table: table.to_owned(),
     })?;
     if let Some(column) = values.keys().find(|c| !spec.has_column(c)) {
@@ -237,7 +237,7 @@ fn check_keys(
     values: &Map<String, Value>,
 ) -> Result<(), ReplicaError> {
     for key in spec.unique_keys {
-        let Some(wanted) = manifest::UniqueKey::normalised(values.get(key.column)) else {
+        let Some(wanted) = registry::UniqueKey::normalised(values.get(key.column)) else {
             continue;
         };
         let holder = super::sync::key_holder(conn, spec, key, &wanted, row_id)

@@ -1,10 +1,10 @@
-//! The replica's schema: numbered migrations embedded at build time, and the table manifest.
+//! The replica's schema: numbered migrations embedded at build time, and the table registry.
 //!
 //! `rusqlite_migration` has no release for the rusqlite version we must use (0.41), so the
 //! runner here does the same small job: `PRAGMA user_version` holds the number of the last
 //! migration applied, and each migration runs in its own transaction.
 
-pub mod manifest;
+pub mod registry;
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -112,14 +112,14 @@ fn apply_from(conn: &mut Connection, from: u32) -> rusqlite::Result<()> {
 mod tests {
     use super::*;
 
-    /// The manifest's column rules and the replica's SQL schema are one declaration in two
+    /// The registry's column rules and the replica's SQL schema are one declaration in two
     /// languages: every replicated column is in both, with the same type and nullability.
     #[test]
-    fn the_manifest_declares_every_column_as_the_replica_schema_does() {
-        use manifest::ValueRule;
+    fn the_registry_declares_every_column_as_the_replica_schema_does() {
+        use registry::ValueRule;
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();
-        for table in manifest::MANIFEST {
+        for table in registry::TABLES {
             let mut stmt = conn
                 .prepare(&format!("PRAGMA table_info({})", table.name))
                 .unwrap();
@@ -141,7 +141,7 @@ mod tests {
             for (name, sql_type, not_null) in replicated {
                 let column = table
                     .column(name)
-                    .unwrap_or_else(|| panic!("{}.{name} is not in the manifest", table.name));
+                    .unwrap_or_else(|| panic!("{}.{name} is not in the registry", table.name));
                 let expected = match column.rule {
                     ValueRule::Integer { .. } | ValueRule::Flag => "INTEGER",
                     ValueRule::Real { .. } => "REAL",
@@ -215,7 +215,7 @@ mod tests {
         assert_eq!(migrate(&mut conn).unwrap(), 0);
         assert_eq!(stored_version(&conn).unwrap(), LATEST_VERSION);
         assert_eq!(migrate(&mut conn).unwrap(), LATEST_VERSION);
-        for table in manifest::MANIFEST {
+        for table in registry::TABLES {
             let count: i64 = conn
                 .query_row(&format!("SELECT count(*) FROM {}", table.name), [], |r| {
                     r.get(0)

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use galaxium_sync::replica::{self, Writer};
-use galaxium_sync::schema::manifest::LAUNCH_TRANSITIONS;
+use galaxium_sync::schema::registry::LAUNCH_TRANSITIONS;
 use galaxium_sync::{Replica, ReplicaError};
 use rusqlite::{OptionalExtension as _, params};
 use serde_json::{Map, Value, json};

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use galaxium_sync::replica::Writer;
-use galaxium_sync::schema::manifest::INCIDENT_TRANSITIONS;
+use galaxium_sync::schema::registry::INCIDENT_TRANSITIONS;
 use galaxium_sync::{Replica, ReplicaError};
 use rusqlite::{OptionalExtension as _, Row};
 use serde_json::{Map, Value, json};

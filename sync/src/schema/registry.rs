@@ -1,4 +1,4 @@
-//! The table manifest: which tables replicate, their columns, who may write them, and how
+//! The table registry: which tables replicate, their columns, who may write them, and how
 //! concurrent edits are settled. The server enforces it; it holds no workflow of its own.
 
 /// How concurrent edits of a table are settled.
@@ -626,7 +626,7 @@ pub const TASK_PRIORITIES: &[&str] = &["high", "medium", "low"];
 pub const ALARM_SEVERITIES: &[&str] = &["warning", "critical"];
 
 /// Every replicated table, parents before children.
-pub const MANIFEST: &[ReplicatedTable] = &[
+pub const TABLES: &[ReplicatedTable] = &[
     ReplicatedTable {
         name: "vehicles",
         label: "Vehicles",
@@ -1094,9 +1094,9 @@ pub const MANIFEST: &[ReplicatedTable] = &[
     },
 ];
 
-/// The manifest entry of `name`.
+/// The registry entry of `name`.
 pub fn table(name: &str) -> Option<&'static ReplicatedTable> {
-    MANIFEST.iter().find(|t| t.name == name)
+    TABLES.iter().find(|t| t.name == name)
 }
 
 #[cfg(test)]
@@ -1105,9 +1105,9 @@ mod tests {
 
     #[test]
     fn every_reference_points_at_an_earlier_table() {
-        for (index, t) in MANIFEST.iter().enumerate() {
+        for (index, t) in TABLES.iter().enumerate() {
             for fk in t.foreign_keys {
-                let parent = MANIFEST.iter().position(|p| p.name == fk.table);
+                let parent = TABLES.iter().position(|p| p.name == fk.table);
                 assert!(
                     parent.is_some_and(|p| p < index),
                     "{}.{}",
@@ -1150,7 +1150,7 @@ mod tests {
 
     #[test]
     fn personal_columns_are_columns_of_their_table() {
-        for t in MANIFEST {
+        for t in TABLES {
             for column in t.personal_columns {
                 assert!(t.has_column(column), "{}.{column}", t.name);
             }
