@@ -278,7 +278,7 @@ impl<'a> SeatMap<'a> {
 }
 
 /// A one-line legend of the seat states.
-pub fn legend(ui: &mut Ui, tokens: Tokens) {
+pub fn legend_ui(ui: &mut Ui, tokens: Tokens) {
     ui.horizontal_wrapped(|ui| {
         for kind in SeatKind::ALL {
             let size = egui::vec2(16.0, 16.0);

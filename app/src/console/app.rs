@@ -845,9 +845,9 @@ impl eframe::App for ConsoleApp {
                     &mut self.pending,
                 );
             }
-            View::Orbit => self.orbit_view(ui, now),
-            View::Mission => self.mission_view(ui, now),
-            View::Incidents => self.incidents_view(ui, now),
+            View::Orbit => self.orbit_view_ui(ui, now),
+            View::Mission => self.mission_view_ui(ui, now),
+            View::Incidents => self.incidents_view_ui(ui, now),
             // Syncs happen on the wall clock, whatever the mission clock says.
             View::Sync => sync_ui(
                 ui,

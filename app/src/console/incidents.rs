@@ -284,7 +284,7 @@ impl ConsoleApp {
     }
 
     /// The Incidents view.
-    pub(super) fn incidents_view(&mut self, ui: &mut egui::Ui, now: chrono::DateTime<Utc>) {
+    pub(super) fn incidents_view_ui(&mut self, ui: &mut egui::Ui, now: chrono::DateTime<Utc>) {
         let before = self.incidents.selected.clone();
         let can_write = self.may_write_incidents();
         let tokens = self.tokens();

@@ -284,7 +284,7 @@ impl ConsoleApp {
     }
 
     /// The Mission view, or why there is none.
-    pub(super) fn mission_view(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
+    pub(super) fn mission_view_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
         let tokens = self.tokens();
         self.load_mission_layout();
         self.mission.clock_rate = self.clock.rate;
@@ -730,7 +730,7 @@ impl ConsoleApp {
                         if !waiting.is_empty() {
                             open = ui.button("Open alarms").clicked();
                         }
-                        mute = tone_controls(
+                        mute = tone_controls_ui(
                             ui,
                             tokens,
                             text_color,
@@ -753,7 +753,7 @@ impl ConsoleApp {
 
 /// The banner's tone controls: the mute badge while muted, otherwise *Mute tone* while a tone
 /// sounds, and *no sound* when this console cannot make one. Returns a mute or unmute asked for.
-fn tone_controls(
+fn tone_controls_ui(
     ui: &mut Ui,
     tokens: galaxium_widgets::Tokens,
     text_color: egui::Color32,

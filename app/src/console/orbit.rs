@@ -24,7 +24,7 @@ impl ConsoleApp {
     }
 
     /// The Orbit view.
-    pub(super) fn orbit_view(&mut self, ui: &mut egui::Ui, now: chrono::DateTime<Utc>) {
+    pub(super) fn orbit_view_ui(&mut self, ui: &mut egui::Ui, now: chrono::DateTime<Utc>) {
         let can_import = self.may_write_orbit();
         let tokens = self.tokens();
         crate::views::orbit::orbit_ui(

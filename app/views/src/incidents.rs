@@ -430,8 +430,8 @@ fn board_ui(
             .color(tokens.text_muted),
         );
     }
-    quick_form(ui, state, input, commands);
-    settings_row(ui, state, input, commands);
+    quick_form_ui(ui, state, input, commands);
+    settings_row_ui(ui, state, input, commands);
     ui.add_space(tokens.spacing);
     ui.columns(IncidentStatus::ALL.len(), |columns| {
         for (ui, status) in columns.iter_mut().zip(IncidentStatus::ALL) {
@@ -453,7 +453,7 @@ fn board_ui(
                         ui.label(RichText::new("none").color(tokens.text_muted));
                     }
                     for incident in cards {
-                        card(ui, state, input, incident);
+                        incident_card_ui(ui, state, input, incident);
                     }
                 });
         }
@@ -461,7 +461,7 @@ fn board_ui(
 }
 
 /// The snapshot window, and the severity scale for admins.
-fn settings_row(
+fn settings_row_ui(
     ui: &mut Ui,
     state: &mut IncidentsState,
     input: &IncidentsInput<'_>,
@@ -518,7 +518,12 @@ fn settings_row(
     }
 }
 
-fn card(ui: &mut Ui, state: &mut IncidentsState, input: &IncidentsInput<'_>, incident: &Incident) {
+fn incident_card_ui(
+    ui: &mut Ui,
+    state: &mut IncidentsState,
+    input: &IncidentsInput<'_>,
+    incident: &Incident,
+) {
     let tokens = input.tokens;
     let color = severity_color(&incident.severity, input.severities, tokens);
     let response = tokens
@@ -569,7 +574,7 @@ fn card(ui: &mut Ui, state: &mut IncidentsState, input: &IncidentsInput<'_>, inc
     ui.add_space(tokens.spacing);
 }
 
-fn quick_form(
+fn quick_form_ui(
     ui: &mut Ui,
     state: &mut IncidentsState,
     input: &IncidentsInput<'_>,
@@ -649,9 +654,9 @@ fn detail_ui(
         state.form = FieldsForm::of(incident);
         state.channel = None;
     }
-    detail_header(ui, state, input, detail);
+    detail_header_ui(ui, state, input, detail);
     if input.can_write {
-        status_row(ui, state, incident, commands);
+        status_row_ui(ui, state, incident, commands);
     }
     ui.separator();
     let id = incident.id.clone();
@@ -698,7 +703,7 @@ fn detail_ui(
                 Section::Telemetry => snapshot_ui(ui, state, input, detail),
                 Section::Files => files_ui(ui, state, input, detail, commands),
                 Section::Report => {
-                    export_row(ui, input, detail, commands);
+                    export_row_ui(ui, input, detail, commands);
                     fields_ui(
                         ui,
                         state,
@@ -720,7 +725,7 @@ fn detail_ui(
 }
 
 /// Export of the report, or its progress.
-fn export_row(
+fn export_row_ui(
     ui: &mut Ui,
     input: &IncidentsInput<'_>,
     detail: &IncidentDetail,
@@ -778,7 +783,7 @@ fn export_row(
 }
 
 /// The incident's reference, title, severity, status and when it was reported.
-fn detail_header(
+fn detail_header_ui(
     ui: &mut Ui,
     state: &mut IncidentsState,
     input: &IncidentsInput<'_>,
@@ -821,7 +826,7 @@ fn detail_header(
     });
 }
 
-fn status_row(
+fn status_row_ui(
     ui: &mut Ui,
     state: &mut IncidentsState,
     incident: &Incident,

@@ -713,7 +713,7 @@ fn detail_ui(
             action_panel_ui(ui, state, detail, input, commands);
         });
     });
-    seat_map::legend(ui, tokens);
+    seat_map::legend_ui(ui, tokens);
     ui.separator();
 
     // Readiness and mass.
@@ -1384,7 +1384,7 @@ fn schedule_ui(
                         )
                     })
                     .collect();
-                pick_one(ui, "Vehicle", &mut form.vehicle_id, &vehicles);
+                pick_one_ui(ui, "Vehicle", &mut form.vehicle_id, &vehicles);
                 let spaceports: Vec<(String, String, String)> = input
                     .data
                     .spaceports
@@ -1397,7 +1397,7 @@ fn schedule_ui(
                         )
                     })
                     .collect();
-                pick_one(ui, "Spaceport", &mut form.spaceport_id, &spaceports);
+                pick_one_ui(ui, "Spaceport", &mut form.spaceport_id, &spaceports);
                 field(ui, "Pad", &mut form.pad, "LC-39A");
                 field(ui, "Date (UTC)", &mut form.date, "YYYY-MM-DD");
                 field(ui, "Time (UTC)", &mut form.time, "HH:MM");
@@ -1445,7 +1445,7 @@ fn schedule_ui(
         let ready = launch
             .as_ref()
             .is_ok_and(|l| !l.mission.is_empty() && !l.pad.is_empty());
-        let (submitted, cancelled) = submit_or_cancel(ui, ready, "Schedule");
+        let (submitted, cancelled) = submit_or_cancel_ui(ui, ready, "Schedule");
         if submitted && let Ok(launch) = launch {
             send(commands, BookingCommand::Schedule(launch));
         }
@@ -1588,7 +1588,7 @@ fn vehicle_ui(
             Err(problem) => ui.label(RichText::new(problem).color(tokens.critical)),
         };
         ui.add_space(8.0);
-        let (submitted, cancelled) = submit_or_cancel(ui, vehicle.is_ok(), "Save vehicle");
+        let (submitted, cancelled) = submit_or_cancel_ui(ui, vehicle.is_ok(), "Save vehicle");
         if submitted && let Ok(vehicle) = vehicle {
             send(commands, BookingCommand::SaveVehicle(vehicle));
         }
@@ -1671,7 +1671,12 @@ fn waitlist_ui(
 
 /// A labelled drop-down in a form grid: `options` are (id, short name, long name), and the
 /// chosen id lands in `selected`.
-fn pick_one(ui: &mut Ui, label: &str, selected: &mut String, options: &[(String, String, String)]) {
+fn pick_one_ui(
+    ui: &mut Ui,
+    label: &str,
+    selected: &mut String,
+    options: &[(String, String, String)],
+) {
     let combo_label = ui.label(label);
     egui::ComboBox::from_id_salt(("pick_one", label))
         .selected_text(
@@ -1691,7 +1696,7 @@ fn pick_one(ui: &mut Ui, label: &str, selected: &mut String, options: &[(String,
 }
 
 /// A dialog's two buttons, the first enabled when `ready`; returns (submitted, cancelled).
-fn submit_or_cancel(ui: &mut Ui, ready: bool, submit: &str) -> (bool, bool) {
+fn submit_or_cancel_ui(ui: &mut Ui, ready: bool, submit: &str) -> (bool, bool) {
     ui.horizontal(|ui| {
         let submitted = ui.add_enabled(ready, egui::Button::new(submit)).clicked();
         (submitted, ui.button("Cancel").clicked())

@@ -395,7 +395,7 @@ pub fn mission_ui(
     let telemetry = &mut *input.telemetry;
     ui.add_space(tokens.spacing);
     ui.horizontal(|ui| {
-        header(ui, telemetry, tokens, now);
+        header_ui(ui, telemetry, tokens, now);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
                 .button("Reset layout")
@@ -461,7 +461,7 @@ impl egui_tiles::Behavior<MissionPane> for Panels<'_> {
                         }
                         MissionPane::EventLog => log_ui(ui, state, telemetry, tokens),
                         MissionPane::GroundStations => stations_ui(ui, self.contacts, tokens, now),
-                        MissionPane::KeyValues => key_values(ui, telemetry, tokens, now),
+                        MissionPane::KeyValues => key_values_ui(ui, telemetry, tokens, now),
                         MissionPane::Plots => {
                             plot_ui(ui, state, telemetry, tokens, now, pane_height);
                         }
@@ -488,7 +488,7 @@ impl egui_tiles::Behavior<MissionPane> for Panels<'_> {
     }
 }
 
-fn header(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>) {
+fn header_ui(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>) {
     ui.horizontal(|ui| {
         ui.heading("Mission");
         ui.add_space(tokens.gap);
@@ -847,7 +847,7 @@ fn drill_ui(ui: &mut Ui, commands: &mut Vec<UiCommand>) {
         .labelled_by(label.id);
 }
 
-fn key_values(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>) {
+fn key_values_ui(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>) {
     let keys: Vec<(usize, &Channel)> = telemetry
         .dictionary
         .channels
@@ -998,7 +998,7 @@ fn alarms_ui(
                     .as_ref()
                     .is_some_and(|(channel, _)| channel == &alarm.channel);
                 if acknowledging {
-                    acknowledge_form(ui, state, &alarm.channel, commands);
+                    acknowledge_form_ui(ui, state, &alarm.channel, commands);
                 } else {
                     ui.horizontal(|ui| {
                         if alarm.state != AlarmState::AckActive
@@ -1031,7 +1031,7 @@ fn alarms_ui(
 }
 
 /// The comment field and the button that acknowledges `channel`'s alarm with it.
-fn acknowledge_form(
+fn acknowledge_form_ui(
     ui: &mut Ui,
     state: &mut MissionState,
     channel: &str,
@@ -1178,7 +1178,7 @@ fn plot_ui(
             time_axis: n + 1 == plotted.len(),
             height: plot_height,
         };
-        channel_plot(
+        channel_plot_ui(
             ui,
             telemetry,
             *index,
@@ -1216,7 +1216,7 @@ struct PlotView {
 }
 
 /// One channel's plot, with its limit lines, on the shared time axis.
-fn channel_plot(
+fn channel_plot_ui(
     ui: &mut Ui,
     telemetry: &Telemetry,
     index: usize,

@@ -128,7 +128,7 @@ pub fn orbit_ui(
             }
         });
     });
-    stations_dialog(ui, state, input, commands);
+    stations_dialog_ui(ui, state, input, commands);
     ui.add_space(tokens.spacing);
 
     if data.objects.is_empty() {
@@ -136,7 +136,7 @@ pub fn orbit_ui(
             "No element sets yet. Import a TLE or OMM file (CelesTrak's formats) to track \
              an object, or load the demo dataset from the Overview.",
         );
-        import_dialog(ui, state, input, commands);
+        import_dialog_ui(ui, state, input, commands);
         return;
     }
 
@@ -192,7 +192,7 @@ pub fn orbit_ui(
             }
         });
     });
-    import_dialog(ui, state, input, commands);
+    import_dialog_ui(ui, state, input, commands);
 }
 
 fn cache_key(data: &OrbitData) -> String {
@@ -333,7 +333,7 @@ fn objects_ui(
                     None => format!("NORAD {}", object.norad_id),
                 };
                 ui.label(RichText::new(line).color(tokens.text_muted));
-                epoch_line(ui, object, tokens, now);
+                epoch_line_ui(ui, object, tokens, now);
             })
             .response
             .interact(egui::Sense::click());
@@ -346,7 +346,7 @@ fn objects_ui(
     }
 }
 
-fn epoch_line(ui: &mut Ui, object: &TrackedObject, tokens: Tokens, now: DateTime<Utc>) {
+fn epoch_line_ui(ui: &mut Ui, object: &TrackedObject, tokens: Tokens, now: DateTime<Utc>) {
     let age = object.epoch_age_days(now);
     if object.is_stale(now) {
         ui.add(StatusLight::new(
@@ -552,11 +552,11 @@ fn passes_ui(ui: &mut Ui, state: &mut OrbitState, tokens: Tokens, now: DateTime<
         return;
     };
     let mut chosen = state.sky_station.clone();
-    passes_table(ui, &cache.passes, &mut chosen, tokens, now);
+    passes_table_ui(ui, &cache.passes, &mut chosen, tokens, now);
     state.sky_station = chosen;
 }
 
-fn passes_table(
+fn passes_table_ui(
     ui: &mut Ui,
     passes: &[StationPasses],
     chosen: &mut Option<String>,
@@ -700,7 +700,7 @@ fn sky_ui(
     }
 }
 
-fn import_dialog(
+fn import_dialog_ui(
     ui: &mut Ui,
     state: &mut OrbitState,
     input: &OrbitInput<'_>,
@@ -777,7 +777,7 @@ fn import_dialog(
     }
 }
 
-fn stations_dialog(
+fn stations_dialog_ui(
     ui: &mut Ui,
     state: &mut OrbitState,
     input: &OrbitInput<'_>,
