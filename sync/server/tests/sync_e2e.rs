@@ -1964,3 +1964,61 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
     assert_eq!(snapshot(&a.replica), snapshot(&fresh.replica));
     assert_eq!(snapshot(&b.replica), snapshot(&fresh.replica));
 }
+
+/// Found by the convergence test (seed 987386995): a launch deleted on the server while
+/// another console edited it and sold a seat on it. Undoing the refused edit removes the
+/// launch while the booking on it still waits to be sent; settling must not fail (it would
+/// fail the same way on every sync), and the booking is refused in its turn.
+#[test]
+fn a_launch_deleted_elsewhere_while_edited_and_sold_here_settles_and_converges() {
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
+    a.replica.write(|w| w.delete("launches", &launch)).unwrap();
+    server.sync(&mut a.replica, &admin);
+    set(
+        &mut b.replica,
+        "launches",
+        &launch,
+        json!({"pad": "LC-39B"}),
+    );
+    sell_seat(&mut b.replica, &launch, "1A", "QX7T2M", "Ada Quist");
+    // Push the launch's edit alone, as a sync cut short after its first batch would.
+    let first = b.replica.pending_ops(1).unwrap();
+    let request = galaxium_sync::protocol::PushRequest {
+        device_id: b.replica.device_id().to_owned(),
+        ops: first,
+        training: false,
+    };
+    let (response, _, _) = server.runtime.block_on(staff.push(&request)).unwrap();
+    let verdicts: Vec<_> = request.ops.into_iter().zip(response.results).collect();
+    assert_eq!(b.replica.settle_push(&verdicts).unwrap(), 1);
+    // The rest goes on the next sync: the booking is refused, its launch being gone.
+    let summary = server.sync(&mut b.replica, &staff);
+    assert_eq!(summary.rejected, 1, "{summary}");
+    let reasons: Vec<String> = b
+        .replica
+        .conflicts(false)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.reason)
+        .collect();
+    assert!(
+        reasons.contains(&"the row was deleted on the server".to_owned()),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("launch_id names a row of launches")),
+        "{reasons:?}"
+    );
+    assert!(b.replica.table_rows("bookings").unwrap().is_empty());
+    server.sync(&mut a.replica, &admin);
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+}

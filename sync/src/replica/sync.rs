@@ -179,7 +179,28 @@ impl Replica {
     /// Takes in the server's verdicts on pushed ops: accepted ones leave the outbox; refused
     /// ones go to the conflicts inbox and their local effect is undone, so the replica shows
     /// the server's version. One transaction. Returns how many were refused.
+    ///
+    /// Foreign keys are not enforced while refusals are undone: undoing a refused edit of a
+    /// launch the server has deleted removes the launch here too, while a booking on it that
+    /// this console made is still waiting to be sent. That booking is refused in its turn
+    /// (its launch is gone) and undone then. Refusing to settle instead would refuse the same
+    /// verdicts on every sync, for ever: the wedge this must never be.
     pub fn settle_push(&mut self, verdicts: &[(Op, OpResult)]) -> Result<u64, ReplicaError> {
+        let path = self.path.clone();
+        self.conn
+            .pragma_update(None, "foreign_keys", false)
+            .map_err(ReplicaError::sqlite("settling a push", &path))?;
+        let settled = self.settle_push_unchecked(verdicts);
+        let restored = self
+            .conn
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(ReplicaError::sqlite("settling a push", &path));
+        let rejected = settled?;
+        restored?;
+        Ok(rejected)
+    }
+
+    fn settle_push_unchecked(&mut self, verdicts: &[(Op, OpResult)]) -> Result<u64, ReplicaError> {
         let path = self.path.clone();
         let run = |tx: &Transaction<'_>| -> rusqlite::Result<u64> {
             tx.pragma_update(None, "defer_foreign_keys", true)?;
