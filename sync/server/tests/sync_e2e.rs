@@ -551,13 +551,7 @@ fn roles_are_checked_on_the_server_and_a_refused_insert_is_undone_locally() {
 
     // Staff may not add vehicles or spaceports; the launch then names rows the server lacks.
     assert_eq!(summary.rejected, 3);
-    let reasons: Vec<String> = staff_console
-        .replica
-        .conflicts(false)
-        .unwrap()
-        .into_iter()
-        .map(|c| c.reason)
-        .collect();
+    let reasons = inbox_reasons(&staff_console.replica);
     assert!(
         reasons.contains(&"the staff role may not change vehicles".to_owned()),
         "{reasons:?}"
@@ -1429,6 +1423,16 @@ fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() 
     );
 }
 
+/// The reasons of the refusals waiting in a console's inbox.
+fn inbox_reasons(replica: &Replica) -> Vec<String> {
+    replica
+        .conflicts(false)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.reason)
+        .collect()
+}
+
 fn vehicle_named(name: &str) -> VehicleRow {
     VehicleRow {
         id: replica::new_id(),
@@ -1912,13 +1916,7 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
     let summary = server.sync(&mut s.replica, &staff_client);
     assert_eq!(summary.late_refusals, 1, "{summary}");
     // Each author finds its refused rows in its inbox, with the reason.
-    let b_inbox: Vec<String> = b
-        .replica
-        .conflicts(false)
-        .unwrap()
-        .into_iter()
-        .map(|c| c.reason)
-        .collect();
+    let b_inbox = inbox_reasons(&b.replica);
     assert_eq!(b_inbox.len(), 2, "{b_inbox:?}");
     assert!(b_inbox.contains(&"a vehicle named \"Aurora\" already exists".to_owned()));
     assert!(
@@ -2001,13 +1999,7 @@ fn a_launch_deleted_elsewhere_while_edited_and_sold_here_settles_and_converges()
     // The rest goes on the next sync: the booking is refused, its launch being gone.
     let summary = server.sync(&mut b.replica, &staff);
     assert_eq!(summary.rejected, 1, "{summary}");
-    let reasons: Vec<String> = b
-        .replica
-        .conflicts(false)
-        .unwrap()
-        .into_iter()
-        .map(|c| c.reason)
-        .collect();
+    let reasons = inbox_reasons(&b.replica);
     assert!(
         reasons.contains(&"the row was deleted on the server".to_owned()),
         "{reasons:?}"
