@@ -3,6 +3,7 @@
 
 pub mod bookings;
 pub mod demo;
+pub mod files;
 pub mod incidents;
 pub mod orbit;
 pub mod overview;

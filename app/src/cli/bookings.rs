@@ -61,9 +61,7 @@ fn launch(replica: &Replica, key: &str) -> anyhow::Result<LaunchDetail> {
 
 fn write_output(output: Option<&Path>, bytes: &[u8], out: &mut impl Write) -> anyhow::Result<()> {
     match output {
-        Some(path) => {
-            std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
-        }
+        Some(path) => Ok(crate::ops::files::write_whole(path, bytes)?),
         None => out
             .write_all(bytes)
             .context("cannot write to standard output"),

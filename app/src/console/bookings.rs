@@ -413,12 +413,11 @@ impl ConsoleApp {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
-        let dir = self.data_dir().exports();
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let path = dir.join(format!("{slug}-{kind}.{extension}"));
-        std::fs::write(&path, bytes)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let path = self
+            .data_dir()
+            .exports()
+            .join(format!("{slug}-{kind}.{extension}"));
+        super::incidents::write_whole(&path, &bytes)?;
         Ok(format!("Exported to {}.", path.display()))
     }
 

@@ -34,18 +34,10 @@ impl ReportJob {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file, so a full disk leaves no half file.
+/// Writes `bytes` to `path` whole or not at all (see [`crate::ops::files::write_whole`]),
+/// with the reason in words when it cannot.
 pub(super) fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
-    let folder = path.parent().unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(folder)
-        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-    let partial = path.with_extension("partial");
-    std::fs::write(&partial, bytes)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&partial);
-            format!("cannot write {}: {e}", path.display())
-        })
+    crate::ops::files::write_whole(path, bytes).map_err(|e| e.to_string())
 }
 
 impl ConsoleApp {
