@@ -131,7 +131,75 @@ pub enum OpResult {
         reason: String,
         /// The server's current version of the row (what won), if it has one.
         winner: Option<Map<String, Value>>,
+        /// Which rule refused it, so a console offers the right way out without reading the
+        /// words. Older servers leave it out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<RefusalRule>,
     },
+}
+
+/// The rule that refused an op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalRule {
+    /// The op names another device than the push.
+    Device,
+    /// No such replicated table.
+    Table,
+    /// The signed-in role may not write the table.
+    Role,
+    /// A column the table does not have, or a new row without every column.
+    Column,
+    /// A value outside its column's rule.
+    Value,
+    /// The op's clock time cannot be read.
+    Clock,
+    /// The table's rows are only ever added.
+    AppendOnly,
+    /// A different row with the same id exists.
+    RowExists,
+    /// The row does not exist on the server.
+    RowMissing,
+    /// The row was deleted on the server.
+    RowDeleted,
+    /// A reference to a row that does not exist.
+    Reference,
+    /// A status move the table's state machine forbids.
+    Transition,
+    /// A resource another row holds (one active booking per seat).
+    Exclusive,
+    /// A name or code another row holds.
+    UniqueKey,
+    /// A row other rows still refer to.
+    StillUsed,
+}
+
+impl RefusalRule {
+    /// The word stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Device => "device",
+            Self::Table => "table",
+            Self::Role => "role",
+            Self::Column => "column",
+            Self::Value => "value",
+            Self::Clock => "clock",
+            Self::AppendOnly => "append_only",
+            Self::RowExists => "row_exists",
+            Self::RowMissing => "row_missing",
+            Self::RowDeleted => "row_deleted",
+            Self::Reference => "reference",
+            Self::Transition => "transition",
+            Self::Exclusive => "exclusive",
+            Self::UniqueKey => "unique_key",
+            Self::StillUsed => "still_used",
+        }
+    }
+
+    /// Reads the stored word.
+    pub fn parse(text: &str) -> Option<Self> {
+        serde_json::from_value(Value::String(text.to_owned())).ok()
+    }
 }
 
 /// The answer to a push: one result per op, in the same order.
@@ -163,6 +231,9 @@ pub struct RefusalNotice {
     pub kind: OpKind,
     /// Why, in words.
     pub reason: String,
+    /// Which rule refused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RefusalRule>,
     /// The row as that console wrote it.
     pub attempted: Map<String, Value>,
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
+use galaxium_sync::protocol::RefusalRule;
 use galaxium_widgets::{StatusLevel, StatusLight, Tokens};
 
 use super::format;
@@ -186,9 +187,7 @@ fn conflicts_ui(
             );
             ui.label(format!("Tried: {}", describe(&conflict.attempted)));
             ui.label(RichText::new(format!("Refused: {}", conflict.reason)).color(tokens.critical));
-            let key_taken = galaxium_sync::schema::registry::table(&conflict.table)
-                .is_some_and(|spec| !spec.unique_keys.is_empty())
-                && conflict.reason.ends_with("already exists");
+            let key_taken = conflict.rule == Some(RefusalRule::UniqueKey);
             ui.label(match &conflict.winner {
                 Some(winner) => {
                     format!("Now in force (the server's version): {}", describe(winner))
@@ -244,7 +243,7 @@ fn send_again_ui(
     else {
         return;
     };
-    if !conflict.reason.ends_with("already exists") {
+    if conflict.rule != Some(RefusalRule::UniqueKey) {
         return;
     }
     let id = egui::Id::unique(("send_again", &conflict.id));

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehav
 use serde_json::{Map, Value};
 
 use galaxium_sync::hlc::{Hlc, HlcClock};
-use galaxium_sync::protocol::{MAX_CLOCK_AHEAD, OpKind, RefusalNotice, SERVER_DEVICE};
+use galaxium_sync::protocol::{MAX_CLOCK_AHEAD, OpKind, RefusalNotice, RefusalRule, SERVER_DEVICE};
 use galaxium_sync::schema::registry::{ReplicatedTable, TABLES, UniqueKey};
 
 /// A row the repair removed.
@@ -74,26 +74,32 @@ pub(crate) fn repair(
     // own notice, before its table's turn comes.
     for spec in TABLES {
         let rows = live_rows(&tx, spec.name)?;
-        let mut offending: Vec<(String, String, Option<&str>)> = Vec::new();
+        let mut offending: Vec<Offending> = Vec::new();
         for (row_id, data) in &rows {
             if let Err(problem) = spec.check_values(data) {
                 let column = spec.column(&problem.column).map(|c| c.name);
-                offending.push((
-                    row_id.clone(),
-                    format!("{} {problem}", spec.row_noun),
+                offending.push(Offending {
+                    row_id: row_id.clone(),
+                    reason: format!("{} {problem}", spec.row_noun),
                     column,
-                ));
+                    rule: RefusalRule::Value,
+                });
             }
         }
         for key in spec.unique_keys {
             offending.extend(
                 later_holders(&tx, spec, key, &rows, &offending)?
                     .into_iter()
-                    .map(|(row_id, reason)| (row_id, reason, Some(key.column))),
+                    .map(|(row_id, reason)| Offending {
+                        row_id,
+                        reason,
+                        column: Some(key.column),
+                        rule: RefusalRule::UniqueKey,
+                    }),
             );
         }
-        for (row_id, reason, column) in offending {
-            remove(&tx, clock, spec, &row_id, &reason, column, &mut report)?;
+        for row in offending {
+            remove(&tx, clock, spec, &row, &mut report)?;
         }
     }
     tx.commit()?;
@@ -119,11 +125,11 @@ fn later_holders(
     spec: &ReplicatedTable,
     key: &UniqueKey,
     rows: &[(String, Map<String, Value>)],
-    already: &[(String, String, Option<&str>)],
+    already: &[Offending],
 ) -> rusqlite::Result<Vec<(String, String)>> {
     let mut holders: BTreeMap<String, Vec<(i64, String, String)>> = BTreeMap::new();
     for (row_id, data) in rows {
-        if already.iter().any(|(id, _, _)| id == row_id) {
+        if already.iter().any(|o| &o.row_id == row_id) {
             continue;
         }
         let Some(normalised) = UniqueKey::normalised(data.get(key.column)) else {
@@ -193,15 +199,28 @@ fn author_of(
 }
 
 /// Removes one row, the live rows that refer to it first, each with a notice to its author.
+/// A row that breaks a rule: why, the column that does (none for a row removed with the row
+/// it refers to), and the rule.
+struct Offending {
+    row_id: String,
+    reason: String,
+    column: Option<&'static str>,
+    rule: RefusalRule,
+}
+
 fn remove(
     tx: &Transaction<'_>,
     clock: &mut HlcClock,
     spec: &ReplicatedTable,
-    row_id: &str,
-    reason: &str,
-    column: Option<&str>,
+    offending: &Offending,
     report: &mut RepairReport,
 ) -> rusqlite::Result<()> {
+    let Offending {
+        row_id,
+        reason,
+        column,
+        rule,
+    } = offending;
     let data: Option<String> = tx
         .query_row(
             "SELECT data FROM rows WHERE table_name = ?1 AND row_id = ?2 AND deleted = 0",
@@ -223,18 +242,25 @@ fn remove(
                 .collect::<rusqlite::Result<_>>()?;
             let because = format!("the {} it refers to was removed: {reason}", spec.row_noun);
             for child_id in children {
-                remove(tx, clock, child, &child_id, &because, None, report)?;
+                let child_row = Offending {
+                    row_id: child_id,
+                    reason: because.clone(),
+                    column: None,
+                    rule: RefusalRule::Reference,
+                };
+                remove(tx, clock, child, &child_row, report)?;
             }
         }
     }
-    let author = author_of(tx, spec.name, row_id, column)?;
+    let author = author_of(tx, spec.name, row_id, *column)?;
     let notice = author
         .as_ref()
         .map(|(op_id, device_id, kind)| RefusalNotice {
             device_id: device_id.clone(),
             op_id: op_id.clone(),
             kind: *kind,
-            reason: reason.to_owned(),
+            reason: reason.clone(),
+            rule: Some(*rule),
             attempted: serde_json::from_str(&data).unwrap_or_default(),
         });
     let now = Utc::now();

@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 use super::auth::Principal;
 use galaxium_sync::hlc::{Hlc, HlcClock};
 use galaxium_sync::protocol::{
-    MAX_CLOCK_AHEAD, MissionClock, Op, OpKind, OpResult, PullResponse, SERVER_DEVICE, ServerOp,
-    TelemetryFrame, TelemetryPoint, TrainingSession,
+    MAX_CLOCK_AHEAD, MissionClock, Op, OpKind, OpResult, PullResponse, RefusalRule, SERVER_DEVICE,
+    ServerOp, TelemetryFrame, TelemetryPoint, TrainingSession,
 };
 use galaxium_sync::schema::registry::{
     self, ConflictPolicy, PERSONAL_DATA_READERS, ReplicatedTable, Role, TABLES,
@@ -669,6 +669,7 @@ fn note_device(tx: &Transaction<'_>, device_id: &str, user: &str) -> rusqlite::R
 
 /// A refusal: the reason, and the server's row as it stands.
 struct Refusal {
+    rule: RefusalRule,
     reason: String,
     winner: Option<Map<String, Value>>,
 }
@@ -685,8 +686,13 @@ fn redact(table: &str, row: &mut Map<String, Value>) {
     }
 }
 
-fn refuse(reason: impl Into<String>, winner: Option<Map<String, Value>>) -> Refusal {
+fn refuse(
+    rule: RefusalRule,
+    reason: impl Into<String>,
+    winner: Option<Map<String, Value>>,
+) -> Refusal {
     Refusal {
+        rule,
         reason: reason.into(),
         winner,
     }
@@ -745,6 +751,7 @@ fn settle(
                 op_id: op.op_id.clone(),
                 reason: refusal.reason,
                 winner: refusal.winner,
+                rule: Some(refusal.rule),
             };
             exec(
                 tx,
@@ -836,12 +843,14 @@ fn judge(
 ) -> Judged {
     if op.device_id != device_id {
         return Ok(Err(refuse(
+            RefusalRule::Device,
             "the op names another device than the push",
             None,
         )));
     }
     let Some(spec) = registry::table(&op.table) else {
         return Ok(Err(refuse(
+            RefusalRule::Table,
             format!("there is no replicated table {:?}", op.table),
             None,
         )));
@@ -850,6 +859,7 @@ fn judge(
     let fallback = || existing.filter(|c| !c.deleted).map(|c| c.data.clone());
     if !spec.writable_by(principal.role) {
         return Ok(Err(refuse(
+            RefusalRule::Role,
             format!(
                 "the {} role may not change {}",
                 principal.role.as_str(),
@@ -860,24 +870,28 @@ fn judge(
     }
     if let Some(column) = op.payload.keys().find(|c| !spec.has_column(c)) {
         return Ok(Err(refuse(
+            RefusalRule::Column,
             format!("{} has no column {column:?}", spec.name),
             fallback(),
         )));
     }
     if let Err(problem) = spec.check_values(&op.payload) {
         return Ok(Err(refuse(
+            RefusalRule::Value,
             format!("{} {problem}", spec.row_noun),
             fallback(),
         )));
     }
     if op.hlc.parse::<Hlc>().is_err() {
         return Ok(Err(refuse(
+            RefusalRule::Clock,
             format!("{:?} is not a clock time", op.hlc),
             fallback(),
         )));
     }
     if spec.policy == ConflictPolicy::AppendOnly && op.kind != OpKind::Insert {
         return Ok(Err(refuse(
+            RefusalRule::AppendOnly,
             format!(
                 "{} are append-only: rows are added, never changed or deleted",
                 spec.label.to_lowercase()
@@ -900,7 +914,11 @@ fn judge_insert(
 ) -> Judged {
     if let Some(existing) = existing {
         if existing.deleted {
-            return Ok(Err(refuse("the row was deleted on the server", None)));
+            return Ok(Err(refuse(
+                RefusalRule::RowDeleted,
+                "the row was deleted on the server",
+                None,
+            )));
         }
         // Two consoles that made the same row (the demo dataset, whose ids come from its
         // names) hold one row: the second insert is the update it amounts to.
@@ -909,6 +927,7 @@ fn judge_insert(
                 Ok(Ok(accept(OpKind::Update, Map::new())))
             } else {
                 Ok(Err(refuse(
+                    RefusalRule::RowExists,
                     "a different row with this id exists already",
                     Some(existing.data.clone()),
                 )))
@@ -922,6 +941,7 @@ fn judge_insert(
         .collect();
     if !missing.is_empty() {
         return Ok(Err(refuse(
+            RefusalRule::Column,
             format!(
                 "a new row needs every column; missing {}",
                 missing.join(", ")
@@ -936,7 +956,7 @@ fn judge_insert(
         return Ok(Err(refusal));
     }
     if let Some(reason) = key_taken(tx, spec, &op.row_id, &op.payload)? {
-        return Ok(Err(refuse(reason, None)));
+        return Ok(Err(refuse(RefusalRule::UniqueKey, reason, None)));
     }
     Ok(Ok(accept(OpKind::Insert, op.payload.clone())))
 }
@@ -948,10 +968,18 @@ fn judge_update(
     existing: Option<&Current>,
 ) -> Judged {
     let Some(existing) = existing else {
-        return Ok(Err(refuse("the row does not exist on the server", None)));
+        return Ok(Err(refuse(
+            RefusalRule::RowMissing,
+            "the row does not exist on the server",
+            None,
+        )));
     };
     if existing.deleted {
-        return Ok(Err(refuse("the row was deleted on the server", None)));
+        return Ok(Err(refuse(
+            RefusalRule::RowDeleted,
+            "the row was deleted on the server",
+            None,
+        )));
     }
     // Per column, the later clock time wins.
     let mut winning = Map::new();
@@ -970,6 +998,7 @@ fn judge_update(
         && !transitions.allows(from, to)
     {
         return Ok(Err(refuse(
+            RefusalRule::Transition,
             format!("{} cannot go from {from} to {to}", transitions.column),
             Some(existing.data.clone()),
         )));
@@ -984,7 +1013,11 @@ fn judge_update(
         }));
     }
     if let Some(reason) = key_taken(tx, spec, &op.row_id, &merged)? {
-        return Ok(Err(refuse(reason, Some(existing.data.clone()))));
+        return Ok(Err(refuse(
+            RefusalRule::UniqueKey,
+            reason,
+            Some(existing.data.clone()),
+        )));
     }
     Ok(Ok(accept(OpKind::Update, winning)))
 }
@@ -996,7 +1029,11 @@ fn judge_delete(
     existing: Option<&Current>,
 ) -> Judged {
     let Some(existing) = existing else {
-        return Ok(Err(refuse("the row does not exist on the server", None)));
+        return Ok(Err(refuse(
+            RefusalRule::RowMissing,
+            "the row does not exist on the server",
+            None,
+        )));
     };
     if existing.deleted {
         return Ok(Ok(accept(OpKind::Delete, Map::new())));
@@ -1012,6 +1049,7 @@ fn judge_delete(
             )?;
             if users > 0 {
                 return Ok(Err(refuse(
+                    RefusalRule::StillUsed,
                     format!("still used by {users} {}", child.label.to_lowercase()),
                     Some(existing.data.clone()),
                 )));
@@ -1124,6 +1162,7 @@ fn exclusive_taken(
         if rule.holds(other_status, other_expiry, &now) {
             let name = other_text("locator").map_or_else(String::new, |l| format!(" {l}"));
             return Ok(Some(refuse(
+                RefusalRule::Exclusive,
                 format!(
                     "{}: {} is already held by {}{name} ({other_status})",
                     rule.rule,
@@ -1147,6 +1186,7 @@ fn dangling_reference(
             && !is_live(tx, fk.table, target)?
         {
             return Ok(Some(refuse(
+                RefusalRule::Reference,
                 format!(
                     "{} names a row of {} that does not exist on the server",
                     fk.column, fk.table

@@ -1479,6 +1479,10 @@ fn a_second_vehicle_of_a_taken_name_is_refused_and_every_replica_keeps_syncing()
         conflicts[0].reason,
         "a vehicle named \"aurora\" already exists"
     );
+    assert_eq!(
+        conflicts[0].rule,
+        Some(galaxium_sync::protocol::RefusalRule::UniqueKey)
+    );
     assert_eq!(conflicts[0].attempted["name"], json!(" aurora"));
     // The losing console holds the server's fleet; every console, a new one too, syncs on.
     assert_eq!(vehicle_names(&b.replica), ["Aurora"]);
@@ -1603,10 +1607,11 @@ fn values_a_replica_would_refuse_are_refused_by_the_server_naming_the_column() {
             passenger.clone(),
         ),
     );
-    let OpResult::Rejected { reason, .. } = verdict else {
+    let OpResult::Rejected { reason, rule, .. } = verdict else {
         panic!("accepted: {verdict:?}")
     };
     assert_eq!(reason, "passenger body_mass_kg: must be above 0, not -5");
+    assert_eq!(rule, Some(galaxium_sync::protocol::RefusalRule::Value));
     let mut hacked = passenger;
     hacked["body_mass_kg"] = json!(80);
     hacked["medical_status"] = json!("hacked");
@@ -1924,8 +1929,21 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
             .iter()
             .any(|r| r.starts_with("the vehicle it refers to was removed"))
     );
+    let b_rules: Vec<_> = b
+        .replica
+        .conflicts(false)
+        .unwrap()
+        .into_iter()
+        .filter_map(|c| c.rule)
+        .collect();
+    assert!(b_rules.contains(&galaxium_sync::protocol::RefusalRule::UniqueKey));
+    assert!(b_rules.contains(&galaxium_sync::protocol::RefusalRule::Reference));
     let s_inbox = s.replica.conflicts(false).unwrap();
     assert_eq!(s_inbox.len(), 1);
+    assert_eq!(
+        s_inbox[0].rule,
+        Some(galaxium_sync::protocol::RefusalRule::Value)
+    );
     assert!(
         s_inbox[0].reason.starts_with("passenger "),
         "{}",

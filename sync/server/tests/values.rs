@@ -250,12 +250,15 @@ proptest! {
                 push(OpKind::Insert, good)
             };
             match verdict {
-                OpResult::Rejected { reason, .. } => prop_assert!(
-                    reason.contains(column.name),
-                    "{}.{} = {bad}: the refusal {reason:?} does not name the column",
-                    spec.name,
-                    column.name
-                ),
+                OpResult::Rejected { reason, rule, .. } => {
+                    prop_assert!(
+                        reason.contains(column.name),
+                        "{}.{} = {bad}: the refusal {reason:?} does not name the column",
+                        spec.name,
+                        column.name
+                    );
+                    prop_assert_eq!(rule, Some(galaxium_sync::protocol::RefusalRule::Value));
+                }
                 accepted @ OpResult::Accepted { .. } => prop_assert!(
                     false,
                     "{}.{} = {bad} was accepted: {accepted:?}",

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::{Replica, ReplicaError, meta, values};
 use crate::hlc::Hlc;
-use crate::protocol::{Op, OpKind, OpResult, ServerOp};
+use crate::protocol::{Op, OpKind, OpResult, RefusalRule, ServerOp};
 use crate::schema::registry::{self, ReplicatedTable};
 
 /// An edit the server refused, waiting for a person.
@@ -29,6 +29,8 @@ pub struct Conflict {
     pub attempted: Map<String, Value>,
     /// Why the server refused it.
     pub reason: String,
+    /// Which rule refused it (none from an older server).
+    pub rule: Option<RefusalRule>,
     /// The server's version of the row, which is now also this replica's.
     pub winner: Option<Map<String, Value>>,
     /// When the refusal arrived (RFC 3339).
@@ -209,12 +211,18 @@ impl Replica {
             for (op, result) in verdicts.iter().rev() {
                 tx.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?
                     .execute([&op.op_id])?;
-                if let OpResult::Rejected { reason, winner, .. } = result {
+                if let OpResult::Rejected {
+                    reason,
+                    winner,
+                    rule,
+                    ..
+                } = result
+                {
                     rejected += 1;
                     undo(tx, op, winner.as_ref())?;
                     tx.prepare_cached(
-                        "INSERT INTO conflicts (id, op_id, table_name, row_id, kind, attempted, reason, winner, received_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        "INSERT INTO conflicts (id, op_id, table_name, row_id, kind, attempted, reason, winner, received_at, rule)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     )?
                     .execute(params![
                             super::new_id(),
@@ -226,6 +234,7 @@ impl Replica {
                             reason,
                             winner.clone().map(|w| Value::Object(w).to_string()),
                             now_text(),
+                            rule.map(RefusalRule::as_str),
                         ],
                     )?;
                 }
@@ -375,7 +384,7 @@ impl Replica {
     pub fn conflicts(&self, include_resolved: bool) -> Result<Vec<Conflict>, ReplicaError> {
         let read = || -> rusqlite::Result<Vec<Conflict>> {
             let mut stmt = self.conn.prepare(
-                "SELECT id, op_id, table_name, row_id, kind, attempted, reason, winner, received_at, resolution
+                "SELECT id, op_id, table_name, row_id, kind, attempted, reason, winner, received_at, resolution, rule
                  FROM conflicts WHERE ?1 OR resolved_at IS NULL ORDER BY received_at DESC, id DESC",
             )?;
             stmt.query_map([include_resolved], |row| {
@@ -392,6 +401,9 @@ impl Replica {
                     winner: winner.and_then(|w| serde_json::from_str(&w).ok()),
                     received_at: row.get(8)?,
                     resolution: row.get(9)?,
+                    rule: row
+                        .get::<_, Option<String>>(10)?
+                        .and_then(|r| RefusalRule::parse(&r)),
                 })
             })?
             .collect()
@@ -436,13 +448,14 @@ impl Replica {
                 row_id: conflict_id.into(),
             })?;
         let spec = super::writer::checked(&conflict.table, &Map::new())?;
-        let Some(unique) = spec.unique_keys.first() else {
+        let Some(unique) = spec
+            .unique_keys
+            .first()
+            .filter(|_| conflict.rule == Some(RefusalRule::UniqueKey))
+        else {
             return Err(ReplicaError::KeyTaken {
                 table: spec.name.to_owned(),
-                reason: format!(
-                    "{} have no name or code to change",
-                    spec.label.to_lowercase()
-                ),
+                reason: "this conflict is not about a taken name or code; keep the server's version or edit the row again".to_owned(),
             });
         };
         let key = key.trim();
@@ -730,8 +743,8 @@ fn late_refusal(
 ) -> rusqlite::Result<bool> {
     let added = tx
         .prepare_cached(
-            "INSERT INTO conflicts (id, op_id, table_name, row_id, kind, attempted, reason, winner, received_at)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8
+            "INSERT INTO conflicts (id, op_id, table_name, row_id, kind, attempted, reason, winner, received_at, rule)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9
              WHERE NOT EXISTS (SELECT 1 FROM conflicts WHERE op_id = ?2)",
         )?
         .execute(params![
@@ -743,6 +756,7 @@ fn late_refusal(
             Value::Object(notice.attempted.clone()).to_string(),
             notice.reason,
             now_text(),
+            notice.rule.map(RefusalRule::as_str),
         ])?;
     Ok(added > 0)
 }

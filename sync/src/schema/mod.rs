@@ -64,6 +64,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "unique keys judged by the server, not by SQL UNIQUE; pulled ops set aside",
         sql: include_str!("migrations/0008_keys_judged_by_the_server.sql"),
     },
+    Migration {
+        version: 9,
+        summary: "the rule that refused each conflict, beside its reason",
+        sql: include_str!("migrations/0009_refusal_rules.sql"),
+    },
 ];
 
 /// The schema version this build writes.
