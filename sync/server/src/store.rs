@@ -1121,10 +1121,10 @@ fn exclusive_taken(
         return Ok(None);
     };
     let text = |column: &str| row.get(column).and_then(Value::as_str);
-    let now = now_text();
+    let now = Utc::now();
     let status = text(rule.status_column).unwrap_or_default();
     let expiry = rule.hold.and_then(|(_, column)| text(column));
-    if !rule.holds(status, expiry, &now) {
+    if !rule.holds(status, expiry, now) {
         return Ok(None);
     }
     let Some(key) = rule
@@ -1159,7 +1159,7 @@ fn exclusive_taken(
         let other_text = |column: &str| other.get(column).and_then(Value::as_str);
         let other_status = other_text(rule.status_column).unwrap_or_default();
         let other_expiry = rule.hold.and_then(|(_, column)| other_text(column));
-        if rule.holds(other_status, other_expiry, &now) {
+        if rule.holds(other_status, other_expiry, now) {
             let name = other_text("locator").map_or_else(String::new, |l| format!(" {l}"));
             return Ok(Some(refuse(
                 RefusalRule::Exclusive,

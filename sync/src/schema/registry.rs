@@ -107,12 +107,22 @@ pub struct Exclusive {
 }
 
 impl Exclusive {
-    /// Whether a row with `status` (and hold expiry `expires_at`) holds the resource at `now`
-    /// (RFC 3339 UTC text, compared as text like every stored time).
-    pub fn holds(&self, status: &str, expires_at: Option<&str>, now: &str) -> bool {
+    /// Whether a row with `status` (and hold expiry `expires_at`, RFC 3339) holds the resource
+    /// at `now`. Times are compared as times, not as text: a hold written to the second that
+    /// lapsed half a second ago has lapsed, whatever precision either side was written in. An
+    /// expiry that cannot be read holds nothing (the value rules refuse such a row anyway).
+    pub fn holds(
+        &self,
+        status: &str,
+        expires_at: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
         self.holding.contains(&status)
             || self.hold.is_some_and(|(held, _)| {
-                held == status && expires_at.is_some_and(|expiry| expiry > now)
+                held == status
+                    && expires_at
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .is_some_and(|expiry| expiry > now)
             })
     }
 }
@@ -1140,12 +1150,18 @@ mod tests {
     #[test]
     fn a_pending_hold_holds_its_seat_until_it_lapses() {
         let rule = ONE_BOOKING_PER_SEAT;
-        let now = "2026-11-22T12:00:00Z";
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc();
+        let now = at("2026-11-22T12:00:00Z");
         assert!(rule.holds("confirmed", None, now));
         assert!(rule.holds("pending", Some("2026-11-22T12:10:00Z"), now));
         assert!(!rule.holds("pending", Some("2026-11-22T11:59:00Z"), now));
         assert!(!rule.holds("cancelled", None, now));
         assert!(!rule.holds("waitlisted", None, now));
+        // A hold written to the second has lapsed half a second after it, although its text
+        // sorts after the later time's ("…00Z" > "…00.500Z").
+        let half_past = at("2026-11-22T12:10:00.500Z");
+        assert!(!rule.holds("pending", Some("2026-11-22T12:10:00Z"), half_past));
+        assert!(rule.holds("pending", Some("2026-11-22T12:10:00.900Z"), half_past));
     }
 
     #[test]

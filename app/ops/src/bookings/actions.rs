@@ -119,6 +119,12 @@ pub(crate) fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// An instant to compare stored times against, to the millisecond (SQL compares them with
+/// `julianday`, as times: a stored time's text precision does not matter).
+pub(crate) fn instant_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
 fn load(w: &Writer<'_>, launch_id: &str) -> Result<LaunchDetail, BookingError> {
     match LaunchDetail::load(w.reader(), launch_id)? {
         Some(detail) => Ok(detail),
@@ -915,9 +921,9 @@ pub fn expire_lapsed_holds(
         let lapsed: Vec<String> = w
             .reader()
             .prepare_cached(
-                "SELECT id FROM bookings WHERE status = 'pending' AND hold_expires_at <= ?1",
+                "SELECT id FROM bookings WHERE status = 'pending' AND julianday(hold_expires_at) <= julianday(?1)",
             )?
-            .query_map(params![time_text(now)], |r| r.get(0))?
+            .query_map(params![instant_text(now)], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for id in &lapsed {
             set_status(w, id, BookingStatus::Expired, now, Map::new())?;

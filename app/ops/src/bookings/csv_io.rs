@@ -278,7 +278,7 @@ fn write_rows(
 
 impl Launches {
     fn read(replica: &Replica, now: DateTime<Utc>) -> Result<Self, BookingError> {
-        let now = time_text(now);
+        let now = super::actions::instant_text(now);
         replica
             .read("reading launches for the import", |conn| {
                 let mut launches = Self {
@@ -321,7 +321,7 @@ impl Launches {
                 let mut stmt = conn.prepare(
                     "SELECT launch_id, seat_id FROM bookings WHERE seat_id IS NOT NULL
                        AND (status IN ('confirmed', 'checked_in', 'boarded')
-                            OR (status = 'pending' AND hold_expires_at > ?1))
+                            OR (status = 'pending' AND julianday(hold_expires_at) > julianday(?1)))
                      UNION ALL SELECT launch_id, seat_id FROM seat_blocks",
                 )?;
                 let mut rows = stmt.query([&now])?;

@@ -772,12 +772,12 @@ pub fn launch_list(
     conn: &Connection,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<LaunchListEntry>> {
-    let now = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let now = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     conn.prepare_cached(
         "SELECT l.id, l.mission, v.name, s.code, l.scheduled_at, l.status, v.seat_count,
                 (SELECT count(*) FROM bookings b WHERE b.launch_id = l.id
                    AND (b.status IN ('confirmed', 'checked_in', 'boarded')
-                        OR (b.status = 'pending' AND b.hold_expires_at > ?1)))
+                        OR (b.status = 'pending' AND julianday(b.hold_expires_at) > julianday(?1))))
          FROM launches l
          JOIN vehicles v ON v.id = l.vehicle_id
          JOIN spaceports s ON s.id = l.spaceport_id
