@@ -72,6 +72,8 @@ pub struct SyncStatus {
     pub last_success: Option<DateTime<Utc>>,
     /// The last failure, in words.
     pub last_error: Option<String>,
+    /// When this console's clock is more than the server allows off the server's: what to do.
+    pub clock_warning: Option<String>,
     /// Bumped whenever a sync changed the replica, so the UI re-reads it.
     pub generation: u64,
 }
@@ -267,6 +269,10 @@ impl Task {
                     s.state = LinkState::Online;
                     s.last_success = Some(Utc::now());
                     s.last_error = None;
+                    // Only a push brings the server's time; an idle sync keeps what is known.
+                    if summary.clock_offset_ms.is_some() {
+                        s.clock_warning = summary.clock_warning();
+                    }
                     if changed {
                         s.generation += 1;
                     }

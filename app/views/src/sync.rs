@@ -92,6 +92,15 @@ pub fn sync_ui(
                         }
                     }
                 });
+            if let Some(warning) = &status.clock_warning {
+                ui.add_space(tokens.spacing);
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(format!("Clock: {warning}")).color(tokens.caution),
+                    )
+                    .wrap(),
+                );
+            }
             if let Some(error) = &status.last_error {
                 ui.add_space(tokens.spacing);
                 ui.add(egui::Label::new(RichText::new(error).color(tokens.caution)).wrap());
