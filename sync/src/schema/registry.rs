@@ -1129,6 +1129,30 @@ mod tests {
         }
     }
 
+    /// Every status a state machine names is a word its column accepts, so no transition can
+    /// lead to a value the replicas refuse.
+    #[test]
+    fn every_transition_names_statuses_the_column_accepts() {
+        for table in TABLES {
+            let Some(transitions) = table.transitions else {
+                continue;
+            };
+            let Some(ValueRule::OneOf(words)) = table.column(transitions.column).map(|c| c.rule)
+            else {
+                panic!("{}.{} has no list of words", table.name, transitions.column);
+            };
+            for (from, to) in transitions.allowed {
+                assert!(words.contains(from), "{}: {from}", table.name);
+                assert!(words.contains(to), "{}: {to}", table.name);
+            }
+        }
+        if let Some(rule) = table("bookings").and_then(|t| t.exclusive) {
+            let words = BOOKING_STATUSES;
+            assert!(rule.holding.iter().all(|h| words.contains(h)));
+            assert!(rule.hold.is_some_and(|(held, _)| words.contains(&held)));
+        }
+    }
+
     #[test]
     fn launch_transitions_follow_the_launch_day() {
         assert!(LAUNCH_TRANSITIONS.allows("scheduled", "boarding"));

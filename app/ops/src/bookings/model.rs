@@ -812,6 +812,18 @@ pub fn bookings_by_locator(conn: &Connection, locator: &str) -> rusqlite::Result
 mod tests {
     use super::*;
 
+    /// The statuses the console works with are the words the registry (and so the server and
+    /// every replica) accepts, no more and no fewer.
+    #[test]
+    fn booking_statuses_are_the_registrys_words() {
+        let words: Vec<&str> = BookingStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            words,
+            galaxium_sync::schema::registry::BOOKING_STATUSES,
+            "same words, same order"
+        );
+    }
+
     fn ready_passenger() -> Passenger {
         Passenger {
             id: "p".into(),

@@ -591,3 +591,10 @@ fn an_admin_rewords_the_severity_scale_and_it_stays_complete() {
         .unwrap();
     assert_eq!(pending, 5);
 }
+
+/// The incident statuses the console works with are the registry's words.
+#[test]
+fn incident_statuses_are_the_registrys_words() {
+    let words: Vec<&str> = IncidentStatus::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(words, galaxium_sync::schema::registry::INCIDENT_STATUSES);
+}
