@@ -5,6 +5,7 @@ pub mod bookings;
 pub mod demo;
 pub mod files;
 pub mod incidents;
+pub mod jobs;
 pub mod orbit;
 pub mod overview;
 pub mod paths;

@@ -6,7 +6,6 @@ use galaxium_sync::{Replica, ReplicaKind};
 use galaxium_widgets::{Banner, StatusLevel, StatusLight, Theme, Tokens, tokens};
 use serde::{Deserialize, Serialize};
 
-use super::bookings::ImportJob;
 use super::{CommandPalette, UiCommand};
 use crate::ops::bookings::data::BookingsData;
 use crate::ops::demo::DemoDataset;
@@ -115,7 +114,7 @@ pub struct ConsoleApp {
     pub(super) launches: LaunchesState,
     pub(super) checkin: CheckInState,
     pub(super) passengers: PassengersState,
-    pub(super) import_job: Option<ImportJob>,
+    pub(super) import_job: Option<crate::ops::jobs::Job<Vec<String>>>,
     read_error: Option<String>,
     last_read: Option<Instant>,
     last_change_check: Option<Instant>,
@@ -139,7 +138,8 @@ pub struct ConsoleApp {
         Option<(String, Option<crate::ops::incidents::snapshot::Snapshot>)>,
     pub(super) severities: Vec<crate::ops::incidents::SeverityLevel>,
     pub(super) detector: Option<crate::ops::incidents::detect::Detector>,
-    pub(super) report_job: Option<super::incidents::ReportJob>,
+    /// An incident report being exported; its label is the incident's reference.
+    pub(super) report_job: Option<crate::ops::jobs::Job<std::path::PathBuf>>,
     pub(super) training_scores: Vec<crate::ops::training::score::Scored>,
     /// The mission clock: the wall clock in operations; in training, the trainer's (×1 to
     /// ×60), which a console joined to a session follows.

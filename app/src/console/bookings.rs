@@ -1,8 +1,6 @@
 //! Applies the bookings screens' commands to the replica and turns each outcome into a
 //! sentence for the status bar (or the check-in desk's result panel).
 
-use std::sync::{Arc, Mutex};
-
 use chrono::Utc;
 use galaxium_sync::Replica;
 use galaxium_sync::schema::registry::{PERSONAL_DATA_READERS, Role};
@@ -10,53 +8,34 @@ use galaxium_sync::schema::registry::{PERSONAL_DATA_READERS, Role};
 use super::app::{ConsoleApp, Notice};
 use crate::ops::bookings::actions::{self, BookingError};
 use crate::ops::bookings::{BookingRules, CheckInOutcome, LaunchDetail, Passenger, csv_io};
+use crate::ops::jobs::Job;
 use crate::ops::sync_agent::SyncRequest;
 use crate::views::format;
 use crate::views::launches::BookingCommand;
 use crate::views::passengers::PassengerForm;
 
-/// The report lines of a finished import, or why it failed.
-pub type ImportOutcome = Result<Vec<String>, String>;
-
-/// A CSV import running on its own thread, with its own connection to the replica.
-pub struct ImportJob {
-    /// Rows checked and rows in total.
-    pub progress: Arc<Mutex<(usize, usize)>>,
-    /// What the import says when done: the report lines, or why it failed.
-    pub result: Arc<Mutex<Option<ImportOutcome>>>,
-}
-
-impl ImportJob {
-    fn start(replica_path: std::path::PathBuf, file: std::path::PathBuf) -> Self {
-        let progress = Arc::new(Mutex::new((0, 0)));
-        let result = Arc::new(Mutex::new(None));
-        let (p, r) = (Arc::clone(&progress), Arc::clone(&result));
-        std::thread::spawn(move || {
-            let outcome = (|| -> ImportOutcome {
-                let input = std::fs::File::open(&file)
-                    .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-                let mut replica =
-                    Replica::open_existing(&replica_path).map_err(|e| e.to_string())?;
-                let report =
-                    csv_io::import_bookings(&mut replica, input, Utc::now(), &mut |done, total| {
-                        if let Ok(mut at) = p.lock() {
-                            *at = (done, total);
-                        }
-                    })
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
-                let mut lines = vec![format!(
-                    "Imported {} of {} bookings ({} new passengers).",
-                    report.imported, report.rows, report.passengers_created
-                )];
-                lines.extend(report.problems.iter().map(|p| format!("Left out: {p}")));
-                Ok(lines)
-            })();
-            if let Ok(mut slot) = r.lock() {
-                *slot = Some(outcome);
-            }
-        });
-        Self { progress, result }
-    }
+/// Starts importing `file` into the replica at `replica_path` on a thread of its own, with its
+/// own connection; the result is the report's lines.
+fn start_import(
+    replica_path: std::path::PathBuf,
+    file: std::path::PathBuf,
+) -> std::io::Result<Job<Vec<String>>> {
+    Job::start("the bookings import", move |progress| {
+        let input = std::fs::File::open(&file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let mut replica = Replica::open_existing(&replica_path).map_err(|e| e.to_string())?;
+        let report =
+            csv_io::import_bookings(&mut replica, input, Utc::now(), &mut |done, total| {
+                progress.counts(done as u64, total as u64);
+            })
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        let mut lines = vec![format!(
+            "Imported {} of {} bookings ({} new passengers).",
+            report.imported, report.rows, report.passengers_created
+        )];
+        lines.extend(report.problems.iter().map(|p| format!("Left out: {p}")));
+        Ok(lines)
+    })
 }
 
 fn message(err: &BookingError) -> String {
@@ -302,8 +281,13 @@ impl ConsoleApp {
             }
             BookingCommand::Import(path) => {
                 wrote = false;
-                self.import_job = Some(ImportJob::start(self.replica.path().to_path_buf(), path));
-                Ok(String::new())
+                match start_import(self.replica.path().to_path_buf(), path) {
+                    Ok(job) => {
+                        self.import_job = Some(job);
+                        Ok(String::new())
+                    }
+                    Err(e) => Err(format!("the import cannot start: {e}")),
+                }
             }
             BookingCommand::Rebook {
                 conflict_id,
@@ -426,10 +410,13 @@ impl ConsoleApp {
         let Some(job) = &self.import_job else {
             return;
         };
-        let progress = job.progress.lock().map_or((0, 0), |p| *p);
-        let result = job.result.lock().ok().and_then(|mut r| r.take());
+        let progress = job.progress();
+        let result = job.take_result();
         if let Some(view) = &mut self.launches.import {
-            view.progress = Some(progress);
+            view.progress = Some((
+                usize::try_from(progress.done).unwrap_or(usize::MAX),
+                usize::try_from(progress.total).unwrap_or(usize::MAX),
+            ));
         }
         if let Some(result) = result {
             self.import_job = None;

@@ -1,38 +1,16 @@
 //! The Incidents view's data and commands, and detection: alarms opening incidents.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-
 use chrono::Utc;
 
 use super::app::{ConsoleApp, Notice};
 use crate::ops::incidents::detect::{Detection, Detector, Rules};
 use crate::ops::incidents::{self, IncidentError, NewIncident, report, snapshot};
+use crate::ops::jobs::Job;
 use crate::ops::sync_agent::SyncRequest;
 use crate::views::incidents::{IncidentCommand, IncidentsInput, incidents_ui};
 
 /// The preference holding the snapshot window, minutes.
 const WINDOW_KEY: &str = "incident_snapshot_minutes";
-
-/// A report being exported on a thread of its own.
-pub struct ReportJob {
-    /// The incident's reference.
-    pub reference: String,
-    /// Share done, in thousandths.
-    progress: Arc<AtomicU32>,
-    /// Where it was written, or why not.
-    result: Arc<Mutex<Option<Result<PathBuf, String>>>>,
-}
-
-impl ReportJob {
-    /// Share done, 0 to 1.
-    pub fn done(&self) -> f32 {
-        #[allow(clippy::cast_precision_loss, reason = "thousandths")]
-        let done = self.progress.load(Ordering::Relaxed) as f32 / 1000.0;
-        done
-    }
-}
 
 /// Writes `bytes` to `path` whole or not at all (see [`crate::ops::files::write_whole`]),
 /// with the reason in words when it cannot.
@@ -144,7 +122,7 @@ impl ConsoleApp {
         if let Some(job) = &self.report_job {
             return Err(IncidentError::Refused(format!(
                 "{} is still being exported; wait for it to finish",
-                job.reference
+                job.label()
             )));
         }
         let Some(detail) = incidents::detail(&self.replica, id)? else {
@@ -171,67 +149,45 @@ impl ConsoleApp {
             .data_dir()
             .exports()
             .join(format!("{reference}-report.pdf"));
-        let progress = Arc::new(AtomicU32::new(0));
-        let result = Arc::new(Mutex::new(None));
-        let (p, r) = (Arc::clone(&progress), Arc::clone(&result));
-        std::thread::Builder::new()
-            .name("galaxium-report".into())
-            .spawn(move || {
-                let outcome = (|| -> Result<PathBuf, String> {
-                    let charts: Vec<report::Chart> = match &snap {
-                        Some(snap) => report::chart_channels(&detail, snap)
+        let job = Job::start(&reference, move |progress| {
+            let charts: Vec<report::Chart> = match &snap {
+                Some(snap) => report::chart_channels(&detail, snap)
+                    .iter()
+                    .map(|c| {
+                        let unit = units
                             .iter()
-                            .map(|c| {
-                                let unit = units
-                                    .iter()
-                                    .find(|(id, _)| id == c)
-                                    .map_or("", |(_, u)| u.as_str());
-                                report::draw_chart(snap, c, unit)
-                            })
-                            .collect::<Result<_, _>>()
-                            .map_err(|e| e.to_string())?,
-                        None => Vec::new(),
-                    };
-                    let pdf = report::to_pdf(
-                        &report::ReportInput {
-                            detail: &detail,
-                            charts: &charts,
-                            severities: &severities,
-                            generated_at: Utc::now(),
-                            generated_by: &user,
-                        },
-                        &|done| {
-                            #[allow(
-                                clippy::cast_possible_truncation,
-                                clippy::cast_sign_loss,
-                                reason = "thousandths"
-                            )]
-                            p.store((done * 1000.0) as u32, Ordering::Relaxed);
-                        },
-                    )
-                    .map_err(|e| e.to_string())?;
-                    write_whole(&path, &pdf)?;
-                    Ok(path)
-                })();
-                *r.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
-            })
-            .map_err(|e| IncidentError::Refused(format!("the export cannot start: {e}")))?;
-        self.report_job = Some(ReportJob {
-            reference: reference.clone(),
-            progress,
-            result,
-        });
+                            .find(|(id, _)| id == c)
+                            .map_or("", |(_, u)| u.as_str());
+                        report::draw_chart(snap, c, unit)
+                    })
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| e.to_string())?,
+                None => Vec::new(),
+            };
+            let pdf = report::to_pdf(
+                &report::ReportInput {
+                    detail: &detail,
+                    charts: &charts,
+                    severities: &severities,
+                    generated_at: Utc::now(),
+                    generated_by: &user,
+                },
+                &|done| progress.share(done),
+            )
+            .map_err(|e| e.to_string())?;
+            write_whole(&path, &pdf)?;
+            Ok(path)
+        })
+        .map_err(|e| IncidentError::Refused(format!("the export cannot start: {e}")))?;
+        self.report_job = Some(job);
         Ok(format!("Exporting {reference}…"))
     }
 
     /// Says where a finished report went (or why it did not).
     pub(super) fn poll_report(&mut self) {
         let finished = self.report_job.as_ref().and_then(|job| {
-            job.result
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take()
-                .map(|outcome| (job.reference.clone(), outcome))
+            job.take_result()
+                .map(|outcome| (job.label().to_owned(), outcome))
         });
         if let Some((reference, outcome)) = finished {
             self.report_job = None;
@@ -287,7 +243,7 @@ impl ConsoleApp {
         let exporting = self
             .report_job
             .as_ref()
-            .map(|job| (job.reference.as_str(), job.done()));
+            .map(|job| (job.label(), job.progress().share()));
         let launches: Vec<(String, String)> = self
             .bookings
             .launches
