@@ -63,6 +63,9 @@ impl FromStr for Hlc {
     }
 }
 
+/// The largest counter a timestamp's six digits hold.
+const MAX_COUNTER: u32 = 999_999;
+
 /// The clock of one device.
 #[derive(Debug, Clone)]
 pub struct HlcClock {
@@ -89,7 +92,17 @@ impl HlcClock {
         } else {
             self.last.counter += 1;
         }
+        self.carry();
         self.last.clone()
+    }
+
+    /// A counter past its six digits moves into the next millisecond, so every timestamp
+    /// stays one that can be written and read.
+    fn carry(&mut self) {
+        if self.last.counter > MAX_COUNTER {
+            self.last.wall_ms += 1;
+            self.last.counter = 0;
+        }
     }
 
     /// Takes in a timestamp from elsewhere, so the next local one comes after it.
@@ -122,6 +135,7 @@ impl HlcClock {
         };
         self.last.wall_ms = wall;
         self.last.counter = counter;
+        self.carry();
     }
 
     /// Moves the clock up to `seen` if it is newer, without issuing a timestamp (another

@@ -158,6 +158,12 @@ mod tests {
         .unwrap();
         let err = wait_for(&job).unwrap_err();
         assert!(err.starts_with("the report stopped unexpectedly"), "{err}");
-        assert_eq!(job.progress(), Progress { done: 500, total: 1000 });
+        assert_eq!(
+            job.progress(),
+            Progress {
+                done: 500,
+                total: 1000
+            }
+        );
     }
 }

@@ -1,6 +1,10 @@
 //! The thin central server (axum): sign-in, push, pull, health and metrics. It is generic
 //! over the table registry and holds no UI workflow.
 
+/// A clock counter at or above this is re-stamped by the server: a counter runs to 999,999
+/// at most, and one near the end would carry consoles past what a clock time can say.
+pub const COUNTER_LIMIT: u32 = 100_000;
+
 pub mod auth;
 pub mod cli;
 pub mod metrics;

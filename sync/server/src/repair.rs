@@ -1,12 +1,15 @@
 //! Repairs, when the server starts, rows that an older version let break a rule: a second
-//! row holding a unique key (two vehicles named "Aurora"), a value outside its column's rule
-//! (a body mass of -5 kg), a column clock far in the future. Left alone, such a row stops
-//! every console's pull for good.
+//! row holding a unique key (two vehicles named "Aurora", or "Aurora" and "AURORA", which an
+//! older replica told apart), a value outside its column's rule (a body mass of -5 kg), a
+//! column clock far in the future. Left alone, such a row stops consoles' pulls.
 //!
-//! The oldest holder of a key keeps it. Every other offending row is removed by an op the
-//! server makes itself (device [`SERVER_DEVICE`]), after the rows that refer to it, and each
-//! such op carries a [`RefusalNotice`] for the console that wrote the row, which puts the
-//! refusal in its conflicts inbox: nothing is dropped without a person hearing of it.
+//! Nothing is removed that can be mended: the oldest holder of a key keeps it and later ones
+//! are renamed ("Aurora (2)"); a bad optional value is cleared; a row is removed only when a
+//! required column holds a value that cannot stand, and then what refers to it through a
+//! required reference goes with it (an optional reference is cleared instead). Each change is
+//! an op the server makes itself (device [`SERVER_DEVICE`]) carrying a [`RefusalNotice`] for
+//! the console that wrote the offending value, which lands in its conflicts inbox. A personal
+//! column's value is never repeated in a reason, which every console receives.
 
 use std::collections::BTreeMap;
 
@@ -18,9 +21,9 @@ use galaxium_sync::hlc::{Hlc, HlcClock};
 use galaxium_sync::protocol::{MAX_CLOCK_AHEAD, OpKind, RefusalNotice, RefusalRule, SERVER_DEVICE};
 use galaxium_sync::schema::registry::{ReplicatedTable, TABLES, UniqueKey};
 
-/// A row the repair removed.
+/// A row the repair removed or changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemovedRow {
+pub struct RepairedRow {
     /// Its table.
     pub table: String,
     /// Its id.
@@ -35,7 +38,10 @@ pub struct RemovedRow {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RepairReport {
     /// Rows removed, parents after the rows that referred to them.
-    pub removed: Vec<RemovedRow>,
+    pub removed: Vec<RepairedRow>,
+    /// Rows changed instead: renamed off a taken key, a bad optional value cleared, a
+    /// reference to a removed row cleared.
+    pub changed: Vec<RepairedRow>,
     /// Column clocks that stood further ahead than the server's clock allows, set to its time.
     pub clocks_clamped: usize,
 }
@@ -50,6 +56,15 @@ impl RepairReport {
                 author = row.author.as_deref().unwrap_or("unknown"),
                 reason = %row.reason,
                 "repair: removed a row that breaks a rule; its author is told"
+            );
+        }
+        for row in &self.changed {
+            tracing::warn!(
+                table = %row.table,
+                row = %row.row_id,
+                author = row.author.as_deref().unwrap_or("unknown"),
+                reason = %row.reason,
+                "repair: changed a row that broke a rule; its author is told"
             );
         }
         if self.clocks_clamped > 0 {
@@ -74,32 +89,69 @@ pub(crate) fn repair(
     // own notice, before its table's turn comes.
     for spec in TABLES {
         let rows = live_rows(&tx, spec.name)?;
-        let mut offending: Vec<Offending> = Vec::new();
+        let mut removed: Vec<String> = Vec::new();
         for (row_id, data) in &rows {
-            if let Err(problem) = spec.check_values(data) {
-                let column = spec.column(&problem.column).map(|c| c.name);
-                offending.push(Offending {
-                    row_id: row_id.clone(),
-                    reason: format!("{} {problem}", spec.row_noun),
+            let Some(repair) = value_repair(spec, data) else {
+                continue;
+            };
+            match repair {
+                ValueRepair::Remove(offending) => {
+                    removed.push(row_id.clone());
+                    remove(
+                        &tx,
+                        clock,
+                        spec,
+                        &Offending {
+                            row_id: row_id.clone(),
+                            ..offending
+                        },
+                        &mut report,
+                    )?;
+                }
+                ValueRepair::Clear {
+                    columns,
+                    reason,
                     column,
-                    rule: RefusalRule::Value,
-                });
+                } => {
+                    let change = Offending {
+                        row_id: row_id.clone(),
+                        reason,
+                        column: Some(column),
+                        rule: RefusalRule::Value,
+                    };
+                    change_row(&tx, clock, spec, &change, columns, &mut report)?;
+                }
             }
         }
+        // The oldest holder of a key keeps it; every later one is renamed off it, so that
+        // nothing that refers to it is lost ("Aurora" and "AURORA" were two rows to an older
+        // replica, which compared names byte for byte).
+        let live: Vec<(String, Map<String, Value>)> = rows
+            .into_iter()
+            .filter(|(id, _)| !removed.contains(id))
+            .collect();
         for key in spec.unique_keys {
-            offending.extend(
-                later_holders(&tx, spec, key, &rows, &offending)?
-                    .into_iter()
-                    .map(|(row_id, reason)| Offending {
-                        row_id,
-                        reason,
-                        column: Some(key.column),
-                        rule: RefusalRule::UniqueKey,
-                    }),
-            );
-        }
-        for row in offending {
-            remove(&tx, clock, spec, &row, &mut report)?;
+            let mut taken: Vec<String> = live
+                .iter()
+                .filter_map(|(_, data)| UniqueKey::normalised(data.get(key.column)))
+                .collect();
+            for (row_id, shown) in later_holders(&tx, spec, key, &live)? {
+                // At most one more name than there are holders is ever needed.
+                let renamed = (2..=taken.len() + 2)
+                    .map(|n| format!("{shown} ({n})"))
+                    .find(|name| !taken.contains(&name.trim().to_lowercase()))
+                    .unwrap_or_else(|| format!("{shown} ({row_id})"));
+                taken.push(renamed.trim().to_lowercase());
+                let mut columns = Map::new();
+                columns.insert(key.column.to_owned(), Value::String(renamed.clone()));
+                let change = Offending {
+                    row_id,
+                    reason: format!("{}; this one is now {renamed:?}", key.taken(&shown)),
+                    column: Some(key.column),
+                    rule: RefusalRule::UniqueKey,
+                };
+                change_row(&tx, clock, spec, &change, columns, &mut report)?;
+            }
         }
     }
     tx.commit()?;
@@ -119,19 +171,15 @@ fn live_rows(
     .collect()
 }
 
-/// Rows holding `key` after an older row took it, with the refusal each gets.
+/// Rows holding `key` after an older row took it, with the key as each holds it.
 fn later_holders(
     tx: &Transaction<'_>,
     spec: &ReplicatedTable,
     key: &UniqueKey,
     rows: &[(String, Map<String, Value>)],
-    already: &[Offending],
 ) -> rusqlite::Result<Vec<(String, String)>> {
     let mut holders: BTreeMap<String, Vec<(i64, String, String)>> = BTreeMap::new();
     for (row_id, data) in rows {
-        if already.iter().any(|o| &o.row_id == row_id) {
-            continue;
-        }
         let Some(normalised) = UniqueKey::normalised(data.get(key.column)) else {
             continue;
         };
@@ -159,10 +207,61 @@ fn later_holders(
             group
                 .into_iter()
                 .skip(1)
-                .map(|(_, row_id, shown)| (row_id, key.taken(&shown))),
+                .map(|(_, row_id, shown)| (row_id, shown)),
         );
     }
     Ok(later)
+}
+
+/// What a row whose values break their columns' rules needs.
+enum ValueRepair {
+    /// A required column is bad: there is no value to put in its place.
+    Remove(Offending),
+    /// Only optional columns are bad: they are cleared (set to null).
+    Clear {
+        columns: Map<String, Value>,
+        reason: String,
+        column: &'static str,
+    },
+}
+
+/// Whether a row's values break their columns' rules, and what mends it. Columns the
+/// registry does not know are left alone (a newer server may have written them). A
+/// personal column's value is never repeated in a reason, which every console receives.
+fn value_repair(spec: &ReplicatedTable, data: &Map<String, Value>) -> Option<ValueRepair> {
+    let mut cleared = Map::new();
+    let mut first: Option<(String, &'static str)> = None;
+    for column in spec.columns {
+        let Some(value) = data.get(column.name) else {
+            continue;
+        };
+        let Err(problem) = column.check(value) else {
+            continue;
+        };
+        let reason = if spec.personal_columns.contains(&column.name) {
+            format!(
+                "{} {}: its value does not fit the column",
+                spec.row_noun, column.name
+            )
+        } else {
+            format!("{} {problem}", spec.row_noun)
+        };
+        if !column.nullable {
+            return Some(ValueRepair::Remove(Offending {
+                row_id: String::new(),
+                reason,
+                column: Some(column.name),
+                rule: RefusalRule::Value,
+            }));
+        }
+        cleared.insert(column.name.to_owned(), Value::Null);
+        first.get_or_insert((reason, column.name));
+    }
+    first.map(|(reason, column)| ValueRepair::Clear {
+        columns: cleared,
+        reason: format!("{reason}; cleared"),
+        column,
+    })
 }
 
 /// The op that wrote the offending value: the latest one of the row that set `column`, or
@@ -241,14 +340,22 @@ fn remove(
                 .query_map(params![child.name, fk.column, row_id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             let because = format!("the {} it refers to was removed: {reason}", spec.row_noun);
+            let optional = child.column(fk.column).is_some_and(|c| c.nullable);
             for child_id in children {
                 let child_row = Offending {
                     row_id: child_id,
                     reason: because.clone(),
-                    column: None,
+                    column: optional.then_some(fk.column),
                     rule: RefusalRule::Reference,
                 };
-                remove(tx, clock, child, &child_row, report)?;
+                if optional {
+                    // An optional reference is cleared; the row itself stays.
+                    let mut columns = Map::new();
+                    columns.insert(fk.column.to_owned(), Value::Null);
+                    change_row(tx, clock, child, &child_row, columns, report)?;
+                } else {
+                    remove(tx, clock, child, &child_row, report)?;
+                }
             }
         }
     }
@@ -263,6 +370,38 @@ fn remove(
             rule: Some(*rule),
             attempted: serde_json::from_str(&data).unwrap_or_default(),
         });
+    server_op(
+        tx,
+        clock,
+        spec,
+        row_id,
+        OpKind::Delete,
+        &Map::new(),
+        notice.as_ref(),
+    )?;
+    tx.execute(
+        "UPDATE rows SET deleted = 1 WHERE table_name = ?1 AND row_id = ?2",
+        params![spec.name, row_id],
+    )?;
+    report.removed.push(RepairedRow {
+        table: spec.name.to_owned(),
+        row_id: row_id.to_owned(),
+        reason: reason.to_owned(),
+        author: author.map(|(_, device, _)| device),
+    });
+    Ok(())
+}
+
+/// Records an op of the server's own in the op log; returns its clock time.
+fn server_op(
+    tx: &Transaction<'_>,
+    clock: &mut HlcClock,
+    spec: &ReplicatedTable,
+    row_id: &str,
+    kind: OpKind,
+    payload: &Map<String, Value>,
+    notice: Option<&RefusalNotice>,
+) -> rusqlite::Result<String> {
     let now = Utc::now();
     let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
     let seq: i64 = tx.query_row(
@@ -270,28 +409,85 @@ fn remove(
         [SERVER_DEVICE],
         |r| r.get(0),
     )?;
+    let hlc = clock.tick(now_ms).to_string();
     tx.execute(
         "INSERT INTO ops (op_id, device_id, seq, hlc, table_name, row_id, kind, payload, user, received_at, notice)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'delete', '{}', ?2, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?2, ?9, ?10)",
         params![
             uuid::Uuid::now_v7().to_string(),
             SERVER_DEVICE,
             seq,
-            clock.tick(now_ms).to_string(),
+            hlc,
             spec.name,
             row_id,
+            kind.as_str(),
+            Value::Object(payload.clone()).to_string(),
             now.to_rfc3339_opts(SecondsFormat::Millis, true),
-            notice.as_ref().and_then(|n| serde_json::to_string(n).ok()),
+            notice.and_then(|n| serde_json::to_string(n).ok()),
         ],
     )?;
-    tx.execute(
-        "UPDATE rows SET deleted = 1 WHERE table_name = ?1 AND row_id = ?2",
-        params![spec.name, row_id],
+    Ok(hlc)
+}
+
+/// Changes columns of one row with an op of the server's own, with a notice to the console
+/// that wrote the offending value.
+fn change_row(
+    tx: &Transaction<'_>,
+    clock: &mut HlcClock,
+    spec: &ReplicatedTable,
+    change: &Offending,
+    columns: Map<String, Value>,
+    report: &mut RepairReport,
+) -> rusqlite::Result<()> {
+    let stored: Option<(String, String)> = tx
+        .query_row(
+            "SELECT data, clocks FROM rows WHERE table_name = ?1 AND row_id = ?2 AND deleted = 0",
+            params![spec.name, change.row_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((data, clocks)) = stored else {
+        return Ok(());
+    };
+    let author = author_of(tx, spec.name, &change.row_id, change.column)?;
+    let notice = author
+        .as_ref()
+        .map(|(op_id, device_id, kind)| RefusalNotice {
+            device_id: device_id.clone(),
+            op_id: op_id.clone(),
+            kind: *kind,
+            reason: change.reason.clone(),
+            rule: Some(change.rule),
+            attempted: serde_json::from_str(&data).unwrap_or_default(),
+        });
+    let hlc = server_op(
+        tx,
+        clock,
+        spec,
+        &change.row_id,
+        OpKind::Update,
+        &columns,
+        notice.as_ref(),
     )?;
-    report.removed.push(RemovedRow {
+    let mut data: Map<String, Value> = serde_json::from_str(&data).unwrap_or_default();
+    let mut clocks: Map<String, Value> = serde_json::from_str(&clocks).unwrap_or_default();
+    for (column, value) in columns {
+        clocks.insert(column.clone(), Value::String(hlc.clone()));
+        data.insert(column, value);
+    }
+    tx.execute(
+        "UPDATE rows SET data = ?3, clocks = ?4 WHERE table_name = ?1 AND row_id = ?2",
+        params![
+            spec.name,
+            change.row_id,
+            Value::Object(data).to_string(),
+            Value::Object(clocks).to_string()
+        ],
+    )?;
+    report.changed.push(RepairedRow {
         table: spec.name.to_owned(),
-        row_id: row_id.to_owned(),
-        reason: reason.to_owned(),
+        row_id: change.row_id.clone(),
+        reason: change.reason.clone(),
         author: author.map(|(_, device, _)| device),
     });
     Ok(())

@@ -674,6 +674,20 @@ struct Refusal {
     winner: Option<Map<String, Value>>,
 }
 
+/// A refusal as `principal` may read it: the winning row's personal columns blanked for a
+/// role that may not read them (a refusal must not become a way to read a passenger's papers).
+fn redacted_for(principal: &Principal, table: &str, mut result: OpResult) -> OpResult {
+    if !PERSONAL_DATA_READERS.contains(&principal.role)
+        && let OpResult::Rejected {
+            winner: Some(winner),
+            ..
+        } = &mut result
+    {
+        redact(table, winner);
+    }
+    result
+}
+
 /// Blanks the personal columns of a row of `table` for a role that may not read them.
 fn redact(table: &str, row: &mut Map<String, Value>) {
     let Some(spec) = registry::table(table) else {
@@ -731,13 +745,13 @@ fn settle(
     )
     .optional()?;
     if let Some(result) = refused.and_then(|r| serde_json::from_str(&r).ok()) {
-        return Ok(result);
+        return Ok(redacted_for(principal, &op.table, result));
     }
     let existing = match registry::table(&op.table) {
         Some(spec) => current(tx, spec.name, &op.row_id)?,
         None => None,
     };
-    let clamped = clamp_to_server_clock(op, clock);
+    let clamped = clamp_to_server_clock(tx, op, clock)?;
     let op = clamped.as_ref().unwrap_or(op);
     match judge(tx, principal, device_id, op, existing.as_ref())? {
         Ok(Verdict { kind, payload }) => {
@@ -753,6 +767,7 @@ fn settle(
                 winner: refusal.winner,
                 rule: Some(refusal.rule),
             };
+            let result = redacted_for(principal, &op.table, result);
             exec(
                 tx,
                 "INSERT INTO op_results (device_id, seq, op_id, result) VALUES (?1, ?2, ?3, ?4)",
@@ -810,27 +825,50 @@ fn accept(kind: OpKind, payload: Map<String, Value>) -> Verdict {
     Verdict { kind, payload }
 }
 
-/// An op stamped further ahead of the server's clock than [`MAX_CLOCK_AHEAD`] allows, taken
-/// at the server's time (later than every time it gave before, so a console's edits keep
-/// their order); `None` when the op's own time stands.
-fn clamp_to_server_clock(op: &Op, clock: &mut HlcClock) -> Option<Op> {
-    let stamped = op.hlc.parse::<Hlc>().ok()?;
+/// An op stamped further ahead of the server's clock than [`MAX_CLOCK_AHEAD`] allows (or with
+/// a counter near the end of its six digits, which would carry every console that saw it past
+/// what a clock time can say), re-stamped at the server's time: later than every time the
+/// server gave before, and later than the newest op it accepted from the same console, so one
+/// console's edits keep their order while edits made elsewhere with a right clock win after
+/// it. `None` when the op's own time stands.
+fn clamp_to_server_clock(
+    tx: &Transaction<'_>,
+    op: &Op,
+    clock: &mut HlcClock,
+) -> rusqlite::Result<Option<Op>> {
+    let Ok(stamped) = op.hlc.parse::<Hlc>() else {
+        return Ok(None);
+    };
     let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
     let limit = now_ms + u64::try_from(MAX_CLOCK_AHEAD.as_millis()).unwrap_or(u64::MAX);
-    if stamped.wall_ms <= limit {
-        return None;
+    if stamped.wall_ms <= limit && stamped.counter < crate::COUNTER_LIMIT {
+        return Ok(None);
+    }
+    let newest: Option<String> = one(
+        tx,
+        "SELECT max(hlc) FROM ops WHERE device_id = ?1",
+        [&op.device_id],
+        |r| r.get(0),
+    )?;
+    // (An older server may hold one from far ahead; that one is not followed.)
+    if let Some(newest) = newest
+        .and_then(|h| h.parse::<Hlc>().ok())
+        .filter(|h| h.wall_ms <= limit)
+    {
+        clock.catch_up(&newest);
     }
     let mut server_time = clock.tick(now_ms);
     server_time.device = stamped.device;
     tracing::warn!(
         device = %op.device_id,
-        ahead_ms = stamped.wall_ms - now_ms,
-        "an op stamped ahead of the server's clock was taken at the server's time"
+        ahead_ms = stamped.wall_ms.saturating_sub(now_ms),
+        counter = stamped.counter,
+        "an op stamped too far ahead of the server's clock was re-stamped at its ceiling"
     );
-    Some(Op {
+    Ok(Some(Op {
         hlc: server_time.to_string(),
         ..op.clone()
-    })
+    }))
 }
 
 /// Decides an op: what it does when accepted, or the refusal.

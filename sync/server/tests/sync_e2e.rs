@@ -1875,8 +1875,25 @@ fn build_what_an_older_server_accepted(
                 "waiver_signed_on": null, "demo": false,
             }),
         );
+        // A passenger whose only fault is a date of birth written the wrong way round: the
+        // optional column is cleared, the passenger stays.
+        let misdated = raw_op(
+            s.device_id(),
+            2,
+            now_ms(),
+            "passengers",
+            &replica::new_id(),
+            OpKind::Insert,
+            json!({
+                "full_name": "Bruno Castell", "date_of_birth": "12/05/1980", "nationality": null,
+                "document_number": null, "email": null, "phone": null,
+                "emergency_contact": null, "body_mass_kg": 80, "medical_status": "cleared",
+                "medical_expires_on": null, "training_completed_on": null,
+                "waiver_signed_on": null, "demo": false,
+            }),
+        );
         store
-            .accept_unjudged(&staff, s.device_id(), &[bad])
+            .accept_unjudged(&staff, s.device_id(), &[bad, misdated])
             .unwrap();
         // A column clock from a console that believed it was 2100.
         store
@@ -1908,7 +1925,7 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
     let store = SqliteStore::open(&db).unwrap();
     let report = store.repair().unwrap();
     assert!(
-        report.removed.is_empty(),
+        report.removed.is_empty() && report.changed.is_empty(),
         "the repair at open did the work: {report:?}"
     );
     drop(store);
@@ -1919,26 +1936,48 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
     }
     let staff_client = server.client("sam");
     let summary = server.sync(&mut s.replica, &staff_client);
-    assert_eq!(summary.late_refusals, 1, "{summary}");
-    // Each author finds its refused rows in its inbox, with the reason.
-    let b_inbox = inbox_reasons(&b.replica);
-    assert_eq!(b_inbox.len(), 2, "{b_inbox:?}");
-    assert!(b_inbox.contains(&"a vehicle named \"Aurora\" already exists".to_owned()));
+    assert_eq!(summary.late_refusals, 2, "{summary}");
+    // The cleared date: the passenger stays, and no console is told the date itself.
+    let cleared = inbox_reasons(&s.replica);
     assert!(
-        b_inbox
-            .iter()
-            .any(|r| r.starts_with("the vehicle it refers to was removed"))
+        cleared.contains(
+            &"passenger date_of_birth: its value does not fit the column; cleared".to_owned()
+        ),
+        "{cleared:?}"
     );
-    let b_rules: Vec<_> = b
+    let names: Vec<String> = s
+        .replica
+        .table_rows("passengers")
+        .unwrap()
+        .values()
+        .map(|p| p["full_name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["Bruno Castell"]);
+    // Each author finds what was done to its rows in its inbox, with the reason. B's second
+    // "Aurora" is renamed, not removed: its launch stays.
+    let b_inbox = b.replica.conflicts(false).unwrap();
+    assert_eq!(b_inbox.len(), 1, "{b_inbox:?}");
+    assert_eq!(
+        b_inbox[0].reason,
+        "a vehicle named \"Aurora\" already exists; this one is now \"Aurora (2)\""
+    );
+    assert_eq!(
+        b_inbox[0].rule,
+        Some(galaxium_sync::protocol::RefusalRule::UniqueKey)
+    );
+    assert_eq!(vehicle_names(&b.replica), ["Aurora", "Aurora (2)"]);
+    assert_eq!(
+        b.replica.table_rows("launches").unwrap().len(),
+        2,
+        "GX-14 and GX-B"
+    );
+    let s_inbox: Vec<_> = s
         .replica
         .conflicts(false)
         .unwrap()
         .into_iter()
-        .filter_map(|c| c.rule)
+        .filter(|c| c.attempted["full_name"] == json!("Mallory"))
         .collect();
-    assert!(b_rules.contains(&galaxium_sync::protocol::RefusalRule::UniqueKey));
-    assert!(b_rules.contains(&galaxium_sync::protocol::RefusalRule::Reference));
-    let s_inbox = s.replica.conflicts(false).unwrap();
     assert_eq!(s_inbox.len(), 1);
     assert_eq!(
         s_inbox[0].rule,
@@ -1951,11 +1990,14 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
     );
     assert_eq!(s_inbox[0].attempted["full_name"], json!("Mallory"));
     assert!(a.replica.conflicts(false).unwrap().is_empty());
-    // One Aurora everywhere, a new console syncs, and a later edit of the 2100 column wins.
+    // One name per vehicle everywhere, a new console syncs (the bad passenger's insert, which
+    // it cannot apply, is cleared by the removal that follows it), and a later edit of the
+    // 2100 column wins.
     let mut fresh = console();
     let summary = server.sync(&mut fresh.replica, &admin_client);
     assert_eq!(summary.set_aside, 0, "{summary}");
-    assert_eq!(vehicle_names(&fresh.replica), ["Aurora"]);
+    assert_eq!(vehicle_names(&fresh.replica), ["Aurora", "Aurora (2)"]);
+    assert_eq!(fresh.replica.table_rows("passengers").unwrap().len(), 1);
     server.sync(&mut a.replica, &admin_client);
     let port = a
         .replica
@@ -2031,4 +2073,126 @@ fn a_launch_deleted_elsewhere_while_edited_and_sold_here_settles_and_converges()
     assert!(b.replica.table_rows("bookings").unwrap().is_empty());
     server.sync(&mut a.replica, &admin);
     assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+}
+
+/// A console whose clock runs ahead: its earlier edit, just inside the server's bound, and
+/// its later one, beyond it and re-stamped, keep their order; and a counter at the end of its
+/// digits is re-stamped, so no console that sees it is carried past what a clock can say.
+#[test]
+fn re_stamped_ops_keep_their_consoles_order_and_no_counter_overflows() {
+    use galaxium_sync::protocol::{OpKind, OpResult};
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let mut a = console();
+    let admin = server.client("ada");
+    let launch = add_fleet_and_launch(&mut a.replica);
+    server.sync(&mut a.replica, &admin);
+    let device = "clock-ahead";
+    let first = raw_op(
+        device,
+        1,
+        now_ms() + 4 * 60_000,
+        "launches",
+        &launch,
+        OpKind::Update,
+        json!({"pad": "first"}),
+    );
+    let second = raw_op(
+        device,
+        2,
+        now_ms() + 10 * 60_000,
+        "launches",
+        &launch,
+        OpKind::Update,
+        json!({"pad": "second"}),
+    );
+    for op in [first, second] {
+        let verdict = push_raw(&server, &admin, op);
+        assert!(matches!(verdict, OpResult::Accepted { .. }), "{verdict:?}");
+    }
+    server.sync(&mut a.replica, &admin);
+    assert_eq!(launch_field(&a.replica, &launch, "pad"), json!("second"));
+
+    let mut overflowing = raw_op(
+        "counter-end",
+        1,
+        now_ms(),
+        "launches",
+        &launch,
+        OpKind::Update,
+        json!({"pad": "third"}),
+    );
+    overflowing.hlc = format!("{:015}-999999-counter-end", now_ms());
+    let verdict = push_raw(&server, &admin, overflowing);
+    assert!(matches!(verdict, OpResult::Accepted { .. }), "{verdict:?}");
+    let mut b = console();
+    server.sync(&mut b.replica, &admin);
+    set(
+        &mut b.replica,
+        "launches",
+        &launch,
+        json!({"pad": "fourth"}),
+    );
+    let stamped = b.replica.pending_ops(1).unwrap()[0].hlc.clone();
+    assert!(
+        stamped.parse::<galaxium_sync::hlc::Hlc>().is_ok(),
+        "{stamped}"
+    );
+    assert_eq!(server.sync(&mut b.replica, &admin).rejected, 0);
+    server.sync(&mut a.replica, &admin);
+    assert_eq!(launch_field(&a.replica, &launch, "pad"), json!("fourth"));
+}
+
+/// A refusal is no way to read a passenger's papers: the winning row a controller is sent
+/// back has its personal columns blanked, as a pull would.
+#[test]
+fn a_refusal_never_hands_personal_data_to_a_role_that_may_not_read_it() {
+    use galaxium_sync::protocol::{OpKind, OpResult};
+    let Pair {
+        server,
+        mut a,
+        admin,
+        launch,
+        ..
+    } = synced_pair();
+    sell_seat(&mut a.replica, &launch, "1A", "QX7T2M", "Ada Quist");
+    server.sync(&mut a.replica, &admin);
+    let passenger = a
+        .replica
+        .table_rows("passengers")
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+    let controller = server.client("cal");
+    let verdict = push_raw(
+        &server,
+        &controller,
+        raw_op(
+            "probe",
+            1,
+            now_ms(),
+            "passengers",
+            &passenger,
+            OpKind::Update,
+            json!({}),
+        ),
+    );
+    let OpResult::Rejected {
+        winner: Some(winner),
+        ..
+    } = verdict
+    else {
+        panic!("{verdict:?}")
+    };
+    assert_eq!(winner["full_name"], json!("Ada Quist"));
+    for column in [
+        "date_of_birth",
+        "document_number",
+        "email",
+        "phone",
+        "emergency_contact",
+        "nationality",
+    ] {
+        assert_eq!(winner[column], Value::Null, "{column}");
+    }
 }

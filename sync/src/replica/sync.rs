@@ -219,7 +219,7 @@ impl Replica {
                 } = result
                 {
                     rejected += 1;
-                    undo(tx, op, winner.as_ref())?;
+                    undo_or_drop(tx, op, winner.as_ref())?;
                     tx.prepare_cached(
                         "INSERT INTO conflicts (id, op_id, table_name, row_id, kind, attempted, reason, winner, received_at, rule)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -317,6 +317,10 @@ impl Replica {
                                 )?
                                 .execute(params![server_op.op.table, server_op.op.row_id])?;
                             report.cleared_aside += cleared as u64;
+                        } else if server_op.op.kind == OpKind::Update
+                            && retry_aside_insert(tx, &server_op.op, outbox_empty)?
+                        {
+                            report.cleared_aside += 1;
                         }
                     }
                     Err(Unapplied::Refused(reason)) => {
@@ -708,6 +712,56 @@ fn apply_checked(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> Result<()
     })
 }
 
+/// A row whose insert was set aside may be mended by a later update (the server's repair
+/// clearing a bad value, say): the update's columns join the kept insert, which is tried
+/// again. Returns whether it applied now (and left the set-aside list); if it still cannot,
+/// the kept insert holds the newer values for the next try.
+fn retry_aside_insert(
+    tx: &Transaction<'_>,
+    update: &Op,
+    outbox_empty: bool,
+) -> rusqlite::Result<bool> {
+    let kept: Option<(i64, String, String)> = tx
+        .prepare_cached(
+            "SELECT cursor, op_id, payload FROM pulled_aside
+             WHERE table_name = ?1 AND row_id = ?2 AND kind = 'insert' ORDER BY cursor DESC LIMIT 1",
+        )?
+        .query_row(params![update.table, update.row_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((cursor, op_id, payload)) = kept else {
+        return Ok(false);
+    };
+    let mut row: Map<String, Value> = serde_json::from_str(&payload).unwrap_or_default();
+    row.extend(update.payload.clone());
+    let insert = Op {
+        op_id,
+        kind: OpKind::Insert,
+        payload: row.clone(),
+        ..update.clone()
+    };
+    tx.prepare_cached("SAVEPOINT aside_retry")?.execute([])?;
+    match apply_checked(tx, &insert, outbox_empty) {
+        Ok(()) => {
+            tx.prepare_cached("RELEASE aside_retry")?.execute([])?;
+            tx.prepare_cached("DELETE FROM pulled_aside WHERE cursor = ?1")?
+                .execute([cursor])?;
+            Ok(true)
+        }
+        Err(Unapplied::Refused(reason)) => {
+            tx.prepare_cached("ROLLBACK TO aside_retry")?.execute([])?;
+            tx.prepare_cached("RELEASE aside_retry")?.execute([])?;
+            tx.prepare_cached(
+                "UPDATE pulled_aside SET payload = ?2, reason = ?3 WHERE cursor = ?1",
+            )?
+            .execute(params![cursor, Value::Object(row).to_string(), reason])?;
+            Ok(false)
+        }
+        Err(Unapplied::Failed(cause)) => Err(cause),
+    }
+}
+
 fn set_aside(tx: &Transaction<'_>, server_op: &ServerOp, reason: &str) -> rusqlite::Result<()> {
     tracing::warn!(
         cursor = server_op.cursor,
@@ -867,6 +921,47 @@ fn update(
     values_in: &Map<String, Value>,
 ) -> rusqlite::Result<()> {
     values::update_row(tx, spec.name, row_id, values_in).map(|_| ())
+}
+
+/// Undoes a refused op (see [`undo`]); when the server's version cannot be stored here (it
+/// breaks this replica's schema), the local row is dropped instead, so that settling never
+/// fails on the same verdict at every sync. The refusal is in the inbox either way.
+fn undo_or_drop(
+    tx: &Transaction<'_>,
+    op: &Op,
+    winner: Option<&Map<String, Value>>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("SAVEPOINT undo_op")?.execute([])?;
+    match undo(tx, op, winner) {
+        Ok(()) => tx
+            .prepare_cached("RELEASE undo_op")?
+            .execute([])
+            .map(|_| ()),
+        Err(rusqlite::Error::SqliteFailure(code, message))
+            if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            tx.prepare_cached("ROLLBACK TO undo_op")?.execute([])?;
+            tx.prepare_cached("RELEASE undo_op")?.execute([])?;
+            tracing::warn!(
+                table = %op.table,
+                row = %op.row_id,
+                cause = message.as_deref().unwrap_or("a constraint"),
+                "the server's version of a refused row does not fit this replica; dropped it here"
+            );
+            match registry_table(&op.table) {
+                Some(name) => tx
+                    .execute(&format!("DELETE FROM {name} WHERE id = ?1"), [&op.row_id])
+                    .map(|_| ()),
+                None => Ok(()),
+            }
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The registry's name of `table` (only registry names become SQL).
+fn registry_table(table: &str) -> Option<&'static str> {
+    registry::table(table).map(|spec| spec.name)
 }
 
 /// Undoes the local effect of a refused op, leaving the server's version of the row.

@@ -268,6 +268,11 @@ impl ValueRule {
                 let text = value
                     .as_str()
                     .ok_or_else(|| format!("must be text, not {}", shown(value)))?;
+                // SQLite's length() stops at a NUL: a replica would count such text otherwise
+                // than the server, and refuse what the server took.
+                if text.contains('\0') {
+                    return Err("may not contain a NUL character".to_owned());
+                }
                 self.check_text(text)
                     .map_err(|expected| format!("{expected}, not {}", shown(value)))
             }
