@@ -1423,6 +1423,16 @@ fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() 
     );
 }
 
+/// The id of the first row of `table` (by id).
+fn first_id(replica: &Replica, table: &str) -> String {
+    replica
+        .table_rows(table)
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap()
+}
+
 /// The reasons of the refusals waiting in a console's inbox.
 fn inbox_reasons(replica: &Replica) -> Vec<String> {
     replica
@@ -1971,6 +1981,13 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
         2,
         "GX-14 and GX-B"
     );
+    // B names it properly from its inbox: the row is here, so it is renamed, and it syncs.
+    b.replica
+        .send_again_under(&b_inbox[0].id, "Borealis")
+        .unwrap();
+    assert!(b.replica.conflicts(false).unwrap().is_empty());
+    assert_eq!(server.sync(&mut b.replica, &admin_client).rejected, 0);
+    assert_eq!(vehicle_names(&b.replica), ["Aurora", "Borealis"]);
     let s_inbox: Vec<_> = s
         .replica
         .conflicts(false)
@@ -1996,16 +2013,10 @@ fn a_server_holding_rows_an_older_version_let_through_repairs_them_and_tells_the
     let mut fresh = console();
     let summary = server.sync(&mut fresh.replica, &admin_client);
     assert_eq!(summary.set_aside, 0, "{summary}");
-    assert_eq!(vehicle_names(&fresh.replica), ["Aurora", "Aurora (2)"]);
+    assert_eq!(vehicle_names(&fresh.replica), ["Aurora", "Borealis"]);
     assert_eq!(fresh.replica.table_rows("passengers").unwrap().len(), 1);
     server.sync(&mut a.replica, &admin_client);
-    let port = a
-        .replica
-        .table_rows("spaceports")
-        .unwrap()
-        .into_keys()
-        .next()
-        .unwrap();
+    let port = first_id(&a.replica, "spaceports");
     set(
         &mut a.replica,
         "spaceports",

@@ -464,8 +464,16 @@ impl Replica {
         };
         let key = key.trim();
         let resolution = format!("sent again as {key:?}");
+        let path = self.path.clone();
         self.write(|w| {
-            if conflict.kind == "insert" {
+            // A row refused as new is made again, unless it is here after all (the server's
+            // repair renamed it rather than removing it): then it is renamed.
+            let here = w
+                .reader()
+                .prepare(&format!("SELECT 1 FROM {} WHERE id = ?1", spec.name))
+                .and_then(|mut stmt| stmt.exists([&conflict.row_id]))
+                .map_err(ReplicaError::sqlite("reading the conflict's row", &path))?;
+            if conflict.kind == "insert" && !here {
                 let mut row = conflict.attempted.clone();
                 row.insert(unique.column.to_owned(), Value::String(key.to_owned()));
                 w.insert(spec.name, &conflict.row_id, row)?;
