@@ -76,8 +76,21 @@ impl RepairReport {
     }
 }
 
-/// Finds and repairs offending rows in one transaction; a database without any is left as
-/// it was.
+/// The version of the rules the repair enforces; a newer one (a new key, a stricter column)
+/// makes the next start repair again.
+const RULES: i64 = 1;
+
+/// Whether the repair has run for this version of the rules.
+pub(crate) fn done(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM repairs WHERE rules = ?1)",
+        [RULES],
+        |r| r.get(0),
+    )
+}
+
+/// Finds and repairs offending rows in one transaction, and records that it ran; a database
+/// without any is otherwise left as it was.
 pub(crate) fn repair(
     conn: &mut Connection,
     clock: &mut HlcClock,
@@ -95,18 +108,15 @@ pub(crate) fn repair(
                 continue;
             };
             match repair {
-                ValueRepair::Remove(offending) => {
+                ValueRepair::Remove { reason, column } => {
                     removed.push(row_id.clone());
-                    remove(
-                        &tx,
-                        clock,
-                        spec,
-                        &Offending {
-                            row_id: row_id.clone(),
-                            ..offending
-                        },
-                        &mut report,
-                    )?;
+                    let offending = Offending {
+                        row_id: row_id.clone(),
+                        reason,
+                        column: Some(column),
+                        rule: RefusalRule::Value,
+                    };
+                    remove(&tx, clock, spec, &offending, &mut report)?;
                 }
                 ValueRepair::Clear {
                     columns,
@@ -154,6 +164,13 @@ pub(crate) fn repair(
             }
         }
     }
+    tx.execute(
+        "INSERT OR REPLACE INTO repairs (rules, ran_at) VALUES (?1, ?2)",
+        params![
+            RULES,
+            Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+        ],
+    )?;
     tx.commit()?;
     Ok(report)
 }
@@ -216,7 +233,10 @@ fn later_holders(
 /// What a row whose values break their columns' rules needs.
 enum ValueRepair {
     /// A required column is bad: there is no value to put in its place.
-    Remove(Offending),
+    Remove {
+        reason: String,
+        column: &'static str,
+    },
     /// Only optional columns are bad: they are cleared (set to null).
     Clear {
         columns: Map<String, Value>,
@@ -247,12 +267,10 @@ fn value_repair(spec: &ReplicatedTable, data: &Map<String, Value>) -> Option<Val
             format!("{} {problem}", spec.row_noun)
         };
         if !column.nullable {
-            return Some(ValueRepair::Remove(Offending {
-                row_id: String::new(),
+            return Some(ValueRepair::Remove {
                 reason,
-                column: Some(column.name),
-                rule: RefusalRule::Value,
-            }));
+                column: column.name,
+            });
         }
         cleared.insert(column.name.to_owned(), Value::Null);
         first.get_or_insert((reason, column.name));

@@ -138,6 +138,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_telemetry.sql"),
     include_str!("migrations/0004_training.sql"),
     include_str!("migrations/0005_refusal_notices.sql"),
+    include_str!("migrations/0006_repairs.sql"),
 ];
 #[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
 const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
@@ -181,8 +182,9 @@ impl SqliteStore {
             tx.commit()?;
         }
         let mut clamp_clock = HlcClock::new(SERVER_DEVICE, None);
-        let report = super::repair::repair(&mut conn, &mut clamp_clock)?;
-        report.log();
+        if !super::repair::done(&conn)? {
+            super::repair::repair(&mut conn, &mut clamp_clock)?.log();
+        }
         Ok(Self {
             conn: Mutex::new(conn),
             clamp_clock: Mutex::new(clamp_clock),
@@ -206,11 +208,14 @@ impl SqliteStore {
             let existing = current(&tx, &op.table, &op.row_id)?;
             record(&tx, principal, op, op.kind, &op.payload, existing.as_ref())?;
         }
+        // What was taken unjudged has not been through the repair.
+        tx.execute("DELETE FROM repairs", [])?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Runs the start-up repair again (it also runs at every [`SqliteStore::open`]).
+    /// Runs the start-up repair again (it runs at [`SqliteStore::open`] once per version of
+    /// the rules).
     pub fn repair(&self) -> Result<super::repair::RepairReport, StoreError> {
         let mut conn = self.lock();
         let mut clock = self
@@ -844,12 +849,15 @@ fn clamp_to_server_clock(
     if stamped.wall_ms <= limit && stamped.counter < crate::COUNTER_LIMIT {
         return Ok(None);
     }
+    // The console's newest op is its last in sequence (its clock never goes back), found
+    // through the (device, seq) index rather than by reading all its ops.
     let newest: Option<String> = one(
         tx,
-        "SELECT max(hlc) FROM ops WHERE device_id = ?1",
+        "SELECT hlc FROM ops WHERE device_id = ?1 ORDER BY seq DESC LIMIT 1",
         [&op.device_id],
         |r| r.get(0),
-    )?;
+    )
+    .optional()?;
     // (An older server may hold one from far ahead; that one is not followed.)
     if let Some(newest) = newest
         .and_then(|h| h.parse::<Hlc>().ok())
@@ -1105,19 +1113,9 @@ fn key_taken(
     row_id: &str,
     row: &Map<String, Value>,
 ) -> rusqlite::Result<Option<String>> {
-    for key in spec.unique_keys {
-        let Some(wanted) = registry::UniqueKey::normalised(row.get(key.column)) else {
-            continue;
-        };
-        if key_holder(tx, spec.name, key.column, &wanted, row_id)?.is_some() {
-            let shown = row
-                .get(key.column)
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            return Ok(Some(key.taken(shown.trim())));
-        }
-    }
-    Ok(None)
+    spec.taken_key(row, |key, wanted| {
+        Ok(key_holder(tx, spec.name, key.column, wanted, row_id)?.is_some())
+    })
 }
 
 /// The live row of `table` other than `except` whose `column` holds the normalised key

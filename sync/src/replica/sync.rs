@@ -188,18 +188,30 @@ impl Replica {
     /// (its launch is gone) and undone then. Refusing to settle instead would refuse the same
     /// verdicts on every sync, for ever: the wedge this must never be.
     pub fn settle_push(&mut self, verdicts: &[(Op, OpResult)]) -> Result<u64, ReplicaError> {
+        self.without_foreign_keys("settling a push", |replica| {
+            replica.settle_push_unchecked(verdicts)
+        })
+    }
+
+    /// Runs `work` with foreign keys not enforced on this connection (they cannot be switched
+    /// inside a transaction), and enforces them again afterwards whatever `work` returned.
+    fn without_foreign_keys<T>(
+        &mut self,
+        context: &'static str,
+        work: impl FnOnce(&mut Self) -> Result<T, ReplicaError>,
+    ) -> Result<T, ReplicaError> {
         let path = self.path.clone();
         self.conn
             .pragma_update(None, "foreign_keys", false)
-            .map_err(ReplicaError::sqlite("settling a push", &path))?;
-        let settled = self.settle_push_unchecked(verdicts);
+            .map_err(ReplicaError::sqlite(context, &path))?;
+        let done = work(self);
         let restored = self
             .conn
             .pragma_update(None, "foreign_keys", true)
-            .map_err(ReplicaError::sqlite("settling a push", &path));
-        let rejected = settled?;
+            .map_err(ReplicaError::sqlite(context, &path));
+        let value = done?;
         restored?;
-        Ok(rejected)
+        Ok(value)
     }
 
     fn settle_push_unchecked(&mut self, verdicts: &[(Op, OpResult)]) -> Result<u64, ReplicaError> {
@@ -270,18 +282,9 @@ impl Replica {
         ops: &[ServerOp],
         next_cursor: u64,
     ) -> Result<ApplyReport, ReplicaError> {
-        let path = self.path.clone();
-        self.conn
-            .pragma_update(None, "foreign_keys", false)
-            .map_err(ReplicaError::sqlite("applying pulled changes", &path))?;
-        let applied = self.apply_pulled_unchecked(ops, next_cursor);
-        let restored = self
-            .conn
-            .pragma_update(None, "foreign_keys", true)
-            .map_err(ReplicaError::sqlite("applying pulled changes", &path));
-        let report = applied?;
-        restored?;
-        Ok(report)
+        self.without_foreign_keys("applying pulled changes", |replica| {
+            replica.apply_pulled_unchecked(ops, next_cursor)
+        })
     }
 
     fn apply_pulled_unchecked(
@@ -303,30 +306,28 @@ impl Replica {
             let outbox_empty: bool = tx
                 .query_row("SELECT NOT EXISTS (SELECT 1 FROM outbox)", [], |r| r.get(0))
                 .map_err(ReplicaError::sqlite("applying pulled changes", &path))?;
+            // Nothing set aside (the usual case): no op needs to look for its row there.
+            let anything_aside = std::cell::Cell::new(
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM pulled_aside)", [], |r| {
+                    r.get(0)
+                })
+                .map_err(ReplicaError::sqlite("applying pulled changes", &path))?,
+            );
             let step = |tx: &Transaction<'_>, server_op: &ServerOp, report: &mut ApplyReport| {
                 tx.prepare_cached("SAVEPOINT pulled_op")?.execute([])?;
                 match apply_checked(tx, &server_op.op, outbox_empty) {
                     Ok(()) => {
                         report.applied += 1;
                         tx.prepare_cached("RELEASE pulled_op")?.execute([])?;
-                        if server_op.op.kind == OpKind::Delete {
-                            // What was set aside for a row now gone no longer matters.
-                            let cleared = tx
-                                .prepare_cached(
-                                    "DELETE FROM pulled_aside WHERE table_name = ?1 AND row_id = ?2",
-                                )?
-                                .execute(params![server_op.op.table, server_op.op.row_id])?;
-                            report.cleared_aside += cleared as u64;
-                        } else if server_op.op.kind == OpKind::Update
-                            && retry_aside_insert(tx, &server_op.op, outbox_empty)?
-                        {
-                            report.cleared_aside += 1;
+                        if anything_aside.get() {
+                            report.cleared_aside += settle_aside(tx, &server_op.op, outbox_empty)?;
                         }
                     }
                     Err(Unapplied::Refused(reason)) => {
                         tx.prepare_cached("ROLLBACK TO pulled_op")?.execute([])?;
                         tx.prepare_cached("RELEASE pulled_op")?.execute([])?;
                         set_aside(tx, server_op, &reason)?;
+                        anything_aside.set(true);
                         report.set_aside += 1;
                     }
                     Err(Unapplied::Failed(cause)) => return Err(cause),
@@ -718,6 +719,21 @@ fn apply_checked(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> Result<()
         }
         other => Unapplied::Failed(other),
     })
+}
+
+/// What an applied op means for the ops set aside for its row: a delete makes them moot, an
+/// update may mend a kept insert (see [`retry_aside_insert`]). Returns how many left the list.
+fn settle_aside(tx: &Transaction<'_>, op: &Op, outbox_empty: bool) -> rusqlite::Result<u64> {
+    match op.kind {
+        OpKind::Delete => {
+            let cleared = tx
+                .prepare_cached("DELETE FROM pulled_aside WHERE table_name = ?1 AND row_id = ?2")?
+                .execute(params![op.table, op.row_id])?;
+            Ok(u64::try_from(cleared).unwrap_or(u64::MAX))
+        }
+        OpKind::Update => Ok(u64::from(retry_aside_insert(tx, op, outbox_empty)?)),
+        OpKind::Insert => Ok(0),
+    }
 }
 
 /// A row whose insert was set aside may be mended by a later update (the server's repair

@@ -236,24 +236,18 @@ fn check_keys(
     row_id: &str,
     values: &Map<String, Value>,
 ) -> Result<(), ReplicaError> {
-    for key in spec.unique_keys {
-        let Some(wanted) = registry::UniqueKey::normalised(values.get(key.column)) else {
-            continue;
-        };
-        let holder = super::sync::key_holder(conn, spec, key, &wanted, row_id)
-            .map_err(|cause| write_failed(spec.name, row_id, cause))?;
-        if holder.is_some() {
-            let shown = values
-                .get(key.column)
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            return Err(ReplicaError::KeyTaken {
-                table: spec.name.to_owned(),
-                reason: key.taken(shown.trim()),
-            });
-        }
+    let taken = spec
+        .taken_key(values, |key, wanted| {
+            super::sync::key_holder(conn, spec, key, wanted, row_id).map(|h| h.is_some())
+        })
+        .map_err(|cause| write_failed(spec.name, row_id, cause))?;
+    match taken {
+        Some(reason) => Err(ReplicaError::KeyTaken {
+            table: spec.name.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn write_failed(table: &str, row_id: &str, cause: rusqlite::Error) -> ReplicaError {

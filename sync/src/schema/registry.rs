@@ -471,6 +471,29 @@ impl ReplicatedTable {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The refusal for the first unique key of `row` that another row holds, as `held` (given a
+    /// key and its normalised value) finds: `a vehicle named "Aurora" already exists`. The
+    /// server and the replica each look holders up in their own storage; the rule is this one.
+    pub fn taken_key<E>(
+        &self,
+        row: &serde_json::Map<String, serde_json::Value>,
+        mut held: impl FnMut(&UniqueKey, &str) -> Result<bool, E>,
+    ) -> Result<Option<String>, E> {
+        for key in self.unique_keys {
+            let Some(wanted) = UniqueKey::normalised(row.get(key.column)) else {
+                continue;
+            };
+            if held(key, &wanted)? {
+                let shown = row
+                    .get(key.column)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default();
+                return Ok(Some(key.taken(shown.trim())));
+            }
+        }
+        Ok(None)
+    }
+
     /// The names of its replicated columns, in order.
     pub fn column_names(&self) -> impl Iterator<Item = &'static str> + use<> {
         let columns: &'static [Column] = self.columns;
