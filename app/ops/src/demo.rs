@@ -95,7 +95,7 @@ struct DemoPassenger {
     phone: String,
     emergency_contact: String,
     body_mass_kg: f64,
-    medical_status: String,
+    medical_status: crate::bookings::model::MedicalStatus,
     medical_valid_days: i64,
     trained: bool,
     waiver: bool,
@@ -389,8 +389,9 @@ impl DemoDataset {
                 phone: Some(p.phone.clone()),
                 emergency_contact: Some(p.emergency_contact.clone()),
                 body_mass_kg: Some(p.body_mass_kg),
-                medical_status: p.medical_status.clone(),
-                medical_expires_on: (p.medical_status != "pending")
+                medical_status: p.medical_status,
+                medical_expires_on: (p.medical_status
+                    != crate::bookings::model::MedicalStatus::Pending)
                     .then(|| day(p.medical_valid_days)),
                 training_completed_on: p.trained.then(|| day(-30)),
                 waiver_signed_on: p.waiver.then(|| day(-28)),

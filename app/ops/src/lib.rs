@@ -6,6 +6,7 @@ pub mod demo;
 pub mod files;
 pub mod incidents;
 pub mod jobs;
+pub mod mission;
 pub mod orbit;
 pub mod overview;
 pub mod paths;

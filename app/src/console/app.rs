@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::{CommandPalette, UiCommand};
 use crate::ops::bookings::data::BookingsData;
 use crate::ops::demo::DemoDataset;
+use crate::ops::mission::MissionLoop;
 use crate::ops::orbit::OrbitData;
 use crate::ops::overview::{self, OverviewSnapshot};
 use crate::ops::sync_agent::{SyncAgent, SyncRequest, SyncStatus};
-use crate::ops::telemetry::Telemetry;
 use crate::paths::DataDir;
 use crate::views::View;
 use crate::views::checkin::{CheckInState, checkin_ui};
@@ -95,64 +95,88 @@ struct SignInForm {
 const DEFAULT_SERVER: &str = "http://127.0.0.1:8780";
 
 /// The console: top bar, navigation, the current view, the status bar, and the command palette.
+/// It keeps the infrastructure (replica, sync link, the mission loop, background jobs) and
+/// routes commands; the domain work is in `galaxium_ops`, the screens in `galaxium_views`.
 pub struct ConsoleApp {
-    sync: Option<SyncAgent>,
-    sync_status: SyncStatus,
-    seen_generation: u64,
-    sign_in_form: Option<SignInForm>,
+    link: SyncLink,
     settings: ConsoleSettings,
     pub(super) replica: Replica,
     data: DataDir,
-    snapshot: Option<OverviewSnapshot>,
+    reads: Reads,
     pub(super) bookings: BookingsData,
     pub(super) orbit_data: OrbitData,
-    pub(super) orbit: OrbitState,
-    pub(super) telemetry: Option<Telemetry>,
-    pub(super) environment_at: Option<Instant>,
-    pub(super) station_contacts: Vec<crate::ops::orbit::StationPasses>,
-    pub(super) mission: MissionState,
-    pub(super) launches: LaunchesState,
-    pub(super) checkin: CheckInState,
-    pub(super) passengers: PassengersState,
-    pub(super) import_job: Option<crate::ops::jobs::Job<Vec<String>>>,
-    read_error: Option<String>,
-    last_read: Option<Instant>,
-    last_change_check: Option<Instant>,
-    data_version: Option<i64>,
+    /// Telemetry, alarms, detection, scoring, the mission clock and the tone decision.
+    pub(super) mission_loop: MissionLoop,
+    pub(super) screens: Screens,
+    pub(super) incident_data: IncidentData,
+    pub(super) jobs: Jobs,
     palette: CommandPalette,
     pub(super) pending: Vec<UiCommand>,
     pub(super) notice: Option<Notice>,
     confirm_remove_demo: bool,
     applied_style: Option<(Theme, f32)>,
-    pub(super) tone: crate::ops::telemetry::tone::ToneControl,
-    pub(super) tone_player: Option<crate::tone::TonePlayer>,
-    pub(super) tone_sounding: Option<crate::ops::telemetry::tone::TonePattern>,
-    pub(super) sound: bool,
-    pub(super) layout_key_loaded: Option<String>,
-    pub(super) layout_saved: Option<String>,
+    pub(super) tone: ToneOut,
+}
+
+/// The link to the central server: the sync task, what it last said, and the sign-in dialog.
+#[derive(Default)]
+struct SyncLink {
+    agent: Option<SyncAgent>,
+    status: SyncStatus,
+    /// The sync generation whose changes the screens have read.
+    seen_generation: u64,
+    sign_in_form: Option<SignInForm>,
+}
+
+/// When and how the replica was last read for the screens.
+#[derive(Default)]
+struct Reads {
+    snapshot: Option<OverviewSnapshot>,
+    /// Why the last read failed, if it did.
+    error: Option<String>,
+    last_read: Option<Instant>,
+    last_change_check: Option<Instant>,
+    /// SQLite's data version at the last check: another connection's write changes it.
+    data_version: Option<i64>,
+}
+
+/// Each screen's own state (selections, filters, forms), and which user's Mission layout is
+/// loaded.
+#[derive(Default)]
+pub(super) struct Screens {
+    pub(super) mission: MissionState,
+    pub(super) launches: LaunchesState,
+    pub(super) checkin: CheckInState,
+    pub(super) passengers: PassengersState,
+    pub(super) orbit: OrbitState,
     pub(super) incidents: crate::views::incidents::IncidentsState,
-    pub(super) incident_list: Vec<crate::ops::incidents::Incident>,
-    pub(super) incident_detail: Option<crate::ops::incidents::IncidentDetail>,
+    /// The preference key of the Mission layout loaded, and the layout as last kept.
+    pub(super) layout_loaded_for: Option<String>,
+    pub(super) layout_saved: Option<String>,
+}
+
+/// The incidents as last read for the Incidents screen.
+pub(super) struct IncidentData {
+    pub(super) list: Vec<crate::ops::incidents::Incident>,
+    pub(super) detail: Option<crate::ops::incidents::IncidentDetail>,
     /// The selected incident's snapshot, by incident id (read when the selection changes).
-    pub(super) incident_snapshot:
-        Option<(String, Option<crate::ops::incidents::snapshot::Snapshot>)>,
+    pub(super) snapshot: Option<(String, Option<crate::ops::incidents::snapshot::Snapshot>)>,
     pub(super) severities: Vec<crate::ops::incidents::SeverityLevel>,
-    pub(super) detector: Option<crate::ops::incidents::detect::Detector>,
+}
+
+/// Work running off the UI thread; each screen shows its progress.
+#[derive(Default)]
+pub(super) struct Jobs {
+    pub(super) import: Option<crate::ops::jobs::Job<Vec<String>>>,
     /// An incident report being exported; its label is the incident's reference.
-    pub(super) report_job: Option<crate::ops::jobs::Job<std::path::PathBuf>>,
-    pub(super) training_scores: Vec<crate::ops::training::score::Scored>,
-    /// The mission clock: the wall clock in operations; in training, the trainer's (×1 to
-    /// ×60), which a console joined to a session follows.
-    pub(super) clock: galaxium_sync::protocol::MissionClock,
-    /// When acknowledgements from other consoles were last read, and the newest seen.
-    pub(super) acks_checked_at: Option<Instant>,
-    pub(super) acks_seen: String,
-    /// When the sign-in handed to a hosted session's poster was last checked.
-    pub(super) session_token_checked: Option<Instant>,
-    pub(super) scored_at: Option<Instant>,
-    /// Scenario events already looked at (a scrub is played once).
-    pub(super) training_seen: usize,
-    pub(super) training_scrub: Option<crate::ops::training::Scrub>,
+    pub(super) report: Option<crate::ops::jobs::Job<std::path::PathBuf>>,
+}
+
+/// Where the alarm tone goes: the player, started with the first tone, and whether this
+/// console makes sound at all.
+pub(super) struct ToneOut {
+    pub(super) player: Option<crate::tone::TonePlayer>,
+    pub(super) sound: bool,
 }
 
 impl ConsoleApp {
@@ -180,67 +204,41 @@ impl ConsoleApp {
                 ))),
             ),
         };
+        let mission_loop = MissionLoop::start(&replica);
+        let start_problem = mission_loop
+            .start_problem()
+            .map(|err| Notice::error(format!("Telemetry cannot start: {err}")));
         let mut app = Self {
-            sync,
-            sync_status: SyncStatus::default(),
-            seen_generation: 0,
-            sign_in_form: None,
+            link: SyncLink {
+                agent: sync,
+                ..SyncLink::default()
+            },
             settings,
             replica,
             data,
-            snapshot: None,
+            reads: Reads::default(),
             bookings: BookingsData::default(),
             orbit_data: OrbitData::default(),
-            orbit: OrbitState::default(),
-            telemetry: None,
-            environment_at: None,
-            station_contacts: Vec::new(),
-            mission: MissionState::default(),
-            launches: LaunchesState::default(),
-            checkin: CheckInState::default(),
-            passengers: PassengersState::default(),
-            import_job: None,
-            read_error: None,
-            last_read: None,
-            last_change_check: None,
-            data_version: None,
+            mission_loop,
+            screens: Screens::default(),
+            incident_data: IncidentData {
+                list: Vec::new(),
+                detail: None,
+                snapshot: None,
+                severities: crate::ops::incidents::default_severities(),
+            },
+            jobs: Jobs::default(),
             palette: CommandPalette::default(),
             pending: Vec::new(),
-            notice: None,
+            notice: start_problem.or(sync_error),
             confirm_remove_demo: false,
             applied_style: None,
-            tone: crate::ops::telemetry::tone::ToneControl::default(),
-            tone_player: None,
-            tone_sounding: None,
-            sound: true,
-            layout_key_loaded: None,
-            layout_saved: None,
-            incidents: crate::views::incidents::IncidentsState::default(),
-            incident_list: Vec::new(),
-            incident_detail: None,
-            incident_snapshot: None,
-            severities: crate::ops::incidents::default_severities(),
-            detector: None,
-            report_job: None,
-            training_scores: Vec::new(),
-            clock: galaxium_sync::protocol::MissionClock::WALL,
-            session_token_checked: None,
-            acks_checked_at: None,
-            acks_seen: String::new(),
-            scored_at: None,
-            training_seen: 0,
-            training_scrub: None,
+            tone: ToneOut {
+                player: None,
+                sound: true,
+            },
         };
-        app.notice = sync_error;
-        app.detector = Self::start_detector(&app.replica);
         app.refresh();
-        match Self::start_telemetry(&app.replica) {
-            Ok(telemetry) => app.telemetry = Some(telemetry),
-            Err(err) => {
-                tracing::error!("telemetry cannot start: {err}");
-                app.notice = Some(Notice::error(format!("Telemetry cannot start: {err}")));
-            }
-        }
         app
     }
 
@@ -248,28 +246,28 @@ impl ConsoleApp {
     /// (headless tests).
     #[must_use]
     pub fn without_sound(mut self) -> Self {
-        self.sound = false;
+        self.tone.sound = false;
         self
     }
 
     /// The Mission view's state (its panel layout among it).
     pub fn mission_state_mut(&mut self) -> &mut MissionState {
-        &mut self.mission
+        &mut self.screens.mission
     }
 
     /// Whether a report is being exported.
     pub fn exporting_report(&self) -> bool {
-        self.report_job.is_some()
+        self.jobs.report.is_some()
     }
 
     /// Every incident, as last read.
     pub fn incident_list(&self) -> &[crate::ops::incidents::Incident] {
-        &self.incident_list
+        &self.incident_data.list
     }
 
     /// The alarm tone that should be sounding now, if any.
     pub fn tone_sounding(&self) -> Option<crate::ops::telemetry::tone::TonePattern> {
-        self.tone_sounding
+        self.mission_loop.tone_wanted()
     }
 
     /// The tracked objects and ground stations as last read.
@@ -279,7 +277,7 @@ impl ConsoleApp {
 
     /// Where sync stands, as of this frame.
     pub fn sync_status(&self) -> &SyncStatus {
-        &self.sync_status
+        &self.link.status
     }
 
     /// Asks the sync task for something (a sync soon after a local change).
@@ -303,7 +301,7 @@ impl ConsoleApp {
     }
 
     pub(super) fn to_sync(&self, request: SyncRequest) {
-        if let Some(agent) = &self.sync {
+        if let Some(agent) = &self.link.agent {
             agent.send(request);
         }
     }
@@ -325,7 +323,7 @@ impl ConsoleApp {
 
     /// The last read of the replica.
     pub fn snapshot(&self) -> Option<&OverviewSnapshot> {
-        self.snapshot.as_ref()
+        self.reads.snapshot.as_ref()
     }
 
     /// Queues a command, applied at the end of the frame.
@@ -339,36 +337,30 @@ impl ConsoleApp {
 
     /// Whether the replica is a training sandbox.
     pub fn is_training(&self) -> bool {
-        self.snapshot
+        self.reads
+            .snapshot
             .as_ref()
             .is_some_and(|s| s.status.kind == ReplicaKind::Training)
     }
 
     /// The mission clock the console runs on.
     pub fn mission_clock(&self) -> galaxium_sync::protocol::MissionClock {
-        self.clock
+        self.mission_loop.clock()
     }
 
     /// Now on the mission clock (the wall clock unless a trainer runs the clock faster).
     pub fn now(&self) -> chrono::DateTime<Utc> {
-        let wall = Utc::now();
-        if self.clock == galaxium_sync::protocol::MissionClock::WALL {
-            return wall;
-        }
-        let mission = self
-            .clock
-            .mission(crate::ops::telemetry::unix_seconds(wall));
-        #[allow(clippy::cast_possible_truncation, reason = "Unix milliseconds")]
-        chrono::DateTime::from_timestamp_millis((mission * 1000.0).round() as i64).unwrap_or(wall)
+        self.mission_loop.now_at(Utc::now())
     }
 
     pub(super) fn refresh(&mut self) {
+        self.mission_loop.replica_changed();
         let now = self.now();
         let read = overview::snapshot(&self.replica, now).and_then(|snapshot| {
             let bookings = BookingsData::load(
                 &self.replica,
-                self.launches.selected.as_deref(),
-                self.checkin.looked_up.as_deref(),
+                self.screens.launches.selected.as_deref(),
+                self.screens.checkin.looked_up.as_deref(),
                 now,
             )?;
             let orbit = OrbitData::load(&self.replica)?;
@@ -376,22 +368,22 @@ impl ConsoleApp {
         });
         match read {
             Ok((snapshot, bookings, orbit)) => {
-                self.snapshot = Some(snapshot);
+                self.reads.snapshot = Some(snapshot);
                 self.bookings = bookings;
                 self.orbit_data = orbit;
-                self.launches.invalidate();
-                self.read_error = None;
+                self.screens.launches.invalidate();
+                self.reads.error = None;
             }
             Err(err) => {
                 tracing::error!("reading the replica failed: {err:#}");
-                self.read_error = Some(format!("{err:#}"));
+                self.reads.error = Some(format!("{err:#}"));
             }
         }
         if let Err(err) = self.read_incidents() {
             tracing::error!("reading incidents failed: {err}");
-            self.read_error = Some(format!("{err}"));
+            self.reads.error = Some(format!("{err}"));
         }
-        self.last_read = Some(Instant::now());
+        self.reads.last_read = Some(Instant::now());
     }
 
     fn apply(&mut self, ctx: &egui::Context, command: UiCommand) {
@@ -423,11 +415,11 @@ impl ConsoleApp {
             }
             UiCommand::SyncNow => self.to_sync(SyncRequest::SyncNow),
             UiCommand::OpenSignIn => {
-                let (server, user) = self.sync_status.signed_in.as_ref().map_or_else(
+                let (server, user) = self.link.status.signed_in.as_ref().map_or_else(
                     || (DEFAULT_SERVER.to_owned(), String::new()),
                     |(server, user, _)| (server.clone(), user.clone()),
                 );
-                self.sign_in_form = Some(SignInForm {
+                self.link.sign_in_form = Some(SignInForm {
                     server,
                     user,
                     password: String::new(),
@@ -511,7 +503,8 @@ impl ConsoleApp {
                         .color(tokens.accent),
                 );
                 ui.separator();
-                if self.clock == galaxium_sync::protocol::MissionClock::WALL {
+                let clock = self.mission_loop.clock();
+                if clock == galaxium_sync::protocol::MissionClock::WALL {
                     ui.label(RichText::new(format::utc_seconds(now)).monospace().strong())
                         .on_hover_text(
                             "Coordinated Universal Time: every time in the console is UTC",
@@ -521,7 +514,7 @@ impl ConsoleApp {
                         RichText::new(format!(
                             "MISSION {} x{}",
                             format::utc_seconds(now),
-                            self.clock.rate
+                            clock.rate
                         ))
                         .monospace()
                         .strong()
@@ -529,7 +522,7 @@ impl ConsoleApp {
                     )
                     .on_hover_text(format!(
                         "The training mission clock, x{} the wall clock ({}): telemetry, alarms, plots and the scenario run on it",
-                        self.clock.rate,
+                        clock.rate,
                         format::utc_seconds(Utc::now())
                     ));
                 }
@@ -547,7 +540,7 @@ impl ConsoleApp {
                     }
                     ui.separator();
                     // Syncs happen on the wall clock, whatever the mission clock says.
-                    let (level, words) = link_summary(&self.sync_status, Utc::now());
+                    let (level, words) = link_summary(&self.link.status, Utc::now());
                     if ui
                         .add(StatusLight::new(level, &words, tokens).sense_click())
                         .on_hover_text("The link to the central server; click for the Sync view")
@@ -556,7 +549,7 @@ impl ConsoleApp {
                         self.pending.push(UiCommand::ShowView(View::Sync));
                     }
                     ui.separator();
-                    match &self.sync_status.signed_in {
+                    match &self.link.status.signed_in {
                         Some((_, user, role)) => ui.label(format!("{user} · {role}")),
                         None => ui.label("operator · local operator").on_hover_text(
                             "Not signed in to the server: working as the local operator",
@@ -609,7 +602,7 @@ impl ConsoleApp {
         let tokens = self.tokens();
         egui::Panel::bottom("status_bar").show(ui, |ui| {
             ui.horizontal(|ui| {
-                let (level, health) = match (&self.read_error, &self.snapshot) {
+                let (level, health) = match (&self.reads.error, &self.reads.snapshot) {
                     (Some(_), _) => (StatusLevel::Critical, "Replica unreadable".to_owned()),
                     (None, Some(snapshot)) => (
                         StatusLevel::Nominal,
@@ -653,7 +646,11 @@ impl ConsoleApp {
         if !self.confirm_remove_demo {
             return;
         }
-        let demo_rows = self.snapshot.as_ref().map_or(0, |s| s.status.demo_rows());
+        let demo_rows = self
+            .reads
+            .snapshot
+            .as_ref()
+            .map_or(0, |s| s.status.demo_rows());
         let modal = egui::Modal::new(egui::Id::unique("confirm_remove_demo")).show(ctx, |ui| {
             ui.set_width(460.0);
             ui.heading("Remove the demo dataset?");
@@ -679,7 +676,7 @@ impl ConsoleApp {
 
 impl ConsoleApp {
     fn sign_in_ui(&mut self, ctx: &egui::Context) {
-        let Some(form) = &mut self.sign_in_form else {
+        let Some(form) = &mut self.link.sign_in_form else {
             return;
         };
         let mut submit = false;
@@ -738,14 +735,14 @@ impl ConsoleApp {
         });
         if submit {
             let form = std::mem::take(form);
-            self.sign_in_form = None;
+            self.link.sign_in_form = None;
             self.to_sync(SyncRequest::SignIn {
                 server: form.server.trim().to_owned(),
                 user: form.user.trim().to_owned(),
                 password: form.password,
             });
         } else if cancel || modal.should_close() {
-            self.sign_in_form = None;
+            self.link.sign_in_form = None;
         }
     }
 }
@@ -765,31 +762,32 @@ impl eframe::App for ConsoleApp {
                 self.pending.push(command);
             }
         }
-        if let Some(agent) = &self.sync {
-            self.sync_status = agent.status();
+        if let Some(agent) = &self.link.agent {
+            self.link.status = agent.status();
         }
         self.poll_import();
         self.poll_report();
-        self.follow_session_clock();
-        self.tick_telemetry(self.now());
+        self.tick_mission();
         // A sync that changed the replica is shown at once; another writer within a second.
         let mut changed_elsewhere = false;
         if self
+            .reads
             .last_change_check
             .is_none_or(|at| at.elapsed() >= CHANGE_CHECK_EVERY)
         {
-            self.last_change_check = Some(Instant::now());
+            self.reads.last_change_check = Some(Instant::now());
             let version = self.replica.data_version().ok();
-            changed_elsewhere = version.is_some() && version != self.data_version;
-            self.data_version = version;
+            changed_elsewhere = version.is_some() && version != self.reads.data_version;
+            self.reads.data_version = version;
         }
         if changed_elsewhere
-            || self.sync_status.generation != self.seen_generation
+            || self.link.status.generation != self.link.seen_generation
             || self
+                .reads
                 .last_read
                 .is_none_or(|at| at.elapsed() >= REFRESH_EVERY)
         {
-            self.seen_generation = self.sync_status.generation;
+            self.link.seen_generation = self.link.status.generation;
             self.refresh();
         }
         // The clock shows seconds; nothing else moves on its own.
@@ -808,8 +806,8 @@ impl eframe::App for ConsoleApp {
             View::Overview => overview_ui(
                 ui,
                 &OverviewInput {
-                    snapshot: self.snapshot.as_ref(),
-                    read_error: self.read_error.as_deref(),
+                    snapshot: self.reads.snapshot.as_ref(),
+                    read_error: self.reads.error.as_deref(),
                     open_report: self.replica.open_report(),
                     tokens,
                     now,
@@ -818,7 +816,7 @@ impl eframe::App for ConsoleApp {
             ),
             View::Launches => launches_ui(
                 ui,
-                &mut self.launches,
+                &mut self.screens.launches,
                 &LaunchesInput {
                     data: &self.bookings,
                     tokens,
@@ -828,7 +826,7 @@ impl eframe::App for ConsoleApp {
             ),
             View::CheckIn => checkin_ui(
                 ui,
-                &mut self.checkin,
+                &mut self.screens.checkin,
                 &self.bookings,
                 tokens,
                 now,
@@ -838,7 +836,7 @@ impl eframe::App for ConsoleApp {
                 let personal = self.shows_personal_data();
                 passengers_ui(
                     ui,
-                    &mut self.passengers,
+                    &mut self.screens.passengers,
                     &self.bookings.passengers,
                     personal,
                     tokens,
@@ -851,8 +849,8 @@ impl eframe::App for ConsoleApp {
             // Syncs happen on the wall clock, whatever the mission clock says.
             View::Sync => sync_ui(
                 ui,
-                &self.sync_status,
-                self.snapshot.as_ref(),
+                &self.link.status,
+                self.reads.snapshot.as_ref(),
                 tokens,
                 Utc::now(),
                 &mut self.pending,

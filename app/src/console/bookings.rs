@@ -86,14 +86,14 @@ impl ConsoleApp {
         let outcome: Result<String, String> = match command {
             BookingCommand::SelectLaunch(id) => {
                 wrote = false;
-                self.launches.selected = Some(id);
-                self.launches.clear_picks();
-                self.launches.active_hold = None;
+                self.screens.launches.selected = Some(id);
+                self.screens.launches.clear_picks();
+                self.screens.launches.active_hold = None;
                 Ok(String::new())
             }
             BookingCommand::LookUp(locator) => {
                 wrote = false;
-                self.checkin.looked_up = Some(locator);
+                self.screens.checkin.looked_up = Some(locator);
                 Ok(String::new())
             }
             BookingCommand::Hold {
@@ -102,8 +102,8 @@ impl ConsoleApp {
                 requests,
             } => actions::hold_seats(&mut self.replica, &launch_id, &fare, &requests, &rules, now)
                 .map(|locator| {
-                    self.launches.clear_picks();
-                    self.launches.active_hold = Some(locator.clone());
+                    self.screens.launches.clear_picks();
+                    self.screens.launches.active_hold = Some(locator.clone());
                     self.settle_rebook(&requests, &locator);
                     format!(
                         "Held {} seat(s) under {locator} for {} minutes: confirm before the hold lapses.",
@@ -114,8 +114,8 @@ impl ConsoleApp {
                 .map_err(|e| message(&e)),
             BookingCommand::Confirm(locator) => actions::confirm(&mut self.replica, &locator, now)
                 .map(|n| {
-                    if self.launches.active_hold.as_deref() == Some(locator.as_str()) {
-                        self.launches.active_hold = None;
+                    if self.screens.launches.active_hold.as_deref() == Some(locator.as_str()) {
+                        self.screens.launches.active_hold = None;
                     }
                     format!("Confirmed {n} booking(s) under {locator}; the invoice is issued.")
                 })
@@ -135,10 +135,10 @@ impl ConsoleApp {
                 booking_ids,
             } => actions::cancel(&mut self.replica, &locator, &booking_ids, &rules, now)
                 .map(|outcome| {
-                    if self.launches.active_hold.as_deref() == Some(locator.as_str()) {
-                        self.launches.active_hold = None;
+                    if self.screens.launches.active_hold.as_deref() == Some(locator.as_str()) {
+                        self.screens.launches.active_hold = None;
                     }
-                    self.launches.clear_picks();
+                    self.screens.launches.clear_picks();
                     let offers: Vec<String> = outcome
                         .offers
                         .iter()
@@ -165,7 +165,7 @@ impl ConsoleApp {
             BookingCommand::ChangeSeat { booking_id, seat } => {
                 actions::change_seat(&mut self.replica, &booking_id, &seat, &rules, now)
                     .map(|()| {
-                        self.launches.clear_picks();
+                        self.screens.launches.clear_picks();
                         format!("Moved to seat {seat}.")
                     })
                     .map_err(|e| message(&e))
@@ -180,20 +180,20 @@ impl ConsoleApp {
                     actions::block_seat(&mut self.replica, &launch_id, seat, &reason, now)
                 })
                 .map(|()| {
-                    self.launches.clear_picks();
+                    self.screens.launches.clear_picks();
                     format!("Blocked {}: {reason}.", seats.join(", "))
                 })
                 .map_err(|e| message(&e)),
             BookingCommand::Unblock(block_id) => actions::unblock_seat(&mut self.replica, &block_id)
                 .map(|()| {
-                    self.launches.clear_picks();
+                    self.screens.launches.clear_picks();
                     "The seat is for sale again.".to_owned()
                 })
                 .map_err(|e| message(&e)),
             BookingCommand::CheckIn(locator) => {
                 let result = actions::check_in(&mut self.replica, &locator, &rules, now);
-                self.checkin.looked_up = Some(locator.clone());
-                self.checkin.locator.clone_from(&locator);
+                self.screens.checkin.looked_up = Some(locator.clone());
+                self.screens.checkin.locator.clone_from(&locator);
                 let sentence = match &result {
                     Ok(CheckInOutcome {
                         checked_in,
@@ -218,22 +218,22 @@ impl ConsoleApp {
                     )),
                     Err(e) => Err(message(e)),
                 };
-                self.checkin.outcome = Some(result.map_err(|e| message(&e)));
+                self.screens.checkin.outcome = Some(result.map_err(|e| message(&e)));
                 sentence
             }
             BookingCommand::Board(locator) => {
                 let result = actions::board(&mut self.replica, &locator, now);
-                self.checkin.outcome = None;
+                self.screens.checkin.outcome = None;
                 result
                     .map(|n| format!("Boarded {n} passenger(s) under {locator}."))
                     .map_err(|e| {
                         let m = message(&e);
-                        self.checkin.outcome = Some(Err(m.clone()));
+                        self.screens.checkin.outcome = Some(Err(m.clone()));
                         m
                     })
             }
             BookingCommand::SetLaunchStatus { launch_id, to } => {
-                actions::set_launch_status(&mut self.replica, &launch_id, &to, now)
+                actions::set_launch_status(&mut self.replica, &launch_id, to, now)
                     .map(|affected| {
                         if affected.is_empty() {
                             format!("The launch is now {to}.")
@@ -266,12 +266,12 @@ impl ConsoleApp {
             }
             BookingCommand::Schedule(launch) => actions::schedule_launch(&mut self.replica, &launch)
                 .map(|id| {
-                    self.launches.selected = Some(id);
+                    self.screens.launches.selected = Some(id);
                     format!("{} is planned; schedule it when it is confirmed.", launch.mission)
                 })
                 .map_err(|e| message(&e)),
             BookingCommand::SetInvoice { locator, status } => {
-                actions::set_invoice_status(&mut self.replica, &locator, &status)
+                actions::set_invoice_status(&mut self.replica, &locator, status)
                     .map(|()| format!("The invoice of {locator} is {status}."))
                     .map_err(|e| message(&e))
             }
@@ -283,7 +283,7 @@ impl ConsoleApp {
                 wrote = false;
                 match start_import(self.replica.path().to_path_buf(), path) {
                     Ok(job) => {
-                        self.import_job = Some(job);
+                        self.jobs.import = Some(job);
                         Ok(String::new())
                     }
                     Err(e) => Err(format!("the import cannot start: {e}")),
@@ -296,9 +296,9 @@ impl ConsoleApp {
             } => {
                 wrote = false;
                 self.show_launches();
-                self.launches.selected = Some(launch_id);
-                self.launches.clear_picks();
-                self.launches.rebook = Some((conflict_id, passenger_id));
+                self.screens.launches.selected = Some(launch_id);
+                self.screens.launches.clear_picks();
+                self.screens.launches.rebook = Some((conflict_id, passenger_id));
                 Ok("Pick a free seat for the passenger, then hold it.".to_owned())
             }
             BookingCommand::SaveVehicle(vehicle) => {
@@ -310,7 +310,7 @@ impl ConsoleApp {
                 &mut self.replica,
                 &Passenger {
                     full_name: name.clone(),
-                    medical_status: "pending".into(),
+                    medical_status: crate::ops::bookings::model::MedicalStatus::Pending,
                     ..Passenger::default()
                 },
             )
@@ -322,7 +322,7 @@ impl ConsoleApp {
 
     /// Settles the conflict being rebooked once its passenger holds a new seat.
     fn settle_rebook(&mut self, requests: &[crate::ops::bookings::SeatRequest], locator: &str) {
-        let Some((conflict, passenger)) = self.launches.rebook.clone() else {
+        let Some((conflict, passenger)) = self.screens.launches.rebook.clone() else {
             return;
         };
         let Some(request) = requests.iter().find(|r| r.passenger_id == passenger) else {
@@ -333,7 +333,7 @@ impl ConsoleApp {
             .replica
             .write(|w| w.settle_conflict(&conflict, &resolution))
         {
-            Ok(()) => self.launches.rebook = None,
+            Ok(()) => self.screens.launches.rebook = None,
             Err(err) => tracing::warn!("the conflict could not be marked settled: {err}"),
         }
     }
@@ -346,7 +346,7 @@ impl ConsoleApp {
                     id,
                     ..passenger.clone()
                 };
-                self.passengers.form = Some(PassengerForm::of(&saved));
+                self.screens.passengers.form = Some(PassengerForm::of(&saved));
                 format!("Saved {}.", passenger.full_name)
             })
             .map_err(|e| message(&e));
@@ -407,24 +407,24 @@ impl ConsoleApp {
 
     /// Follows a running import: its progress into the dialog, its report when done.
     pub(super) fn poll_import(&mut self) {
-        let Some(job) = &self.import_job else {
+        let Some(job) = &self.jobs.import else {
             return;
         };
         let progress = job.progress();
         let result = job.take_result();
-        if let Some(view) = &mut self.launches.import {
+        if let Some(view) = &mut self.screens.launches.import {
             view.progress = Some((
                 usize::try_from(progress.done).unwrap_or(usize::MAX),
                 usize::try_from(progress.total).unwrap_or(usize::MAX),
             ));
         }
         if let Some(result) = result {
-            self.import_job = None;
+            self.jobs.import = None;
             match &result {
                 Ok(lines) => self.set_notice(Notice::info(lines[0].clone())),
                 Err(reason) => self.set_notice(Notice::error(reason.clone())),
             }
-            if let Some(view) = &mut self.launches.import {
+            if let Some(view) = &mut self.screens.launches.import {
                 view.report = Some(result);
             }
             self.request_sync(SyncRequest::SyncNow);

@@ -3,14 +3,13 @@
 use chrono::Utc;
 
 use super::app::{ConsoleApp, Notice};
-use crate::ops::incidents::detect::{Detection, Detector, Rules};
+use crate::ops::incidents::detect::Detector;
 use crate::ops::incidents::{self, IncidentError, NewIncident, report, snapshot};
 use crate::ops::jobs::Job;
 use crate::ops::sync_agent::SyncRequest;
 use crate::views::incidents::{IncidentCommand, IncidentsInput, incidents_ui};
 
-/// The preference holding the snapshot window, minutes.
-const WINDOW_KEY: &str = "incident_snapshot_minutes";
+use crate::ops::mission::SNAPSHOT_WINDOW_KEY;
 
 /// Writes `bytes` to `path` whole or not at all (see [`crate::ops::files::write_whole`]),
 /// with the reason in words when it cannot.
@@ -30,96 +29,40 @@ impl ConsoleApp {
         self.may_write("incident_severities")
     }
 
-    /// The detector, from the shipped rules and the replica's snapshot window; `None` (and
-    /// the reason, logged) if the rules do not read.
-    pub(super) fn start_detector(replica: &galaxium_sync::Replica) -> Option<Detector> {
-        match Rules::shipped() {
-            Ok(rules) => {
-                let mut detector = Detector::new(rules);
-                if let Some(minutes) = replica
-                    .preference(WINDOW_KEY)
-                    .ok()
-                    .flatten()
-                    .and_then(|m| m.parse().ok())
-                {
-                    detector.set_window_minutes(minutes);
-                }
-                Some(detector)
-            }
-            Err(err) => {
-                tracing::error!("alarms will not open incidents: {err}");
-                None
-            }
-        }
-    }
-
     /// Reads the incident list, the severity scale and the selected incident.
     pub(super) fn read_incidents(&mut self) -> Result<(), galaxium_sync::ReplicaError> {
-        self.incident_list = incidents::list(&self.replica)?;
-        if let Some(detector) = &mut self.detector {
+        self.incident_data.list = incidents::list(&self.replica)?;
+        if let Some(detector) = self.mission_loop.detector_mut() {
             detector.set_vehicle(incidents::crewed_vehicle_id(&self.replica)?);
         }
-        self.severities = incidents::severities(&self.replica)?;
+        self.incident_data.severities = incidents::severities(&self.replica)?;
         self.read_incident_detail()
     }
 
     /// Reads the selected incident (and its snapshot, only when the selection changed or a
     /// snapshot was written since: it is the large part).
     pub(super) fn read_incident_detail(&mut self) -> Result<(), galaxium_sync::ReplicaError> {
-        let Some(id) = self.incidents.selected.clone() else {
-            self.incident_detail = None;
-            self.incident_snapshot = None;
+        let Some(id) = self.screens.incidents.selected.clone() else {
+            self.incident_data.detail = None;
+            self.incident_data.snapshot = None;
             return Ok(());
         };
-        self.incident_detail = incidents::detail(&self.replica, &id)?;
+        self.incident_data.detail = incidents::detail(&self.replica, &id)?;
         let stale = self
-            .incident_snapshot
+            .incident_data
+            .snapshot
             .as_ref()
             .is_none_or(|(of, _)| *of != id);
         if stale {
             let snap = snapshot::load(&self.replica, &id)?;
-            self.incident_snapshot = Some((id, snap));
+            self.incident_data.snapshot = Some((id, snap));
         }
         Ok(())
     }
 
-    /// Looks for alarms that open incidents (and snapshots to finish); says what it did.
-    pub(super) fn detect_incidents(&mut self, now: chrono::DateTime<Utc>) {
-        let (Some(detector), Some(tm)) = (self.detector.as_mut(), self.telemetry.as_ref()) else {
-            return;
-        };
-        match detector.check(&mut self.replica, tm, now) {
-            Ok(found) if found.is_empty() => {}
-            Ok(found) => {
-                for detection in &found {
-                    match detection {
-                        Detection::Opened {
-                            reference, title, ..
-                        } => self.set_notice(Notice::error(format!(
-                            "{reference} opened: {title}. See Incidents (Ctrl+7)."
-                        ))),
-                        Detection::Added { reference, .. } => {
-                            tracing::info!("an alarm was added to {reference}");
-                        }
-                    }
-                }
-                // A new snapshot may belong to the incident on screen.
-                self.incident_snapshot = None;
-                self.request_sync(SyncRequest::SyncNow);
-                self.refresh();
-            }
-            Err(err) => {
-                tracing::error!("incident detection failed: {err}");
-                self.set_notice(Notice::error(format!(
-                    "An alarm could not open its incident: {err}"
-                )));
-            }
-        }
-    }
-
     /// Starts exporting an incident's report; the screen shows its progress.
     fn export_report(&mut self, id: &str) -> Result<String, IncidentError> {
-        if let Some(job) = &self.report_job {
+        if let Some(job) = &self.jobs.report {
             return Err(IncidentError::Refused(format!(
                 "{} is still being exported; wait for it to finish",
                 job.label()
@@ -132,8 +75,8 @@ impl ConsoleApp {
         };
         let snap = snapshot::load(&self.replica, id)?;
         let units: Vec<(String, String)> = self
-            .telemetry
-            .as_ref()
+            .mission_loop
+            .telemetry()
             .map(|tm| {
                 tm.dictionary
                     .channels
@@ -142,7 +85,7 @@ impl ConsoleApp {
                     .collect()
             })
             .unwrap_or_default();
-        let severities = self.severities.clone();
+        let severities = self.incident_data.severities.clone();
         let user = self.operator_name();
         let reference = detail.incident.reference.clone();
         let path = self
@@ -179,18 +122,18 @@ impl ConsoleApp {
             Ok(path)
         })
         .map_err(|e| IncidentError::Refused(format!("the export cannot start: {e}")))?;
-        self.report_job = Some(job);
+        self.jobs.report = Some(job);
         Ok(format!("Exporting {reference}…"))
     }
 
     /// Says where a finished report went (or why it did not).
     pub(super) fn poll_report(&mut self) {
-        let finished = self.report_job.as_ref().and_then(|job| {
+        let finished = self.jobs.report.as_ref().and_then(|job| {
             job.take_result()
                 .map(|outcome| (job.label().to_owned(), outcome))
         });
         if let Some((reference, outcome)) = finished {
-            self.report_job = None;
+            self.jobs.report = None;
             self.set_notice(match outcome {
                 Ok(path) => {
                     Notice::info(format!("{reference} report written to {}", path.display()))
@@ -216,14 +159,14 @@ impl ConsoleApp {
     }
 
     fn export_list(&self) -> Result<String, IncidentError> {
-        let csv = report::incidents_csv(&self.incident_list)
+        let csv = report::incidents_csv(&self.incident_data.list)
             .map_err(|e| IncidentError::Refused(format!("the list could not be written: {e}")))?;
         let path = self.data_dir().exports().join(format!(
             "incidents-{}.csv",
             Utc::now().format("%Y%m%d-%H%M%S")
         ));
         write_whole(&path, &csv).map_err(IncidentError::Refused)?;
-        let count = self.incident_list.len();
+        let count = self.incident_data.list.len();
         Ok(format!(
             "{count} incident{} written to {}",
             if count == 1 { "" } else { "s" },
@@ -233,15 +176,17 @@ impl ConsoleApp {
 
     /// The Incidents view.
     pub(super) fn incidents_view_ui(&mut self, ui: &mut egui::Ui, now: chrono::DateTime<Utc>) {
-        let before = self.incidents.selected.clone();
+        let before = self.screens.incidents.selected.clone();
         let can_write = self.may_write_incidents();
         let tokens = self.tokens();
         let snapshot = self
-            .incident_snapshot
+            .incident_data
+            .snapshot
             .as_ref()
             .and_then(|(_, s)| s.as_ref());
         let exporting = self
-            .report_job
+            .jobs
+            .report
             .as_ref()
             .map(|job| (job.label(), job.progress().share()));
         let launches: Vec<(String, String)> = self
@@ -257,15 +202,18 @@ impl ConsoleApp {
             .map(|p| (p.id.clone(), p.full_name.clone()))
             .collect();
         let can_edit_scale = self.may_edit_scale();
-        let window_minutes = self.detector.as_ref().map_or(5, Detector::window_minutes);
+        let window_minutes = self
+            .mission_loop
+            .detector()
+            .map_or(5, Detector::window_minutes);
         incidents_ui(
             ui,
-            &mut self.incidents,
+            &mut self.screens.incidents,
             &IncidentsInput {
-                incidents: &self.incident_list,
-                detail: self.incident_detail.as_ref(),
+                incidents: &self.incident_data.list,
+                detail: self.incident_data.detail.as_ref(),
                 snapshot,
-                severities: &self.severities,
+                severities: &self.incident_data.severities,
                 can_write,
                 exporting,
                 launches: &launches,
@@ -277,7 +225,7 @@ impl ConsoleApp {
             },
             &mut self.pending,
         );
-        if self.incidents.selected != before
+        if self.screens.incidents.selected != before
             && let Err(err) = self.read_incident_detail()
         {
             self.set_notice(Notice::error(format!(
@@ -306,8 +254,8 @@ impl ConsoleApp {
                     new.vehicle_id = incidents::crewed_vehicle_id(replica).ok().flatten();
                 }
                 incidents::create(replica, &new, &user, now).map(|id| {
-                    self.incidents.quick = None;
-                    self.incidents.selected = Some(id);
+                    self.screens.incidents.quick = None;
+                    self.screens.incidents.selected = Some(id);
                     format!("Opened: {}", title.trim())
                 })
             }
@@ -352,12 +300,12 @@ impl ConsoleApp {
             IncidentCommand::SaveSeverity(level) => incidents::save_severity(replica, &level)
                 .map(|()| format!("{} is now {}.", level.code, level.name.trim())),
             IncidentCommand::SnapshotWindow(minutes) => {
-                if let Some(detector) = &mut self.detector {
+                if let Some(detector) = self.mission_loop.detector_mut() {
                     detector.set_window_minutes(minutes);
                 }
                 let kept = self
                     .replica
-                    .set_preference(WINDOW_KEY, &minutes.to_string())
+                    .set_preference(SNAPSHOT_WINDOW_KEY, &minutes.to_string())
                     .map_err(IncidentError::from);
                 kept.map(|()| {
                     format!("Incidents keep {minutes} min of telemetry either side of the alarm.")

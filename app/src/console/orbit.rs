@@ -29,7 +29,7 @@ impl ConsoleApp {
         let tokens = self.tokens();
         crate::views::orbit::orbit_ui(
             ui,
-            &mut self.orbit,
+            &mut self.screens.orbit,
             &crate::views::orbit::OrbitInput {
                 data: &self.orbit_data,
                 vehicles: &self.bookings.vehicles,

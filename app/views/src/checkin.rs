@@ -217,7 +217,7 @@ fn launch_desk_ui(
         {
             send(commands, BookingCommand::CheckIn(looked_up.to_owned()));
         }
-        let can_board = launch.status == "boarding"
+        let can_board = launch.status == crate::ops::bookings::LaunchStatus::Boarding
             && bookings
                 .iter()
                 .any(|b| b.status == BookingStatus::CheckedIn);

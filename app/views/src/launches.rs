@@ -5,7 +5,6 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
-use galaxium_sync::schema::registry::LAUNCH_TRANSITIONS;
 use galaxium_widgets::seat_map::{self, SeatCell, SeatKind, SeatMap};
 use galaxium_widgets::{StatusLevel, StatusLight, Tokens};
 
@@ -15,8 +14,8 @@ use crate::ops::bookings::actions::{VehicleEdit, parse_columns, seat_layout};
 use crate::ops::bookings::data::BookingsData;
 use crate::ops::bookings::model::money;
 use crate::ops::bookings::{
-    Booking, BookingStatus, Fare, LaunchDetail, LaunchListEntry, MassLimits, NewLaunch,
-    SeatRequest, SeatState,
+    Booking, BookingStatus, Fare, InvoiceStatus, LaunchDetail, LaunchListEntry, LaunchStatus,
+    MassLimits, NewLaunch, SeatRequest, SeatState,
 };
 
 /// A change to launches and bookings asked for from the screens.
@@ -80,7 +79,7 @@ pub enum BookingCommand {
         /// The launch.
         launch_id: String,
         /// The new status.
-        to: String,
+        to: LaunchStatus,
     },
     /// Close the launch's manifest.
     CloseManifest(String),
@@ -90,8 +89,8 @@ pub enum BookingCommand {
     SetInvoice {
         /// The locator.
         locator: String,
-        /// paid, unpaid or refunded.
-        status: String,
+        /// The new payment status.
+        status: InvoiceStatus,
     },
     /// Write a launch's bookings or manifest into the exports folder: "bookings-csv",
     /// "bookings-json", "manifest-csv" or "manifest-pdf".
@@ -323,7 +322,7 @@ pub struct ImportView {
 #[derive(Debug, Default)]
 pub struct LaunchesState {
     search: String,
-    status_filter: String,
+    status_filter: Option<LaunchStatus>,
     /// The launch shown in full.
     pub selected: Option<String>,
     picked: Vec<String>,
@@ -335,7 +334,7 @@ pub struct LaunchesState {
     selected_booking: Option<String>,
     /// The locator just held, shown with its countdown until confirmed or lapsed.
     pub active_hold: Option<String>,
-    confirm_status: Option<String>,
+    confirm_status: Option<LaunchStatus>,
     schedule: Option<ScheduleForm>,
     /// The import dialog, when open.
     pub import: Option<ImportView>,
@@ -345,7 +344,7 @@ pub struct LaunchesState {
     pub vehicle: Option<VehicleForm>,
     waitlist_passenger: Option<String>,
     filtered: Vec<usize>,
-    filter_key: Option<(String, String, usize)>,
+    filter_key: Option<(String, Option<LaunchStatus>, usize)>,
 }
 
 impl LaunchesState {
@@ -362,14 +361,14 @@ impl LaunchesState {
     fn filter(&mut self, launches: &[LaunchListEntry]) -> &[usize] {
         let key = (
             self.search.to_lowercase(),
-            self.status_filter.clone(),
+            self.status_filter,
             launches.len(),
         );
         if self.filter_key.as_ref() != Some(&key) {
             self.filtered = launches
                 .iter()
                 .enumerate()
-                .filter(|(_, l)| key.1.is_empty() || l.status == key.1)
+                .filter(|(_, l)| key.1.is_none_or(|status| l.status == status))
                 .filter(|(_, l)| {
                     key.0.is_empty()
                         || l.mission.to_lowercase().contains(&key.0)
@@ -398,16 +397,6 @@ pub struct LaunchesInput<'a> {
     /// The time the frame shows.
     pub now: DateTime<Utc>,
 }
-
-const STATUSES: [&str; 7] = [
-    "planned",
-    "scheduled",
-    "boarding",
-    "launched",
-    "landed",
-    "scrubbed",
-    "cancelled",
-];
 
 fn send(commands: &mut Vec<UiCommand>, command: BookingCommand) {
     commands.push(UiCommand::Bookings(command));
@@ -480,15 +469,15 @@ fn list_ui(
         .labelled_by(label.id);
         let combo_label = ui.label("Status");
         egui::ComboBox::from_id_salt("status_filter")
-            .selected_text(if state.status_filter.is_empty() {
-                "any status"
-            } else {
-                state.status_filter.as_str()
-            })
+            .selected_text(
+                state
+                    .status_filter
+                    .map_or("any status", LaunchStatus::as_str),
+            )
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut state.status_filter, String::new(), "any status");
-                for status in STATUSES {
-                    ui.selectable_value(&mut state.status_filter, status.to_owned(), status);
+                ui.selectable_value(&mut state.status_filter, None, "any status");
+                for status in LaunchStatus::ALL {
+                    ui.selectable_value(&mut state.status_filter, Some(status), status.as_str());
                 }
             })
             .response
@@ -540,7 +529,7 @@ fn list_ui(
                     );
                 });
                 row.col(|ui| {
-                    ui.label(&launch.status);
+                    ui.label(launch.status.as_str());
                 });
                 row.col(|ui| {
                     ui.label(format!("{}/{}", launch.seated, launch.seats));
@@ -583,15 +572,15 @@ fn seat_cells(detail: &LaunchDetail, now: DateTime<Utc>) -> Vec<SeatCell> {
         .collect()
 }
 
-fn transition_label(to: &str) -> &'static str {
+fn transition_label(to: LaunchStatus) -> &'static str {
     match to {
-        "scheduled" => "Schedule",
-        "boarding" => "Start boarding",
-        "launched" => "Mark launched",
-        "landed" => "Mark landed",
-        "scrubbed" => "Scrub…",
-        "cancelled" => "Cancel launch…",
-        _ => "Change status",
+        LaunchStatus::Planned => "Back to planned",
+        LaunchStatus::Scheduled => "Schedule",
+        LaunchStatus::Boarding => "Start boarding",
+        LaunchStatus::Launched => "Mark launched",
+        LaunchStatus::Landed => "Mark landed",
+        LaunchStatus::Scrubbed => "Scrub…",
+        LaunchStatus::Cancelled => "Cancel launch…",
     }
 }
 
@@ -627,23 +616,26 @@ fn detail_ui(
         {
             state.vehicle = Some(VehicleForm::of(detail));
         }
-        for (from, to) in LAUNCH_TRANSITIONS.allowed {
-            if *from == detail.status && ui.button(transition_label(to)).clicked() {
-                if matches!(*to, "scrubbed" | "cancelled") {
-                    state.confirm_status = Some((*to).to_owned());
+        for to in detail.status.moves() {
+            if ui.button(transition_label(to)).clicked() {
+                if to.is_called_off() {
+                    state.confirm_status = Some(to);
                 } else {
                     send(
                         commands,
                         BookingCommand::SetLaunchStatus {
                             launch_id: detail.id.clone(),
-                            to: (*to).to_owned(),
+                            to,
                         },
                     );
                 }
             }
         }
         if detail.manifest_closed_at.is_none()
-            && matches!(detail.status.as_str(), "boarding" | "launched")
+            && matches!(
+                detail.status,
+                LaunchStatus::Boarding | LaunchStatus::Launched
+            )
             && ui
                 .button("Close manifest")
                 .on_hover_text("Freeze who flies: unboarded passengers become no-shows")
@@ -948,13 +940,14 @@ fn action_panel_ui(
                         },
                     );
                 }
-                if invoice.is_some_and(|i| i.status == "unpaid") && ui.button("Mark paid").clicked()
+                if invoice.is_some_and(|i| i.status == InvoiceStatus::Unpaid)
+                    && ui.button("Mark paid").clicked()
                 {
                     send(
                         commands,
                         BookingCommand::SetInvoice {
                             locator,
-                            status: "paid".into(),
+                            status: InvoiceStatus::Paid,
                         },
                     );
                 }
@@ -967,9 +960,7 @@ fn action_panel_ui(
     }
 
     // A full launch: its waitlist.
-    if detail.availability(now).free == 0
-        && matches!(detail.status.as_str(), "planned" | "scheduled")
-    {
+    if detail.availability(now).free == 0 && detail.status.takes_bookings() {
         waitlist_ui(ui, state, detail, input, commands);
     }
     // Seats picked on the map: sell them, or block them.
@@ -1284,14 +1275,17 @@ fn confirm_status_ui(
     input: &LaunchesInput<'_>,
     commands: &mut Vec<UiCommand>,
 ) {
-    let (Some(to), Some(detail)) = (state.confirm_status.clone(), input.data.detail.as_ref())
-    else {
+    let (Some(to), Some(detail)) = (state.confirm_status, input.data.detail.as_ref()) else {
         return;
     };
     let affected = detail.live_bookings(input.now);
     let modal = egui::Modal::new(egui::Id::unique("confirm_launch_status")).show(ctx, |ui| {
         ui.set_width(520.0);
-        let verb = if to == "scrubbed" { "Scrub" } else { "Cancel" };
+        let verb = if to == LaunchStatus::Scrubbed {
+            "Scrub"
+        } else {
+            "Cancel"
+        };
         ui.heading(format!("{verb} {}?", detail.mission));
         ui.add_space(8.0);
         if affected.is_empty() {
@@ -1300,7 +1294,7 @@ fn confirm_status_ui(
             ui.label(format!(
                 "{} bookings are affected{}:",
                 affected.len(),
-                if to == "cancelled" {
+                if to == LaunchStatus::Cancelled {
                     " and will be cancelled (paid invoices refunded)"
                 } else {
                     "; they stay booked for the new date"
@@ -1327,7 +1321,7 @@ fn confirm_status_ui(
                     commands,
                     BookingCommand::SetLaunchStatus {
                         launch_id: detail.id.clone(),
-                        to: to.clone(),
+                        to,
                     },
                 );
                 state.confirm_status = None;

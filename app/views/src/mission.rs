@@ -16,69 +16,7 @@ use crate::ops::telemetry::limits::Severity;
 use crate::ops::telemetry::live::{LiveLink, LiveStatus};
 use crate::ops::telemetry::{STALE_AFTER_S, SourceKind, Telemetry, archive, unix_seconds};
 
-/// A change of telemetry source, or a move of the recording being played.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TelemetryCommand {
-    /// Back to the built-in simulator.
-    UseSimulator,
-    /// Play the recording at this path.
-    PlayRecording(String),
-    /// Pause (true) or resume (false).
-    Pause(bool),
-    /// Play this many times faster than recorded.
-    Speed(f64),
-    /// Jump to this recording time (Unix seconds).
-    Seek(f64),
-    /// Follow the server's live feed with the console's sign-in.
-    FollowLive,
-    /// Inject the drill fault at this index of [`DRILLS`] into the simulator, or clear every
-    /// injected fault (`None`).
-    Drill(Option<usize>),
-    /// Pause (true) or resume the training scenario.
-    TrainingPause(bool),
-    /// Bring the scenario's next event forward to now.
-    TrainingNext,
-    /// Run the mission clock this many times as fast (1 to 60).
-    TrainingSpeed(f64),
-    /// Move the scenario on to its event at this index.
-    TrainingJump(usize),
-    /// Write the debrief page.
-    TrainingDebrief,
-}
-
-/// Faults a controller can inject into the simulator to rehearse (or to see the console's
-/// alarms and incidents at work): a name, the channel, the value it is held at.
-pub const DRILLS: [(&str, &str, f64); 4] = [
-    ("Cabin pressure drop", "ls.cabin_pressure", 88.0),
-    ("CO2 scrubber failure", "ls.ppco2", 1.25),
-    ("Main bus undervoltage", "pwr.bus_voltage", 23.2),
-    ("Low oxygen partial pressure", "ls.ppo2", 15.2),
-];
-
-impl TelemetryCommand {
-    /// What it does, in words.
-    pub fn label(&self) -> String {
-        match self {
-            Self::UseSimulator => "Use the simulator".to_owned(),
-            Self::PlayRecording(path) => format!("Play {path}"),
-            Self::Pause(true) => "Pause playback".to_owned(),
-            Self::Pause(false) => "Resume playback".to_owned(),
-            Self::Speed(speed) => format!("Play at {speed}×"),
-            Self::Seek(_) => "Seek in the recording".to_owned(),
-            Self::FollowLive => "Follow the server's live feed".to_owned(),
-            Self::Drill(Some(i)) => {
-                format!("Inject a drill fault: {}", DRILLS[*i % DRILLS.len()].0)
-            }
-            Self::Drill(None) => "Clear the drill faults".to_owned(),
-            Self::TrainingPause(true) => "Pause the scenario".to_owned(),
-            Self::TrainingPause(false) => "Resume the scenario".to_owned(),
-            Self::TrainingNext => "Bring the next scenario event forward".to_owned(),
-            Self::TrainingSpeed(rate) => format!("Run the mission clock at x{rate}"),
-            Self::TrainingJump(index) => format!("Jump to scenario event {}", index + 1),
-            Self::TrainingDebrief => "Export the training debrief".to_owned(),
-        }
-    }
-}
+pub use crate::ops::mission::{DRILLS, TelemetryCommand};
 
 /// How much the plot shows while following live data.
 const LIVE_WINDOW_S: f64 = 600.0;

@@ -9,13 +9,14 @@ use galaxium_widgets::Tokens;
 use crate::UiCommand;
 use crate::ops::bookings::Passenger;
 use crate::ops::bookings::actions::validate_passenger;
+use crate::ops::bookings::model::MedicalStatus;
 
 /// The editor's text fields, so a half-typed number or date is kept as typed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PassengerForm {
     id: String,
     fields: Vec<(&'static str, String)>,
-    medical_status: String,
+    medical_status: MedicalStatus,
     demo: bool,
 }
 
@@ -59,11 +60,7 @@ impl PassengerForm {
         Self {
             id: p.id.clone(),
             fields,
-            medical_status: if p.medical_status.is_empty() {
-                "pending".into()
-            } else {
-                p.medical_status.clone()
-            },
+            medical_status: p.medical_status,
             demo: p.demo,
         }
     }
@@ -100,7 +97,7 @@ impl PassengerForm {
             phone: self.get("phone"),
             emergency_contact: self.get("emergency_contact"),
             body_mass_kg,
-            medical_status: self.medical_status.clone(),
+            medical_status: self.medical_status,
             medical_expires_on: self.get("medical_expires_on"),
             training_completed_on: self.get("training_completed_on"),
             waiver_signed_on: self.get("waiver_signed_on"),
@@ -178,7 +175,7 @@ pub fn passengers_ui(
                             ui.add(egui::Label::new(&p.full_name).truncate().selectable(false));
                         });
                         row.col(|ui| {
-                            ui.label(&p.medical_status);
+                            ui.label(p.medical_status.as_str());
                         });
                         row.col(|ui| {
                             ui.label(
@@ -256,8 +253,8 @@ fn editor_ui(
             egui::ComboBox::from_id_salt("medical_status")
                 .selected_text(form.medical_status.as_str())
                 .show_ui(ui, |ui| {
-                    for status in ["pending", "cleared", "restricted", "denied"] {
-                        ui.selectable_value(&mut form.medical_status, status.to_owned(), status);
+                    for status in MedicalStatus::ALL {
+                        ui.selectable_value(&mut form.medical_status, status, status.as_str());
                     }
                 })
                 .response

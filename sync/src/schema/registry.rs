@@ -594,6 +594,7 @@ pub const ONE_BOOKING_PER_SEAT: Exclusive = Exclusive {
     hold: Some(("pending", "hold_expires_at")),
 };
 
+use super::words::{BookingStatus, IncidentStatus, InvoiceStatus, LaunchStatus, MedicalStatus};
 use ValueRule::{Integer, OneOf, TextOfLength};
 
 const fn req(name: &'static str, rule: ValueRule) -> Column {
@@ -624,30 +625,13 @@ const LATITUDE: ValueRule = real(Bound::Inclusive(-90.0), Bound::Inclusive(90.0)
 const LONGITUDE: ValueRule = real(Bound::Exclusive(-180.0), Bound::Inclusive(180.0));
 
 /// Every launch status.
-pub const LAUNCH_STATUSES: &[&str] = &[
-    "planned",
-    "scheduled",
-    "boarding",
-    "launched",
-    "landed",
-    "scrubbed",
-    "cancelled",
-];
+pub const LAUNCH_STATUSES: &[&str] = LaunchStatus::WORDS;
 /// Every booking status.
-pub const BOOKING_STATUSES: &[&str] = &[
-    "waitlisted",
-    "pending",
-    "confirmed",
-    "checked_in",
-    "boarded",
-    "cancelled",
-    "no_show",
-    "expired",
-];
+pub const BOOKING_STATUSES: &[&str] = BookingStatus::WORDS;
 /// A passenger's medical clearance.
-pub const MEDICAL_STATUSES: &[&str] = &["pending", "cleared", "restricted", "denied"];
+pub const MEDICAL_STATUSES: &[&str] = MedicalStatus::WORDS;
 /// Every invoice status.
-pub const INVOICE_STATUSES: &[&str] = &["unpaid", "paid", "refunded"];
+pub const INVOICE_STATUSES: &[&str] = InvoiceStatus::WORDS;
 /// What an incident is about.
 pub const INCIDENT_KINDS: &[&str] = &[
     "vehicle",
@@ -657,7 +641,7 @@ pub const INCIDENT_KINDS: &[&str] = &[
     "it",
 ];
 /// Every incident status.
-pub const INCIDENT_STATUSES: &[&str] = &["active", "stable", "closed"];
+pub const INCIDENT_STATUSES: &[&str] = IncidentStatus::WORDS;
 /// An incident task's priority.
 pub const TASK_PRIORITIES: &[&str] = &["high", "medium", "low"];
 /// The severities an alarm can have.

@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 
 use super::manifest::ManifestDoc;
 use super::model::{
-    Booking, BookingStatus, Fare, LaunchDetail, MassLimits, Passenger, Seat, bookings_by_locator,
-    parse_day,
+    Booking, BookingStatus, Fare, InvoiceStatus, LaunchDetail, LaunchStatus, MassLimits, Passenger,
+    Seat, bookings_by_locator, parse_day,
 };
 
 /// Why a bookings action did not happen.
@@ -145,7 +145,7 @@ fn open_for_changes(detail: &LaunchDetail) -> Result<(), BookingError> {
 
 fn open_for_sale(detail: &LaunchDetail) -> Result<(), BookingError> {
     open_for_changes(detail)?;
-    if !matches!(detail.status.as_str(), "planned" | "scheduled") {
+    if !detail.status.takes_bookings() {
         return refused(format!(
             "{} is {}; seats are sold only on planned or scheduled launches",
             detail.mission, detail.status
@@ -420,7 +420,7 @@ fn issue_invoice(
         "number": format!("GX-{}-{locator}", now.format("%Y%m%d")),
         "amount_minor": amount,
         "currency": currency,
-        "status": "unpaid",
+        "status": InvoiceStatus::Unpaid.as_str(),
         "issued_at": time_text(now),
         "demo": false,
     });
@@ -435,17 +435,12 @@ fn issue_invoice(
     Ok(())
 }
 
-/// Sets the payment status of the invoice of `locator`: unpaid, paid or refunded.
+/// Sets the payment status of the invoice of `locator`.
 pub fn set_invoice_status(
     replica: &mut Replica,
     locator: &str,
-    status: &str,
+    status: InvoiceStatus,
 ) -> Result<(), BookingError> {
-    if !matches!(status, "unpaid" | "paid" | "refunded") {
-        return refused(format!(
-            "{status:?} is not a payment status; use unpaid, paid or refunded"
-        ));
-    }
     replica.write(|w| {
         let id: Option<String> = w
             .reader()
@@ -460,7 +455,7 @@ pub fn set_invoice_status(
                 "{locator} has no invoice yet; it is issued when the booking is confirmed"
             ));
         };
-        let values = object(json!({ "status": status }));
+        let values = object(json!({ "status": status.as_str() }));
         w.update("invoices", &id, values)?;
         Ok(())
     })
@@ -591,7 +586,7 @@ pub fn cancel(
             )
             .optional()?;
         if all_cancelled && let Some(id) = paid {
-            let values = object(json!({ "status": "refunded" }));
+            let values = object(json!({ "status": InvoiceStatus::Refunded.as_str() }));
             w.update("invoices", &id, values)?;
         }
         let offers = offer_freed_seats(w, &detail.id, &freed, rules, now)?;
@@ -735,7 +730,10 @@ pub fn check_in(
     replica.write(|w| {
         let (bookings, detail) = locator_and_launch(w, locator)?;
         open_for_changes(&detail)?;
-        if !matches!(detail.status.as_str(), "scheduled" | "boarding") {
+        if !matches!(
+            detail.status,
+            LaunchStatus::Scheduled | LaunchStatus::Boarding
+        ) {
             return refused(format!(
                 "{} is {}; check-in is open only for scheduled launches",
                 detail.mission, detail.status
@@ -795,7 +793,7 @@ pub fn board(
     replica.write(|w| {
         let (bookings, detail) = locator_and_launch(w, locator)?;
         open_for_changes(&detail)?;
-        if detail.status != "boarding" {
+        if detail.status != LaunchStatus::Boarding {
             return refused(format!(
                 "boarding has not started for {} (it is {}); start boarding from the launch",
                 detail.mission, detail.status
@@ -832,25 +830,25 @@ pub fn board(
 pub fn set_launch_status(
     replica: &mut Replica,
     launch_id: &str,
-    to: &str,
+    to: LaunchStatus,
     now: DateTime<Utc>,
 ) -> Result<Vec<Booking>, BookingError> {
     replica.write(|w| {
         let detail = load(w, launch_id)?;
-        if !LAUNCH_TRANSITIONS.allows(&detail.status, to) {
+        if !LAUNCH_TRANSITIONS.allows(detail.status.as_str(), to.as_str()) {
             return refused(format!(
                 "{} cannot go from {} to {to}",
                 detail.mission, detail.status
             ));
         }
-        let values = object(json!({ "status": to }));
+        let values = object(json!({ "status": to.as_str() }));
         w.update("launches", launch_id, values)?;
-        let affected: Vec<Booking> = if matches!(to, "scrubbed" | "cancelled") {
+        let affected: Vec<Booking> = if to.is_called_off() {
             detail.live_bookings(now).into_iter().cloned().collect()
         } else {
             Vec::new()
         };
-        if to == "cancelled" {
+        if to == LaunchStatus::Cancelled {
             for booking in &affected {
                 set_status(w, &booking.id, BookingStatus::Cancelled, now, Map::new())?;
             }
@@ -863,7 +861,7 @@ pub fn set_launch_status(
                 .query_map([launch_id], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             for id in paid {
-                let values = object(json!({ "status": "refunded" }));
+                let values = object(json!({ "status": InvoiceStatus::Refunded.as_str() }));
                 w.update("invoices", &id, values)?;
             }
         }
@@ -994,18 +992,6 @@ pub fn validate_passenger(p: &Passenger) -> Vec<(&'static str, String)> {
         problems.push((
             "body_mass_kg",
             format!("{mass} kg is not a plausible body mass (20–300 kg)"),
-        ));
-    }
-    if !matches!(
-        p.medical_status.as_str(),
-        "pending" | "cleared" | "restricted" | "denied"
-    ) {
-        problems.push((
-            "medical_status",
-            format!(
-                "{:?} is not a medical status; use pending, cleared, restricted or denied",
-                p.medical_status
-            ),
         ));
     }
     if let Some(email) = &p.email

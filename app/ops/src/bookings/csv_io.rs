@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::actions::{BookingError, object, passenger_values, time_text};
-use super::model::{BookingStatus, Fare, LaunchDetail, Passenger, Seat, parse_day};
+use super::model::{BookingStatus, Fare, LaunchDetail, MedicalStatus, Passenger, Seat, parse_day};
 
 /// The columns of a bookings CSV, in order.
 pub const CSV_COLUMNS: [&str; 17] = [
@@ -392,16 +392,13 @@ fn check_row<'a>(
             },
         }
     };
-    let medical_status = field("medical_status").unwrap_or("pending");
-    if !matches!(
-        medical_status,
-        "pending" | "cleared" | "restricted" | "denied"
-    ) {
+    let medical_word = field("medical_status").unwrap_or("pending");
+    let Some(medical_status) = MedicalStatus::parse(medical_word) else {
         return Err((
             "medical_status",
-            format!("{medical_status:?} is not pending, cleared, restricted or denied"),
+            format!("{medical_word:?} is not pending, cleared, restricted or denied"),
         ));
-    }
+    };
     let passenger = Passenger {
         id: String::new(),
         full_name: full_name.to_owned(),
@@ -412,7 +409,7 @@ fn check_row<'a>(
         phone: field("phone").map(str::to_owned),
         emergency_contact: None,
         body_mass_kg: mass("body_mass_kg")?,
-        medical_status: medical_status.to_owned(),
+        medical_status,
         medical_expires_on: day("medical_expires_on")?,
         training_completed_on: day("training_completed_on")?,
         waiver_signed_on: day("waiver_signed_on")?,
@@ -536,7 +533,7 @@ pub fn export_rows(detail: &LaunchDetail) -> Vec<ExportRow> {
                     "email" => text(p.email.clone()),
                     "phone" => text(p.phone.clone()),
                     "body_mass_kg" => p.body_mass_kg.map_or(Value::Null, |m| json!(m)),
-                    "medical_status" => Value::String(p.medical_status.clone()),
+                    "medical_status" => Value::String(p.medical_status.as_str().to_owned()),
                     "medical_expires_on" => text(p.medical_expires_on.clone()),
                     "training_completed_on" => text(p.training_completed_on.clone()),
                     "waiver_signed_on" => text(p.waiver_signed_on.clone()),

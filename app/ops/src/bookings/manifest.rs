@@ -93,7 +93,7 @@ impl ManifestDoc {
             vehicle: format!("{} ({})", detail.vehicle, detail.vehicle_model),
             site: format!("{} {}", detail.spaceport, detail.pad),
             scheduled_at: super::actions::time_text(detail.scheduled_at),
-            launch_status: detail.status.clone(),
+            launch_status: detail.status.as_str().to_owned(),
             closed: closed.map(|(by, at)| (super::actions::time_text(at), by.to_owned())),
             drawn_at: super::actions::time_text(now),
             passenger_mass_kg: entries.iter().filter_map(|e| e.body_mass_kg).sum(),

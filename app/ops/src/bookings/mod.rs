@@ -17,8 +17,8 @@ pub use actions::{
 };
 pub use manifest::ManifestDoc;
 pub use model::{
-    Availability, Booking, BookingStatus, Fare, Invoice, LaunchDetail, LaunchListEntry, MassBudget,
-    MassLimits, Passenger, Readiness, Seat, SeatState,
+    Availability, Booking, BookingStatus, Fare, Invoice, InvoiceStatus, LaunchDetail,
+    LaunchListEntry, LaunchStatus, MassBudget, MassLimits, Passenger, Readiness, Seat, SeatState,
 };
 
 #[cfg(test)]

@@ -58,86 +58,7 @@ pub fn money(minor: i64, currency: &str) -> String {
     format!("{currency} {sign}{grouped}.{:02}", minor % 100)
 }
 
-/// Where a booking stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BookingStatus {
-    /// Waiting for a seat to free.
-    Waitlisted,
-    /// A seat held for a while, not yet sold.
-    Pending,
-    /// Sold.
-    Confirmed,
-    /// At the spaceport and ready to fly.
-    CheckedIn,
-    /// On board.
-    Boarded,
-    /// Cancelled by the customer or the operator.
-    Cancelled,
-    /// Did not turn up.
-    NoShow,
-    /// The hold lapsed before it was confirmed.
-    Expired,
-}
-
-impl BookingStatus {
-    /// Every status, in lifecycle order.
-    pub const ALL: [Self; 8] = [
-        Self::Waitlisted,
-        Self::Pending,
-        Self::Confirmed,
-        Self::CheckedIn,
-        Self::Boarded,
-        Self::Cancelled,
-        Self::NoShow,
-        Self::Expired,
-    ];
-
-    /// The word stored in the replica.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Waitlisted => "waitlisted",
-            Self::Pending => "pending",
-            Self::Confirmed => "confirmed",
-            Self::CheckedIn => "checked_in",
-            Self::Boarded => "boarded",
-            Self::Cancelled => "cancelled",
-            Self::NoShow => "no_show",
-            Self::Expired => "expired",
-        }
-    }
-
-    /// The word shown to people.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Waitlisted => "WAITLISTED",
-            Self::Pending => "PENDING",
-            Self::Confirmed => "CONFIRMED",
-            Self::CheckedIn => "CHECKED IN",
-            Self::Boarded => "BOARDED",
-            Self::Cancelled => "CANCELLED",
-            Self::NoShow => "NO SHOW",
-            Self::Expired => "EXPIRED",
-        }
-    }
-
-    /// Parses the stored word.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    /// Whether the passenger has (or, while held, may get) a seat on the flight.
-    pub fn is_seated(self) -> bool {
-        matches!(
-            self,
-            Self::Pending | Self::Confirmed | Self::CheckedIn | Self::Boarded
-        )
-    }
-
-    /// Whether nothing more can happen to it.
-    pub fn is_final(self) -> bool {
-        matches!(self, Self::Cancelled | Self::NoShow | Self::Expired)
-    }
-}
+pub use galaxium_sync::schema::words::{BookingStatus, InvoiceStatus, LaunchStatus, MedicalStatus};
 
 /// A passenger as stored. Personal fields are `None` when this console's role does not
 /// receive them (the server blanks them) or when nobody has entered them yet.
@@ -162,7 +83,7 @@ pub struct Passenger {
     /// Body mass in kilograms.
     pub body_mass_kg: Option<f64>,
     /// pending, cleared, restricted or denied.
-    pub medical_status: String,
+    pub medical_status: MedicalStatus,
     /// YYYY-MM-DD: the last day the clearance is valid.
     pub medical_expires_on: Option<String>,
     /// YYYY-MM-DD: when training was completed.
@@ -241,7 +162,6 @@ pub(crate) const BOOKING_COLUMNS: &str = "b.id, b.locator, b.launch_id, b.passen
 
 impl Booking {
     pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        let status: String = row.get(7)?;
         Ok(Self {
             id: row.get(0)?,
             locator: row.get(1)?,
@@ -250,7 +170,7 @@ impl Booking {
             passenger_name: row.get(4)?,
             seat_id: row.get(5)?,
             fare_class: row.get(6)?,
-            status: BookingStatus::parse(&status).unwrap_or(BookingStatus::Cancelled),
+            status: row.get(7)?,
             hold_expires_at: parse_time(row.get::<_, Option<String>>(8)?.as_deref()),
             hold_extensions: row.get(9)?,
             baggage_mass_kg: row.get(10)?,
@@ -284,8 +204,8 @@ pub struct Invoice {
     pub amount_minor: i64,
     /// ISO 4217 code.
     pub currency: String,
-    /// unpaid, paid or refunded.
-    pub status: String,
+    /// Unpaid, paid or refunded.
+    pub status: InvoiceStatus,
 }
 
 impl Invoice {
@@ -332,8 +252,8 @@ pub struct LaunchDetail {
     pub pad: String,
     /// When it launches.
     pub scheduled_at: DateTime<Utc>,
-    /// planned, scheduled, boarding, launched, landed, scrubbed or cancelled.
-    pub status: String,
+    /// Where the launch stands.
+    pub status: LaunchStatus,
     /// Its fares.
     pub fares: Vec<Fare>,
     /// Check-in opens this many hours before launch.
@@ -438,16 +358,19 @@ impl Default for MassLimits {
 /// A passenger's readiness to fly on `launch_day`.
 pub fn readiness(passenger: &Passenger, launch_day: NaiveDate, limits: MassLimits) -> Readiness {
     let mut reasons = Vec::new();
-    match passenger.medical_status.as_str() {
-        "cleared" => match passenger.medical_expires_on.as_deref().and_then(parse_day) {
+    match passenger.medical_status {
+        MedicalStatus::Cleared => match passenger.medical_expires_on.as_deref().and_then(parse_day)
+        {
             Some(expiry) if expiry >= launch_day => {}
             Some(expiry) => reasons.push(format!(
                 "medical clearance expires on {expiry}, before the launch on {launch_day}"
             )),
             None => reasons.push("medical clearance has no expiry date".to_owned()),
         },
-        "pending" => reasons.push("medical clearance is still pending".to_owned()),
-        other => reasons.push(format!("medical clearance is {other}")),
+        MedicalStatus::Pending => reasons.push("medical clearance is still pending".to_owned()),
+        other @ (MedicalStatus::Restricted | MedicalStatus::Denied) => {
+            reasons.push(format!("medical clearance is {other}"));
+        }
     }
     if passenger.training_completed_on.is_none() {
         reasons.push("training is not complete".to_owned());
@@ -760,7 +683,7 @@ pub struct LaunchListEntry {
     /// When it launches.
     pub scheduled_at: String,
     /// Its status.
-    pub status: String,
+    pub status: LaunchStatus,
     /// Seats in the vehicle.
     pub seats: u32,
     /// Bookings holding a seat (sold, checked in, boarded, or held).
@@ -829,7 +752,7 @@ mod tests {
             id: "p".into(),
             full_name: "Ada Quist".into(),
             body_mass_kg: Some(70.0),
-            medical_status: "cleared".into(),
+            medical_status: MedicalStatus::Cleared,
             medical_expires_on: Some("2027-01-31".into()),
             training_completed_on: Some("2026-10-01".into()),
             waiver_signed_on: Some("2026-10-02".into()),
@@ -873,7 +796,7 @@ mod tests {
         };
         assert!(readiness(&p, day("2026-12-01"), MassLimits::default()).is_go());
         let pending = Passenger {
-            medical_status: "pending".into(),
+            medical_status: MedicalStatus::Pending,
             ..ready_passenger()
         };
         assert!(!readiness(&pending, day("2026-12-01"), MassLimits::default()).is_go());

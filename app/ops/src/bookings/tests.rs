@@ -5,7 +5,7 @@ use galaxium_sync::{OpenOptions, Replica};
 
 use super::actions::{self, BookingError, BookingRules, SeatRequest};
 use super::csv_io;
-use super::model::{self, BookingStatus, LaunchDetail, SeatState};
+use super::model::{self, BookingStatus, LaunchDetail, LaunchStatus, SeatState};
 use crate::demo::DemoDataset;
 
 struct Fixture {
@@ -53,7 +53,7 @@ impl Fixture {
             &mut self.replica,
             &model::Passenger {
                 full_name: name.into(),
-                medical_status: "pending".into(),
+                medical_status: model::MedicalStatus::Pending,
                 ..model::Passenger::default()
             },
         )
@@ -332,12 +332,15 @@ fn the_mass_budget_sums_seated_passengers_and_baggage() {
 fn scrubbing_lists_the_bookings_it_affects_and_cancelling_refunds_them() {
     let mut f = seeded();
     let edge = f.launch(EDGE);
-    let affected = actions::set_launch_status(&mut f.replica, &edge.id, "scrubbed", f.now).unwrap();
+    let affected =
+        actions::set_launch_status(&mut f.replica, &edge.id, LaunchStatus::Scrubbed, f.now)
+            .unwrap();
     // Three seated and one waitlisted.
     assert_eq!(affected.len(), 4);
-    let err = actions::set_launch_status(&mut f.replica, &edge.id, "landed", f.now).unwrap_err();
+    let err = actions::set_launch_status(&mut f.replica, &edge.id, LaunchStatus::Landed, f.now)
+        .unwrap_err();
     assert!(refusal(err).contains("cannot go from scrubbed to landed"));
-    actions::set_launch_status(&mut f.replica, &edge.id, "cancelled", f.now).unwrap();
+    actions::set_launch_status(&mut f.replica, &edge.id, LaunchStatus::Cancelled, f.now).unwrap();
     let edge = f.launch(EDGE);
     assert!(edge.bookings.iter().all(|b| b.status.is_final()));
 }
@@ -473,7 +476,7 @@ fn a_scheduled_launch_is_planned_with_its_fares_and_check_in_window() {
         .read("test", |c| LaunchDetail::load(c, &id))
         .unwrap()
         .unwrap();
-    assert_eq!(detail.status, "planned");
+    assert_eq!(detail.status, LaunchStatus::Planned);
     assert_eq!(detail.seats.len(), 6);
     let (opens, closes) = detail.checkin_window();
     assert_eq!(detail.scheduled_at - opens, Duration::hours(48));

@@ -106,44 +106,7 @@ impl IncidentKind {
     }
 }
 
-/// Where an incident stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum IncidentStatus {
-    /// Being worked.
-    Active,
-    /// Under control, still watched.
-    Stable,
-    /// Over; the report can be written.
-    Closed,
-}
-
-impl IncidentStatus {
-    /// Every status, in board order.
-    pub const ALL: [Self; 3] = [Self::Active, Self::Stable, Self::Closed];
-
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Stable => "stable",
-            Self::Closed => "closed",
-        }
-    }
-
-    /// As shown.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Stable => "STABLE",
-            Self::Closed => "CLOSED",
-        }
-    }
-
-    /// From its stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
+pub use galaxium_sync::schema::words::IncidentStatus;
 
 /// One level of the severity scale.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -100,8 +100,12 @@ pub fn play_scrub(
     let Some((launch_id, mission)) = next else {
         return Ok(None);
     };
-    let affected =
-        crate::bookings::actions::set_launch_status(replica, &launch_id, "scrubbed", now)?;
+    let affected = crate::bookings::actions::set_launch_status(
+        replica,
+        &launch_id,
+        crate::bookings::model::LaunchStatus::Scrubbed,
+        now,
+    )?;
     let mut passengers: Vec<String> = affected.into_iter().map(|b| b.passenger_id).collect();
     passengers.sort();
     passengers.dedup();
@@ -182,7 +186,10 @@ mod tests {
         let (detail, free) = data
             .launches
             .iter()
-            .filter(|l| l.id != scrub.launch_id && l.status == "scheduled")
+            .filter(|l| {
+                l.id != scrub.launch_id
+                    && l.status == crate::bookings::model::LaunchStatus::Scheduled
+            })
             .map(|l| {
                 let detail = BookingsData::load(&replica, Some(&l.id), None, later)
                     .unwrap()

@@ -1,0 +1,1110 @@
+//! The mission loop: everything a console does with the crewed vehicle between two frames,
+//! without a window or a sound device. It chooses and starts the telemetry source, takes in
+//! samples (limits and alarms), predicts the orbit's sunlight and ground-station contacts,
+//! takes acknowledgements made at other consoles, lets alarms open incidents, scores a
+//! training scenario's expected responses, follows a session's mission clock and decides the
+//! alarm tone. The console drives it with [`MissionLoop::tick`] once a frame; tests, benches
+//! and headless hosts drive it the same way with a clock of their own.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use galaxium_sync::Replica;
+use galaxium_sync::protocol::{MAX_CLOCK_RATE, MissionClock};
+
+use crate::incidents::detect::{Detection, Detector, Rules};
+use crate::incidents::{self, IncidentDetail};
+use crate::orbit::{OrbitData, StationPasses};
+use crate::telemetry::dictionary::Dictionary;
+use crate::telemetry::live::LiveSource;
+use crate::telemetry::playback::Playback;
+use crate::telemetry::sim::Simulator;
+use crate::telemetry::tone::{ToneControl, TonePattern};
+use crate::telemetry::{
+    self, Telemetry, TelemetrySource, acks, environment_from_orbit, unix_seconds,
+};
+use crate::training::{self, score::Scored, session::HostedSource};
+
+/// The simulator's seed: the same demo mission on every console.
+pub const SIMULATOR_SEED: u64 = 2026;
+
+/// The preference holding the incident snapshot window, minutes.
+pub const SNAPSHOT_WINDOW_KEY: &str = "incident_snapshot_minutes";
+
+/// How often the orbit's sunlight and contacts are predicted again.
+const ENVIRONMENT_EVERY: Duration = Duration::from_mins(10);
+/// How often acknowledgements made at other consoles are looked for.
+const ACKS_EVERY: Duration = Duration::from_secs(1);
+/// How often a training scenario's responses are scored.
+const SCORE_EVERY: Duration = Duration::from_secs(1);
+/// How often a hosted session's poster is handed the newest sign-in.
+const SESSION_TOKEN_EVERY: Duration = Duration::from_secs(5);
+
+/// Faults a controller can inject into the simulator to rehearse (or to see the console's
+/// alarms and incidents at work): a name, the channel, the value it is held at.
+pub const DRILLS: [(&str, &str, f64); 4] = [
+    ("Cabin pressure drop", "ls.cabin_pressure", 88.0),
+    ("CO2 scrubber failure", "ls.ppco2", 1.25),
+    ("Main bus undervoltage", "pwr.bus_voltage", 23.2),
+    ("Low oxygen partial pressure", "ls.ppo2", 15.2),
+];
+
+/// A change of telemetry source, a move of the recording being played, a drill, or a
+/// trainer's control of the scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TelemetryCommand {
+    /// Back to the built-in simulator.
+    UseSimulator,
+    /// Play the recording at this path.
+    PlayRecording(String),
+    /// Pause (true) or resume (false).
+    Pause(bool),
+    /// Play this many times faster than recorded.
+    Speed(f64),
+    /// Jump to this recording time (Unix seconds).
+    Seek(f64),
+    /// Follow the server's live feed with the console's sign-in.
+    FollowLive,
+    /// Inject the drill fault at this index of [`DRILLS`] into the simulator, or clear every
+    /// injected fault (`None`).
+    Drill(Option<usize>),
+    /// Pause (true) or resume the training scenario.
+    TrainingPause(bool),
+    /// Bring the scenario's next event forward to now.
+    TrainingNext,
+    /// Run the mission clock this many times as fast (1 to 60).
+    TrainingSpeed(f64),
+    /// Move the scenario on to its event at this index.
+    TrainingJump(usize),
+    /// Write the debrief page.
+    TrainingDebrief,
+}
+
+impl TelemetryCommand {
+    /// What it does, in words.
+    pub fn label(&self) -> String {
+        match self {
+            Self::UseSimulator => "Use the simulator".to_owned(),
+            Self::PlayRecording(path) => format!("Play {path}"),
+            Self::Pause(true) => "Pause playback".to_owned(),
+            Self::Pause(false) => "Resume playback".to_owned(),
+            Self::Speed(speed) => format!("Play at {speed}×"),
+            Self::Seek(_) => "Seek in the recording".to_owned(),
+            Self::FollowLive => "Follow the server's live feed".to_owned(),
+            Self::Drill(Some(i)) => {
+                format!("Inject a drill fault: {}", DRILLS[*i % DRILLS.len()].0)
+            }
+            Self::Drill(None) => "Clear the drill faults".to_owned(),
+            Self::TrainingPause(true) => "Pause the scenario".to_owned(),
+            Self::TrainingPause(false) => "Resume the scenario".to_owned(),
+            Self::TrainingNext => "Bring the next scenario event forward".to_owned(),
+            Self::TrainingSpeed(rate) => format!("Run the mission clock at x{rate}"),
+            Self::TrainingJump(index) => format!("Jump to scenario event {}", index + 1),
+            Self::TrainingDebrief => "Export the training debrief".to_owned(),
+        }
+    }
+}
+
+/// What the loop has to tell the person at the console, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    /// Something went as asked.
+    Info(String),
+    /// Something failed or needs attention; the text says what.
+    Problem(String),
+}
+
+impl Said {
+    fn info(text: impl Into<String>) -> Self {
+        Self::Info(text.into())
+    }
+
+    fn problem(text: impl Into<String>) -> Self {
+        Self::Problem(text.into())
+    }
+}
+
+/// Something a tick did that the console shows or acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MissionEvent {
+    /// Alarms opened an incident, or added to one: the incidents were written and want
+    /// reading again and syncing.
+    IncidentsWritten {
+        /// References and titles of the incidents opened.
+        opened: Vec<(String, String)>,
+    },
+    /// Something for the status bar (a scenario's scrub, a detection that failed).
+    Said(Said),
+}
+
+/// The wall clock at one tick: the instant paces the loop's periodic work, the time is what
+/// the mission clock runs from.
+#[derive(Debug, Clone, Copy)]
+pub struct Wall {
+    /// Monotonic, for pacing.
+    pub instant: Instant,
+    /// The wall-clock time.
+    pub utc: DateTime<Utc>,
+}
+
+impl Wall {
+    /// Now.
+    pub fn now() -> Self {
+        Self {
+            instant: Instant::now(),
+            utc: Utc::now(),
+        }
+    }
+}
+
+/// Work done at most once per period.
+#[derive(Debug, Clone)]
+struct Every {
+    period: Duration,
+    last: Option<Instant>,
+}
+
+impl Every {
+    fn new(period: Duration) -> Self {
+        Self { period, last: None }
+    }
+
+    /// Whether the period has passed at `at` (the first call always); marks it done if so.
+    fn due(&mut self, at: Instant) -> bool {
+        let due = self
+            .last
+            .is_none_or(|last| at.saturating_duration_since(last) >= self.period);
+        if due {
+            self.last = Some(at);
+        }
+        due
+    }
+
+    /// Due again at the next call.
+    fn reset(&mut self) {
+        self.last = None;
+    }
+}
+
+/// A training scenario's scoring: the events already looked at, the scrub it played, and the
+/// incidents and acknowledgements it scores against, read again only when the replica changed.
+#[derive(Debug)]
+struct Scoring {
+    every: Every,
+    scores: Vec<Scored>,
+    /// Scenario events already looked at (a scrub is played once).
+    seen: usize,
+    scrub: Option<training::Scrub>,
+    /// Every incident with its detail, and every acknowledgement (channel, Unix seconds);
+    /// `None` when the replica changed since they were read.
+    read: Option<ScoredAgainst>,
+}
+
+/// What a scenario's responses are scored against: every incident with its detail, and every
+/// acknowledgement (channel, Unix seconds).
+type ScoredAgainst = (Vec<IncidentDetail>, Vec<(String, f64)>);
+
+/// The mission loop of one console. See the module documentation.
+pub struct MissionLoop {
+    telemetry: Result<Telemetry, String>,
+    clock: MissionClock,
+    environment: Every,
+    contacts: Vec<StationPasses>,
+    detector: Option<Detector>,
+    tone: ToneControl,
+    tone_wanted: Option<TonePattern>,
+    acks: Every,
+    /// The newest acknowledgement from elsewhere taken in (its RFC 3339 time).
+    acks_seen: String,
+    session_token: Every,
+    scoring: Scoring,
+}
+
+impl MissionLoop {
+    /// The loop of a console on `replica`: telemetry from the source the replica calls for
+    /// (see [`start_telemetry`]), the incident detector from the shipped rules. What cannot
+    /// start is kept with its reason ([`MissionLoop::start_problem`]) and the rest runs.
+    pub fn start(replica: &Replica) -> Self {
+        let telemetry = start_telemetry(replica);
+        if let Err(err) = &telemetry {
+            tracing::error!("telemetry cannot start: {err}");
+        }
+        Self::with_telemetry(replica, telemetry)
+    }
+
+    /// The loop around telemetry started elsewhere (tests and benches choose the source).
+    pub fn with_telemetry(replica: &Replica, telemetry: Result<Telemetry, String>) -> Self {
+        Self {
+            telemetry,
+            clock: MissionClock::WALL,
+            environment: Every::new(ENVIRONMENT_EVERY),
+            contacts: Vec::new(),
+            detector: start_detector(replica),
+            tone: ToneControl::default(),
+            tone_wanted: None,
+            acks: Every::new(ACKS_EVERY),
+            acks_seen: String::new(),
+            session_token: Every::new(SESSION_TOKEN_EVERY),
+            scoring: Scoring {
+                every: Every::new(SCORE_EVERY),
+                scores: Vec::new(),
+                seen: 0,
+                scrub: None,
+                read: None,
+            },
+        }
+    }
+
+    /// Why telemetry did not start, if it did not.
+    pub fn start_problem(&self) -> Option<&str> {
+        self.telemetry.as_ref().err().map(String::as_str)
+    }
+
+    /// The telemetry, when it started.
+    pub fn telemetry(&self) -> Option<&Telemetry> {
+        self.telemetry.as_ref().ok()
+    }
+
+    /// The telemetry, to feed or steer it (tests and drills inject values through it).
+    pub fn telemetry_mut(&mut self) -> Option<&mut Telemetry> {
+        self.telemetry.as_mut().ok()
+    }
+
+    /// The mission clock: the wall clock in operations; in training, the trainer's (×1 to
+    /// ×60), which a console joined to a session follows.
+    pub fn clock(&self) -> MissionClock {
+        self.clock
+    }
+
+    /// The mission time when the wall clock reads `wall`.
+    pub fn now_at(&self, wall: DateTime<Utc>) -> DateTime<Utc> {
+        if self.clock == MissionClock::WALL {
+            return wall;
+        }
+        let mission = self.clock.mission(unix_seconds(wall));
+        #[allow(clippy::cast_possible_truncation, reason = "Unix milliseconds")]
+        DateTime::from_timestamp_millis((mission * 1000.0).round() as i64).unwrap_or(wall)
+    }
+
+    /// What the Mission view draws from: the telemetry (to steer its plot and history), the
+    /// contacts and the scores; `None` when telemetry did not start.
+    pub fn view_parts(&mut self) -> Option<(&mut Telemetry, &[StationPasses], &[Scored])> {
+        let telemetry = self.telemetry.as_mut().ok()?;
+        Some((telemetry, &self.contacts, &self.scoring.scores))
+    }
+
+    /// Each ground station's contacts with the crewed vehicle, as last predicted.
+    pub fn contacts(&self) -> &[StationPasses] {
+        &self.contacts
+    }
+
+    /// The trainees' expected responses as last scored (on the console playing a scenario).
+    pub fn scores(&self) -> &[Scored] {
+        &self.scoring.scores
+    }
+
+    /// The detector, if its rules read.
+    pub fn detector(&self) -> Option<&Detector> {
+        self.detector.as_ref()
+    }
+
+    /// The detector, to point it at the crewed vehicle or change its snapshot window.
+    pub fn detector_mut(&mut self) -> Option<&mut Detector> {
+        self.detector.as_mut()
+    }
+
+    /// The tone the alarms call for now (after the mute), as decided at the last tick.
+    pub fn tone_wanted(&self) -> Option<TonePattern> {
+        self.tone_wanted
+    }
+
+    /// Whether the operator muted the tone.
+    pub fn tone_muted(&self) -> bool {
+        self.tone.muted()
+    }
+
+    /// The replica changed (a sync, another writer, an edit here): what scoring read from it
+    /// is read again at its next turn.
+    pub fn replica_changed(&mut self) {
+        self.scoring.read = None;
+    }
+
+    /// One turn of the loop at `wall`: follows a session's clock, predicts the environment
+    /// when due, takes in what the source has, takes acknowledgements from elsewhere, lets
+    /// alarms open incidents, scores training and decides the tone.
+    pub fn tick(
+        &mut self,
+        replica: &mut Replica,
+        orbit: &OrbitData,
+        wall: Wall,
+    ) -> Vec<MissionEvent> {
+        let mut events = Vec::new();
+        self.follow_session(replica, wall);
+        let now = self.now_at(wall.utc);
+        if self.environment.due(wall.instant) {
+            self.predict_environment(orbit, now);
+        }
+        if let Ok(tm) = &mut self.telemetry {
+            tm.tick(now);
+        }
+        if self.acks.due(wall.instant) {
+            self.take_acknowledgements_from_elsewhere(replica);
+        }
+        self.detect_incidents(replica, now, &mut events);
+        if self.scoring.every.due(wall.instant) {
+            self.score_training(replica, now, &mut events);
+        }
+        self.decide_tone(now);
+        events
+    }
+
+    /// On a console joined to a training session: follows the session's mission clock, and
+    /// hands a newer sign-in to the session's feed or poster.
+    fn follow_session(&mut self, replica: &Replica, wall: Wall) {
+        let Ok(tm) = &mut self.telemetry else {
+            return;
+        };
+        if let Some(clock) = tm.live_status().and_then(|s| s.session.and(s.clock)) {
+            self.clock = clock;
+        }
+        if let Some(hosted) = tm.source_mut().hosted()
+            && self.session_token.due(wall.instant)
+            && let Ok(Some(sign_in)) = replica.sign_in()
+            && sign_in.is_valid_at(wall.utc)
+        {
+            hosted.use_token(&sign_in.token);
+        }
+    }
+
+    /// Predicts the crewed vehicle's sunlight and each station's contacts from `now`.
+    fn predict_environment(&mut self, orbit: &OrbitData, now: DateTime<Utc>) {
+        let Ok(tm) = &mut self.telemetry else {
+            return;
+        };
+        let Some(satellite) = orbit
+            .objects
+            .iter()
+            .find(|o| o.vehicle.is_some())
+            .and_then(|o| o.satellite.as_ref().ok())
+        else {
+            return;
+        };
+        match environment_from_orbit(satellite, &orbit.stations, now) {
+            Ok(environment) => tm.set_environment(&environment),
+            Err(err) => tracing::warn!("orbit environment for telemetry: {err:#}"),
+        }
+        self.contacts = crate::orbit::station_passes(
+            satellite,
+            &orbit.stations,
+            now - chrono::Duration::minutes(15),
+            24,
+        )
+        .unwrap_or_else(|err| {
+            tracing::warn!("ground-station contacts: {err:#}");
+            Vec::new()
+        });
+    }
+
+    /// Acknowledges here the alarms acknowledged at other consoles (synced rows).
+    fn take_acknowledgements_from_elsewhere(&mut self, replica: &Replica) {
+        let Ok(tm) = &mut self.telemetry else {
+            return;
+        };
+        let found = match acks::from_elsewhere(replica, &self.acks_seen) {
+            Ok(found) => found,
+            Err(err) => {
+                tracing::warn!("alarm acknowledgements from other consoles: {err}");
+                return;
+            }
+        };
+        for ack in found {
+            if let Ok(at) = DateTime::parse_from_rfc3339(&ack.at) {
+                tm.board_mut().acknowledge_from_elsewhere(
+                    &ack.channel,
+                    &ack.by,
+                    &ack.comment,
+                    at.into(),
+                );
+            }
+            self.acks_seen = ack.at;
+        }
+    }
+
+    /// Looks for alarms that open incidents (and snapshots to finish).
+    fn detect_incidents(
+        &mut self,
+        replica: &mut Replica,
+        now: DateTime<Utc>,
+        events: &mut Vec<MissionEvent>,
+    ) {
+        let (Some(detector), Ok(tm)) = (self.detector.as_mut(), self.telemetry.as_ref()) else {
+            return;
+        };
+        match detector.check(replica, tm, now) {
+            Ok(found) if found.is_empty() => {}
+            Ok(found) => {
+                let mut opened = Vec::new();
+                for detection in found {
+                    match detection {
+                        Detection::Opened {
+                            reference, title, ..
+                        } => opened.push((reference, title)),
+                        Detection::Added { reference, .. } => {
+                            tracing::info!("an alarm was added to {reference}");
+                        }
+                    }
+                }
+                self.scoring.read = None;
+                events.push(MissionEvent::IncidentsWritten { opened });
+            }
+            Err(err) => {
+                tracing::error!("incident detection failed: {err}");
+                events.push(MissionEvent::Said(Said::problem(format!(
+                    "An alarm could not open its incident: {err}"
+                ))));
+            }
+        }
+    }
+
+    /// Plays a scenario's scrub on the sandbox's own launches once, and scores the trainees'
+    /// responses against the incidents, acknowledgements and rebookings in the replica.
+    fn score_training(
+        &mut self,
+        replica: &mut Replica,
+        now: DateTime<Utc>,
+        events: &mut Vec<MissionEvent>,
+    ) {
+        let Ok(tm) = &mut self.telemetry else {
+            return;
+        };
+        let Some(fired) = tm.training().map(|t| t.fired().to_vec()) else {
+            return;
+        };
+        for (event, _) in fired.iter().skip(self.scoring.seen) {
+            if let training::scenario::Action::Scrub { reason } = &event.action {
+                match training::play_scrub(replica, now) {
+                    Ok(Some(scrub)) => {
+                        tm.board_mut().note(
+                            now,
+                            format!("scenario: {} scrubbed: {reason}", scrub.mission),
+                        );
+                        events.push(MissionEvent::Said(Said::problem(format!(
+                            "{} is scrubbed: {reason}. {} passengers need another launch.",
+                            scrub.mission,
+                            scrub.passengers.len()
+                        ))));
+                        self.scoring.scrub = Some(scrub);
+                        self.scoring.read = None;
+                    }
+                    Ok(None) => tracing::warn!("the scenario's scrub found no launch to scrub"),
+                    Err(err) => tracing::error!("the scenario's scrub failed: {err}"),
+                }
+            }
+        }
+        self.scoring.seen = fired.len();
+        let rebooked_at = self
+            .scoring
+            .scrub
+            .as_ref()
+            .and_then(|scrub| training::rebooked_at(replica, scrub).ok().flatten());
+        let (details, acknowledged) = self
+            .scoring
+            .read
+            .get_or_insert_with(|| read_for_scoring(replica));
+        self.scoring.scores = training::score::score(
+            &fired,
+            &training::score::Actions {
+                log: tm.board().log(),
+                incidents: details,
+                acknowledged,
+                rebooked_at,
+            },
+            unix_seconds(now),
+        );
+    }
+
+    /// Decides the tone the alarms call for, after the mute.
+    fn decide_tone(&mut self, now: DateTime<Utc>) {
+        self.tone_wanted = match &self.telemetry {
+            Ok(tm) => self.tone.decide(tm.board(), now),
+            Err(_) => None,
+        };
+    }
+
+    /// Mutes or unmutes the tone; logged in the event log with who did it.
+    pub fn mute(&mut self, muted: bool, user: &str, now: DateTime<Utc>) {
+        let Ok(tm) = &mut self.telemetry else {
+            return;
+        };
+        self.tone.set_muted(muted, tm.board());
+        let what = if muted { "muted" } else { "unmuted" };
+        tm.board_mut()
+            .note(now, format!("alarm tone {what} by {user}"));
+        self.decide_tone(now);
+    }
+
+    /// Acknowledges `channel`'s alarm with `comment`, kept in the replica so that every
+    /// console with the alarm sees it acknowledged. Returns what to say and whether the
+    /// acknowledgement wants syncing now.
+    pub fn acknowledge(
+        &mut self,
+        replica: &mut Replica,
+        channel: &str,
+        comment: &str,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> (Said, bool) {
+        let Ok(tm) = &mut self.telemetry else {
+            return (Said::problem("Telemetry is not running."), false);
+        };
+        let severity = tm.board().get(channel).map(|a| a.severity);
+        let outcome = tm.board_mut().acknowledge(channel, user, comment, now);
+        let kept = match (&outcome, severity) {
+            (Ok(()), Some(severity)) => {
+                acks::record(replica, channel, severity, user, comment.trim(), now).err()
+            }
+            _ => None,
+        };
+        self.scoring.read = None;
+        match (outcome, kept) {
+            (Ok(()), None) => (
+                Said::info(format!("Acknowledged {channel}: {comment}")),
+                true,
+            ),
+            (Ok(()), Some(err)) => (
+                Said::problem(format!(
+                    "Acknowledged {channel} here, but other consoles will not see it: {err}"
+                )),
+                false,
+            ),
+            (Err(err), _) => (
+                Said::problem(format!("{channel} was not acknowledged: {err}")),
+                false,
+            ),
+        }
+    }
+
+    /// Shelves `channel`'s alarm for `minutes`.
+    pub fn shelve(&mut self, channel: &str, minutes: i64, user: &str, now: DateTime<Utc>) -> Said {
+        let Ok(tm) = &mut self.telemetry else {
+            return Said::problem("Telemetry is not running.");
+        };
+        match tm
+            .board_mut()
+            .shelve(channel, user, now + chrono::Duration::minutes(minutes), now)
+        {
+            Ok(()) => Said::info(format!("Shelved {channel} for {minutes} minutes.")),
+            Err(err) => Said::problem(format!("{channel} was not shelved: {err}")),
+        }
+    }
+
+    /// Carries out a telemetry command for `user`; the debrief is written into `exports`.
+    pub fn command(
+        &mut self,
+        replica: &Replica,
+        command: TelemetryCommand,
+        (user, exports): (&str, &Path),
+        wall: Wall,
+    ) -> Option<Said> {
+        let now = self.now_at(wall.utc);
+        let Ok(tm) = &mut self.telemetry else {
+            return Some(Said::problem(
+                "Telemetry did not start, so it cannot be steered; the log says why.",
+            ));
+        };
+        match command {
+            TelemetryCommand::UseSimulator => {
+                let simulator = Simulator::new(&tm.dictionary, now, SIMULATOR_SEED);
+                tm.switch_source(Box::new(simulator), now);
+                // The simulator models the orbit: predict it again at once.
+                self.environment.reset();
+                Some(Said::info("Telemetry: the built-in simulator."))
+            }
+            TelemetryCommand::PlayRecording(path) => {
+                match Playback::open(Path::new(&path), &tm.dictionary) {
+                    Ok(playback) => {
+                        tm.switch_source(Box::new(playback), now);
+                        Some(Said::info(format!("Telemetry: playing {path}.")))
+                    }
+                    Err(err) => Some(Said::problem(err.to_string())),
+                }
+            }
+            TelemetryCommand::FollowLive => Some(follow_live(tm, replica, wall.utc, now)),
+            TelemetryCommand::Drill(drill) => Some(inject_drill(tm, drill, user, now)),
+            TelemetryCommand::TrainingPause(paused) => {
+                tm.training()?.set_paused(paused, unix_seconds(now));
+                let what = if paused { "paused" } else { "resumed" };
+                tm.board_mut()
+                    .note(now, format!("training scenario {what} by {user}"));
+                Some(Said::info(format!("Scenario {what}.")))
+            }
+            TelemetryCommand::TrainingNext => {
+                tm.training()?.jump_to_next(unix_seconds(now));
+                tm.board_mut().note(
+                    now,
+                    format!("next scenario event brought forward by {user}"),
+                );
+                None
+            }
+            TelemetryCommand::TrainingSpeed(rate) => {
+                tm.training()?;
+                let rate = rate.clamp(1.0, MAX_CLOCK_RATE);
+                self.clock = self.clock.with_rate(rate, unix_seconds(wall.utc));
+                if let Some(hosted) = tm.source_mut().hosted() {
+                    hosted.publish_clock(self.clock);
+                }
+                tm.board_mut()
+                    .note(now, format!("mission clock set to x{rate} by {user}"));
+                Some(Said::info(format!("Mission clock: x{rate}.")))
+            }
+            TelemetryCommand::TrainingJump(index) => {
+                let training = tm.training()?;
+                let note = training.scenario().events.get(index)?.note.clone();
+                if !training.jump_to(index, unix_seconds(now)) {
+                    return Some(Said::problem("That event has been reached already."));
+                }
+                tm.board_mut()
+                    .note(now, format!("scenario moved on to \"{note}\" by {user}"));
+                None
+            }
+            TelemetryCommand::TrainingDebrief => {
+                Some(write_debrief(tm, &self.scoring.scores, exports, now))
+            }
+            TelemetryCommand::Pause(paused) => {
+                if let Some(p) = tm.playback() {
+                    p.set_paused(paused, unix_seconds(wall.utc));
+                }
+                None
+            }
+            TelemetryCommand::Speed(speed) => {
+                if let Some(p) = tm.playback() {
+                    p.set_speed(speed, unix_seconds(wall.utc));
+                }
+                None
+            }
+            TelemetryCommand::Seek(t) => {
+                tm.seek(t, now);
+                None
+            }
+        }
+    }
+}
+
+/// Telemetry from the source the replica calls for: a trainee's console joined to a session
+/// follows the trainer's feed; a training sandbox prepared with a scenario plays it (and
+/// posts it to its session when it hosts one); otherwise the built-in simulator, with crew
+/// channels for the crewed vehicle's seats. The reason if the dictionary, the scenario or the
+/// session's feed cannot be read or started.
+pub fn start_telemetry(replica: &Replica) -> Result<Telemetry, String> {
+    let scenario = training::prepared_scenario(replica).map_err(|e| e.to_string())?;
+    let link = replica.training_link().map_err(|e| e.to_string())?;
+    // A kept sign-in that still works (the training commands keep one).
+    let token = replica
+        .sign_in()
+        .map_err(|e| e.to_string())?
+        .filter(|s| s.is_valid_at(Utc::now()))
+        .map(|s| s.token)
+        .unwrap_or_default();
+    let (dictionary, source): (Dictionary, Box<dyn TelemetrySource>) = match (scenario, link) {
+        // Without a sign-in the feed says so, and Follow live starts it again.
+        (_, Some(link)) if !link.hosting => {
+            let scenario = training::scenario_by_id(&link.scenario).map_err(|e| e.to_string())?;
+            let dictionary = Dictionary::shipped(&scenario.seats()).map_err(|e| e.to_string())?;
+            let live = LiveSource::start(&link.server, Some(&link.session), &token, &dictionary)
+                .map_err(|e| format!("the session's feed cannot start: {e}"))?;
+            (dictionary, Box::new(live))
+        }
+        (Some(scenario), link) => {
+            let dictionary = Dictionary::shipped(&scenario.seats()).map_err(|e| e.to_string())?;
+            let source =
+                training::source::ScenarioSource::new(scenario, dictionary.clone(), Utc::now());
+            let source: Box<dyn TelemetrySource> = match link {
+                Some(link) => Box::new(
+                    HostedSource::start(source, &link.server, &link.session, &token)
+                        .map_err(|e| e.to_string())?,
+                ),
+                None => Box::new(source),
+            };
+            (dictionary, source)
+        }
+        (None, _) => {
+            let seats = telemetry::crewed_seats(replica).map_err(|e| e.to_string())?;
+            let dictionary = Dictionary::shipped(&seats).map_err(|e| e.to_string())?;
+            let simulator = Simulator::new(&dictionary, Utc::now(), SIMULATOR_SEED);
+            (dictionary, Box::new(simulator))
+        }
+    };
+    let names: Vec<String> = dictionary.channels.iter().map(|c| c.id.clone()).collect();
+    let mut telemetry = Telemetry::new(dictionary, source);
+    // Without an archive the console still shows live data (the last 24 hours stay in
+    // memory); the reason is logged.
+    match telemetry::archive::Archive::start(replica.path(), &names) {
+        Ok(archive) => telemetry.attach_archive(archive),
+        Err(err) => tracing::error!("telemetry archive cannot start: {err}"),
+    }
+    Ok(telemetry)
+}
+
+/// The detector, from the shipped rules and the replica's snapshot window; `None` (and the
+/// reason, logged) if the rules do not read.
+fn start_detector(replica: &Replica) -> Option<Detector> {
+    match Rules::shipped() {
+        Ok(rules) => {
+            let mut detector = Detector::new(rules);
+            if let Some(minutes) = replica
+                .preference(SNAPSHOT_WINDOW_KEY)
+                .ok()
+                .flatten()
+                .and_then(|m| m.parse().ok())
+            {
+                detector.set_window_minutes(minutes);
+            }
+            match incidents::crewed_vehicle_id(replica) {
+                Ok(vehicle) => detector.set_vehicle(vehicle),
+                Err(err) => tracing::warn!("the crewed vehicle for incidents: {err}"),
+            }
+            Some(detector)
+        }
+        Err(err) => {
+            tracing::error!("alarms will not open incidents: {err}");
+            None
+        }
+    }
+}
+
+/// Every incident with its detail and every acknowledgement (channel, Unix seconds), for
+/// scoring; what cannot be read scores as missing and is logged.
+fn read_for_scoring(replica: &Replica) -> ScoredAgainst {
+    let details = incidents::list(replica)
+        .unwrap_or_else(|err| {
+            tracing::warn!("incidents for scoring: {err}");
+            Vec::new()
+        })
+        .iter()
+        .filter_map(|i| incidents::detail(replica, &i.id).ok().flatten())
+        .collect();
+    let acknowledged = acks::every(replica, "")
+        .unwrap_or_else(|err| {
+            tracing::warn!("alarm acknowledgements for scoring: {err}");
+            Vec::new()
+        })
+        .into_iter()
+        .filter_map(|a| {
+            DateTime::parse_from_rfc3339(&a.at)
+                .ok()
+                .map(|t| (a.channel, unix_seconds(t.into())))
+        })
+        .collect();
+    (details, acknowledged)
+}
+
+/// Switches to the server's live feed with the kept sign-in (a sandbox joined to a session
+/// follows the session, never operations).
+fn follow_live(
+    tm: &mut Telemetry,
+    replica: &Replica,
+    wall: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Said {
+    match replica.sign_in() {
+        Ok(Some(sign_in)) if sign_in.is_valid_at(wall) => {
+            let session = replica.training_link().ok().flatten();
+            let (server, session) = session.map_or((sign_in.server.clone(), None), |l| {
+                (l.server, Some(l.session))
+            });
+            match LiveSource::start(&server, session.as_deref(), &sign_in.token, &tm.dictionary) {
+                Ok(live) => {
+                    tm.switch_source(Box::new(live), now);
+                    Said::info(format!(
+                        "Telemetry: following the live feed of {}.",
+                        sign_in.server
+                    ))
+                }
+                Err(err) => Said::problem(format!(
+                    "The live feed cannot start: {err}. Telemetry stays as it was."
+                )),
+            }
+        }
+        Ok(_) => Said::problem(
+            "Sign in to the server on the Sync screen (Ctrl+8) first: the live feed needs your sign-in.",
+        ),
+        Err(err) => Said::problem(format!(
+            "The sign-in cannot be read from the replica: {err}"
+        )),
+    }
+}
+
+/// Injects drill fault `drill` (an index of [`DRILLS`]) into the simulator, or clears them;
+/// logged in the event log.
+fn inject_drill(tm: &mut Telemetry, drill: Option<usize>, user: &str, now: DateTime<Utc>) -> Said {
+    if let Some((name, channel, value)) = drill.and_then(|i| DRILLS.get(i)) {
+        tm.inject(channel, Some(*value));
+        tm.board_mut()
+            .note(now, format!("drill fault injected by {user}: {name}"));
+        return Said::info(format!(
+            "Drill: {name} ({channel} held at {value}). Clear it from the same menu."
+        ));
+    }
+    for (_, channel, _) in DRILLS {
+        tm.inject(channel, None);
+    }
+    tm.board_mut()
+        .note(now, format!("drill faults cleared by {user}"));
+    Said::info("Drill faults cleared.")
+}
+
+/// Writes the debrief page of the scenario playing into `exports`.
+fn write_debrief(
+    tm: &mut Telemetry,
+    scores: &[Scored],
+    exports: &Path,
+    now: DateTime<Utc>,
+) -> Said {
+    use training::debrief::{self, DebriefInput, Trace};
+    let Some(training) = tm.training() else {
+        return Said::problem("No scenario is playing.");
+    };
+    let scenario = training.scenario().clone();
+    let fired = training.fired().to_vec();
+    let started = TelemetrySource::mission_start(&*training).unwrap_or_default();
+    let traces: Vec<usize> = debrief::touched_channels(&scenario)
+        .iter()
+        .filter_map(|c| tm.index_of(c))
+        .collect();
+    let traces: Vec<Trace<'_>> = traces
+        .iter()
+        .map(|index| Trace {
+            channel: tm.dictionary.channels[*index].id.as_str(),
+            unit: tm.dictionary.channels[*index].unit.as_str(),
+            points: tm.series(*index).recent(started).collect(),
+        })
+        .collect();
+    let html = debrief::to_html(&DebriefInput {
+        scenario: &scenario,
+        started,
+        fired: &fired,
+        scores,
+        traces: &traces,
+        generated_at: now,
+    });
+    let path = exports.join(format!(
+        "debrief-{}-{}.html",
+        scenario.id,
+        now.format("%Y%m%d-%H%M%S")
+    ));
+    match html
+        .and_then(|h| crate::files::write_whole(&path, h.as_bytes()).map_err(|e| e.to_string()))
+    {
+        Ok(()) => Said::info(format!("Debrief written to {}", path.display())),
+        Err(err) => Said::problem(format!("The debrief was not written: {err}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use galaxium_sync::OpenOptions;
+
+    use super::*;
+    use crate::telemetry::Sample;
+
+    fn replica() -> (tempfile::TempDir, Replica) {
+        let dir = tempfile::tempdir().unwrap();
+        let replica =
+            Replica::open(&dir.path().join("replica.sqlite"), &OpenOptions::default()).unwrap();
+        (dir, replica)
+    }
+
+    /// A loop around telemetry fed by hand (a recording with nothing in it: samples are
+    /// ingested by the test).
+    fn fed_loop(replica: &Replica) -> MissionLoop {
+        let dictionary = Dictionary::shipped(&[]).unwrap();
+        let telemetry = Telemetry::new(dictionary, Box::new(Playback::new("test", Vec::new())));
+        MissionLoop::with_telemetry(replica, Ok(telemetry))
+    }
+
+    fn wall(at: DateTime<Utc>, instant: Instant) -> Wall {
+        Wall { instant, utc: at }
+    }
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// A minute of nominal cabin pressure up to `t`, then a plunge to 60 kPa.
+    fn depressurise(mission: &mut MissionLoop, t: f64) {
+        let tm = mission.telemetry_mut().unwrap();
+        let channel = tm.index_of("ls.cabin_pressure").unwrap();
+        let nominal = tm.dictionary.channels[channel].sim.nominal;
+        for k in 0..60 {
+            tm.ingest(Sample {
+                channel,
+                t: t - 60.0 + f64::from(k),
+                value: nominal,
+            });
+        }
+        for k in 0..4 {
+            tm.ingest(Sample {
+                channel,
+                t: t + f64::from(k) * 0.01,
+                value: 60.0,
+            });
+        }
+    }
+
+    #[test]
+    fn an_alarm_opens_its_incident_sounds_the_tone_and_an_acknowledgement_silences_it() {
+        let (_dir, mut replica) = replica();
+        let mut mission = fed_loop(&replica);
+        let orbit = OrbitData::default();
+        let start = Instant::now();
+        assert!(
+            mission
+                .tick(&mut replica, &orbit, wall(t0(), start))
+                .is_empty()
+        );
+        assert_eq!(mission.tone_wanted(), None);
+
+        depressurise(&mut mission, unix_seconds(t0()) + 1.0);
+        let at = t0() + chrono::Duration::seconds(2);
+        let events = mission.tick(
+            &mut replica,
+            &orbit,
+            wall(at, start + Duration::from_secs(2)),
+        );
+        let [MissionEvent::IncidentsWritten { opened }] = events.as_slice() else {
+            panic!("{events:?}");
+        };
+        assert_eq!(opened.len(), 1);
+        assert_eq!(opened[0].1, "Cabin depressurisation");
+        assert_eq!(incidents::list(&replica).unwrap().len(), 1);
+        assert_eq!(mission.tone_wanted(), Some(TonePattern::Critical));
+
+        let (said, sync_now) = mission.acknowledge(
+            &mut replica,
+            "ls.cabin_pressure",
+            "crew in suits",
+            "ada",
+            at,
+        );
+        assert_eq!(
+            said,
+            Said::Info("Acknowledged ls.cabin_pressure: crew in suits".into())
+        );
+        assert!(sync_now, "other consoles should hear of it at once");
+        assert_eq!(acks::every(&replica, "").unwrap().len(), 1);
+        let later = at + chrono::Duration::seconds(1);
+        mission.tick(
+            &mut replica,
+            &orbit,
+            wall(later, start + Duration::from_secs(3)),
+        );
+        assert_eq!(mission.tone_wanted(), None);
+    }
+
+    #[test]
+    fn a_mute_silences_the_tone_and_is_logged_with_who_muted_it() {
+        let (_dir, mut replica) = replica();
+        let mut mission = fed_loop(&replica);
+        let orbit = OrbitData::default();
+        let start = Instant::now();
+        depressurise(&mut mission, unix_seconds(t0()));
+        mission.tick(&mut replica, &orbit, wall(t0(), start));
+        assert_eq!(mission.tone_wanted(), Some(TonePattern::Critical));
+        mission.mute(true, "ada", t0());
+        assert!(mission.tone_muted());
+        assert_eq!(mission.tone_wanted(), None);
+        let log = mission.telemetry().unwrap().board().log();
+        assert!(
+            log.iter()
+                .any(|entry| entry.what == "alarm tone muted by ada"),
+            "{log:?}"
+        );
+    }
+
+    #[test]
+    fn a_drill_is_injected_logged_and_cleared() {
+        let (_dir, replica) = replica();
+        let mut mission = fed_loop(&replica);
+        let exports = tempfile::tempdir().unwrap();
+        let said = mission.command(
+            &replica,
+            TelemetryCommand::Drill(Some(1)),
+            ("ada", exports.path()),
+            wall(t0(), Instant::now()),
+        );
+        assert_eq!(
+            said,
+            Some(Said::Info(
+                "Drill: CO2 scrubber failure (ls.ppco2 held at 1.25). Clear it from the same menu."
+                    .into()
+            ))
+        );
+        let said = mission.command(
+            &replica,
+            TelemetryCommand::Drill(None),
+            ("ada", exports.path()),
+            wall(t0(), Instant::now()),
+        );
+        assert_eq!(said, Some(Said::Info("Drill faults cleared.".into())));
+        let log = mission.telemetry().unwrap().board().log();
+        assert!(
+            log.iter()
+                .any(|e| e.what == "drill fault injected by ada: CO2 scrubber failure")
+        );
+        assert!(log.iter().any(|e| e.what == "drill faults cleared by ada"));
+    }
+
+    #[test]
+    fn a_debrief_without_a_scenario_says_so_and_writes_nothing() {
+        let (_dir, replica) = replica();
+        let mut mission = fed_loop(&replica);
+        let exports = tempfile::tempdir().unwrap();
+        let said = mission.command(
+            &replica,
+            TelemetryCommand::TrainingDebrief,
+            ("ada", exports.path()),
+            wall(t0(), Instant::now()),
+        );
+        assert_eq!(said, Some(Said::Problem("No scenario is playing.".into())));
+        assert_eq!(std::fs::read_dir(exports.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_loop_whose_telemetry_did_not_start_keeps_the_reason_and_refuses_commands() {
+        let (_dir, mut replica) = replica();
+        let mut mission =
+            MissionLoop::with_telemetry(&replica, Err("the dictionary does not read".into()));
+        assert_eq!(
+            mission.start_problem(),
+            Some("the dictionary does not read")
+        );
+        let events = mission.tick(
+            &mut replica,
+            &OrbitData::default(),
+            wall(t0(), Instant::now()),
+        );
+        assert!(events.is_empty());
+        let exports = tempfile::tempdir().unwrap();
+        let said = mission.command(
+            &replica,
+            TelemetryCommand::UseSimulator,
+            ("ada", exports.path()),
+            wall(t0(), Instant::now()),
+        );
+        assert!(matches!(said, Some(Said::Problem(_))), "{said:?}");
+    }
+
+    #[test]
+    fn periodic_work_waits_for_its_period_on_the_clock_it_is_given() {
+        let start = Instant::now();
+        let mut every = Every::new(Duration::from_secs(1));
+        assert!(every.due(start));
+        assert!(!every.due(start + Duration::from_millis(999)));
+        assert!(every.due(start + Duration::from_secs(1)));
+        every.reset();
+        assert!(every.due(start + Duration::from_secs(1)));
+    }
+}
