@@ -1,11 +1,14 @@
-//! Opening a replica that holds 100,000 rows and drawing the console's first frame.
+//! Opening a replica that holds 100,000 launches and a day of telemetry archive, as a
+//! console's does, and drawing the console's first frame.
 //!
 //! Target (foundation issue): ≤ 1 s. Each run opens the file afresh (read-only prechecks,
-//! `quick_check`, pragmas), reads the Overview, builds the console and runs its first frames
-//! headless (egui_kittest, no GPU). A raw rusqlite open + `quick_check` + count of the same
-//! file runs beside it as the peer, and the ratio is printed.
+//! `quick_check`, pragmas), reads the Overview, builds the console and runs its first frame
+//! headless (egui_kittest, no GPU), then stops the console's background threads (the sync task
+//! and the archive writer) and waits for them, so that nothing of one run reaches into the
+//! next. A raw rusqlite open + `quick_check` + count of the same file runs beside it as the
+//! peer, and the ratio is printed.
 //!
-//! Run: `cargo bench -p galaxium --bench open_and_first_frame`
+//! Run: `cargo bench --profile dev -p galaxium --bench open_and_first_frame`
 
 #![allow(
     clippy::print_stdout,
@@ -30,8 +33,9 @@ fn main() {
     let data = DataDir::at(dir.path());
     let fill_started = Instant::now();
     fill(&data);
+    let samples = fill_archive(&data);
     println!(
-        "filled a replica with {ROWS} launches in {:.2} s ({} on disk)",
+        "filled a replica with {ROWS} launches and {samples} archived samples (a day) in {:.2} s ({} on disk)",
         fill_started.elapsed().as_secs_f64(),
         galaxium::views::format::bytes(std::fs::metadata(data.replica()).map_or(0, |m| m.len()))
     );
@@ -101,7 +105,7 @@ fn fill(data: &DataDir) {
                     vehicle_id: vehicle.id.clone(),
                     spaceport_id: port.id.clone(),
                     pad: "LC-39A".into(),
-                    scheduled_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    scheduled_at: galaxium_sync::time::stored(at),
                     status: "planned".into(),
                     demo: false,
                     fare_classes: "[]".into(),
@@ -114,6 +118,39 @@ fn fill(data: &DataDir) {
         .expect("fill");
 }
 
+/// A day of the shipped dictionary's channels at 1 Hz, ending now, through the console's own
+/// archive writer. Returns how many samples were written.
+fn fill_archive(data: &DataDir) -> u64 {
+    use galaxium::ops::telemetry::Sample;
+    use galaxium::ops::telemetry::archive::Archive;
+    use galaxium::ops::telemetry::dictionary::Dictionary;
+    let dictionary = Dictionary::shipped(&[]).expect("the shipped dictionary");
+    let names: Vec<String> = dictionary.channels.iter().map(|c| c.id.clone()).collect();
+    let archive = Archive::start(&data.replica(), &names).expect("archive");
+    let end = galaxium::ops::telemetry::unix_seconds(Utc::now()).floor();
+    let mut batch = Vec::with_capacity(3600 * names.len());
+    for second in 0..86_400_u32 {
+        let t = end - 86_400.0 + f64::from(second);
+        for (channel, spec) in dictionary.channels.iter().enumerate() {
+            batch.push(Sample {
+                channel,
+                t,
+                value: spec.sim.nominal,
+            });
+        }
+        if batch.len() >= 3600 * names.len() {
+            archive.send(&batch);
+            batch.clear();
+        }
+    }
+    archive.send(&batch);
+    archive.flush();
+    archive
+        .status()
+        .written
+        .load(std::sync::atomic::Ordering::Relaxed)
+}
+
 fn open_and_draw_first_frame(data: &DataDir) {
     let replica = Replica::open(&data.replica(), &OpenOptions::default()).expect("open");
     let app_data = data.clone();
@@ -122,6 +159,7 @@ fn open_and_draw_first_frame(data: &DataDir) {
         .build_eframe(move |cc| ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data));
     harness.step();
     assert!(harness.state().snapshot().is_some());
+    harness.state_mut().stop_background_work();
 }
 
 fn raw_open_and_check(data: &DataDir) {

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
@@ -379,7 +379,7 @@ pub async fn sync_once(
     client: &SyncClient,
 ) -> Result<SyncSummary, SyncError> {
     let started = Instant::now();
-    let started_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let started_at = crate::time::stored(Utc::now());
     let mut summary = SyncSummary::default();
     let outcome = run_sync(replica, client, &mut summary).await;
     summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

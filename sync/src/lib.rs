@@ -11,6 +11,7 @@ pub mod live;
 pub mod protocol;
 pub mod replica;
 pub mod schema;
+pub mod time;
 
 pub use replica::{
     BackupRecord, Inspection, OpenOptions, OpenReport, Replica, ReplicaError, ReplicaKind,

@@ -301,6 +301,17 @@ fn restoring_from_a_bad_backup_changes_nothing() {
 }
 
 #[test]
+fn a_time_written_to_the_second_is_stored_to_the_millisecond() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut replica = Replica::open(&replica_path(&dir), &OpenOptions::default()).unwrap();
+    let (vehicle, port) = add_fleet(&mut replica, false);
+    add_launch(&mut replica, &vehicle, &port, "GX-1", false);
+    let launches = replica.table_rows("launches").unwrap();
+    let launch = launches.values().next().unwrap();
+    assert_eq!(launch["scheduled_at"], "2030-01-02T03:04:05.000Z");
+}
+
+#[test]
 fn demo_rows_are_removed_and_the_operators_rows_kept() {
     let dir = tempfile::tempdir().unwrap();
     let mut replica = Replica::open(&replica_path(&dir), &OpenOptions::default()).unwrap();
@@ -362,12 +373,25 @@ fn an_older_replica_is_backed_up_then_upgraded() {
             [],
         )
         .unwrap();
+        // Times as it stored them: to the second.
+        conn.execute_batch(
+            "INSERT INTO spaceports (id, code, name, lat_deg, lon_deg, alt_m)
+               VALUES ('s1', 'KSC', 'Kennedy', 28.5, -80.6, 3.0);
+             INSERT INTO launches (id, mission, vehicle_id, spaceport_id, pad, scheduled_at, status)
+               VALUES ('l1', 'GX-1', 'v1', 's1', 'LC-39A', '2030-01-02T03:04:05Z', 'scheduled');",
+        )
+        .unwrap();
     }
     let replica = Replica::open(&path, &OpenOptions::default()).unwrap();
     let report = replica.open_report();
     assert_eq!(report.migrated_from, Some(1));
     assert_eq!(replica.status().unwrap().schema_version, LATEST_VERSION);
     assert_eq!(replica.table_rows("vehicles").unwrap().len(), 1);
+    // Every stored time now has the one form.
+    assert_eq!(
+        replica.table_rows("launches").unwrap()["l1"]["scheduled_at"],
+        "2030-01-02T03:04:05.000Z"
+    );
 
     let backup = report.pre_migration_backup.as_ref().unwrap();
     assert!(backup.starts_with(path.parent().unwrap().join("backups")));

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context as _, bail};
-use chrono::{DateTime, Days, NaiveTime, SecondsFormat, Timelike as _, Utc};
+use chrono::{DateTime, Days, NaiveTime, Timelike as _, Utc};
 use galaxium_sync::Replica;
 use galaxium_sync::replica::{self, GroundStationRow, LaunchRow, SpaceportRow, VehicleRow};
 use serde::Deserialize;
@@ -364,9 +364,7 @@ impl DemoDataset {
                     )?)
                     .to_owned(),
                     pad: l.pad.clone(),
-                    scheduled_at: l
-                        .scheduled_at(now)?
-                        .to_rfc3339_opts(SecondsFormat::Secs, true),
+                    scheduled_at: galaxium_sync::time::stored(l.scheduled_at(now)?),
                     status: l.status.clone(),
                     demo: true,
                     fare_classes: serde_json::to_string(&l.fares)?,
@@ -413,7 +411,7 @@ impl DemoDataset {
             .iter()
             .map(|p| (p.full_name.as_str(), p.id.as_str()))
             .collect();
-        let stamp = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let stamp = galaxium_sync::time::stored(now);
         let mut bookings = Vec::new();
         for b in &self.bookings {
             let what = || format!("booking {} for {:?}", b.locator, b.passenger);
@@ -438,9 +436,8 @@ impl DemoDataset {
                     demo_launch.vehicle
                 );
             }
-            let hold = (b.status == "pending").then(|| {
-                (now + chrono::Duration::minutes(15)).to_rfc3339_opts(SecondsFormat::Secs, true)
-            });
+            let hold = (b.status == "pending")
+                .then(|| galaxium_sync::time::stored(now + chrono::Duration::minutes(15)));
             bookings.push((
                 demo_id("bookings", &format!("{}/{}", b.locator, b.passenger)),
                 object(json!({

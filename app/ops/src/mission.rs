@@ -324,6 +324,15 @@ impl MissionLoop {
         self.tone.muted()
     }
 
+    /// Stops the telemetry archive's writer after it has written what it was given (the
+    /// console keeps showing what is in memory). For benchmarks and tests that must leave no
+    /// thread behind.
+    pub fn stop_archive(&mut self) {
+        if let Ok(tm) = &mut self.telemetry {
+            drop(tm.detach_archive());
+        }
+    }
+
     /// The replica changed (a sync, another writer, an edit here): what scoring read from it
     /// is read again at its next turn.
     pub fn replica_changed(&mut self) {

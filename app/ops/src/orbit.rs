@@ -3,7 +3,7 @@
 //! is, its light, its track and its passes).
 
 use anyhow::Context as _;
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use galaxium_orbit::{
     ElementSet, Geodetic, Illumination, OrbitSummary, Pass, Satellite, elements, passes,
     sun_position,
@@ -205,11 +205,11 @@ pub fn insert_element_set(
     let values = json!({
         "object_name": set.label(),
         "norad_id": set.elements.norad_id,
-        "epoch": set.epoch().to_rfc3339_opts(SecondsFormat::Millis, true),
+        "epoch": galaxium_sync::time::stored(set.epoch()),
         "omm": set.to_omm_json(),
         "vehicle_id": vehicle_id,
         "source": source,
-        "imported_at": now.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "imported_at": galaxium_sync::time::stored(now),
         "demo": demo,
     });
     let serde_json::Value::Object(values) = values else {

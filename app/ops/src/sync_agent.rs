@@ -84,6 +84,7 @@ pub struct SyncStatus {
 pub struct SyncAgent {
     requests: mpsc::UnboundedSender<SyncRequest>,
     status: Arc<Mutex<SyncStatus>>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl SyncAgent {
@@ -97,7 +98,7 @@ impl SyncAgent {
             .enable_all()
             .build()?;
         let task_status = Arc::clone(&status);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("galaxium-sync".into())
             .spawn(move || {
                 // Opened here, not on the UI thread: opening runs the integrity check.
@@ -120,7 +121,24 @@ impl SyncAgent {
                 };
                 runtime.block_on(task.run(inbox));
             })?;
-        Ok(Self { requests, status })
+        Ok(Self {
+            requests,
+            status,
+            thread,
+        })
+    }
+
+    /// Ends the task and waits for it: a sync under way finishes first (its requests are
+    /// bounded by their timeouts), and opening the replica, if it has not finished, does.
+    pub fn stop(self) {
+        let Self {
+            requests, thread, ..
+        } = self;
+        // The task ends when it finds no sender left.
+        drop(requests);
+        if thread.join().is_err() {
+            tracing::error!("the sync task panicked");
+        }
     }
 
     /// The status as of now.

@@ -250,6 +250,16 @@ impl ConsoleApp {
         self
     }
 
+    /// Stops the console's background threads and waits for them: the sync task and the
+    /// telemetry archive's writer. The console goes on working offline, showing the telemetry
+    /// in memory. Benchmarks use it so that nothing of one run disturbs the next.
+    pub fn stop_background_work(&mut self) {
+        if let Some(agent) = self.link.agent.take() {
+            agent.stop();
+        }
+        self.mission_loop.stop_archive();
+    }
+
     /// The Mission view's state (its panel layout among it).
     pub fn mission_state_mut(&mut self) -> &mut MissionState {
         &mut self.screens.mission

@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
 
@@ -333,7 +333,7 @@ async fn login(
     blocking(move || store.save_token(&hash, &principal, expires_at)).await?;
     Ok(Json(LoginResponse {
         token,
-        expires_at: expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        expires_at: galaxium_sync::time::stored(expires_at),
         role: role.as_str().to_owned(),
     }))
 }
@@ -420,7 +420,7 @@ pub(crate) async fn push_into(
     state.metrics.ops(results.len() as u64 - rejected, rejected);
     Ok(Json(PushResponse {
         results,
-        server_time: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        server_time: Some(galaxium_sync::time::stored(chrono::Utc::now())),
     }))
 }
 

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
 use serde_json::{Map, Value};
 
@@ -166,10 +166,7 @@ pub(crate) fn repair(
     }
     tx.execute(
         "INSERT OR REPLACE INTO repairs (rules, ran_at) VALUES (?1, ?2)",
-        params![
-            RULES,
-            Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
-        ],
+        params![RULES, galaxium_sync::time::stored(Utc::now())],
     )?;
     tx.commit()?;
     Ok(report)
@@ -440,7 +437,7 @@ fn server_op(
             row_id,
             kind.as_str(),
             Value::Object(payload.clone()).to_string(),
-            now.to_rfc3339_opts(SecondsFormat::Millis, true),
+            galaxium_sync::time::stored(now),
             notice.and_then(|n| serde_json::to_string(n).ok()),
         ],
     )?;

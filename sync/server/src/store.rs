@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
 use serde_json::{Map, Value};
 
@@ -139,6 +139,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_training.sql"),
     include_str!("migrations/0005_refusal_notices.sql"),
     include_str!("migrations/0006_repairs.sql"),
+    include_str!("migrations/0007_one_time_form.sql"),
 ];
 #[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
 const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
@@ -237,7 +238,7 @@ impl SqliteStore {
 }
 
 fn now_text() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+    galaxium_sync::time::stored(Utc::now())
 }
 
 impl Store for SqliteStore {
@@ -287,7 +288,7 @@ impl Store for SqliteStore {
                 token_hash,
                 principal.user,
                 principal.role.as_str(),
-                expires_at.to_rfc3339_opts(SecondsFormat::Millis, true)
+                galaxium_sync::time::stored(expires_at)
             ],
         )?;
         Ok(())
@@ -412,8 +413,7 @@ impl Store for SqliteStore {
         let conn = self.lock();
         let head: i64 =
             conn.query_row("SELECT coalesce(max(cursor), 0) FROM ops", [], |r| r.get(0))?;
-        let since =
-            (Utc::now() - Duration::minutes(5)).to_rfc3339_opts(SecondsFormat::Millis, true);
+        let since = galaxium_sync::time::stored(Utc::now() - Duration::minutes(5));
         let (connected, lowest): (i64, Option<i64>) = conn.query_row(
             "SELECT count(*), min(pulled_cursor) FROM devices WHERE last_seen >= ?1",
             [since],
@@ -759,7 +759,11 @@ fn settle(
     let clamped = clamp_to_server_clock(tx, op, clock)?;
     let op = clamped.as_ref().unwrap_or(op);
     match judge(tx, principal, device_id, op, existing.as_ref())? {
-        Ok(Verdict { kind, payload }) => {
+        Ok(Verdict { kind, mut payload }) => {
+            // One stored form for every time, whatever precision the console sent.
+            if let Some(spec) = registry::table(&op.table) {
+                spec.store_times(&mut payload);
+            }
             record(tx, principal, op, kind, &payload, existing.as_ref())?;
             Ok(OpResult::Accepted {
                 op_id: op.op_id.clone(),
@@ -1289,4 +1293,50 @@ fn record(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_an_older_store_rewrites_its_rows_times_into_the_one_stored_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.sqlite");
+        {
+            // A store as the version before left it: times to the second.
+            let conn = Connection::open(&path).unwrap();
+            for (index, sql) in SERVER_MIGRATIONS[..6].iter().enumerate() {
+                conn.execute_batch(sql).unwrap();
+                conn.pragma_update(None, "user_version", i64::try_from(index + 1).unwrap())
+                    .unwrap();
+            }
+            conn.execute(
+                "INSERT INTO rows (table_name, row_id, data) VALUES ('launches', 'l1', ?1)",
+                [r#"{"mission":"GX-1","scheduled_at":"2026-11-30T09:00:05Z"}"#],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO rows (table_name, row_id, data) VALUES ('bookings', 'b1', ?1)",
+                [r#"{"locator":"QX7T2M","hold_expires_at":null,"created_at":"2026-11-30T09:00:05.250Z"}"#],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let conn = store.conn.lock().unwrap();
+        let data = |row: &str| -> Map<String, Value> {
+            let text: String = conn
+                .query_row("SELECT data FROM rows WHERE row_id = ?1", [row], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            serde_json::from_str(&text).unwrap()
+        };
+        let launch = data("l1");
+        assert_eq!(launch["scheduled_at"], "2026-11-30T09:00:05.000Z");
+        assert_eq!(launch["mission"], "GX-1");
+        let booking = data("b1");
+        assert_eq!(booking["created_at"], "2026-11-30T09:00:05.250Z");
+        assert_eq!(booking["hold_expires_at"], Value::Null);
+    }
 }

@@ -20,7 +20,7 @@ use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 
 use super::auth::Principal;
 use super::store::{SqliteStore, StoreError};
@@ -178,7 +178,7 @@ pub async fn create(
         id: uuid::Uuid::now_v7().to_string(),
         scenario: request.scenario,
         created_by: principal.user,
-        created_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+        created_at: galaxium_sync::time::stored(now),
         clock: MissionClock::WALL,
     };
     let store = state.store.clone();

@@ -17,7 +17,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 
 pub use backup::restore;
@@ -247,7 +247,7 @@ impl Replica {
         from: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<LaunchSummary>, ReplicaError> {
-        let from = from.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let from = crate::time::stored(from);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let read = || -> rusqlite::Result<Vec<LaunchSummary>> {
             let mut stmt = self.conn.prepare_cached(
@@ -308,7 +308,7 @@ impl Replica {
         let mut writer = Writer {
             tx,
             clock: &mut self.clock,
-            started: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            started: crate::time::stored(Utc::now()),
         };
         let value = work(&mut writer)?;
         let Writer { tx, clock, .. } = writer;
@@ -347,7 +347,7 @@ impl Replica {
             meta::set(
                 &self.conn,
                 meta::LAST_BACKUP_AT,
-                &record.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                &crate::time::stored(record.at),
             )?;
             meta::set(
                 &self.conn,
@@ -418,11 +418,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 fn record_identity(conn: &Connection, kind: ReplicaKind) -> rusqlite::Result<()> {
     meta::set(conn, meta::DEVICE_ID, &new_id())?;
-    meta::set(
-        conn,
-        meta::CREATED_AT,
-        &Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-    )?;
+    meta::set(conn, meta::CREATED_AT, &crate::time::stored(Utc::now()))?;
     meta::set(conn, meta::KIND, kind.as_str())
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use rusqlite::{OptionalExtension as _, Transaction, TransactionBehavior, params};
 use serde_json::{Map, Value};
 
@@ -650,7 +650,7 @@ pub(crate) fn read_rows(
 const SYNC_HISTORY_KEPT: i64 = 1_000;
 
 fn now_text() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+    crate::time::stored(Utc::now())
 }
 
 /// Columns of a row that local, not yet accepted ops have changed; `None` when a pending
@@ -935,7 +935,14 @@ fn upsert(
     if values_in.is_empty() {
         return Ok(());
     }
-    values::insert_row(tx, spec.name, row_id, values_in, true).map(|_| ())
+    values::insert_row(
+        tx,
+        spec.name,
+        row_id,
+        &with_stored_times(spec, values_in),
+        true,
+    )
+    .map(|_| ())
 }
 
 fn update(
@@ -944,7 +951,29 @@ fn update(
     row_id: &str,
     values_in: &Map<String, Value>,
 ) -> rusqlite::Result<()> {
-    values::update_row(tx, spec.name, row_id, values_in).map(|_| ())
+    values::update_row(tx, spec.name, row_id, &with_stored_times(spec, values_in)).map(|_| ())
+}
+
+/// `values` with their times in the one stored form (a server of an older version may send
+/// another); copied only when one needs rewriting.
+fn with_stored_times<'a>(
+    spec: &ReplicatedTable,
+    values: &'a Map<String, Value>,
+) -> std::borrow::Cow<'a, Map<String, Value>> {
+    let needs = values.iter().any(|(name, value)| {
+        value
+            .as_str()
+            .is_some_and(|t| !crate::time::has_stored_form(t))
+            && spec
+                .column(name)
+                .is_some_and(|c| c.rule == crate::schema::registry::ValueRule::Timestamp)
+    });
+    if !needs {
+        return std::borrow::Cow::Borrowed(values);
+    }
+    let mut owned = values.clone();
+    spec.store_times(&mut owned);
+    std::borrow::Cow::Owned(owned)
 }
 
 /// Undoes a refused op (see [`undo`]); when the server's version cannot be stored here (it

@@ -1,7 +1,7 @@
 //! Every local change goes through [`Writer`]: the row and its outbox op commit in one
 //! SQLite transaction, so an edit is never stored without the op that will replicate it.
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use rusqlite::Transaction;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -27,10 +27,11 @@ impl Writer<'_> {
         &mut self,
         table: &str,
         row_id: &str,
-        values: Map<String, Value>,
+        mut values: Map<String, Value>,
     ) -> Result<(), ReplicaError> {
         let spec = checked(table, &values)?;
         check_values(spec, &values)?;
+        spec.store_times(&mut values);
         check_keys(&self.tx, spec, row_id, &values)?;
         values::insert_row(&self.tx, spec.name, row_id, &values, false)
             .map_err(|cause| write_failed(spec.name, row_id, cause))?;
@@ -42,13 +43,14 @@ impl Writer<'_> {
         &mut self,
         table: &str,
         row_id: &str,
-        values: Map<String, Value>,
+        mut values: Map<String, Value>,
     ) -> Result<(), ReplicaError> {
         let spec = checked(table, &values)?;
         if values.is_empty() {
             return Ok(());
         }
         check_values(spec, &values)?;
+        spec.store_times(&mut values);
         check_keys(&self.tx, spec, row_id, &values)?;
         let changed = values::update_row(&self.tx, spec.name, row_id, &values)
             .map_err(|cause| write_failed(spec.name, row_id, cause))?;
@@ -96,11 +98,7 @@ impl Writer<'_> {
             .execute(
                 "UPDATE conflicts SET resolved_at = ?2, resolution = ?3
                  WHERE id = ?1 AND resolved_at IS NULL",
-                rusqlite::params![
-                    conflict_id,
-                    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
-                    resolution
-                ],
+                rusqlite::params![conflict_id, crate::time::stored(Utc::now()), resolution],
             )
             .map_err(|cause| write_failed("conflicts", conflict_id, cause))?;
         if changed == 0 {

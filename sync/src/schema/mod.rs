@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "the rule that refused each conflict, beside its reason",
         sql: include_str!("migrations/0009_refusal_rules.sql"),
     },
+    Migration {
+        version: 10,
+        summary: "one stored form for every time: RFC 3339 UTC to the millisecond",
+        sql: include_str!("migrations/0010_one_time_form.sql"),
+    },
 ];
 
 /// The schema version this build writes.

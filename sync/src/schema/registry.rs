@@ -520,6 +520,21 @@ impl ReplicatedTable {
         Ok(())
     }
 
+    /// Rewrites the times among `values` into the one stored form ([`crate::time`]), so that
+    /// text order stays time order whatever precision a console sent.
+    pub fn store_times(&self, values: &mut serde_json::Map<String, serde_json::Value>) {
+        for (name, value) in values.iter_mut() {
+            if let serde_json::Value::String(text) = value
+                && self
+                    .column(name)
+                    .is_some_and(|c| c.rule == ValueRule::Timestamp)
+                && let Some(stored) = crate::time::restored(text)
+            {
+                *text = stored;
+            }
+        }
+    }
+
     /// Whether `role` may write this table.
     pub fn writable_by(&self, role: Role) -> bool {
         self.write_roles.contains(&role)

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use galaxium_sync::replica::{self, Writer};
 use galaxium_sync::schema::registry::LAUNCH_TRANSITIONS;
+use galaxium_sync::time::stored;
 use galaxium_sync::{Replica, ReplicaError};
 use rusqlite::{OptionalExtension as _, params};
 use serde_json::{Map, Value, json};
@@ -115,14 +116,9 @@ pub struct NewLaunch {
     pub checkin_closes_hours: f64,
 }
 
-pub(crate) fn time_text(t: DateTime<Utc>) -> String {
+/// A time as a refusal or a document says it (RFC 3339 UTC, to the second).
+pub(crate) fn said_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// An instant to compare stored times against, to the millisecond (SQL compares them with
-/// `julianday`, as times: a stored time's text precision does not matter).
-pub(crate) fn instant_text(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 fn load(w: &Writer<'_>, launch_id: &str) -> Result<LaunchDetail, BookingError> {
@@ -137,7 +133,7 @@ fn open_for_changes(detail: &LaunchDetail) -> Result<(), BookingError> {
         return refused(format!(
             "the manifest of {} was closed at {}; its bookings can no longer change",
             detail.mission,
-            time_text(closed)
+            said_time(closed)
         ));
     }
     Ok(())
@@ -183,7 +179,7 @@ fn set_status(
 ) -> Result<(), BookingError> {
     let mut values = extra;
     values.insert("status".into(), json!(status.as_str()));
-    values.insert("updated_at".into(), json!(time_text(now)));
+    values.insert("updated_at".into(), json!(stored(now)));
     w.update("bookings", booking_id, values)?;
     Ok(())
 }
@@ -265,11 +261,11 @@ fn insert_booking(
         "seat_id": b.seat_id,
         "fare_class": b.fare,
         "status": b.status.as_str(),
-        "hold_expires_at": b.hold_expires_at.map(time_text),
+        "hold_expires_at": b.hold_expires_at.map(stored),
         "hold_extensions": 0,
         "baggage_mass_kg": 0.0,
-        "created_at": time_text(now),
-        "updated_at": time_text(now),
+        "created_at": stored(now),
+        "updated_at": stored(now),
         "demo": false,
     }));
     w.insert("bookings", &id, values)?;
@@ -382,7 +378,7 @@ pub fn confirm(
             return refused(format!(
                 "the hold on seat {} lapsed at {}; hold the seats again",
                 lapsed.seat_id.as_deref().unwrap_or("?"),
-                lapsed.hold_expires_at.map(time_text).unwrap_or_default()
+                lapsed.hold_expires_at.map(said_time).unwrap_or_default()
             ));
         }
         for booking in &pending {
@@ -421,7 +417,7 @@ fn issue_invoice(
         "amount_minor": amount,
         "currency": currency,
         "status": InvoiceStatus::Unpaid.as_str(),
-        "issued_at": time_text(now),
+        "issued_at": stored(now),
         "demo": false,
     });
     let mut values = object(values);
@@ -494,14 +490,14 @@ pub fn extend_hold(
         if expiry > checkin_closes {
             return refused(format!(
                 "a hold cannot run past the close of check-in at {}",
-                time_text(checkin_closes)
+                said_time(checkin_closes)
             ));
         }
         for booking in &held {
             let values = object(json!({
-                "hold_expires_at": time_text(expiry),
+                "hold_expires_at": stored(expiry),
                 "hold_extensions": booking.hold_extensions + 1,
-                "updated_at": time_text(now),
+                "updated_at": stored(now),
             }));
             w.update("bookings", &booking.id, values)?;
         }
@@ -529,7 +525,7 @@ fn offer_freed_seats(
         let Some(next) = waiting.next() else { break };
         let values = object(json!({
             "seat_id": seat,
-            "hold_expires_at": time_text(now + rules.hold_ttl),
+            "hold_expires_at": stored(now + rules.hold_ttl),
         }));
         set_status(w, &next.id, BookingStatus::Pending, now, values)?;
         offers.push((
@@ -674,7 +670,7 @@ pub fn change_seat(
         let old = booking.seat_id.clone();
         let values = object(json!({
             "seat_id": new_seat,
-            "updated_at": time_text(now),
+            "updated_at": stored(now),
         }));
         w.update("bookings", booking_id, values)?;
         if let Some(old) = old {
@@ -703,7 +699,7 @@ pub fn block_seat(
             "launch_id": launch_id,
             "seat_id": seat_id,
             "reason": reason.trim(),
-            "created_at": time_text(now),
+            "created_at": stored(now),
             "demo": false,
         }));
         w.insert("seat_blocks", &replica::new_id(), values)?;
@@ -744,7 +740,7 @@ pub fn check_in(
             return refused(format!(
                 "check-in for {} opens at {} ({} h before launch)",
                 detail.mission,
-                time_text(opens),
+                said_time(opens),
                 detail.checkin_opens_hours
             ));
         }
@@ -752,7 +748,7 @@ pub fn check_in(
             return refused(format!(
                 "check-in for {} closed at {} ({} h before launch)",
                 detail.mission,
-                time_text(closes),
+                said_time(closes),
                 detail.checkin_closes_hours
             ));
         }
@@ -900,7 +896,7 @@ pub fn close_manifest(
         let doc = ManifestDoc::build(&closed, now, Some((closed_by, now)));
         let values = object(json!({
             "launch_id": launch_id,
-            "closed_at": time_text(now),
+            "closed_at": stored(now),
             "closed_by": closed_by,
             "content": serde_json::to_string(&doc).unwrap_or_default(),
             "demo": false,
@@ -921,7 +917,7 @@ pub fn expire_lapsed_holds(
             .prepare_cached(
                 "SELECT id FROM bookings WHERE status = 'pending' AND julianday(hold_expires_at) <= julianday(?1)",
             )?
-            .query_map(params![instant_text(now)], |r| r.get(0))?
+            .query_map(params![stored(now)], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for id in &lapsed {
             set_status(w, id, BookingStatus::Expired, now, Map::new())?;
@@ -956,7 +952,7 @@ pub fn schedule_launch(replica: &mut Replica, launch: &NewLaunch) -> Result<Stri
             "vehicle_id": launch.vehicle_id,
             "spaceport_id": launch.spaceport_id,
             "pad": launch.pad.trim(),
-            "scheduled_at": time_text(launch.scheduled_at),
+            "scheduled_at": stored(launch.scheduled_at),
             "status": "planned",
             "demo": false,
             "fare_classes": serde_json::to_string(&launch.fares).unwrap_or_default(),
@@ -1142,7 +1138,7 @@ pub fn save_vehicle(
                  WHERE l.vehicle_id = ?1 AND l.scheduled_at >= ?2
                    AND b.status IN ('pending', 'confirmed', 'checked_in', 'boarded')",
             )?
-            .query_map(params![vehicle.id, time_text(now)], |r| {
+            .query_map(params![vehicle.id, stored(now)], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect::<rusqlite::Result<_>>()?;

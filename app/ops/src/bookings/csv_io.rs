@@ -14,7 +14,7 @@ use galaxium_sync::replica;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::actions::{BookingError, object, passenger_values, time_text};
+use super::actions::{BookingError, object, passenger_values};
 use super::model::{BookingStatus, Fare, LaunchDetail, MedicalStatus, Passenger, Seat, parse_day};
 
 /// The columns of a bookings CSV, in order.
@@ -240,7 +240,7 @@ fn write_rows(
     good: &[GoodRow],
     now: DateTime<Utc>,
 ) -> Result<(usize, usize), BookingError> {
-    let stamp = time_text(now);
+    let stamp = galaxium_sync::time::stored(now);
     replica.write(|w| {
         let mut ids: Vec<String> = Vec::with_capacity(good.len());
         let mut created = 0;
@@ -278,7 +278,7 @@ fn write_rows(
 
 impl Launches {
     fn read(replica: &Replica, now: DateTime<Utc>) -> Result<Self, BookingError> {
-        let now = super::actions::instant_text(now);
+        let now = galaxium_sync::time::stored(now);
         replica
             .read("reading launches for the import", |conn| {
                 let mut launches = Self {

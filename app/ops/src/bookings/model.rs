@@ -695,7 +695,7 @@ pub fn launch_list(
     conn: &Connection,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<LaunchListEntry>> {
-    let now = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let now = galaxium_sync::time::stored(now);
     conn.prepare_cached(
         "SELECT l.id, l.mission, v.name, s.code, l.scheduled_at, l.status, v.seat_count,
                 (SELECT count(*) FROM bookings b WHERE b.launch_id = l.id

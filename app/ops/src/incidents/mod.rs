@@ -11,7 +11,7 @@ pub mod snapshot;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use galaxium_sync::replica::Writer;
 use galaxium_sync::schema::registry::INCIDENT_TRANSITIONS;
 use galaxium_sync::{Replica, ReplicaError};
@@ -48,9 +48,9 @@ fn object(value: Value) -> Map<String, Value> {
     }
 }
 
-/// RFC 3339 UTC with seconds, as every stored time.
+/// `t` as stored (see [`galaxium_sync::time`]).
 pub fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    galaxium_sync::time::stored(t)
 }
 
 /// What kind of incident it is.

@@ -106,11 +106,11 @@ fn the_lifecycle_is_active_stable_closed_and_a_closed_incident_reopens() {
     assert_eq!(closed.incident.status, IncidentStatus::Closed);
     assert_eq!(
         closed.incident.stable_at.as_deref(),
-        Some("2026-11-22T12:10:00Z")
+        Some("2026-11-22T12:10:00.000Z")
     );
     assert_eq!(
         closed.incident.closed_at.as_deref(),
-        Some("2026-11-22T12:40:00Z")
+        Some("2026-11-22T12:40:00.000Z")
     );
     let err = transition(
         &mut replica,
@@ -209,7 +209,7 @@ fn notes_are_edited_and_pinned_by_new_entries_and_runbook_ticks_say_who() {
     assert_eq!(shown.timeline[0].text, "Pad crew evacuated, 12 people");
     assert_eq!(
         shown.timeline[0].edited,
-        Some(("sam".to_owned(), "2026-11-22T12:02:00Z".to_owned()))
+        Some(("sam".to_owned(), "2026-11-22T12:02:00.000Z".to_owned()))
     );
     // The entries underneath are all still there: nothing is overwritten.
     let stored: i64 = replica
@@ -220,7 +220,7 @@ fn notes_are_edited_and_pinned_by_new_entries_and_runbook_ticks_say_who() {
     assert_eq!(stored, 5);
     assert_eq!(
         shown.ticked.get(&1),
-        Some(&("sam".to_owned(), "2026-11-22T12:04:00Z".to_owned()))
+        Some(&("sam".to_owned(), "2026-11-22T12:04:00.000Z".to_owned()))
     );
     tick_step(
         &mut replica,

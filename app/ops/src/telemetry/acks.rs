@@ -3,7 +3,7 @@
 //! at one position is acknowledged at every position that has it active, and a trainer's
 //! console can score what trainees acknowledged at theirs.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use galaxium_sync::Replica;
 use galaxium_sync::replica::new_id;
 use serde_json::json;
@@ -43,7 +43,7 @@ pub fn record(
     let serde_json::Value::Object(values) = json!({
         "channel": channel,
         "severity": severity,
-        "acknowledged_at": at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "acknowledged_at": galaxium_sync::time::stored(at),
         "acknowledged_by": by,
         "comment": comment,
         "device_id": device,

@@ -203,6 +203,11 @@ impl Telemetry {
         self.archive = Some(archive);
     }
 
+    /// Takes the archive off (dropping it waits for its writer to finish).
+    pub fn detach_archive(&mut self) -> Option<archive::Archive> {
+        self.archive.take()
+    }
+
     /// The archive, when one is attached.
     pub fn archive(&self) -> Option<&archive::Archive> {
         self.archive.as_ref()

@@ -120,14 +120,15 @@ pub fn play_scrub(
 /// When every passenger of `scrub` held a live booking on another launch made after the
 /// scrub (the last of them, Unix seconds); `None` while someone is still without one.
 pub fn rebooked_at(replica: &Replica, scrub: &Scrub) -> Result<Option<f64>, ReplicaError> {
-    let since = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(
-        #[allow(clippy::cast_possible_truncation, reason = "Unix milliseconds")]
-        {
-            (scrub.at * 1000.0).round() as i64
-        },
-    )
-    .unwrap_or_default()
-    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = galaxium_sync::time::stored(
+        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(
+            #[allow(clippy::cast_possible_truncation, reason = "Unix milliseconds")]
+            {
+                (scrub.at * 1000.0).round() as i64
+            },
+        )
+        .unwrap_or_default(),
+    );
     if scrub.passengers.is_empty() {
         return Ok(Some(scrub.at));
     }
