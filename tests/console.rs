@@ -1621,3 +1621,102 @@ fn every_view_opens_on_the_demo_data() {
         }
     }
 }
+
+/// A console window of `size` on the demo data, without sound.
+fn console_sized(size: [f32; 2]) -> Console {
+    let mut console = console();
+    console.harness.set_size(egui::Vec2::from(size));
+    console.harness.run();
+    console
+}
+
+/// Raises a critical alarm on ppCO2 (three samples of a value far above its limit).
+fn raise_critical_ppco2(console: &mut Console) {
+    use galaxium::ops::telemetry::Sample;
+    let tm = console.harness.state_mut().telemetry_mut().unwrap();
+    assert!(tm.inject("ls.ppco2", Some(1.4)));
+    let index = tm.index_of("ls.ppco2").unwrap();
+    let t = tm.series(index).last().unwrap().0;
+    for k in 1..=3 {
+        tm.ingest(Sample {
+            channel: index,
+            t: t + f64::from(k) * 0.001,
+            value: 1.4,
+        });
+    }
+}
+
+#[test]
+fn on_a_1024_by_700_window_the_alarm_banner_never_draws_the_alarm_over_its_source() {
+    for theme in [
+        galaxium_widgets::Theme::Dark,
+        galaxium_widgets::Theme::Light,
+    ] {
+        let mut console = console_sized([1024.0, 700.0]);
+        if console.harness.state().settings().theme != theme {
+            console
+                .harness
+                .state_mut()
+                .send(galaxium::views::UiCommand::ToggleTheme);
+            console.harness.run();
+        }
+        raise_critical_ppco2(&mut console);
+        console.harness.run();
+        let alarm = console
+            .harness
+            .get_by_label_contains("CRITICAL ls.ppco2")
+            .rect();
+        let source = console.harness.get_by_label_contains("SIMULATED").rect();
+        let mute = console.harness.get_by_label("Mute tone").rect();
+        assert!(
+            !alarm.intersects(source) && !alarm.intersects(mute),
+            "{theme:?}: the alarm {alarm:?} overlaps the source {source:?} or the mute {mute:?}"
+        );
+        for right in [source.right(), mute.right(), alarm.right()] {
+            assert!(
+                right <= 1024.0,
+                "{theme:?}: the banner runs off the window at {right}"
+            );
+        }
+    }
+}
+
+#[test]
+fn key_values_keep_their_digits_together_on_a_narrow_window() {
+    let mut console = console_sized([1024.0, 700.0]);
+    open_view(&mut console, View::Mission);
+    // Every key value ("101.3 kPa") sits on one line, inside the window.
+    let body = 16.0_f32;
+    let values: Vec<egui::Rect> = console
+        .harness
+        .query_all_by_label_contains(" kPa")
+        .map(|node| node.rect())
+        .collect();
+    assert!(!values.is_empty());
+    for rect in values {
+        assert!(rect.height() < body * 2.0, "a value wraps: {rect:?}");
+        assert!(
+            rect.right() <= 1024.0,
+            "a value runs off the window: {rect:?}"
+        );
+    }
+}
+
+#[test]
+fn the_overview_fits_a_1024_window_without_cutting_its_cards() {
+    let console = console_sized([1024.0, 700.0]);
+    for label in [
+        "Vehicles",
+        "Incident attachments",
+        "Alarm acknowledgements",
+        "Remove demo data…",
+    ] {
+        for node in console.harness.get_all_by_label(label) {
+            let rect = node.rect();
+            assert!(
+                rect.right() <= 1024.0,
+                "{label} runs off the window: {rect:?}"
+            );
+        }
+    }
+}

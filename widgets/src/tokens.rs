@@ -48,6 +48,8 @@ pub struct Tokens {
     pub text: Color32,
     /// Secondary text: labels, units, hints.
     pub text_muted: Color32,
+    /// The fill behind selected rows, items and text: the theme's text stays readable on it.
+    pub selection: Color32,
     /// Selection and focus.
     pub accent: Color32,
     /// Nominal.
@@ -107,6 +109,7 @@ const DARK: Tokens = Tokens {
     card: Color32::from_rgb(0x1f, 0x27, 0x31),
     text: Color32::from_rgb(0xe6, 0xea, 0xef),
     text_muted: Color32::from_rgb(0x9a, 0xa6, 0xb4),
+    selection: Color32::from_rgb(0x1f, 0x4f, 0x86),
     accent: Color32::from_rgb(0x4d, 0xa3, 0xff),
     nominal: Color32::from_rgb(0x3f, 0xb9, 0x50),
     caution: Color32::from_rgb(0xf2, 0xb7, 0x05),
@@ -131,6 +134,7 @@ const LIGHT: Tokens = Tokens {
     card: Color32::from_rgb(0xff, 0xff, 0xff),
     text: Color32::from_rgb(0x15, 0x1a, 0x21),
     text_muted: Color32::from_rgb(0x53, 0x5d, 0x69),
+    selection: Color32::from_rgb(0xc6, 0xdc, 0xf9),
     accent: Color32::from_rgb(0x0b, 0x62, 0xd6),
     nominal: Color32::from_rgb(0x1a, 0x7f, 0x37),
     caution: Color32::from_rgb(0x9a, 0x67, 0x00),
@@ -156,7 +160,10 @@ pub fn apply(ctx: &egui::Context, theme: Theme) {
     visuals.window_fill = tokens.card;
     visuals.extreme_bg_color = tokens.background;
     visuals.override_text_color = Some(tokens.text);
-    visuals.selection.bg_fill = tokens.accent;
+    // Text keeps the theme's colour everywhere (override_text_color), so the selection is a
+    // fill that colour reads on.
+    visuals.selection.bg_fill = tokens.selection;
+    visuals.selection.stroke = egui::Stroke::new(1.0, tokens.text);
     visuals.hyperlink_color = tokens.accent;
     visuals.error_fg_color = tokens.critical;
     visuals.warn_fg_color = tokens.caution;
@@ -207,6 +214,42 @@ impl From<Theme> for egui::ThemePreference {
         match theme {
             Theme::Dark => Self::Dark,
             Theme::Light => Self::Light,
+        }
+    }
+}
+
+#[cfg(test)]
+mod contrast_tests {
+    use super::*;
+
+    /// WCAG 2 relative luminance of an sRGB colour.
+    fn luminance(c: Color32) -> f64 {
+        let channel = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.039_28 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(c.r()) + 0.7152 * channel(c.g()) + 0.0722 * channel(c.b())
+    }
+
+    fn contrast(a: Color32, b: Color32) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn selected_rows_read_in_both_themes() {
+        for theme in [Theme::Dark, Theme::Light] {
+            let tokens = Tokens::of(theme);
+            let ratio = contrast(tokens.text, tokens.selection);
+            // WCAG AA for body text.
+            assert!(
+                ratio >= 4.5,
+                "{theme:?}: text on a selection is {ratio:.2}:1"
+            );
         }
     }
 }

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use galaxium_sync::Replica;
 use galaxium_sync::client::{SyncClient, SyncError, sync_once};
 use galaxium_sync::replica::SignIn;
-use galaxium_sync::{OpenOptions, Replica};
 use tokio::sync::mpsc;
 
 /// How often to sync while online and idle.
@@ -101,8 +101,8 @@ impl SyncAgent {
         let thread = std::thread::Builder::new()
             .name("galaxium-sync".into())
             .spawn(move || {
-                // Opened here, not on the UI thread: opening runs the integrity check.
-                let replica = match Replica::open(&replica_path, &OpenOptions::default()) {
+                // The console opened (and checked) the file a moment ago.
+                let replica = match Replica::reopen(&replica_path) {
                     Ok(replica) => replica,
                     Err(err) => {
                         let mut status = task_status.lock().unwrap_or_else(PoisonError::into_inner);

@@ -270,9 +270,16 @@ impl ConsoleApp {
                     .inner_margin(egui::Margin::symmetric(10, 4)),
             )
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new(&headline).strong().color(text_color));
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                // The controls and the source on the right keep their width; the alarm on the
+                // left gives way, cut at its end (severity, channel and value come first) and
+                // whole on hover, so the two never overlap on a narrow window.
+                egui::Sides::new().shrink_left().truncate().show(
+                    ui,
+                    |ui| {
+                        ui.label(RichText::new(&headline).strong().color(text_color))
+                            .on_hover_text(&headline);
+                    },
+                    |ui| {
                         if !waiting.is_empty() {
                             open = ui.button("Open alarms").clicked();
                         }
@@ -285,8 +292,8 @@ impl ConsoleApp {
                             no_sound.as_deref(),
                         );
                         ui.label(RichText::new(source).small().monospace().color(text_color));
-                    });
-                });
+                    },
+                );
             });
         if open {
             self.send(UiCommand::ShowView(View::Mission));

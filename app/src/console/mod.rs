@@ -33,7 +33,7 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
         Ok(replica) => replica,
         Err(err) => {
             let message = err.to_string();
-            run_window(None, [760.0, 340.0], move |_| {
+            run_window(None, [760.0, 340.0], [640.0, 320.0], move |_| {
                 Box::new(StartupErrorApp::new(message))
             })?;
             return Err(err).context("cannot open the local replica");
@@ -51,7 +51,7 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
         );
     }
     let data_for_app = data.clone();
-    run_window(Some(data), [1360.0, 860.0], move |cc| {
+    run_window(Some(data), [1360.0, 860.0], CONSOLE_MIN_SIZE, move |cc| {
         let mut app = ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, data_for_app);
         if let Some(notice) = first_notice {
             app.set_notice(notice);
@@ -59,6 +59,10 @@ pub fn run(data: &DataDir, seed_demo: bool) -> anyhow::Result<()> {
         Box::new(app)
     })
 }
+
+/// The smallest console window: a spaceport laptop's screen. Every view is laid out to fit it
+/// (scrolling where it must), so a smaller window would only cut it.
+pub const CONSOLE_MIN_SIZE: [f32; 2] = [1024.0, 700.0];
 
 /// The window's icon (the same picture as the desktop entry's).
 const WINDOW_ICON: &[u8] = include_bytes!("../../../assets/icons/galaxium-256.png");
@@ -68,6 +72,7 @@ const WINDOW_ICON: &[u8] = include_bytes!("../../../assets/icons/galaxium-256.pn
 fn run_window(
     persist_in: Option<&DataDir>,
     size: [f32; 2],
+    min_size: [f32; 2],
     make_app: impl FnOnce(&eframe::CreationContext<'_>) -> Box<dyn eframe::App> + 'static,
 ) -> anyhow::Result<()> {
     let mut viewport = egui::ViewportBuilder::default()
@@ -75,7 +80,7 @@ fn run_window(
         // The desktop entry's name (galaxium.desktop), so the window gets its icon there too.
         .with_app_id("galaxium")
         .with_inner_size(size)
-        .with_min_inner_size([640.0, 320.0]);
+        .with_min_inner_size(min_size);
     match eframe::icon_data::from_png_bytes(WINDOW_ICON) {
         Ok(icon) => viewport = viewport.with_icon(icon),
         Err(err) => tracing::warn!("the window icon does not load: {err}"),

@@ -46,6 +46,23 @@ pub fn countdown(event: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// How long until something the console will do by itself: `in 23 s`, `in 4 min 10 s`,
+/// `in 2 h 05 min`, or `now` once due.
+pub fn due_in(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (at - now).num_seconds();
+    if seconds <= 0 {
+        return "now".to_owned();
+    }
+    let (hours, minutes, secs) = (seconds / 3_600, (seconds / 60) % 60, seconds % 60);
+    if hours > 0 {
+        format!("in {hours} h {minutes:02} min")
+    } else if minutes > 0 {
+        format!("in {minutes} min {secs:02} s")
+    } else {
+        format!("in {secs} s")
+    }
+}
+
 /// Time to an event to the second, as a contact countdown reads: `04:09`, `1:02:03`,
 /// `2d 03:04:05`; negative once past.
 pub fn clock(event: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -120,6 +137,21 @@ mod tests {
             "2d 03:04:05"
         );
         assert_eq!(clock(at(-65), now), "-01:05");
+    }
+
+    #[test]
+    fn a_wait_under_a_minute_reads_in_seconds_never_as_zero_minutes() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        assert_eq!(due_in(now + chrono::Duration::seconds(23), now), "in 23 s");
+        assert_eq!(
+            due_in(now + chrono::Duration::seconds(250), now),
+            "in 4 min 10 s"
+        );
+        assert_eq!(
+            due_in(now + chrono::Duration::minutes(125), now),
+            "in 2 h 05 min"
+        );
+        assert_eq!(due_in(now - chrono::Duration::seconds(2), now), "now");
     }
 
     #[test]

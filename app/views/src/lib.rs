@@ -108,3 +108,18 @@ impl View {
         Self::ALL.iter().position(|v| *v == self).unwrap_or(0) + 1
     }
 }
+
+/// How many cards of at least `min_width` fit side by side in `ui`'s width (one at least,
+/// `most` at most): a narrow window gets more rows, never squeezed cards.
+pub(crate) fn cards_per_row(ui: &egui::Ui, min_width: f32, most: usize) -> usize {
+    let gap = ui.spacing().item_spacing.x;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a small positive count of cards"
+    )]
+    let fit = ((ui.available_width() + gap) / (min_width + gap))
+        .floor()
+        .max(1.0) as usize;
+    fit.min(most.max(1))
+}

@@ -18,6 +18,9 @@ use crate::ops::telemetry::{STALE_AFTER_S, SourceKind, Telemetry, archive, unix_
 
 pub use crate::ops::mission::{DRILLS, TelemetryCommand};
 
+/// The narrowest a key-value card gets: its value and unit stay on one line.
+const KEY_CARD_MIN_WIDTH: f32 = 170.0;
+
 /// How much the plot shows while following live data.
 const LIVE_WINDOW_S: f64 = 600.0;
 
@@ -332,19 +335,20 @@ pub fn mission_ui(
     let (tokens, now, contacts) = (input.tokens, input.now, input.contacts);
     let telemetry = &mut *input.telemetry;
     ui.add_space(tokens.spacing);
-    ui.horizontal(|ui| {
+    // Wrapped: on a narrow window the facts take two lines rather than push the panels below
+    // them past the window's edge.
+    ui.horizontal_wrapped(|ui| {
         header_ui(ui, telemetry, tokens, now);
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .button("Reset layout")
-                .on_hover_text(
-                    "Put the panels back where they start. Drag a panel's tab to move it, its border to resize it; the arrangement is kept for you.",
-                )
-                .clicked()
-            {
-                state.layout = Some(default_layout());
-            }
-        });
+        ui.add_space(tokens.gap);
+        if ui
+            .button("Reset layout")
+            .on_hover_text(
+                "Put the panels back where they start. Drag a panel's tab to move it, its border to resize it; the arrangement is kept for you.",
+            )
+            .clicked()
+        {
+            state.layout = Some(default_layout());
+        }
     });
     source_ui(ui, state, telemetry, tokens, now, commands);
     if telemetry.training().is_some() {
@@ -427,7 +431,7 @@ impl egui_tiles::Behavior<MissionPane> for Panels<'_> {
 }
 
 fn header_ui(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<Utc>) {
-    ui.horizontal(|ui| {
+    {
         ui.heading("Mission");
         ui.add_space(tokens.gap);
         let (source, stale) = source_line(telemetry, now);
@@ -478,7 +482,7 @@ fn header_ui(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTime<U
                 tokens.text_muted
             }),
         );
-    });
+    }
 }
 
 /// The source row: switch between the simulator and a recording; a recording's controls.
@@ -793,40 +797,55 @@ fn key_values_ui(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTi
         .enumerate()
         .filter(|(_, c)| c.key)
         .collect();
-    let per_row = 4;
+    // As many cards to a row as fit at a width that holds the value on one line.
+    let per_row = crate::cards_per_row(ui, KEY_CARD_MIN_WIDTH, 4);
     for row in keys.chunks(per_row) {
         ui.columns(per_row, |columns| {
             for (ui, (index, channel)) in columns.iter_mut().zip(row) {
                 let (state, color) = state_text(telemetry, *index, unix_seconds(now), tokens);
                 tokens.card_frame().show(ui, |ui| {
                     ui.set_width(ui.available_width());
-                    ui.add(
-                        egui::Label::new(
-                            RichText::new(&channel.description).color(tokens.text_muted),
-                        )
-                        .truncate(),
-                    );
-                    let value = telemetry
-                        .series(*index)
-                        .last()
-                        .map_or("—".to_owned(), |(_, v)| value_text(v, &channel.unit));
-                    ui.label(
-                        RichText::new(value)
-                            .size(tokens.heading_size * 0.9)
-                            .monospace()
-                            .color(color),
-                    );
-                    let mut note = state;
-                    if let Some((seconds, limit)) = telemetry.time_to_limit(*index, TREND_WINDOW_S)
-                        && seconds < TREND_HORIZON_S
-                    {
-                        note = format!("{note} · {limit} {} in {}", channel.unit, hms(seconds));
-                    }
-                    ui.label(RichText::new(note).small().color(color));
+                    // Not justified: a justified column would spread a wrapped value's
+                    // letters across the card ("8 8 . 0 0").
+                    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                        key_value_card_ui(ui, telemetry, *index, channel, (state, color), tokens);
+                    });
                 });
             }
         });
     }
+}
+
+/// One key value: what it is, its value, and its state (with the time to its limit when the
+/// trend reaches one soon).
+fn key_value_card_ui(
+    ui: &mut Ui,
+    telemetry: &Telemetry,
+    index: usize,
+    channel: &Channel,
+    (state, color): (String, Color32),
+    tokens: Tokens,
+) {
+    ui.add(
+        egui::Label::new(RichText::new(&channel.description).color(tokens.text_muted)).truncate(),
+    );
+    let value = telemetry
+        .series(index)
+        .last()
+        .map_or("—".to_owned(), |(_, v)| value_text(v, &channel.unit));
+    ui.label(
+        RichText::new(value)
+            .size(tokens.heading_size * 0.9)
+            .monospace()
+            .color(color),
+    );
+    let mut note = state;
+    if let Some((seconds, limit)) = telemetry.time_to_limit(index, TREND_WINDOW_S)
+        && seconds < TREND_HORIZON_S
+    {
+        note = format!("{note} · {limit} {} in {}", channel.unit, hms(seconds));
+    }
+    ui.label(RichText::new(note).small().color(color));
 }
 
 /// Each ground station's link with the crewed vehicle: in contact (with the time to LOS and

@@ -453,16 +453,25 @@ fn live_ui(
     ];
     ui.add_space(tokens.spacing);
     // Equal columns that share the width, so the cards never run off the side.
-    ui.columns(cards.len(), |columns| {
-        for (ui, (label, text)) in columns.iter_mut().zip(cards) {
-            tokens.card_frame().show(ui, |ui| {
-                ui.set_width(ui.available_width());
-                ui.label(RichText::new(label).color(tokens.text_muted));
-                ui.label(RichText::new(text).size(tokens.body_size * 1.1).monospace());
-            });
-        }
-    });
+    let per_row = crate::cards_per_row(ui, ORBIT_CARD_MIN_WIDTH, cards.len());
+    for row in cards.chunks(per_row) {
+        ui.columns(per_row, |columns| {
+            for (ui, (label, text)) in columns.iter_mut().zip(row) {
+                tokens.card_frame().show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    // Not justified: a justified column spreads wrapped text's letters.
+                    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                        ui.label(RichText::new(*label).color(tokens.text_muted));
+                        ui.label(RichText::new(text).size(tokens.body_size * 1.1).monospace());
+                    });
+                });
+            }
+        });
+    }
 }
+
+/// The narrowest an orbit fact card gets: each of its lines fits.
+const ORBIT_CARD_MIN_WIDTH: f32 = 190.0;
 
 fn map_ui(
     ui: &mut Ui,

@@ -41,8 +41,10 @@ pub fn overview_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<Ui
     };
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.columns(2, |columns| {
-            replica_card_ui(&mut columns[0], snapshot, input, commands);
-            holdings_card_ui(&mut columns[1], snapshot, input, commands);
+            // Not justified: a justified column spreads a paragraph's words and letters.
+            let plain = egui::Layout::top_down(egui::Align::Min);
+            columns[0].with_layout(plain, |ui| replica_card_ui(ui, snapshot, input, commands));
+            columns[1].with_layout(plain, |ui| holdings_card_ui(ui, snapshot, input, commands));
         });
         ui.add_space(input.tokens.gap);
         upcoming_launches_ui(ui, snapshot, input);
@@ -92,7 +94,9 @@ fn replica_card_ui(
                 });
                 ui.end_row();
                 ui.label(muted("Device id"));
-                ui.label(RichText::new(&status.device_id).monospace());
+                // Cut to the card (whole on hover), never drawn under the next one.
+                ui.add(egui::Label::new(RichText::new(&status.device_id).monospace()).truncate())
+                    .on_hover_text(&status.device_id);
                 ui.end_row();
                 ui.label(muted("Created"));
                 ui.label(
@@ -138,6 +142,9 @@ fn replica_card_ui(
     });
 }
 
+/// The width one table's line of the holdings takes: its name, its count and its demo count.
+const HOLDING_MIN_WIDTH: f32 = 360.0;
+
 fn holdings_card_ui(
     ui: &mut Ui,
     snapshot: &OverviewSnapshot,
@@ -149,12 +156,29 @@ fn holdings_card_ui(
         ui.set_min_width(ui.available_width());
         ui.label(RichText::new("What it holds").strong().size(input.tokens.body_size + 2.0));
         ui.add_space(input.tokens.spacing);
-        // Two tables a row: the list stays short enough to leave the demo controls in view.
+        ui.label(RichText::new("Demo dataset").strong());
+        let demo_rows = status.demo_rows();
+        if demo_rows > 0 {
+            ui.label(format!(
+                "{demo_rows} rows here are the demo dataset, marked as demo. Remove them before real operations; your own rows stay."
+            ));
+            command_button_ui(ui, UiCommand::RemoveDemoData, commands);
+        } else {
+            ui.label("No demo data. Load it to try the console with a sample fleet and launches.");
+            command_button_ui(ui, UiCommand::LoadDemoData, commands);
+        }
+        ui.add_space(input.tokens.spacing);
+        ui.separator();
+        ui.add_space(input.tokens.spacing);
+        // The demo controls come first, so they stay in view however long the list; two
+        // tables a row where the card is wide enough, else one: a narrow window never cuts
+        // the second pair.
+        let per_row = crate::cards_per_row(ui, HOLDING_MIN_WIDTH, 2);
         egui::Grid::new("replica_holdings")
-            .num_columns(6)
+            .num_columns(3 * per_row)
             .spacing([input.tokens.gap, input.tokens.spacing])
             .show(ui, |ui| {
-                for pair in status.tables.chunks(2) {
+                for pair in status.tables.chunks(per_row) {
                     for table in pair {
                         ui.label(RichText::new(table.label).color(input.tokens.text_muted));
                         ui.label(RichText::new(table.rows.to_string()).monospace().strong());
@@ -170,19 +194,6 @@ fn holdings_card_ui(
                     ui.end_row();
                 }
             });
-        ui.add_space(input.tokens.gap);
-        ui.separator();
-        ui.label(RichText::new("Demo dataset").strong());
-        let demo_rows = status.demo_rows();
-        if demo_rows > 0 {
-            ui.label(format!(
-                "{demo_rows} rows here are the demo dataset, marked as demo. Remove them before real operations; your own rows stay."
-            ));
-            command_button_ui(ui, UiCommand::RemoveDemoData, commands);
-        } else {
-            ui.label("No demo data. Load it to try the console with a sample fleet and launches.");
-            command_button_ui(ui, UiCommand::LoadDemoData, commands);
-        }
     });
 }
 

@@ -28,10 +28,7 @@ pub fn link_summary(status: &SyncStatus, now: DateTime<Utc>) -> (StatusLevel, St
         ),
         LinkState::Retrying { next_at, .. } => (
             StatusLevel::Caution,
-            format!(
-                "Offline · retrying {}",
-                format::countdown(*next_at, now).replacen("T-", "in ", 1)
-            ),
+            format!("Offline · retrying {}", format::due_in(*next_at, now)),
         ),
         LinkState::NeedsSignIn => (StatusLevel::Critical, "Sign-in needed".to_owned()),
     }
@@ -409,4 +406,30 @@ fn history_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, tokens: Tokens) {
                 }
             });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    #[test]
+    fn a_retry_under_a_minute_away_says_its_seconds() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+        let status = SyncStatus {
+            state: LinkState::Retrying {
+                attempt: 2,
+                next_at: now + chrono::Duration::seconds(23),
+            },
+            ..SyncStatus::default()
+        };
+        assert_eq!(
+            link_summary(&status, now),
+            (
+                StatusLevel::Caution,
+                "Offline · retrying in 23 s".to_owned()
+            )
+        );
+    }
 }

@@ -76,8 +76,9 @@ pub fn inspect(path: &Path, level: IntegrityLevel) -> Result<Inspection, Replica
     })
 }
 
-/// The read-only checks [`super::Replica::open`] runs before it writes anything.
-pub(crate) fn precheck(path: &Path) -> Result<Precheck, ReplicaError> {
+/// The read-only checks [`super::Replica::open`] runs before it writes anything; without
+/// `integrity`, all but the integrity check (for a file this process has just checked).
+pub(crate) fn precheck(path: &Path, integrity: bool) -> Result<Precheck, ReplicaError> {
     let is_empty = match std::fs::metadata(path) {
         Ok(meta) => meta.len() == 0,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Precheck::New),
@@ -89,7 +90,9 @@ pub(crate) fn precheck(path: &Path) -> Result<Precheck, ReplicaError> {
     check_header(path, true)?;
     let conn = open_read_only(path)?;
     let schema_version = check_version(&conn, path)?;
-    check_integrity(&conn, path, IntegrityLevel::Quick)?;
+    if integrity {
+        check_integrity(&conn, path, IntegrityLevel::Quick)?;
+    }
     if schema_version == 0 {
         return Ok(Precheck::New);
     }

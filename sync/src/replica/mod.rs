@@ -113,9 +113,25 @@ impl Replica {
     /// Refuses, leaving the file untouched, a file that is not SQLite, belongs to another
     /// program, was written by a newer build, or fails `quick_check`.
     pub fn open(path: &Path, options: &OpenOptions) -> Result<Self, ReplicaError> {
+        Self::open_checking(path, options, true)
+    }
+
+    /// Opens a second connection to a replica this process has just opened with
+    /// [`Replica::open`] (the sync task's, beside the screens'): every check of `open` but
+    /// the integrity check, which that open ran over the whole file a moment ago (with a day
+    /// of telemetry archive, some 190 MB read again at every start).
+    pub fn reopen(path: &Path) -> Result<Self, ReplicaError> {
+        Self::open_checking(path, &OpenOptions::default(), false)
+    }
+
+    fn open_checking(
+        path: &Path,
+        options: &OpenOptions,
+        integrity: bool,
+    ) -> Result<Self, ReplicaError> {
         let dir = parent_dir(path);
         ensure_writable_dir(&dir)?;
-        let precheck = inspect::precheck(path)?;
+        let precheck = inspect::precheck(path, integrity)?;
         let checked_at = Utc::now();
 
         let mut conn = Connection::open(path).map_err(ReplicaError::sqlite("opening", path))?;
