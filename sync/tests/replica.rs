@@ -301,6 +301,32 @@ fn restoring_from_a_bad_backup_changes_nothing() {
 }
 
 #[test]
+fn the_change_mark_moves_with_data_not_with_the_telemetry_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = replica_path(&dir);
+    let replica = Replica::open(&path, &OpenOptions::default()).unwrap();
+    let (before_version, before_mark) = (
+        replica.data_version().unwrap(),
+        replica.change_mark().unwrap(),
+    );
+    // The archive's own connection commits samples: SQLite's data version moves, the mark not.
+    let archive = rusqlite::Connection::open(&path).unwrap();
+    archive
+        .execute_batch(
+            "INSERT INTO telemetry_channels (id, name) VALUES (1, 'ls.ppo2');
+             INSERT INTO telemetry_samples (channel, t, value) VALUES (1, 1.0, 21.0);",
+        )
+        .unwrap();
+    assert_ne!(replica.data_version().unwrap(), before_version);
+    assert_eq!(replica.change_mark().unwrap(), before_mark);
+    // Another connection's write of data moves both.
+    let mut other = Replica::reopen(&path).unwrap();
+    let (vehicle, port) = add_fleet(&mut other, false);
+    add_launch(&mut other, &vehicle, &port, "GX-1", false);
+    assert_ne!(replica.change_mark().unwrap(), before_mark);
+}
+
+#[test]
 fn a_time_written_to_the_second_is_stored_to_the_millisecond() {
     let dir = tempfile::tempdir().unwrap();
     let mut replica = Replica::open(&replica_path(&dir), &OpenOptions::default()).unwrap();

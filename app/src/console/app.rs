@@ -138,6 +138,9 @@ struct Reads {
     last_change_check: Option<Instant>,
     /// SQLite's data version at the last check: another connection's write changes it.
     data_version: Option<i64>,
+    /// The replica's change mark when the data version last moved (see
+    /// `Replica::change_mark`).
+    change_mark: Option<String>,
 }
 
 /// Each screen's own state (selections, filters, forms), and which user's Mission layout is
@@ -786,8 +789,14 @@ impl eframe::App for ConsoleApp {
             .is_none_or(|at| at.elapsed() >= CHANGE_CHECK_EVERY)
         {
             self.reads.last_change_check = Some(Instant::now());
+            // Another connection committed: the sync task, another process, or only this
+            // console's own telemetry archive, which must not make every screen read again.
             let version = self.replica.data_version().ok();
-            changed_elsewhere = version.is_some() && version != self.reads.data_version;
+            if version.is_some() && version != self.reads.data_version {
+                let mark = self.replica.change_mark().ok();
+                changed_elsewhere = mark.is_none() || mark != self.reads.change_mark;
+                self.reads.change_mark = mark;
+            }
             self.reads.data_version = version;
         }
         if changed_elsewhere

@@ -292,6 +292,25 @@ impl Replica {
             .map_err(ReplicaError::sqlite("reading the data version", &self.path))
     }
 
+    /// A mark that changes whenever what the screens show may have changed: a local write (its
+    /// clock time), a pulled page (the sync cursor), a conflict or a pulled op set aside, a
+    /// sync run. Unlike [`Self::data_version`], which every commit of another connection
+    /// moves, it stays put while the telemetry archive writes its samples, so a console asks
+    /// `data_version` first and reads this only when that moved.
+    pub fn change_mark(&self) -> Result<String, ReplicaError> {
+        self.conn
+            .query_row(
+                "SELECT ifnull((SELECT value FROM replica_meta WHERE key = ?1), '') || '|' ||
+                        ifnull((SELECT value FROM replica_meta WHERE key = ?2), '') || '|' ||
+                        (SELECT count(*) || ':' || ifnull(max(rowid), 0) FROM conflicts) || '|' ||
+                        (SELECT count(*) || ':' || ifnull(max(rowid), 0) FROM pulled_aside) || '|' ||
+                        (SELECT ifnull(max(rowid), 0) FROM sync_runs)",
+                [meta::HLC_LAST, meta::SYNC_CURSOR],
+                |r| r.get(0),
+            )
+            .map_err(ReplicaError::sqlite("reading the change mark", &self.path))
+    }
+
     /// Runs a read of the domain tables (the bookings queries of the console). `what` names
     /// the read in the error. Writes must go through [`Self::write`], which records their ops.
     pub fn read<T>(
