@@ -1720,3 +1720,42 @@ fn the_overview_fits_a_1024_window_without_cutting_its_cards() {
         }
     }
 }
+
+#[test]
+fn a_launch_pages_exports_are_written_whole_into_the_exports_folder() {
+    let mut console = console();
+    open_view(&mut console, View::Launches);
+    console.harness.get_by_label("GX-14 Sunrise Orbit").click();
+    console.harness.run();
+    for label in [
+        "Bookings CSV",
+        "Bookings JSON",
+        "Manifest CSV",
+        "Manifest PDF",
+    ] {
+        let button = console.harness.get_by_label(label);
+        button.scroll_to_me();
+        console.harness.run();
+        console.harness.get_by_label(label).click();
+        console.harness.run();
+    }
+    let exports = console.data.exports();
+    let mut written: Vec<String> = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "GX-14-Sunrise-Orbit-bookings.csv",
+            "GX-14-Sunrise-Orbit-bookings.json",
+            "GX-14-Sunrise-Orbit-manifest.csv",
+            "GX-14-Sunrise-Orbit-manifest.pdf"
+        ]
+    );
+    let pdf = std::fs::read(exports.join("GX-14-Sunrise-Orbit-manifest.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let notice = console.harness.state().notice().unwrap().text.clone();
+    assert!(notice.starts_with("Exported to "), "{notice}");
+}

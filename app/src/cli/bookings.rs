@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail};
 use chrono::Utc;
 use galaxium_sync::Replica;
 
-use crate::ops::bookings::{LaunchDetail, ManifestDoc, csv_io};
+use crate::ops::bookings::{LaunchDetail, csv_io};
 use crate::paths::DataDir;
 
 /// Imports the bookings in `file`; prints what was imported and every row left out. Fails
@@ -100,7 +100,7 @@ pub fn export_manifest(
 ) -> anyhow::Result<()> {
     let replica = Replica::open_existing(&data.replica())?;
     let detail = launch(&replica, key)?;
-    let doc = manifest_of(&replica, &detail)?;
+    let doc = crate::ops::bookings::export::manifest_of(&replica, &detail, Utc::now())?;
     match format {
         "csv" => write_output(output, &doc.to_csv()?, out),
         "pdf" => match output {
@@ -108,23 +108,5 @@ pub fn export_manifest(
             None => bail!("a PDF goes to a file: add --output FILE.pdf"),
         },
         other => bail!("unknown format {other:?}; use csv or pdf"),
-    }
-}
-
-/// The frozen manifest of a closed launch, or the live one drawn now.
-pub fn manifest_of(replica: &Replica, detail: &LaunchDetail) -> anyhow::Result<ManifestDoc> {
-    let frozen: Option<String> = replica.read("reading the closed manifest", |conn| {
-        use rusqlite::OptionalExtension as _;
-        conn.query_row(
-            "SELECT content FROM manifests WHERE launch_id = ?1 ORDER BY closed_at DESC LIMIT 1",
-            [&detail.id],
-            |r| r.get(0),
-        )
-        .optional()
-    })?;
-    match frozen {
-        Some(text) => serde_json::from_str(&text)
-            .with_context(|| format!("the closed manifest of {} is unreadable", detail.mission)),
-        None => Ok(ManifestDoc::build(detail, Utc::now(), None)),
     }
 }

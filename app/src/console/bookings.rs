@@ -7,6 +7,7 @@ use galaxium_sync::schema::registry::{PERSONAL_DATA_READERS, Role};
 
 use super::app::{ConsoleApp, Notice};
 use crate::ops::bookings::actions::{self, BookingError};
+use crate::ops::bookings::export::LaunchExport;
 use crate::ops::bookings::{BookingRules, CheckInOutcome, LaunchDetail, Passenger, csv_io};
 use crate::ops::jobs::Job;
 use crate::ops::sync_agent::SyncRequest;
@@ -277,7 +278,7 @@ impl ConsoleApp {
             }
             BookingCommand::Export { launch_id, what } => {
                 wrote = false;
-                self.export(&launch_id, &what)
+                self.export(&launch_id, what)
             }
             BookingCommand::Import(path) => {
                 wrote = false;
@@ -368,7 +369,7 @@ impl ConsoleApp {
         self.refresh();
     }
 
-    fn export(&self, launch_id: &str, what: &str) -> Result<String, String> {
+    fn export(&self, launch_id: &str, what: LaunchExport) -> Result<String, String> {
         let detail = self
             .replica
             .read("reading the launch", |conn| {
@@ -376,31 +377,13 @@ impl ConsoleApp {
             })
             .map_err(|e| e.to_string())?
             .ok_or_else(|| "the launch is no longer in the replica".to_owned())?;
-        let bytes = match what {
-            "bookings-csv" => csv_io::export_csv(&detail).map_err(|e| e.to_string())?,
-            "bookings-json" => csv_io::export_json(&detail).into_bytes(),
-            "manifest-csv" | "manifest-pdf" => {
-                let doc = crate::cli::bookings::manifest_of(&self.replica, &detail)
-                    .map_err(|e| format!("{e:#}"))?;
-                if what == "manifest-csv" {
-                    doc.to_csv().map_err(|e| e.to_string())?
-                } else {
-                    doc.to_pdf()
-                }
-            }
-            other => return Err(format!("unknown export {other}")),
-        };
-        let extension = what.rsplit('-').next().unwrap_or("txt");
-        let kind = what.split('-').next().unwrap_or("export");
-        let slug: String = detail
-            .mission
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect();
+        let bytes = what
+            .bytes(&self.replica, &detail, Utc::now())
+            .map_err(|e| e.to_string())?;
         let path = self
             .data_dir()
             .exports()
-            .join(format!("{slug}-{kind}.{extension}"));
+            .join(what.file_name(&detail.mission));
         super::incidents::write_whole(&path, &bytes)?;
         Ok(format!("Exported to {}.", path.display()))
     }

@@ -12,6 +12,7 @@ use super::format;
 use crate::UiCommand;
 use crate::ops::bookings::actions::{VehicleEdit, parse_columns, seat_layout};
 use crate::ops::bookings::data::BookingsData;
+use crate::ops::bookings::export::LaunchExport;
 use crate::ops::bookings::model::money;
 use crate::ops::bookings::{
     Booking, BookingStatus, Fare, InvoiceStatus, LaunchDetail, LaunchListEntry, LaunchStatus,
@@ -92,13 +93,12 @@ pub enum BookingCommand {
         /// The new payment status.
         status: InvoiceStatus,
     },
-    /// Write a launch's bookings or manifest into the exports folder: "bookings-csv",
-    /// "bookings-json", "manifest-csv" or "manifest-pdf".
+    /// Write a launch's bookings or manifest into the exports folder.
     Export {
         /// The launch.
         launch_id: String,
         /// What and how.
-        what: String,
+        what: LaunchExport,
     },
     /// Import bookings from a CSV file.
     Import(std::path::PathBuf),
@@ -653,18 +653,13 @@ fn detail_ui(
     }
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Export").color(tokens.text_muted));
-        for (label, what) in [
-            ("Bookings CSV", "bookings-csv"),
-            ("Bookings JSON", "bookings-json"),
-            ("Manifest CSV", "manifest-csv"),
-            ("Manifest PDF", "manifest-pdf"),
-        ] {
-            if ui.button(label).clicked() {
+        for what in LaunchExport::ALL {
+            if ui.button(what.label()).clicked() {
                 send(
                     commands,
                     BookingCommand::Export {
                         launch_id: detail.id.clone(),
-                        what: what.to_owned(),
+                        what,
                     },
                 );
             }

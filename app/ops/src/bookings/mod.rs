@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod csv_io;
 pub mod data;
+pub mod export;
 pub mod manifest;
 pub mod model;
 
