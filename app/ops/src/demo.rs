@@ -6,15 +6,45 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context as _, bail};
 use chrono::{DateTime, Days, NaiveTime, Timelike as _, Utc};
-use galaxium_sync::Replica;
 use galaxium_sync::replica::{self, GroundStationRow, LaunchRow, SpaceportRow, VehicleRow};
+use galaxium_sync::{Replica, ReplicaError};
 use serde::Deserialize;
 use serde_json::{Map, json};
 
 use super::bookings::actions;
 use super::bookings::{BookingStatus, Fare, Passenger, Seat};
+
+/// Why the demo dataset was not loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The dataset does not describe a usable demo; the text says which entry and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// The replica refused or failed.
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+}
+
+type DemoResult<T> = Result<T, DemoError>;
+
+/// Turns a missing or failed value of the dataset into [`DemoError::Invalid`], saying which
+/// entry (and, for a failure, its cause).
+trait OrInvalid<T> {
+    fn or_invalid(self, what: impl FnOnce() -> String) -> DemoResult<T>;
+}
+
+impl<T, E: std::fmt::Display> OrInvalid<T> for Result<T, E> {
+    fn or_invalid(self, what: impl FnOnce() -> String) -> DemoResult<T> {
+        self.map_err(|e| DemoError::Invalid(format!("{}: {e}", what())))
+    }
+}
+
+impl<T> OrInvalid<T> for Option<T> {
+    fn or_invalid(self, what: impl FnOnce() -> String) -> DemoResult<T> {
+        self.ok_or_else(|| DemoError::Invalid(what()))
+    }
+}
 
 const DATASET_TOML: &str = include_str!("../../../assets/demo/dataset.toml");
 
@@ -147,7 +177,7 @@ struct DemoElementSet {
 }
 
 impl DemoElementSet {
-    fn element_set(&self, now: DateTime<Utc>) -> anyhow::Result<galaxium_orbit::ElementSet> {
+    fn element_set(&self, now: DateTime<Utc>) -> DemoResult<galaxium_orbit::ElementSet> {
         #[allow(clippy::cast_possible_truncation, reason = "hours of seconds")]
         let epoch = now - chrono::Duration::seconds((self.epoch_hours_before_seed * 3600.0) as i64);
         let omm = json!({
@@ -170,7 +200,7 @@ impl DemoElementSet {
             "MEAN_MOTION_DDOT": 0.0,
         });
         let mut sets = galaxium_orbit::elements::parse_omm_json(&omm.to_string())
-            .with_context(|| format!("demo element set {:?}", self.name))?;
+            .or_invalid(|| format!("demo element set {:?}", self.name))?;
         Ok(sets.remove(0))
     }
 }
@@ -218,12 +248,12 @@ fn object(value: serde_json::Value) -> Map<String, serde_json::Value> {
 }
 
 impl DemoVehicle {
-    fn seats(&self) -> anyhow::Result<Vec<Seat>> {
+    fn seats(&self) -> DemoResult<Vec<Seat>> {
         let columns = self
             .columns
             .iter()
             .map(|c| {
-                let (letter, position) = c.split_once(':').with_context(|| {
+                let (letter, position) = c.split_once(':').or_invalid(|| {
                     format!(
                         "vehicle {:?}: column {c:?} is not LETTER:position",
                         self.name
@@ -232,19 +262,22 @@ impl DemoVehicle {
                 let mut letters = letter.chars();
                 match (letters.next(), letters.next()) {
                     (Some(l), None) => Ok((l, position)),
-                    _ => bail!("vehicle {:?}: column {c:?} needs one letter", self.name),
+                    _ => Err(DemoError::Invalid(format!(
+                        "vehicle {:?}: column {c:?} needs one letter",
+                        self.name
+                    ))),
                 }
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<DemoResult<Vec<_>>>()?;
         Ok(actions::seat_layout(self.rows, &columns, &self.cabin))
     }
 }
 
 impl DemoLaunch {
-    fn scheduled_at(&self, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    fn scheduled_at(&self, now: DateTime<Utc>) -> DemoResult<DateTime<Utc>> {
         match (&self.days_after_seed, &self.time_utc, self.hours_after_seed) {
             (Some(days), Some(time_utc), None) => {
-                let time = NaiveTime::parse_from_str(time_utc, "%H:%M").with_context(|| {
+                let time = NaiveTime::parse_from_str(time_utc, "%H:%M").or_invalid(|| {
                     format!(
                         "launch {:?}: time_utc {time_utc:?} is not HH:MM",
                         self.mission
@@ -253,7 +286,7 @@ impl DemoLaunch {
                 Ok(now
                     .date_naive()
                     .checked_add_days(Days::new(*days))
-                    .with_context(|| format!("launch {:?}: date out of range", self.mission))?
+                    .or_invalid(|| format!("launch {:?}: date out of range", self.mission))?
                     .and_time(time)
                     .and_utc())
             }
@@ -262,10 +295,10 @@ impl DemoLaunch {
                 let at = now + super::bookings::model::hours_duration(hours);
                 Ok(at - chrono::Duration::seconds(i64::from(at.second())))
             }
-            _ => bail!(
+            _ => Err(DemoError::Invalid(format!(
                 "launch {:?}: give days_after_seed with time_utc, or hours_after_seed",
                 self.mission
-            ),
+            ))),
         }
     }
 }
@@ -278,21 +311,25 @@ fn demo_id(table: &str, name: &str) -> String {
 
 impl DemoDataset {
     /// The dataset shipped in `assets/demo/dataset.toml`.
-    pub fn shipped() -> anyhow::Result<Self> {
-        Self::parse(DATASET_TOML).context("the shipped demo dataset (assets/demo/dataset.toml)")
+    pub fn shipped() -> DemoResult<Self> {
+        Self::parse(DATASET_TOML)
+            .or_invalid(|| "the shipped demo dataset (assets/demo/dataset.toml)".to_owned())
     }
 
     /// Parses a dataset in the shipped format.
-    pub fn parse(text: &str) -> anyhow::Result<Self> {
-        Ok(toml::from_str(text)?)
+    pub fn parse(text: &str) -> DemoResult<Self> {
+        toml::from_str(text).map_err(|e| DemoError::Invalid(e.to_string()))
     }
 
     /// Writes the dataset into `replica` in one transaction, times counted from `now`.
     /// Refuses when the replica already holds demo rows, so seeding twice cannot duplicate it.
     #[allow(clippy::too_many_lines, reason = "one table after another, in order")]
-    pub fn seed(&self, replica: &mut Replica, now: DateTime<Utc>) -> anyhow::Result<SeedSummary> {
+    pub fn seed(&self, replica: &mut Replica, now: DateTime<Utc>) -> DemoResult<SeedSummary> {
         if replica.status()?.demo_rows() > 0 {
-            bail!("the replica already holds the demo dataset; remove it first to load it again");
+            return Err(DemoError::Invalid(
+                "the replica already holds the demo dataset; remove it first to load it again"
+                    .to_owned(),
+            ));
         }
         let vehicles: Vec<(VehicleRow, Vec<Seat>)> = self
             .vehicles
@@ -308,12 +345,13 @@ impl DemoDataset {
                         max_passenger_mass_kg: v.max_passenger_mass_kg,
                         max_baggage_mass_kg: v.max_baggage_mass_kg,
                         demo: true,
-                        seat_layout: serde_json::to_string(&seats)?,
+                        seat_layout: serde_json::to_string(&seats)
+                            .or_invalid(|| format!("vehicle {:?}: seats", v.name))?,
                     },
                     seats,
                 ))
             })
-            .collect::<anyhow::Result<_>>()?;
+            .collect::<DemoResult<_>>()?;
         let spaceports: Vec<SpaceportRow> = self
             .spaceports
             .iter()
@@ -352,27 +390,28 @@ impl DemoDataset {
             .launches
             .iter()
             .map(|l| {
-                let (vehicle_id, _) = vehicle_ids.get(l.vehicle.as_str()).with_context(|| {
+                let (vehicle_id, _) = vehicle_ids.get(l.vehicle.as_str()).or_invalid(|| {
                     format!("launch {:?}: no vehicle named {:?}", l.mission, l.vehicle)
                 })?;
                 Ok(LaunchRow {
                     id: demo_id("launches", &l.mission),
                     mission: l.mission.clone(),
                     vehicle_id: (*vehicle_id).to_owned(),
-                    spaceport_id: (*spaceport_ids.get(l.spaceport.as_str()).with_context(
-                        || format!("launch {:?}: no spaceport {:?}", l.mission, l.spaceport),
-                    )?)
+                    spaceport_id: (*spaceport_ids.get(l.spaceport.as_str()).or_invalid(|| {
+                        format!("launch {:?}: no spaceport {:?}", l.mission, l.spaceport)
+                    })?)
                     .to_owned(),
                     pad: l.pad.clone(),
                     scheduled_at: galaxium_sync::time::stored(l.scheduled_at(now)?),
                     status: l.status.clone(),
                     demo: true,
-                    fare_classes: serde_json::to_string(&l.fares)?,
+                    fare_classes: serde_json::to_string(&l.fares)
+                        .or_invalid(|| format!("launch {:?}: fares", l.mission))?,
                     checkin_opens_hours: 24.0,
                     checkin_closes_hours: 1.0,
                 })
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<DemoResult<Vec<_>>>()?;
         let day = |offset: i64| (now.date_naive() + chrono::Duration::days(offset)).to_string();
         let passengers: Vec<Passenger> = self
             .passengers
@@ -399,7 +438,10 @@ impl DemoDataset {
         for p in &passengers {
             let problems = actions::validate_passenger(p);
             if let Some((field, message)) = problems.first() {
-                bail!("passenger {:?}: {field}: {message}", p.full_name);
+                return Err(DemoError::Invalid(format!(
+                    "passenger {:?}: {field}: {message}",
+                    p.full_name
+                )));
             }
         }
         let launch_of: HashMap<&str, (&LaunchRow, &DemoLaunch)> = launches
@@ -417,24 +459,29 @@ impl DemoDataset {
             let what = || format!("booking {} for {:?}", b.locator, b.passenger);
             let (launch, demo_launch) = launch_of
                 .get(b.launch.as_str())
-                .with_context(|| format!("{}: no launch {:?}", what(), b.launch))?;
+                .or_invalid(|| format!("{}: no launch {:?}", what(), b.launch))?;
             let passenger_id = passenger_ids
                 .get(b.passenger.as_str())
-                .with_context(|| format!("{}: no passenger of that name", what()))?;
+                .or_invalid(|| format!("{}: no passenger of that name", what()))?;
             BookingStatus::parse(&b.status)
-                .with_context(|| format!("{}: unknown status {:?}", what(), b.status))?;
+                .or_invalid(|| format!("{}: unknown status {:?}", what(), b.status))?;
             if !demo_launch.fares.iter().any(|f| f.code == b.fare) {
-                bail!("{}: launch {:?} has no fare {:?}", what(), b.launch, b.fare);
+                return Err(DemoError::Invalid(format!(
+                    "{}: launch {:?} has no fare {:?}",
+                    what(),
+                    b.launch,
+                    b.fare
+                )));
             }
             let (_, seats) = vehicle_ids[demo_launch.vehicle.as_str()];
             if let Some(seat) = &b.seat
                 && !seats.iter().any(|s| &s.id == seat)
             {
-                bail!(
+                return Err(DemoError::Invalid(format!(
                     "{}: vehicle {} has no seat {seat}",
                     what(),
                     demo_launch.vehicle
-                );
+                )));
             }
             let hold = (b.status == "pending")
                 .then(|| galaxium_sync::time::stored(now + chrono::Duration::minutes(15)));
@@ -462,7 +509,7 @@ impl DemoDataset {
             .map(|b| {
                 let (launch, _) = launch_of
                     .get(b.launch.as_str())
-                    .with_context(|| format!("seat block: no launch {:?}", b.launch))?;
+                    .or_invalid(|| format!("seat block: no launch {:?}", b.launch))?;
                 Ok((
                     demo_id("seat_blocks", &format!("{}/{}", b.launch, b.seat)),
                     object(json!({
@@ -474,7 +521,7 @@ impl DemoDataset {
                     })),
                 ))
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<DemoResult<Vec<_>>>()?;
         let invoices = self
             .invoices
             .iter()
@@ -485,7 +532,10 @@ impl DemoDataset {
                     .filter(|b| b.locator == i.locator)
                     .collect();
                 let Some(first) = group.first() else {
-                    bail!("invoice: no booking has the locator {}", i.locator);
+                    return Err(DemoError::Invalid(format!(
+                        "invoice: no booking has the locator {}",
+                        i.locator
+                    )));
                 };
                 let (_, demo_launch) = launch_of[first.launch.as_str()];
                 let fare = |code: &str| demo_launch.fares.iter().find(|f| f.code == code);
@@ -508,7 +558,7 @@ impl DemoDataset {
                     })),
                 ))
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<DemoResult<Vec<_>>>()?;
 
         let element_sets = self
             .element_sets
@@ -519,7 +569,7 @@ impl DemoDataset {
                         vehicle_ids
                             .get(name.as_str())
                             .map(|(id, _)| (*id).to_owned())
-                            .with_context(|| {
+                            .or_invalid(|| {
                                 format!("element set {:?}: no vehicle named {name:?}", e.name)
                             })?,
                     ),
@@ -531,7 +581,7 @@ impl DemoDataset {
                     vehicle_id,
                 ))
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<DemoResult<Vec<_>>>()?;
 
         replica.write(|w| {
             vehicles.iter().try_for_each(|(v, _)| w.insert_vehicle(v))?;

@@ -2,11 +2,10 @@
 //! sets imported into it, and what the Orbit view shows of an object at a moment (where it
 //! is, its light, its track and its passes).
 
-use anyhow::Context as _;
 use chrono::{DateTime, Duration, Utc};
 use galaxium_orbit::{
-    ElementSet, Geodetic, Illumination, OrbitSummary, Pass, Satellite, elements, passes,
-    sun_position,
+    ElementSet, ElementsError, Geodetic, Illumination, OrbitError, OrbitSummary, Pass, Satellite,
+    elements, passes, sun_position,
 };
 use galaxium_sync::replica::{self, Writer};
 use galaxium_sync::{Replica, ReplicaError};
@@ -159,6 +158,44 @@ impl std::fmt::Display for ImportSummary {
     }
 }
 
+/// Why an orbit workflow did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum OrbitOpsError {
+    /// The text held no usable element set; nothing was imported.
+    #[error("{source_name} was not imported: {cause}")]
+    Unreadable {
+        /// Where the text came from.
+        source_name: String,
+        /// What is wrong, and where.
+        #[source]
+        cause: ElementsError,
+    },
+    /// An element set cannot be propagated; nothing was imported.
+    #[error("{source_name} was not imported: {cause}")]
+    Unpropagatable {
+        /// Where the text came from.
+        source_name: String,
+        /// Why SGP4 refuses it.
+        #[source]
+        cause: OrbitError,
+    },
+    /// Propagation failed for a station's passes.
+    #[error("passes over {station}: {cause}")]
+    Passes {
+        /// The station.
+        station: String,
+        /// Why.
+        #[source]
+        cause: OrbitError,
+    },
+    /// Propagation failed.
+    #[error(transparent)]
+    Orbit(#[from] OrbitError),
+    /// The replica could not store or read it.
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+}
+
 /// Reads element sets from `text` (TLE, 3LE or OMM JSON) and adds them all, or none: a bad
 /// set anywhere refuses the whole text with its line and columns. `source` says where the
 /// text came from; `vehicle_id` ties the sets to one of our crewed vehicles.
@@ -168,11 +205,17 @@ pub fn import_element_sets(
     source: &str,
     vehicle_id: Option<&str>,
     now: DateTime<Utc>,
-) -> anyhow::Result<ImportSummary> {
-    let sets = elements::parse(text).with_context(|| format!("{source} was not imported"))?;
+) -> Result<ImportSummary, OrbitOpsError> {
+    let sets = elements::parse(text).map_err(|cause| OrbitOpsError::Unreadable {
+        source_name: source.to_owned(),
+        cause,
+    })?;
     // Refuse what could never propagate now, rather than store it and fail at every frame.
     for set in &sets {
-        Satellite::new(set.clone()).with_context(|| format!("{source} was not imported"))?;
+        Satellite::new(set.clone()).map_err(|cause| OrbitOpsError::Unpropagatable {
+            source_name: source.to_owned(),
+            cause,
+        })?;
     }
     let summary = ImportSummary {
         names: sets.iter().map(ElementSet::label).collect(),
@@ -182,7 +225,7 @@ pub fn import_element_sets(
             .filter(|(_, days)| days.abs() > STALE_AFTER_DAYS)
             .collect(),
     };
-    replica.write(|w| -> anyhow::Result<()> {
+    replica.write(|w| -> Result<(), OrbitOpsError> {
         for set in &sets {
             insert_element_set(w, &replica::new_id(), set, source, vehicle_id, now, false)?;
         }
@@ -290,13 +333,24 @@ impl StationForm {
     }
 }
 
+/// Why a station was not saved.
+#[derive(Debug, thiserror::Error)]
+enum StationRefused {
+    /// Another station has the name.
+    #[error("Name: another station is called {0}")]
+    NameTaken(String),
+    /// The replica refused.
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+}
+
 /// Adds or updates a ground station; the error says which field is wrong, or that the name is
 /// taken.
 pub fn save_station(replica: &mut Replica, form: &StationForm) -> Result<String, String> {
     let mut values = form.values()?;
     let name = form.name.trim().to_owned();
     replica
-        .write(|w| -> anyhow::Result<()> {
+        .write(|w| -> Result<(), StationRefused> {
             let taken: Option<String> = w
                 .reader()
                 .query_row(
@@ -306,7 +360,7 @@ pub fn save_station(replica: &mut Replica, form: &StationForm) -> Result<String,
                 )
                 .ok();
             if taken.is_some() && taken != form.id {
-                anyhow::bail!("Name: another station is called {name}");
+                return Err(StationRefused::NameTaken(name.clone()));
             }
             if let Some(id) = &form.id {
                 w.update("ground_stations", id, values.clone())?;
@@ -317,7 +371,7 @@ pub fn save_station(replica: &mut Replica, form: &StationForm) -> Result<String,
             Ok(())
         })
         .map(|()| name)
-        .map_err(|e| format!("{e:#}"))
+        .map_err(|e| e.to_string())
 }
 
 /// Removes a ground station.
@@ -337,7 +391,7 @@ pub struct LiveState {
 }
 
 /// The object's state at `t`.
-pub fn live_state(satellite: &Satellite, t: DateTime<Utc>) -> anyhow::Result<LiveState> {
+pub fn live_state(satellite: &Satellite, t: DateTime<Utc>) -> Result<LiveState, OrbitError> {
     let (r, v) = satellite.teme(t)?;
     Ok(LiveState {
         position: satellite.geodetic(t)?,
@@ -350,7 +404,7 @@ pub fn live_state(satellite: &Satellite, t: DateTime<Utc>) -> anyhow::Result<Liv
 pub fn next_light_change(
     satellite: &Satellite,
     t: DateTime<Utc>,
-) -> anyhow::Result<Option<(Illumination, DateTime<Utc>)>> {
+) -> Result<Option<(Illumination, DateTime<Utc>)>, OrbitError> {
     // Two revolutions hold the next change for any orbit that has one at all.
     let period_min = 1440.0 / satellite.set.elements.mean_motion.max(0.05);
     #[allow(
@@ -413,7 +467,7 @@ pub fn station_passes(
     stations: &[Station],
     t: DateTime<Utc>,
     hours: i64,
-) -> anyhow::Result<Vec<StationPasses>> {
+) -> Result<Vec<StationPasses>, OrbitOpsError> {
     stations
         .iter()
         .map(|station| {
@@ -424,7 +478,10 @@ pub fn station_passes(
                 t + Duration::hours(hours),
                 station.mask_deg,
             )
-            .with_context(|| format!("passes over {}", station.name))?;
+            .map_err(|cause| OrbitOpsError::Passes {
+                station: station.name.clone(),
+                cause,
+            })?;
             Ok(StationPasses {
                 station: station.clone(),
                 passes: found,

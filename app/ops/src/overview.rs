@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use galaxium_sync::replica::{Conflict, LaunchSummary, SetAsideOp, SyncRun};
-use galaxium_sync::{Replica, ReplicaStatus};
+use galaxium_sync::{Replica, ReplicaError, ReplicaStatus};
 
 /// How many past sync runs the Sync view lists.
 pub const SYNC_HISTORY: usize = 20;
@@ -30,7 +30,7 @@ pub struct OverviewSnapshot {
 }
 
 /// Reads the Overview's facts.
-pub fn snapshot(replica: &Replica, now: DateTime<Utc>) -> anyhow::Result<OverviewSnapshot> {
+pub fn snapshot(replica: &Replica, now: DateTime<Utc>) -> Result<OverviewSnapshot, ReplicaError> {
     Ok(OverviewSnapshot {
         status: replica.status()?,
         upcoming: replica.launches_from(now, UPCOMING_LAUNCHES)?,

@@ -2,8 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use galaxium_sync::replica::REPLICA_FILE_NAME;
+
+/// No data folder was given and the platform has none for the console (no home folder).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot find a home folder for the replica; pass --data DIR or set GALAXIUM_DATA")]
+pub struct NoDataFolder;
 
 /// The data folder: the replica, its backups and the logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,13 +18,12 @@ pub struct DataDir {
 impl DataDir {
     /// The folder given on the command line (or `GALAXIUM_DATA`), else the platform's data
     /// folder for the console (on Linux `~/.local/share/galaxium`).
-    pub fn resolve(explicit: Option<&Path>) -> anyhow::Result<Self> {
+    pub fn resolve(explicit: Option<&Path>) -> Result<Self, NoDataFolder> {
         if let Some(dir) = explicit {
             return Ok(Self::at(dir));
         }
-        let dirs = directories::ProjectDirs::from("space", "Galaxium", "galaxium").context(
-            "cannot find a home folder for the replica; pass --data DIR or set GALAXIUM_DATA",
-        )?;
+        let dirs =
+            directories::ProjectDirs::from("space", "Galaxium", "galaxium").ok_or(NoDataFolder)?;
         Ok(Self::at(dirs.data_dir()))
     }
 

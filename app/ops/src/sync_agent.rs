@@ -90,7 +90,10 @@ pub struct SyncAgent {
 impl SyncAgent {
     /// Starts the task on the replica at `replica_path`; `repaint` wakes the UI when the
     /// status changes.
-    pub fn start(replica_path: &Path, repaint: impl Fn() + Send + 'static) -> anyhow::Result<Self> {
+    pub fn start(
+        replica_path: &Path,
+        repaint: impl Fn() + Send + 'static,
+    ) -> std::io::Result<Self> {
         let replica_path = replica_path.to_path_buf();
         let status = Arc::new(Mutex::new(SyncStatus::default()));
         let (requests, inbox) = mpsc::unbounded_channel();

@@ -264,7 +264,10 @@ fn refresh_cache(state: &mut OrbitState, data: &OrbitData, now: DateTime<Utc>) {
 
 /// A track from one period back to one and a half ahead (at most a day each way), about 240
 /// points a revolution.
-fn track(satellite: &Satellite, now: DateTime<Utc>) -> anyhow::Result<TrackPoints> {
+fn track(
+    satellite: &Satellite,
+    now: DateTime<Utc>,
+) -> Result<TrackPoints, galaxium_orbit::OrbitError> {
     let period_s = 86_400.0 / satellite.set.elements.mean_motion.max(0.05);
     let step_s = (period_s / 240.0).max(10.0);
     let back = period_s.min(86_400.0);

@@ -96,7 +96,7 @@ pub fn environment_from_orbit(
     satellite: &galaxium_orbit::Satellite,
     stations: &[crate::orbit::Station],
     now: DateTime<Utc>,
-) -> anyhow::Result<sim::Environment> {
+) -> Result<sim::Environment, crate::orbit::OrbitOpsError> {
     let from = now - chrono::Duration::minutes(15);
     let to = now + chrono::Duration::hours(6);
     let sunlit = galaxium_orbit::light_intervals(satellite, from, to)?
