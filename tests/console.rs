@@ -1759,3 +1759,30 @@ fn a_launch_pages_exports_are_written_whole_into_the_exports_folder() {
     let notice = console.harness.state().notice().unwrap().text.clone();
     assert!(notice.starts_with("Exported to "), "{notice}");
 }
+
+#[test]
+fn on_a_1024_window_the_ground_stations_next_contacts_stay_inside_their_panel() {
+    let mut console = console_sized([1024.0, 700.0]);
+    open_view(&mut console, View::Mission);
+    // The event log's search field spans the left column's panels, as wide as they are.
+    let column = console.harness.get_by_label("Search the log").rect();
+    let contacts: Vec<egui::Rect> = console
+        .harness
+        .query_all_by_label_contains("next AOS")
+        .chain(
+            console
+                .harness
+                .query_all_by_label_contains("no contact in 24 h"),
+        )
+        .chain(console.harness.query_all_by_label_contains("LOS in"))
+        .map(|node| node.rect())
+        .collect();
+    assert!(!contacts.is_empty());
+    for rect in contacts {
+        assert!(
+            rect.right() <= column.right() + 8.0,
+            "a contact runs past its panel ({rect:?}, the panel ends at {})",
+            column.right()
+        );
+    }
+}

@@ -848,6 +848,9 @@ fn key_value_card_ui(
     ui.label(RichText::new(note).small().color(color));
 }
 
+/// The width a ground station's line needs: name, link state, next contact.
+const STATION_ROW_WIDTH: f32 = 560.0;
+
 /// Each ground station's link with the crewed vehicle: in contact (with the time to LOS and
 /// the elevation now) or the next contact.
 fn stations_ui(ui: &mut Ui, contacts: &[StationPasses], tokens: Tokens, now: DateTime<Utc>) {
@@ -858,39 +861,45 @@ fn stations_ui(ui: &mut Ui, contacts: &[StationPasses], tokens: Tokens, now: Dat
         );
         return;
     }
-    egui::Grid::new("station_links")
-        .striped(true)
-        .num_columns(3)
-        .spacing([tokens.gap, tokens.spacing / 2.0])
-        .show(ui, |ui| {
-            for station in contacts {
-                ui.label(&station.station.name);
-                match (station.current(now), station.next(now)) {
-                    (Some(pass), _) => {
-                        ui.label(RichText::new("LINK UP").strong().color(tokens.nominal));
-                        ui.label(format!(
-                            "LOS in {}, max {:.1}°",
-                            hms((pass.los - now).num_milliseconds() as f64 / 1000.0),
-                            pass.max_elevation_deg
-                        ));
-                    }
-                    (None, Some(pass)) => {
-                        ui.label(RichText::new("no link").color(tokens.text_muted));
-                        ui.label(format!(
-                            "next AOS {} (in {}), max {:.1}°",
-                            pass.aos.format("%H:%M:%S UTC"),
-                            hms((pass.aos - now).num_milliseconds() as f64 / 1000.0),
-                            pass.max_elevation_deg
-                        ));
-                    }
-                    (None, None) => {
-                        ui.label(RichText::new("no link").color(tokens.text_muted));
-                        ui.label(RichText::new("no contact in 24 h").color(tokens.text_muted));
-                    }
-                }
-                ui.end_row();
+    // A station to a line where the panel is wide enough, its contact under its name where
+    // it is not: the times must never be cut off at the panel's edge.
+    let wide = ui.available_width() >= STATION_ROW_WIDTH;
+    for station in contacts {
+        let (status, detail) = match (station.current(now), station.next(now)) {
+            (Some(pass), _) => (
+                RichText::new("LINK UP").strong().color(tokens.nominal),
+                RichText::new(format!(
+                    "LOS in {}, max {:.1}°",
+                    hms((pass.los - now).num_milliseconds() as f64 / 1000.0),
+                    pass.max_elevation_deg
+                )),
+            ),
+            (None, Some(pass)) => (
+                RichText::new("no link").color(tokens.text_muted),
+                RichText::new(format!(
+                    "next AOS {} (in {}), max {:.1}°",
+                    pass.aos.format("%H:%M:%S UTC"),
+                    hms((pass.aos - now).num_milliseconds() as f64 / 1000.0),
+                    pass.max_elevation_deg
+                )),
+            ),
+            (None, None) => (
+                RichText::new("no link").color(tokens.text_muted),
+                RichText::new("no contact in 24 h").color(tokens.text_muted),
+            ),
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(&station.station.name).strong());
+            ui.label(status);
+            if wide {
+                ui.label(detail.clone());
             }
         });
+        if !wide {
+            ui.add(egui::Label::new(detail).wrap());
+        }
+        ui.add_space(tokens.spacing / 2.0);
+    }
 }
 
 fn alarm_line(alarm: &Alarm, telemetry: &Telemetry) -> String {
