@@ -590,27 +590,12 @@ fn a_ground_station_added_in_the_orbit_view_joins_the_passes_table() {
 
 #[test]
 fn an_injected_critical_value_reaches_the_banner_and_is_acknowledged_with_a_comment() {
-    use galaxium::ops::telemetry::Sample;
     use galaxium::ops::telemetry::alarms::AlarmState;
 
     let mut console = console();
     console.harness.run();
     console.harness.get_by_label("No alarms");
-    {
-        // A fault injected into the simulator, and three samples of it at once (the channel
-        // needs three in a row before its state rises).
-        let tm = console.harness.state_mut().telemetry_mut().unwrap();
-        assert!(tm.inject("ls.ppco2", Some(1.4)));
-        let index = tm.index_of("ls.ppco2").unwrap();
-        let t = tm.series(index).last().unwrap().0;
-        for k in 1..=3 {
-            tm.ingest(Sample {
-                channel: index,
-                t: t + f64::from(k) * 0.001,
-                value: 1.4,
-            });
-        }
-    }
+    raise_critical_ppco2(&mut console);
     console.harness.run();
     console.harness.get_by_label_contains(
         "CRITICAL ls.ppco2 1.400 kPa above 1 · unacknowledged · 1 alarm, 1 unacknowledged",
@@ -1630,7 +1615,8 @@ fn console_sized(size: [f32; 2]) -> Console {
     console
 }
 
-/// Raises a critical alarm on ppCO2 (three samples of a value far above its limit).
+/// Raises a critical alarm on ppCO2: a fault injected into the simulator, and three samples of
+/// it at once (the channel needs three in a row before its state rises).
 fn raise_critical_ppco2(console: &mut Console) {
     use galaxium::ops::telemetry::Sample;
     let tm = console.harness.state_mut().telemetry_mut().unwrap();
