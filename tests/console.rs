@@ -1090,7 +1090,9 @@ fn a_critical_alarm_opens_an_incident_worked_through_its_runbook_to_closed() {
 }
 
 #[test]
-fn a_drill_fault_from_the_mission_view_opens_an_incident() {
+fn a_drill_from_the_mission_view_is_marked_everywhere_and_its_incident_stays_local() {
+    use galaxium::ops::telemetry::Sample;
+
     let mut console = console();
     open_view(&mut console, View::Mission);
     console.harness.get_by_label("Drill").click();
@@ -1099,8 +1101,22 @@ fn a_drill_fault_from_the_mission_view_opens_an_incident() {
     console.harness.run();
     console
         .harness
-        .get_by_label_contains("Drill: Cabin pressure drop (ls.cabin_pressure held at 88)");
-    // The simulator samples once a second; the channel needs three in a row past its limit.
+        .get_by_label_contains("DRILL: Cabin pressure drop (ls.cabin_pressure toward 88");
+    // The leak takes half a minute to reach the critical limit; the test hurries it along
+    // with the values it would reach (the channel is the drill's, so they are the drill's).
+    {
+        let tm = console.harness.state_mut().telemetry_mut().unwrap();
+        assert!(tm.drilling());
+        let index = tm.index_of("ls.cabin_pressure").unwrap();
+        let t = tm.series(index).last().unwrap().0;
+        for k in 1..=4 {
+            tm.ingest(Sample {
+                channel: index,
+                t: t + f64::from(k) * 0.001,
+                value: 90.0,
+            });
+        }
+    }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while console.harness.state().incident_list().is_empty() {
         assert!(
@@ -1110,13 +1126,25 @@ fn a_drill_fault_from_the_mission_view_opens_an_incident() {
         std::thread::sleep(std::time::Duration::from_millis(100));
         console.harness.step();
     }
-    let incident = &console.harness.state().incident_list()[0];
-    assert_eq!(incident.title, "Cabin depressurisation");
-    assert_eq!(incident.source.as_deref(), Some("rule:cabin-pressure"));
+    console.harness.run();
+    let incident = console.harness.state().incident_list()[0].clone();
+    assert_eq!(incident.title, "DRILL — Cabin depressurisation");
+    assert_eq!(
+        incident.source.as_deref(),
+        Some("drill:rule:cabin-pressure")
+    );
+    let replica = Replica::open_existing(&console.data.replica()).unwrap();
+    assert!(replica.is_kept_local("incidents", &incident.id).unwrap());
+    // The banner, the alarm and the log all say DRILL; the drill's colour, not the alarm's.
+    console
+        .harness
+        .get_by_label_contains("DRILL · CRITICAL ls.cabin_pressure");
+    console.harness.get_by_label(" DRILL ");
     let log = console.harness.state().telemetry().unwrap().board().log();
+    assert!(log.iter().any(|e| e.what.starts_with("DRILL started by")));
     assert!(
         log.iter()
-            .any(|e| e.what.starts_with("drill fault injected by"))
+            .any(|e| e.drill && e.channel == "ls.cabin_pressure")
     );
 }
 

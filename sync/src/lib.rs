@@ -14,6 +14,6 @@ pub mod schema;
 pub mod time;
 
 pub use replica::{
-    BackupRecord, Inspection, OpenOptions, OpenReport, Replica, ReplicaError, ReplicaKind,
-    ReplicaStatus, TableCount,
+    BackupRecord, Inspection, LoggedEvent, OpenOptions, OpenReport, Replica, ReplicaError,
+    ReplicaKind, ReplicaStatus, TableCount,
 };

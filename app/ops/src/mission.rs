@@ -10,16 +10,18 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use galaxium_sync::Replica;
 use galaxium_sync::protocol::{MAX_CLOCK_RATE, MissionClock};
+use galaxium_sync::{LoggedEvent, Replica};
 
 use crate::incidents::detect::{Detection, Detector, Rules};
 use crate::incidents::{self, IncidentDetail};
 use crate::orbit::{OrbitData, StationPasses};
+use crate::telemetry::alarms::AlarmEvent;
 use crate::telemetry::dictionary::Dictionary;
+use crate::telemetry::limits::Severity;
 use crate::telemetry::live::LiveSource;
 use crate::telemetry::playback::Playback;
-use crate::telemetry::sim::Simulator;
+use crate::telemetry::sim::{Fault, Simulator};
 use crate::telemetry::tone::{ToneControl, TonePattern};
 use crate::telemetry::{
     self, Telemetry, TelemetrySource, acks, environment_from_orbit, unix_seconds,
@@ -41,13 +43,37 @@ const SCORE_EVERY: Duration = Duration::from_secs(1);
 /// How often a hosted session's poster is handed the newest sign-in.
 const SESSION_TOKEN_EVERY: Duration = Duration::from_secs(5);
 
-/// Faults a controller can inject into the simulator to rehearse (or to see the console's
-/// alarms and incidents at work): a name, the channel, the value it is held at.
-pub const DRILLS: [(&str, &str, f64); 4] = [
-    ("Cabin pressure drop", "ls.cabin_pressure", 88.0),
-    ("CO2 scrubber failure", "ls.ppco2", 1.25),
-    ("Main bus undervoltage", "pwr.bus_voltage", 23.2),
-    ("Low oxygen partial pressure", "ls.ppo2", 15.2),
+/// A fault a controller can play on the simulator to rehearse (or to see the console's alarms
+/// and incidents at work). Every value, alarm, event and incident it causes is marked DRILL,
+/// and its incidents stay on this console.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Drill {
+    /// What it rehearses.
+    pub name: &'static str,
+    /// The channels it moves: each toward a value at a rate a second, as the failure would
+    /// (a leak lowers the oxygen's partial pressure with the cabin's).
+    pub moves: &'static [(&'static str, f64, f64)],
+}
+
+/// The drills, in the order of the Drill menu.
+pub const DRILLS: [Drill; 4] = [
+    Drill {
+        name: "Cabin pressure drop",
+        // A leak: total pressure and the oxygen in it fall together (21 % of it).
+        moves: &[("ls.cabin_pressure", 88.0, 0.2), ("ls.ppo2", 18.5, 0.042)],
+    },
+    Drill {
+        name: "CO2 scrubber failure",
+        moves: &[("ls.ppco2", 1.25, 0.01)],
+    },
+    Drill {
+        name: "Main bus undervoltage",
+        moves: &[("pwr.bus_voltage", 23.2, 0.1)],
+    },
+    Drill {
+        name: "Low oxygen partial pressure",
+        moves: &[("ls.ppo2", 15.2, 0.05)],
+    },
 ];
 
 /// A change of telemetry source, a move of the recording being played, a drill, or a
@@ -93,9 +119,9 @@ impl TelemetryCommand {
             Self::Seek(_) => "Seek in the recording".to_owned(),
             Self::FollowLive => "Follow the server's live feed".to_owned(),
             Self::Drill(Some(i)) => {
-                format!("Inject a drill fault: {}", DRILLS[*i % DRILLS.len()].0)
+                format!("Start a drill: {}", DRILLS[*i % DRILLS.len()].name)
             }
-            Self::Drill(None) => "Clear the drill faults".to_owned(),
+            Self::Drill(None) => "End the drills".to_owned(),
             Self::TrainingPause(true) => "Pause the scenario".to_owned(),
             Self::TrainingPause(false) => "Resume the scenario".to_owned(),
             Self::TrainingNext => "Bring the next scenario event forward".to_owned(),
@@ -219,7 +245,12 @@ pub struct MissionLoop {
     acks_seen: String,
     session_token: Every,
     scoring: Scoring,
+    /// How much of the event log is kept in the replica.
+    logged: usize,
 }
+
+/// How many entries of the event log a console shows again after a restart.
+const LOG_RESTORED: usize = 2_000;
 
 impl MissionLoop {
     /// The loop of a console on `replica`: telemetry from the source the replica calls for
@@ -234,7 +265,19 @@ impl MissionLoop {
     }
 
     /// The loop around telemetry started elsewhere (tests and benches choose the source).
-    pub fn with_telemetry(replica: &Replica, telemetry: Result<Telemetry, String>) -> Self {
+    pub fn with_telemetry(replica: &Replica, mut telemetry: Result<Telemetry, String>) -> Self {
+        let mut logged = 0;
+        if let Ok(tm) = &mut telemetry {
+            match replica.logged_events(LOG_RESTORED) {
+                Ok(earlier) => {
+                    let earlier: Vec<AlarmEvent> =
+                        earlier.into_iter().filter_map(event_from_row).collect();
+                    logged = earlier.len();
+                    tm.board_mut().restore_log(earlier);
+                }
+                Err(err) => tracing::warn!("the earlier event log cannot be read: {err}"),
+            }
+        }
         Self {
             telemetry,
             clock: MissionClock::WALL,
@@ -253,6 +296,7 @@ impl MissionLoop {
                 scrub: None,
                 read: None,
             },
+            logged,
         }
     }
 
@@ -365,7 +409,34 @@ impl MissionLoop {
             self.score_training(replica, now, &mut events);
         }
         self.decide_tone(now);
+        self.keep_log(replica);
         events
+    }
+
+    /// Writes what was logged since the last turn into the replica, so a restart shows it.
+    fn keep_log(&mut self, replica: &mut Replica) {
+        let Ok(tm) = &self.telemetry else {
+            return;
+        };
+        let log = tm.board().log();
+        if log.len() <= self.logged {
+            return;
+        }
+        let rows: Vec<LoggedEvent> = log[self.logged..]
+            .iter()
+            .map(|e| LoggedEvent {
+                at: galaxium_sync::time::stored(e.at),
+                channel: e.channel.clone(),
+                severity: e.severity.label().to_owned(),
+                what: e.what.clone(),
+                drill: e.drill,
+            })
+            .collect();
+        match replica.log_events(&rows) {
+            Ok(()) => self.logged = log.len(),
+            // Kept in memory and tried again at the next turn.
+            Err(err) => tracing::warn!("the event log cannot be kept in the replica: {err}"),
+        }
     }
 
     /// On a console joined to a training session: follows the session's mission clock, and
@@ -567,16 +638,24 @@ impl MissionLoop {
         let Ok(tm) = &mut self.telemetry else {
             return (Said::problem("Telemetry is not running."), false);
         };
-        let severity = tm.board().get(channel).map(|a| a.severity);
+        let alarm = tm.board().get(channel).map(|a| (a.severity, a.drill));
         let outcome = tm.board_mut().acknowledge(channel, user, comment, now);
-        let kept = match (&outcome, severity) {
-            (Ok(()), Some(severity)) => {
+        let kept = match (&outcome, alarm) {
+            // A drill's acknowledgement stays here: shared, it would acknowledge the same
+            // channel's real alarm at every other console.
+            (Ok(()), Some((severity, false))) => {
                 acks::record(replica, channel, severity, user, comment.trim(), now).err()
             }
             _ => None,
         };
         self.scoring.read = None;
         match (outcome, kept) {
+            (Ok(()), None) if alarm.is_some_and(|(_, drill)| drill) => (
+                Said::info(format!(
+                    "Acknowledged the DRILL alarm on {channel}: {comment}"
+                )),
+                false,
+            ),
             (Ok(()), None) => (
                 Said::info(format!("Acknowledged {channel}: {comment}")),
                 true,
@@ -624,7 +703,17 @@ impl MissionLoop {
         };
         match command {
             TelemetryCommand::UseSimulator => {
-                let simulator = Simulator::new(&tm.dictionary, now, SIMULATOR_SEED);
+                // The same mission as before the switch: its clock runs on from its start,
+                // and the time in between is not made up.
+                let start = tm
+                    .mission_start()
+                    .and_then(|t| {
+                        #[allow(clippy::cast_possible_truncation, reason = "Unix seconds")]
+                        DateTime::from_timestamp(t as i64, 0)
+                    })
+                    .unwrap_or(now);
+                let mut simulator = Simulator::new(&tm.dictionary, start, SIMULATOR_SEED);
+                simulator.skip_to(unix_seconds(now));
                 tm.switch_source(Box::new(simulator), now);
                 // The simulator models the orbit: predict it again at once.
                 self.environment.reset();
@@ -844,23 +933,53 @@ fn follow_live(
     }
 }
 
-/// Injects drill fault `drill` (an index of [`DRILLS`]) into the simulator, or clears them;
+/// An event log entry read back from the replica; `None` for one this build cannot read.
+fn event_from_row(row: LoggedEvent) -> Option<AlarmEvent> {
+    Some(AlarmEvent {
+        at: galaxium_sync::time::parse(&row.at)?,
+        channel: row.channel,
+        what: row.what,
+        severity: Severity::from_label(&row.severity)?,
+        drill: row.drill,
+    })
+}
+
+/// Starts drill `drill` (an index of [`DRILLS`]) on the simulator, or ends every drill;
 /// logged in the event log.
 fn inject_drill(tm: &mut Telemetry, drill: Option<usize>, user: &str, now: DateTime<Utc>) -> Said {
-    if let Some((name, channel, value)) = drill.and_then(|i| DRILLS.get(i)) {
-        tm.inject(channel, Some(*value));
+    if let Some(drill) = drill.and_then(|i| DRILLS.get(i)) {
+        let mut played = Vec::new();
+        for (channel, to, per_s) in drill.moves {
+            let fault = Fault::Ramp {
+                to: *to,
+                per_s: *per_s,
+                at: None,
+            };
+            if tm.drill(channel, Some(fault)) {
+                played.push(format!("{channel} toward {to}"));
+            }
+        }
+        if played.is_empty() {
+            return Said::problem(format!(
+                "The drill {} needs the built-in simulator: recorded and live data cannot play one.",
+                drill.name
+            ));
+        }
         tm.board_mut()
-            .note(now, format!("drill fault injected by {user}: {name}"));
+            .note(now, format!("DRILL started by {user}: {}", drill.name));
         return Said::info(format!(
-            "Drill: {name} ({channel} held at {value}). Clear it from the same menu."
+            "DRILL: {} ({}). Its alarms and incidents are marked DRILL and stay on this console; end it from the same menu.",
+            drill.name,
+            played.join(", ")
         ));
     }
-    for (_, channel, _) in DRILLS {
-        tm.inject(channel, None);
+    for drill in &DRILLS {
+        for (channel, _, _) in drill.moves {
+            tm.drill(channel, None);
+        }
     }
-    tm.board_mut()
-        .note(now, format!("drill faults cleared by {user}"));
-    Said::info("Drill faults cleared.")
+    tm.board_mut().note(now, format!("drills ended by {user}"));
+    Said::info("Drills ended.")
 }
 
 /// Writes the debrief page of the scenario playing into `exports`.
@@ -1033,10 +1152,17 @@ mod tests {
         );
     }
 
+    /// A loop around the built-in simulator started at `t0()`.
+    fn simulated_loop(replica: &Replica) -> MissionLoop {
+        let dictionary = Dictionary::shipped(&[]).unwrap();
+        let simulator = Simulator::new(&dictionary, t0(), SIMULATOR_SEED);
+        MissionLoop::with_telemetry(replica, Ok(Telemetry::new(dictionary, Box::new(simulator))))
+    }
+
     #[test]
-    fn a_drill_is_injected_logged_and_cleared() {
+    fn a_drill_is_started_logged_and_ended() {
         let (_dir, replica) = replica();
-        let mut mission = fed_loop(&replica);
+        let mut mission = simulated_loop(&replica);
         let exports = tempfile::tempdir().unwrap();
         let said = mission.command(
             &replica,
@@ -1044,26 +1170,162 @@ mod tests {
             ("ada", exports.path()),
             wall(t0(), Instant::now()),
         );
-        assert_eq!(
-            said,
-            Some(Said::Info(
-                "Drill: CO2 scrubber failure (ls.ppco2 held at 1.25). Clear it from the same menu."
-                    .into()
-            ))
+        let Some(Said::Info(said)) = said else {
+            panic!("{said:?}");
+        };
+        assert!(
+            said.starts_with("DRILL: CO2 scrubber failure (ls.ppco2 toward 1.25)"),
+            "{said}"
         );
+        assert!(mission.telemetry().unwrap().drilling());
         let said = mission.command(
             &replica,
             TelemetryCommand::Drill(None),
             ("ada", exports.path()),
             wall(t0(), Instant::now()),
         );
-        assert_eq!(said, Some(Said::Info("Drill faults cleared.".into())));
+        assert_eq!(said, Some(Said::Info("Drills ended.".into())));
+        assert!(!mission.telemetry().unwrap().drilling());
         let log = mission.telemetry().unwrap().board().log();
         assert!(
             log.iter()
-                .any(|e| e.what == "drill fault injected by ada: CO2 scrubber failure")
+                .any(|e| e.what == "DRILL started by ada: CO2 scrubber failure")
         );
-        assert!(log.iter().any(|e| e.what == "drill faults cleared by ada"));
+        assert!(log.iter().any(|e| e.what == "drills ended by ada"));
+    }
+
+    #[test]
+    fn a_drill_on_recorded_data_is_refused_with_the_reason() {
+        let (_dir, replica) = replica();
+        let mut mission = fed_loop(&replica);
+        let exports = tempfile::tempdir().unwrap();
+        let said = mission.command(
+            &replica,
+            TelemetryCommand::Drill(Some(0)),
+            ("ada", exports.path()),
+            wall(t0(), Instant::now()),
+        );
+        assert!(
+            matches!(&said, Some(Said::Problem(p)) if p.contains("needs the built-in simulator")),
+            "{said:?}"
+        );
+    }
+
+    /// Ticks `mission` once a second for `seconds` from `t0()`; returns what was opened.
+    fn run_for(
+        mission: &mut MissionLoop,
+        replica: &mut Replica,
+        seconds: i64,
+    ) -> Vec<(String, String)> {
+        let orbit = OrbitData::default();
+        let start = Instant::now();
+        let mut opened = Vec::new();
+        for k in 0..=seconds {
+            let at = t0() + chrono::Duration::seconds(k);
+            let instant = start + Duration::from_secs(u64::try_from(k).unwrap());
+            for event in mission.tick(replica, &orbit, wall(at, instant)) {
+                if let MissionEvent::IncidentsWritten { opened: o } = event {
+                    opened.extend(o);
+                }
+            }
+        }
+        opened
+    }
+
+    #[test]
+    fn a_drill_leaks_the_cabin_gradually_and_its_incident_is_marked_and_stays_local() {
+        let (_dir, mut replica) = replica();
+        let mut mission = simulated_loop(&replica);
+        let exports = tempfile::tempdir().unwrap();
+        run_for(&mut mission, &mut replica, 5);
+        mission.command(
+            &replica,
+            TelemetryCommand::Drill(Some(0)),
+            ("ada", exports.path()),
+            wall(t0() + chrono::Duration::seconds(5), Instant::now()),
+        );
+        let opened = run_for(&mut mission, &mut replica, 120);
+        let tm = mission.telemetry().unwrap();
+        // A leak, not a jump: no two samples a second apart differ by more than the drill's
+        // rate and the sensor's noise; and the oxygen falls with the cabin.
+        let pressure = tm.index_of("ls.cabin_pressure").unwrap();
+        let values: Vec<f64> = tm.series(pressure).recent(0.0).map(|(_, v)| v).collect();
+        assert!(
+            values.windows(2).all(|w| (w[0] - w[1]).abs() < 0.6),
+            "{values:?}"
+        );
+        assert!(values.last().unwrap() < &89.0, "{values:?}");
+        let ppo2 = tm.index_of("ls.ppo2").unwrap();
+        assert!(tm.series(ppo2).last().unwrap().1 < 19.0);
+        let alarm = tm
+            .board()
+            .get("ls.cabin_pressure")
+            .expect("the drill's alarm");
+        assert!(alarm.drill);
+        assert!(
+            tm.reading(pressure, t0() + chrono::Duration::seconds(120))
+                .drill
+        );
+        assert!(
+            tm.board()
+                .log()
+                .iter()
+                .any(|e| e.channel == "ls.cabin_pressure" && e.drill)
+        );
+
+        assert!(!opened.is_empty());
+        let listed = incidents::list(&replica).unwrap();
+        assert!(!listed.is_empty());
+        for incident in &listed {
+            assert!(incident.title.starts_with("DRILL — "), "{}", incident.title);
+            assert!(replica.is_kept_local("incidents", &incident.id).unwrap());
+        }
+        // Its acknowledgement stays here too: shared, it would acknowledge the real alarm of
+        // the same channel at every other console.
+        let (said, sync_now) =
+            mission.acknowledge(&mut replica, "ls.cabin_pressure", "drill", "ada", t0());
+        assert!(
+            matches!(&said, Said::Info(s) if s.contains("DRILL")),
+            "{said:?}"
+        );
+        assert!(!sync_now);
+        assert!(acks::every(&replica, "").unwrap().is_empty());
+        // Nothing of it waits to be sent: the incident, its timeline and passengers stay here.
+        let unsent: i64 = replica
+            .read("counting unsent incident ops", |c| {
+                c.query_row(
+                    "SELECT count(*) FROM outbox WHERE table_name LIKE 'incident%'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap();
+        assert_eq!(unsent, 0);
+    }
+
+    #[test]
+    fn the_event_log_is_shown_again_after_a_restart() {
+        let (_dir, mut replica) = replica();
+        let mut mission = fed_loop(&replica);
+        depressurise(&mut mission, unix_seconds(t0()));
+        mission.tick(
+            &mut replica,
+            &OrbitData::default(),
+            wall(t0(), Instant::now()),
+        );
+        mission.mute(true, "ada", t0());
+        mission.tick(
+            &mut replica,
+            &OrbitData::default(),
+            wall(t0(), Instant::now()),
+        );
+        let before: Vec<AlarmEvent> = mission.telemetry().unwrap().board().log().to_vec();
+        assert!(before.len() >= 2, "{before:?}");
+        drop(mission);
+
+        let restarted = fed_loop(&replica);
+        let after = restarted.telemetry().unwrap().board().log();
+        assert_eq!(after, before.as_slice());
     }
 
     #[test]

@@ -10,9 +10,9 @@ use super::UiCommand;
 use super::app::{ConsoleApp, Notice};
 use crate::ops::mission::{MissionEvent, Said, TelemetryCommand, Wall};
 use crate::ops::sync_agent::SyncRequest;
-use crate::ops::telemetry::Telemetry;
 use crate::ops::telemetry::limits::Severity;
 use crate::ops::telemetry::tone::TonePattern;
+use crate::ops::telemetry::{Freshness, Telemetry};
 use crate::tone::{ToneOutput, TonePlayer};
 use crate::views::View;
 use crate::views::mission::{severity_color, source_line};
@@ -224,36 +224,23 @@ impl ConsoleApp {
             .filter(|a| a.state != crate::ops::telemetry::alarms::AlarmState::AckActive)
             .count();
         let worst = waiting.first().map_or(Severity::Normal, |a| a.severity);
+        let drill_first = waiting.first().is_some_and(|a| a.drill);
+        let feed = tm.feed_freshness(now);
         let fill = if waiting.is_empty() {
             tokens.panel
+        } else if drill_first {
+            tokens.training
         } else {
             severity_color(worst, tokens)
         };
-        let text_color = if waiting.is_empty() {
-            tokens.text_muted
-        } else {
-            tokens.on_banner
+        let text_color = match (waiting.is_empty(), feed) {
+            (true, Freshness::Live) => tokens.text_muted,
+            // Quiet only because nothing arrives is not quiet: said in the caution colour.
+            (true, _) => tokens.caution,
+            (false, _) => tokens.on_banner,
         };
         let (source, _) = source_line(tm, now);
-        let headline = match waiting.first() {
-            None => "No alarms".to_owned(),
-            Some(alarm) => {
-                let unit = tm
-                    .dictionary
-                    .get(&alarm.channel)
-                    .map_or("", |c| c.unit.as_str());
-                let breach = alarm.breach.map(|b| format!(" {b}")).unwrap_or_default();
-                format!(
-                    "{} {} {:.3} {unit}{breach} · {} · {} alarm{}, {unacknowledged} unacknowledged",
-                    alarm.severity.label(),
-                    alarm.channel,
-                    alarm.value,
-                    alarm.state.label(),
-                    waiting.len(),
-                    if waiting.len() == 1 { "" } else { "s" },
-                )
-            }
-        };
+        let headline = banner_headline(tm, &waiting, unacknowledged, feed);
         let mut open = false;
         let mut mute = None;
         let muted = self.mission_loop.tone_muted();
@@ -300,6 +287,46 @@ impl ConsoleApp {
         }
         if let Some(muted) = mute {
             self.send(UiCommand::MuteTone(muted));
+        }
+    }
+}
+
+/// The banner's words: the alarm to look at first and how many want acknowledging; with no
+/// alarm, whether that is because all is well or because nothing arrives; a drill says so.
+fn banner_headline(
+    tm: &Telemetry,
+    waiting: &[&crate::ops::telemetry::alarms::Alarm],
+    unacknowledged: usize,
+    feed: Freshness,
+) -> String {
+    let drill = if tm.drilling() {
+        "DRILL RUNNING · "
+    } else {
+        ""
+    };
+    match waiting.first() {
+        None => match feed.label() {
+            None => format!("{drill}No alarms"),
+            Some(words) => {
+                format!("{drill}No alarms known · {words}: the values on screen are not current")
+            }
+        },
+        Some(alarm) => {
+            let unit = tm
+                .dictionary
+                .get(&alarm.channel)
+                .map_or("", |c| c.unit.as_str());
+            let breach = alarm.breach.map(|b| format!(" {b}")).unwrap_or_default();
+            format!(
+                "{}{} {} {:.3} {unit}{breach} · {} · {} alarm{}, {unacknowledged} unacknowledged",
+                if alarm.drill { "DRILL · " } else { drill },
+                alarm.severity.label(),
+                alarm.channel,
+                alarm.value,
+                alarm.state.label(),
+                waiting.len(),
+                if waiting.len() == 1 { "" } else { "s" },
+            )
         }
     }
 }

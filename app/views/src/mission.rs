@@ -14,7 +14,9 @@ use crate::ops::telemetry::alarms::{Alarm, AlarmState};
 use crate::ops::telemetry::dictionary::{Channel, Subsystem};
 use crate::ops::telemetry::limits::Severity;
 use crate::ops::telemetry::live::{LiveLink, LiveStatus};
-use crate::ops::telemetry::{STALE_AFTER_S, SourceKind, Telemetry, archive, unix_seconds};
+use crate::ops::telemetry::{
+    Freshness, GAP_AFTER_S, Reading, STALE_AFTER_S, SourceKind, Telemetry, archive, unix_seconds,
+};
 
 pub use crate::ops::mission::{DRILLS, TelemetryCommand};
 
@@ -281,18 +283,29 @@ fn hms(seconds: f64) -> String {
     met(seconds).trim_start_matches("T+").to_owned()
 }
 
-/// The state to show for a channel: its limit state, or that no value is expected (a comms
-/// channel while no ground station is in contact).
-fn state_text(telemetry: &Telemetry, index: usize, t: f64, tokens: Tokens) -> (String, Color32) {
-    let channel = &telemetry.dictionary.channels[index];
-    if channel.subsystem == Subsystem::Comms && telemetry.los_predicted(t) {
-        return ("no contact (LOS)".to_owned(), tokens.inactive);
+/// How a channel's reading looks wherever a value is shown: the value, the words beside it,
+/// and their colour. Only a live value takes its limit state's colour; no data, a stale value
+/// and a value nobody expects (loss of signal) are grey with their word, and a stale value
+/// still says what state it was in; a drill's value is in the exercise colour and says DRILL.
+pub fn reading_look(reading: Reading, unit: &str, tokens: Tokens) -> (String, String, Color32) {
+    let value = reading
+        .value
+        .map_or_else(|| "—".to_owned(), |v| value_text(v, unit));
+    let (words, color) = match reading.freshness.label() {
+        None => (
+            reading.severity.label().to_owned(),
+            severity_color(reading.severity, tokens),
+        ),
+        Some(words) if matches!(reading.freshness, Freshness::Stale { .. }) => (
+            format!("{words} · was {}", reading.severity.label()),
+            tokens.inactive,
+        ),
+        Some(words) => (words, tokens.inactive),
+    };
+    if reading.drill {
+        return (value, format!("DRILL · {words}"), tokens.training);
     }
-    let state = telemetry.limit_state(index);
-    (
-        state.severity.label().to_owned(),
-        severity_color(state.severity, tokens),
-    )
+    (value, words, color)
 }
 
 /// How far back the trend for time-to-limit looks.
@@ -401,13 +414,13 @@ impl egui_tiles::Behavior<MissionPane> for Panels<'_> {
                         MissionPane::Alarms => {
                             alarms_ui(ui, state, telemetry, tokens, now, self.commands);
                         }
-                        MissionPane::EventLog => log_ui(ui, state, telemetry, tokens),
+                        MissionPane::EventLog => log_ui(ui, state, telemetry, tokens, now),
                         MissionPane::GroundStations => stations_ui(ui, self.contacts, tokens, now),
                         MissionPane::KeyValues => key_values_ui(ui, telemetry, tokens, now),
                         MissionPane::Plots => {
                             plot_ui(ui, state, telemetry, tokens, now, pane_height);
                         }
-                        MissionPane::Channels => channels_ui(ui, state, telemetry, tokens),
+                        MissionPane::Channels => channels_ui(ui, state, telemetry, tokens, now),
                     });
             });
         egui_tiles::UiResponse::None
@@ -550,7 +563,7 @@ fn source_ui(
         }
         if kind == SourceKind::Simulated {
             ui.separator();
-            drill_ui(ui, commands);
+            drill_ui(ui, telemetry.drilling(), commands);
         }
 
         let wall = unix_seconds(now);
@@ -766,22 +779,35 @@ fn scores_ui(ui: &mut Ui, scores: &[crate::ops::training::score::Scored], tokens
         });
 }
 
-/// The simulator's drill menu: inject one of [`DRILLS`], or clear them.
-fn drill_ui(ui: &mut Ui, commands: &mut Vec<UiCommand>) {
+/// The simulator's drill menu: start one of [`DRILLS`], or end them.
+fn drill_ui(ui: &mut Ui, drilling: bool, commands: &mut Vec<UiCommand>) {
     let label = ui.label("Drill");
     egui::ComboBox::from_id_salt("drill_fault")
-        .selected_text("inject a fault…")
+        .selected_text(if drilling {
+            "DRILL RUNNING"
+        } else {
+            "start a drill…"
+        })
         .show_ui(ui, |ui| {
-            for (i, (name, channel, value)) in DRILLS.iter().enumerate() {
+            for (i, drill) in DRILLS.iter().enumerate() {
+                let moves: Vec<String> = drill
+                    .moves
+                    .iter()
+                    .map(|(channel, to, per_s)| format!("{channel} toward {to} at {per_s}/s"))
+                    .collect();
                 if ui
-                    .selectable_label(false, *name)
-                    .on_hover_text(format!("Holds {channel} at {value} in the simulator"))
+                    .selectable_label(false, drill.name)
+                    .on_hover_text(format!(
+                        "Moves {} in the simulator. Everything it causes is marked DRILL and \
+                         stays on this console.",
+                        moves.join(", ")
+                    ))
                     .clicked()
                 {
                     commands.push(UiCommand::Telemetry(TelemetryCommand::Drill(Some(i))));
                 }
             }
-            if ui.selectable_label(false, "Clear the faults").clicked() {
+            if ui.selectable_label(false, "End the drills").clicked() {
                 commands.push(UiCommand::Telemetry(TelemetryCommand::Drill(None)));
             }
         })
@@ -802,13 +828,13 @@ fn key_values_ui(ui: &mut Ui, telemetry: &Telemetry, tokens: Tokens, now: DateTi
     for row in keys.chunks(per_row) {
         ui.columns(per_row, |columns| {
             for (ui, (index, channel)) in columns.iter_mut().zip(row) {
-                let (state, color) = state_text(telemetry, *index, unix_seconds(now), tokens);
+                let look = reading_look(telemetry.reading(*index, now), &channel.unit, tokens);
                 tokens.card_frame().show(ui, |ui| {
                     ui.set_width(ui.available_width());
                     // Not justified: a justified column would spread a wrapped value's
                     // letters across the card ("8 8 . 0 0").
                     ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
-                        key_value_card_ui(ui, telemetry, *index, channel, (state, color), tokens);
+                        key_value_card_ui(ui, telemetry, *index, channel, look, tokens);
                     });
                 });
             }
@@ -823,16 +849,12 @@ fn key_value_card_ui(
     telemetry: &Telemetry,
     index: usize,
     channel: &Channel,
-    (state, color): (String, Color32),
+    (value, state, color): (String, String, Color32),
     tokens: Tokens,
 ) {
     ui.add(
         egui::Label::new(RichText::new(&channel.description).color(tokens.text_muted)).truncate(),
     );
-    let value = telemetry
-        .series(index)
-        .last()
-        .map_or("—".to_owned(), |(_, v)| value_text(v, &channel.unit));
     ui.label(
         RichText::new(value)
             .size(tokens.heading_size * 0.9)
@@ -929,34 +951,64 @@ fn alarms_ui(
         ui.label(RichText::new("No alarms.").color(tokens.text_muted));
     }
     for alarm in alarms {
-        let color = severity_color(alarm.severity, tokens);
+        let color = if alarm.drill {
+            tokens.training
+        } else {
+            severity_color(alarm.severity, tokens)
+        };
+        // Wanting acknowledgement is loud (a filled card, a heavy edge, a badge); acknowledged
+        // and still out of limits is quiet but there (a thin edge); cleared and latched is
+        // grey until someone acknowledges it.
+        let (fill, stroke, badge) = match alarm.state {
+            AlarmState::UnackActive => (color.gamma_multiply(0.22), 2.5, "UNACKNOWLEDGED"),
+            AlarmState::AckActive => (
+                Color32::TRANSPARENT,
+                1.0,
+                "ACKNOWLEDGED · still out of limits",
+            ),
+            AlarmState::UnackCleared => (
+                Color32::TRANSPARENT,
+                1.5,
+                "CLEARED · back in limits, acknowledge to remove",
+            ),
+        };
         tokens
             .card_frame()
-            .stroke(egui::Stroke::new(
-                if alarm.state == AlarmState::UnackActive {
-                    2.0
-                } else {
-                    1.0
-                },
-                color,
-            ))
+            .fill(fill)
+            .stroke(egui::Stroke::new(stroke, color))
             .show(ui, |ui| {
                 ui.set_width(ui.available_width());
+                ui.horizontal_wrapped(|ui| {
+                    if alarm.drill {
+                        ui.label(
+                            RichText::new(" DRILL ")
+                                .strong()
+                                .color(tokens.on_banner)
+                                .background_color(tokens.training),
+                        );
+                    }
+                    let badge = RichText::new(badge).small().strong();
+                    ui.label(if alarm.state == AlarmState::UnackActive {
+                        badge.color(tokens.on_banner).background_color(color)
+                    } else {
+                        badge.color(tokens.text_muted)
+                    });
+                });
                 ui.label(
                     RichText::new(alarm_line(alarm, telemetry))
-                        .color(color)
+                        .color(if alarm.state == AlarmState::UnackCleared {
+                            tokens.text_muted
+                        } else {
+                            color
+                        })
                         .strong(),
                 );
-                let mut status = format!(
-                    "{} · raised {}",
-                    alarm.state.label(),
-                    alarm.raised_at.format("%H:%M:%S UTC")
-                );
+                let mut status = format!("raised {}", alarm.raised_at.format("%H:%M:%S UTC"));
                 if let Some(until) = alarm.shelved_until.filter(|u| *u > now) {
                     status = format!("{status} · shelved until {}", until.format("%H:%M UTC"));
                 }
                 if let Some((who, comment)) = &alarm.acknowledged {
-                    status = format!("{status} · {who}: {comment}");
+                    status = format!("{status} · acknowledged by {who}: {comment}");
                 }
                 ui.label(RichText::new(status).small().color(tokens.text_muted));
                 let acknowledging = state
@@ -1036,7 +1088,13 @@ fn acknowledge_form_ui(
     }
 }
 
-fn log_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tokens: Tokens) {
+fn log_ui(
+    ui: &mut Ui,
+    state: &mut MissionState,
+    telemetry: &Telemetry,
+    tokens: Tokens,
+    now: DateTime<Utc>,
+) {
     let label = ui.label("Search the log");
     ui.add(
         egui::TextEdit::singleline(&mut state.log_filter)
@@ -1047,9 +1105,15 @@ fn log_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tokens: 
     let filter = state.log_filter.to_lowercase();
     let mut shown = 0;
     for event in telemetry.board().log().iter().rev() {
+        // An event of an earlier day (kept from an earlier run) says which day.
+        let at = if event.at.date_naive() == now.date_naive() {
+            event.at.format("%H:%M:%S").to_string()
+        } else {
+            event.at.format("%Y-%m-%d %H:%M:%S").to_string()
+        };
         let line = format!(
-            "{} {} {}",
-            event.at.format("%H:%M:%S"),
+            "{at} {}{} {}",
+            if event.drill { "DRILL " } else { "" },
             event.channel,
             event.what
         );
@@ -1060,7 +1124,11 @@ fn log_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tokens: 
             RichText::new(line)
                 .small()
                 .monospace()
-                .color(severity_color(event.severity, tokens)),
+                .color(if event.drill {
+                    tokens.training
+                } else {
+                    severity_color(event.severity, tokens)
+                }),
         );
         shown += 1;
         if shown >= 200 {
@@ -1167,6 +1235,22 @@ fn plot_ui(
     );
 }
 
+/// `points` (in time order) cut where two neighbours stand more than `gap` apart in time.
+pub fn split_at_gaps(points: &[[f64; 2]], gap: f64) -> Vec<&[[f64; 2]]> {
+    let mut segments = Vec::new();
+    let mut start = 0;
+    for i in 1..points.len() {
+        if points[i][0] - points[i - 1][0] > gap {
+            segments.push(&points[start..i]);
+            start = i;
+        }
+    }
+    if start < points.len() {
+        segments.push(&points[start..]);
+    }
+    segments
+}
+
 /// How the stacked plots look at time.
 struct PlotView {
     origin: f64,
@@ -1258,14 +1342,18 @@ fn channel_plot_ui(
                     .into_iter()
                     .map(|[t, v]| [t - origin, v]),
             );
-            plot.line(
-                Line::new(
-                    format!("{} ({})", channel.id, channel.unit),
-                    PlotPoints::from(points),
-                )
-                .color(color)
-                .width(1.5),
-            );
+            // A gap in the data stays a gap: no line is drawn across it. A decimated range's
+            // points may stand up to two buckets apart without a gap between them.
+            #[allow(clippy::cast_precision_loss, reason = "a bucket count")]
+            let bucket_s = (x1 - x0) / buckets.max(1) as f64;
+            let name = format!("{} ({})", channel.id, channel.unit);
+            for segment in split_at_gaps(&points, GAP_AFTER_S.max(2.5 * bucket_s)) {
+                plot.line(
+                    Line::new(name.as_str(), PlotPoints::from(segment.to_vec()))
+                        .color(color)
+                        .width(1.5),
+                );
+            }
             let l = &channel.limits;
             for (limit, severity) in [
                 (l.warning.low, Severity::Warning),
@@ -1288,7 +1376,13 @@ fn channel_plot_ui(
         });
 }
 
-fn channels_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tokens: Tokens) {
+fn channels_ui(
+    ui: &mut Ui,
+    state: &mut MissionState,
+    telemetry: &Telemetry,
+    tokens: Tokens,
+    now: DateTime<Utc>,
+) {
     ui.horizontal_wrapped(|ui| {
         if ui
             .selectable_label(state.subsystem.is_none(), "All")
@@ -1318,13 +1412,6 @@ fn channels_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tok
                 ui.label(RichText::new(heading).color(tokens.text_muted));
             }
             ui.end_row();
-            let now_t = telemetry
-                .dictionary
-                .channels
-                .iter()
-                .enumerate()
-                .filter_map(|(i, _)| telemetry.series(i).last().map(|(t, _)| t))
-                .fold(f64::MIN, f64::max);
             for (index, channel) in telemetry.dictionary.channels.iter().enumerate() {
                 if state.subsystem.is_some_and(|s| s != channel.subsystem) {
                     continue;
@@ -1336,20 +1423,11 @@ fn channels_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tok
                 {
                     continue;
                 }
-                let (state_words, color) = state_text(telemetry, index, now_t, tokens);
+                let (value, state_words, color) =
+                    reading_look(telemetry.reading(index, now), &channel.unit, tokens);
                 ui.label(&channel.id).on_hover_text(&channel.description);
-                let last = telemetry.series(index).last();
-                let is_stale = last.is_none_or(|(t, _)| now_t - t > STALE_AFTER_S);
-                let value = last.map_or("—".to_owned(), |(_, v)| value_text(v, &channel.unit));
                 ui.label(RichText::new(value).monospace().color(color));
-                ui.label(
-                    RichText::new(if is_stale {
-                        "STALE".to_owned()
-                    } else {
-                        state_words
-                    })
-                    .color(if is_stale { tokens.inactive } else { color }),
-                );
+                ui.label(RichText::new(state_words).color(color));
                 let band = channel.limits.warning;
                 ui.label(
                     RichText::new(format!(
@@ -1382,6 +1460,49 @@ fn channels_ui(ui: &mut Ui, state: &mut MissionState, telemetry: &Telemetry, tok
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gap_in_the_data_is_not_joined() {
+        let points = [[0.0, 1.0], [1.0, 1.0], [2.0, 1.0], [40.0, 5.0], [41.0, 5.0]];
+        let segments = split_at_gaps(&points, 5.0);
+        assert_eq!(segments, vec![&points[..3], &points[3..]]);
+        assert!(split_at_gaps(&[], 5.0).is_empty());
+    }
+
+    #[test]
+    fn no_data_and_stale_values_never_look_normal_and_a_drill_says_so() {
+        let tokens = Tokens::of(galaxium_widgets::tokens::Theme::Dark);
+        let no_data = Reading {
+            value: None,
+            freshness: Freshness::NoData,
+            severity: Severity::Normal,
+            drill: false,
+        };
+        let (value, words, color) = reading_look(no_data, "kPa", tokens);
+        assert_eq!((value.as_str(), words.as_str()), ("—", "NO DATA"));
+        assert_eq!(color, tokens.inactive);
+        let stale = Reading {
+            value: Some(101.3),
+            freshness: Freshness::Stale { age_s: 40.0 },
+            severity: Severity::Critical,
+            drill: false,
+        };
+        let (_, words, color) = reading_look(stale, "kPa", tokens);
+        assert_eq!(words, "STALE 40 s · was CRITICAL");
+        assert_eq!(color, tokens.inactive);
+        let live = Reading {
+            freshness: Freshness::Live,
+            ..stale
+        };
+        assert_eq!(reading_look(live, "kPa", tokens).2, tokens.critical);
+        let drill = Reading {
+            drill: true,
+            ..live
+        };
+        let (_, words, color) = reading_look(drill, "kPa", tokens);
+        assert_eq!(words, "DRILL · CRITICAL");
+        assert_eq!(color, tokens.training);
+    }
 
     #[test]
     fn mission_time_reads_as_days_hours_minutes_seconds() {

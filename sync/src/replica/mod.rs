@@ -7,6 +7,7 @@
 mod backup;
 mod error;
 mod inspect;
+mod local;
 mod meta;
 mod rows;
 mod status;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub use backup::restore;
 pub use error::ReplicaError;
 pub use inspect::{Inspection, IntegrityLevel, inspect};
+pub use local::{LoggedEvent, MISSION_LOG_KEPT};
 pub use rows::{GroundStationRow, LaunchRow, LaunchSummary, SpaceportRow, VehicleRow};
 pub use status::{BackupRecord, ReplicaStatus, TableCount};
 pub use sync::{ApplyReport, Conflict, SetAsideOp, SignIn, SyncRun, TrainingLink};

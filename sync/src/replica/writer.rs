@@ -66,6 +66,8 @@ impl Writer<'_> {
     /// Deletes a row; other replicas delete it when they sync.
     pub fn delete(&mut self, table: &str, row_id: &str) -> Result<(), ReplicaError> {
         let spec = checked(table, &Map::new())?;
+        // Asked before the row (and the incident it names) is gone.
+        let local = self.stays_local(spec, row_id, &Map::new())?;
         let sql = format!("DELETE FROM {} WHERE id = ?1", spec.name);
         let changed = self
             .tx
@@ -77,7 +79,37 @@ impl Writer<'_> {
                 row_id: row_id.to_owned(),
             });
         }
+        if local {
+            return Ok(());
+        }
         self.append_op(spec, row_id, OpKind::Delete, Map::new())
+    }
+
+    /// Keeps row `row_id` of `table` on this console: from now on none of its changes, nor
+    /// those of rows hanging off it (by `incident_id`), become ops, so they never reach the
+    /// server or another console. `why` says so in the file ("drill"). Call it before the
+    /// row is inserted.
+    pub fn keep_local(&mut self, table: &str, row_id: &str, why: &str) -> Result<(), ReplicaError> {
+        let spec = checked(table, &Map::new())?;
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO local_rows (table_name, row_id, why) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut stmt| stmt.execute(rusqlite::params![spec.name, row_id, why]))
+            .map_err(|cause| write_failed("local_rows", row_id, cause))?;
+        Ok(())
+    }
+
+    /// Whether a change to `row_id` of `spec` stays on this console: the row is kept local,
+    /// or it hangs off an incident that is.
+    fn stays_local(
+        &self,
+        spec: &ReplicatedTable,
+        row_id: &str,
+        payload: &Map<String, Value>,
+    ) -> Result<bool, ReplicaError> {
+        is_local(&self.tx, spec, row_id, payload)
+            .map_err(|cause| write_failed("local_rows", row_id, cause))
     }
 
     /// The transaction, for reads that must see the writes made so far (is this seat still
@@ -161,6 +193,9 @@ impl Writer<'_> {
             let rows = super::sync::read_rows(&self.tx, spec)
                 .map_err(|cause| write_failed(spec.name, "*", cause))?;
             for (row_id, values) in rows {
+                if self.stays_local(spec, &row_id, &values)? {
+                    continue;
+                }
                 self.append_op(spec, &row_id, OpKind::Insert, values)?;
                 count += 1;
             }
@@ -175,6 +210,9 @@ impl Writer<'_> {
         kind: OpKind,
         payload: Map<String, Value>,
     ) -> Result<(), ReplicaError> {
+        if self.stays_local(spec, row_id, &payload)? {
+            return Ok(());
+        }
         let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
         let hlc = self.clock.tick(now_ms);
         self.tx
@@ -195,6 +233,41 @@ impl Writer<'_> {
             })
             .map_err(|cause| write_failed("outbox", row_id, cause))?;
         Ok(())
+    }
+}
+
+/// Whether `row_id` of `spec` is kept on this console, itself or through the incident it
+/// hangs off (its `incident_id`, in `payload` or, for an update or delete, in the stored row).
+fn is_local(
+    conn: &rusqlite::Connection,
+    spec: &ReplicatedTable,
+    row_id: &str,
+    payload: &Map<String, Value>,
+) -> rusqlite::Result<bool> {
+    let listed = |table: &str, id: &str| -> rusqlite::Result<bool> {
+        conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM local_rows WHERE table_name = ?1 AND row_id = ?2)",
+        )?
+        .query_row([table, id], |r| r.get(0))
+    };
+    if listed(spec.name, row_id)? {
+        return Ok(true);
+    }
+    if !spec.has_column("incident_id") {
+        return Ok(false);
+    }
+    let parent = if let Some(id) = payload.get("incident_id").and_then(Value::as_str) {
+        Some(id.to_owned())
+    } else {
+        use rusqlite::OptionalExtension as _;
+        let sql = format!("SELECT incident_id FROM {} WHERE id = ?1", spec.name);
+        conn.prepare_cached(&sql)?
+            .query_row([row_id], |r| r.get::<_, String>(0))
+            .optional()?
+    };
+    match parent {
+        Some(incident) => listed("incidents", &incident),
+        None => Ok(false),
     }
 }
 

@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "one stored form for every time: RFC 3339 UTC to the millisecond",
         sql: include_str!("migrations/0010_one_time_form.sql"),
     },
+    Migration {
+        version: 11,
+        summary: "local rows a drill keeps on this console; the Mission event log",
+        sql: include_str!("migrations/0011_drills_and_the_event_log.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -132,6 +132,7 @@ impl Rules {
                     runbook: rule.runbook.clone(),
                     vehicle_id: None,
                     launch_id: None,
+                    drill: false,
                 },
             ));
         }
@@ -237,6 +238,14 @@ impl Detector {
                 // Not (yet) severe enough; look again when it worsens.
                 continue;
             };
+            // A drill's alarm opens (or adds to) a drill's incident only, never a real one.
+            let source = if alarm.drill {
+                new.drill = true;
+                new.source = Some(format!("drill:{source}"));
+                format!("drill:{source}")
+            } else {
+                source
+            };
             self.seen.insert((alarm.channel.clone(), alarm.raised_at));
             let unit = telemetry
                 .dictionary
@@ -244,7 +253,8 @@ impl Detector {
                 .map_or("", |c| c.unit.as_str());
             let breach = alarm.breach.map(|b| format!(" {b}")).unwrap_or_default();
             let words = format!(
-                "{} {} {:.3} {unit}{breach}",
+                "{}{} {} {:.3} {unit}{breach}",
+                if alarm.drill { "DRILL " } else { "" },
                 alarm.severity.label(),
                 alarm.channel,
                 alarm.value
@@ -261,7 +271,14 @@ impl Detector {
             if new.kind == IncidentKind::Vehicle {
                 new.vehicle_id.clone_from(&self.vehicle_id);
             }
-            new.description = format!("Opened by the console on {words}.");
+            new.description = if new.drill {
+                format!(
+                    "A DRILL, not the vehicle: opened by the console on the drill's {words}. \
+                     It stays on this console and is never sent to the server."
+                )
+            } else {
+                format!("Opened by the console on {words}.")
+            };
             let id = super::create(replica, &new, "system", now)?;
             replica.write(|w| append_entry(w, &id, now, "system", "alarm", &words, None))?;
             let window = f64::from(self.rules.default.window_minutes) * 60.0;

@@ -504,7 +504,12 @@ pub struct NewIncident {
     pub vehicle_id: Option<String>,
     /// The launch it concerns.
     pub launch_id: Option<String>,
+    /// Opened by a drill: titled DRILL and kept on this console, never sent to the server.
+    pub drill: bool,
 }
+
+/// How a drill's incident is titled, so every list, report and export it reaches says so.
+pub const DRILL_MARK: &str = "DRILL — ";
 
 impl NewIncident {
     /// The quick form's three fields.
@@ -518,6 +523,7 @@ impl NewIncident {
             runbook: runbooks::for_kind(kind).map_or_else(String::new, |r| r.id.clone()),
             vehicle_id: None,
             launch_id: None,
+            drill: false,
         }
     }
 }
@@ -586,8 +592,17 @@ pub fn create(
     }
     let levels = severities(replica)?;
     check_severity(&levels, &new.severity)?;
+    let title = if new.drill && !title.starts_with(DRILL_MARK) {
+        format!("{DRILL_MARK}{title}")
+    } else {
+        title.to_owned()
+    };
+    let title = title.as_str();
     replica.write(|w| {
         let id = new_id();
+        if new.drill {
+            w.keep_local("incidents", &id, "drill")?;
+        }
         w.insert(
             "incidents",
             &id,

@@ -59,6 +59,8 @@ pub struct Alarm {
     pub shelved_until: Option<DateTime<Utc>>,
     /// Who acknowledged it and what they said.
     pub acknowledged: Option<(String, String)>,
+    /// Raised by a drill: not the vehicle's, and never to be taken for it.
+    pub drill: bool,
 }
 
 impl Alarm {
@@ -84,6 +86,45 @@ pub struct AlarmEvent {
     pub what: String,
     /// The severity at the time.
     pub severity: Severity,
+    /// About a drill's alarm.
+    pub drill: bool,
+}
+
+/// A channel's limit state after a sample, for [`AlarmBoard::update`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Change {
+    /// When the sample was measured.
+    pub at: DateTime<Utc>,
+    /// Its value.
+    pub value: f64,
+    /// The limit state it puts the channel in.
+    pub severity: Severity,
+    /// The limit it crosses, if any.
+    pub breach: Option<Breach>,
+    /// A loss of signal is predicted for the channel: no new alarm is raised (an existing
+    /// one follows the value).
+    pub suppressed: bool,
+    /// A drill is playing on the channel.
+    pub drill: bool,
+}
+
+/// A change of an operational (not drill) channel, for tests.
+#[cfg(test)]
+pub(crate) fn change(
+    at: DateTime<Utc>,
+    value: f64,
+    severity: Severity,
+    breach: Option<Breach>,
+    suppressed: bool,
+) -> Change {
+    Change {
+        at,
+        value,
+        severity,
+        breach,
+        suppressed,
+        drill: false,
+    }
 }
 
 /// Every alarm and the log of what happened to them.
@@ -108,17 +149,16 @@ pub enum AlarmError {
 }
 
 impl AlarmBoard {
-    /// Takes a channel's limit state after a sample. `suppressed` says a loss of signal is
-    /// predicted for it: no new alarm is raised then (an existing one follows the value).
-    pub fn update(
-        &mut self,
-        channel: &str,
-        at: DateTime<Utc>,
-        value: f64,
-        severity: Severity,
-        breach: Option<Breach>,
-        suppressed: bool,
-    ) {
+    /// Takes a channel's limit state after a sample.
+    pub fn update(&mut self, channel: &str, change: Change) {
+        let Change {
+            at,
+            value,
+            severity,
+            breach,
+            suppressed,
+            drill,
+        } = change;
         let out = severity.alarms();
         match self.alarms.get_mut(channel) {
             None if out && suppressed => {}
@@ -134,6 +174,7 @@ impl AlarmBoard {
                         breach,
                         shelved_until: None,
                         acknowledged: None,
+                        drill,
                     },
                 );
                 self.record(
@@ -274,33 +315,31 @@ impl AlarmBoard {
         Ok(())
     }
 
-    /// Forgets every alarm (their history stays in the log): the data they were about is no
-    /// longer what is shown.
-    pub fn clear_alarms(&mut self) {
-        self.alarms.clear();
-    }
-
     /// Logs an operator action that is not about one alarm (a mute, a source switch).
     pub fn note(&mut self, at: DateTime<Utc>, what: String) {
         self.record(at, "", Severity::Normal, what);
     }
 
     fn record(&mut self, at: DateTime<Utc>, channel: &str, severity: Severity, what: String) {
-        tracing::info!(channel, severity = severity.label(), "{what}");
+        let drill = self.alarms.get(channel).is_some_and(|a| a.drill);
+        tracing::info!(channel, severity = severity.label(), drill, "{what}");
         self.log.push(AlarmEvent {
             at,
             channel: channel.to_owned(),
             what,
             severity,
+            drill,
         });
     }
 
-    /// Every alarm, worst first, then oldest first.
+    /// Every alarm: the vehicle's before a drill's (a drill never hides a real alarm), then
+    /// worst first, unacknowledged first, oldest first.
     pub fn alarms(&self) -> Vec<&Alarm> {
         let mut alarms: Vec<&Alarm> = self.alarms.values().collect();
         alarms.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
+            a.drill
+                .cmp(&b.drill)
+                .then(b.severity.cmp(&a.severity))
                 .then(
                     (a.state != AlarmState::UnackActive).cmp(&(b.state != AlarmState::UnackActive)),
                 )
@@ -312,6 +351,13 @@ impl AlarmBoard {
     /// The alarm on `channel`, if any.
     pub fn get(&self, channel: &str) -> Option<&Alarm> {
         self.alarms.get(channel)
+    }
+
+    /// Puts what was logged before this board (an earlier run of the console, read back from
+    /// the replica) in front of its log.
+    pub fn restore_log(&mut self, earlier: Vec<AlarmEvent>) {
+        let now = std::mem::replace(&mut self.log, earlier);
+        self.log.extend(now);
     }
 
     /// The log, oldest first.
@@ -344,11 +390,13 @@ mod tests {
         let mut board = AlarmBoard::default();
         board.update(
             "ls.ppco2",
-            t(0),
-            0.7,
-            Severity::Warning,
-            Some(Breach::High(0.67)),
-            false,
+            change(
+                t(0),
+                0.7,
+                Severity::Warning,
+                Some(Breach::High(0.67)),
+                false,
+            ),
         );
         board
     }
@@ -361,7 +409,7 @@ mod tests {
             AlarmState::UnackActive
         );
         // Back in limits: still there, latched.
-        board.update("ls.ppco2", t(1), 0.5, Severity::Normal, None, false);
+        board.update("ls.ppco2", change(t(1), 0.5, Severity::Normal, None, false));
         assert_eq!(
             board.get("ls.ppco2").unwrap().state,
             AlarmState::UnackCleared
@@ -396,7 +444,7 @@ mod tests {
             Some(("flight".to_owned(), "watching it".to_owned()))
         );
         assert_eq!(board.unacknowledged(), (0, Severity::Normal));
-        board.update("ls.ppco2", t(2), 0.5, Severity::Normal, None, false);
+        board.update("ls.ppco2", change(t(2), 0.5, Severity::Normal, None, false));
         assert!(board.get("ls.ppco2").is_none());
     }
 
@@ -408,11 +456,13 @@ mod tests {
             .unwrap();
         board.update(
             "ls.ppco2",
-            t(2),
-            1.1,
-            Severity::Critical,
-            Some(Breach::High(1.0)),
-            false,
+            change(
+                t(2),
+                1.1,
+                Severity::Critical,
+                Some(Breach::High(1.0)),
+                false,
+            ),
         );
         let alarm = board.get("ls.ppco2").unwrap();
         assert_eq!(
@@ -420,15 +470,21 @@ mod tests {
             (AlarmState::UnackActive, Severity::Critical)
         );
         // Easing back to warning keeps the worst severity reached.
-        board.update("ls.ppco2", t(3), 0.8, Severity::Warning, None, false);
+        board.update(
+            "ls.ppco2",
+            change(t(3), 0.8, Severity::Warning, None, false),
+        );
         assert_eq!(board.get("ls.ppco2").unwrap().severity, Severity::Critical);
     }
 
     #[test]
     fn a_latched_alarm_that_comes_back_is_active_again() {
         let mut board = board_with_alarm();
-        board.update("ls.ppco2", t(1), 0.5, Severity::Normal, None, false);
-        board.update("ls.ppco2", t(2), 0.7, Severity::Warning, None, false);
+        board.update("ls.ppco2", change(t(1), 0.5, Severity::Normal, None, false));
+        board.update(
+            "ls.ppco2",
+            change(t(2), 0.7, Severity::Warning, None, false),
+        );
         assert_eq!(
             board.get("ls.ppco2").unwrap().state,
             AlarmState::UnackActive
@@ -467,22 +523,14 @@ mod tests {
         let mut board = AlarmBoard::default();
         board.update(
             "com.signal_strength",
-            t(0),
-            -125.0,
-            Severity::Critical,
-            None,
-            true,
+            change(t(0), -125.0, Severity::Critical, None, true),
         );
         assert!(board.get("com.signal_strength").is_none());
         assert!(board.log().is_empty());
         // With contact expected, the same value raises one.
         board.update(
             "com.signal_strength",
-            t(1),
-            -125.0,
-            Severity::Critical,
-            None,
-            false,
+            change(t(1), -125.0, Severity::Critical, None, false),
         );
         assert!(board.get("com.signal_strength").is_some());
     }
@@ -490,7 +538,10 @@ mod tests {
     #[test]
     fn watch_is_advisory_and_raises_nothing() {
         let mut board = AlarmBoard::default();
-        board.update("ls.humidity", t(0), 66.0, Severity::Watch, None, false);
+        board.update(
+            "ls.humidity",
+            change(t(0), 66.0, Severity::Watch, None, false),
+        );
         assert!(board.alarms().is_empty());
     }
 }

@@ -29,6 +29,13 @@ impl Severity {
         }
     }
 
+    /// The severity whose [`Severity::label`] is `word`.
+    pub fn from_label(word: &str) -> Option<Self> {
+        [Self::Normal, Self::Watch, Self::Warning, Self::Critical]
+            .into_iter()
+            .find(|s| s.label() == word)
+    }
+
     /// Whether it raises an alarm.
     pub fn alarms(self) -> bool {
         self >= Self::Warning

@@ -67,6 +67,11 @@ pub trait TelemetrySource: Send {
     fn inject(&mut self, _channel: usize, _value: Option<f64>) -> bool {
         false
     }
+    /// Plays a fault on a channel (a drill), or ends it with `None`; `false` when the
+    /// source cannot.
+    fn play_fault(&mut self, _channel: usize, _fault: Option<sim::Fault>) -> bool {
+        false
+    }
     /// When its mission started, Unix seconds, if it knows.
     fn mission_start(&self) -> Option<f64> {
         None
@@ -153,6 +158,64 @@ pub fn unix_seconds(t: DateTime<Utc>) -> f64 {
 /// Samples older than this are stale: the screen says so.
 pub const STALE_AFTER_S: f64 = 5.0;
 
+/// Two samples of a channel further apart than this have a gap between them: a plot does not
+/// join them with a line.
+pub const GAP_AFTER_S: f64 = STALE_AFTER_S;
+
+/// How a shown value stands: the one answer every screen gives beside a value, so no data,
+/// old data and a value nobody expects never look like a live, healthy one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Freshness {
+    /// Nothing has arrived for the channel from this source.
+    NoData,
+    /// No value is expected: loss of signal is predicted (a comms channel out of contact).
+    NoContact,
+    /// The newest value is older than [`STALE_AFTER_S`]: it is what it was, not what it is.
+    Stale {
+        /// Seconds since it was measured.
+        age_s: f64,
+    },
+    /// Fresh.
+    Live,
+}
+
+impl Freshness {
+    /// The word on screen, when it is not live.
+    pub fn label(self) -> Option<String> {
+        match self {
+            Self::NoData => Some("NO DATA".to_owned()),
+            Self::NoContact => Some("no contact (LOS)".to_owned()),
+            Self::Stale { age_s } => Some(format!("STALE {}", age_words(age_s))),
+            Self::Live => None,
+        }
+    }
+}
+
+/// "12 s", "4 min", "3 h": how old, in the unit a glance needs.
+pub fn age_words(age_s: f64) -> String {
+    if age_s < 120.0 {
+        format!("{age_s:.0} s")
+    } else if age_s < 7200.0 {
+        format!("{:.0} min", age_s / 60.0)
+    } else {
+        format!("{:.0} h", age_s / 3600.0)
+    }
+}
+
+/// One channel as a screen shows it: its newest value, how fresh it is, its limit state, and
+/// whether a drill holds it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    /// The newest value, if any arrived.
+    pub value: Option<f64>,
+    /// How it stands against the clock.
+    pub freshness: Freshness,
+    /// Its limit state as of the newest value.
+    pub severity: limits::Severity,
+    /// A drill is playing on the channel: the value is not the vehicle's.
+    pub drill: bool,
+}
+
 /// The live window each channel keeps: 24 hours at 1 Hz.
 pub const HISTORY_SAMPLES: usize = 24 * 3600;
 
@@ -170,6 +233,11 @@ pub struct Telemetry {
     scratch: Vec<Sample>,
     last_arrival: Option<f64>,
     archive: Option<archive::Archive>,
+    /// Channels a drill is playing on.
+    drilled: Vec<bool>,
+    /// When the mission started, as the first source that knew said: a source started
+    /// again later (the simulator after the live feed) keeps the same mission clock.
+    mission_start: Option<f64>,
 }
 
 impl Telemetry {
@@ -195,7 +263,15 @@ impl Telemetry {
             scratch: Vec::new(),
             last_arrival: None,
             archive: None,
+            drilled: vec![false; n],
+            mission_start: None,
         }
+        .with_mission_start()
+    }
+
+    fn with_mission_start(mut self) -> Self {
+        self.mission_start = self.source.mission_start();
+        self
     }
 
     /// Writes every sample taken in from now on into `archive` as well.
@@ -229,9 +305,76 @@ impl Telemetry {
         };
     }
 
-    /// When the mission started, Unix seconds, if the source knows.
+    /// When the mission started, Unix seconds, if a source said: the first that knew, kept
+    /// across a change of source so mission elapsed time runs on.
     pub fn mission_start(&self) -> Option<f64> {
-        self.source.mission_start()
+        self.mission_start.or_else(|| self.source.mission_start())
+    }
+
+    /// Plays a drill on channel `id`: held at `fault` by the simulator, and every value,
+    /// alarm and event of it marked DRILL until it is cleared with `None`. `false` when
+    /// there is no such channel or the source cannot play it (recorded and live data).
+    pub fn drill(&mut self, id: &str, fault: Option<sim::Fault>) -> bool {
+        let Some(index) = self.index_of(id) else {
+            return false;
+        };
+        if !self.source.play_fault(index, fault) {
+            return false;
+        }
+        self.drilled[index] = fault.is_some();
+        true
+    }
+
+    /// Whether a drill is playing on any channel.
+    pub fn drilling(&self) -> bool {
+        self.drilled.iter().any(|d| *d)
+    }
+
+    /// Channel `index` as a screen shows it at `now`. For a recording, "now" is the newest
+    /// time it has played (a paused recording is not stale).
+    pub fn reading(&self, index: usize, now: DateTime<Utc>) -> Reading {
+        let reference = self.reference_time(now);
+        let last = self.series[index].last();
+        let channel = &self.dictionary.channels[index];
+        let freshness = match last {
+            _ if channel.subsystem == Subsystem::Comms && self.los_predicted(reference) => {
+                Freshness::NoContact
+            }
+            None => Freshness::NoData,
+            Some((t, _)) if reference - t > STALE_AFTER_S => Freshness::Stale {
+                age_s: reference - t,
+            },
+            Some(_) => Freshness::Live,
+        };
+        Reading {
+            value: last.map(|(_, v)| v),
+            freshness,
+            severity: self.limits[index].severity,
+            drill: self.drilled[index],
+        }
+    }
+
+    /// The time values are judged against: the wall clock, or for a recording the newest
+    /// time it has played.
+    fn reference_time(&self, now: DateTime<Utc>) -> f64 {
+        if self.source.kind() == SourceKind::Playback {
+            self.series
+                .iter()
+                .filter_map(|s| s.last().map(|(t, _)| t))
+                .fold(f64::MIN, f64::max)
+        } else {
+            unix_seconds(now)
+        }
+    }
+
+    /// How the whole feed stands at `now`: no data yet, stale (nothing for longer than
+    /// [`STALE_AFTER_S`]) or live.
+    pub fn feed_freshness(&self, now: DateTime<Utc>) -> Freshness {
+        match self.age_s(now) {
+            None => Freshness::NoData,
+            Some(age_s) if age_s > STALE_AFTER_S => Freshness::Stale { age_s },
+            Some(_) => Freshness::Live,
+        }
     }
 
     /// Holds channel `id` at `value` (a fault injected for training or a drill); `false` when
@@ -293,20 +436,44 @@ impl Telemetry {
                     .any(|(a, b)| *a <= sample.t && sample.t < *b);
             #[allow(clippy::cast_possible_truncation, reason = "microseconds since 1970")]
             let at = DateTime::from_timestamp_micros((sample.t * 1e6) as i64).unwrap_or_default();
-            self.board
-                .update(&channel.id, at, sample.value, severity, breach, suppressed);
+            let drill = self.drilled[sample.channel];
+            self.board.update(
+                &channel.id,
+                alarms::Change {
+                    at,
+                    value: sample.value,
+                    severity,
+                    breach,
+                    suppressed,
+                    drill,
+                },
+            );
         }
     }
 
-    /// Takes samples from `source` from now on. History, limit states and alarms start
-    /// again (what was shown came from elsewhere); the log keeps the switch.
+    /// Takes samples from `source` from now on. History and limit states start again (what
+    /// was plotted came from elsewhere), and drills end with the source that played them.
+    /// Alarms stay: an alarm still out of limits is not dropped because the data now comes
+    /// from elsewhere; it clears the usual way when the new source's values are back in
+    /// limits, and until a value arrives its channel reads as no data. The log keeps the
+    /// switch and what stayed.
     pub fn switch_source(&mut self, source: Box<dyn TelemetrySource>, now: DateTime<Utc>) {
         let from = self.source.kind().label();
         self.source = source;
+        if self.mission_start.is_none() {
+            self.mission_start = self.source.mission_start();
+        }
         self.restart_history();
+        self.drilled.iter_mut().for_each(|d| *d = false);
         let to = self.source.kind().label();
+        let kept = self.board.alarms().len();
+        let kept = match kept {
+            0 => String::new(),
+            1 => "; 1 alarm stays until the new source's value is back in limits".to_owned(),
+            n => format!("; {n} alarms stay until the new source's values are back in limits"),
+        };
         self.board
-            .note(now, format!("source switched from {from} to {to}"));
+            .note(now, format!("source switched from {from} to {to}{kept}"));
         self.last_arrival = None;
     }
 
@@ -338,7 +505,6 @@ impl Telemetry {
         self.limits
             .iter_mut()
             .for_each(|l| *l = LimitState::default());
-        self.board.clear_alarms();
     }
 
     /// The source's kind.
@@ -502,6 +668,83 @@ mod tests {
             tm.board().get("ls.ppco2").unwrap().state,
             alarms::AlarmState::UnackCleared
         );
+    }
+
+    #[test]
+    fn a_value_reads_as_no_data_then_live_then_stale_never_as_normal_without_data() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        let pressure = tm.index_of("ls.cabin_pressure").unwrap();
+        let reading = tm.reading(pressure, start);
+        assert_eq!(reading.freshness, Freshness::NoData);
+        assert_eq!(reading.value, None);
+        assert_eq!(tm.feed_freshness(start), Freshness::NoData);
+        tm.tick(start + Duration::seconds(3));
+        let live = tm.reading(pressure, start + Duration::seconds(3));
+        assert_eq!(live.freshness, Freshness::Live);
+        assert!(live.value.is_some());
+        let later = start + Duration::seconds(30);
+        assert!(matches!(
+            tm.reading(pressure, later).freshness,
+            Freshness::Stale { age_s } if (age_s - 27.0).abs() < 0.5
+        ));
+        assert!(matches!(tm.feed_freshness(later), Freshness::Stale { .. }));
+        assert_eq!(
+            Freshness::Stale { age_s: 27.0 }.label().as_deref(),
+            Some("STALE 27 s")
+        );
+    }
+
+    #[test]
+    fn a_source_switch_keeps_an_alarm_until_the_new_source_clears_it_and_the_mission_clock() {
+        let start: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let mut tm = telemetry(start);
+        tm.tick(start + Duration::seconds(10));
+        let ppco2 = tm.index_of("ls.ppco2").unwrap();
+        let t = tm.series(ppco2).last().unwrap().0;
+        for k in 1..=3 {
+            tm.ingest(Sample {
+                channel: ppco2,
+                t: t + f64::from(k) * 0.1,
+                value: 1.4,
+            });
+        }
+        tm.board_mut()
+            .acknowledge(
+                "ls.ppco2",
+                "ada",
+                "scrubber swap",
+                start + Duration::seconds(11),
+            )
+            .unwrap();
+        let mission_start = tm.mission_start();
+        // To a source with nothing in it: the acknowledged critical stays, its channel has
+        // no data, and the mission clock does not restart.
+        let empty = playback::Playback::new("empty", Vec::new());
+        tm.switch_source(Box::new(empty), start + Duration::seconds(12));
+        let alarm = tm.board().get("ls.ppco2").expect("kept across the switch");
+        assert_eq!(alarm.state, alarms::AlarmState::AckActive);
+        assert_eq!(
+            tm.reading(ppco2, start + Duration::seconds(12)).freshness,
+            Freshness::NoData
+        );
+        assert_eq!(tm.mission_start(), mission_start);
+        assert!(
+            tm.board()
+                .log()
+                .last()
+                .unwrap()
+                .what
+                .contains("1 alarm stays")
+        );
+        // Back to a simulator, whose values are in limits: the acknowledged alarm clears.
+        let d = tm.dictionary.clone();
+        tm.switch_source(
+            Box::new(Simulator::new(&d, start, 42)),
+            start + Duration::seconds(13),
+        );
+        tm.tick(start + Duration::seconds(20));
+        assert!(tm.board().get("ls.ppco2").is_none());
     }
 
     #[test]

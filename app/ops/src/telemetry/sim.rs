@@ -78,6 +78,16 @@ pub enum Fault {
     Stuck(Option<f64>),
     /// Reports nothing.
     Dropout,
+    /// Moves from where it is toward `to` at `per_s` a second, then holds there with the
+    /// sensor's noise (a leak, a failing scrubber: a drill's fault, which never jumps).
+    Ramp {
+        /// Where it settles.
+        to: f64,
+        /// How fast it gets there, a second (positive).
+        per_s: f64,
+        /// Where it is now, once started.
+        at: Option<f64>,
+    },
 }
 
 /// The simulator.
@@ -180,6 +190,17 @@ impl Simulator {
                     self.faults[index] = Some(Fault::Stuck(Some(held)));
                     held
                 }
+                (Some(Fault::Ramp { to, per_s, at }), _) => {
+                    let from = at.unwrap_or(self.last[index]);
+                    let step = per_s.abs() * dt;
+                    let now_at = from + (to - from).clamp(-step, step);
+                    self.faults[index] = Some(Fault::Ramp {
+                        to,
+                        per_s,
+                        at: Some(now_at),
+                    });
+                    now_at + model.noise * self.noise.gaussian()
+                }
                 (_, Some(floor)) if !contact => floor + model.noise * self.noise.gaussian(),
                 _ => {
                     let wave = model.wave
@@ -225,6 +246,10 @@ impl TelemetrySource for Simulator {
     /// Holds channel `index` at `value` until cleared with `None`.
     fn inject(&mut self, index: usize, value: Option<f64>) -> bool {
         self.set_fault(index, value.map(Fault::Step))
+    }
+
+    fn play_fault(&mut self, index: usize, fault: Option<Fault>) -> bool {
+        self.set_fault(index, fault)
     }
 
     fn mission_start(&self) -> Option<f64> {

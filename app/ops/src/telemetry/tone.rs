@@ -117,6 +117,7 @@ fn unacknowledged_critical(board: &AlarmBoard) -> BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::telemetry::alarms::change;
     use crate::telemetry::limits::Breach;
 
     fn t(s: i64) -> DateTime<Utc> {
@@ -126,11 +127,7 @@ mod tests {
     fn raise(board: &mut AlarmBoard, channel: &str, severity: Severity, at: i64) {
         board.update(
             channel,
-            t(at),
-            1.0,
-            severity,
-            Some(Breach::High(0.5)),
-            false,
+            change(t(at), 1.0, severity, Some(Breach::High(0.5)), false),
         );
     }
 

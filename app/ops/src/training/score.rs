@@ -171,12 +171,14 @@ mod tests {
                 channel: "ls.ppo2".into(),
                 what: "acknowledged by tia: wrong channel".into(),
                 severity: Severity::Warning,
+                drill: false,
             },
             AlarmEvent {
                 at: at(95),
                 channel: "ls.cabin_pressure".into(),
                 what: "acknowledged by tia: suits on".into(),
                 severity: Severity::Warning,
+                drill: false,
             },
         ];
         let actions = Actions {
