@@ -966,7 +966,7 @@ fn inject_drill(tm: &mut Telemetry, drill: Option<usize>, user: &str, now: DateT
             ));
         }
         tm.board_mut()
-            .note(now, format!("DRILL started by {user}: {}", drill.name));
+            .note_drill(now, format!("DRILL started by {user}: {}", drill.name));
         return Said::info(format!(
             "DRILL: {} ({}). Its alarms and incidents are marked DRILL and stay on this console; end it from the same menu.",
             drill.name,
@@ -978,7 +978,8 @@ fn inject_drill(tm: &mut Telemetry, drill: Option<usize>, user: &str, now: DateT
             tm.drill(channel, None);
         }
     }
-    tm.board_mut().note(now, format!("drills ended by {user}"));
+    tm.board_mut()
+        .note_drill(now, format!("drills ended by {user}"));
     Said::info("Drills ended.")
 }
 

@@ -37,9 +37,13 @@ impl ConsoleApp {
             match event {
                 MissionEvent::IncidentsWritten { opened } => {
                     for (reference, title) in opened {
-                        self.set_notice(Notice::error(format!(
-                            "{reference} opened: {title}. See Incidents (Ctrl+7)."
-                        )));
+                        let words = format!("{reference} opened: {title}. See Incidents (Ctrl+7).");
+                        // A drill's incident is news, not an emergency.
+                        self.set_notice(if title.starts_with(crate::ops::incidents::DRILL_MARK) {
+                            Notice::info(words)
+                        } else {
+                            Notice::error(words)
+                        });
                     }
                     // A new snapshot may belong to the incident on screen.
                     self.incident_data.snapshot = None;

@@ -1018,7 +1018,8 @@ fn alarms_ui(
                 if acknowledging {
                     acknowledge_form_ui(ui, state, &alarm.channel, commands);
                 } else {
-                    ui.horizontal(|ui| {
+                    // Wrapped: on a narrow panel the buttons go to a second line, never cut.
+                    ui.horizontal_wrapped(|ui| {
                         if alarm.state != AlarmState::AckActive
                             && ui
                                 .button(format!("Acknowledge {}", alarm.channel))

@@ -241,6 +241,7 @@ impl Detector {
             // A drill's alarm opens (or adds to) a drill's incident only, never a real one.
             let source = if alarm.drill {
                 new.drill = true;
+                new.title = format!("{}{}", super::DRILL_MARK, new.title);
                 new.source = Some(format!("drill:{source}"));
                 format!("drill:{source}")
             } else {

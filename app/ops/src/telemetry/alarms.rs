@@ -320,6 +320,14 @@ impl AlarmBoard {
         self.record(at, "", Severity::Normal, what);
     }
 
+    /// Logs the start or end of a drill: marked as the drill's.
+    pub fn note_drill(&mut self, at: DateTime<Utc>, what: String) {
+        self.record(at, "", Severity::Normal, what);
+        if let Some(last) = self.log.last_mut() {
+            last.drill = true;
+        }
+    }
+
     fn record(&mut self, at: DateTime<Utc>, channel: &str, severity: Severity, what: String) {
         let drill = self.alarms.get(channel).is_some_and(|a| a.drill);
         tracing::info!(channel, severity = severity.label(), drill, "{what}");
