@@ -436,7 +436,7 @@ impl DemoDataset {
             })
             .collect();
         for p in &passengers {
-            let problems = actions::validate_passenger(p);
+            let problems = actions::validate_passenger(p, now);
             if let Some((field, message)) = problems.first() {
                 return Err(DemoError::Invalid(format!(
                     "passenger {:?}: {field}: {message}",

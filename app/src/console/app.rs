@@ -858,7 +858,7 @@ impl eframe::App for ConsoleApp {
                     &mut self.screens.passengers,
                     &self.bookings.passengers,
                     personal,
-                    tokens,
+                    (tokens, now),
                     &mut self.pending,
                 );
             }

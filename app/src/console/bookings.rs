@@ -265,7 +265,7 @@ impl ConsoleApp {
                     })
                     .map_err(|e| message(&e))
             }
-            BookingCommand::Schedule(launch) => actions::schedule_launch(&mut self.replica, &launch)
+            BookingCommand::Schedule(launch) => actions::schedule_launch(&mut self.replica, &launch, now)
                 .map(|id| {
                     self.screens.launches.selected = Some(id);
                     format!("{} is planned; schedule it when it is confirmed.", launch.mission)
@@ -314,6 +314,7 @@ impl ConsoleApp {
                     medical_status: crate::ops::bookings::model::MedicalStatus::Pending,
                     ..Passenger::default()
                 },
+                now,
             )
             .map(|_| format!("Added {name}; complete their details in Passengers."))
             .map_err(|e| message(&e)),
@@ -341,7 +342,8 @@ impl ConsoleApp {
 
     /// Saves a passenger from the editor.
     pub(super) fn save_passenger(&mut self, passenger: &Passenger) {
-        let outcome = actions::save_passenger(&mut self.replica, passenger)
+        let now = self.now();
+        let outcome = actions::save_passenger(&mut self.replica, passenger, now)
             .map(|id| {
                 let saved = Passenger {
                     id,

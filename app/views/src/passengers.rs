@@ -2,6 +2,7 @@
 //! checks each field as it is typed. Personal fields (documents, birth date, contacts) are
 //! shown only to roles that need them.
 
+use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use galaxium_widgets::Tokens;
@@ -75,7 +76,7 @@ impl PassengerForm {
 
     /// The passenger it describes, and the problems field by field (a mass that is not a
     /// number is one of them).
-    pub fn passenger(&self) -> (Passenger, Vec<(&'static str, String)>) {
+    pub fn passenger(&self, now: DateTime<Utc>) -> (Passenger, Vec<(&'static str, String)>) {
         let mut problems = Vec::new();
         let body_mass_kg = self.get("body_mass_kg").and_then(|m| {
             let parsed = m.parse::<f64>().ok();
@@ -103,7 +104,7 @@ impl PassengerForm {
             waiver_signed_on: self.get("waiver_signed_on"),
             demo: self.demo,
         };
-        problems.extend(validate_passenger(&p));
+        problems.extend(validate_passenger(&p, now));
         (p, problems)
     }
 }
@@ -123,7 +124,7 @@ pub fn passengers_ui(
     state: &mut PassengersState,
     passengers: &[Passenger],
     personal: bool,
-    tokens: Tokens,
+    (tokens, now): (Tokens, DateTime<Utc>),
     commands: &mut Vec<UiCommand>,
 ) {
     egui::Panel::left("passenger_list")
@@ -198,7 +199,7 @@ pub fn passengers_ui(
             );
             return;
         };
-        editor_ui(ui, form, personal, tokens, commands);
+        editor_ui(ui, form, personal, (tokens, now), commands);
     });
 }
 
@@ -206,7 +207,7 @@ fn editor_ui(
     ui: &mut Ui,
     form: &mut PassengerForm,
     personal: bool,
-    tokens: Tokens,
+    (tokens, now): (Tokens, DateTime<Utc>),
     commands: &mut Vec<UiCommand>,
 ) {
     ui.add_space(tokens.spacing);
@@ -223,7 +224,7 @@ fn editor_ui(
             .color(tokens.text_muted),
         );
     }
-    let (_, problems) = form.passenger();
+    let (_, problems) = form.passenger(now);
     let problem = |key: &str| {
         problems
             .iter()
@@ -263,7 +264,7 @@ fn editor_ui(
         });
     ui.add_space(tokens.spacing);
     ui.horizontal(|ui| {
-        let (passenger, problems) = form.passenger();
+        let (passenger, problems) = form.passenger(now);
         if ui
             .add_enabled(problems.is_empty(), egui::Button::new("Save passenger"))
             .clicked()

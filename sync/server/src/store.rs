@@ -19,6 +19,7 @@ use galaxium_sync::protocol::{
 use galaxium_sync::schema::registry::{
     self, ConflictPolicy, PERSONAL_DATA_READERS, ReplicatedTable, Role, TABLES,
 };
+use galaxium_sync::schema::rules;
 
 /// Why the store could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -932,12 +933,30 @@ fn judge(
             fallback(),
         )));
     }
-    if op.hlc.parse::<Hlc>().is_err() {
+    let Ok(made) = op.hlc.parse::<Hlc>() else {
         return Ok(Err(refuse(
             RefusalRule::Clock,
             format!("{:?} is not a clock time", op.hlc),
             fallback(),
         )));
+    };
+    // The rules that judge a value by when the edit was made: the same as the console's.
+    if op.kind != OpKind::Delete {
+        let made_at = i64::try_from(made.wall_ms)
+            .ok()
+            .and_then(DateTime::from_timestamp_millis)
+            .unwrap_or_else(Utc::now);
+        let status = existing
+            .filter(|c| !c.deleted)
+            .and_then(|c| c.data.get("status"))
+            .and_then(Value::as_str);
+        if let Err(problem) = rules::check_edit(spec.name, &op.payload, status, made_at) {
+            return Ok(Err(refuse(
+                RefusalRule::Value,
+                format!("{} {problem}", spec.row_noun),
+                fallback(),
+            )));
+        }
     }
     if spec.policy == ConflictPolicy::AppendOnly && op.kind != OpKind::Insert {
         return Ok(Err(refuse(

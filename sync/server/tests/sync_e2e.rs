@@ -361,8 +361,8 @@ fn sell_seat(replica: &mut Replica, launch: &str, seat: &str, locator: &str, nam
                     "body_mass_kg": 70.0,
                     "medical_status": "cleared",
                     "medical_expires_on": "2031-01-01",
-                    "training_completed_on": "2029-12-01",
-                    "waiver_signed_on": "2029-12-02",
+                    "training_completed_on": "2026-11-01",
+                    "waiver_signed_on": "2026-11-02",
                     "demo": false,
                 })),
             )?;
@@ -1643,10 +1643,76 @@ fn values_a_replica_would_refuse_are_refused_by_the_server_naming_the_column() {
             if reason.contains("medical_status: must be one of pending, cleared, restricted, denied, not \"hacked\"")),
         "{verdict:?}"
     );
+    // The rules that judge by the edit's time, the same as the console's: a birth date in the
+    // future ...
+    let mut born_later = hacked_free_passenger();
+    born_later["date_of_birth"] = json!("2099-01-01");
+    let verdict = push_raw(
+        &server,
+        &staff,
+        raw_op(
+            "mallory-console",
+            3,
+            now_ms(),
+            "passengers",
+            &replica::new_id(),
+            OpKind::Insert,
+            born_later,
+        ),
+    );
+    assert!(
+        matches!(&verdict, OpResult::Rejected { reason, .. }
+            if reason == "passenger date_of_birth: 2099-01-01 is in the future: a date of birth cannot be"),
+        "{verdict:?}"
+    );
     // Nothing reached the op log, so a new console syncs as ever.
     let mut fresh = console();
     let summary = server.sync(&mut fresh.replica, &server.client("ada"));
     assert_eq!(summary.pulled, 0);
+    // ... a bookable launch moved into the past, and a negative fare.
+    let admin = server.client("ada");
+    let launch = add_fleet_and_launch(&mut fresh.replica);
+    server.sync(&mut fresh.replica, &admin);
+    for (seq, change, words) in [
+        (
+            1,
+            json!({"scheduled_at": "2020-01-01T00:00:00.000Z"}),
+            "is in the past",
+        ),
+        (
+            2,
+            json!({"fare_classes": r#"[{"code":"ORB","name":"Orbit","price_minor":-1,"currency":"USD"}]"#}),
+            "fare ORB has a negative price (-1)",
+        ),
+    ] {
+        let verdict = push_raw(
+            &server,
+            &admin,
+            raw_op(
+                "ada-console",
+                seq,
+                now_ms(),
+                "launches",
+                &launch,
+                OpKind::Update,
+                change,
+            ),
+        );
+        assert!(
+            matches!(&verdict, OpResult::Rejected { reason, .. } if reason.contains(words)),
+            "{verdict:?}"
+        );
+    }
+}
+
+/// A passenger every rule accepts.
+fn hacked_free_passenger() -> serde_json::Value {
+    json!({
+        "full_name": "Mallory", "date_of_birth": null, "nationality": null,
+        "document_number": null, "email": null, "phone": null, "emergency_contact": null,
+        "body_mass_kg": 80, "medical_status": "cleared", "medical_expires_on": null,
+        "training_completed_on": null, "waiver_signed_on": null, "demo": false,
+    })
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! migration applied, and each migration runs in its own transaction.
 
 pub mod registry;
+pub mod rules;
 pub mod words;
 
 use rusqlite::{Connection, TransactionBehavior};

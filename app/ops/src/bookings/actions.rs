@@ -926,8 +926,13 @@ pub fn expire_lapsed_holds(
     })
 }
 
-/// Adds a planned launch. Returns its id.
-pub fn schedule_launch(replica: &mut Replica, launch: &NewLaunch) -> Result<String, BookingError> {
+/// Adds a planned launch, judged at `now` by the rules the server applies too (a launch in
+/// the past, a negative fare). Returns its id.
+pub fn schedule_launch(
+    replica: &mut Replica,
+    launch: &NewLaunch,
+    now: DateTime<Utc>,
+) -> Result<String, BookingError> {
     if launch.mission.trim().is_empty() {
         return refused("the mission needs a name");
     }
@@ -945,27 +950,41 @@ pub fn schedule_launch(replica: &mut Replica, launch: &NewLaunch) -> Result<Stri
             "check-in must open before it closes, close at or before launch, and open within 14 days of it",
         );
     }
+    let values = object(json!({
+        "mission": launch.mission.trim(),
+        "vehicle_id": launch.vehicle_id,
+        "spaceport_id": launch.spaceport_id,
+        "pad": launch.pad.trim(),
+        "scheduled_at": stored(launch.scheduled_at),
+        "status": "planned",
+        "demo": false,
+        "fare_classes": serde_json::to_string(&launch.fares).unwrap_or_default(),
+        "checkin_opens_hours": launch.checkin_opens_hours,
+        "checkin_closes_hours": launch.checkin_closes_hours,
+    }));
+    if let Err(problem) = galaxium_sync::schema::rules::check_edit("launches", &values, None, now) {
+        return refused(launch_problem_words(&problem));
+    }
     replica.write(|w| {
         let id = replica::new_id();
-        let values = object(json!({
-            "mission": launch.mission.trim(),
-            "vehicle_id": launch.vehicle_id,
-            "spaceport_id": launch.spaceport_id,
-            "pad": launch.pad.trim(),
-            "scheduled_at": stored(launch.scheduled_at),
-            "status": "planned",
-            "demo": false,
-            "fare_classes": serde_json::to_string(&launch.fares).unwrap_or_default(),
-            "checkin_opens_hours": launch.checkin_opens_hours,
-            "checkin_closes_hours": launch.checkin_closes_hours,
-        }));
         w.insert("launches", &id, values)?;
         Ok(id)
     })
 }
 
-/// Problems with a passenger record, field by field: `(field, message)`.
-pub fn validate_passenger(p: &Passenger) -> Vec<(&'static str, String)> {
+/// A refused launch value in the words of the form's fields.
+fn launch_problem_words(problem: &galaxium_sync::schema::registry::ValueProblem) -> String {
+    let field = match problem.column.as_str() {
+        "scheduled_at" => "launch time",
+        "fare_classes" => "fares",
+        other => other,
+    };
+    format!("{field}: {}", problem.reason)
+}
+
+/// Problems with a passenger record, field by field: `(field, message)`, judged at `now` (the
+/// dates that cannot be in the future are judged by the rule the server applies too).
+pub fn validate_passenger(p: &Passenger, now: DateTime<Utc>) -> Vec<(&'static str, String)> {
     let mut problems = Vec::new();
     if p.full_name.trim().is_empty() {
         problems.push(("full_name", "a name is required".to_owned()));
@@ -980,6 +999,13 @@ pub fn validate_passenger(p: &Passenger) -> Vec<(&'static str, String)> {
             && parse_day(text).is_none()
         {
             problems.push((field, format!("{text:?} is not a date; use YYYY-MM-DD")));
+        } else if let Some(text) = value {
+            let one = object(json!({ field: text }));
+            if let Err(problem) =
+                galaxium_sync::schema::rules::check_edit("passengers", &one, None, now)
+            {
+                problems.push((field, problem.reason));
+            }
         }
     }
     if let Some(mass) = p.body_mass_kg
@@ -1011,8 +1037,9 @@ pub(crate) fn passenger_values(p: &Passenger) -> Map<String, Value> {
 pub fn save_passenger(
     replica: &mut Replica,
     passenger: &Passenger,
+    now: DateTime<Utc>,
 ) -> Result<String, BookingError> {
-    let problems = validate_passenger(passenger);
+    let problems = validate_passenger(passenger, now);
     if !problems.is_empty() {
         return refused(
             problems

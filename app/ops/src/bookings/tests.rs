@@ -56,6 +56,7 @@ impl Fixture {
                 medical_status: model::MedicalStatus::Pending,
                 ..model::Passenger::default()
             },
+            self.now,
         )
         .unwrap()
     }
@@ -467,10 +468,20 @@ fn a_scheduled_launch_is_planned_with_its_fares_and_check_in_window() {
         checkin_opens_hours: 1.0,
         checkin_closes_hours: 2.0,
     };
-    let err = actions::schedule_launch(&mut f.replica, &launch).unwrap_err();
+    let err = actions::schedule_launch(&mut f.replica, &launch, f.now).unwrap_err();
     assert!(refusal(err).contains("check-in must open before it closes"));
     launch.checkin_opens_hours = 48.0;
-    let id = actions::schedule_launch(&mut f.replica, &launch).unwrap();
+    // In the past, or with a negative fare: refused with the field, before anything is written
+    // (the server applies the same rule).
+    let mut past = launch.clone();
+    past.scheduled_at = f.now - Duration::days(1);
+    let err = actions::schedule_launch(&mut f.replica, &past, f.now).unwrap_err();
+    assert!(refusal(err).starts_with("launch time: "));
+    let mut negative = launch.clone();
+    negative.fares[0].price_minor = -100;
+    let err = actions::schedule_launch(&mut f.replica, &negative, f.now).unwrap_err();
+    assert!(refusal(err).contains("negative price"));
+    let id = actions::schedule_launch(&mut f.replica, &launch, f.now).unwrap();
     let detail = f
         .replica
         .read("test", |c| LaunchDetail::load(c, &id))
@@ -495,4 +506,24 @@ fn a_scheduled_launch_is_planned_with_its_fares_and_check_in_window() {
         f.now,
     )
     .unwrap();
+}
+
+#[test]
+fn a_birth_or_training_date_in_the_future_is_refused_beside_its_field() {
+    let now: chrono::DateTime<chrono::Utc> = "2026-11-30T12:00:00Z".parse().unwrap();
+    let passenger = model::Passenger {
+        full_name: "Ines Duarte".into(),
+        date_of_birth: Some("2031-02-03".into()),
+        training_completed_on: Some("2026-12-24".into()),
+        waiver_signed_on: Some("2026-11-29".into()),
+        medical_status: model::MedicalStatus::Pending,
+        ..model::Passenger::default()
+    };
+    let problems = actions::validate_passenger(&passenger, now);
+    let fields: Vec<&str> = problems.iter().map(|(f, _)| *f).collect();
+    assert_eq!(fields, ["date_of_birth", "training_completed_on"]);
+    assert_eq!(
+        problems[0].1,
+        "2031-02-03 is in the future: a date of birth cannot be"
+    );
 }
