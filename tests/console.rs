@@ -1800,3 +1800,64 @@ fn on_a_1024_window_the_ground_stations_next_contacts_stay_inside_their_panel() 
         );
     }
 }
+
+#[test]
+fn the_schedule_dialog_says_what_is_missing_refuses_the_past_and_keeps_what_was_typed() {
+    let mut console = console();
+    open_view(&mut console, View::Launches);
+    console.harness.get_by_label("Schedule a launch…").click();
+    console.harness.run();
+    // Nothing typed yet: Schedule waits, and the line under the fields says why.
+    console.harness.get_by_label("mission: name the mission");
+    assert!(
+        console
+            .harness
+            .get_by_label("Schedule")
+            .accesskit_node()
+            .is_disabled()
+    );
+    let mission = console
+        .harness
+        .get_all_by_label("Mission")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::TextInput)
+        .unwrap();
+    mission.focus();
+    mission.type_text("GX-30 Night Owl");
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("pad: say which pad the launch uses");
+    let pad = console.harness.get_by_label("Pad");
+    pad.focus();
+    pad.type_text("LC-39A");
+    console.harness.run();
+    // A date in the past: refused by the rule the server applies too, beside the dialog's
+    // fields, and nothing typed is lost.
+    let date = console.harness.get_by_label("Date (UTC)");
+    date.focus();
+    console.harness.run();
+    console
+        .harness
+        .key_press_modifiers(Modifiers::COMMAND, Key::A);
+    console
+        .harness
+        .get_by_label("Date (UTC)")
+        .type_text("2020-01-01");
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("launch time: 2020-01-01 12:00 UTC is in the past");
+    assert!(
+        console
+            .harness
+            .get_by_label("Schedule")
+            .accesskit_node()
+            .is_disabled()
+    );
+    for typed in ["GX-30 Night Owl", "LC-39A", "2020-01-01"] {
+        assert!(
+            console.harness.get_all_by_value(typed).next().is_some(),
+            "{typed} is still in the dialog"
+        );
+    }
+}

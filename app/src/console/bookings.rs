@@ -265,12 +265,25 @@ impl ConsoleApp {
                     })
                     .map_err(|e| message(&e))
             }
-            BookingCommand::Schedule(launch) => actions::schedule_launch(&mut self.replica, &launch, now)
-                .map(|id| {
-                    self.screens.launches.selected = Some(id);
-                    format!("{} is planned; schedule it when it is confirmed.", launch.mission)
-                })
-                .map_err(|e| message(&e)),
+            BookingCommand::Schedule(launch) => {
+                match actions::schedule_launch(&mut self.replica, &launch, now) {
+                    Ok(id) => {
+                        self.screens.launches.selected = Some(id);
+                        self.screens.launches.schedule = None;
+                        Ok(format!(
+                            "{} is planned; schedule it when it is confirmed.",
+                            launch.mission
+                        ))
+                    }
+                    Err(err) => {
+                        // Said in the dialog, which keeps what was typed.
+                        if let Some(form) = &mut self.screens.launches.schedule {
+                            form.set_refused(message(&err));
+                        }
+                        Err(message(&err))
+                    }
+                }
+            }
             BookingCommand::SetInvoice { locator, status } => {
                 actions::set_invoice_status(&mut self.replica, &locator, status)
                     .map(|()| format!("The invoice of {locator} is {status}."))

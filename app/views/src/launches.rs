@@ -163,9 +163,17 @@ pub struct ScheduleForm {
     currency: String,
     checkin_opens: String,
     checkin_closes: String,
+    /// Why the console refused it when it was sent: shown in the dialog, which keeps what was
+    /// typed.
+    refused: Option<String>,
 }
 
 impl ScheduleForm {
+    /// Says in the dialog why the launch was not scheduled.
+    pub fn set_refused(&mut self, reason: String) {
+        self.refused = Some(reason);
+    }
+
     fn new(data: &BookingsData, now: DateTime<Utc>) -> Self {
         Self {
             vehicle_id: data
@@ -190,8 +198,9 @@ impl ScheduleForm {
         }
     }
 
-    /// The launch it describes, or what is wrong with it.
-    fn launch(&self) -> Result<NewLaunch, String> {
+    /// The launch it describes, or what is wrong with it at `now` (the console's and the
+    /// server's rules included).
+    fn launch(&self, now: DateTime<Utc>) -> Result<NewLaunch, String> {
         let day = NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d")
             .map_err(|_| format!("date {:?}: use YYYY-MM-DD", self.date))?;
         let time = NaiveTime::parse_from_str(self.time.trim(), "%H:%M")
@@ -223,7 +232,7 @@ impl ScheduleForm {
             reason = "a ticket price in cents fits an i64 many times over"
         )]
         let price_minor = (price * 100.0).round() as i64;
-        Ok(NewLaunch {
+        let launch = NewLaunch {
             mission: self.mission.trim().to_owned(),
             vehicle_id: self.vehicle_id.clone(),
             spaceport_id: self.spaceport_id.clone(),
@@ -237,7 +246,9 @@ impl ScheduleForm {
             }],
             checkin_opens_hours,
             checkin_closes_hours,
-        })
+        };
+        crate::ops::bookings::actions::check_new_launch(&launch, now)?;
+        Ok(launch)
     }
 }
 
@@ -335,7 +346,8 @@ pub struct LaunchesState {
     /// The locator just held, shown with its countdown until confirmed or lapsed.
     pub active_hold: Option<String>,
     confirm_status: Option<LaunchStatus>,
-    schedule: Option<ScheduleForm>,
+    /// The Schedule-a-launch dialog, when open.
+    pub schedule: Option<ScheduleForm>,
     /// The import dialog, when open.
     pub import: Option<ImportView>,
     /// A conflict being settled by seating its passenger again: (conflict id, passenger id).
@@ -1360,7 +1372,7 @@ fn schedule_ui(
                     .labelled_by(label.id);
                     ui.end_row();
                 };
-                field(ui, "Mission", &mut form.mission, "GX-20 Polar Dawn");
+                field(ui, "Mission", &mut form.mission, "e.g. GX-20 Polar Dawn");
                 let vehicles: Vec<(String, String, String)> = input
                     .data
                     .vehicles
@@ -1387,7 +1399,7 @@ fn schedule_ui(
                     })
                     .collect();
                 pick_one_ui(ui, "Spaceport", &mut form.spaceport_id, &spaceports);
-                field(ui, "Pad", &mut form.pad, "LC-39A");
+                field(ui, "Pad", &mut form.pad, "e.g. LC-39A");
                 field(ui, "Date (UTC)", &mut form.date, "YYYY-MM-DD");
                 field(ui, "Time (UTC)", &mut form.time, "HH:MM");
                 field(ui, "Fare code", &mut form.fare_code, "STD");
@@ -1407,18 +1419,14 @@ fn schedule_ui(
                     "1",
                 );
             });
-        let launch = form.launch();
+        let launch = form.launch(input.now);
         ui.add_space(6.0);
         match &launch {
             Ok(l) => {
                 ui.label(
                     RichText::new(format!(
                         "{} at {} · fare {} {}",
-                        if l.mission.is_empty() {
-                            "(name it)"
-                        } else {
-                            &l.mission
-                        },
+                        l.mission,
                         format::utc_minutes(l.scheduled_at),
                         l.fares[0].code,
                         money(l.fares[0].price_minor, &l.fares[0].currency)
@@ -1430,15 +1438,20 @@ fn schedule_ui(
                 ui.label(RichText::new(problem).color(input.tokens.critical));
             }
         }
+        if let Some(refused) = &form.refused {
+            ui.label(
+                RichText::new(format!("Not scheduled: {refused}")).color(input.tokens.critical),
+            );
+        }
         ui.add_space(8.0);
-        let ready = launch
-            .as_ref()
-            .is_ok_and(|l| !l.mission.is_empty() && !l.pad.is_empty());
-        let (submitted, cancelled) = submit_or_cancel_ui(ui, ready, "Schedule");
+        // Schedule waits for a launch every rule accepts; the line above says what is missing.
+        // The dialog stays open until the console has written it (a refusal shows here).
+        let (submitted, cancelled) = submit_or_cancel_ui(ui, launch.is_ok(), "Schedule");
         if submitted && let Ok(launch) = launch {
+            form.refused = None;
             send(commands, BookingCommand::Schedule(launch));
         }
-        close = submitted || cancelled;
+        close = cancelled;
     });
     if close || modal.should_close() {
         state.schedule = None;

@@ -1643,8 +1643,18 @@ fn values_a_replica_would_refuse_are_refused_by_the_server_naming_the_column() {
             if reason.contains("medical_status: must be one of pending, cleared, restricted, denied, not \"hacked\"")),
         "{verdict:?}"
     );
-    // The rules that judge by the edit's time, the same as the console's: a birth date in the
-    // future ...
+    // Nothing reached the op log, so a new console syncs as ever.
+    let mut fresh = console();
+    let summary = server.sync(&mut fresh.replica, &server.client("ada"));
+    assert_eq!(summary.pulled, 0);
+}
+
+#[test]
+fn the_rules_judged_by_the_edits_time_are_the_consoles_on_the_server() {
+    use galaxium_sync::protocol::{OpKind, OpResult};
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let staff = server.client("sam");
+    // A birth date in the future ...
     let mut born_later = hacked_free_passenger();
     born_later["date_of_birth"] = json!("2099-01-01");
     let verdict = push_raw(
@@ -1665,10 +1675,7 @@ fn values_a_replica_would_refuse_are_refused_by_the_server_naming_the_column() {
             if reason == "passenger date_of_birth: 2099-01-01 is in the future: a date of birth cannot be"),
         "{verdict:?}"
     );
-    // Nothing reached the op log, so a new console syncs as ever.
     let mut fresh = console();
-    let summary = server.sync(&mut fresh.replica, &server.client("ada"));
-    assert_eq!(summary.pulled, 0);
     // ... a bookable launch moved into the past, and a negative fare.
     let admin = server.client("ada");
     let launch = add_fleet_and_launch(&mut fresh.replica);

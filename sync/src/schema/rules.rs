@@ -143,7 +143,10 @@ mod tests {
     }
 
     fn values(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
+        let Value::Object(map) = v else {
+            panic!("an object")
+        };
+        map
     }
 
     #[test]

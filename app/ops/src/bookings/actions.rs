@@ -926,31 +926,33 @@ pub fn expire_lapsed_holds(
     })
 }
 
-/// Adds a planned launch, judged at `now` by the rules the server applies too (a launch in
-/// the past, a negative fare). Returns its id.
-pub fn schedule_launch(
-    replica: &mut Replica,
-    launch: &NewLaunch,
-    now: DateTime<Utc>,
-) -> Result<String, BookingError> {
+/// What is wrong with `launch` at `now`, in the form's words: its own fields, then the rules
+/// the server applies too (a bookable launch in the past, a negative fare).
+pub fn check_new_launch(launch: &NewLaunch, now: DateTime<Utc>) -> Result<(), String> {
     if launch.mission.trim().is_empty() {
-        return refused("the mission needs a name");
+        return Err("mission: name the mission".into());
     }
     if launch.pad.trim().is_empty() {
-        return refused("say which pad the launch uses");
+        return Err("pad: say which pad the launch uses".into());
     }
     if launch.fares.is_empty() {
-        return refused("give the launch at least one fare class");
+        return Err("fares: give the launch at least one fare class".into());
     }
     if !(launch.checkin_opens_hours > launch.checkin_closes_hours
         && launch.checkin_closes_hours >= 0.0
         && launch.checkin_opens_hours <= 24.0 * 14.0)
     {
-        return refused(
-            "check-in must open before it closes, close at or before launch, and open within 14 days of it",
+        return Err(
+            "check-in must open before it closes, close at or before launch, and open within 14 days of it"
+                .into(),
         );
     }
-    let values = object(json!({
+    galaxium_sync::schema::rules::check_edit("launches", &new_launch_values(launch), None, now)
+        .map_err(|problem| launch_problem_words(&problem))
+}
+
+fn new_launch_values(launch: &NewLaunch) -> Map<String, Value> {
+    object(json!({
         "mission": launch.mission.trim(),
         "vehicle_id": launch.vehicle_id,
         "spaceport_id": launch.spaceport_id,
@@ -961,10 +963,19 @@ pub fn schedule_launch(
         "fare_classes": serde_json::to_string(&launch.fares).unwrap_or_default(),
         "checkin_opens_hours": launch.checkin_opens_hours,
         "checkin_closes_hours": launch.checkin_closes_hours,
-    }));
-    if let Err(problem) = galaxium_sync::schema::rules::check_edit("launches", &values, None, now) {
-        return refused(launch_problem_words(&problem));
+    }))
+}
+
+/// Adds a planned launch, judged at `now` by [`check_new_launch`]. Returns its id.
+pub fn schedule_launch(
+    replica: &mut Replica,
+    launch: &NewLaunch,
+    now: DateTime<Utc>,
+) -> Result<String, BookingError> {
+    if let Err(problem) = check_new_launch(launch, now) {
+        return refused(problem);
     }
+    let values = new_launch_values(launch);
     replica.write(|w| {
         let id = replica::new_id();
         w.insert("launches", &id, values)?;
