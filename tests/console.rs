@@ -525,9 +525,18 @@ fn element_sets_pasted_into_the_orbit_view_are_tracked_and_a_stale_one_is_flagge
     // A bad set is refused whole, naming the line and columns; nothing is added.
     let bad = ISS_2008.replace("51.6416", "51.6x16");
     paste_and_import(&mut console, &format!("{ISS_2008}{bad}"));
-    console
-        .harness
-        .get_by_label_contains("pasted text was not imported: line 6, columns 69-69: checksum");
+    // Said inside the dialog, which stays open with the pasted text to correct.
+    console.harness.get_by_label_contains(
+        "Nothing was imported: pasted text was not imported: line 6, columns 69-69: checksum",
+    );
+    assert!(
+        console
+            .harness
+            .get_all_by_value(&format!("{ISS_2008}{bad}"))
+            .next()
+            .is_some(),
+        "the pasted text is kept"
+    );
     let replica = Replica::open(&console.data.replica(), &OpenOptions::default()).unwrap();
     let sets: i64 = replica
         .read("counting", |c| {

@@ -41,6 +41,15 @@ impl ConsoleApp {
         );
     }
 
+    /// Says in the import dialog (which keeps the text) and in the status bar why nothing
+    /// was imported.
+    fn refuse_import(&mut self, reason: String) {
+        self.set_notice(Notice::error(format!("{reason}. Nothing was imported.")));
+        if let Some(form) = &mut self.screens.orbit.import {
+            form.refused = Some(reason);
+        }
+    }
+
     pub(super) fn import_element_sets(&mut self, form: &ImportForm) {
         let path = form.path.trim();
         let (text, source) = if path.is_empty() {
@@ -49,9 +58,7 @@ impl ConsoleApp {
             match std::fs::read_to_string(path) {
                 Ok(text) => (text, path.to_owned()),
                 Err(err) => {
-                    self.set_notice(Notice::error(format!(
-                        "{path} could not be read: {err}. Nothing was imported."
-                    )));
+                    self.refuse_import(format!("{path} could not be read: {err}"));
                     return;
                 }
             }
@@ -64,10 +71,13 @@ impl ConsoleApp {
             form.vehicle_id.as_deref(),
             now,
         );
-        self.set_notice(match outcome {
-            Ok(summary) => Notice::info(format!("Imported {summary}.")),
-            Err(err) => Notice::error(format!("{err:#}. Nothing was imported.")),
-        });
+        match outcome {
+            Ok(summary) => {
+                self.screens.orbit.import = None;
+                self.set_notice(Notice::info(format!("Imported {summary}.")));
+            }
+            Err(err) => self.refuse_import(format!("{err:#}")),
+        }
         self.request_sync(SyncRequest::SyncNow);
         self.refresh();
     }

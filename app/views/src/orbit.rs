@@ -34,6 +34,8 @@ pub struct ImportForm {
     pub text: String,
     /// The crewed vehicle the sets describe, if they are one of ours.
     pub vehicle_id: Option<String>,
+    /// Why the last import was refused: shown in the dialog, which keeps the text.
+    pub refused: Option<String>,
 }
 
 /// What the Orbit view remembers between frames.
@@ -722,7 +724,6 @@ fn import_dialog_ui(
         return;
     };
     let mut open = true;
-    let mut done = false;
     egui::Window::new("Import element sets")
         .open(&mut open)
         .pivot(egui::Align2::CENTER_TOP)
@@ -777,14 +778,26 @@ fn import_dialog_ui(
                     .response
                     .labelled_by(label.id);
             });
+            if let Some(refused) = &form.refused {
+                ui.add_space(input.tokens.spacing);
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(format!("Nothing was imported: {refused}"))
+                            .color(input.tokens.critical),
+                    )
+                    .wrap(),
+                );
+            }
             ui.add_space(input.tokens.spacing);
             let ready = !form.path.trim().is_empty() || !form.text.trim().is_empty();
+            // The dialog stays open until the console has imported the sets; a refusal shows
+            // above, with the text still here to correct.
             if ui.add_enabled(ready, egui::Button::new("Import")).clicked() {
+                form.refused = None;
                 commands.push(UiCommand::ImportElementSets(Box::new(form.clone())));
-                done = true;
             }
         });
-    if !open || done {
+    if !open {
         state.import = None;
     }
 }
