@@ -264,10 +264,40 @@ fn signing_in_from_the_sync_view_syncs_with_a_real_server() {
     console
         .harness
         .get_by_label("Password")
-        .type_text(support::PASSWORD);
+        .type_text("not the password");
     console.harness.run();
     console.harness.get_by_label("Sign in").click();
+    // The dialog spins while it waits: stepped, not run to rest.
+    console.harness.step();
+    // A refusal is said in the dialog, which stays open with what was typed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while console
+        .harness
+        .query_by_label_contains("Not signed in:")
+        .is_none()
+    {
+        assert!(std::time::Instant::now() < deadline, "no refusal shown");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        console.harness.step();
+    }
+    console
+        .harness
+        .get_by_label("Sign in to the central server");
+    assert_eq!(
+        console
+            .harness
+            .get_by_label("User")
+            .accesskit_node()
+            .value(),
+        Some("ada".into())
+    );
+    console
+        .harness
+        .get_by_label("Password")
+        .set_text_value_accesskit(support::PASSWORD);
     console.harness.run();
+    console.harness.get_by_label("Sign in").click();
+    console.harness.step();
 
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while console.harness.state().sync_status().last_success.is_none() {

@@ -76,6 +76,9 @@ pub struct SyncStatus {
     pub clock_warning: Option<String>,
     /// Bumped whenever a sync changed the replica, so the UI re-reads it.
     pub generation: u64,
+    /// Sign-ins finished (accepted or refused), so a sign-in dialog knows its answer came:
+    /// refused when `last_error` says why, accepted when `signed_in` names the user.
+    pub sign_ins_finished: u64,
 }
 
 /// Handle to the running sync task. Dropping it closes the task's inbox, which ends the task
@@ -227,13 +230,17 @@ impl Task {
     }
 
     async fn sign_in(&mut self, server: &str, user: &str, password: &str) {
+        let refused = |agent: &mut Self, error: String| {
+            agent.signed_out_with(error);
+            agent.update(|s| s.sign_ins_finished += 1);
+        };
         self.update(|s| {
             s.state = LinkState::SigningIn;
             s.last_error = None;
         });
         let mut client = match SyncClient::new(server) {
             Ok(client) => client,
-            Err(err) => return self.signed_out_with(err.to_string()),
+            Err(err) => return refused(self, err.to_string()),
         };
         match client.login(user, password).await {
             Ok(login) => {
@@ -245,16 +252,17 @@ impl Task {
                     expires_at: login.expires_at,
                 };
                 if let Err(err) = self.replica.keep_sign_in(Some(&kept)) {
-                    return self.signed_out_with(err.to_string());
+                    return refused(self, err.to_string());
                 }
                 self.client = Some(client);
                 self.failures = 0;
                 self.update(|s| {
                     s.signed_in = Some((kept.server, kept.user, kept.role));
                     s.state = LinkState::Syncing;
+                    s.sign_ins_finished += 1;
                 });
             }
-            Err(err) => self.signed_out_with(err.to_string()),
+            Err(err) => refused(self, err.to_string()),
         }
     }
 

@@ -82,13 +82,42 @@ impl Notice {
     }
 }
 
-/// The sign-in dialog's fields while it is open. The password lives here only until the
-/// dialog sends it to the sync task.
+/// The sign-in dialog's fields while it is open. The password lives here only while the
+/// dialog is open (kept after a refusal, so a mistyped user name costs nothing) and is never
+/// written anywhere.
 #[derive(Debug, Default)]
 struct SignInForm {
     server: String,
     user: String,
     password: String,
+    /// Sent, waiting for the answer: the count of finished sign-ins when it was sent.
+    sent_at: Option<u64>,
+    /// Why the server or the network refused it: shown in the dialog, which keeps its input.
+    refused: Option<String>,
+}
+
+impl SignInForm {
+    /// Takes the answer to the sign-in sent, once it came: `true` when accepted (the dialog
+    /// closes); refused, it keeps why to show in the dialog.
+    fn take_answer(&mut self, status: &SyncStatus) -> bool {
+        let Some(sent) = self.sent_at else {
+            return false;
+        };
+        if status.sign_ins_finished <= sent {
+            return false;
+        }
+        self.sent_at = None;
+        if status.last_error.is_none() && status.signed_in.is_some() {
+            return true;
+        }
+        self.refused = Some(
+            status
+                .last_error
+                .clone()
+                .unwrap_or_else(|| "the server did not sign you in".to_owned()),
+        );
+        false
+    }
 }
 
 /// Where the sign-in dialog points when nothing was signed in before.
@@ -435,7 +464,7 @@ impl ConsoleApp {
                 self.link.sign_in_form = Some(SignInForm {
                     server,
                     user,
-                    password: String::new(),
+                    ..SignInForm::default()
                 });
             }
             UiCommand::SignOut => self.to_sync(SyncRequest::SignOut),
@@ -689,9 +718,14 @@ impl ConsoleApp {
 
 impl ConsoleApp {
     fn sign_in_ui(&mut self, ctx: &egui::Context) {
+        let status = &self.link.status;
         let Some(form) = &mut self.link.sign_in_form else {
             return;
         };
+        if form.take_answer(status) {
+            self.link.sign_in_form = None;
+            return;
+        }
         let mut submit = false;
         let mut cancel = false;
         let modal = egui::Modal::new(egui::Id::unique("sign_in")).show(ctx, |ui| {
@@ -730,9 +764,21 @@ impl ConsoleApp {
                 )
                 .weak(),
             );
+            if let Some(refused) = &form.refused {
+                ui.add_space(4.0);
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(format!("Not signed in: {refused}"))
+                            .color(ui.visuals().error_fg_color),
+                    )
+                    .wrap(),
+                );
+            }
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                let ready = !form.server.trim().is_empty()
+                let waiting = form.sent_at.is_some();
+                let ready = !waiting
+                    && !form.server.trim().is_empty()
                     && !form.user.trim().is_empty()
                     && !form.password.is_empty();
                 if ui
@@ -744,16 +790,22 @@ impl ConsoleApp {
                 if ui.button("Cancel").clicked() {
                     cancel = true;
                 }
+                if waiting {
+                    ui.spinner();
+                    ui.label("Signing in…");
+                }
             });
         });
-        if submit {
-            let form = std::mem::take(form);
-            self.link.sign_in_form = None;
-            self.to_sync(SyncRequest::SignIn {
+        if submit && form.sent_at.is_none() {
+            // The dialog stays open with what was typed until the answer comes.
+            form.sent_at = Some(status.sign_ins_finished);
+            form.refused = None;
+            let request = SyncRequest::SignIn {
                 server: form.server.trim().to_owned(),
                 user: form.user.trim().to_owned(),
-                password: form.password,
-            });
+                password: form.password.clone(),
+            };
+            self.to_sync(request);
         } else if cancel || modal.should_close() {
             self.link.sign_in_form = None;
         }
