@@ -1900,3 +1900,33 @@ fn the_schedule_dialog_says_what_is_missing_refuses_the_past_and_keeps_what_was_
         );
     }
 }
+
+#[test]
+fn a_check_in_from_the_launch_page_is_answered_on_the_page() {
+    let mut console = console();
+    open_view(&mut console, View::Launches);
+    console.harness.get_by_label("GX-14 Sunrise Orbit").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("Seat 1C, window, booked: Ines Moreau (R6PWYD)")
+        .click();
+    console.harness.run();
+    console.harness.get_by_label("R6PWYD · Ines Moreau");
+    console.harness.get_by_label("Check in").click();
+    console.harness.run();
+    console.harness.get_by_label("R6PWYD · Ines Moreau");
+    // The answer stands on the booking's card as well as in the status bar, with times a
+    // person reads (no "T…Z").
+    let said = console.harness.state().notice().unwrap().text.clone();
+    assert!(
+        said.contains("check-in for") || said.starts_with("Checked in"),
+        "{said}"
+    );
+    assert!(!said.contains(":00Z"), "a raw timestamp: {said}");
+    assert_eq!(
+        console.harness.get_all_by_label(&said).count(),
+        2,
+        "the card and the status bar"
+    );
+}

@@ -220,18 +220,22 @@ impl ConsoleApp {
                     Err(e) => Err(message(e)),
                 };
                 self.screens.checkin.outcome = Some(result.map_err(|e| message(&e)));
+                // Said on the launch page too, beside the booking's buttons.
+                self.screens.launches.booking_said = Some((locator.clone(), sentence.clone()));
                 sentence
             }
             BookingCommand::Board(locator) => {
                 let result = actions::board(&mut self.replica, &locator, now);
                 self.screens.checkin.outcome = None;
-                result
+                let sentence = result
                     .map(|n| format!("Boarded {n} passenger(s) under {locator}."))
                     .map_err(|e| {
                         let m = message(&e);
                         self.screens.checkin.outcome = Some(Err(m.clone()));
                         m
-                    })
+                    });
+                self.screens.launches.booking_said = Some((locator.clone(), sentence.clone()));
+                sentence
             }
             BookingCommand::SetLaunchStatus { launch_id, to } => {
                 actions::set_launch_status(&mut self.replica, &launch_id, to, now)

@@ -348,6 +348,9 @@ pub struct LaunchesState {
     confirm_status: Option<LaunchStatus>,
     /// The Schedule-a-launch dialog, when open.
     pub schedule: Option<ScheduleForm>,
+    /// What the last check-in or boarding of a booking came to (its locator, and the
+    /// sentence or the refusal), shown on the booking's card.
+    pub booking_said: Option<(String, Result<String, String>)>,
     /// The import dialog, when open.
     pub import: Option<ImportView>,
     /// A conflict being settled by seating its passenger again: (conflict id, passenger id).
@@ -915,6 +918,17 @@ fn action_panel_ui(
                 || "No invoice yet (issued on confirmation)".to_owned(),
                 |i| format!("Invoice {}", i.summary()),
             ));
+            if let Some((_, said)) = state
+                .booking_said
+                .as_ref()
+                .filter(|(locator, _)| *locator == booking.locator)
+            {
+                let (text, color) = match said {
+                    Ok(text) => (text, tokens.nominal),
+                    Err(text) => (text, tokens.critical),
+                };
+                ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
+            }
             ui.horizontal_wrapped(|ui| {
                 let locator = booking.locator.clone();
                 if booking.status == BookingStatus::Pending && ui.button("Confirm").clicked() {

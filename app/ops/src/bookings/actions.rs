@@ -116,9 +116,14 @@ pub struct NewLaunch {
     pub checkin_closes_hours: f64,
 }
 
-/// A time as a refusal or a document says it (RFC 3339 UTC, to the second).
+/// A time as a document says it (RFC 3339 UTC, to the second).
 pub(crate) fn said_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A time as a refusal says it to a person: "2026-12-01 09:00 UTC".
+fn said_to_people(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 fn load(w: &Writer<'_>, launch_id: &str) -> Result<LaunchDetail, BookingError> {
@@ -133,7 +138,7 @@ fn open_for_changes(detail: &LaunchDetail) -> Result<(), BookingError> {
         return refused(format!(
             "the manifest of {} was closed at {}; its bookings can no longer change",
             detail.mission,
-            said_time(closed)
+            said_to_people(closed)
         ));
     }
     Ok(())
@@ -490,7 +495,7 @@ pub fn extend_hold(
         if expiry > checkin_closes {
             return refused(format!(
                 "a hold cannot run past the close of check-in at {}",
-                said_time(checkin_closes)
+                said_to_people(checkin_closes)
             ));
         }
         for booking in &held {
@@ -740,7 +745,7 @@ pub fn check_in(
             return refused(format!(
                 "check-in for {} opens at {} ({} h before launch)",
                 detail.mission,
-                said_time(opens),
+                said_to_people(opens),
                 detail.checkin_opens_hours
             ));
         }
@@ -748,7 +753,7 @@ pub fn check_in(
             return refused(format!(
                 "check-in for {} closed at {} ({} h before launch)",
                 detail.mission,
-                said_time(closes),
+                said_to_people(closes),
                 detail.checkin_closes_hours
             ));
         }
