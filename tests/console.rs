@@ -1930,3 +1930,110 @@ fn a_check_in_from_the_launch_page_is_answered_on_the_page() {
         "the card and the status bar"
     );
 }
+
+#[test]
+fn passengers_are_found_by_locator_or_document_and_a_miss_is_said() {
+    let mut console = console();
+    open_view(&mut console, View::Passengers);
+    let search = console.harness.get_by_label("Search");
+    search.focus();
+    search.type_text("r6pwyd");
+    console.harness.run();
+    console.harness.get_by_label("Ines Moreau");
+    assert!(console.harness.query_by_label("Dana Okafor").is_none());
+    console
+        .harness
+        .get_by_label("Search")
+        .set_text_value_accesskit("no such person");
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("No passenger matches “no such person”");
+}
+
+#[test]
+fn unsaved_passenger_edits_are_not_dropped_without_asking() {
+    let mut console = console();
+    open_view(&mut console, View::Passengers);
+    console.harness.get_by_label("Ines Moreau").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("Full name")
+        .set_text_value_accesskit("Ines Moreau-Blanc");
+    console.harness.run();
+    console.harness.get_by_label("Dana Okafor").click();
+    console.harness.run();
+    console.harness.get_by_label("Unsaved changes");
+    console.harness.get_by_label("Keep editing").click();
+    console.harness.run();
+    assert_eq!(
+        console
+            .harness
+            .get_by_label("Full name")
+            .accesskit_node()
+            .value()
+            .as_deref(),
+        Some("Ines Moreau-Blanc")
+    );
+    console.harness.get_by_label("Dana Okafor").click();
+    console.harness.run();
+    console.harness.get_by_label("Discard changes").click();
+    console.harness.run();
+    assert_eq!(
+        console
+            .harness
+            .get_by_label("Full name")
+            .accesskit_node()
+            .value()
+            .as_deref(),
+        Some("Dana Okafor")
+    );
+}
+
+#[test]
+fn the_passenger_picker_can_be_searched_by_typing() {
+    let mut console = console();
+    open_view(&mut console, View::Launches);
+    console.harness.get_by_label("GX-14 Sunrise Orbit").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("Seat 1B, middle, free")
+        .click();
+    console.harness.run();
+    console
+        .harness
+        .get(
+            egui_kittest::kittest::by()
+                .label("Seat 1B")
+                .role(egui::accesskit::Role::ComboBox),
+        )
+        .click();
+    console.harness.run();
+    let find = console.harness.get(
+        egui_kittest::kittest::by()
+            .label("Find")
+            .role(egui::accesskit::Role::TextInput),
+    );
+    find.click();
+    console.harness.run();
+    // The click did not close the list: the box takes typing.
+    console
+        .harness
+        .get(
+            egui_kittest::kittest::by()
+                .label("Find")
+                .role(egui::accesskit::Role::TextInput),
+        )
+        .type_text("okafor");
+    console.harness.run();
+    console.harness.get_by_label("Dana Okafor").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("Hold 1 seat (15 min)")
+        .accesskit_node()
+        .is_disabled()
+        .then(|| panic!("a passenger was picked, so the seat can be held"));
+}

@@ -908,7 +908,7 @@ impl eframe::App for ConsoleApp {
                 passengers_ui(
                     ui,
                     &mut self.screens.passengers,
-                    &self.bookings.passengers,
+                    &self.bookings,
                     personal,
                     (tokens, now),
                     &mut self.pending,

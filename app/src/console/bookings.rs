@@ -366,7 +366,7 @@ impl ConsoleApp {
                     id,
                     ..passenger.clone()
                 };
-                self.screens.passengers.form = Some(PassengerForm::of(&saved));
+                self.screens.passengers.open(PassengerForm::of(&saved));
                 format!("Saved {}.", passenger.full_name)
             })
             .map_err(|e| message(&e));

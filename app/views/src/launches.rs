@@ -1096,19 +1096,22 @@ fn sell_ui(
                 egui::ComboBox::from_id_salt(("passenger_for", &seat))
                     .selected_text(name)
                     .width(240.0)
+                    // A click into the Find box must not close the list; picking a
+                    // passenger does.
+                    .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
                     .show_ui(ui, |ui| {
                         let label = ui.label("Find");
                         ui.add(egui::TextEdit::singleline(&mut state.passenger_query))
                             .labelled_by(label.id);
+                        let mut shown = 0;
                         for p in input
                             .data
                             .passengers
                             .iter()
-                            .filter(|p| {
-                                query.is_empty() || p.full_name.to_lowercase().contains(&query)
-                            })
+                            .filter(|p| query.is_empty() || p.matches(&query))
                             .take(30)
                         {
+                            shown += 1;
                             if ui
                                 .selectable_label(
                                     chosen.as_deref() == Some(p.id.as_str()),
@@ -1118,7 +1121,17 @@ fn sell_ui(
                             {
                                 state.seat_passengers.retain(|(s, _)| *s != seat);
                                 state.seat_passengers.push((seat.clone(), p.id.clone()));
+                                ui.close();
                             }
+                        }
+                        if shown == 0 {
+                            ui.label(
+                                RichText::new(format!(
+                                    "No passenger matches \u{201c}{}\u{201d}.",
+                                    state.passenger_query.trim()
+                                ))
+                                .color(tokens.text_muted),
+                            );
                         }
                     })
                     .response

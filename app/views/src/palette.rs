@@ -84,8 +84,12 @@ impl CommandPalette {
                     self.query
                 ));
             }
+            // A fixed height: a list that shrank to a search's two matches must not stay two
+            // rows tall once the search is cleared (the dialog keeps its size between frames).
             egui::ScrollArea::vertical()
-                .max_height(360.0)
+                .max_height(PALETTE_LIST_HEIGHT)
+                .min_scrolled_height(PALETTE_LIST_HEIGHT)
+                .auto_shrink([false, false])
                 .show(ui, |ui| {
                     for (index, command) in matches.iter().enumerate() {
                         let shortcut = command
@@ -116,6 +120,9 @@ impl CommandPalette {
         chosen
     }
 }
+
+/// The height of the palette's list, whatever it holds.
+const PALETTE_LIST_HEIGHT: f32 = 360.0;
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ use galaxium_widgets::Tokens;
 use crate::UiCommand;
 use crate::ops::bookings::Passenger;
 use crate::ops::bookings::actions::validate_passenger;
+use crate::ops::bookings::data::BookingsData;
 use crate::ops::bookings::model::MedicalStatus;
 
 /// The editor's text fields, so a half-typed number or date is kept as typed.
@@ -114,7 +115,35 @@ impl PassengerForm {
 pub struct PassengersState {
     search: String,
     /// The passenger being edited.
-    pub form: Option<PassengerForm>,
+    form: Option<PassengerForm>,
+    /// The editor as it was opened (or last saved): what its edits are measured against.
+    loaded: Option<PassengerForm>,
+    /// Another passenger asked for while the editor holds unsaved changes: the question
+    /// whether to discard them is open.
+    asking: Option<PassengerForm>,
+}
+
+impl PassengersState {
+    /// Opens `form` in the editor, as saved.
+    pub fn open(&mut self, form: PassengerForm) {
+        self.loaded = Some(form.clone());
+        self.form = Some(form);
+        self.asking = None;
+    }
+
+    /// Whether the editor holds changes not saved.
+    pub fn has_unsaved_changes(&self) -> bool {
+        self.form.is_some() && self.form != self.loaded
+    }
+
+    /// Opens `form`, or asks first when that would drop unsaved changes.
+    fn switch_to(&mut self, form: PassengerForm) {
+        if self.has_unsaved_changes() {
+            self.asking = Some(form);
+        } else {
+            self.open(form);
+        }
+    }
 }
 
 /// Draws the Passengers view. `personal` says whether this console's role may see
@@ -122,11 +151,12 @@ pub struct PassengersState {
 pub fn passengers_ui(
     ui: &mut Ui,
     state: &mut PassengersState,
-    passengers: &[Passenger],
+    data: &BookingsData,
     personal: bool,
     (tokens, now): (Tokens, DateTime<Utc>),
     commands: &mut Vec<UiCommand>,
 ) {
+    discard_question_ui(ui.ctx(), state);
     egui::Panel::left("passenger_list")
         .resizable(true)
         .default_size(460.0)
@@ -135,7 +165,7 @@ pub fn passengers_ui(
             ui.horizontal(|ui| {
                 ui.heading("Passengers");
                 if ui.button("New passenger").clicked() {
-                    state.form = Some(PassengerForm::of(&Passenger::default()));
+                    state.switch_to(PassengerForm::of(&Passenger::default()));
                 }
             });
             ui.horizontal(|ui| {
@@ -143,11 +173,17 @@ pub fn passengers_ui(
                 ui.add(egui::TextEdit::singleline(&mut state.search).desired_width(220.0))
                     .labelled_by(label.id);
             });
-            let query = state.search.to_lowercase();
-            let shown: Vec<&Passenger> = passengers
-                .iter()
-                .filter(|p| query.is_empty() || p.full_name.to_lowercase().contains(&query))
-                .collect();
+            let shown: Vec<&Passenger> = data.find_passengers(&state.search);
+            if shown.is_empty() && !state.search.trim().is_empty() {
+                ui.label(
+                    RichText::new(format!(
+                        "No passenger matches \u{201c}{}\u{201d} by name, document number, \
+                         e-mail or booking locator.",
+                        state.search.trim()
+                    ))
+                    .color(tokens.caution),
+                );
+            }
             let row_height = tokens.body_size + 10.0;
             TableBuilder::new(ui)
                 .id_salt("passenger_table")
@@ -185,7 +221,7 @@ pub fn passengers_ui(
                             );
                         });
                         if row.response().clicked() {
-                            state.form = Some(PassengerForm::of(p));
+                            state.switch_to(PassengerForm::of(p));
                         }
                     });
                 });
@@ -201,6 +237,46 @@ pub fn passengers_ui(
         };
         editor_ui(ui, form, personal, (tokens, now), commands);
     });
+}
+
+/// Asks before unsaved edits are dropped for another passenger.
+fn discard_question_ui(ctx: &egui::Context, state: &mut PassengersState) {
+    let Some(next) = &state.asking else {
+        return;
+    };
+    let name = state
+        .form
+        .as_ref()
+        .and_then(|f| f.get("full_name"))
+        .unwrap_or_else(|| "this passenger".to_owned());
+    let mut answer = None;
+    let modal = egui::Modal::new(egui::Id::unique("discard_passenger_edits")).show(ctx, |ui| {
+        ui.set_width(420.0);
+        ui.heading("Unsaved changes");
+        ui.label(format!(
+            "Your changes to {name} are not saved. Discard them and open the other passenger?"
+        ));
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button("Keep editing").clicked() {
+                answer = Some(false);
+            }
+            if ui.button("Discard changes").clicked() {
+                answer = Some(true);
+            }
+        });
+    });
+    if modal.should_close() && answer.is_none() {
+        answer = Some(false);
+    }
+    match answer {
+        Some(true) => {
+            let next = next.clone();
+            state.open(next);
+        }
+        Some(false) => state.asking = None,
+        None => {}
+    }
 }
 
 fn editor_ui(

@@ -45,6 +45,28 @@ pub struct BookingsData {
     pub spaceports: Vec<SpaceportChoice>,
     /// The bookings under the locator the check-in desk looked up, with their launch.
     pub desk: Option<(Vec<Booking>, Option<LaunchDetail>)>,
+    /// Each passenger's booking locators (passenger id → locators), so a passenger can be
+    /// found by the locator on their confirmation.
+    pub locators: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl BookingsData {
+    /// The passengers matching `query` by name, document number, e-mail or booking locator
+    /// (any case); every passenger for an empty query.
+    pub fn find_passengers(&self, query: &str) -> Vec<&Passenger> {
+        let query = query.trim().to_lowercase();
+        self.passengers
+            .iter()
+            .filter(|p| {
+                query.is_empty()
+                    || p.matches(&query)
+                    || self
+                        .locators
+                        .get(&p.id)
+                        .is_some_and(|ls| ls.iter().any(|l| l.to_lowercase().contains(&query)))
+            })
+            .collect()
+    }
 }
 
 impl BookingsData {
@@ -101,6 +123,18 @@ impl BookingsData {
                     })?
                     .collect::<rusqlite::Result<_>>()?,
                 desk,
+                locators: {
+                    let mut locators = std::collections::HashMap::<String, Vec<String>>::new();
+                    let mut stmt = conn.prepare_cached(
+                        "SELECT passenger_id, locator FROM bookings ORDER BY created_at",
+                    )?;
+                    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    for row in rows {
+                        let (passenger, locator): (String, String) = row?;
+                        locators.entry(passenger).or_default().push(locator);
+                    }
+                    locators
+                },
             })
         })
     }

@@ -97,6 +97,17 @@ pub struct Passenger {
 pub(crate) const PASSENGER_COLUMNS: &str = "id, full_name, date_of_birth, nationality, document_number, email, phone, emergency_contact, body_mass_kg, medical_status, medical_expires_on, training_completed_on, waiver_signed_on, demo";
 
 impl Passenger {
+    /// Whether `query` (lower case) is part of the name, the document number or the e-mail
+    /// address: what staff type at a desk with a passport in hand.
+    pub fn matches(&self, query: &str) -> bool {
+        let query = query.trim();
+        self.full_name.to_lowercase().contains(query)
+            || [&self.document_number, &self.email]
+                .into_iter()
+                .flatten()
+                .any(|field| field.to_lowercase().contains(query))
+    }
+
     pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: row.get(0)?,
