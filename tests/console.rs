@@ -362,7 +362,7 @@ fn a_seat_is_held_from_the_seat_map_then_confirmed() {
     // Seat 1C is sold; 1B is free.
     console
         .harness
-        .get_by_label("Seat 1C, window, booked: Ines Moreau (R6PWYD)");
+        .get_by_label("Seat 1C, window, confirmed: Ines Moreau (R6PWYD)");
     console
         .harness
         .get_by_label("Seat 1B, middle, free")
@@ -413,7 +413,7 @@ fn a_seat_is_held_from_the_seat_map_then_confirmed() {
     console.harness.run();
     console
         .harness
-        .get_by_label(&format!("Seat 1B, middle, booked: Dana Okafor ({held})"));
+        .get_by_label(&format!("Seat 1B, middle, confirmed: Dana Okafor ({held})"));
     console
         .harness
         .get_by_label_contains(&format!("Confirmed 1 booking(s) under {held}"));
@@ -1909,7 +1909,7 @@ fn a_check_in_from_the_launch_page_is_answered_on_the_page() {
     console.harness.run();
     console
         .harness
-        .get_by_label("Seat 1C, window, booked: Ines Moreau (R6PWYD)")
+        .get_by_label("Seat 1C, window, confirmed: Ines Moreau (R6PWYD)")
         .click();
     console.harness.run();
     console.harness.get_by_label("R6PWYD · Ines Moreau");

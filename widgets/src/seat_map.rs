@@ -13,42 +13,49 @@ pub enum SeatKind {
     Free,
     /// Held by a booking that is not confirmed yet.
     Held,
-    /// Sold.
-    Booked,
-    /// Its passenger has checked in (or boarded).
+    /// Sold: its booking is confirmed.
+    Confirmed,
+    /// Its passenger has checked in.
     CheckedIn,
+    /// Its passenger is aboard.
+    Boarded,
     /// Out of sale.
     Blocked,
 }
 
 impl SeatKind {
     /// Every state, in legend order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Free,
         Self::Held,
-        Self::Booked,
+        Self::Confirmed,
         Self::CheckedIn,
+        Self::Boarded,
         Self::Blocked,
     ];
 
-    /// The word for it.
+    /// The word for it: the booking's own status word (held, confirmed, checked in,
+    /// boarded), so the legend, the seat and the bookings table say the same.
     pub fn label(self) -> &'static str {
         match self {
             Self::Free => "free",
             Self::Held => "held",
-            Self::Booked => "booked",
+            Self::Confirmed => "confirmed",
             Self::CheckedIn => "checked in",
+            Self::Boarded => "boarded",
             Self::Blocked => "blocked",
         }
     }
 
-    /// A mark drawn under the seat's name, so the state reads without colour.
+    /// A mark drawn under the seat's name, so the state reads without colour: the label,
+    /// shortened to fit the seat.
     fn mark(self) -> &'static str {
         match self {
             Self::Free => "",
-            Self::Held => "HOLD",
-            Self::Booked => "SOLD",
+            Self::Held => "HELD",
+            Self::Confirmed => "CONF",
             Self::CheckedIn => "IN",
+            Self::Boarded => "BOARD",
             Self::Blocked => "BLOCK",
         }
     }
@@ -57,10 +64,15 @@ impl SeatKind {
         match self {
             Self::Free => tokens.card,
             Self::Held => tokens.caution,
-            Self::Booked => tokens.accent,
-            Self::CheckedIn => tokens.nominal,
+            Self::Confirmed => tokens.accent,
+            Self::CheckedIn | Self::Boarded => tokens.nominal,
             Self::Blocked => tokens.inactive,
         }
+    }
+
+    /// A second, inner edge: boarded seats are checked-in seats that are also closed.
+    fn inner_edge(self) -> bool {
+        self == Self::Boarded
     }
 
     fn text(self, tokens: &Tokens) -> Color32 {
@@ -251,6 +263,14 @@ impl<'a> SeatMap<'a> {
             Stroke::new(1.0, self.tokens.text_muted)
         };
         painter.rect_stroke(rect, radius, stroke, egui::StrokeKind::Inside);
+        if seat.kind.inner_edge() {
+            painter.rect_stroke(
+                rect.shrink(4.0),
+                radius,
+                Stroke::new(2.0, self.tokens.on_banner),
+                egui::StrokeKind::Inside,
+            );
+        }
         let colour = seat.kind.text(&self.tokens);
         let mark = seat.kind.mark();
         let name_y = if mark.is_empty() {
@@ -291,6 +311,14 @@ pub fn legend_ui(ui: &mut Ui, tokens: Tokens) {
                 Stroke::new(1.0, tokens.text_muted),
                 egui::StrokeKind::Inside,
             );
+            if kind.inner_edge() {
+                ui.painter().rect_stroke(
+                    rect.shrink(3.0),
+                    CornerRadius::same(2),
+                    Stroke::new(1.5, tokens.on_banner),
+                    egui::StrokeKind::Inside,
+                );
+            }
             ui.label(kind.label());
             ui.add_space(tokens.spacing);
         }
@@ -316,7 +344,7 @@ mod tests {
         };
         vec![
             seat("1A", 1, 1, SeatKind::Free, ""),
-            seat("1B", 1, 2, SeatKind::Booked, "Ada Quist"),
+            seat("1B", 1, 2, SeatKind::Confirmed, "Ada Quist"),
             seat("2A", 2, 1, SeatKind::Blocked, "camera rig"),
             seat("2B", 2, 2, SeatKind::CheckedIn, "Chen Wei"),
         ]
@@ -331,7 +359,7 @@ mod tests {
                 clicked = Some(seat);
             }
         });
-        harness.get_by_label("Seat 1B, window, booked: Ada Quist");
+        harness.get_by_label("Seat 1B, window, confirmed: Ada Quist");
         harness.get_by_label("Seat 2A, window, blocked: camera rig");
         harness.get_by_label("Seat 1A, window, free").click();
         harness.run();
@@ -368,7 +396,7 @@ mod tests {
                 SeatMap::new("map", &seats, &[], Tokens::of(Theme::Dark)).show(ui);
             });
             harness
-                .get_by_label("Seat 1B, window, booked: Ada Quist")
+                .get_by_label("Seat 1B, window, confirmed: Ada Quist")
                 .rect()
                 .left()
         };
@@ -379,7 +407,7 @@ mod tests {
             SeatMap::new("map", &seats, &[], Tokens::of(Theme::Dark)).show(ui);
         });
         let wide = harness
-            .get_by_label("Seat 1B, aisle, booked: Ada Quist")
+            .get_by_label("Seat 1B, aisle, confirmed: Ada Quist")
             .rect()
             .left();
         assert!(wide > narrow + 20.0, "{narrow} → {wide}");

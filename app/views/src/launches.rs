@@ -571,8 +571,9 @@ fn seat_cells(detail: &LaunchDetail, now: DateTime<Utc>) -> Vec<SeatCell> {
                     SeatKind::Held,
                     format!("{}, held until {}", who(index), format::utc_minutes(until)),
                 ),
-                SeatState::Booked(index) => (SeatKind::Booked, who(index)),
+                SeatState::Booked(index) => (SeatKind::Confirmed, who(index)),
                 SeatState::CheckedIn(index) => (SeatKind::CheckedIn, who(index)),
+                SeatState::Boarded(index) => (SeatKind::Boarded, who(index)),
                 SeatState::Blocked(reason) => (SeatKind::Blocked, reason),
             };
             SeatCell {
@@ -780,7 +781,10 @@ fn detail_ui(
 
 fn seat_clicked(state: &mut LaunchesState, detail: &LaunchDetail, seat: &str, now: DateTime<Utc>) {
     match detail.seat_state(seat, now) {
-        SeatState::Held(index, _) | SeatState::Booked(index) | SeatState::CheckedIn(index) => {
+        SeatState::Held(index, _)
+        | SeatState::Booked(index)
+        | SeatState::CheckedIn(index)
+        | SeatState::Boarded(index) => {
             state.picked.clear();
             state.selected_booking = Some(detail.bookings[index].id.clone());
         }
@@ -1731,4 +1735,23 @@ fn submit_or_cancel_ui(ui: &mut Ui, ready: bool, submit: &str) -> (bool, bool) {
         (submitted, ui.button("Cancel").clicked())
     })
     .inner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seat map's legend, its seats and the bookings table use one word for one state.
+    #[test]
+    fn a_seat_and_its_booking_say_the_same_word() {
+        for (seat, booking) in [
+            (SeatKind::Held, BookingStatus::Pending),
+            (SeatKind::Confirmed, BookingStatus::Confirmed),
+            (SeatKind::CheckedIn, BookingStatus::CheckedIn),
+            (SeatKind::Boarded, BookingStatus::Boarded),
+        ] {
+            assert_eq!(seat.label().to_uppercase(), booking.label(), "{seat:?}");
+        }
+        assert_ne!(SeatKind::Boarded.label(), SeatKind::CheckedIn.label());
+    }
 }

@@ -140,7 +140,7 @@ stored_words! {
         /// Waiting for a seat to free.
         Waitlisted = "waitlisted", "WAITLISTED";
         /// A seat held for a while, not yet sold.
-        Pending = "pending", "PENDING";
+        Pending = "pending", "HELD";
         /// Sold.
         Confirmed = "confirmed", "CONFIRMED";
         /// At the spaceport and ready to fly.

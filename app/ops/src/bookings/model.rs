@@ -302,8 +302,10 @@ pub enum SeatState {
     Held(usize, DateTime<Utc>),
     /// Sold (the booking's index in [`LaunchDetail::bookings`]).
     Booked(usize),
-    /// Checked in or boarded (the booking's index).
+    /// Checked in, not yet aboard (the booking's index).
     CheckedIn(usize),
+    /// Aboard the vehicle (the booking's index).
+    Boarded(usize),
     /// Out of sale, with the reason.
     Blocked(String),
 }
@@ -555,7 +557,8 @@ impl LaunchDetail {
                 BookingStatus::Pending => {
                     SeatState::Held(index, booking.hold_expires_at.unwrap_or(now))
                 }
-                BookingStatus::CheckedIn | BookingStatus::Boarded => SeatState::CheckedIn(index),
+                BookingStatus::CheckedIn => SeatState::CheckedIn(index),
+                BookingStatus::Boarded => SeatState::Boarded(index),
                 _ => SeatState::Booked(index),
             };
         }
@@ -579,7 +582,9 @@ impl LaunchDetail {
             match self.seat_state(&seat.id, now) {
                 SeatState::Free => availability.free += 1,
                 SeatState::Held(..) => availability.held += 1,
-                SeatState::Booked(_) | SeatState::CheckedIn(_) => availability.confirmed += 1,
+                SeatState::Booked(_) | SeatState::CheckedIn(_) | SeatState::Boarded(_) => {
+                    availability.confirmed += 1;
+                }
                 SeatState::Blocked(_) => availability.blocked += 1,
             }
         }
