@@ -297,13 +297,17 @@ fn track(
     Ok(points)
 }
 
-fn object_color(index: usize, tokens: Tokens) -> Color32 {
-    [
+/// An object's colour, from its catalogue number: the same on every screen and after any
+/// import (a colour from its place in the list would change when another object arrives).
+fn object_color(norad_id: u64, tokens: Tokens) -> Color32 {
+    let palette = [
         tokens.accent,
         tokens.caution,
         tokens.training,
         tokens.nominal,
-    ][index % 4]
+    ];
+    #[allow(clippy::cast_possible_truncation, reason = "the remainder is below 4")]
+    palette[(norad_id % palette.len() as u64) as usize]
 }
 
 fn objects_ui(
@@ -315,7 +319,7 @@ fn objects_ui(
 ) {
     ui.label(RichText::new("Tracked objects").strong());
     ui.add_space(tokens.spacing);
-    for (index, object) in data.objects.iter().enumerate() {
+    for object in &data.objects {
         let selected = Some(object.norad_id) == state.selected;
         let frame = tokens.card_frame().stroke(egui::Stroke::new(
             if selected { 2.0 } else { 0.0 },
@@ -327,8 +331,11 @@ fn objects_ui(
                 ui.horizontal(|ui| {
                     let (dot, _) =
                         ui.allocate_exact_size(egui::Vec2::splat(10.0), egui::Sense::hover());
-                    ui.painter()
-                        .circle_filled(dot.center(), 5.0, object_color(index, tokens));
+                    ui.painter().circle_filled(
+                        dot.center(),
+                        5.0,
+                        object_color(object.norad_id, tokens),
+                    );
                     ui.label(RichText::new(&object.name).strong());
                 });
                 let line = match &object.vehicle {
@@ -490,7 +497,7 @@ fn map_ui(
     };
     let mut tracks: Vec<MapTrack> = Vec::new();
     let mut selected_alt = 400.0;
-    for (index, object) in data.objects.iter().enumerate() {
+    for object in &data.objects {
         let Some((_, points)) = cache.tracks.iter().find(|(n, _)| *n == object.norad_id) else {
             continue;
         };
@@ -515,7 +522,7 @@ fn map_ui(
             label: object.name.clone(),
             points: track,
             now_index,
-            color: object_color(index, tokens),
+            color: object_color(object.norad_id, tokens),
         };
         // The selected object is drawn on top.
         if Some(object.norad_id) == state.selected {
@@ -907,5 +914,19 @@ fn stations_dialog_ui(
         });
     if !open {
         state.stations = None;
+    }
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::*;
+
+    #[test]
+    fn an_objects_colour_follows_its_catalogue_number_not_its_place() {
+        let tokens = Tokens::of(galaxium_widgets::tokens::Theme::Dark);
+        // Whatever else is imported (the colour is a function of the number alone), 25544
+        // is drawn in the accent colour.
+        assert_eq!(object_color(25544, tokens), tokens.accent);
+        assert_ne!(object_color(25545, tokens), object_color(25544, tokens));
     }
 }
