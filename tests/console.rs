@@ -1098,6 +1098,19 @@ fn a_critical_alarm_opens_an_incident_worked_through_its_runbook_to_closed() {
     console.harness.get_by_label(
         "Notifiable occurrence (SEV1 or SEV2): report to the regulator within 72 hours.",
     );
+    // Typed and not saved: the PDF is of the text on screen, so Export saves it first.
+    console
+        .harness
+        .get(
+            egui_kittest::kittest::by()
+                .label("Conditions")
+                .role(egui::accesskit::Role::MultilineTextInput),
+        )
+        .set_text_value_accesskit("Cabin at 60 kPa, crew in suits");
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("Your edits below are saved first");
     console.harness.get_by_label("Export PDF").click();
     // The progress bar animates while the export runs: step, do not wait to settle.
     console.harness.step();
@@ -1119,6 +1132,11 @@ fn a_critical_alarm_opens_an_incident_worked_through_its_runbook_to_closed() {
     )
     .unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(
+        console.harness.state().incident_list()[0].conditions,
+        "Cabin at 60 kPa, crew in suits",
+        "what was on screen was saved with the export"
+    );
     console.harness.get_by_label("All incidents").click();
     console.harness.run();
     console.harness.get_by_label("Export list (CSV)").click();

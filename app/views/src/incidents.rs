@@ -703,7 +703,7 @@ fn detail_ui(
                 Section::Telemetry => snapshot_ui(ui, state, input, detail),
                 Section::Files => files_ui(ui, state, input, detail, commands),
                 Section::Report => {
-                    export_row_ui(ui, input, detail, commands);
+                    export_row_ui(ui, &state.form, input, detail, commands);
                     fields_ui(
                         ui,
                         state,
@@ -727,11 +727,24 @@ fn detail_ui(
 /// Export of the report, or its progress.
 fn export_row_ui(
     ui: &mut Ui,
+    form: &FieldsForm,
     input: &IncidentsInput<'_>,
     detail: &IncidentDetail,
     commands: &mut Vec<UiCommand>,
 ) {
     let incident = &detail.incident;
+    // What is typed on screen and not saved yet: the report is of the text on screen, so it
+    // is saved first (a role that may not save exports what is saved, and is told so).
+    let unsaved = if form.incident_id == incident.id {
+        let every: Vec<Field> = FORM_FIELDS
+            .iter()
+            .copied()
+            .chain([Field::ReviewLessons])
+            .collect();
+        form.changes(incident, &every)
+    } else {
+        Vec::new()
+    };
     ui.horizontal(|ui| {
         if let Some((reference, done)) = input.exporting {
             ui.add(
@@ -746,6 +759,15 @@ fn export_row_ui(
             )
             .clicked()
         {
+            if !unsaved.is_empty() && input.can_write {
+                send(
+                    commands,
+                    IncidentCommand::SetFields {
+                        id: incident.id.clone(),
+                        changes: unsaved.clone(),
+                    },
+                );
+            }
             send(
                 commands,
                 IncidentCommand::ExportReport {
@@ -754,8 +776,14 @@ fn export_row_ui(
             );
         }
         ui.label(
-            RichText::new("Tactical report (conditions, actions, needs) and post-incident review")
-                .color(input.tokens.text_muted),
+            RichText::new(match (unsaved.is_empty(), input.can_write) {
+                (true, _) => "Tactical report (conditions, actions, needs) and post-incident review",
+                (false, true) => "Your edits below are saved first, so the PDF holds what you see",
+                (false, false) => {
+                    "Your role may not save: the PDF holds the saved report, not your edits"
+                }
+            })
+            .color(input.tokens.text_muted),
         );
     });
     egui::CollapsingHeader::new("Preview: regulatory summary")
