@@ -2055,3 +2055,95 @@ fn the_passenger_picker_can_be_searched_by_typing() {
         .is_disabled()
         .then(|| panic!("a passenger was picked, so the seat can be held"));
 }
+
+/// Roles of the widgets a person reads or uses (not the panels and frames around them).
+const WIDGET_ROLES: [egui::accesskit::Role; 12] = {
+    use egui::accesskit::Role;
+    [
+        Role::Label,
+        Role::Button,
+        Role::TextInput,
+        Role::MultilineTextInput,
+        Role::PasswordInput,
+        Role::CheckBox,
+        Role::ComboBox,
+        Role::Link,
+        Role::Slider,
+        Role::ProgressIndicator,
+        Role::RadioButton,
+        Role::Tab,
+    ]
+};
+
+/// Every widget of `console`'s frame as (role, label, rectangle).
+fn widget_rects(console: &Console) -> Vec<(egui::accesskit::Role, String, egui::Rect)> {
+    console
+        .harness
+        .query_all(
+            egui_kittest::kittest::by().predicate(|node| WIDGET_ROLES.contains(&node.role())),
+        )
+        .map(|node| {
+            let ak = node.accesskit_node();
+            (
+                ak.role(),
+                ak.label().or_else(|| ak.value()).unwrap_or_default(),
+                node.rect(),
+            )
+        })
+        .filter(|(_, _, rect)| rect.width() > 0.0 && rect.height() > 0.0)
+        .collect()
+}
+
+#[test]
+fn every_view_fits_both_window_sizes_in_both_themes_and_leaves_the_banner_alone() {
+    let mut problems = Vec::new();
+    for size in [[1024.0_f32, 700.0], [1920.0, 1080.0]] {
+        for theme in [
+            galaxium_widgets::Theme::Dark,
+            galaxium_widgets::Theme::Light,
+        ] {
+            let mut console = console_sized(size);
+            if console.harness.state().settings().theme != theme {
+                console
+                    .harness
+                    .state_mut()
+                    .send(galaxium::views::UiCommand::ToggleTheme);
+                console.harness.run();
+            }
+            // Every view as it opens, then the screens inside them that are widest: a launch's
+            // seat map and bookings, and an incident's tabs.
+            let mut scenes: Vec<(View, Option<&str>)> =
+                View::ALL.iter().map(|v| (*v, None)).collect();
+            scenes.push((View::Launches, Some("GX-14 Sunrise Orbit")));
+            for (view, open) in scenes {
+                open_view(&mut console, view);
+                if let Some(label) = open {
+                    console.harness.get_by_label(label).click();
+                }
+                console.harness.run();
+                let banner = console.harness.get_by_label("No alarms").rect();
+                // The banner's strip, full width: only its own widgets may stand in it.
+                let strip = egui::Rect::from_x_y_ranges(
+                    0.0..=size[0],
+                    (banner.top() - 3.0)..=(banner.bottom() + 3.0),
+                );
+                for (role, label, rect) in widget_rects(&console) {
+                    let at = format!("{view:?} {open:?} {theme:?} {}×{}", size[0], size[1]);
+                    if rect.left() < -0.5 || rect.right() > size[0] + 0.5 {
+                        problems.push(format!(
+                            "{at}: {role:?} {label:?} runs off the window: {rect:?}"
+                        ));
+                    }
+                    let in_strip =
+                        rect.top() >= strip.top() - 0.5 && rect.bottom() <= strip.bottom() + 0.5;
+                    if rect.intersects(strip) && !in_strip {
+                        problems.push(format!(
+                            "{at}: {role:?} {label:?} overlaps the banner: {rect:?}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -301,28 +301,44 @@ impl<'a> SeatMap<'a> {
 pub fn legend_ui(ui: &mut Ui, tokens: Tokens) {
     ui.horizontal_wrapped(|ui| {
         for kind in SeatKind::ALL {
-            let size = egui::vec2(16.0, 16.0);
-            let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
-            ui.painter()
-                .rect_filled(rect, CornerRadius::same(3), kind.fill(&tokens));
-            ui.painter().rect_stroke(
-                rect,
-                CornerRadius::same(3),
-                Stroke::new(1.0, tokens.text_muted),
-                egui::StrokeKind::Inside,
+            // A swatch and its word stay together when the legend wraps: the line breaks
+            // before a swatch whose word would not fit after it.
+            let word = egui::WidgetText::from(kind.label()).into_galley(
+                ui,
+                Some(egui::TextWrapMode::Extend),
+                f32::INFINITY,
+                egui::TextStyle::Body,
             );
-            if kind.inner_edge() {
-                ui.painter().rect_stroke(
-                    rect.shrink(3.0),
-                    CornerRadius::same(2),
-                    Stroke::new(1.5, tokens.on_banner),
-                    egui::StrokeKind::Inside,
-                );
+            if ui.available_width() < 16.0 + ui.spacing().item_spacing.x + word.size().x {
+                ui.end_row();
             }
-            ui.label(kind.label());
+            legend_item_ui(ui, kind, tokens);
             ui.add_space(tokens.spacing);
         }
     });
+}
+
+/// One swatch of the legend and its word.
+fn legend_item_ui(ui: &mut Ui, kind: SeatKind, tokens: Tokens) {
+    let size = egui::vec2(16.0, 16.0);
+    let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+    ui.painter()
+        .rect_filled(rect, CornerRadius::same(3), kind.fill(&tokens));
+    ui.painter().rect_stroke(
+        rect,
+        CornerRadius::same(3),
+        Stroke::new(1.0, tokens.text_muted),
+        egui::StrokeKind::Inside,
+    );
+    if kind.inner_edge() {
+        ui.painter().rect_stroke(
+            rect.shrink(3.0),
+            CornerRadius::same(2),
+            Stroke::new(1.5, tokens.on_banner),
+            egui::StrokeKind::Inside,
+        );
+    }
+    ui.label(kind.label());
 }
 
 #[cfg(test)]

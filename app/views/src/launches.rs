@@ -425,12 +425,15 @@ pub fn launches_ui(
     commands: &mut Vec<UiCommand>,
 ) {
     let tokens = input.tokens;
+    // Two fifths of a narrow window, so the launch page beside it keeps room for its seat
+    // map and bookings.
+    let list_width = (ui.available_width() * 0.4).clamp(300.0, 440.0);
     egui::Panel::left("launch_list")
         .resizable(true)
-        .default_size(440.0)
-        .min_size(320.0)
+        .default_size(list_width)
+        .min_size(280.0)
         .show(ui, |ui| {
-            list_ui(ui, state, input, commands);
+            list_ui(ui, state, input, list_width < 420.0, commands);
         });
     egui::CentralPanel::default().show(ui, |ui| {
         if let Some(detail) = &input.data.detail {
@@ -455,31 +458,32 @@ fn list_ui(
     ui: &mut Ui,
     state: &mut LaunchesState,
     input: &LaunchesInput<'_>,
+    short_time: bool,
     commands: &mut Vec<UiCommand>,
 ) {
     let tokens = input.tokens;
     ui.add_space(tokens.spacing);
-    ui.horizontal(|ui| {
+    // Wrapped rows: on a narrow list they break onto a second line rather than push the
+    // panel (and the launch page beside it) wider.
+    ui.horizontal_wrapped(|ui| {
         ui.heading("Launches");
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .button("Import CSV…")
-                .on_hover_text("Import bookings from a CSV file (layout in the README)")
-                .clicked()
-            {
-                state.import = Some(ImportView::default());
-            }
-            if ui.button("Schedule a launch…").clicked() {
-                state.schedule = Some(ScheduleForm::new(input.data, input.now));
-            }
-        });
+        if ui.button("Schedule a launch…").clicked() {
+            state.schedule = Some(ScheduleForm::new(input.data, input.now));
+        }
+        if ui
+            .button("Import CSV…")
+            .on_hover_text("Import bookings from a CSV file (layout in the README)")
+            .clicked()
+        {
+            state.import = Some(ImportView::default());
+        }
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label("Search");
         ui.add(
             egui::TextEdit::singleline(&mut state.search)
                 .hint_text("mission, vehicle or spaceport")
-                .desired_width(200.0),
+                .desired_width(170.0),
         )
         .labelled_by(label.id);
         let combo_label = ui.label("Status");
@@ -506,15 +510,17 @@ fn list_ui(
             .color(tokens.text_muted),
     );
     let row_height = tokens.body_size + 10.0;
+    // A narrow list gives the time without its year (the hover has it all); decided from
+    // the window, not from the panel, which would grow to fit the longer form.
     TableBuilder::new(ui)
         .id_salt("launch_table")
         .striped(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::remainder().at_least(150.0).clip(true))
-        .column(Column::auto().at_least(130.0))
-        .column(Column::auto().at_least(80.0))
-        .column(Column::auto().at_least(60.0))
+        .column(Column::remainder().at_least(110.0).clip(true))
+        .column(Column::auto().at_least(if short_time { 90.0 } else { 130.0 }))
+        .column(Column::auto().at_least(70.0))
+        .column(Column::auto().at_least(40.0))
         .header(row_height, |mut header| {
             for title in ["Mission", "When (UTC)", "Status", "Seats"] {
                 header.col(|ui| {
@@ -533,15 +539,17 @@ fn list_ui(
                             .selectable(false),
                     )
                     .on_hover_text(format!(
-                        "{} · {} from {}",
-                        launch.mission, launch.vehicle, launch.spaceport
+                        "{} · {} from {} · {}",
+                        launch.mission, launch.vehicle, launch.spaceport, launch.scheduled_at
                     ));
                 });
                 row.col(|ui| {
-                    ui.label(
-                        format::parse_utc(&launch.scheduled_at)
-                            .map_or_else(|| launch.scheduled_at.clone(), format::utc_minutes),
-                    );
+                    let when = format::parse_utc(&launch.scheduled_at);
+                    ui.label(match when {
+                        Some(t) if short_time => t.format("%m-%d %H:%M").to_string(),
+                        Some(t) => format::utc_minutes(t),
+                        None => launch.scheduled_at.clone(),
+                    });
                 });
                 row.col(|ui| {
                     ui.label(launch.status.as_str());
@@ -751,7 +759,7 @@ fn detail_ui(
         ui.add(StatusLight::new(
             level,
             &format!(
-                "Mass: passengers {:.1} / {:.0} kg · baggage {:.1} / {:.0} kg{}",
+                "Mass {:.1} / {:.0} kg · bags {:.1} / {:.0} kg{}",
                 budget.passenger_kg,
                 budget.passenger_limit_kg,
                 budget.baggage_kg,
@@ -1224,6 +1232,9 @@ fn sell_ui(
     });
 }
 
+/// The width the bookings table needs to give the fare a column.
+const BOOKINGS_WIDE_WIDTH: f32 = 640.0;
+
 fn bookings_table_ui(
     ui: &mut Ui,
     state: &mut LaunchesState,
@@ -1234,18 +1245,29 @@ fn bookings_table_ui(
     ui.label(RichText::new(format!("Bookings ({})", detail.bookings.len())).strong());
     let row_height = tokens.body_size + 10.0;
     let limits = MassLimits::default();
-    TableBuilder::new(ui)
+    // On a narrow page the fare goes to the locator's hover text and the name column gives
+    // way, so the status and readiness stay in the window.
+    let with_fare = ui.available_width() >= BOOKINGS_WIDE_WIDTH;
+    let mut table = TableBuilder::new(ui)
         .id_salt("bookings_table")
         .striped(true)
         .sense(egui::Sense::click())
         .max_scroll_height(420.0)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::auto().at_least(80.0))
-        .column(Column::auto().at_least(170.0).clip(true))
-        .column(Column::auto().at_least(50.0))
         .column(Column::auto().at_least(70.0))
-        .column(Column::auto().at_least(110.0))
-        .column(Column::remainder().at_least(140.0).clip(true))
+        .column(if with_fare {
+            Column::auto().at_least(170.0).clip(true)
+        } else {
+            // Not sized to the longest name: the name is cut (whole on the card below).
+            Column::exact(120.0).clip(true)
+        })
+        .column(Column::auto().at_least(40.0));
+    if with_fare {
+        table = table.column(Column::auto().at_least(70.0));
+    }
+    table
+        .column(Column::auto().at_least(90.0))
+        .column(Column::remainder().at_least(100.0).clip(true))
         .header(row_height, |mut header| {
             for title in [
                 "Locator",
@@ -1254,9 +1276,12 @@ fn bookings_table_ui(
                 "Fare",
                 "Status",
                 "Readiness",
-            ] {
+            ]
+            .into_iter()
+            .filter(|t| with_fare || *t != "Fare")
+            {
                 header.col(|ui| {
-                    ui.strong(title);
+                    ui.add(egui::Label::new(RichText::new(title).strong()).truncate());
                 });
             }
         })
@@ -1265,7 +1290,10 @@ fn bookings_table_ui(
                 let booking = &detail.bookings[row.index()];
                 row.set_selected(state.selected_booking.as_deref() == Some(booking.id.as_str()));
                 row.col(|ui| {
-                    ui.label(RichText::new(&booking.locator).monospace());
+                    let locator = ui.label(RichText::new(&booking.locator).monospace());
+                    if !with_fare {
+                        locator.on_hover_text(format!("Fare {}", booking.fare_class));
+                    }
                 });
                 row.col(|ui| {
                     ui.add(
@@ -1277,9 +1305,11 @@ fn bookings_table_ui(
                 row.col(|ui| {
                     ui.label(booking.seat_id.as_deref().unwrap_or("-"));
                 });
-                row.col(|ui| {
-                    ui.label(&booking.fare_class);
-                });
+                if with_fare {
+                    row.col(|ui| {
+                        ui.label(&booking.fare_class);
+                    });
+                }
                 row.col(|ui| {
                     ui.label(booking.status.label());
                 });

@@ -1404,13 +1404,21 @@ fn channels_ui(
             .labelled_by(label.id);
     });
     let filter = state.filter.to_lowercase();
+    // The plot toggle first, so it is never the column cut off; on a narrow panel the limits
+    // and the trend move into the value's hover text.
+    let wide = ui.available_width() >= CHANNELS_WIDE_WIDTH;
+    let headings: &[&str] = if wide {
+        &["", "Channel", "Value", "State", "Warning limits", "Trend"]
+    } else {
+        &["", "Channel", "Value", "State"]
+    };
     egui::Grid::new("channels")
         .striped(true)
-        .num_columns(6)
+        .num_columns(headings.len())
         .spacing([tokens.gap, tokens.spacing / 2.0])
         .show(ui, |ui| {
-            for heading in ["Channel", "Value", "State", "Warning limits", "Trend", ""] {
-                ui.label(RichText::new(heading).color(tokens.text_muted));
+            for heading in headings {
+                ui.label(RichText::new(*heading).color(tokens.text_muted));
             }
             ui.end_row();
             for (index, channel) in telemetry.dictionary.channels.iter().enumerate() {
@@ -1424,27 +1432,6 @@ fn channels_ui(
                 {
                     continue;
                 }
-                let (value, state_words, color) =
-                    reading_look(telemetry.reading(index, now), &channel.unit, tokens);
-                ui.label(&channel.id).on_hover_text(&channel.description);
-                ui.label(RichText::new(value).monospace().color(color));
-                ui.label(RichText::new(state_words).color(color));
-                let band = channel.limits.warning;
-                ui.label(
-                    RichText::new(format!(
-                        "{} … {}",
-                        band.low.map_or("—".to_owned(), |v| v.to_string()),
-                        band.high.map_or("—".to_owned(), |v| v.to_string())
-                    ))
-                    .monospace()
-                    .small(),
-                );
-                let trend = telemetry
-                    .time_to_limit(index, TREND_WINDOW_S)
-                    .filter(|(s, _)| *s < TREND_HORIZON_S)
-                    .map(|(s, limit)| format!("{limit} in {}", hms(s)))
-                    .unwrap_or_default();
-                ui.label(RichText::new(trend).small());
                 let plotted = state.plotted.contains(&channel.id);
                 if ui.selectable_label(plotted, "plot").clicked() {
                     if plotted {
@@ -1453,10 +1440,39 @@ fn channels_ui(
                         state.plotted.push(channel.id.clone());
                     }
                 }
+                let (value, state_words, color) =
+                    reading_look(telemetry.reading(index, now), &channel.unit, tokens);
+                ui.label(&channel.id).on_hover_text(&channel.description);
+                let band = channel.limits.warning;
+                let limits = format!(
+                    "{} … {}",
+                    band.low.map_or("—".to_owned(), |v| v.to_string()),
+                    band.high.map_or("—".to_owned(), |v| v.to_string())
+                );
+                let trend = telemetry
+                    .time_to_limit(index, TREND_WINDOW_S)
+                    .filter(|(s, _)| *s < TREND_HORIZON_S)
+                    .map(|(s, limit)| format!("{limit} in {}", hms(s)))
+                    .unwrap_or_default();
+                let value = ui.label(RichText::new(value).monospace().color(color));
+                if !wide {
+                    value.on_hover_text(format!(
+                        "Warning limits {limits} {}. {trend}",
+                        channel.unit
+                    ));
+                }
+                ui.label(RichText::new(state_words).color(color));
+                if wide {
+                    ui.label(RichText::new(limits).monospace().small());
+                    ui.label(RichText::new(trend).small());
+                }
                 ui.end_row();
             }
         });
 }
+
+/// The width the channel table needs for its limits and trend columns.
+const CHANNELS_WIDE_WIDTH: f32 = 640.0;
 
 #[cfg(test)]
 mod tests {

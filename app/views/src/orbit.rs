@@ -577,6 +577,9 @@ fn passes_ui(ui: &mut Ui, state: &mut OrbitState, tokens: Tokens, now: DateTime<
     state.sky_station = chosen;
 }
 
+/// The width the passes table needs for its five columns.
+const PASSES_WIDE_WIDTH: f32 = 560.0;
+
 fn passes_table_ui(
     ui: &mut Ui,
     passes: &[StationPasses],
@@ -589,13 +592,21 @@ fn passes_table_ui(
     if passes.is_empty() {
         ui.label("No ground stations in the replica.");
     }
+    // Five columns where they fit; on a narrow panel the pass's elevation and length go
+    // under its times, so no column is cut at the window's edge.
+    let compact = ui.available_width() < PASSES_WIDE_WIDTH;
+    let headings: &[&str] = if compact {
+        &["Station", "Contact", "Pass (UTC)"]
+    } else {
+        &["Station", "Contact", "AOS – LOS (UTC)", "Max el.", "Length"]
+    };
     egui::Grid::new("passes")
         .striped(true)
-        .num_columns(5)
+        .num_columns(headings.len())
         .spacing([tokens.gap, tokens.spacing])
         .show(ui, |ui| {
-            for heading in ["Station", "Contact", "AOS – LOS (UTC)", "Max el.", "Length"] {
-                ui.label(RichText::new(heading).color(tokens.text_muted));
+            for heading in headings {
+                ui.label(RichText::new(*heading).color(tokens.text_muted));
             }
             ui.end_row();
             for station in passes {
@@ -627,20 +638,34 @@ fn passes_table_ui(
                     ),
                 };
                 ui.label(contact);
-                if let Some(pass) = pass {
-                    ui.label(
-                        RichText::new(format!(
+                match pass {
+                    Some(pass) => {
+                        let times = RichText::new(format!(
                             "{} – {}",
                             pass.aos.format("%H:%M:%S"),
                             pass.los.format("%H:%M:%S")
                         ))
-                        .monospace(),
-                    );
-                    ui.label(RichText::new(format!("{:.1}°", pass.max_elevation_deg)).monospace());
-                    ui.label(RichText::new(format::clock(pass.los, pass.aos)).monospace());
-                } else {
-                    for _ in 0..3 {
-                        ui.label("");
+                        .monospace();
+                        let max = format!("{:.1}°", pass.max_elevation_deg);
+                        let length = format::clock(pass.los, pass.aos);
+                        if compact {
+                            ui.vertical(|ui| {
+                                ui.label(times);
+                                ui.label(
+                                    RichText::new(format!("max {max}, {length} long"))
+                                        .color(tokens.text_muted),
+                                );
+                            });
+                        } else {
+                            ui.label(times);
+                            ui.label(RichText::new(max).monospace());
+                            ui.label(RichText::new(length).monospace());
+                        }
+                    }
+                    None => {
+                        for _ in 2..headings.len() {
+                            ui.label("");
+                        }
                     }
                 }
                 ui.end_row();

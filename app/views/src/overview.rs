@@ -197,6 +197,9 @@ fn holdings_card_ui(
     });
 }
 
+/// The width the upcoming launches need to show their vehicle too.
+const UPCOMING_WIDE_WIDTH: f32 = 900.0;
+
 fn upcoming_launches_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, input: &OverviewInput<'_>) {
     input.tokens.card_frame().show(ui, |ui| {
         ui.set_min_width(ui.available_width());
@@ -213,27 +216,36 @@ fn upcoming_launches_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, input: &Overvi
             return;
         }
         let row_height = input.tokens.body_size + 12.0;
-        // One line per launch: columns grow to fit rather than wrap.
+        // One line per launch: columns grow to fit rather than wrap, but the last.
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
         ui.spacing_mut().item_spacing.x = input.tokens.gap * 1.5;
-        TableBuilder::new(ui)
+        // On a narrow window the vehicle goes to the mission's hover text: the status and the
+        // place must not be pushed off the edge.
+        let with_vehicle = ui.available_width() >= UPCOMING_WIDE_WIDTH;
+        let mut table = TableBuilder::new(ui)
             .id_salt("upcoming_launches")
             .striped(true)
             .column(Column::auto())
             .column(Column::auto())
             .column(Column::auto())
-            .column(Column::auto())
-            .column(Column::auto())
-            .column(Column::remainder())
+            .column(Column::auto());
+        if with_vehicle {
+            table = table.column(Column::auto());
+        }
+        table
+            .column(Column::remainder().clip(true))
             .header(row_height, |mut header| {
                 for title in [
                     "Scheduled",
                     "Countdown",
                     "Mission",
+                    "Status",
                     "Vehicle",
                     "Spaceport / pad",
-                    "Status",
-                ] {
+                ]
+                .into_iter()
+                .filter(|t| with_vehicle || *t != "Vehicle")
+                {
                     header.col(|ui| {
                         ui.label(RichText::new(title).strong().color(input.tokens.text_muted));
                     });
@@ -265,16 +277,25 @@ fn upcoming_launches_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, input: &Overvi
                             if launch.demo {
                                 text = text.italics();
                             }
-                            ui.label(text);
-                        });
-                        row.col(|ui| {
-                            ui.label(&launch.vehicle);
-                        });
-                        row.col(|ui| {
-                            ui.label(format!("{} / {}", launch.spaceport, launch.pad));
+                            let mission = ui.label(text);
+                            if !with_vehicle {
+                                mission.on_hover_text(format!("Vehicle: {}", launch.vehicle));
+                            }
                         });
                         row.col(|ui| {
                             ui.label(&launch.status);
+                        });
+                        if with_vehicle {
+                            row.col(|ui| {
+                                ui.label(&launch.vehicle);
+                            });
+                        }
+                        // The last column takes what is left and cuts a long pad name at
+                        // the window's edge (whole on hover), never the status.
+                        row.col(|ui| {
+                            let place = format!("{} / {}", launch.spaceport, launch.pad);
+                            ui.add(egui::Label::new(place.as_str()).truncate())
+                                .on_hover_text(place);
                         });
                     });
                 }
