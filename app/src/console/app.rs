@@ -96,6 +96,24 @@ struct SignInForm {
     refused: Option<String>,
 }
 
+impl ConsoleApp {
+    /// Reads the passengers booked under the locator the Passengers search spells, once per
+    /// search (an indexed lookup: locators are not loaded with the passengers).
+    fn look_up_searched_locator(&mut self) {
+        let state = &mut self.screens.passengers;
+        if !state.wants_locator_lookup() {
+            return;
+        }
+        let search = state.search().to_owned();
+        let found = crate::ops::bookings::data::passengers_under_locator(&self.replica, &search)
+            .unwrap_or_else(|err| {
+                tracing::warn!("looking up locator {search}: {err}");
+                Vec::new()
+            });
+        self.screens.passengers.set_locator_matches(search, found);
+    }
+}
+
 impl SignInForm {
     /// Takes the answer to the sign-in sent, once it came: `true` when accepted (the dialog
     /// closes); refused, it keeps why to show in the dialog.
@@ -904,6 +922,7 @@ impl eframe::App for ConsoleApp {
                 &mut self.pending,
             ),
             View::Passengers => {
+                self.look_up_searched_locator();
                 let personal = self.shows_personal_data();
                 passengers_ui(
                     ui,

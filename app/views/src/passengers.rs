@@ -114,6 +114,9 @@ impl PassengerForm {
 #[derive(Debug, Default)]
 pub struct PassengersState {
     search: String,
+    /// The passengers booked under the locator the search spells, read by the console from
+    /// the replica's locator index: (the search it answers, passenger ids).
+    by_locator: (String, Vec<String>),
     /// The passenger being edited.
     form: Option<PassengerForm>,
     /// The editor as it was opened (or last saved): what its edits are measured against.
@@ -124,6 +127,21 @@ pub struct PassengersState {
 }
 
 impl PassengersState {
+    /// The search as typed.
+    pub fn search(&self) -> &str {
+        &self.search
+    }
+
+    /// Whether the passengers under the search's locator are still to be read.
+    pub fn wants_locator_lookup(&self) -> bool {
+        self.by_locator.0 != self.search
+    }
+
+    /// The passengers booked under the locator `search` spells.
+    pub fn set_locator_matches(&mut self, search: String, passengers: Vec<String>) {
+        self.by_locator = (search, passengers);
+    }
+
     /// Opens `form` in the editor, as saved.
     pub fn open(&mut self, form: PassengerForm) {
         self.loaded = Some(form.clone());
@@ -173,7 +191,7 @@ pub fn passengers_ui(
                 ui.add(egui::TextEdit::singleline(&mut state.search).desired_width(220.0))
                     .labelled_by(label.id);
             });
-            let shown: Vec<&Passenger> = data.find_passengers(&state.search);
+            let shown: Vec<&Passenger> = data.find_passengers(&state.search, &state.by_locator.1);
             if shown.is_empty() && !state.search.trim().is_empty() {
                 ui.label(
                     RichText::new(format!(

@@ -45,28 +45,36 @@ pub struct BookingsData {
     pub spaceports: Vec<SpaceportChoice>,
     /// The bookings under the locator the check-in desk looked up, with their launch.
     pub desk: Option<(Vec<Booking>, Option<LaunchDetail>)>,
-    /// Each passenger's booking locators (passenger id → locators), so a passenger can be
-    /// found by the locator on their confirmation.
-    pub locators: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl BookingsData {
-    /// The passengers matching `query` by name, document number, e-mail or booking locator
-    /// (any case); every passenger for an empty query.
-    pub fn find_passengers(&self, query: &str) -> Vec<&Passenger> {
+    /// The passengers matching `query` by name, document number or e-mail (any case), or
+    /// holding a booking under the locator `query` spells (`by_locator`, read with
+    /// [`passengers_under_locator`]); every passenger for an empty query.
+    pub fn find_passengers(&self, query: &str, by_locator: &[String]) -> Vec<&Passenger> {
         let query = query.trim().to_lowercase();
         self.passengers
             .iter()
-            .filter(|p| {
-                query.is_empty()
-                    || p.matches(&query)
-                    || self
-                        .locators
-                        .get(&p.id)
-                        .is_some_and(|ls| ls.iter().any(|l| l.to_lowercase().contains(&query)))
-            })
+            .filter(|p| query.is_empty() || p.matches(&query) || by_locator.contains(&p.id))
             .collect()
     }
+}
+
+/// The passengers holding a booking under `locator` (as typed: any case, spaces around), by
+/// the locator index; none unless it is six characters, as a locator is.
+pub fn passengers_under_locator(
+    replica: &Replica,
+    locator: &str,
+) -> Result<Vec<String>, ReplicaError> {
+    let locator = locator.trim().to_uppercase();
+    if locator.chars().count() != 6 {
+        return Ok(Vec::new());
+    }
+    replica.read("finding a locator's passengers", |conn| {
+        conn.prepare_cached("SELECT DISTINCT passenger_id FROM bookings WHERE locator = ?1")?
+            .query_map([locator], |r| r.get(0))?
+            .collect()
+    })
 }
 
 impl BookingsData {
@@ -123,18 +131,6 @@ impl BookingsData {
                     })?
                     .collect::<rusqlite::Result<_>>()?,
                 desk,
-                locators: {
-                    let mut locators = std::collections::HashMap::<String, Vec<String>>::new();
-                    let mut stmt = conn.prepare_cached(
-                        "SELECT passenger_id, locator FROM bookings ORDER BY created_at",
-                    )?;
-                    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                    for row in rows {
-                        let (passenger, locator): (String, String) = row?;
-                        locators.entry(passenger).or_default().push(locator);
-                    }
-                    locators
-                },
             })
         })
     }
