@@ -163,6 +163,12 @@ fn a_training_replica_shows_the_training_banner() {
 #[test]
 fn backing_up_from_the_overview_writes_a_file_and_says_where() {
     let mut console = console();
+    // Under the Now cards: scrolled to, as a person does.
+    console
+        .harness
+        .get_by_label("Back up the replica now")
+        .scroll_to_me();
+    console.harness.run();
     console
         .harness
         .get_by_label("Back up the replica now")
@@ -1737,7 +1743,13 @@ fn on_a_1024_by_700_window_the_alarm_banner_never_draws_the_alarm_over_its_sourc
             .harness
             .get_by_label_contains("CRITICAL ls.ppco2")
             .rect();
-        let source = console.harness.get_by_label_contains("SIMULATED").rect();
+        // The banner's source line (the Overview's vehicle card says it too, lower down).
+        let source = console
+            .harness
+            .get_all_by_label_contains("SIMULATED")
+            .map(|n| n.rect())
+            .find(|r| r.top() <= alarm.bottom())
+            .unwrap();
         let mute = console.harness.get_by_label("Mute tone").rect();
         assert!(
             !alarm.intersects(source) && !alarm.intersects(mute),
@@ -2146,4 +2158,48 @@ fn every_view_fits_both_window_sizes_in_both_themes_and_leaves_the_banner_alone(
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_overview_opens_on_what_is_happening_now() {
+    let mut console = console();
+    assert_eq!(console.harness.state().settings().view, View::Overview);
+    for title in [
+        "Vehicle",
+        "Alarms",
+        "Incidents",
+        "Ground contact",
+        "Today's launches",
+        "Server link",
+    ] {
+        // (Some titles are also a column's or the navigation's name.)
+        assert!(
+            console.harness.get_all_by_label(title).next().is_some(),
+            "{title}"
+        );
+    }
+    // Key values read as on the Mission view; the day's boarding launch with its passengers.
+    console
+        .harness
+        .get_by_label_contains("Cabin total pressure: ");
+    console
+        .harness
+        .get_by_label_contains("GX-12 Twilight Hop · boarding");
+    assert!(
+        console
+            .harness
+            .get_all_by_label_contains(" boarded")
+            .next()
+            .is_some()
+    );
+    console.harness.get_by_label("No open incidents.");
+    // An alarm reaches the card; the card leads to it.
+    raise_critical_ppco2(&mut console);
+    console.harness.run();
+    console
+        .harness
+        .get_by_label_contains("ls.ppco2: CRITICAL, unacknowledged");
+    console.harness.get_by_label("See the alarms").click();
+    console.harness.run();
+    assert_eq!(console.harness.state().settings().view, View::Mission);
 }

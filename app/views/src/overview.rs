@@ -1,5 +1,7 @@
-//! The Overview: what the local replica holds, its health and backups, the demo dataset, and
-//! the launches coming up.
+//! The Overview, the operator's landing page: what is happening now (the vehicle and its key
+//! values, alarms, open incidents, the ground contact, the day's launches with their
+//! passengers' progress, sync), then what the local replica holds, its health and backups,
+//! the demo dataset, and the launches coming up.
 
 use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
@@ -8,8 +10,12 @@ use galaxium_sync::{OpenReport, ReplicaKind};
 use galaxium_widgets::{StatusLevel, StatusLight, Tokens};
 
 use super::format;
-use crate::UiCommand;
+use crate::ops::incidents::{DRILL_MARK, Incident, IncidentStatus};
+use crate::ops::orbit::StationPasses;
 use crate::ops::overview::OverviewSnapshot;
+use crate::ops::telemetry::Telemetry;
+use crate::ops::telemetry::alarms::AlarmState;
+use crate::{UiCommand, View};
 
 /// What the Overview draws from.
 pub struct OverviewInput<'a> {
@@ -23,12 +29,319 @@ pub struct OverviewInput<'a> {
     pub tokens: Tokens,
     /// The time now.
     pub now: DateTime<Utc>,
+    /// The crewed vehicle's telemetry, when it runs.
+    pub telemetry: Option<&'a Telemetry>,
+    /// Each ground station's contacts with the crewed vehicle.
+    pub contacts: &'a [StationPasses],
+    /// Every incident.
+    pub incidents: &'a [Incident],
+    /// The link to the server, in words.
+    pub sync: (StatusLevel, String),
 }
 
 /// Draws the Overview; what the user asks for goes into `commands`.
 pub fn overview_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCommand>) {
-    ui.heading("Replica overview");
-    ui.add_space(input.tokens.spacing);
+    egui::ScrollArea::vertical()
+        .id_salt("overview")
+        .show(ui, |ui| {
+            ui.heading("Now");
+            ui.add_space(input.tokens.spacing);
+            now_ui(ui, input, commands);
+            ui.add_space(input.tokens.gap);
+            ui.heading("Replica overview");
+            ui.add_space(input.tokens.spacing);
+            replica_ui(ui, input, commands);
+        });
+}
+
+/// The width a card of the Now section needs.
+const NOW_CARD_WIDTH: f32 = 300.0;
+
+/// What is happening now, a card each, as many to a row as fit.
+fn now_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCommand>) {
+    let cards: [fn(&mut Ui, &OverviewInput<'_>, &mut Vec<UiCommand>); 6] = [
+        vehicle_card_ui,
+        alarms_card_ui,
+        incidents_card_ui,
+        contact_card_ui,
+        launches_today_card_ui,
+        sync_card_ui,
+    ];
+    let per_row = crate::cards_per_row(ui, NOW_CARD_WIDTH, 3);
+    for row in cards.chunks(per_row) {
+        ui.columns(per_row, |columns| {
+            for (ui, card) in columns.iter_mut().zip(row) {
+                input.tokens.card_frame().show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                        card(ui, input, commands);
+                    });
+                });
+            }
+        });
+        ui.add_space(input.tokens.spacing);
+    }
+}
+
+fn card_title(ui: &mut Ui, title: &str, tokens: Tokens) {
+    ui.label(RichText::new(title).strong().size(tokens.body_size + 1.0));
+}
+
+/// The vehicle: where its data comes from and how fresh, and its key values as on the
+/// Mission view (the same look: no data and stale values never look healthy).
+fn vehicle_card_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCommand>) {
+    let tokens = input.tokens;
+    card_title(ui, "Vehicle", tokens);
+    let Some(tm) = input.telemetry else {
+        ui.label(RichText::new("Telemetry is not running.").color(tokens.caution));
+        return;
+    };
+    let (source, stale) = crate::mission::source_line(tm, input.now);
+    ui.add(
+        egui::Label::new(RichText::new(source).small().monospace().color(if stale {
+            tokens.caution
+        } else {
+            tokens.text_muted
+        }))
+        .truncate(),
+    );
+    for (index, channel) in tm
+        .dictionary
+        .channels
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.key)
+    {
+        let (value, words, color) =
+            crate::mission::reading_look(tm.reading(index, input.now), &channel.unit, tokens);
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!("{}: {value} · {words}", channel.description)).color(color),
+            )
+            .truncate(),
+        );
+    }
+    if ui.button("Open Mission").clicked() {
+        commands.push(UiCommand::ShowView(View::Mission));
+    }
+}
+
+/// The alarms: how many, how many want acknowledging, the worst; a drill says so.
+fn alarms_card_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCommand>) {
+    let tokens = input.tokens;
+    card_title(ui, "Alarms", tokens);
+    let Some(tm) = input.telemetry else {
+        ui.label(RichText::new("No telemetry, so no alarms are known.").color(tokens.caution));
+        return;
+    };
+    let alarms = tm.board().alarms();
+    if alarms.is_empty() {
+        let quiet = match tm.feed_freshness(input.now).label() {
+            None => RichText::new("No alarms.").color(tokens.nominal),
+            Some(words) => {
+                RichText::new(format!("No alarms known · {words}")).color(tokens.caution)
+            }
+        };
+        ui.label(quiet);
+    } else {
+        let waiting = alarms
+            .iter()
+            .filter(|a| a.state != AlarmState::AckActive)
+            .count();
+        ui.label(format!("{} active, {waiting} unacknowledged", alarms.len()));
+        for alarm in alarms.iter().take(3) {
+            let color = if alarm.drill {
+                tokens.training
+            } else {
+                crate::mission::severity_color(alarm.severity, tokens)
+            };
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!(
+                        "{}{}: {}, {}",
+                        if alarm.drill { "DRILL " } else { "" },
+                        alarm.channel,
+                        alarm.severity.label(),
+                        alarm.state.label()
+                    ))
+                    .color(color),
+                )
+                .truncate(),
+            );
+        }
+    }
+    if tm.drilling() {
+        ui.label(
+            RichText::new("DRILL RUNNING")
+                .strong()
+                .color(tokens.training),
+        );
+    }
+    if ui.button("See the alarms").clicked() {
+        commands.push(UiCommand::ShowView(View::Mission));
+    }
+}
+
+/// The incidents not closed, real ones apart from drills.
+fn incidents_card_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCommand>) {
+    let tokens = input.tokens;
+    card_title(ui, "Incidents", tokens);
+    let open: Vec<&Incident> = input
+        .incidents
+        .iter()
+        .filter(|i| i.status != IncidentStatus::Closed)
+        .collect();
+    let (drills, real): (Vec<&Incident>, Vec<&Incident>) = open
+        .into_iter()
+        .partition(|i| i.title.starts_with(DRILL_MARK));
+    if real.is_empty() {
+        ui.label(RichText::new("No open incidents.").color(tokens.nominal));
+    } else {
+        ui.label(format!("{} open", real.len()));
+        for incident in real.iter().take(3) {
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!(
+                        "{} {} · {} · {}",
+                        incident.reference,
+                        incident.severity,
+                        incident.status.as_str(),
+                        incident.title
+                    ))
+                    .color(if incident.status == IncidentStatus::Active {
+                        tokens.critical
+                    } else {
+                        tokens.caution
+                    }),
+                )
+                .truncate(),
+            );
+        }
+    }
+    if !drills.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "{} drill incident{} (this console only)",
+                drills.len(),
+                if drills.len() == 1 { "" } else { "s" }
+            ))
+            .color(tokens.training),
+        );
+    }
+    if ui.button("Open incidents").clicked() {
+        commands.push(UiCommand::ShowView(View::Incidents));
+    }
+}
+
+/// The ground contact now, or the next one.
+fn contact_card_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCommand>) {
+    let tokens = input.tokens;
+    let now = input.now;
+    card_title(ui, "Ground contact", tokens);
+    let current = input
+        .contacts
+        .iter()
+        .filter_map(|s| s.current(now).map(|p| (s, p)))
+        .max_by_key(|(_, p)| p.los);
+    let next = input
+        .contacts
+        .iter()
+        .filter_map(|s| s.next(now).map(|p| (s, p)))
+        .min_by_key(|(_, p)| p.aos);
+    match (current, next) {
+        (_, _) if input.contacts.is_empty() => {
+            ui.label(
+                RichText::new("No predictions: no element set or no ground stations.")
+                    .color(tokens.text_muted),
+            );
+        }
+        (Some((station, pass)), _) => {
+            ui.label(
+                RichText::new(format!("LINK UP · {}", station.station.name))
+                    .strong()
+                    .color(tokens.nominal),
+            );
+            ui.label(format!("LOS in {}", format::clock(pass.los, now)));
+        }
+        (None, Some((station, pass))) => {
+            ui.label(RichText::new("No link").color(tokens.caution));
+            ui.label(format!(
+                "next AOS {} over {} (in {})",
+                pass.aos.format("%H:%M UTC"),
+                station.station.name,
+                format::clock(pass.aos, now)
+            ));
+        }
+        (None, None) => {
+            ui.label(RichText::new("No contact in the next 24 h.").color(tokens.caution));
+        }
+    }
+    if ui.button("Open Orbit").clicked() {
+        commands.push(UiCommand::ShowView(View::Orbit));
+    }
+}
+
+/// The day's launches with their passengers' progress toward the vehicle.
+fn launches_today_card_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCommand>) {
+    let tokens = input.tokens;
+    card_title(ui, "Today's launches", tokens);
+    let today = input.snapshot.map_or(&[][..], |s| s.today.as_slice());
+    if today.is_empty() {
+        ui.label(RichText::new("None in the next 24 hours.").color(tokens.text_muted));
+    }
+    for launch in today.iter().take(4) {
+        let when = format::parse_utc(&launch.scheduled_at).map_or_else(
+            || launch.scheduled_at.clone(),
+            |t| t.format("%H:%M UTC").to_string(),
+        );
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!("{when} {} · {}", launch.mission, launch.status)).strong(),
+            )
+            .truncate(),
+        );
+        ui.label(
+            RichText::new(format!(
+                "{} confirmed · {} checked in · {} boarded",
+                launch.confirmed, launch.checked_in, launch.boarded
+            ))
+            .color(tokens.text_muted),
+        );
+    }
+    if ui.button("Open the check-in desk").clicked() {
+        commands.push(UiCommand::ShowView(View::CheckIn));
+    }
+}
+
+/// The link to the server and what waits to be sent.
+fn sync_card_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCommand>) {
+    let tokens = input.tokens;
+    card_title(ui, "Server link", tokens);
+    ui.add(StatusLight::new(
+        input.sync.0,
+        &format!("Link: {}", input.sync.1),
+        tokens,
+    ));
+    if let Some(snapshot) = input.snapshot {
+        ui.label(format!(
+            "{} local edit{} waiting to be sent · {} conflict{} to settle",
+            snapshot.pending_ops,
+            if snapshot.pending_ops == 1 { "" } else { "s" },
+            snapshot.conflicts.len(),
+            if snapshot.conflicts.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ));
+    }
+    if ui.button("Open Sync").clicked() {
+        commands.push(UiCommand::ShowView(View::Sync));
+    }
+}
+
+/// What the replica holds, its health, the demo dataset and the launches coming up.
+fn replica_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCommand>) {
     if let Some(error) = input.read_error {
         ui.add(StatusLight::new(
             StatusLevel::Critical,
@@ -39,16 +352,14 @@ pub fn overview_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<Ui
     let Some(snapshot) = input.snapshot else {
         return;
     };
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.columns(2, |columns| {
-            // Not justified: a justified column spreads a paragraph's words and letters.
-            let plain = egui::Layout::top_down(egui::Align::Min);
-            columns[0].with_layout(plain, |ui| replica_card_ui(ui, snapshot, input, commands));
-            columns[1].with_layout(plain, |ui| holdings_card_ui(ui, snapshot, input, commands));
-        });
-        ui.add_space(input.tokens.gap);
-        upcoming_launches_ui(ui, snapshot, input);
+    ui.columns(2, |columns| {
+        // Not justified: a justified column spreads a paragraph's words and letters.
+        let plain = egui::Layout::top_down(egui::Align::Min);
+        columns[0].with_layout(plain, |ui| replica_card_ui(ui, snapshot, input, commands));
+        columns[1].with_layout(plain, |ui| holdings_card_ui(ui, snapshot, input, commands));
     });
+    ui.add_space(input.tokens.gap);
+    upcoming_launches_ui(ui, snapshot, input);
 }
 
 fn replica_card_ui(
