@@ -966,7 +966,7 @@ fn inject_drill(tm: &mut Telemetry, drill: Option<usize>, user: &str, now: DateT
             ));
         }
         tm.board_mut()
-            .note_drill(now, format!("DRILL started by {user}: {}", drill.name));
+            .note_drill(now, format!("started by {user}: {}", drill.name));
         return Said::info(format!(
             "DRILL: {} ({}). Its alarms and incidents are marked DRILL and stay on this console; end it from the same menu.",
             drill.name,
@@ -1190,7 +1190,7 @@ mod tests {
         let log = mission.telemetry().unwrap().board().log();
         assert!(
             log.iter()
-                .any(|e| e.what == "DRILL started by ada: CO2 scrubber failure")
+                .any(|e| e.drill && e.what == "started by ada: CO2 scrubber failure")
         );
         assert!(log.iter().any(|e| e.what == "drills ended by ada"));
     }

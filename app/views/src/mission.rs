@@ -1112,12 +1112,16 @@ fn log_ui(
         } else {
             event.at.format("%Y-%m-%d %H:%M:%S").to_string()
         };
-        let line = format!(
-            "{at} {}{} {}",
-            if event.drill { "DRILL " } else { "" },
-            event.channel,
-            event.what
-        );
+        let line = [
+            at.as_str(),
+            if event.drill { "DRILL" } else { "" },
+            event.channel.as_str(),
+            event.what.as_str(),
+        ]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
         if !filter.is_empty() && !line.to_lowercase().contains(&filter) {
             continue;
         }
