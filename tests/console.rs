@@ -2206,3 +2206,74 @@ fn the_overview_opens_on_what_is_happening_now() {
     console.harness.run();
     assert_eq!(console.harness.state().settings().view, View::Mission);
 }
+
+#[test]
+fn an_open_incident_fits_both_window_sizes_in_every_tab() {
+    let mut problems = Vec::new();
+    for size in [[1024.0_f32, 700.0], [1920.0, 1080.0]] {
+        let mut console = console_sized(size);
+        // A critical ppCO2 opens "Cabin atmosphere out of limits".
+        raise_critical_ppco2(&mut console);
+        console.harness.run();
+        open_view(&mut console, View::Incidents);
+        console
+            .harness
+            .get_by_label("Cabin atmosphere out of limits")
+            .click();
+        console.harness.run();
+        let banner = console.harness.get_by_label("Open alarms").rect();
+        for tab in ["Runbook", "Tasks", "Roles", "Telemetry", "Report", "Files"] {
+            // The tab strip itself must be whole: every tab can be clicked (the topmost node
+            // of the name: a tab may also name a field below it).
+            console
+                .harness
+                .get_all_by_label(tab)
+                .min_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+                .unwrap()
+                .click();
+            console.harness.run();
+            for (role, label, rect) in widget_rects(&console) {
+                let at = format!("{tab} {}×{}", size[0], size[1]);
+                if rect.left() < -0.5 || rect.right() > size[0] + 0.5 {
+                    problems.push(format!(
+                        "{at}: {role:?} {label:?} runs off the window: {rect:?}"
+                    ));
+                }
+                if rect.top() > banner.bottom() + 3.0 || rect.bottom() < banner.top() - 3.0 {
+                    continue;
+                }
+                if rect.top() < banner.top() - 3.0 || rect.bottom() > banner.bottom() + 3.0 {
+                    problems.push(format!(
+                        "{at}: {role:?} {label:?} overlaps the banner: {rect:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn at_the_default_size_every_key_value_is_in_view_above_the_plots() {
+    let mut console = console_sized([1360.0, 860.0]);
+    open_view(&mut console, View::Mission);
+    let plots = console
+        .harness
+        .get_all_by_label("Plots")
+        .map(|n| n.rect())
+        .min_by(|a, b| a.top().total_cmp(&b.top()))
+        .unwrap();
+    for card in [
+        "Cabin total pressure",
+        "Battery state of charge",
+        "Downlink received signal strength",
+    ] {
+        // The card's title, then its value and its state: two more lines under the title.
+        let rect = console.harness.get_by_label(card).rect();
+        let card_bottom = rect.bottom() + 2.0 * rect.height() + 12.0;
+        assert!(
+            card_bottom <= plots.top(),
+            "{card}'s card ends at {card_bottom}, under the Plots pane's tab at {plots:?}"
+        );
+    }
+}

@@ -668,12 +668,15 @@ fn detail_ui(
             timeline_ui(ui, state, input, detail, &id, commands);
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        ui.horizontal(|ui| {
+        // Wrapped: on a narrow window the tabs take two lines, never push the page wider.
+        ui.horizontal_wrapped(|ui| {
             for section in Section::ALL {
                 ui.selectable_value(&mut state.section, section, section.title());
             }
         });
         ui.separator();
+        // Long runbook steps and notes wrap to the column's width.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
         egui::ScrollArea::vertical()
             .id_salt("incident_section")
             .auto_shrink([false, false])
@@ -1467,7 +1470,7 @@ fn links_ui(
             .labelled_by(label.id);
     });
     ui.horizontal_wrapped(|ui| {
-        ui.label("Passengers");
+        let passengers_label = ui.label("Passengers");
         for (link, _, name) in &detail.passengers {
             ui.label(RichText::new(name).strong());
             if input.can_write && ui.small_button("Unlink").clicked() {
@@ -1496,7 +1499,9 @@ fn links_ui(
                             );
                         }
                     }
-                });
+                })
+                .response
+                .labelled_by(passengers_label.id);
         }
     });
 }

@@ -129,9 +129,10 @@ pub fn default_layout() -> egui_tiles::Tree<MissionPane> {
     let right = column(
         &mut tiles,
         &[
-            (MissionPane::KeyValues, 0.85),
-            (MissionPane::Plots, 1.5),
-            (MissionPane::Channels, 0.9),
+            // Tall enough for two rows of key values at the default window size (1360 × 860).
+            (MissionPane::KeyValues, 1.25),
+            (MissionPane::Plots, 1.3),
+            (MissionPane::Channels, 0.8),
         ],
     );
     let root = tiles.insert_horizontal_tile(vec![left, right]);

@@ -147,25 +147,31 @@ pub fn orbit_ui(
         .default_size(240.0)
         .min_size(200.0)
         .show(ui, |ui| {
-            objects_ui(ui, state, data, tokens, now);
-            // The sky plot of the chosen station's pass sits under the list, where there is
-            // room, so the passes table can have the full width.
-            let selected = data
-                .objects
-                .iter()
-                .find(|o| Some(o.norad_id) == state.selected)
-                .and_then(|o| o.satellite.as_ref().ok());
-            if let (Some(satellite), Some(cache)) = (selected, &state.cache) {
-                ui.add_space(tokens.gap);
-                sky_ui(
-                    ui,
-                    &cache.passes,
-                    state.sky_station.as_deref(),
-                    satellite,
-                    tokens,
-                    now,
-                );
-            }
+            // The column scrolls: on a short window the sky plot under the list is reached
+            // by scrolling, never cut off.
+            egui::ScrollArea::vertical()
+                .id_salt("orbit_objects_column")
+                .show(ui, |ui| {
+                    objects_ui(ui, state, data, tokens, now);
+                    // The sky plot of the chosen station's pass sits under the list, where
+                    // there is room, so the passes table can have the full width.
+                    let selected = data
+                        .objects
+                        .iter()
+                        .find(|o| Some(o.norad_id) == state.selected)
+                        .and_then(|o| o.satellite.as_ref().ok());
+                    if let (Some(satellite), Some(cache)) = (selected, &state.cache) {
+                        ui.add_space(tokens.gap);
+                        sky_ui(
+                            ui,
+                            &cache.passes,
+                            state.sky_station.as_deref(),
+                            satellite,
+                            tokens,
+                            now,
+                        );
+                    }
+                });
         });
 
     egui::CentralPanel::default().show(ui, |ui| {

@@ -940,12 +940,17 @@ fn judge(
             fallback(),
         )));
     };
-    // The rules that judge a value by when the edit was made: the same as the console's.
+    // The rules that judge a value by when the edit was made: the same as the console's. The
+    // op's clock says when, but a client chooses it: an edit is never judged as made more
+    // than a day before it arrived (a console offline for a day keeps its edits judged at
+    // their time; a clock set back cannot put a bookable launch weeks in the past).
     if op.kind != OpKind::Delete {
+        let arrived = Utc::now();
         let made_at = i64::try_from(made.wall_ms)
             .ok()
             .and_then(DateTime::from_timestamp_millis)
-            .unwrap_or_else(Utc::now);
+            .unwrap_or(arrived)
+            .max(arrived - rules::OLDEST_EDIT_JUDGED);
         let status = existing
             .filter(|c| !c.deleted)
             .and_then(|c| c.data.get("status"))

@@ -1710,6 +1710,26 @@ fn the_rules_judged_by_the_edits_time_are_the_consoles_on_the_server() {
             "{verdict:?}"
         );
     }
+    // A clock set back a month does not make a launch a week ago look like the future: the
+    // edit is judged as made no earlier than a day before it arrived.
+    let a_month_ago = now_ms() - 30 * 24 * 3_600_000;
+    let verdict = push_raw(
+        &server,
+        &admin,
+        raw_op(
+            "ada-console",
+            3,
+            a_month_ago,
+            "launches",
+            &launch,
+            OpKind::Update,
+            json!({"scheduled_at": galaxium_sync::time::stored(chrono::Utc::now() - chrono::Duration::days(7))}),
+        ),
+    );
+    assert!(
+        matches!(&verdict, OpResult::Rejected { reason, .. } if reason.contains("is in the past")),
+        "{verdict:?}"
+    );
 }
 
 /// A passenger every rule accepts.

@@ -9,6 +9,10 @@ use serde_json::{Map, Value};
 use super::registry::ValueProblem;
 use super::words::LaunchStatus;
 
+/// How long before its arrival the server believes an edit was made: an op's clock time
+/// older than this is judged as if made this long ago.
+pub const OLDEST_EDIT_JUDGED: Duration = Duration::hours(24);
+
 /// How far before the edit a bookable launch may be put (a clock a few minutes off, a launch
 /// entered as it happens).
 pub const LAUNCH_PAST_TOLERANCE: Duration = Duration::minutes(10);
