@@ -303,17 +303,16 @@ fn track(
     Ok(points)
 }
 
-/// An object's colour, from its catalogue number: the same on every screen and after any
-/// import (a colour from its place in the list would change when another object arrives).
-fn object_color(norad_id: u64, tokens: Tokens) -> Color32 {
-    let palette = [
-        tokens.accent,
-        tokens.caution,
-        tokens.training,
-        tokens.nominal,
-    ];
-    #[allow(clippy::cast_possible_truncation, reason = "the remainder is below 4")]
-    palette[(norad_id % palette.len() as u64) as usize]
+/// An object's colour: the crewed vehicle is always the accent colour; any other object's
+/// follows its catalogue number, so it is the same on every screen and after any import (a
+/// colour from its place in the list would change when another object arrives).
+fn object_color(object: &TrackedObject, tokens: Tokens) -> Color32 {
+    if object.vehicle.is_some() {
+        return tokens.accent;
+    }
+    let others = [tokens.nominal, tokens.training, tokens.caution];
+    #[allow(clippy::cast_possible_truncation, reason = "the remainder is below 3")]
+    others[(object.norad_id % others.len() as u64) as usize]
 }
 
 fn objects_ui(
@@ -337,11 +336,8 @@ fn objects_ui(
                 ui.horizontal(|ui| {
                     let (dot, _) =
                         ui.allocate_exact_size(egui::Vec2::splat(10.0), egui::Sense::hover());
-                    ui.painter().circle_filled(
-                        dot.center(),
-                        5.0,
-                        object_color(object.norad_id, tokens),
-                    );
+                    ui.painter()
+                        .circle_filled(dot.center(), 5.0, object_color(object, tokens));
                     ui.label(RichText::new(&object.name).strong());
                 });
                 let line = match &object.vehicle {
@@ -528,7 +524,7 @@ fn map_ui(
             label: object.name.clone(),
             points: track,
             now_index,
-            color: object_color(object.norad_id, tokens),
+            color: object_color(object, tokens),
         };
         // The selected object is drawn on top.
         if Some(object.norad_id) == state.selected {
@@ -952,12 +948,31 @@ fn stations_dialog_ui(
 mod colour_tests {
     use super::*;
 
+    fn object(norad_id: u64, vehicle: Option<&str>) -> TrackedObject {
+        TrackedObject {
+            id: norad_id.to_string(),
+            name: format!("OBJECT {norad_id}"),
+            norad_id,
+            vehicle: vehicle.map(str::to_owned),
+            source: "test".into(),
+            epoch: Utc::now(),
+            satellite: Err("not needed".into()),
+        }
+    }
+
     #[test]
-    fn an_objects_colour_follows_its_catalogue_number_not_its_place() {
+    fn an_objects_colour_follows_what_it_is_not_its_place_in_the_list() {
         let tokens = Tokens::of(galaxium_widgets::tokens::Theme::Dark);
-        // Whatever else is imported (the colour is a function of the number alone), 25544
-        // is drawn in the accent colour.
-        assert_eq!(object_color(25544, tokens), tokens.accent);
-        assert_ne!(object_color(25545, tokens), object_color(25544, tokens));
+        // The crewed vehicle is always the accent colour; another object's colour is a
+        // function of its catalogue number alone, whatever else is imported.
+        assert_eq!(
+            object_color(&object(99001, Some("Aurora")), tokens),
+            tokens.accent
+        );
+        assert_eq!(object_color(&object(25544, None), tokens), tokens.caution);
+        assert_ne!(
+            object_color(&object(25545, None), tokens),
+            object_color(&object(25544, None), tokens)
+        );
     }
 }
