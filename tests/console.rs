@@ -2109,6 +2109,29 @@ fn widget_rects(console: &Console) -> Vec<(egui::accesskit::Role, String, egui::
         .collect()
 }
 
+/// What is wrong with the frame's layout at `at`: widgets outside a window `width` wide, and
+/// widgets that stand partly in the strip of the banner whose text is at `banner` (the
+/// banner's own widgets stand wholly in it).
+fn layout_problems(console: &Console, at: &str, width: f32, banner: egui::Rect) -> Vec<String> {
+    let strip =
+        egui::Rect::from_x_y_ranges(0.0..=width, (banner.top() - 3.0)..=(banner.bottom() + 3.0));
+    let mut problems = Vec::new();
+    for (role, label, rect) in widget_rects(console) {
+        if rect.left() < -0.5 || rect.right() > width + 0.5 {
+            problems.push(format!(
+                "{at}: {role:?} {label:?} runs off the window: {rect:?}"
+            ));
+        }
+        let in_strip = rect.top() >= strip.top() - 0.5 && rect.bottom() <= strip.bottom() + 0.5;
+        if rect.intersects(strip) && !in_strip {
+            problems.push(format!(
+                "{at}: {role:?} {label:?} overlaps the banner: {rect:?}"
+            ));
+        }
+    }
+    problems
+}
+
 #[test]
 fn every_view_fits_both_window_sizes_in_both_themes_and_leaves_the_banner_alone() {
     let mut problems = Vec::new();
@@ -2137,26 +2160,8 @@ fn every_view_fits_both_window_sizes_in_both_themes_and_leaves_the_banner_alone(
                 }
                 console.harness.run();
                 let banner = console.harness.get_by_label("No alarms").rect();
-                // The banner's strip, full width: only its own widgets may stand in it.
-                let strip = egui::Rect::from_x_y_ranges(
-                    0.0..=size[0],
-                    (banner.top() - 3.0)..=(banner.bottom() + 3.0),
-                );
-                for (role, label, rect) in widget_rects(&console) {
-                    let at = format!("{view:?} {open:?} {theme:?} {}×{}", size[0], size[1]);
-                    if rect.left() < -0.5 || rect.right() > size[0] + 0.5 {
-                        problems.push(format!(
-                            "{at}: {role:?} {label:?} runs off the window: {rect:?}"
-                        ));
-                    }
-                    let in_strip =
-                        rect.top() >= strip.top() - 0.5 && rect.bottom() <= strip.bottom() + 0.5;
-                    if rect.intersects(strip) && !in_strip {
-                        problems.push(format!(
-                            "{at}: {role:?} {label:?} overlaps the banner: {rect:?}"
-                        ));
-                    }
-                }
+                let at = format!("{view:?} {open:?} {theme:?} {}×{}", size[0], size[1]);
+                problems.extend(layout_problems(&console, &at, size[0], banner));
             }
         }
     }
@@ -2232,22 +2237,8 @@ fn an_open_incident_fits_both_window_sizes_in_every_tab() {
                 .unwrap()
                 .click();
             console.harness.run();
-            for (role, label, rect) in widget_rects(&console) {
-                let at = format!("{tab} {}×{}", size[0], size[1]);
-                if rect.left() < -0.5 || rect.right() > size[0] + 0.5 {
-                    problems.push(format!(
-                        "{at}: {role:?} {label:?} runs off the window: {rect:?}"
-                    ));
-                }
-                if rect.top() > banner.bottom() + 3.0 || rect.bottom() < banner.top() - 3.0 {
-                    continue;
-                }
-                if rect.top() < banner.top() - 3.0 || rect.bottom() > banner.bottom() + 3.0 {
-                    problems.push(format!(
-                        "{at}: {role:?} {label:?} overlaps the banner: {rect:?}"
-                    ));
-                }
-            }
+            let at = format!("{tab} {}×{}", size[0], size[1]);
+            problems.extend(layout_problems(&console, &at, size[0], banner));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
