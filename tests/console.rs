@@ -305,16 +305,11 @@ fn signing_in_from_the_sync_view_syncs_with_a_real_server() {
     console.harness.get_by_label("Sign in").click();
     console.harness.step();
 
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while console.harness.state().sync_status().last_success.is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{:?}",
-            console.harness.state().sync_status()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        console.harness.step();
-    }
+    // Synced, and what the sync brought read for the screens (off the UI thread).
+    step_until(&mut [&mut console], 20, "no sync, or its read", |c| {
+        let state = c[0].harness.state();
+        state.sync_status().last_success.is_some() && !state.reading()
+    });
     console.harness.run();
     let snapshot = console.harness.state().snapshot().unwrap();
     assert_eq!(snapshot.pending_ops, 0, "the demo rows reached the server");

@@ -10,6 +10,7 @@ pub mod mission;
 pub mod orbit;
 pub mod overview;
 pub mod paths;
+pub mod screen_read;
 pub mod sync_agent;
 pub mod telemetry;
 pub mod training;

@@ -11,7 +11,8 @@ use crate::ops::bookings::data::BookingsData;
 use crate::ops::demo::DemoDataset;
 use crate::ops::mission::MissionLoop;
 use crate::ops::orbit::OrbitData;
-use crate::ops::overview::{self, OverviewSnapshot};
+use crate::ops::overview::OverviewSnapshot;
+use crate::ops::screen_read::{ReadRequest, ScreenData, ScreenReader, read_screens};
 use crate::ops::sync_agent::{SyncAgent, SyncRequest, SyncStatus};
 use crate::paths::DataDir;
 use crate::views::View;
@@ -185,9 +186,21 @@ struct Reads {
     last_change_check: Option<Instant>,
     /// SQLite's data version at the last check: another connection's write changes it.
     data_version: Option<i64>,
+    /// Reads off the UI thread (none if its thread could not start: then they run here).
+    reader: Option<ScreenReader>,
+    /// The number given to the latest read asked for, and to the read shown.
+    asked: u64,
+    shown: u64,
     /// The replica's change mark when the data version last moved (see
     /// `Replica::change_mark`).
     change_mark: Option<String>,
+}
+
+impl Reads {
+    fn next_number(&mut self) -> u64 {
+        self.asked += 1;
+        self.asked
+    }
 }
 
 /// Each screen's own state (selections, filters, forms), and which user's Mission layout is
@@ -254,6 +267,14 @@ impl ConsoleApp {
                 ))),
             ),
         };
+        let wake_ctx = ctx.clone();
+        let reader = ScreenReader::start(replica.path(), move || wake_ctx.request_repaint())
+            .inspect_err(|err| {
+                tracing::warn!(
+                    "the screens' reader cannot start, reads run on the UI thread: {err}"
+                );
+            })
+            .ok();
         let mission_loop = MissionLoop::start(&replica);
         let start_problem = mission_loop
             .start_problem()
@@ -266,7 +287,10 @@ impl ConsoleApp {
             settings,
             replica,
             data,
-            reads: Reads::default(),
+            reads: Reads {
+                reader,
+                ..Reads::default()
+            },
             bookings: BookingsData::default(),
             orbit_data: OrbitData::default(),
             mission_loop,
@@ -308,6 +332,16 @@ impl ConsoleApp {
             agent.stop();
         }
         self.mission_loop.stop_archive();
+        if let Some(reader) = &mut self.reads.reader {
+            reader.stop();
+        }
+        self.reads.reader = None;
+    }
+
+    /// Whether a read of the replica for the screens is running off the UI thread (the
+    /// screens show the previous read until it is done).
+    pub fn reading(&self) -> bool {
+        self.reads.reader.as_ref().is_some_and(ScreenReader::busy)
     }
 
     /// The Mission view's state (its panel layout among it).
@@ -413,35 +447,91 @@ impl ConsoleApp {
         self.mission_loop.now_at(Utc::now())
     }
 
+    /// Reads the replica for the screens now, on this thread: after this console's own
+    /// write, so the person who made it sees it in the same frame.
     pub(super) fn refresh(&mut self) {
-        self.mission_loop.replica_changed();
-        let now = self.now();
-        let read = overview::snapshot(&self.replica, now).and_then(|snapshot| {
-            let bookings = BookingsData::load(
-                &self.replica,
-                self.screens.launches.selected.as_deref(),
-                self.screens.checkin.looked_up.as_deref(),
-                now,
-            )?;
-            let orbit = OrbitData::load(&self.replica)?;
-            Ok((snapshot, bookings, orbit))
+        let number = self.reads.next_number();
+        let request = self.read_request();
+        let read = read_screens(&self.replica, &request).map_err(|e| format!("{e:#}"));
+        self.show_read(number, &request, read);
+    }
+
+    /// Asks the reader to read the replica for the screens off this thread (a change from
+    /// elsewhere: a sync, another process); the screens keep what they show until it is done.
+    fn refresh_in_background(&mut self) {
+        let request = self.read_request();
+        let number = self.reads.next_number();
+        self.reads.last_read = Some(Instant::now());
+        if let Some(reader) = &mut self.reads.reader {
+            reader.ask(number, request);
+        } else {
+            let read = read_screens(&self.replica, &request).map_err(|e| format!("{e:#}"));
+            self.show_read(number, &request, read);
+        }
+    }
+
+    /// Shows the reader's finished read, unless something newer is shown already or the
+    /// selections changed while it ran (then it is asked again).
+    fn poll_reads(&mut self) {
+        let Some((number, asked, read)) = self.reads.reader.as_mut().and_then(ScreenReader::take)
+        else {
+            return;
+        };
+        if number <= self.reads.shown {
+            return;
+        }
+        if !asked.same_selection(&self.read_request()) {
+            self.refresh_in_background();
+            return;
+        }
+        self.show_read(number, &asked, read);
+    }
+
+    fn read_request(&self) -> ReadRequest {
+        let incident = self.screens.incidents.selected.clone();
+        let incident_snapshot = incident.as_ref().is_some_and(|id| {
+            self.incident_data
+                .snapshot
+                .as_ref()
+                .is_none_or(|(of, _)| of != id)
         });
+        ReadRequest {
+            now: self.now(),
+            launch: self.screens.launches.selected.clone(),
+            locator: self.screens.checkin.looked_up.clone(),
+            incident,
+            incident_snapshot,
+        }
+    }
+
+    fn show_read(&mut self, number: u64, request: &ReadRequest, read: Result<ScreenData, String>) {
+        self.reads.shown = number;
+        self.mission_loop.replica_changed();
         match read {
-            Ok((snapshot, bookings, orbit)) => {
-                self.reads.snapshot = Some(snapshot);
-                self.bookings = bookings;
-                self.orbit_data = orbit;
+            Ok(data) => {
+                self.reads.snapshot = Some(data.overview);
+                self.bookings = data.bookings;
+                self.orbit_data = data.orbit;
                 self.screens.launches.invalidate();
+                self.incident_data.list = data.incidents;
+                self.incident_data.severities = data.severities;
+                if let Some(detector) = self.mission_loop.detector_mut() {
+                    detector.set_vehicle(data.crewed_vehicle);
+                }
+                self.incident_data.detail = data.incident_detail;
+                match (&request.incident, data.incident_snapshot) {
+                    (Some(id), Some(snapshot)) => {
+                        self.incident_data.snapshot = Some((id.clone(), snapshot));
+                    }
+                    (None, _) => self.incident_data.snapshot = None,
+                    (Some(_), None) => {}
+                }
                 self.reads.error = None;
             }
             Err(err) => {
-                tracing::error!("reading the replica failed: {err:#}");
-                self.reads.error = Some(format!("{err:#}"));
+                tracing::error!("reading the replica failed: {err}");
+                self.reads.error = Some(err);
             }
-        }
-        if let Err(err) = self.read_incidents() {
-            tracing::error!("reading incidents failed: {err}");
-            self.reads.error = Some(format!("{err}"));
         }
         self.reads.last_read = Some(Instant::now());
     }
@@ -848,6 +938,7 @@ impl eframe::App for ConsoleApp {
         if let Some(agent) = &self.link.agent {
             self.link.status = agent.status();
         }
+        self.poll_reads();
         self.poll_import();
         self.poll_report();
         self.tick_mission();
@@ -877,7 +968,7 @@ impl eframe::App for ConsoleApp {
                 .is_none_or(|at| at.elapsed() >= REFRESH_EVERY)
         {
             self.link.seen_generation = self.link.status.generation;
-            self.refresh();
+            self.refresh_in_background();
         }
         // The clock shows seconds; nothing else moves on its own.
         ctx.request_repaint_after(Duration::from_secs(1));

@@ -29,16 +29,6 @@ impl ConsoleApp {
         self.may_write("incident_severities")
     }
 
-    /// Reads the incident list, the severity scale and the selected incident.
-    pub(super) fn read_incidents(&mut self) -> Result<(), galaxium_sync::ReplicaError> {
-        self.incident_data.list = incidents::list(&self.replica)?;
-        if let Some(detector) = self.mission_loop.detector_mut() {
-            detector.set_vehicle(incidents::crewed_vehicle_id(&self.replica)?);
-        }
-        self.incident_data.severities = incidents::severities(&self.replica)?;
-        self.read_incident_detail()
-    }
-
     /// Reads the selected incident (and its snapshot, only when the selection changed or a
     /// snapshot was written since: it is the large part).
     pub(super) fn read_incident_detail(&mut self) -> Result<(), galaxium_sync::ReplicaError> {
