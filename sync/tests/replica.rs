@@ -432,3 +432,40 @@ fn an_older_replica_is_backed_up_then_upgraded() {
         1
     );
 }
+
+#[test]
+fn damage_in_the_telemetry_archive_is_found_after_opening_not_at_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = replica_path(&dir);
+    {
+        let mut replica = Replica::open(&path, &OpenOptions::default()).unwrap();
+        let (vehicle, port) = add_fleet(&mut replica, false);
+        add_launch(&mut replica, &vehicle, &port, "Mission 1", false);
+    }
+    // The archive written last, so the file's last pages are the archive's (its table and
+    // index), as a console's are after a day of telemetry.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO telemetry_channels (id, name) VALUES (1, 'ls.cabin_pressure');
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 49999)
+             INSERT INTO telemetry_samples (channel, t, value) SELECT 1, i, 101.3 FROM n;
+             PRAGMA journal_mode = DELETE;",
+        )
+        .unwrap();
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    let pages = bytes.len() / page_size;
+    for page in pages - 20..pages {
+        let start = page * page_size;
+        bytes[start..start + 64].fill(0xA5);
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let replica = Replica::open(&path, &OpenOptions::default())
+        .expect("damage in the archive alone does not keep the console from opening");
+    drop(replica);
+    let err = galaxium_sync::replica::check_whole_file(&path).unwrap_err();
+    assert!(matches!(err, ReplicaError::Corrupt { .. }), "{err}");
+}

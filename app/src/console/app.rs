@@ -233,6 +233,8 @@ pub(super) struct Jobs {
     pub(super) import: Option<crate::ops::jobs::Job<Vec<String>>>,
     /// An incident report being exported; its label is the incident's reference.
     pub(super) report: Option<crate::ops::jobs::Job<std::path::PathBuf>>,
+    /// The check of the whole replica file, archive included, that opening leaves for later.
+    pub(super) whole_check: Option<crate::ops::jobs::Job<String>>,
 }
 
 /// Where the alarm tone goes: the player, started with the first tone, and whether this
@@ -275,6 +277,15 @@ impl ConsoleApp {
                 );
             })
             .ok();
+        let checked_path = replica.path().to_path_buf();
+        let whole_check = crate::ops::jobs::Job::start("checking the replica file", move |_| {
+            galaxium_sync::replica::check_whole_file(&checked_path).map_err(|err| match err {
+                galaxium_sync::ReplicaError::Corrupt { report, .. } => report,
+                other => other.to_string(),
+            })
+        })
+        .inspect_err(|err| tracing::warn!("the replica file's check cannot start: {err}"))
+        .ok();
         let mission_loop = MissionLoop::start(&replica);
         let start_problem = mission_loop
             .start_problem()
@@ -301,7 +312,10 @@ impl ConsoleApp {
                 snapshot: None,
                 severities: crate::ops::incidents::default_severities(),
             },
-            jobs: Jobs::default(),
+            jobs: Jobs {
+                whole_check,
+                ..Jobs::default()
+            },
             palette: CommandPalette::default(),
             pending: Vec::new(),
             notice: start_problem.or(sync_error),
@@ -332,6 +346,11 @@ impl ConsoleApp {
             agent.stop();
         }
         self.mission_loop.stop_archive();
+        if let Some(check) = self.jobs.whole_check.take() {
+            while check.take_result().is_none() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         if let Some(reader) = &mut self.reads.reader {
             reader.stop();
         }
@@ -485,6 +504,34 @@ impl ConsoleApp {
             return;
         }
         self.show_read(number, &asked, read);
+    }
+
+    /// Says so when the check of the whole file, which opening left for later, finds damage.
+    fn poll_whole_check(&mut self) {
+        let Some(result) = self
+            .jobs
+            .whole_check
+            .as_ref()
+            .and_then(|job| job.take_result())
+        else {
+            return;
+        };
+        self.jobs.whole_check = None;
+        match result {
+            Ok(_) => tracing::info!("the whole replica file checked: ok"),
+            Err(reason) => {
+                tracing::error!("the replica file failed its check: {reason}");
+                self.set_notice(Notice::error(format!(
+                    "The replica file is damaged ({reason}): what is shown or saved may be \
+                     incomplete. Close the console and restore a backup with `galaxium db restore`."
+                )));
+            }
+        }
+    }
+
+    /// Whether the check of the whole replica file is still running.
+    pub fn checking_whole_file(&self) -> bool {
+        self.jobs.whole_check.is_some()
     }
 
     fn read_request(&self) -> ReadRequest {
@@ -939,6 +986,7 @@ impl eframe::App for ConsoleApp {
             self.link.status = agent.status();
         }
         self.poll_reads();
+        self.poll_whole_check();
         self.poll_import();
         self.poll_report();
         self.tick_mission();

@@ -23,7 +23,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 pub use backup::restore;
 pub use error::ReplicaError;
-pub use inspect::{Inspection, IntegrityLevel, inspect};
+pub use inspect::{Inspection, IntegrityLevel, check_whole_file, inspect};
 pub use local::{LoggedEvent, MISSION_LOG_KEPT};
 pub use rows::{GroundStationRow, LaunchRow, LaunchSummary, SpaceportRow, VehicleRow};
 pub use status::{BackupRecord, ReplicaStatus, TableCount};
