@@ -153,6 +153,41 @@ fn the_command_palette_finds_and_runs_a_command() {
 }
 
 #[test]
+fn the_command_palette_keeps_its_height_through_a_search() {
+    let mut console = console();
+    console
+        .harness
+        .key_press_modifiers(Modifiers::COMMAND, Key::K);
+    console.harness.run();
+    let height = |console: &Console| {
+        console
+            .harness
+            .ctx
+            .memory(|m| m.area_rect(galaxium::console::CommandPalette::area_id()))
+            .expect("the palette is open")
+            .height()
+    };
+    let listing_all = height(&console);
+    let search = |console: &mut Console, text: &str| {
+        console
+            .harness
+            .get_by_role(egui::accesskit::Role::TextInput)
+            .set_text_value_accesskit(text);
+        console.harness.run();
+    };
+    search(&mut console, "settings");
+    console.harness.get_by_label("Go to Settings");
+    let narrowed = height(&console);
+    search(&mut console, "");
+    let cleared = height(&console);
+    console.harness.get_by_label("Switch dark / light theme");
+    assert!(
+        (narrowed - listing_all).abs() < 1.0 && (cleared - listing_all).abs() < 1.0,
+        "the palette is {listing_all} px tall listing all, {narrowed} px with two matches, {cleared} px cleared"
+    );
+}
+
+#[test]
 fn a_training_replica_shows_the_training_banner() {
     let console = console_with(ReplicaKind::Training, false);
     console
@@ -2156,6 +2191,133 @@ fn every_view_fits_both_window_sizes_in_both_themes_and_leaves_the_banner_alone(
                 console.harness.run();
                 let banner = console.harness.get_by_label("No alarms").rect();
                 let at = format!("{view:?} {open:?} {theme:?} {}×{}", size[0], size[1]);
+                problems.extend(layout_problems(&console, &at, size[0], banner));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// How to open a dialog: the view, the buttons to click there (or a command to send), and the
+/// id of the area egui keeps the dialog's rectangle under.
+struct DialogScene {
+    view: View,
+    clicks: &'static [&'static str],
+    command: Option<galaxium::views::UiCommand>,
+    area: egui::Id,
+}
+
+/// Every dialog of the console, and how to open it.
+fn dialog_scenes() -> [DialogScene; 9] {
+    use galaxium::views::UiCommand;
+    let modal = |id: &str| egui::Id::unique(id);
+    // A window's area is named after its title (as egui names it: the title's text).
+    let window = |title: &str| egui::Id::unique(Some(std::borrow::Cow::Borrowed(title)));
+    [
+        (
+            View::Launches,
+            &["Schedule a launch…"][..],
+            None,
+            modal("schedule_launch"),
+        ),
+        (
+            View::Launches,
+            &["Import CSV…"][..],
+            None,
+            modal("import_bookings"),
+        ),
+        (
+            View::Launches,
+            &["GX-14 Sunrise Orbit", "Edit vehicle…"][..],
+            None,
+            modal("edit_vehicle"),
+        ),
+        (
+            View::Launches,
+            &["GX-14 Sunrise Orbit", "Scrub…"][..],
+            None,
+            modal("confirm_launch_status"),
+        ),
+        (
+            View::Orbit,
+            &["Import element sets…"][..],
+            None,
+            window("Import element sets"),
+        ),
+        (
+            View::Orbit,
+            &["Ground stations…"][..],
+            None,
+            window("Ground stations"),
+        ),
+        (
+            View::Overview,
+            &[][..],
+            Some(UiCommand::OpenSignIn),
+            modal("sign_in"),
+        ),
+        (
+            View::Overview,
+            &[][..],
+            Some(UiCommand::RemoveDemoData),
+            modal("confirm_remove_demo"),
+        ),
+        (
+            View::Overview,
+            &[][..],
+            Some(UiCommand::OpenCommandPalette),
+            galaxium::console::CommandPalette::area_id(),
+        ),
+    ]
+    .map(|(view, clicks, command, area)| DialogScene {
+        view,
+        clicks,
+        command,
+        area,
+    })
+}
+
+#[test]
+fn every_dialog_fits_both_window_sizes_in_both_themes() {
+    use galaxium::views::UiCommand;
+    let mut problems = Vec::new();
+    for size in [[1024.0_f32, 700.0], [1920.0, 1080.0]] {
+        for theme in [
+            galaxium_widgets::Theme::Dark,
+            galaxium_widgets::Theme::Light,
+        ] {
+            for scene in dialog_scenes() {
+                // A console of its own for each dialog: nothing left open by the one before.
+                let mut console = console_sized(size);
+                if console.harness.state().settings().theme != theme {
+                    console.harness.state_mut().send(UiCommand::ToggleTheme);
+                    console.harness.run();
+                }
+                open_view(&mut console, scene.view);
+                for label in scene.clicks {
+                    console.harness.get_by_label(label).click();
+                    console.harness.run();
+                }
+                if let Some(command) = scene.command.clone() {
+                    console.harness.state_mut().send(command);
+                    console.harness.run();
+                    console.harness.run();
+                }
+                let at = format!(
+                    "{:?} {:?} {theme:?} {}×{}",
+                    scene.view, scene.clicks, size[0], size[1]
+                );
+                let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::Vec2::from(size));
+                match console.harness.ctx.memory(|m| m.area_rect(scene.area)) {
+                    None => problems.push(format!("{at}: the dialog did not open")),
+                    Some(dialog) if !window.expand(0.5).contains_rect(dialog) => {
+                        problems.push(format!(
+                            "{at}: the dialog {dialog:?} is not wholly in the window"
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                let banner = console.harness.get_by_label("No alarms").rect();
                 problems.extend(layout_problems(&console, &at, size[0], banner));
             }
         }

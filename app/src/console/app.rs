@@ -512,7 +512,7 @@ impl ConsoleApp {
             .jobs
             .whole_check
             .as_ref()
-            .and_then(|job| job.take_result())
+            .and_then(crate::ops::jobs::Job::take_result)
         else {
             return;
         };

@@ -46,7 +46,12 @@ impl CommandPalette {
         found.into_iter().map(|(_, command)| command).collect()
     }
 
-    /// Draws the palette when open. Returns the command the user chose.
+    /// The palette's area (where egui keeps its rectangle).
+    pub fn area_id() -> Id {
+        Id::unique("command_palette")
+    }
+
+    /// Draws the palette while it is open; the command chosen, if any.
     pub fn ui(&mut self, ctx: &egui::Context) -> Option<UiCommand> {
         if !self.open {
             return None;
@@ -68,7 +73,7 @@ impl CommandPalette {
         }
         let mut chosen = enter.then(|| matches.get(self.selected).cloned()).flatten();
 
-        let modal = egui::Modal::new(Id::unique("command_palette")).show(ctx, |ui| {
+        let modal = egui::Modal::new(Self::area_id()).show(ctx, |ui| {
             ui.set_width(560.0);
             ui.heading("Command palette");
             let edit = ui.add(
