@@ -87,8 +87,15 @@ fn paced(harness: &mut Harness<'_, ConsoleApp>, length: Duration) -> Paced {
 
 fn report(name: &str, run: &Paced) {
     let stats = Stats::of(run.frames.clone());
+    // Which frame was the worst says what it was: the first of a scene, or one in the middle.
+    let worst = run
+        .frames
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, d)| **d)
+        .map_or(0, |(i, _)| i);
     println!(
-        "{name}: {} frames at {RATE_HZ} Hz, {} samples archived, {} syncs: median {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "{name}: {} frames at {RATE_HZ} Hz, {} samples archived, {} syncs: median {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms (frame {worst})",
         run.frames.len(),
         run.archived,
         run.syncs,
