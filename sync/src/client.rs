@@ -243,11 +243,24 @@ impl SyncClient {
         self
     }
 
-    /// Signs in; the token is kept for later requests, the password is not.
+    /// Signs in without a device (a telemetry producer); the token is kept for later
+    /// requests, the password is not.
     pub async fn login(&mut self, user: &str, password: &str) -> Result<LoginResponse, SyncError> {
+        self.login_as(user, password, None).await
+    }
+
+    /// Signs in as the console `device` claims (see `Replica::device_claim`): the token is
+    /// bound to that device, and the server takes the device from it.
+    pub async fn login_as(
+        &mut self,
+        user: &str,
+        password: &str,
+        device: Option<crate::protocol::DeviceClaim>,
+    ) -> Result<LoginResponse, SyncError> {
         let body = serde_json::to_vec(&LoginRequest {
             user: user.to_owned(),
             password: password.to_owned(),
+            device,
         })
         .map_err(|err| SyncError::BadAnswer(err.to_string()))?;
         let (response, _, _): (LoginResponse, _, _) = self

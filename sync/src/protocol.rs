@@ -88,6 +88,43 @@ pub struct LoginRequest {
     pub user: String,
     /// Password; never stored by the client.
     pub password: String,
+    /// The console signing in: the server binds the token to this device, and a push or
+    /// pull with the token is that device's, whatever the request says. Left out by a
+    /// telemetry producer (and by consoles older than device keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceClaim>,
+}
+
+/// A console's claim to its device id: the id and a secret key that only its replica holds.
+/// The first sign-in with a key registers the device; later ones must bring the same key.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct DeviceClaim {
+    /// The device id the replica's ops carry.
+    pub id: String,
+    /// The replica's device key (random, 256 bits as hex); the server keeps only its hash.
+    pub key: String,
+    /// Whether the replica is a training sandbox: a sandbox's sign-in can never push to
+    /// operational tables.
+    #[serde(default)]
+    pub training: bool,
+}
+
+impl std::fmt::Debug for DeviceClaim {
+    // The key is a secret: never in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceClaim")
+            .field("id", &self.id)
+            .field("training", &self.training)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether `id` is a device id a console may have: 1 to 64 letters, digits and dashes
+/// (a UUID is), and not the server's own.
+pub fn is_device_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && id != SERVER_DEVICE
 }
 
 /// The answer to a good login.

@@ -242,7 +242,11 @@ impl Task {
             Ok(client) => client,
             Err(err) => return refused(self, err.to_string()),
         };
-        match client.login(user, password).await {
+        let claim = match self.replica.device_claim() {
+            Ok(claim) => claim,
+            Err(err) => return refused(self, err.to_string()),
+        };
+        match client.login_as(user, password, Some(claim)).await {
             Ok(login) => {
                 let kept = SignIn {
                     server: client.base_url().to_owned(),

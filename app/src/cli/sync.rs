@@ -36,7 +36,8 @@ pub fn sync(
         (Some(kept), _) => client = client.with_token(kept.token),
         (None, Some(user)) => {
             let password = password_for(user)?;
-            let login = runtime.block_on(client.login(user, &password))?;
+            let claim = replica.device_claim()?;
+            let login = runtime.block_on(client.login_as(user, &password, Some(claim)))?;
             replica.keep_sign_in(Some(&SignIn {
                 server: client.base_url().to_owned(),
                 user: user.to_owned(),

@@ -14,6 +14,29 @@ pub struct Principal {
     pub user: String,
     /// Their role.
     pub role: Role,
+    /// The console the token is bound to (none for a sign-in without a device: a telemetry
+    /// producer's, or an older console's).
+    pub device: Option<BoundDevice>,
+}
+
+impl Principal {
+    /// A user signed in without a device.
+    pub fn of(user: impl Into<String>, role: Role) -> Self {
+        Self {
+            user: user.into(),
+            role,
+            device: None,
+        }
+    }
+}
+
+/// The device a token is bound to, as the server registered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundDevice {
+    /// Its id.
+    pub id: String,
+    /// Whether it registered as a training sandbox.
+    pub training: bool,
 }
 
 /// Hashes a password with argon2id and a random salt (PHC string).

@@ -26,13 +26,13 @@ use chrono::Utc;
 use serde::Deserialize;
 use tower_http::timeout::TimeoutLayer;
 
-use self::auth::Principal;
+use self::auth::{BoundDevice, Principal};
 use self::metrics::Metrics;
-use self::store::{Store, StoreError};
+use self::store::{Registration, Store, StoreError};
 use galaxium_sync::protocol::{
-    DEVICE_HEADER, ErrorBody, LoginRequest, LoginResponse, MAX_PULL_OPS, MAX_PUSH_OPS,
+    DEVICE_HEADER, DeviceClaim, ErrorBody, LoginRequest, LoginResponse, MAX_PULL_OPS, MAX_PUSH_OPS,
     OLDEST_ACCEPTED_VERSION, OpResult, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest,
-    PushResponse,
+    PushResponse, is_device_id,
 };
 use galaxium_sync::schema::registry::Role;
 
@@ -173,6 +173,9 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
+        if let StoreError::DeviceClaimed(_) = err {
+            return Self::new(StatusCode::FORBIDDEN, err.to_string());
+        }
         tracing::error!("store failed: {err}");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -323,10 +326,10 @@ async fn login(
     };
     let token = auth::new_token();
     let expires_at = Utc::now() + state.token_ttl;
-    let principal = Principal {
-        user: user.name,
-        role: user.role,
-    };
+    let mut principal = Principal::of(user.name, user.role);
+    if let Some(claim) = request.device {
+        principal.device = Some(register_device(&state, &principal, claim).await?);
+    }
     let store = state.store.clone();
     let hash = auth::token_hash(&token);
     let role = principal.role;
@@ -336,6 +339,82 @@ async fn login(
         expires_at: galaxium_sync::time::stored(expires_at),
         role: role.as_str().to_owned(),
     }))
+}
+
+/// Registers the console signing in as its device (or checks its key); the token will be
+/// bound to it.
+async fn register_device(
+    state: &Arc<AppState>,
+    principal: &Principal,
+    claim: DeviceClaim,
+) -> Result<BoundDevice, ApiError> {
+    if !is_device_id(&claim.id) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "the device id is not one a console has (1 to 64 letters, digits and dashes)",
+        ));
+    }
+    if claim.key.len() < 32 || claim.key.len() > 128 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "the device key is not one a console makes (32 to 128 characters)",
+        ));
+    }
+    let store = state.store.clone();
+    let key_hash = auth::token_hash(&claim.key);
+    let (id, training, who) = (claim.id.clone(), claim.training, principal.clone());
+    match blocking(move || store.register_device(&id, &key_hash, training, &who)).await? {
+        Registration::Registered => Ok(BoundDevice {
+            id: claim.id,
+            training: claim.training,
+        }),
+        Registration::Taken => {
+            tracing::warn!(
+                user = %principal.user,
+                device = %claim.id,
+                "a sign-in claimed a device registered to another console"
+            );
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "device {} is registered to another console; a copied replica gets an id of its own when it is restored with `galaxium db restore`",
+                    claim.id
+                ),
+            ))
+        }
+    }
+}
+
+/// The device a push speaks for: the one the token is bound to (a request naming another is
+/// refused), or, for a sign-in without a device (an older console's), the one it names.
+pub(crate) fn speaking_for(principal: &Principal, named: &str) -> Result<String, ApiError> {
+    match &principal.device {
+        Some(bound) if bound.id != named => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "this sign-in belongs to device {}, not {named}; sign in again on this console",
+                bound.id
+            ),
+        )),
+        Some(bound) => Ok(bound.id.clone()),
+        None => Ok(named.to_owned()),
+    }
+}
+
+/// The device a pull is for: the token's, or the header's for a sign-in without a device.
+pub(crate) fn pulling_for(
+    principal: &Principal,
+    headers: &HeaderMap,
+) -> Result<Option<String>, ApiError> {
+    let named = headers
+        .get(DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    match (&principal.device, named) {
+        (Some(_), Some(named)) => speaking_for(principal, &named).map(Some),
+        (Some(bound), None) => Ok(Some(bound.id.clone())),
+        (None, named) => Ok(named),
+    }
 }
 
 async fn push(
@@ -351,23 +430,13 @@ async fn push(
     }
     let Json(request) = body.map_err(bad_json)?;
     check_push(&request)?;
-    // Nothing a trainee does may reach operational data: a sandbox says so, and a device
-    // that ever reached a training session is remembered as one even if it does not.
-    if request.training {
+    speaking_for(&principal, &request.device_id)?;
+    // Nothing a trainee does may reach operational data: a sandbox says so in its push, and
+    // a sandbox's sign-in says so for good (it registered as one).
+    if request.training || principal.device.as_ref().is_some_and(|d| d.training) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "these ops come from a training sandbox; they are never applied to operational tables",
-        ));
-    }
-    let store = state.store.clone();
-    let device = request.device_id.clone();
-    if let Some(session) = blocking(move || store.training_device_session(&device)).await? {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!(
-                "device {} is a sandbox of training session {session}; its ops are never applied to operational tables",
-                request.device_id
-            ),
         ));
     }
     push_into(&state, &state.operational(), principal, request).await
@@ -462,10 +531,7 @@ pub(crate) async fn pull_from(
         )
     })?;
     let limit = query.limit.unwrap_or(1_000).clamp(1, MAX_PULL_OPS);
-    let device = headers
-        .get(DEVICE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let device = pulling_for(&principal, headers)?;
     let store = namespace.store.clone();
     let page =
         blocking(move || store.pull(&principal, device.as_deref(), query.after, limit)).await?;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
 use serde_json::{Map, Value};
 
-use super::auth::Principal;
+use super::auth::{BoundDevice, Principal};
 use galaxium_sync::hlc::{Hlc, HlcClock};
 use galaxium_sync::protocol::{
     MAX_CLOCK_AHEAD, MissionClock, Op, OpKind, OpResult, PullResponse, RefusalRule, SERVER_DEVICE,
@@ -33,6 +33,10 @@ pub enum StoreError {
     /// The user exists already.
     #[error("user {0:?} exists already")]
     UserExists(String),
+    /// A request signed in without a device named a device registered with a key: only a
+    /// sign-in with that key may speak for it.
+    #[error("device {0} is registered to a console with its own key; sign in on that console")]
+    DeviceClaimed(String),
     /// The database was written by a newer server.
     #[error("the server database has schema version {found}; this server knows up to {supported}")]
     TooNew {
@@ -79,8 +83,18 @@ pub trait Store: Send + Sync + 'static {
         principal: &Principal,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// The principal behind a token hash and when it expires.
+    /// The principal behind a token hash (with the device it is bound to) and when it
+    /// expires.
     fn token(&self, token_hash: &str) -> Result<Option<(Principal, DateTime<Utc>)>, StoreError>;
+    /// Registers device `id` with the hash of its key for `principal` signing in, or checks
+    /// the key of a device registered before.
+    fn register_device(
+        &self,
+        id: &str,
+        key_hash: &str,
+        training: bool,
+        principal: &Principal,
+    ) -> Result<Registration, StoreError>;
     /// Validates and orders a device's ops; one verdict per op, in order.
     fn push(
         &self,
@@ -128,8 +142,16 @@ pub trait Store: Send + Sync + 'static {
     /// reached); returns the session it belongs to.
     fn bind_training_device(&self, device_id: &str, session_id: &str)
     -> Result<String, StoreError>;
-    /// The session `device_id` is a sandbox of, if it ever reached one.
-    fn training_device_session(&self, device_id: &str) -> Result<Option<String>, StoreError>;
+}
+
+/// What came of a device's registration at sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// Registered now, or registered before with the same key.
+    Registered,
+    /// Registered before with another key (another console, or a copied replica), or seen
+    /// before keys under another user who is not an admin: refused.
+    Taken,
 }
 
 /// The server's schema steps, in order; `user_version` counts those applied. Append only.
@@ -141,6 +163,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_refusal_notices.sql"),
     include_str!("migrations/0006_repairs.sql"),
     include_str!("migrations/0007_one_time_form.sql"),
+    include_str!("migrations/0008_devices_are_identities.sql"),
 ];
 #[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
 const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
@@ -284,12 +307,14 @@ impl Store for SqliteStore {
         // Expired tokens are of no use to anyone; drop them while here.
         conn.execute("DELETE FROM tokens WHERE expires_at < ?1", [now_text()])?;
         conn.execute(
-            "INSERT INTO tokens (token_hash, user, role, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO tokens (token_hash, user, role, expires_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 token_hash,
                 principal.user,
                 principal.role.as_str(),
-                galaxium_sync::time::stored(expires_at)
+                galaxium_sync::time::stored(expires_at),
+                principal.device.as_ref().map(|d| d.id.as_str())
             ],
         )?;
         Ok(())
@@ -299,18 +324,22 @@ impl Store for SqliteStore {
         let conn = self.lock();
         let found = conn
             .query_row(
-                "SELECT user, role, expires_at FROM tokens WHERE token_hash = ?1",
+                "SELECT t.user, t.role, t.expires_at, t.device_id, d.training
+                 FROM tokens t LEFT JOIN devices d ON d.device_id = t.device_id
+                 WHERE t.token_hash = ?1",
                 [token_hash],
                 |row| {
                     Ok((
                         row.get::<_, String>(0)?,
                         row.get::<_, String>(1)?,
                         row.get::<_, String>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, Option<i64>>(4)?,
                     ))
                 },
             )
             .optional()?;
-        Ok(found.and_then(|(user, role, expires)| {
+        Ok(found.and_then(|(user, role, expires, device, training)| {
             let expires = DateTime::parse_from_rfc3339(&expires)
                 .ok()?
                 .with_timezone(&Utc);
@@ -318,10 +347,67 @@ impl Store for SqliteStore {
                 Principal {
                     user,
                     role: role.parse().ok()?,
+                    device: device.map(|id| BoundDevice {
+                        id,
+                        training: training.unwrap_or(0) != 0,
+                    }),
                 },
                 expires,
             ))
         }))
+    }
+
+    fn register_device(
+        &self,
+        id: &str,
+        key_hash: &str,
+        training: bool,
+        principal: &Principal,
+    ) -> Result<Registration, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let known: Option<(Option<String>, String)> = one(
+            &tx,
+            "SELECT key_hash, user FROM devices WHERE device_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+        let registration = match known {
+            // Registered with this key: the same console (its kind stays what it registered).
+            Some((Some(hash), _)) if hash == key_hash => Registration::Registered,
+            Some((Some(_), _)) => Registration::Taken,
+            // Seen before keys: the user it last synced as, or an admin, claims it.
+            Some((None, last_user))
+                if last_user != principal.user && principal.role != Role::Admin =>
+            {
+                Registration::Taken
+            }
+            Some((None, _)) => {
+                exec(
+                    &tx,
+                    "UPDATE devices SET key_hash = ?2, training = ?3, registered_by = ?4,
+                            registered_at = ?5
+                     WHERE device_id = ?1",
+                    params![id, key_hash, training, principal.user, now_text()],
+                )?;
+                Registration::Registered
+            }
+            None => {
+                // A new device holds nothing a purge could strand: it starts at the head.
+                exec(
+                    &tx,
+                    "INSERT INTO devices (device_id, user, last_seen, pulled_cursor, key_hash,
+                                          training, registered_by, registered_at)
+                     VALUES (?1, ?2, ?3, (SELECT coalesce(max(cursor), 0) FROM ops), ?4, ?5,
+                             ?2, ?3)",
+                    params![id, principal.user, now_text(), key_hash, training],
+                )?;
+                Registration::Registered
+            }
+        };
+        tx.commit()?;
+        Ok(registration)
     }
 
     fn push(
@@ -332,6 +418,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<OpResult>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        refuse_unbound_speaking_for_a_claimed_device(&tx, principal, device_id)?;
         note_device(&tx, device_id, &principal.user)?;
         let mut clock = self
             .clamp_clock
@@ -394,6 +481,7 @@ impl Store for SqliteStore {
         }
         let next_cursor = ops.last().map_or(after, |op| op.cursor);
         if let Some(device) = device_id {
+            refuse_unbound_speaking_for_a_claimed_device(&tx, principal, device)?;
             note_device(&tx, device, &principal.user)?;
             exec(
                 &tx,
@@ -590,17 +678,6 @@ impl Store for SqliteStore {
             |r| r.get(0),
         )?)
     }
-
-    fn training_device_session(&self, device_id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .lock()
-            .query_row(
-                "SELECT session_id FROM training_devices WHERE device_id = ?1",
-                [device_id],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
 }
 
 fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TrainingSession> {
@@ -664,6 +741,29 @@ fn one<T>(
     tx.prepare_cached(sql)?.query_row(params, read)
 }
 
+/// A sign-in without a device (an older console's) may speak only for devices that never
+/// registered a key; checked inside the push's or pull's transaction, so a registration
+/// cannot slip in between.
+fn refuse_unbound_speaking_for_a_claimed_device(
+    tx: &Transaction<'_>,
+    principal: &Principal,
+    device_id: &str,
+) -> Result<(), StoreError> {
+    if principal.device.is_some() {
+        return Ok(());
+    }
+    let claimed: bool = one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1 AND key_hash IS NOT NULL)",
+        [device_id],
+        |r| r.get(0),
+    )?;
+    if claimed {
+        return Err(StoreError::DeviceClaimed(device_id.to_owned()));
+    }
+    Ok(())
+}
+
 fn note_device(tx: &Transaction<'_>, device_id: &str, user: &str) -> rusqlite::Result<()> {
     exec(tx,
         "INSERT INTO devices (device_id, user, last_seen) VALUES (?1, ?2, ?3)
@@ -682,16 +782,58 @@ struct Refusal {
 
 /// A refusal as `principal` may read it: the winning row's personal columns blanked for a
 /// role that may not read them (a refusal must not become a way to read a passenger's papers).
-fn redacted_for(principal: &Principal, table: &str, mut result: OpResult) -> OpResult {
+/// Without the table (a refusal kept before tables were kept with them), every table's
+/// personal columns are blanked.
+fn redacted_for(principal: &Principal, table: Option<&str>, mut result: OpResult) -> OpResult {
     if !PERSONAL_DATA_READERS.contains(&principal.role)
         && let OpResult::Rejected {
             winner: Some(winner),
             ..
         } = &mut result
     {
-        redact(table, winner);
+        match table {
+            Some(table) => redact(table, winner),
+            None => {
+                for spec in registry::TABLES {
+                    redact(spec.name, winner);
+                }
+            }
+        }
     }
     result
+}
+
+/// A refusal that is no rule's: the op cannot be applied as sent (its numbering or its id).
+fn not_applied(op: &Op, reason: String) -> OpResult {
+    OpResult::Rejected {
+        op_id: op.op_id.clone(),
+        reason,
+        winner: None,
+        rule: None,
+    }
+}
+
+/// Keeps a refusal whole (filtered on the way out, by the table kept with it), so the same op
+/// sent again gets the same answer.
+fn keep_refusal(
+    tx: &Transaction<'_>,
+    device_id: &str,
+    seq: i64,
+    op: &Op,
+    result: &OpResult,
+) -> rusqlite::Result<usize> {
+    exec(
+        tx,
+        "INSERT INTO op_results (device_id, seq, op_id, result, table_name)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            device_id,
+            seq,
+            op.op_id,
+            serde_json::to_string(result).unwrap_or_default(),
+            op.table
+        ],
+    )
 }
 
 /// Blanks the personal columns of a row of `table` for a role that may not read them.
@@ -732,7 +874,17 @@ fn settle(
     device_id: &str,
     op: &Op,
 ) -> Result<OpResult, StoreError> {
-    let seq = i64::try_from(op.seq).unwrap_or(i64::MAX);
+    // A sequence number names one op of this device for ever: 1 and up, within what the
+    // database's integers hold (numbers from 2^63 up would all have collided on the largest).
+    let Ok(seq) = i64::try_from(op.seq) else {
+        return Ok(not_applied(
+            op,
+            format!("sequence number {} is out of range", op.seq),
+        ));
+    };
+    if seq < 1 {
+        return Ok(not_applied(op, "sequence numbers start at 1".to_owned()));
+    }
     let accepted: Option<String> = one(
         tx,
         "SELECT op_id FROM ops WHERE device_id = ?1 AND seq = ?2",
@@ -741,17 +893,52 @@ fn settle(
     )
     .optional()?;
     if let Some(op_id) = accepted {
-        return Ok(OpResult::Accepted { op_id });
+        // The same op sent again is answered as before; another op under a number already
+        // used is never "accepted": the console must learn it was not stored.
+        return Ok(if op_id == op.op_id {
+            OpResult::Accepted { op_id }
+        } else {
+            not_applied(
+                op,
+                format!("this console's sequence number {seq} was used by another change already"),
+            )
+        });
     }
-    let refused: Option<String> = one(
+    let refused: Option<(String, String, Option<String>)> = one(
         tx,
-        "SELECT result FROM op_results WHERE device_id = ?1 AND seq = ?2",
+        "SELECT op_id, result, table_name FROM op_results WHERE device_id = ?1 AND seq = ?2",
         params![device_id, seq],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
     .optional()?;
-    if let Some(result) = refused.and_then(|r| serde_json::from_str(&r).ok()) {
-        return Ok(redacted_for(principal, &op.table, result));
+    if let Some((op_id, result, table)) = refused {
+        if op_id != op.op_id {
+            return Ok(not_applied(
+                op,
+                format!("this console's sequence number {seq} was used by another change already"),
+            ));
+        }
+        if let Ok(result) = serde_json::from_str(&result) {
+            // Filtered by the table of the op it answered, not by what this request names.
+            return Ok(redacted_for(principal, table.as_deref(), result));
+        }
+    }
+    // An op id names one change anywhere: the same id under another number is not applied
+    // (answered as a refusal, not as the database's failure, which a console retries for ever).
+    let recorded_as: Option<(String, i64)> = one(
+        tx,
+        "SELECT device_id, seq FROM ops WHERE op_id = ?1",
+        [&op.op_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?;
+    if recorded_as.is_some() {
+        let result = not_applied(
+            op,
+            "a change with this op id was recorded already; this one is not applied".to_owned(),
+        );
+        keep_refusal(tx, device_id, seq, op, &result)?;
+        return Ok(result);
     }
     let existing = match registry::table(&op.table) {
         Some(spec) => current(tx, spec.name, &op.row_id)?,
@@ -777,18 +964,8 @@ fn settle(
                 winner: refusal.winner,
                 rule: Some(refusal.rule),
             };
-            let result = redacted_for(principal, &op.table, result);
-            exec(
-                tx,
-                "INSERT INTO op_results (device_id, seq, op_id, result) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    device_id,
-                    seq,
-                    op.op_id,
-                    serde_json::to_string(&result).unwrap_or_default()
-                ],
-            )?;
-            Ok(result)
+            keep_refusal(tx, device_id, seq, op, &result)?;
+            Ok(redacted_for(principal, Some(&op.table), result))
         }
     }
 }

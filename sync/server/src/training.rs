@@ -27,7 +27,7 @@ use super::store::{SqliteStore, StoreError};
 use super::telemetry::{LiveQuery, ingest_into, live_from};
 use super::{
     ApiError, AppState, Namespace, PullQuery, authenticate_until, bad_json, blocking,
-    check_protocol, check_push, pull_from, push_into,
+    check_protocol, check_push, pull_from, pulling_for, push_into, speaking_for,
 };
 use galaxium_sync::protocol::{
     MissionClock, NewTrainingSession, PullResponse, PushRequest, PushResponse, TelemetryAccepted,
@@ -118,8 +118,8 @@ async fn principal_for(
 /// the scenario's, and the session is its own namespace.
 fn in_sandbox(principal: Principal) -> Principal {
     Principal {
-        user: principal.user,
         role: Role::Admin,
+        ..principal
     }
 }
 
@@ -243,7 +243,8 @@ pub async fn push(
     let (found, namespace) = session(&state, id).await?;
     let Json(request) = body.map_err(bad_json)?;
     check_push(&request)?;
-    bind_device(&state, &request.device_id, &found.id).await?;
+    let device = speaking_for(&principal, &request.device_id)?;
+    bind_device(&state, &device, &found.id).await?;
     push_into(&state, &namespace, in_sandbox(principal), request).await
 }
 
@@ -257,11 +258,8 @@ pub async fn pull(
     state.metrics.request("training_pull");
     let (principal, _) = principal_for(&state, &headers, &Need::Participant).await?;
     let (found, namespace) = session(&state, id).await?;
-    if let Some(device) = headers
-        .get(galaxium_sync::protocol::DEVICE_HEADER)
-        .and_then(|v| v.to_str().ok())
-    {
-        bind_device(&state, device, &found.id).await?;
+    if let Some(device) = pulling_for(&principal, &headers)? {
+        bind_device(&state, &device, &found.id).await?;
     }
     pull_from(&namespace, in_sandbox(principal), &headers, query).await
 }

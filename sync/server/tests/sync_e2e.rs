@@ -80,6 +80,15 @@ impl TestServer {
         client
     }
 
+    /// `user` signed in on the console of `replica`: the token bound to its device.
+    fn client_on(&self, user: &str, replica: &Replica) -> SyncClient {
+        let mut client = SyncClient::new(&self.url).unwrap();
+        self.runtime
+            .block_on(client.login_as(user, PASSWORD, Some(replica.device_claim().unwrap())))
+            .unwrap();
+        client
+    }
+
     fn sync(
         &self,
         replica: &mut Replica,
@@ -1192,8 +1201,10 @@ fn a_training_session_is_a_namespace_of_its_own_that_operations_never_see() {
     let mut operational = console();
     assert_eq!(server.sync(&mut operational.replica, &admin).pulled, 0);
 
-    // The operational push refuses a sandbox device even when it does not say it is one,
-    // anything that says it comes from a sandbox, and trainee accounts.
+    // The operational push refuses a sandbox's own sign-in (it registered as a sandbox) even
+    // when the push does not say it is one, a sign-in without a device speaking for the
+    // sandbox, anything that says it comes from a sandbox, and trainee accounts.
+    let on_the_sandbox = server.client_on("ted", &host);
     let push = |client: &SyncClient, device: &str, training: bool| {
         server
             .runtime
@@ -1204,9 +1215,14 @@ fn a_training_session_is_a_namespace_of_its_own_that_operations_never_see() {
             }))
             .unwrap_err()
     };
+    let err = push(&on_the_sandbox, host.device_id(), false);
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("training sandbox")),
+        "{err}"
+    );
     let err = push(&admin, host.device_id(), false);
     assert!(
-        matches!(&err, SyncError::Forbidden(m) if m.contains("sandbox of training session")),
+        matches!(&err, SyncError::Forbidden(m) if m.contains("registered to a console")),
         "{err}"
     );
     let err = push(&admin, "a-new-device", true);
@@ -1924,14 +1940,8 @@ fn build_what_an_older_server_accepted(
     use galaxium_server::auth::Principal;
     use galaxium_sync::protocol::{OpKind, OpResult};
 
-    let admin = Principal {
-        user: "ada".into(),
-        role: Role::Admin,
-    };
-    let staff = Principal {
-        user: "sam".into(),
-        role: Role::Staff,
-    };
+    let admin = Principal::of("ada", Role::Admin);
+    let staff = Principal::of("sam", Role::Staff);
     {
         let store = SqliteStore::open(db).unwrap();
         for (name, role) in [("ada", Role::Admin), ("sam", Role::Staff)] {
@@ -2299,4 +2309,188 @@ fn a_refusal_never_hands_personal_data_to_a_role_that_may_not_read_it() {
     ] {
         assert_eq!(winner[column], Value::Null, "{column}");
     }
+}
+
+/// The device a console's ops come from is the one its sign-in registered, never the one a
+/// request names: the attacks of the server-trust review, replayed.
+#[test]
+fn a_sign_in_speaks_only_for_its_own_console() {
+    use galaxium_sync::protocol::{OpKind, OpResult, PushRequest};
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut admin_console, mut staff_console) = (console(), console());
+    let admin = server.client_on("ada", &admin_console.replica);
+    let staff = server.client_on("sam", &staff_console.replica);
+    let launch = add_fleet_and_launch(&mut admin_console.replica);
+    assert_eq!(server.sync(&mut admin_console.replica, &admin).rejected, 0);
+    assert_eq!(server.sync(&mut staff_console.replica, &staff).rejected, 0);
+    let victim = admin_console.replica.device_id().to_owned();
+    let forged = |seq: u64| {
+        raw_op(
+            &victim,
+            seq,
+            now_ms(),
+            "launches",
+            &launch,
+            OpKind::Update,
+            json!({"mission": "Forged"}),
+        )
+    };
+    let push = |client: &SyncClient, device: &str, op| {
+        server.runtime.block_on(client.push(&PushRequest {
+            device_id: device.to_owned(),
+            ops: vec![op],
+            training: false,
+        }))
+    };
+
+    // Staff, signed in on its own console, names the admin console: refused whole.
+    let err = push(&staff, &victim, forged(100)).unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("belongs to device")),
+        "{err}"
+    );
+    // An op naming the admin console inside staff's own push is refused as another device's.
+    let (response, _, _) = push(&staff, staff_console.replica.device_id(), forged(100)).unwrap();
+    assert!(
+        matches!(&response.results[0], OpResult::Rejected { rule: Some(r), .. } if *r == galaxium_sync::protocol::RefusalRule::Device),
+        "{:?}",
+        response.results
+    );
+    // A sign-in without a device cannot speak for a registered console either.
+    let unbound = server.client("sam");
+    let err = push(&unbound, &victim, forged(100)).unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("registered to a console")),
+        "{err}"
+    );
+    let err = server
+        .runtime
+        .block_on(unbound.pull(&victim, 0, 10))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+    // Nor can a sign-in that claims the admin console's id without its key.
+    let mut thief = SyncClient::new(&server.url).unwrap();
+    let mut claim = admin_console.replica.device_claim().unwrap();
+    claim.key = "0".repeat(64);
+    let err = server
+        .runtime
+        .block_on(thief.login_as("sam", PASSWORD, Some(claim)))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("registered to another console")),
+        "{err}"
+    );
+
+    // The admin console's own edits still go through, and the launch was never forged.
+    set(
+        &mut admin_console.replica,
+        "launches",
+        &launch,
+        json!({"mission": "Genuine"}),
+    );
+    let run = server.sync(&mut admin_console.replica, &admin);
+    assert_eq!((run.pushed, run.rejected), (1, 0));
+    server.sync(&mut staff_console.replica, &staff);
+    assert_eq!(
+        staff_console.replica.table_rows("launches").unwrap()[&launch]["mission"],
+        "Genuine"
+    );
+}
+
+#[test]
+fn an_op_under_a_used_sequence_number_or_op_id_is_refused_never_accepted() {
+    use galaxium_sync::protocol::{OpKind, OpResult};
+    let server = TestServer::start(chrono::Duration::hours(1));
+    // A console from before device keys: its sign-in names its device in each request.
+    let staff = server.client("ada");
+    let row = replica::new_id();
+    let port = |seq: u64, code: &str| {
+        raw_op(
+            "older-console",
+            seq,
+            now_ms(),
+            "spaceports",
+            &row,
+            if seq == 1 {
+                OpKind::Insert
+            } else {
+                OpKind::Update
+            },
+            json!({"code": code, "name": "Port", "lat_deg": 1.0, "lon_deg": 2.0, "alt_m": 0.0, "demo": false}),
+        )
+    };
+    let first = port(1, "AAA");
+    let verdict = push_raw(&server, &staff, first.clone());
+    assert!(matches!(verdict, OpResult::Accepted { .. }), "{verdict:?}");
+    // The same op again: the same answer.
+    assert_eq!(
+        push_raw(&server, &staff, first.clone()),
+        OpResult::Accepted {
+            op_id: first.op_id.clone()
+        }
+    );
+    // Another op under the used number: refused, not "accepted" and silently dropped.
+    let verdict = push_raw(&server, &staff, port(1, "BBB"));
+    assert!(
+        matches!(&verdict, OpResult::Rejected { reason, .. } if reason.contains("sequence number 1")),
+        "{verdict:?}"
+    );
+    // A used op id under a new number: refused as a refusal (not a 503 retried for ever).
+    let mut again = port(2, "CCC");
+    again.op_id.clone_from(&first.op_id);
+    let verdict = push_raw(&server, &staff, again.clone());
+    assert!(
+        matches!(&verdict, OpResult::Rejected { reason, .. } if reason.contains("op id")),
+        "{verdict:?}"
+    );
+    assert_eq!(
+        push_raw(&server, &staff, again),
+        verdict,
+        "answered the same again"
+    );
+    // Numbers out of range.
+    for seq in [0, 1 << 63, u64::MAX] {
+        let verdict = push_raw(&server, &staff, port(seq, "DDD"));
+        assert!(
+            matches!(verdict, OpResult::Rejected { .. }),
+            "{seq}: {verdict:?}"
+        );
+    }
+}
+
+#[test]
+fn a_training_pull_naming_an_operational_console_changes_nothing_for_it() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let mut operational = console();
+    let admin = server.client_on("ada", &operational.replica);
+    add_fleet_and_launch(&mut operational.replica);
+    assert_eq!(server.sync(&mut operational.replica, &admin).rejected, 0);
+    let trainer = server.client("ted");
+    let session = server
+        .runtime
+        .block_on(trainer.create_training_session("slow-cabin-leak"))
+        .unwrap();
+    // The trainer names the admin console in a session's pull (and a push).
+    let in_session = trainer.clone().in_training_session(&session.id);
+    let _ = server
+        .runtime
+        .block_on(in_session.pull(operational.replica.device_id(), 0, 10));
+    let _ = server
+        .runtime
+        .block_on(in_session.push(&galaxium_sync::protocol::PushRequest {
+            device_id: operational.replica.device_id().to_owned(),
+            ops: Vec::new(),
+            training: true,
+        }));
+    // The admin console syncs with operations as before.
+    let vehicle = operational.replica.table_rows("vehicles").unwrap();
+    let vehicle = vehicle.keys().next().unwrap();
+    set(
+        &mut operational.replica,
+        "vehicles",
+        vehicle,
+        json!({"name": "Aurora II"}),
+    );
+    let run = server.sync(&mut operational.replica, &admin);
+    assert_eq!((run.pushed, run.rejected), (1, 0));
 }

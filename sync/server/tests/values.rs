@@ -216,7 +216,7 @@ proptest! {
         };
         SERVER.with(|cell| {
             let (_, store, seq) = &mut *cell.borrow_mut();
-            let admin = Principal { user: "ada".into(), role: Role::Admin };
+            let admin = Principal::of("ada", Role::Admin);
             let row_id = replica::new_id();
             let mut push = |kind: OpKind, payload: Map<String, Value>| {
                 *seq += 1;

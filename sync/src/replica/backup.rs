@@ -70,8 +70,15 @@ pub fn restore(backup: &Path, target: &Path) -> Result<Option<PathBuf>, ReplicaE
 
     // A new device id: the restored outbox may reuse sequence numbers the old identity already
     // pushed, and the server would answer them with the old verdicts.
-    let renew = rusqlite::Connection::open(&staged)
-        .and_then(|conn| super::meta::set(&conn, super::meta::DEVICE_ID, &super::new_id()));
+    // The kept sign-in was bound to the old id: the restored console signs in again.
+    let renew = rusqlite::Connection::open(&staged).and_then(|conn| {
+        super::meta::set(&conn, super::meta::DEVICE_ID, &super::new_id())?;
+        conn.execute(
+            "DELETE FROM replica_meta WHERE key = ?1",
+            [super::meta::SIGN_IN],
+        )
+        .map(|_| ())
+    });
     if let Err(cause) = renew {
         let _ = std::fs::remove_file(&staged);
         return Err(ReplicaError::sqlite(

@@ -3,6 +3,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub(crate) const DEVICE_ID: &str = "device_id";
+/// The device's secret key, with the device id it was made for: `"<id> <key>"` (a replica
+/// whose id is renewed, on restore or as a training copy, makes a key of its own).
+pub(crate) const DEVICE_KEY: &str = "device_key";
 pub(crate) const CREATED_AT: &str = "created_at";
 pub(crate) const KIND: &str = "kind";
 pub(crate) const LAST_BACKUP_AT: &str = "last_backup_at";

@@ -532,6 +532,32 @@ impl Replica {
         ))
     }
 
+    /// This replica's claim to its device id, sent at sign-in: the id and the device's key,
+    /// made (256 random bits) the first time it is asked for under this id.
+    pub fn device_claim(&self) -> Result<crate::protocol::DeviceClaim, ReplicaError> {
+        let read = || -> rusqlite::Result<(String, bool)> {
+            let kept = meta::get(&self.conn, meta::DEVICE_KEY)?;
+            let prefix = format!("{} ", self.device_id);
+            if let Some(key) = kept.as_deref().and_then(|k| k.strip_prefix(&prefix)) {
+                return Ok((key.to_owned(), false));
+            }
+            let key = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            meta::set(&self.conn, meta::DEVICE_KEY, &format!("{prefix}{key}"))?;
+            Ok((key, true))
+        };
+        let (key, _) =
+            read().map_err(ReplicaError::sqlite("reading the device key", &self.path))?;
+        Ok(crate::protocol::DeviceClaim {
+            id: self.device_id.clone(),
+            key,
+            training: self.kind()? == super::ReplicaKind::Training,
+        })
+    }
+
     /// The kept sign-in, if any.
     pub fn sign_in(&self) -> Result<Option<SignIn>, ReplicaError> {
         meta::get(&self.conn, meta::SIGN_IN)
