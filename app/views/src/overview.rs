@@ -343,11 +343,13 @@ fn sync_card_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCom
 /// What the replica holds, its health, the demo dataset and the launches coming up.
 fn replica_ui(ui: &mut Ui, input: &OverviewInput<'_>, commands: &mut Vec<UiCommand>) {
     if let Some(error) = input.read_error {
+        // The reason wraps below the light: it names a path and what to do, often a long line.
         ui.add(StatusLight::new(
             StatusLevel::Critical,
-            &format!("Cannot read the replica: {error}"),
+            "Cannot read the replica",
             input.tokens,
         ));
+        ui.add(egui::Label::new(error).wrap());
     }
     let Some(snapshot) = input.snapshot else {
         return;

@@ -9,15 +9,17 @@ pub mod auth;
 pub mod cli;
 pub mod metrics;
 pub mod repair;
+pub mod serving;
 pub mod store;
 pub mod telemetry;
+pub mod throttle;
 pub mod training;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -53,7 +55,20 @@ pub struct AppState {
     pub telemetry: tokio::sync::broadcast::Sender<Arc<galaxium_sync::protocol::TelemetryFrame>>,
     /// Training sessions, each in its own namespace.
     pub training: training::Sessions,
+    /// Failed sign-ins per user and per address.
+    pub throttle: throttle::Throttle,
+    /// Password checks running at once (each holds some 19 MiB while it runs).
+    pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Sign-ins waiting for a password check.
+    pub hashing_queue: std::sync::atomic::AtomicUsize,
 }
+
+/// Password checks run at once; the rest wait their turn.
+pub const HASHING_AT_ONCE: usize = 2;
+/// Sign-ins that may wait for a password check; more are turned away at once (503).
+pub const HASHING_QUEUE: usize = 64;
+/// How long a sign-in waits for its password check before it is turned away (503).
+pub const HASHING_WAIT: Duration = Duration::from_secs(5);
 
 impl AppState {
     /// The state of a server on `store` whose sign-ins last `token_ttl`. Training sessions
@@ -65,6 +80,9 @@ impl AppState {
             token_ttl,
             telemetry: tokio::sync::broadcast::channel(telemetry::RELAY_BACKLOG).0,
             training: training::Sessions::default(),
+            throttle: throttle::Throttle::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_AT_ONCE)),
+            hashing_queue: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -138,9 +156,7 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serving::serve_with_limits(listener, router(state), shutdown).await
 }
 
 /// An error answer: a status and a sentence.
@@ -148,6 +164,8 @@ pub async fn serve(
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    /// Seconds after which trying again may succeed (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -155,19 +173,33 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same, with the seconds to wait before trying again.
+    pub(crate) fn retry_after(mut self, wait: Duration) -> Self {
+        // Whole seconds, rounded up: a client never comes back a moment too early.
+        self.retry_after = Some(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+        self
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(ErrorBody {
                 error: self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -295,18 +327,37 @@ async fn metrics_text(
 
 async fn login(
     State(state): State<Arc<AppState>>,
+    peer: serving::Peer,
     headers: HeaderMap,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     state.metrics.request("login");
     check_protocol(&headers)?;
     let Json(request) = body.map_err(bad_json)?;
+    let address = peer.map(|axum::Extension(ConnectInfo(peer))| peer.ip());
+    // Guessing is slowed, not answered: during a wait no password is checked.
+    if let Some(wait) = state
+        .throttle
+        .wait(&request.user, address, std::time::Instant::now())
+    {
+        state.metrics.login_failed();
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "too many failed sign-ins; try again in {} s",
+                wait.as_secs().max(1)
+            ),
+        )
+        .retry_after(wait));
+    }
     let store = state.store.clone();
     let user_name = request.user.clone();
     let user = blocking(move || store.user(&user_name)).await?;
     // Verify against a real hash even for unknown users, so timing does not tell who exists.
     let password = request.password;
+    let permit = hashing_turn(&state).await?;
     let verified = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         if let Some(user) = user {
             auth::verify_password(&password, &user.password_hash).then_some(user)
         } else {
@@ -319,11 +370,15 @@ async fn login(
     .flatten();
     let Some(user) = verified else {
         state.metrics.login_failed();
+        state
+            .throttle
+            .failed(&request.user, address, std::time::Instant::now());
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "wrong user name or password",
         ));
     };
+    state.throttle.succeeded(&request.user, address);
     let token = auth::new_token();
     let expires_at = Utc::now() + state.token_ttl;
     let mut principal = Principal::of(user.name, user.role);
@@ -339,6 +394,29 @@ async fn login(
         expires_at: galaxium_sync::time::stored(expires_at),
         role: role.as_str().to_owned(),
     }))
+}
+
+/// A turn at checking a password: a few run at once (each holds some 19 MiB), a few dozen
+/// wait, and the rest are turned away at once rather than piling up memory.
+async fn hashing_turn(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    use std::sync::atomic::Ordering;
+    let busy = || {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is busy checking other sign-ins; try again in a moment",
+        )
+        .retry_after(Duration::from_secs(1))
+    };
+    if state.hashing_queue.fetch_add(1, Ordering::AcqRel) >= HASHING_QUEUE {
+        state.hashing_queue.fetch_sub(1, Ordering::AcqRel);
+        return Err(busy());
+    }
+    let turn = tokio::time::timeout(HASHING_WAIT, Arc::clone(&state.hashing).acquire_owned()).await;
+    state.hashing_queue.fetch_sub(1, Ordering::AcqRel);
+    match turn {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(busy()),
+    }
 }
 
 /// Registers the console signing in as its device (or checks its key); the token will be

@@ -2494,3 +2494,77 @@ fn a_training_pull_naming_an_operational_console_changes_nothing_for_it() {
     let run = server.sync(&mut operational.replica, &admin);
     assert_eq!((run.pushed, run.rejected), (1, 0));
 }
+
+#[test]
+fn password_guessing_is_slowed_and_the_right_password_works_after_the_wait() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let http = reqwest::Client::new();
+    let login = |user: &str, password: &str| {
+        server.runtime.block_on(async {
+            let response = http
+                .post(format!("{}/api/v1/login", server.url))
+                .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+                .json(&json!({"user": user, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            (response.status().as_u16(), retry_after)
+        })
+    };
+    for _ in 0..=galaxium_server::throttle::USER_FREE_FAILURES {
+        assert_eq!(login("sam", "a guess").0, 401);
+    }
+    // Now even the right password waits: answered at once, with how long.
+    let (status, retry_after) = login("sam", PASSWORD);
+    assert_eq!(status, 429);
+    let wait = retry_after.expect("a Retry-After header");
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Another user is not held up.
+    assert_eq!(login("ada", PASSWORD).0, 200);
+    // After the wait, the right password works: slowed, never locked out.
+    std::thread::sleep(std::time::Duration::from_secs(wait));
+    assert_eq!(login("sam", PASSWORD).0, 200);
+}
+
+#[test]
+fn idle_and_silent_connections_are_closed() {
+    use std::io::Read as _;
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let started = std::time::Instant::now();
+    let mut silent: Vec<std::net::TcpStream> = (0..20)
+        .map(|_| std::net::TcpStream::connect(&address).unwrap())
+        .collect();
+    // A slow client: half a request head, then nothing.
+    let mut slow = std::net::TcpStream::connect(&address).unwrap();
+    std::io::Write::write_all(&mut slow, b"GET /health HTTP/1.1\r\nHost: x\r\n").unwrap();
+    silent.push(slow);
+    for stream in &mut silent {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut buf = [0_u8; 512];
+        // Closed by the server: end of stream (or the answer to a timed-out head, then end).
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    let took = started.elapsed();
+    assert!(
+        took < galaxium_server::serving::HEADER_READ + std::time::Duration::from_secs(5),
+        "closed after {took:?}"
+    );
+    // And the server still answers.
+    let health = server
+        .runtime
+        .block_on(async { reqwest::get(format!("{}/health", server.url)).await })
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}

@@ -430,7 +430,13 @@ fn ensure_writable_dir(dir: &Path) -> Result<(), ReplicaError> {
         cause,
     };
     std::fs::create_dir_all(dir).map_err(not_writable)?;
-    let probe = dir.join(format!(".galaxium-write-probe-{}", std::process::id()));
+    // A name of its own for each check: the console's threads open their connections at the
+    // same time, and one's probe must not be removed under another's.
+    let probe = dir.join(format!(
+        ".galaxium-write-probe-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
     std::fs::OpenOptions::new()
         .write(true)
         .create(true)
