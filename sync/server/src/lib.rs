@@ -57,18 +57,14 @@ pub struct AppState {
     pub training: training::Sessions,
     /// Failed sign-ins per user and per address.
     pub throttle: throttle::Throttle,
-    /// Password checks running at once (each holds some 19 MiB while it runs).
-    pub hashing: Arc<tokio::sync::Semaphore>,
-    /// Sign-ins waiting for a password check.
-    pub hashing_queue: std::sync::atomic::AtomicUsize,
+    /// Password checks, a few at once (each holds some 19 MiB while it runs).
+    pub password_checks: auth::PasswordChecks,
 }
 
 /// Password checks run at once; the rest wait their turn.
 pub const HASHING_AT_ONCE: usize = 2;
 /// Sign-ins that may wait for a password check; more are turned away at once (503).
 pub const HASHING_QUEUE: usize = 64;
-/// How long a sign-in waits for its password check before it is turned away (503).
-pub const HASHING_WAIT: Duration = Duration::from_secs(5);
 
 impl AppState {
     /// The state of a server on `store` whose sign-ins last `token_ttl`. Training sessions
@@ -81,8 +77,7 @@ impl AppState {
             telemetry: tokio::sync::broadcast::channel(telemetry::RELAY_BACKLOG).0,
             training: training::Sessions::default(),
             throttle: throttle::Throttle::default(),
-            hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_AT_ONCE)),
-            hashing_queue: std::sync::atomic::AtomicUsize::new(0),
+            password_checks: auth::PasswordChecks::start(HASHING_AT_ONCE, HASHING_QUEUE),
         }
     }
 
@@ -355,19 +350,24 @@ async fn login(
     let user = blocking(move || store.user(&user_name)).await?;
     // Verify against a real hash even for unknown users, so timing does not tell who exists.
     let password = request.password;
-    let permit = hashing_turn(&state).await?;
-    let verified = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        if let Some(user) = user {
-            auth::verify_password(&password, &user.password_hash).then_some(user)
-        } else {
-            auth::verify_unknown_user(&password);
-            None
-        }
-    })
-    .await
-    .ok()
-    .flatten();
+    let verified = state
+        .password_checks
+        .run(move || {
+            if let Some(user) = user {
+                auth::verify_password(&password, &user.password_hash).then_some(user)
+            } else {
+                auth::verify_unknown_user(&password);
+                None
+            }
+        })
+        .await
+        .map_err(|auth::ChecksBusy| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is busy checking other sign-ins; try again in a moment",
+            )
+            .retry_after(Duration::from_secs(1))
+        })?;
     let Some(user) = verified else {
         state.metrics.login_failed();
         state
@@ -394,29 +394,6 @@ async fn login(
         expires_at: galaxium_sync::time::stored(expires_at),
         role: role.as_str().to_owned(),
     }))
-}
-
-/// A turn at checking a password: a few run at once (each holds some 19 MiB), a few dozen
-/// wait, and the rest are turned away at once rather than piling up memory.
-async fn hashing_turn(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-    use std::sync::atomic::Ordering;
-    let busy = || {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the server is busy checking other sign-ins; try again in a moment",
-        )
-        .retry_after(Duration::from_secs(1))
-    };
-    if state.hashing_queue.fetch_add(1, Ordering::AcqRel) >= HASHING_QUEUE {
-        state.hashing_queue.fetch_sub(1, Ordering::AcqRel);
-        return Err(busy());
-    }
-    let turn = tokio::time::timeout(HASHING_WAIT, Arc::clone(&state.hashing).acquire_owned()).await;
-    state.hashing_queue.fetch_sub(1, Ordering::AcqRel);
-    match turn {
-        Ok(Ok(permit)) => Ok(permit),
-        _ => Err(busy()),
-    }
 }
 
 /// Registers the console signing in as its device (or checks its key); the token will be

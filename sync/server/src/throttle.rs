@@ -3,8 +3,8 @@
 //!
 //! A wait is never a lockout: the user's own wait stops growing at a minute, so an attacker
 //! who knows a name can slow its owner down but never keep them out, and the right password
-//! works as soon as the wait is over. An address that guesses across many names waits longer
-//! (up to a quarter of an hour). Attempts made during a wait are answered at once (429 with
+//! works as soon as the wait is over. An address that guesses across many names gets more
+//! free failures before its waits start, and the same longest wait. Attempts made during a wait are answered at once (429 with
 //! `Retry-After`), without a password check, so they cost the server nothing.
 
 use std::collections::HashMap;
@@ -18,8 +18,9 @@ pub const USER_FREE_FAILURES: u32 = 5;
 pub const USER_LONGEST_WAIT: Duration = Duration::from_mins(1);
 /// Failures from one address before its waits start.
 pub const ADDRESS_FREE_FAILURES: u32 = 20;
-/// The longest wait an address is given.
-pub const ADDRESS_LONGEST_WAIT: Duration = Duration::from_mins(15);
+/// The longest wait an address is given (the same minute: consoles behind one address must
+/// never be kept out long by one of them guessing).
+pub const ADDRESS_LONGEST_WAIT: Duration = Duration::from_mins(1);
 /// How long failures are remembered after the last one.
 pub const FORGET_AFTER: Duration = Duration::from_mins(15);
 /// The most names and addresses remembered at once (the oldest go first beyond it).
