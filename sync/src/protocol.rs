@@ -26,6 +26,10 @@ pub const SERVER_DEVICE: &str = "galaxium-server";
 pub const MAX_PUSH_OPS: usize = 5_000;
 /// At most this many ops in one page of a pull.
 pub const MAX_PULL_OPS: usize = 5_000;
+/// The most bytes of ops one pull page carries (it always carries at least one op): large ops
+/// (an incident's attachments) come a few to a page, so a pull never holds the server's
+/// memory at the size of everything asked for.
+pub const MAX_PULL_BYTES: usize = 8 * 1024 * 1024;
 
 /// What kind of change an op is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

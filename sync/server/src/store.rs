@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::auth::{BoundDevice, Principal};
 use galaxium_sync::hlc::{Hlc, HlcClock};
 use galaxium_sync::protocol::{
-    MAX_CLOCK_AHEAD, MissionClock, Op, OpKind, OpResult, PullResponse, RefusalRule, SERVER_DEVICE,
+    MAX_CLOCK_AHEAD, MAX_PULL_BYTES, MissionClock, Op, OpKind, OpResult, PullResponse, RefusalRule, SERVER_DEVICE,
     ServerOp, TelemetryFrame, TelemetryPoint, TrainingSession,
 };
 use galaxium_sync::schema::registry::{
@@ -443,16 +443,27 @@ impl Store for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let after_signed = i64::try_from(after).unwrap_or(i64::MAX);
         let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-        let mut ops: Vec<ServerOp> = {
+        let ops: (Vec<ServerOp>, bool) = {
             let mut stmt = tx.prepare_cached(
                 "SELECT cursor, op_id, device_id, seq, hlc, table_name, row_id, kind, payload, notice
                  FROM ops WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
             )?;
-            stmt.query_map(params![after_signed, fetch], |row| {
+            let mut rows = stmt.query(params![after_signed, fetch])?;
+            let mut ops = Vec::new();
+            let mut bytes = 0_usize;
+            let mut cut_short = false;
+            while let Some(row) = rows.next()? {
                 let kind: String = row.get(7)?;
                 let payload: String = row.get(8)?;
                 let notice: Option<String> = row.get(9)?;
-                Ok(ServerOp {
+                // The page ends before the op that would take it past its bytes (one op
+                // always goes, however large, so a pull always moves on).
+                bytes += payload.len() + notice.as_ref().map_or(0, String::len) + 256;
+                if !ops.is_empty() && bytes > MAX_PULL_BYTES {
+                    cut_short = true;
+                    break;
+                }
+                ops.push(ServerOp {
                     notice: notice.and_then(|n| serde_json::from_str(&n).ok()),
                     cursor: row.get::<_, i64>(0)?.unsigned_abs(),
                     op: Op {
@@ -465,11 +476,12 @@ impl Store for SqliteStore {
                         kind: OpKind::parse(&kind).unwrap_or(OpKind::Update),
                         payload: serde_json::from_str(&payload).unwrap_or_default(),
                     },
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?
+                });
+            }
+            (ops, cut_short)
         };
-        let more = ops.len() > limit;
+        let (mut ops, cut_short) = ops;
+        let more = ops.len() > limit || cut_short;
         ops.truncate(limit);
         if !PERSONAL_DATA_READERS.contains(&principal.role) {
             for server_op in &mut ops {

@@ -2568,3 +2568,45 @@ fn idle_and_silent_connections_are_closed() {
         .unwrap();
     assert_eq!(health.status(), 200);
 }
+
+#[test]
+fn a_pull_page_is_bounded_in_bytes_and_large_ops_still_all_arrive() {
+    use galaxium_sync::protocol::{MAX_PULL_BYTES, OpKind, OpResult};
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let admin = server.client("ada");
+    let big = "x".repeat(1024 * 1024);
+    for seq in 1..=30 {
+        let verdict = push_raw(
+            &server,
+            &admin,
+            raw_op(
+                "bulk-console",
+                seq,
+                now_ms(),
+                "spaceports",
+                &replica::new_id(),
+                OpKind::Insert,
+                json!({"code": format!("B{seq:02}"), "name": big, "lat_deg": 0.0, "lon_deg": 0.0, "alt_m": 0.0, "demo": false}),
+            ),
+        );
+        assert!(matches!(verdict, OpResult::Accepted { .. }), "{verdict:?}");
+    }
+    let (page, bytes) = server
+        .runtime
+        .block_on(admin.pull("another-console", 0, 1_000))
+        .unwrap();
+    assert!(page.more, "the page says there is more");
+    assert!(
+        (1..30).contains(&page.ops.len()),
+        "{} ops in one page",
+        page.ops.len()
+    );
+    assert!(
+        usize::try_from(bytes).unwrap() <= MAX_PULL_BYTES + 1024 * 1024 + 64 * 1024,
+        "{bytes} bytes in one page"
+    );
+    // A console pulling page after page gets every one of them.
+    let mut fresh = console();
+    server.sync(&mut fresh.replica, &admin);
+    assert_eq!(fresh.replica.table_rows("spaceports").unwrap().len(), 30);
+}
