@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 use super::auth::{BoundDevice, Principal};
 use galaxium_sync::hlc::{Hlc, HlcClock};
 use galaxium_sync::protocol::{
-    MAX_CLOCK_AHEAD, MAX_PULL_BYTES, MissionClock, Op, OpKind, OpResult, PullResponse, RefusalRule, SERVER_DEVICE,
-    ServerOp, TelemetryFrame, TelemetryPoint, TrainingSession,
+    MAX_CLOCK_AHEAD, MAX_PULL_BYTES, MissionClock, Op, OpKind, OpResult, PullResponse, RefusalRule,
+    SERVER_DEVICE, ServerOp, TelemetryFrame, TelemetryPoint, TrainingSession,
 };
 use galaxium_sync::schema::registry::{
     self, ConflictPolicy, PERSONAL_DATA_READERS, ReplicatedTable, Role, TABLES,
@@ -963,6 +963,19 @@ fn settle(
             // One stored form for every time, whatever precision the console sent.
             if let Some(spec) = registry::table(&op.table) {
                 spec.store_times(&mut payload);
+            }
+            // Who did it is who signed in, and where is the pushing console, not what the
+            // console wrote.
+            let stamps = [
+                (registry::ACTOR_COLUMNS, principal.user.as_str()),
+                (registry::DEVICE_COLUMNS, device_id),
+            ];
+            for (columns, stamp) in stamps {
+                for (_, column) in columns.iter().filter(|(table, _)| *table == op.table) {
+                    if let Some(value) = payload.get_mut(*column) {
+                        *value = Value::String(stamp.to_owned());
+                    }
+                }
             }
             record(tx, principal, op, kind, &payload, existing.as_ref())?;
             Ok(OpResult::Accepted {

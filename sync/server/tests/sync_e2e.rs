@@ -2610,3 +2610,39 @@ fn a_pull_page_is_bounded_in_bytes_and_large_ops_still_all_arrive() {
     server.sync(&mut fresh.replica, &admin);
     assert_eq!(fresh.replica.table_rows("spaceports").unwrap().len(), 30);
 }
+
+#[test]
+fn who_acknowledged_is_the_signed_in_user_as_the_server_saw_them() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut controller_console, mut other) = (console(), console());
+    let controller = server.client_on("cal", &controller_console.replica);
+    let admin = server.client_on("ada", &other.replica);
+    // The console claims an admin acknowledged, from another console.
+    let id = replica::new_id();
+    controller_console
+        .replica
+        .write(|w| {
+            w.insert(
+                "alarm_acknowledgements",
+                &id,
+                object(json!({
+                    "channel": "ls.ppco2", "severity": "critical",
+                    "acknowledged_at": "2026-11-30T12:00:00.000Z", "acknowledged_by": "ada",
+                    "comment": "scrubber B selected", "device_id": "the-admins-console",
+                    "demo": false,
+                })),
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        server
+            .sync(&mut controller_console.replica, &controller)
+            .rejected,
+        0
+    );
+    server.sync(&mut other.replica, &admin);
+    let row = &other.replica.table_rows("alarm_acknowledgements").unwrap()[&id];
+    assert_eq!(row["acknowledged_by"], "cal");
+    assert_eq!(row["device_id"], controller_console.replica.device_id());
+    assert_eq!(row["comment"], "scrubber B selected");
+}

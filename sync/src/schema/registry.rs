@@ -541,6 +541,20 @@ impl ReplicatedTable {
     }
 }
 
+/// Columns that say who did what a row records (who reported an incident, who acknowledged
+/// an alarm, who closed a manifest): the server writes the signed-in user into them whatever
+/// the console sent, so "who did it" is the server's word, not the client's.
+pub const ACTOR_COLUMNS: &[(&str, &str)] = &[
+    ("manifests", "closed_by"),
+    ("incidents", "reported_by"),
+    ("incident_tasks", "created_by"),
+    ("incident_attachments", "added_by"),
+    ("alarm_acknowledgements", "acknowledged_by"),
+];
+
+/// Columns that say which console did it: the server writes the pushing device into them.
+pub const DEVICE_COLUMNS: &[(&str, &str)] = &[("alarm_acknowledgements", "device_id")];
+
 /// Roles that see passengers' personal data (document, birth date, contact details).
 pub const PERSONAL_DATA_READERS: &[Role] = &[Role::Admin, Role::Staff];
 
