@@ -202,6 +202,16 @@ impl SyncClient {
         Ok(session)
     }
 
+    /// Ends this sign-in on the server (the token stops working there at once) and forgets it.
+    pub async fn logout(&mut self) -> Result<(), SyncError> {
+        let url = format!("{}/api/v1/logout", self.base);
+        let result = self
+            .send::<serde_json::Value>(self.authorised(self.http.post(url)), None)
+            .await;
+        self.token = None;
+        result.map(|_| ())
+    }
+
     /// The training sessions the server has, newest first.
     pub async fn training_sessions(&self) -> Result<Vec<TrainingSession>, SyncError> {
         let url = format!("{}/api/v1/training/sessions", self.base);

@@ -193,7 +193,7 @@ impl Task {
                     user,
                     password,
                 }) => self.sign_in(&server, &user, &password).await,
-                Some(SyncRequest::SignOut) => self.sign_out(),
+                Some(SyncRequest::SignOut) => self.sign_out().await,
                 Some(SyncRequest::SyncNow) | None => {}
             }
             wait = if self.client.is_some() {
@@ -278,8 +278,14 @@ impl Task {
         });
     }
 
-    fn sign_out(&mut self) {
-        self.client = None;
+    async fn sign_out(&mut self) {
+        // Ended on the server too when it can be reached (the token stops working there);
+        // offline, it is forgotten here and expires there.
+        if let Some(mut client) = self.client.take()
+            && let Err(err) = client.logout().await
+        {
+            tracing::info!("signing out on the server failed: {err}");
+        }
         let forgotten = self.replica.keep_sign_in(None);
         self.update(|s| {
             s.state = LinkState::SignedOut;

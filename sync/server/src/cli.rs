@@ -90,6 +90,13 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Print the audit log (sign-ins, failed sign-ins, sign-outs, user changes, refused ops
+    /// and devices), oldest first, one entry per line, tab-separated.
+    Audit {
+        /// Only the newest N entries.
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        last: usize,
+    },
 }
 
 /// `galaxium-server user …`
@@ -110,5 +117,36 @@ pub enum UserCommand {
         /// admin, controller, staff, trainer or trainee.
         #[arg(long)]
         role: String,
+    },
+    /// List the users: name, role, whether disabled, live sign-ins.
+    List,
+    /// Stop a user from signing in; their sign-ins end at once (live feeds within 15 s).
+    Disable {
+        /// User name.
+        name: String,
+    },
+    /// Let a disabled user sign in again.
+    Enable {
+        /// User name.
+        name: String,
+    },
+    /// Give a user another role; their sign-ins end at once.
+    SetRole {
+        /// User name.
+        name: String,
+        /// admin, controller, staff, trainer or trainee.
+        #[arg(long)]
+        role: String,
+    },
+    /// Set a user's password, read from standard input (one line, at least 8 characters);
+    /// their sign-ins end at once.
+    ResetPassword {
+        /// User name.
+        name: String,
+    },
+    /// End every sign-in of a user (a lost laptop): the tokens stop working at once.
+    SignOut {
+        /// User name.
+        name: String,
     },
 }

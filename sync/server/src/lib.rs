@@ -113,6 +113,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics_text))
         .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route("/api/v1/admin/audit", get(audit_log))
         .route("/api/v1/push", post(push))
         .route("/api/v1/pull", get(pull))
         .route("/api/v1/telemetry/batch", post(telemetry::ingest))
@@ -254,23 +256,54 @@ pub(crate) async fn authenticate(
     authenticate_until(state, headers).await.map(|(p, _)| p)
 }
 
-/// The principal behind the request's token and when the token expires.
-pub(crate) async fn authenticate_until(
-    state: &Arc<AppState>,
-    headers: &HeaderMap,
-) -> Result<(Principal, chrono::DateTime<Utc>), ApiError> {
-    let token = headers
+/// The bearer token of a request, if it has one.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "sign in first: this needs an Authorization: Bearer token",
-            )
-        })?;
+}
+
+/// Appends to the audit log off the runtime; a failure to write it is logged, never the
+/// request's failure.
+pub(crate) async fn audit(
+    state: &AppState,
+    (actor, action): (&str, &'static str),
+    subject: Option<&str>,
+    detail: String,
+    address: Option<std::net::IpAddr>,
+) {
+    let store = state.store.clone();
+    let (actor, subject) = (actor.to_owned(), subject.map(str::to_owned));
+    let address = address.map(|a| a.to_string());
+    let written = tokio::task::spawn_blocking(move || {
+        store.audit(&store::NewAuditEntry {
+            actor: &actor,
+            action,
+            subject: subject.as_deref(),
+            detail: &detail,
+            address: address.as_deref(),
+        })
+    })
+    .await;
+    if !matches!(written, Ok(Ok(()))) {
+        tracing::error!("the audit log could not be written: {action}");
+    }
+}
+
+/// The principal behind the request's token and when the token expires.
+pub(crate) async fn authenticate_until(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+) -> Result<(Principal, chrono::DateTime<Utc>), ApiError> {
+    let token = bearer_token(headers).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "sign in first: this needs an Authorization: Bearer token",
+        )
+    })?;
     let hash = auth::token_hash(token);
     let store = state.store.clone();
     let found = blocking(move || store.token(&hash)).await?;
@@ -320,20 +353,18 @@ async fn metrics_text(
         .into_response())
 }
 
-async fn login(
-    State(state): State<Arc<AppState>>,
-    peer: serving::Peer,
-    headers: HeaderMap,
-    body: Result<Json<LoginRequest>, JsonRejection>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    state.metrics.request("login");
-    check_protocol(&headers)?;
-    let Json(request) = body.map_err(bad_json)?;
-    let address = peer.map(|axum::Extension(ConnectInfo(peer))| peer.ip());
+/// The user whose password this is, with the waits, the audit and the checks' limits of a
+/// sign-in; or why not.
+async fn check_password(
+    state: &AppState,
+    user_name: &str,
+    password: String,
+    address: Option<std::net::IpAddr>,
+) -> Result<store::UserRecord, ApiError> {
     // Guessing is slowed, not answered: during a wait no password is checked.
     if let Some(wait) = state
         .throttle
-        .wait(&request.user, address, std::time::Instant::now())
+        .wait(user_name, address, std::time::Instant::now())
     {
         state.metrics.login_failed();
         return Err(ApiError::new(
@@ -346,10 +377,9 @@ async fn login(
         .retry_after(wait));
     }
     let store = state.store.clone();
-    let user_name = request.user.clone();
-    let user = blocking(move || store.user(&user_name)).await?;
+    let name = user_name.to_owned();
+    let user = blocking(move || store.user(&name)).await?;
     // Verify against a real hash even for unknown users, so timing does not tell who exists.
-    let password = request.password;
     let verified = state
         .password_checks
         .run(move || {
@@ -372,19 +402,77 @@ async fn login(
         state.metrics.login_failed();
         state
             .throttle
-            .failed(&request.user, address, std::time::Instant::now());
+            .failed(user_name, address, std::time::Instant::now());
+        audit(
+            state,
+            (user_name, "sign-in-failed"),
+            None,
+            String::new(),
+            address,
+        )
+        .await;
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "wrong user name or password",
         ));
     };
-    state.throttle.succeeded(&request.user, address);
+    state.throttle.succeeded(user_name, address);
+    if user.disabled {
+        audit(
+            state,
+            (&user.name, "sign-in-refused"),
+            None,
+            "the account is disabled".into(),
+            address,
+        )
+        .await;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this account is disabled; an admin can enable it",
+        ));
+    }
+    Ok(user)
+}
+
+async fn login(
+    State(state): State<Arc<AppState>>,
+    peer: serving::Peer,
+    headers: HeaderMap,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    state.metrics.request("login");
+    check_protocol(&headers)?;
+    let Json(request) = body.map_err(bad_json)?;
+    let address = peer.map(|axum::Extension(ConnectInfo(peer))| peer.ip());
+    let user = check_password(&state, &request.user, request.password, address).await?;
     let token = auth::new_token();
     let expires_at = Utc::now() + state.token_ttl;
     let mut principal = Principal::of(user.name, user.role);
     if let Some(claim) = request.device {
-        principal.device = Some(register_device(&state, &principal, claim).await?);
+        let claimed = claim.id.clone();
+        match register_device(&state, &principal, claim).await {
+            Ok(device) => principal.device = Some(device),
+            Err(err) => {
+                audit(
+                    &state,
+                    (&principal.user, "device-refused"),
+                    Some(&claimed),
+                    err.message.clone(),
+                    address,
+                )
+                .await;
+                return Err(err);
+            }
+        }
     }
+    audit(
+        &state,
+        (&principal.user, "sign-in"),
+        principal.device.as_ref().map(|d| d.id.as_str()),
+        format!("as {}", principal.role.as_str()),
+        address,
+    )
+    .await;
     let store = state.store.clone();
     let hash = auth::token_hash(&token);
     let role = principal.role;
@@ -394,6 +482,73 @@ async fn login(
         expires_at: galaxium_sync::time::stored(expires_at),
         role: role.as_str().to_owned(),
     }))
+}
+
+/// `POST /api/v1/logout`: ends the request's sign-in.
+async fn logout(
+    State(state): State<Arc<AppState>>,
+    peer: serving::Peer,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.metrics.request("login");
+    check_protocol(&headers)?;
+    let principal = authenticate(&state, &headers).await?;
+    let hash = bearer_token(&headers)
+        .map(auth::token_hash)
+        .unwrap_or_default();
+    let store = state.store.clone();
+    blocking(move || store.revoke_token(&hash)).await?;
+    let address = peer.map(|axum::Extension(ConnectInfo(peer))| peer.ip());
+    audit(
+        &state,
+        (&principal.user, "sign-out"),
+        None,
+        String::new(),
+        address,
+    )
+    .await;
+    Ok(Json(serde_json::json!({ "signed_out": true })))
+}
+
+/// Query of the audit log.
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    /// Entries after this one.
+    #[serde(default)]
+    after: i64,
+    /// At most this many (1 to 1,000).
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/admin/audit`: the audit log, for admins.
+async fn audit_log(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<Json<Vec<store::AuditEntry>>, ApiError> {
+    state.metrics.request("other");
+    check_protocol(&headers)?;
+    let principal = authenticate(&state, &headers).await?;
+    if principal.role != Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the {} role may not read the audit log; an admin can",
+                principal.role.as_str()
+            ),
+        ));
+    }
+    let Query(query) = query.map_err(|err| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("bad audit query ({err}); use ?after=ID&limit=N"),
+        )
+    })?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 1_000);
+    let store = state.store.clone();
+    Ok(Json(
+        blocking(move || store.audit_entries(query.after, limit)).await?,
+    ))
 }
 
 /// Registers the console signing in as its device (or checks its key); the token will be
@@ -535,6 +690,7 @@ pub(crate) async fn push_into(
     request: PushRequest,
 ) -> Result<Json<PushResponse>, ApiError> {
     let store = namespace.store.clone();
+    let (user, device) = (principal.user.clone(), request.device_id.clone());
     let results =
         blocking(move || store.push(&principal, &request.device_id, &request.ops)).await?;
     let rejected = results
@@ -542,6 +698,16 @@ pub(crate) async fn push_into(
         .filter(|r| matches!(r, OpResult::Rejected { .. }))
         .count() as u64;
     state.metrics.ops(results.len() as u64 - rejected, rejected);
+    if rejected > 0 {
+        audit(
+            state,
+            (&user, "ops-refused"),
+            Some(&device),
+            format!("{rejected} of {} ops refused", results.len()),
+            None,
+        )
+        .await;
+    }
     Ok(Json(PushResponse {
         results,
         server_time: Some(galaxium_sync::time::stored(chrono::Utc::now())),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use clap::Parser as _;
 use galaxium_server::cli::{Cli, Command, UserCommand};
-use galaxium_server::store::{SqliteStore, Store as _};
+use galaxium_server::store::{SqliteStore, Store as _, UserChange};
 use galaxium_server::{AppState, auth, serve};
 use galaxium_sync::schema::registry::Role;
 
@@ -34,22 +34,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .context("--db PATH is required (or set GALAXIUM_SERVER_DB)")?;
     let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
     match cli.command {
-        Some(Command::User(UserCommand::Add { name, role })) => {
-            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let mut password = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut password)
-                .context("reading the password from standard input")?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            if password.chars().count() < 8 {
-                bail!("the password must have at least 8 characters");
+        Some(Command::User(command)) => manage_user(&store, command),
+        Some(Command::Audit { last }) => {
+            let mut entries = Vec::new();
+            let mut after = 0;
+            loop {
+                let page = store.audit_entries(after, 1_000)?;
+                let Some(newest) = page.last() else { break };
+                after = newest.id;
+                entries.extend(page);
+                if entries.len() > last {
+                    entries.drain(..entries.len() - last);
+                }
             }
-            let hash = auth::hash_password(password)
-                .map_err(|err| anyhow::anyhow!("hashing the password: {err}"))?;
-            store.add_user(&name, role, &hash)?;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "added user {name} with role {}", role.as_str())?;
+            for e in entries {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.subject.unwrap_or_default(),
+                    e.address.unwrap_or_default(),
+                    e.detail
+                )?;
+            }
             Ok(())
         }
         None => {
@@ -83,6 +93,107 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// The user who changes users from the command line, in the audit log.
+const COMMAND_LINE: &str = "command line";
+
+fn manage_user(store: &SqliteStore, command: UserCommand) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let audited = |action: &str, name: &str, detail: &str| {
+        store.audit(&galaxium_server::store::NewAuditEntry {
+            actor: COMMAND_LINE,
+            action,
+            subject: Some(name),
+            detail,
+            address: None,
+        })
+    };
+    let changed = |name: &str, change: UserChange, action: &str, detail: &str| {
+        if !store.change_user(name, &change)? {
+            bail!("there is no user {name:?}");
+        }
+        audited(action, name, detail)?;
+        Ok(())
+    };
+    match command {
+        UserCommand::Add { name, role } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let hash = hash_from_stdin()?;
+            store.add_user(&name, role, &hash)?;
+            audited("user-added", &name, &format!("as {}", role.as_str()))?;
+            writeln!(out, "added user {name} with role {}", role.as_str())?;
+        }
+        UserCommand::List => {
+            for user in store.users()? {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{} live sign-in(s)",
+                    user.name,
+                    user.role.as_str(),
+                    if user.disabled { "disabled" } else { "enabled" },
+                    user.live_sign_ins
+                )?;
+            }
+        }
+        UserCommand::Disable { name } => {
+            changed(&name, UserChange::Disable, "user-disabled", "")?;
+            writeln!(out, "disabled {name}; their sign-ins have ended")?;
+        }
+        UserCommand::Enable { name } => {
+            changed(&name, UserChange::Enable, "user-enabled", "")?;
+            writeln!(out, "enabled {name}")?;
+        }
+        UserCommand::SetRole { name, role } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            changed(
+                &name,
+                UserChange::Role(role),
+                "user-role-set",
+                &format!("to {}", role.as_str()),
+            )?;
+            writeln!(
+                out,
+                "{name} is now {}; their sign-ins have ended",
+                role.as_str()
+            )?;
+        }
+        UserCommand::ResetPassword { name } => {
+            let hash = hash_from_stdin()?;
+            changed(&name, UserChange::Password(hash), "user-password-reset", "")?;
+            writeln!(
+                out,
+                "set a new password for {name}; their sign-ins have ended"
+            )?;
+        }
+        UserCommand::SignOut { name } => {
+            if store.user(&name)?.is_none() {
+                bail!("there is no user {name:?}");
+            }
+            let ended = store.revoke_tokens(&name)?;
+            audited(
+                "user-signed-out",
+                &name,
+                &format!("{ended} sign-in(s) ended"),
+            )?;
+            writeln!(out, "ended {ended} sign-in(s) of {name}")?;
+        }
+    }
+    Ok(())
+}
+
+/// A password from standard input (one line, at least 8 characters), hashed.
+fn hash_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    auth::hash_password(password).map_err(|err| anyhow::anyhow!("hashing the password: {err}"))
 }
 
 async fn shutdown_signal() {

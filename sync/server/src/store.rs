@@ -56,6 +56,8 @@ pub struct UserRecord {
     pub role: Role,
     /// argon2 PHC string.
     pub password_hash: String,
+    /// Whether they may no longer sign in.
+    pub disabled: bool,
 }
 
 /// Figures for `/metrics`.
@@ -76,6 +78,19 @@ pub trait Store: Send + Sync + 'static {
     fn add_user(&self, name: &str, role: Role, password_hash: &str) -> Result<(), StoreError>;
     /// Looks a user up.
     fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// Every user, by name, with how many sign-ins of theirs are live.
+    fn users(&self) -> Result<Vec<UserSummary>, StoreError>;
+    /// Changes a user (and ends their sign-ins: a change takes effect at once); `false` when
+    /// there is no such user.
+    fn change_user(&self, name: &str, change: &UserChange) -> Result<bool, StoreError>;
+    /// Ends every sign-in of `user`; how many there were.
+    fn revoke_tokens(&self, user: &str) -> Result<u64, StoreError>;
+    /// Ends one sign-in.
+    fn revoke_token(&self, token_hash: &str) -> Result<bool, StoreError>;
+    /// Appends to the audit log.
+    fn audit(&self, entry: &NewAuditEntry<'_>) -> Result<(), StoreError>;
+    /// The audit log after entry `after`, oldest first, at most `limit`.
+    fn audit_entries(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
     /// Keeps a token's hash until it expires.
     fn save_token(
         &self,
@@ -144,6 +159,66 @@ pub trait Store: Send + Sync + 'static {
     -> Result<String, StoreError>;
 }
 
+/// A user as `user list` shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Whether they may sign in.
+    pub disabled: bool,
+    /// Their sign-ins that have not expired.
+    pub live_sign_ins: u64,
+}
+
+/// A change to a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChange {
+    /// May no longer sign in.
+    Disable,
+    /// May sign in again.
+    Enable,
+    /// A new role.
+    Role(Role),
+    /// A new password (its argon2 hash).
+    Password(String),
+}
+
+/// What the audit log keeps of one event.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAuditEntry<'a> {
+    /// Who did it.
+    pub actor: &'a str,
+    /// What: `sign-in`, `sign-in-failed`, `sign-out`, `user-added`, `ops-refused`, …
+    pub action: &'a str,
+    /// To what, when not the actor.
+    pub subject: Option<&'a str>,
+    /// More, in words.
+    pub detail: &'a str,
+    /// From where.
+    pub address: Option<&'a str>,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditEntry {
+    /// Its number (entries are numbered in order).
+    pub id: i64,
+    /// When (RFC 3339 UTC).
+    pub at: String,
+    /// Who did it.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// To what.
+    pub subject: Option<String>,
+    /// More, in words.
+    pub detail: String,
+    /// From where.
+    pub address: Option<String>,
+}
+
 /// What came of a device's registration at sign-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Registration {
@@ -164,6 +239,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_repairs.sql"),
     include_str!("migrations/0007_one_time_form.sql"),
     include_str!("migrations/0008_devices_are_identities.sql"),
+    include_str!("migrations/0009_users_and_audit.sql"),
 ];
 #[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
 const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
@@ -283,7 +359,7 @@ impl Store for SqliteStore {
         let conn = self.lock();
         Ok(conn
             .query_row(
-                "SELECT name, role, password_hash FROM users WHERE name = ?1",
+                "SELECT name, role, password_hash, disabled FROM users WHERE name = ?1",
                 [name],
                 |row| {
                     let role: String = row.get(1)?;
@@ -291,6 +367,7 @@ impl Store for SqliteStore {
                         name: row.get(0)?,
                         role: role.parse().unwrap_or(Role::Trainee),
                         password_hash: row.get(2)?,
+                        disabled: row.get::<_, i64>(3)? != 0,
                     })
                 },
             )
@@ -325,7 +402,9 @@ impl Store for SqliteStore {
         let found = conn
             .query_row(
                 "SELECT t.user, t.role, t.expires_at, t.device_id, d.training
-                 FROM tokens t LEFT JOIN devices d ON d.device_id = t.device_id
+                 FROM tokens t
+                 JOIN users u ON u.name = t.user AND u.disabled = 0
+                 LEFT JOIN devices d ON d.device_id = t.device_id
                  WHERE t.token_hash = ?1",
                 [token_hash],
                 |row| {
@@ -355,6 +434,108 @@ impl Store for SqliteStore {
                 expires,
             ))
         }))
+    }
+
+    fn users(&self) -> Result<Vec<UserSummary>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT u.name, u.role, u.disabled,
+                    (SELECT count(*) FROM tokens t WHERE t.user = u.name AND t.expires_at > ?1)
+             FROM users u ORDER BY u.name",
+        )?;
+        let users = stmt
+            .query_map([now_text()], |r| {
+                Ok(UserSummary {
+                    name: r.get(0)?,
+                    role: r.get::<_, String>(1)?.parse().unwrap_or(Role::Trainee),
+                    disabled: r.get::<_, i64>(2)? != 0,
+                    live_sign_ins: r.get::<_, i64>(3)?.unsigned_abs(),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(users)
+    }
+
+    fn change_user(&self, name: &str, change: &UserChange) -> Result<bool, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = match change {
+            UserChange::Disable => {
+                exec(&tx, "UPDATE users SET disabled = 1 WHERE name = ?1", [name])?
+            }
+            UserChange::Enable => {
+                exec(&tx, "UPDATE users SET disabled = 0 WHERE name = ?1", [name])?
+            }
+            UserChange::Role(role) => exec(
+                &tx,
+                "UPDATE users SET role = ?2 WHERE name = ?1",
+                params![name, role.as_str()],
+            )?,
+            UserChange::Password(hash) => exec(
+                &tx,
+                "UPDATE users SET password_hash = ?2 WHERE name = ?1",
+                params![name, hash],
+            )?,
+        };
+        // A token carries the role it was given: every change ends the user's sign-ins.
+        exec(&tx, "DELETE FROM tokens WHERE user = ?1", [name])?;
+        tx.commit()?;
+        Ok(changed == 1)
+    }
+
+    fn revoke_tokens(&self, user: &str) -> Result<u64, StoreError> {
+        let removed = self
+            .lock()
+            .execute("DELETE FROM tokens WHERE user = ?1", [user])?;
+        Ok(removed as u64)
+    }
+
+    fn revoke_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let removed = self
+            .lock()
+            .execute("DELETE FROM tokens WHERE token_hash = ?1", [token_hash])?;
+        Ok(removed == 1)
+    }
+
+    fn audit(&self, entry: &NewAuditEntry<'_>) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO audit (at, actor, action, subject, detail, address)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                now_text(),
+                entry.actor,
+                entry.action,
+                entry.subject,
+                entry.detail,
+                entry.address
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn audit_entries(&self, after: i64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT id, at, actor, action, subject, detail, address FROM audit
+             WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let entries = stmt
+            .query_map(
+                params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| {
+                    Ok(AuditEntry {
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        actor: r.get(2)?,
+                        action: r.get(3)?,
+                        subject: r.get(4)?,
+                        detail: r.get(5)?,
+                        address: r.get(6)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(entries)
     }
 
     fn register_device(

@@ -115,18 +115,29 @@ pub async fn live(
         ));
     }
     let namespace = state.operational();
-    live_from(state, namespace, principal, expires, query, upgrade).await
+    live_from(
+        state,
+        namespace,
+        (principal, expires),
+        query,
+        upgrade,
+        &headers,
+    )
+    .await
 }
 
 /// Relays `namespace`'s telemetry over the WebSocket `upgrade` until the sign-in expires.
 pub(crate) async fn live_from(
     state: Arc<AppState>,
     namespace: Namespace,
-    principal: Principal,
-    expires: DateTime<Utc>,
+    (principal, expires): (Principal, DateTime<Utc>),
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
+    let token_hash = crate::bearer_token(headers)
+        .map(crate::auth::token_hash)
+        .unwrap_or_default();
     let Query(query) = query.map_err(|err| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -153,6 +164,8 @@ pub(crate) async fn live_from(
             socket,
             store: namespace.store,
             last_sent: start,
+            tokens: Arc::clone(&state.store),
+            token_hash,
         };
         if let Err(reason) = relay.run(frames, expires).await {
             tracing::debug!("live relay to {} ended: {reason}", principal.user);
@@ -165,6 +178,10 @@ struct Relay {
     socket: WebSocket,
     store: Arc<dyn super::store::Store>,
     last_sent: u64,
+    /// Where sign-ins are kept, and this socket's: a sign-in ended by an admin (or a
+    /// sign-out) closes the socket at the next heartbeat.
+    tokens: Arc<dyn super::store::Store>,
+    token_hash: String,
 }
 
 impl Relay {
@@ -201,6 +218,19 @@ impl Relay {
                     return Err("sign-in expired".to_owned());
                 }
                 _ = heartbeat.tick() => {
+                    let (tokens, hash) = (Arc::clone(&self.tokens), self.token_hash.clone());
+                    let live = blocking(move || tokens.token(&hash))
+                        .await
+                        .map_err(|e| format!("{e:?}"))?
+                        .is_some();
+                    if !live {
+                        let close = CloseFrame {
+                            code: CLOSE_SIGN_IN_EXPIRED,
+                            reason: "your sign-in was ended; sign in again".into(),
+                        };
+                        let _ = self.socket.send(Message::Close(Some(close))).await;
+                        return Err("sign-in ended".to_owned());
+                    }
                     self.socket
                         .send(Message::Ping(Vec::new().into()))
                         .await

@@ -313,5 +313,13 @@ pub async fn live(
     state.metrics.request("training_telemetry_live");
     let (principal, expires) = principal_for(&state, &headers, &Need::Participant).await?;
     let (_, namespace) = session(&state, id).await?;
-    live_from(state, namespace, principal, expires, query, upgrade).await
+    live_from(
+        state,
+        namespace,
+        (principal, expires),
+        query,
+        upgrade,
+        &headers,
+    )
+    .await
 }

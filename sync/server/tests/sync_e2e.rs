@@ -2646,3 +2646,135 @@ fn who_acknowledged_is_the_signed_in_user_as_the_server_saw_them() {
     assert_eq!(row["device_id"], controller_console.replica.device_id());
     assert_eq!(row["comment"], "scrubber B selected");
 }
+
+/// Runs the server binary's command line on `db` with `stdin`; its output, or its error.
+fn server_command(db: &std::path::Path, args: &[&str], stdin: &str) -> Result<String, String> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galaxium-server"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn admins_manage_users_and_every_change_ends_sign_ins_at_once_and_is_audited() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let db = server.dir.path().join("server.sqlite");
+    let run = |args: &[&str], stdin: &str| server_command(&db, args, stdin);
+    let mut sam = server.client("sam");
+    let mut replica = console();
+    let still_works = |client: &SyncClient| {
+        server
+            .runtime
+            .block_on(client.pull("a-console", 0, 1))
+            .map(|_| ())
+    };
+    still_works(&sam).unwrap();
+
+    // Disabled: the token stops working, and so does the password.
+    run(&["user", "disable", "sam"], "").unwrap();
+    assert!(matches!(still_works(&sam), Err(SyncError::Unauthorized(_))));
+    let err = server
+        .runtime
+        .block_on(sam.login("sam", PASSWORD))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("disabled")),
+        "{err}"
+    );
+    let listed = run(&["user", "list"], "").unwrap();
+    assert!(listed.contains("sam\tstaff\tdisabled"), "{listed}");
+    run(&["user", "enable", "sam"], "").unwrap();
+    server.runtime.block_on(sam.login("sam", PASSWORD)).unwrap();
+
+    // A new role ends the sign-in made under the old one.
+    run(&["user", "set-role", "sam", "--role", "controller"], "").unwrap();
+    assert!(matches!(still_works(&sam), Err(SyncError::Unauthorized(_))));
+    let login = server.runtime.block_on(sam.login("sam", PASSWORD)).unwrap();
+    assert_eq!(login.role, "controller");
+
+    // A new password: the old one no longer works, the new one does.
+    run(&["user", "reset-password", "sam"], "a new long password\n").unwrap();
+    assert!(server.runtime.block_on(sam.login("sam", PASSWORD)).is_err());
+    server
+        .runtime
+        .block_on(sam.login("sam", "a new long password"))
+        .unwrap();
+
+    // Signed out everywhere (a lost laptop), and a sign-out of one's own.
+    run(&["user", "sign-out", "sam"], "").unwrap();
+    assert!(matches!(still_works(&sam), Err(SyncError::Unauthorized(_))));
+    let mut ada = server.client_on("ada", &replica.replica);
+    server.sync(&mut replica.replica, &ada);
+    server.runtime.block_on(ada.logout()).unwrap();
+    let mut ada_again = ada.clone().with_token("stale".into());
+    assert!(server.runtime.block_on(ada_again.logout()).is_err());
+    assert!(matches!(still_works(&ada), Err(SyncError::Unauthorized(_))));
+
+    // Unknown users are said to be unknown.
+    assert!(
+        run(&["user", "disable", "nobody"], "")
+            .unwrap_err()
+            .contains("no user")
+    );
+
+    // The audit log: on the command line, and for admins over HTTP (not for others).
+    let audit = run(&["audit"], "").unwrap();
+    for action in [
+        "user-disabled",
+        "sign-in-refused",
+        "user-enabled",
+        "user-role-set",
+        "user-password-reset",
+        "sign-in-failed",
+        "user-signed-out",
+        "sign-out",
+    ] {
+        assert!(
+            audit.contains(&format!("\t{action}\t")),
+            "{action} in\n{audit}"
+        );
+    }
+    assert!(audit.contains("\tsam\tsign-in\t"), "{audit}");
+    let http = reqwest::Client::new();
+    let read = |token: &str| {
+        server.runtime.block_on(async {
+            let response = http
+                .get(format!("{}/api/v1/admin/audit?limit=1000", server.url))
+                .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        })
+    };
+    let admin = server.client("ada");
+    let (status, body) = read(admin.token().unwrap());
+    assert_eq!(status, 200, "{body}");
+    let entries: Vec<galaxium_server::store::AuditEntry> = serde_json::from_str(&body).unwrap();
+    assert!(entries.iter().any(|e| e.action == "sign-in-failed"
+        && e.actor == "sam"
+        && e.address.as_deref() == Some("127.0.0.1")));
+    assert_eq!(read("not-a-token").0, 401);
+    let controller = server.client("cal");
+    assert_eq!(read(controller.token().unwrap()).0, 403);
+    let _ = &mut replica;
+}

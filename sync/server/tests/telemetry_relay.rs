@@ -85,6 +85,19 @@ async fn follower(
 ) {
     let client = signed_in(server, user).await;
     let token = client.token().unwrap().to_owned();
+    following(server, token, after, session).await
+}
+
+/// Starts following with `token`; see [`follower`].
+async fn following(
+    server: &Server,
+    token: String,
+    after: Option<u64>,
+    session: Option<String>,
+) -> (
+    mpsc::UnboundedReceiver<TelemetryFrame>,
+    tokio::task::JoinHandle<Result<(), SyncError>>,
+) {
     let base = server.url.clone();
     let (frames, received) = mpsc::unbounded_channel();
     let (connected, is_connected) = tokio::sync::oneshot::channel();
@@ -257,6 +270,26 @@ async fn the_server_refuses_what_it_must_and_says_why() {
         .await
         .unwrap_err();
     assert!(matches!(err, SyncError::Unauthorized(_)), "{err}");
+}
+
+#[tokio::test]
+async fn a_sign_out_closes_the_live_feed_at_the_next_heartbeat() {
+    let server = start(chrono::Duration::hours(1)).await;
+    let mut client = signed_in(&server, "cal").await;
+    let token = client.token().unwrap().to_owned();
+    let (_received, task) = following(&server, token, None, None).await;
+    client.logout().await.unwrap();
+    let ended = tokio::time::timeout(
+        galaxium_sync::protocol::HEARTBEAT + Duration::from_secs(10),
+        task,
+    )
+    .await
+    .expect("closed within a heartbeat")
+    .unwrap();
+    assert!(
+        matches!(&ended, Err(SyncError::Unauthorized(m)) if m.contains("ended")),
+        "{ended:?}"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,20 @@
+-- User management and the audit log.
+
+-- A disabled user cannot sign in, and their tokens stop working at once.
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+
+-- Append only: sign-ins, failed sign-ins, sign-outs, user changes, refused ops and refused
+-- devices, with who, from where and when. Nothing in the server updates or deletes a row.
+CREATE TABLE audit (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    -- The signed-in user, the name a failed sign-in gave, or "command line".
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    -- What it was done to (a user, a device), when not the actor.
+    subject TEXT,
+    detail  TEXT NOT NULL DEFAULT '',
+    address TEXT
+) STRICT;
+
+CREATE INDEX audit_by_time ON audit (at);
