@@ -9,7 +9,28 @@ use serde_json::{Map, Value};
 /// The version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The oldest version the server still accepts.
-pub const OLDEST_ACCEPTED_VERSION: u32 = PROTOCOL_VERSION.saturating_sub(1);
+pub const OLDEST_ACCEPTED_VERSION: u32 = if PROTOCOL_VERSION > 1 {
+    PROTOCOL_VERSION - 1
+} else {
+    // There was never a version 0.
+    1
+};
+
+/// The earliest time (Unix seconds) a telemetry point or a mission clock may name: 2000-01-01.
+pub const EARLIEST_TIME: f64 = 946_684_800.0;
+/// The latest: 2100-01-01 (a training clock may run far ahead, never this far).
+pub const LATEST_TIME: f64 = 4_102_444_800.0;
+
+/// Whether `t` can anchor a mission clock: finite and within the century on either side of
+/// 1970 (the wall clock's own anchors are 0).
+fn anchor_ok(t: f64) -> bool {
+    t.is_finite() && t.abs() <= LATEST_TIME
+}
+
+/// Whether `t` (Unix seconds) is a time this system can have met.
+pub fn is_plausible_time(t: f64) -> bool {
+    (EARLIEST_TIME..=LATEST_TIME).contains(&t)
+}
 /// The request header that carries the protocol version.
 pub const PROTOCOL_HEADER: &str = "galaxium-protocol";
 /// The request header that names the pulling device (for the pull-lag metric).
@@ -357,7 +378,7 @@ impl TelemetryBatch {
                     "point {i}: channel {:?} is not a channel id (1 to {MAX_CHANNEL_ID} letters, digits, '_' or '.')",
                     p.channel
                 ))
-            } else if !p.t.is_finite() || p.t <= 0.0 {
+            } else if !is_plausible_time(p.t) {
                 Some(format!(
                     "point {i} ({}): time {} is not Unix seconds",
                     p.channel, p.t
@@ -455,11 +476,11 @@ impl MissionClock {
                 "clock rate {} is outside x1 to x{MAX_CLOCK_RATE}",
                 self.rate
             ))
-        } else if !self.anchor_wall.is_finite()
-            || !self.anchor_mission.is_finite()
-            || self.mission_start.is_some_and(|t| !t.is_finite())
+        } else if !anchor_ok(self.anchor_wall)
+            || !anchor_ok(self.anchor_mission)
+            || self.mission_start.is_some_and(|t| !is_plausible_time(t))
         {
-            Some("the clock's anchors are not Unix seconds".to_owned())
+            Some("the clock's anchors are not Unix seconds before 2100".to_owned())
         } else {
             None
         }

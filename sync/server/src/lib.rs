@@ -139,6 +139,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(training::live),
         )
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -204,6 +205,17 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         if let StoreError::DeviceClaimed(_) = err {
             return Self::new(StatusCode::FORBIDDEN, err.to_string());
+        }
+        // A key the request repeats is the request's fault, not an outage a console should
+        // retry for ever.
+        if let StoreError::Database(rusqlite::Error::SqliteFailure(cause, _)) = &err
+            && cause.code == rusqlite::ErrorCode::ConstraintViolation
+        {
+            tracing::warn!("a request broke a constraint: {err}");
+            return Self::new(
+                StatusCode::CONFLICT,
+                "the request conflicts with what the server holds; it was not applied",
+            );
         }
         tracing::error!("store failed: {err}");
         Self::new(
@@ -757,6 +769,21 @@ pub(crate) async fn pull_from(
     let page =
         blocking(move || store.pull(&principal, device.as_deref(), query.after, limit)).await?;
     Ok(Json(page))
+}
+
+async fn method_not_allowed(
+    State(state): State<Arc<AppState>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> ApiError {
+    state.metrics.request("other");
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "{} does not take {method}; see galaxium-server --help for its endpoints",
+            uri.path()
+        ),
+    )
 }
 
 async fn not_found(State(state): State<Arc<AppState>>) -> ApiError {

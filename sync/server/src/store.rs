@@ -37,6 +37,17 @@ pub enum StoreError {
     /// sign-in with that key may speak for it.
     #[error("device {0} is registered to a console with its own key; sign in on that console")]
     DeviceClaimed(String),
+    /// The file is not this server's database (another program's, or not a database at all);
+    /// it was left untouched.
+    #[error(
+        "this is not a Galaxium server database ({0}); it was left untouched. Point --db at the server's own database, or at a new file"
+    )]
+    NotOurs(String),
+    /// The database failed its integrity check; it was left untouched.
+    #[error(
+        "the server database failed its integrity check ({0}); it was left untouched. Restore it from a backup"
+    )]
+    Corrupt(String),
     /// The database was written by a newer server.
     #[error("the server database has schema version {found}; this server knows up to {supported}")]
     TooNew {
@@ -245,6 +256,9 @@ const SERVER_MIGRATIONS: &[&str] = &[
 const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
 const SERVER_APPLICATION_ID: i32 = 0x4758_5356; // "GXSV"
 
+/// After how long unseen a device no longer holds back the purge of deleted rows.
+pub const DEVICE_FORGOTTEN_AFTER: Duration = Duration::days(30);
+
 /// How long the server keeps telemetry it has relayed.
 pub const TELEMETRY_RETENTION: std::time::Duration = std::time::Duration::from_hours(24);
 
@@ -259,6 +273,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (or creates) the server database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        check_before_opening(path)?;
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -891,9 +906,15 @@ fn clock_text(clock: &MissionClock) -> String {
 /// Forgets deleted rows once every known device has pulled past their deletion: nobody can
 /// still hold them, and a late edit of one is refused as "does not exist" all the same.
 fn purge_tombstones(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
-    let horizon: Option<i64> = one(tx, "SELECT min(pulled_cursor) FROM devices", [], |r| {
-        r.get(0)
-    })?;
+    // A device unseen for a month no longer holds the purge back: one that comes back after
+    // that is told the rows are gone (refused as "does not exist"), not left in between.
+    let seen_since = galaxium_sync::time::stored(Utc::now() - DEVICE_FORGOTTEN_AFTER);
+    let horizon: Option<i64> = one(
+        tx,
+        "SELECT min(pulled_cursor) FROM devices WHERE last_seen >= ?1",
+        [seen_since],
+        |r| r.get(0),
+    )?;
     let Some(horizon) = horizon else {
         return Ok(0);
     };
@@ -916,6 +937,66 @@ fn purge_tombstones(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
         "DELETE FROM rows WHERE (table_name, row_id) IN (SELECT table_name, row_id FROM temp.purgeable)",
         [],
     )
+}
+
+/// Refuses, without writing a byte, a file that is not this server's database (another
+/// program's SQLite file, or not SQLite at all), one a newer server wrote, or one that fails
+/// its integrity check. A missing or empty file is a new database.
+fn check_before_opening(path: &Path) -> Result<(), StoreError> {
+    let length = match std::fs::metadata(path) {
+        Ok(meta) => meta.len(),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(err) => return Err(StoreError::Io(format!("{}: {err}", path.display()))),
+    };
+    if length == 0 {
+        return Ok(());
+    }
+    let mut header = [0_u8; 16];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut header));
+    if read.is_err() || &header != b"SQLite format 3\0" {
+        return Err(StoreError::NotOurs(
+            "the file is not a SQLite database".into(),
+        ));
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let corrupt = |err: rusqlite::Error| StoreError::Corrupt(err.to_string());
+    let application_id: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(corrupt)?;
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(corrupt)?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(corrupt)?;
+    if application_id != 0 && application_id != SERVER_APPLICATION_ID {
+        return Err(StoreError::NotOurs(format!(
+            "it is another program's SQLite database, application id {application_id:#x}"
+        )));
+    }
+    if application_id == 0 && tables > 0 {
+        return Err(StoreError::NotOurs(
+            "it is another program's SQLite database: it has tables but no server schema".into(),
+        ));
+    }
+    if version > SERVER_SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            found: version,
+            supported: SERVER_SCHEMA_VERSION,
+        });
+    }
+    let report: Vec<String> = conn
+        .prepare("PRAGMA quick_check(5)")
+        .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+        .map_err(corrupt)?;
+    if report != ["ok"] {
+        return Err(StoreError::Corrupt(report.join("; ")));
+    }
+    Ok(())
 }
 
 /// Runs a statement through the connection's statement cache: the push path runs the same
@@ -1706,6 +1787,87 @@ fn record(
 mod tests {
     use super::*;
 
+    /// Every file of `dir` with its bytes.
+    fn files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let bytes = std::fs::read(&p).unwrap();
+                (p, bytes)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn another_programs_file_a_newer_or_a_damaged_database_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let refused = |path: &Path| {
+            let before = files(dir.path());
+            let err = SqliteStore::open(path).err().expect("refused");
+            assert_eq!(files(dir.path()), before, "{err}: nothing was written");
+            err
+        };
+        // Not SQLite at all.
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "the launch went well, and nothing about databases").unwrap();
+        assert!(matches!(refused(&text), StoreError::NotOurs(_)));
+        // Another program's SQLite file.
+        let other = dir.path().join("other.sqlite");
+        {
+            let conn = Connection::open(&other).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE invoices (id INTEGER PRIMARY KEY); PRAGMA journal_mode = DELETE;",
+            )
+            .unwrap();
+        }
+        let err = refused(&other);
+        assert!(err.to_string().contains("another program"), "{err}");
+        // A console's replica (its own application id).
+        {
+            let conn = Connection::open(&other).unwrap();
+            conn.pragma_update(None, "application_id", 0x4758_5250)
+                .unwrap();
+        }
+        assert!(matches!(refused(&other), StoreError::NotOurs(_)));
+        // Written by a newer server.
+        let newer = dir.path().join("newer.sqlite");
+        drop(SqliteStore::open(&newer).unwrap());
+        {
+            let conn = Connection::open(&newer).unwrap();
+            conn.pragma_update(None, "user_version", SERVER_SCHEMA_VERSION + 1)
+                .unwrap();
+            conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        }
+        assert!(matches!(refused(&newer), StoreError::TooNew { .. }));
+        // Damaged interior pages.
+        let damaged = dir.path().join("damaged.sqlite");
+        {
+            let store = SqliteStore::open(&damaged).unwrap();
+            for n in 0..300 {
+                store
+                    .add_user(&format!("user{n}"), Role::Staff, "x")
+                    .unwrap();
+            }
+            store
+                .lock()
+                .pragma_update(None, "journal_mode", "DELETE")
+                .unwrap();
+        }
+        let mut bytes = std::fs::read(&damaged).unwrap();
+        let page = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+        for n in 2..bytes.len() / page {
+            bytes[n * page..n * page + 64].fill(0xA5);
+        }
+        std::fs::write(&damaged, &bytes).unwrap();
+        assert!(matches!(refused(&damaged), StoreError::Corrupt(_)));
+        // A new file and the server's own database open.
+        drop(SqliteStore::open(&dir.path().join("new.sqlite")).unwrap());
+        drop(SqliteStore::open(&dir.path().join("new.sqlite")).unwrap());
+    }
+
     #[test]
     fn opening_an_older_store_rewrites_its_rows_times_into_the_one_stored_form() {
         let dir = tempfile::tempdir().unwrap();
@@ -1716,6 +1878,8 @@ mod tests {
             for (index, sql) in SERVER_MIGRATIONS[..6].iter().enumerate() {
                 conn.execute_batch(sql).unwrap();
                 conn.pragma_update(None, "user_version", i64::try_from(index + 1).unwrap())
+                    .unwrap();
+                conn.pragma_update(None, "application_id", SERVER_APPLICATION_ID)
                     .unwrap();
             }
             conn.execute(

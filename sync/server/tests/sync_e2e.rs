@@ -2778,3 +2778,52 @@ fn admins_manage_users_and_every_change_ends_sign_ins_at_once_and_is_audited() {
     assert_eq!(read(controller.token().unwrap()).0, 403);
     let _ = &mut replica;
 }
+
+#[test]
+fn a_version_that_never_was_times_from_nowhere_and_a_wrong_method_get_a_reason() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let http = reqwest::Client::new();
+    let admin = server.client("ada");
+    let token = admin.token().unwrap().to_owned();
+    let call = |request: reqwest::RequestBuilder| {
+        server.runtime.block_on(async {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        })
+    };
+    // Protocol version 0 never existed.
+    let (status, body) = call(
+        http.post(format!("{}/api/v1/login", server.url))
+            .header(PROTOCOL_HEADER, "0")
+            .json(&json!({"user": "ada", "password": PASSWORD})),
+    );
+    assert_eq!(status, 400, "{body}");
+    // Telemetry from the year 10^292, and a training clock anchored at 10^308.
+    let (status, body) = call(
+        http.post(format!("{}/api/v1/telemetry/batch", server.url))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .bearer_auth(&token)
+            .json(&json!({"points": [{"t": 1e300, "channel": "ls.ppo2", "value": 21.0}]})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("point 0"), "{body}");
+    let session = server
+        .runtime
+        .block_on(admin.create_training_session("slow-cabin-leak"))
+        .unwrap();
+    let (status, body) = call(
+        http.put(format!(
+            "{}/api/v1/training/sessions/{}/clock",
+            server.url, session.id
+        ))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .bearer_auth(&token)
+        .json(&json!({"rate": 1.0, "anchor_wall": 1e308, "anchor_mission": -1e308})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("anchors"), "{body}");
+    // A wrong method says so, in words.
+    let (status, body) = call(http.delete(format!("{}/api/v1/push", server.url)));
+    assert_eq!(status, 405);
+    assert!(body.contains("does not take DELETE"), "{body}");
+}
