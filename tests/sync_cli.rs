@@ -135,6 +135,61 @@ fn sync_without_a_sign_in_or_with_a_wrong_password_says_what_to_do() {
     );
 }
 
+#[test]
+fn a_console_syncs_over_tls_with_the_sites_own_authority_and_refuses_a_server_it_cannot_trust() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = support::site_certificates(dir.path());
+    let (_runtime, url) = support::start_tls_server(dir.path(), &cert, &key);
+    let data = dir.path().join("console");
+    let sync = |authority: Option<&Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_galaxium"));
+        command
+            .arg("--data")
+            .arg(&data)
+            .args(["sync", "--server", &url, "--user", "ada"])
+            .env_remove("GALAXIUM_DATA")
+            .env("GALAXIUM_PASSWORD", PASSWORD)
+            .env_remove("GALAXIUM_CA_FILE");
+        if let Some(authority) = authority {
+            command.env("GALAXIUM_CA_FILE", authority);
+        }
+        command.output().unwrap()
+    };
+    // Without the site's authority the certificate is not trusted, and nothing is sent.
+    let untrusted = sync(None);
+    assert!(!untrusted.status.success());
+    let said = text(&untrusted.stderr);
+    assert!(said.contains("cannot reach the server"), "{said}");
+    // With it, the console signs in and syncs.
+    let trusted = sync(Some(&ca));
+    assert!(
+        trusted.status.success(),
+        "{}{}",
+        text(&trusted.stdout),
+        text(&trusted.stderr)
+    );
+    // A CA file that is not one is said to be the problem.
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(&garbage, "not a certificate").unwrap();
+    let refused = sync(Some(&garbage));
+    assert!(!refused.status.success());
+    let said = text(&refused.stderr);
+    assert!(said.contains("GALAXIUM_CA_FILE"), "{said}");
+    // Plain HTTP to the TLS port gets no answer.
+    let mut plain = std::net::TcpStream::connect(url.trim_start_matches("https://")).unwrap();
+    plain
+        .set_read_timeout(Some(std::time::Duration::from_secs(15)))
+        .unwrap();
+    std::io::Write::write_all(&mut plain, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut plain, &mut answer);
+    assert!(
+        !String::from_utf8_lossy(&answer).contains("200 OK"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
+
 /// The server cursor a console's replica has pulled up to, read beside the running console.
 fn pulled_up_to(data: &DataDir) -> u64 {
     rusqlite::Connection::open_with_flags(

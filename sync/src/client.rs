@@ -21,6 +21,29 @@ pub const PUSH_BYTES: usize = 8 * 1024 * 1024;
 /// How many pulled ops to ask for per page.
 pub const PULL_PAGE: usize = 2_000;
 
+/// The environment variable naming the operator's own certificate authority (PEM): a site
+/// that signs its server's certificate itself names its CA here, on every console, and the
+/// console then trusts that authority alone.
+pub const AUTHORITY_FILE_VARIABLE: &str = "GALAXIUM_CA_FILE";
+
+/// The operator's certificate authority file and its bytes, when one is named.
+pub(crate) fn operator_authority() -> Result<Option<(String, Vec<u8>)>, SyncError> {
+    let Some(path) = std::env::var_os(AUTHORITY_FILE_VARIABLE) else {
+        return Ok(None);
+    };
+    let shown = path.to_string_lossy().into_owned();
+    std::fs::read(&path)
+        .map(|bytes| Some((shown, bytes)))
+        .map_err(|err| authority_error(&err.to_string()))
+}
+
+pub(crate) fn authority_error(cause: &str) -> SyncError {
+    SyncError::AuthorityFile {
+        path: std::env::var(AUTHORITY_FILE_VARIABLE).unwrap_or_default(),
+        cause: cause.to_owned(),
+    }
+}
+
 /// Why a sync did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -47,6 +70,14 @@ pub enum SyncError {
         status: u16,
         /// The server's sentence.
         message: String,
+    },
+    /// The operator's certificate authority file (`GALAXIUM_CA_FILE`) cannot be used.
+    #[error("the certificate authority file {path} (GALAXIUM_CA_FILE) cannot be used: {cause}")]
+    AuthorityFile {
+        /// The file.
+        path: String,
+        /// Why.
+        cause: String,
     },
     /// The server's answer could not be read.
     #[error("the server's answer could not be read ({0}); is that URL a Galaxium server?")]
@@ -165,9 +196,20 @@ pub struct SyncClient {
 impl SyncClient {
     /// A client for the server at `base` (such as `http://127.0.0.1:8780`).
     pub fn new(base: &str) -> Result<Self, SyncError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_mins(1))
+            .timeout(Duration::from_mins(1));
+        if let Some((_, pem)) = operator_authority()? {
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|err| authority_error(&err.to_string()))?;
+            if certificates.is_empty() {
+                return Err(authority_error("it holds no PEM certificate"));
+            }
+            // The site's authority alone: the system's verifier does not take extra roots
+            // beside its own, and a console talks to its site's server only.
+            builder = builder.tls_certs_only(certificates);
+        }
+        let http = builder
             .build()
             .map_err(|err| SyncError::BadAnswer(err.to_string()))?;
         Ok(Self {
@@ -387,12 +429,24 @@ impl SyncClient {
     }
 }
 
+/// What went wrong, without the URL (the message names the server already), with the
+/// innermost cause: "error sending request" alone does not say that a certificate was
+/// refused or a connection reset.
 fn without_url(err: &reqwest::Error) -> String {
     let mut text = err.to_string();
     if let Some(url) = err.url() {
         text = text.replace(&format!(" for url ({url})"), "");
     }
-    text
+    let mut innermost = None;
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        innermost = Some(cause.to_string());
+        source = cause.source();
+    }
+    match innermost {
+        Some(cause) if !text.contains(&cause) => format!("{text}: {cause}"),
+        _ => text,
+    }
 }
 
 /// One full sync: push every pending op (in batches), then pull every page. Recorded in the

@@ -42,6 +42,40 @@ pub fn live_url(
     })
 }
 
+/// With an operator's certificate authority named (see
+/// [`crate::client::AUTHORITY_FILE_VARIABLE`]), a TLS connector that trusts it alone, as the
+/// HTTP client does; otherwise the system's roots (the default connector).
+fn authority_connector() -> Result<Option<tokio_tungstenite::Connector>, SyncError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject as _;
+    use tokio_rustls::rustls;
+    let Some((_, pem)) = crate::client::operator_authority()? else {
+        return Ok(None);
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    let operator: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<_, _>>()
+        .map_err(|err| crate::client::authority_error(&err.to_string()))?;
+    if operator.is_empty() {
+        return Err(crate::client::authority_error("it holds no certificate"));
+    }
+    for certificate in operator {
+        roots
+            .add(certificate)
+            .map_err(|err| crate::client::authority_error(&err.to_string()))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|err| crate::client::authority_error(&err.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Some(tokio_tungstenite::Connector::Rustls(
+        std::sync::Arc::new(config),
+    )))
+}
+
 /// Follows the relay at `base` (operations', or training session `session`'s) with `token`,
 /// starting after sequence number `after` (or from now), and hands every frame to `on_frame`
 /// in order. Returns when the server closes the
@@ -71,9 +105,10 @@ pub async fn follow(
             .map_err(|_| SyncError::Unauthorized("the kept token is not valid text".to_owned()))?,
     );
     headers.insert(PROTOCOL_HEADER, HeaderValue::from(PROTOCOL_VERSION));
+    let connector = authority_connector()?;
     let connect = tokio::time::timeout(
         Duration::from_secs(10),
-        tokio_tungstenite::connect_async(request),
+        tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector),
     );
     let (mut stream, _) = match connect.await {
         Err(_) => return Err(unreachable("no answer within 10 s".to_owned())),

@@ -22,7 +22,8 @@ Files:
   /etc/galaxium/server.env              settings of the packaged service (environment)
 
 Examples:
-  galaxium-server --db /var/lib/galaxium/server.sqlite --listen 0.0.0.0:8780
+  galaxium-server --db /var/lib/galaxium/server.sqlite --listen 0.0.0.0:8780 \\
+      --tls-cert /etc/galaxium/server.crt --tls-key /etc/galaxium/server.key
   echo 'a-long-password' | galaxium-server --db server.sqlite user add ada --role admin";
 
 /// Galaxium central server: reconciles console replicas and relays live telemetry.
@@ -74,6 +75,25 @@ pub struct Cli {
         default_value_t = 12 * 60 * 60
     )]
     pub token_ttl_seconds: u32,
+
+    /// Serve HTTPS with this certificate chain (PEM, the server's own certificate first);
+    /// needs --tls-key. Without both, plain HTTP: only on loopback or a trusted network.
+    #[arg(
+        long,
+        value_name = "PEM",
+        env = "GALAXIUM_SERVER_TLS_CERT",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM).
+    #[arg(
+        long,
+        value_name = "PEM",
+        env = "GALAXIUM_SERVER_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
 
     /// What to do instead of serving.
     #[command(subcommand)]

@@ -154,7 +154,17 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serving::serve_with_limits(listener, router(state), shutdown).await
+    serving::serve_with_limits(listener, router(state), None, shutdown).await
+}
+
+/// Serves through TLS (`tls` from [`serving::tls_config`]) until `shutdown` resolves.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serving::serve_with_limits(listener, router(state), Some(tls), shutdown).await
 }
 
 /// An error answer: a status and a sentence.

@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use clap::Parser as _;
 use galaxium_server::cli::{Cli, Command, UserCommand};
 use galaxium_server::store::{SqliteStore, Store as _, UserChange};
-use galaxium_server::{AppState, auth, serve};
+use galaxium_server::{AppState, auth, serve, serve_tls};
 use galaxium_sync::schema::registry::Role;
 
 fn main() -> ExitCode {
@@ -63,6 +63,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         None => {
+            let tls = match (&cli.tls_cert, &cli.tls_key) {
+                (Some(cert), Some(key)) => Some(
+                    galaxium_server::serving::tls_config(cert, key).map_err(anyhow::Error::msg)?,
+                ),
+                _ => None,
+            };
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&cli.listen)
@@ -83,11 +89,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 {
                     let mut out = std::io::stdout().lock();
-                    writeln!(out, "galaxium-server listening on http://{address}")?;
+                    let scheme = if tls.is_some() { "https" } else { "http" };
+                    writeln!(out, "galaxium-server listening on {scheme}://{address}")?;
                     out.flush()?;
                 }
                 tracing::info!(%address, db = %db.display(), "serving");
-                serve(listener, state, shutdown_signal()).await?;
+                match tls {
+                    Some(tls) => serve_tls(listener, state, tls, shutdown_signal()).await?,
+                    None => serve(listener, state, shutdown_signal()).await?,
+                }
                 tracing::info!("stopped");
                 Ok(())
             })
