@@ -10,7 +10,9 @@ const AFTER_HELP: &str = "\
 Endpoints (all but /health need `Authorization: Bearer TOKEN` from /api/v1/login):
   GET  /health                          200 when the server can serve
   GET  /metrics                         Prometheus text (admins and controllers)
-  POST /api/v1/login                    {\"user\",\"password\"} -> {\"token\",\"expires_at\",\"role\"}
+  POST /api/v1/login                    {\"user\",\"password\",\"device\"?} -> {\"token\",\"expires_at\",\"role\"}
+  POST /api/v1/logout                   ends the sign-in
+  GET  /api/v1/admin/audit              the audit log (admins)
   POST /api/v1/push, GET /api/v1/pull   replica ops in, ops after a cursor out
   POST /api/v1/telemetry/batch          telemetry from the ground segment
   GET  /api/v1/telemetry/live           the live relay (WebSocket)
