@@ -1362,6 +1362,24 @@ fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() 
         &passenger,
         json!({"date_of_birth": "1979-06-14"}),
     );
+    // A manifest closed with the passenger's real name in it.
+    let manifest = replica::new_id();
+    operational
+        .replica
+        .write(|w| {
+            w.insert(
+                "manifests",
+                &manifest,
+                object(json!({
+                    "launch_id": launch, "closed_at": "2026-11-30T12:00:00.000Z",
+                    "closed_by": "ada", "demo": false,
+                    "content": json!({"mission": "GX", "entries": [
+                        {"seat": "1A", "name": "Ada Real-Person", "locator": "GXK7Q2"}
+                    ]}).to_string(),
+                })),
+            )
+        })
+        .unwrap();
     let summary = server.sync(&mut operational.replica, &admin);
     assert_eq!(
         summary.rejected,
@@ -1383,9 +1401,15 @@ fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() 
     assert!(copy.table_rows("launches").unwrap().contains_key(&launch));
     assert_eq!(
         copy.pending_count().unwrap(),
-        5,
+        6,
         "every row recorded afresh"
     );
+    let frozen = copy.table_rows("manifests").unwrap()[&manifest]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!frozen.contains("Real-Person"), "{frozen}");
+    assert!(frozen.contains("Passenger 1A"), "{frozen}");
     // Nobody real is in a sandbox: the passenger is a number, the personal fields are gone,
     // the year of birth stays (ages still check), the booking is intact.
     let person = &copy.table_rows("passengers").unwrap()[&passenger];

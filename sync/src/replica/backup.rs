@@ -128,6 +128,16 @@ pub(crate) const PSEUDONYMISE: &str = "
         full_name = 'Passenger ' || (SELECT COUNT(*) FROM passengers AS p WHERE p.id <= passengers.id),
         date_of_birth = CASE WHEN date_of_birth IS NULL THEN NULL
                              ELSE substr(date_of_birth, 1, 4) || '-01-01' END;
+    -- A closed manifest froze the names it listed: each becomes the passenger of its seat.
+    UPDATE manifests SET content = json_set(content, '$.entries', json((
+        SELECT json_group_array(json_set(entry.value, '$.name',
+                                         'Passenger ' || json_extract(entry.value, '$.seat')))
+        FROM json_each(manifests.content, '$.entries') AS entry
+    )))
+    WHERE json_valid(content) AND json_type(content, '$.entries') = 'array';
+    -- Content that is not the manifest's JSON cannot be rewritten: it goes.
+    UPDATE manifests SET content = '{}'
+    WHERE NOT json_valid(content) OR json_type(content, '$.entries') IS NOT 'array';
 ";
 
 impl super::Replica {
