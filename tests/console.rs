@@ -1425,6 +1425,8 @@ fn two_trainees_follow_the_trainers_session_through_the_server() {
             &url,
             "--user",
             "ted",
+            "--trainees",
+            "tia,tom",
         ],
     );
     let said = String::from_utf8_lossy(&hosted.stdout).into_owned();

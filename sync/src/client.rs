@@ -232,9 +232,11 @@ impl SyncClient {
     pub async fn create_training_session(
         &self,
         scenario: &str,
+        members: &[&str],
     ) -> Result<TrainingSession, SyncError> {
         let body = serde_json::to_vec(&NewTrainingSession {
             scenario: scenario.to_owned(),
+            members: members.iter().map(|m| (*m).to_owned()).collect(),
         })
         .map_err(|err| SyncError::BadAnswer(err.to_string()))?;
         let url = format!("{}/api/v1/training/sessions", self.base);

@@ -492,6 +492,10 @@ impl MissionClock {
 pub struct NewTrainingSession {
     /// The scenario's id (as in `assets/scenarios`).
     pub scenario: String,
+    /// The users who take part besides the trainer opening it: only members read or write a
+    /// session.
+    #[serde(default)]
+    pub members: Vec<String>,
 }
 
 /// A training session: its own namespace of replicated rows and telemetry on the server.

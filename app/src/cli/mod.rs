@@ -154,6 +154,9 @@ pub enum TrainingCommand {
         /// A trainer (or admin) account.
         #[arg(long, value_name = "NAME")]
         user: String,
+        /// The trainees who take part, comma-separated (only members read or write a session).
+        #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+        trainees: Vec<String>,
     },
     /// Make the data folder a trainee's sandbox joined to a training session on the server.
     ///
@@ -360,9 +363,17 @@ fn training_command(data: &DataDir, command: TrainingCommand) -> anyhow::Result<
             from,
             server,
             user,
+            trainees,
         } => {
             let from = from.map(|dir| DataDir::at(&dir));
-            training::host(data, &scenario, from.as_ref(), (&server, &user), &mut out)
+            let trainees: Vec<&str> = trainees.iter().map(String::as_str).collect();
+            training::host(
+                data,
+                (&scenario, &trainees),
+                from.as_ref(),
+                (&server, &user),
+                &mut out,
+            )
         }
         TrainingCommand::Join {
             session,

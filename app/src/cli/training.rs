@@ -135,7 +135,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// session at once, so trainees who join find them.
 pub fn host(
     data: &DataDir,
-    scenario_id: &str,
+    (scenario_id, trainees): (&str, &[&str]),
     from: Option<&DataDir>,
     (server, user): (&str, &str),
     out: &mut impl Write,
@@ -145,7 +145,7 @@ pub fn host(
     let (client, kept) = sign_in(&runtime, server, user)?;
     let mut replica = sandbox(data, from)?;
     let session = runtime
-        .block_on(client.create_training_session(&chosen.id))
+        .block_on(client.create_training_session(&chosen.id, trainees))
         .context("opening the training session")?;
     training::prepare(&mut replica, &chosen.id)?;
     replica.set_training_link(&TrainingLink {

@@ -177,7 +177,7 @@ fn training_session(
     };
     let trainer = sign_in("ted");
     let session = runtime
-        .block_on(trainer.create_training_session("power-bus-fault-eclipse"))
+        .block_on(trainer.create_training_session("power-bus-fault-eclipse", &["tia", "tom"]))
         .expect("session");
     let mut trainees: Vec<Arrivals> = ["tia", "tom"]
         .iter()

@@ -157,9 +157,15 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the store can serve.
     fn ping(&self) -> Result<(), StoreError>;
     /// Records a new training session.
-    fn create_training_session(&self, session: &TrainingSession) -> Result<(), StoreError>;
-    /// Every training session, newest first.
-    fn training_sessions(&self) -> Result<Vec<TrainingSession>, StoreError>;
+    fn create_training_session(
+        &self,
+        session: &TrainingSession,
+        members: &[String],
+    ) -> Result<(), StoreError>;
+    /// Every training session `member` takes part in (every one when `None`), newest first.
+    fn training_sessions(&self, member: Option<&str>) -> Result<Vec<TrainingSession>, StoreError>;
+    /// Whether `user` takes part in session `id`.
+    fn is_training_member(&self, id: &str, user: &str) -> Result<bool, StoreError>;
     /// One training session.
     fn training_session(&self, id: &str) -> Result<Option<TrainingSession>, StoreError>;
     /// Sets a session's clock; `false` when there is no such session.
@@ -822,8 +828,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn create_training_session(&self, session: &TrainingSession) -> Result<(), StoreError> {
-        self.lock().execute(
+    fn create_training_session(
+        &self,
+        session: &TrainingSession,
+        members: &[String],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        tx.execute(
             "INSERT INTO training_sessions (id, scenario, created_by, created_at, clock)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
@@ -834,19 +846,36 @@ impl Store for SqliteStore {
                 clock_text(&session.clock)
             ],
         )?;
+        for user in members.iter().chain(std::iter::once(&session.created_by)) {
+            tx.execute(
+                "INSERT OR IGNORE INTO training_members (session_id, user) VALUES (?1, ?2)",
+                params![session.id, user],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
-    fn training_sessions(&self) -> Result<Vec<TrainingSession>, StoreError> {
+    fn training_sessions(&self, member: Option<&str>) -> Result<Vec<TrainingSession>, StoreError> {
         let conn = self.lock();
         let mut statement = conn.prepare(
-            "SELECT id, scenario, created_by, created_at, clock FROM training_sessions
+            "SELECT id, scenario, created_by, created_at, clock FROM training_sessions s
+             WHERE ?1 IS NULL
+                OR EXISTS (SELECT 1 FROM training_members m WHERE m.session_id = s.id AND m.user = ?1)
              ORDER BY created_at DESC, id DESC",
         )?;
         let sessions = statement
-            .query_map([], session_row)?
+            .query_map([member], session_row)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(sessions)
+    }
+
+    fn is_training_member(&self, id: &str, user: &str) -> Result<bool, StoreError> {
+        Ok(self.lock().query_row(
+            "SELECT EXISTS (SELECT 1 FROM training_members WHERE session_id = ?1 AND user = ?2)",
+            params![id, user],
+            |r| r.get(0),
+        )?)
     }
 
     fn training_session(&self, id: &str) -> Result<Option<TrainingSession>, StoreError> {

@@ -127,6 +127,7 @@ fn in_sandbox(principal: Principal) -> Principal {
 async fn session(
     state: &Arc<AppState>,
     id: Result<Path<String>, PathRejection>,
+    principal: &Principal,
 ) -> Result<(TrainingSession, Namespace), ApiError> {
     let Path(id) = id.map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, err.to_string()))?;
     let unknown = || {
@@ -143,6 +144,20 @@ async fn session(
     let found = blocking(move || store.training_session(&wanted))
         .await?
         .ok_or_else(unknown)?;
+    // Only its members read or write a session (and admins).
+    if principal.role != Role::Admin {
+        let store = state.store.clone();
+        let (session_id, user) = (found.id.clone(), principal.user.clone());
+        if !blocking(move || store.is_training_member(&session_id, &user)).await? {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{} does not take part in training session {}; its trainer names the trainees when opening it",
+                    principal.user, found.id
+                ),
+            ));
+        }
+    }
     let state = Arc::clone(state);
     let session_id = found.id.clone();
     let namespace = blocking(move || state.training.namespace(&session_id)).await?;
@@ -182,8 +197,26 @@ pub async fn create(
         clock: MissionClock::WALL,
     };
     let store = state.store.clone();
+    let mut members = request.members;
+    members.sort();
+    members.dedup();
+    if members.len() > 200 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "at most 200 members in one session",
+        ));
+    }
+    for member in &members {
+        let (store, name) = (state.store.clone(), member.clone());
+        if blocking(move || store.user(&name)).await?.is_none() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("there is no user {member:?} to take part in the session"),
+            ));
+        }
+    }
     let record = session.clone();
-    blocking(move || store.create_training_session(&record)).await?;
+    blocking(move || store.create_training_session(&record, &members)).await?;
     tracing::info!(session = %session.id, scenario = %session.scenario, "training session opened");
     Ok(Json(session))
 }
@@ -194,9 +227,13 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Vec<TrainingSession>>, ApiError> {
     state.metrics.request("training_sessions");
-    principal_for(&state, &headers, &Need::Participant).await?;
+    let (principal, _) = principal_for(&state, &headers, &Need::Participant).await?;
     let store = state.store.clone();
-    Ok(Json(blocking(move || store.training_sessions()).await?))
+    // Each sees the sessions they take part in; admins see all.
+    let member = (principal.role != Role::Admin).then_some(principal.user);
+    Ok(Json(
+        blocking(move || store.training_sessions(member.as_deref())).await?,
+    ))
 }
 
 /// `GET /api/v1/training/sessions/{id}`.
@@ -206,8 +243,8 @@ pub async fn show(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<TrainingSession>, ApiError> {
     state.metrics.request("training_sessions");
-    principal_for(&state, &headers, &Need::Participant).await?;
-    Ok(Json(session(&state, id).await?.0))
+    let (principal, _) = principal_for(&state, &headers, &Need::Participant).await?;
+    Ok(Json(session(&state, id, &principal).await?.0))
 }
 
 /// `PUT /api/v1/training/sessions/{id}/clock`.
@@ -218,8 +255,8 @@ pub async fn set_clock(
     body: Result<Json<MissionClock>, JsonRejection>,
 ) -> Result<Json<TrainingSession>, ApiError> {
     state.metrics.request("training_sessions");
-    principal_for(&state, &headers, &Need::Runner).await?;
-    let (mut found, _) = session(&state, id).await?;
+    let (principal, _) = principal_for(&state, &headers, &Need::Runner).await?;
+    let (mut found, _) = session(&state, id, &principal).await?;
     let Json(clock) = body.map_err(bad_json)?;
     if let Some(problem) = clock.problem() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, problem));
@@ -240,7 +277,7 @@ pub async fn push(
 ) -> Result<Json<PushResponse>, ApiError> {
     state.metrics.request("training_push");
     let (principal, _) = principal_for(&state, &headers, &Need::Participant).await?;
-    let (found, namespace) = session(&state, id).await?;
+    let (found, namespace) = session(&state, id, &principal).await?;
     let Json(request) = body.map_err(bad_json)?;
     check_push(&request)?;
     let device = speaking_for(&principal, &request.device_id)?;
@@ -257,7 +294,7 @@ pub async fn pull(
 ) -> Result<Json<PullResponse>, ApiError> {
     state.metrics.request("training_pull");
     let (principal, _) = principal_for(&state, &headers, &Need::Participant).await?;
-    let (found, namespace) = session(&state, id).await?;
+    let (found, namespace) = session(&state, id, &principal).await?;
     if let Some(device) = pulling_for(&principal, &headers)? {
         bind_device(&state, &device, &found.id).await?;
     }
@@ -298,7 +335,7 @@ pub async fn ingest(
 ) -> Result<Json<TelemetryAccepted>, ApiError> {
     state.metrics.request("training_telemetry_batch");
     let (principal, _) = principal_for(&state, &headers, &Need::Runner).await?;
-    let (_, namespace) = session(&state, id).await?;
+    let (_, namespace) = session(&state, id, &principal).await?;
     ingest_into(&state, &namespace, &principal, body).await
 }
 
@@ -312,7 +349,7 @@ pub async fn live(
 ) -> Result<Response, ApiError> {
     state.metrics.request("training_telemetry_live");
     let (principal, expires) = principal_for(&state, &headers, &Need::Participant).await?;
-    let (_, namespace) = session(&state, id).await?;
+    let (_, namespace) = session(&state, id, &principal).await?;
     live_from(
         state,
         namespace,

@@ -37,6 +37,7 @@ impl TestServer {
             ("tia", Role::Trainee),
             ("cal", Role::Controller),
             ("ted", Role::Trainer),
+            ("tom_outsider", Role::Trainee),
         ] {
             store
                 .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
@@ -1161,7 +1162,7 @@ fn a_training_session_is_a_namespace_of_its_own_that_operations_never_see() {
     let admin = server.client("ada");
     let session = server
         .runtime
-        .block_on(host_client.create_training_session("slow-cabin-leak"))
+        .block_on(host_client.create_training_session("slow-cabin-leak", &["tia"]))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
 
@@ -1258,13 +1259,13 @@ fn a_training_session_is_a_namespace_of_its_own_that_operations_never_see() {
     );
     let err = server
         .runtime
-        .block_on(joined_client.create_training_session("slow-cabin-leak"))
+        .block_on(joined_client.create_training_session("slow-cabin-leak", &["tia"]))
         .unwrap_err();
     assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
     // A sandbox belongs to one session.
     let other = server
         .runtime
-        .block_on(host_client.create_training_session("power-bus-eclipse"))
+        .block_on(host_client.create_training_session("power-bus-eclipse", &["tia"]))
         .unwrap();
     host.set_training_link(&link(&server, &other.id, true))
         .unwrap();
@@ -1293,7 +1294,7 @@ fn a_session_keeps_its_trainers_mission_clock_and_refuses_bad_ones() {
     let joined_client = server.client("tia");
     let session = server
         .runtime
-        .block_on(host_client.create_training_session("slow-cabin-leak"))
+        .block_on(host_client.create_training_session("slow-cabin-leak", &["tia"]))
         .unwrap();
     assert_eq!(session.clock, MissionClock::WALL);
     let fast = MissionClock::WALL.with_rate(10.0, 1_800_000_000.0);
@@ -1339,6 +1340,27 @@ fn a_session_keeps_its_trainers_mission_clock_and_refuses_bad_ones() {
     }
 }
 
+/// A manifest of `launch` closed with `name` in seat 1A, as the console freezes one; its id.
+fn close_manifest_naming(replica: &mut Replica, launch: &str, name: &str) -> String {
+    let manifest = replica::new_id();
+    replica
+        .write(|w| {
+            w.insert(
+                "manifests",
+                &manifest,
+                object(json!({
+                    "launch_id": launch, "closed_at": "2026-11-30T12:00:00.000Z",
+                    "closed_by": "ada", "demo": false,
+                    "content": json!({"mission": "GX", "entries": [
+                        {"seat": "1A", "name": name, "locator": "GXK7Q2"}
+                    ]}).to_string(),
+                })),
+            )
+        })
+        .unwrap();
+    manifest
+}
+
 #[test]
 fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() {
     let server = TestServer::start(chrono::Duration::hours(1));
@@ -1362,24 +1384,7 @@ fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() 
         &passenger,
         json!({"date_of_birth": "1979-06-14"}),
     );
-    // A manifest closed with the passenger's real name in it.
-    let manifest = replica::new_id();
-    operational
-        .replica
-        .write(|w| {
-            w.insert(
-                "manifests",
-                &manifest,
-                object(json!({
-                    "launch_id": launch, "closed_at": "2026-11-30T12:00:00.000Z",
-                    "closed_by": "ada", "demo": false,
-                    "content": json!({"mission": "GX", "entries": [
-                        {"seat": "1A", "name": "Ada Real-Person", "locator": "GXK7Q2"}
-                    ]}).to_string(),
-                })),
-            )
-        })
-        .unwrap();
+    let manifest = close_manifest_naming(&mut operational.replica, &launch, "Ada Real-Person");
     let summary = server.sync(&mut operational.replica, &admin);
     assert_eq!(
         summary.rejected,
@@ -1443,7 +1448,7 @@ fn a_copy_of_an_operational_replica_becomes_a_sandbox_that_can_host_a_session() 
     let host_client = server.client("ted");
     let session = server
         .runtime
-        .block_on(host_client.create_training_session("slow-cabin-leak"))
+        .block_on(host_client.create_training_session("slow-cabin-leak", &["tia"]))
         .unwrap();
     copy.set_training_link(&link(&server, &session.id, true))
         .unwrap();
@@ -2492,7 +2497,7 @@ fn a_training_pull_naming_an_operational_console_changes_nothing_for_it() {
     let trainer = server.client("ted");
     let session = server
         .runtime
-        .block_on(trainer.create_training_session("slow-cabin-leak"))
+        .block_on(trainer.create_training_session("slow-cabin-leak", &["tia"]))
         .unwrap();
     // The trainer names the admin console in a session's pull (and a push).
     let in_session = trainer.clone().in_training_session(&session.id);
@@ -2833,7 +2838,7 @@ fn a_version_that_never_was_times_from_nowhere_and_a_wrong_method_get_a_reason()
     assert!(body.contains("point 0"), "{body}");
     let session = server
         .runtime
-        .block_on(admin.create_training_session("slow-cabin-leak"))
+        .block_on(admin.create_training_session("slow-cabin-leak", &["tia"]))
         .unwrap();
     let (status, body) = call(
         http.put(format!(
@@ -2850,4 +2855,54 @@ fn a_version_that_never_was_times_from_nowhere_and_a_wrong_method_get_a_reason()
     let (status, body) = call(http.delete(format!("{}/api/v1/push", server.url)));
     assert_eq!(status, 405);
     assert!(body.contains("does not take DELETE"), "{body}");
+}
+
+#[test]
+fn only_a_sessions_members_see_read_or_write_it() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (trainer, member, outsider) = (
+        server.client("ted"),
+        server.client("tia"),
+        server.client("tom_outsider"),
+    );
+    let session = server
+        .runtime
+        .block_on(trainer.create_training_session("slow-cabin-leak", &["tia"]))
+        .unwrap();
+    let listed = |client: &SyncClient| {
+        server
+            .runtime
+            .block_on(client.training_sessions())
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed(&trainer), vec![session.id.clone()]);
+    assert_eq!(listed(&member), vec![session.id.clone()]);
+    assert!(listed(&outsider).is_empty(), "an outsider sees no session");
+    let in_session = |client: &SyncClient| client.clone().in_training_session(&session.id);
+    server
+        .runtime
+        .block_on(in_session(&member).pull("tia-sandbox", 0, 10))
+        .unwrap();
+    let err = server
+        .runtime
+        .block_on(in_session(&outsider).pull("tom-sandbox", 0, 10))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("does not take part")),
+        "{err}"
+    );
+    let err = server
+        .runtime
+        .block_on(outsider.training_session(&session.id))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+    // Members are users the server knows.
+    let err = server
+        .runtime
+        .block_on(trainer.create_training_session("slow-cabin-leak", &["nobody"]))
+        .unwrap_err();
+    assert!(format!("{err}").contains("no user"), "{err}");
 }

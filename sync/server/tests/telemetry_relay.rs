@@ -311,7 +311,7 @@ async fn a_training_sessions_telemetry_reaches_its_trainees_and_never_operations
     let server = start(chrono::Duration::hours(1)).await;
     let host = signed_in(&server, "ted").await;
     let session = host
-        .create_training_session("power-bus-eclipse")
+        .create_training_session("power-bus-eclipse", &["tia"])
         .await
         .unwrap();
     let (mut first, _t) = follower(&server, "tia", None, Some(session.id.clone())).await;

@@ -18,3 +18,12 @@ CREATE TABLE audit (
 ) STRICT;
 
 CREATE INDEX audit_by_time ON audit (at);
+
+-- Training sessions have members: only they read or write a session. Its trainer is one; the
+-- trainees are named when it opens. Sessions opened before keep their trainer alone.
+CREATE TABLE training_members (
+    session_id TEXT NOT NULL REFERENCES training_sessions (id),
+    user       TEXT NOT NULL,
+    PRIMARY KEY (session_id, user)
+) STRICT;
+INSERT INTO training_members (session_id, user) SELECT id, created_by FROM training_sessions;
