@@ -40,12 +40,18 @@ const PARTICIPANTS: [Role; 3] = [Role::Admin, Role::Trainer, Role::Trainee];
 /// Roles that may open a session, run its clock and play its telemetry.
 const RUNNERS: [Role; 2] = [Role::Admin, Role::Trainer];
 
+/// Session databases kept open at once; beyond it, the one unused longest that nobody is
+/// using (no request in hand, no one following its telemetry) is closed. Each open session
+/// holds three files (its database, log and index): without a cap, a few hundred sessions
+/// used up the server's file descriptors.
+pub const MOST_OPEN_SESSIONS: usize = 32;
+
 /// The training sessions the server has opened, each with its namespace.
 #[derive(Default)]
 pub struct Sessions {
     /// Where each session's database lives; in memory when `None` (tests).
     dir: Option<PathBuf>,
-    open: Mutex<HashMap<String, Namespace>>,
+    open: Mutex<HashMap<String, (Namespace, std::time::Instant)>>,
 }
 
 impl Sessions {
@@ -63,8 +69,12 @@ impl Sessions {
             .open
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(namespace) = open.get(id) {
+        if let Some((namespace, used)) = open.get_mut(id) {
+            *used = std::time::Instant::now();
             return Ok(namespace.clone());
+        }
+        if open.len() >= MOST_OPEN_SESSIONS && self.dir.is_some() {
+            close_one_unused(&mut open);
         }
         let store = match &self.dir {
             Some(dir) => {
@@ -78,8 +88,35 @@ impl Sessions {
             store: Arc::new(store),
             telemetry: tokio::sync::broadcast::channel(super::telemetry::RELAY_BACKLOG).0,
         };
-        open.insert(id.to_owned(), namespace.clone());
+        open.insert(
+            id.to_owned(),
+            (namespace.clone(), std::time::Instant::now()),
+        );
         Ok(namespace)
+    }
+
+    /// How many session databases are open.
+    pub fn open_count(&self) -> usize {
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+}
+
+/// Closes the session unused longest that nobody holds (its store held only here, nobody
+/// following its telemetry); an in-memory one (tests) is never closed, it would be lost.
+fn close_one_unused(open: &mut HashMap<String, (Namespace, std::time::Instant)>) {
+    let idle = open
+        .iter()
+        .filter(|(_, (namespace, _))| {
+            Arc::strong_count(&namespace.store) == 1 && namespace.telemetry.receiver_count() == 0
+        })
+        .min_by_key(|(_, (_, used))| *used)
+        .map(|(id, _)| id.clone());
+    if let Some(id) = idle {
+        open.remove(&id);
+        tracing::debug!(session = %id, "closed an unused training session's database");
     }
 }
 
@@ -359,4 +396,44 @@ pub async fn live(
         &headers,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store as _;
+
+    #[test]
+    fn at_most_a_few_dozen_session_databases_stay_open_and_one_in_use_is_never_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let sessions = Sessions::in_dir(dir.path().to_path_buf());
+        let ids: Vec<String> = (0..MOST_OPEN_SESSIONS + 20)
+            .map(|_| uuid::Uuid::now_v7().to_string())
+            .collect();
+        let held = sessions.namespace(&ids[0]).unwrap();
+        held.store.add_user("tia", Role::Trainee, "x").unwrap();
+        for id in &ids[1..] {
+            sessions.namespace(id).unwrap();
+        }
+        assert!(sessions.open_count() <= MOST_OPEN_SESSIONS);
+        // The one held is still the same store (nothing of it was closed under its holder)...
+        let again = sessions.namespace(&ids[0]).unwrap();
+        assert!(Arc::ptr_eq(&held.store, &again.store));
+        // ...and a closed one opens again with what it held.
+        let closed = sessions.namespace(&ids[1]).unwrap();
+        closed.store.add_user("tom", Role::Trainee, "x").unwrap();
+        drop(closed);
+        for id in &ids[2..] {
+            sessions.namespace(id).unwrap();
+        }
+        assert!(
+            sessions
+                .namespace(&ids[1])
+                .unwrap()
+                .store
+                .user("tom")
+                .unwrap()
+                .is_some()
+        );
+    }
 }
