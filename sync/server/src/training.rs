@@ -401,7 +401,6 @@ pub async fn live(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store as _;
 
     #[test]
     fn at_most_a_few_dozen_session_databases_stay_open_and_one_in_use_is_never_closed() {
