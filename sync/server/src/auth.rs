@@ -17,6 +17,38 @@ pub struct Principal {
     /// The console the token is bound to (none for a sign-in without a device: a telemetry
     /// producer's, or an older console's).
     pub device: Option<BoundDevice>,
+    /// For a service account's API token, the one thing it may do.
+    pub scope: Option<Scope>,
+}
+
+/// What a service account's API token may do: one thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Read `/metrics` (a Prometheus scraper).
+    Metrics,
+    /// Post telemetry batches (a ground-segment producer).
+    Telemetry,
+}
+
+impl Scope {
+    /// As stored and typed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Metrics => "metrics",
+            Self::Telemetry => "telemetry",
+        }
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "metrics" => Ok(Self::Metrics),
+            "telemetry" => Ok(Self::Telemetry),
+            other => Err(format!("{other:?} is not a scope: metrics or telemetry")),
+        }
+    }
 }
 
 impl Principal {
@@ -26,6 +58,7 @@ impl Principal {
             user: user.into(),
             role,
             device: None,
+            scope: None,
         }
     }
 }

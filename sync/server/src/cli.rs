@@ -112,12 +112,47 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API tokens of service accounts (a Prometheus scraper, a ground-segment
+    /// producer): long-lived, revocable, each good for one thing only.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Print the audit log (sign-ins, failed sign-ins, sign-outs, user changes, refused ops
     /// and devices), oldest first, one entry per line, tab-separated.
     Audit {
         /// Only the newest N entries.
         #[arg(long, value_name = "N", default_value_t = 100)]
         last: usize,
+    },
+}
+
+/// `galaxium-server token …`
+#[derive(Debug, Subcommand)]
+#[allow(
+    clippy::doc_markdown,
+    reason = "these doc comments are clap's help text, read as plain text in a terminal"
+)]
+pub enum TokenCommand {
+    /// Make an API token and print it (once: only its hash is kept).
+    Create {
+        /// The token's name (for listing and revoking), such as prometheus.
+        name: String,
+        /// metrics (read /metrics) or telemetry (post telemetry batches).
+        #[arg(long)]
+        scope: String,
+        /// The service account it acts as (made if missing; it cannot sign in with a
+        /// password).
+        #[arg(long, default_value = "service")]
+        account: String,
+        /// How many days it lasts.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
+    /// List the API tokens: name, account, scope, expiry.
+    List,
+    /// Revoke the API tokens of a name: they stop working at once.
+    Revoke {
+        /// The token's name.
+        name: String,
     },
 }
 

@@ -140,12 +140,30 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            time_request,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
         .with_state(state)
+}
+
+/// Times each request for the per-endpoint duration histogram of `/metrics`.
+async fn time_request(
+    State(state): State<Arc<AppState>>,
+    route: Option<axum::extract::MatchedPath>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let endpoint = route.map_or("other", |route| metrics::endpoint_of(route.as_str()));
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    state.metrics.duration(endpoint, started.elapsed());
+    response
 }
 
 /// Serves until `shutdown` resolves.
@@ -278,6 +296,30 @@ pub(crate) async fn authenticate(
     authenticate_until(state, headers).await.map(|(p, _)| p)
 }
 
+/// As [`authenticate_until`], also taking a service account's API token of `scope` (which
+/// every other endpoint refuses).
+pub(crate) async fn authenticate_for(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    scope: auth::Scope,
+) -> Result<(Principal, chrono::DateTime<Utc>), ApiError> {
+    let (principal, expires) = authenticate_any(state, headers).await?;
+    match principal.scope {
+        Some(granted) if granted != scope => Err(scope_refused(granted)),
+        _ => Ok((principal, expires)),
+    }
+}
+
+fn scope_refused(granted: auth::Scope) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        format!(
+            "this API token may only be used for {}; people sign in for the rest",
+            granted.as_str()
+        ),
+    )
+}
+
 /// The bearer token of a request, if it has one.
 pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers
@@ -315,8 +357,20 @@ pub(crate) async fn audit(
     }
 }
 
-/// The principal behind the request's token and when the token expires.
+/// The principal behind the request's token and when the token expires; a service account's
+/// API token is refused here (see [`authenticate_for`]).
 pub(crate) async fn authenticate_until(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+) -> Result<(Principal, chrono::DateTime<Utc>), ApiError> {
+    let (principal, expires) = authenticate_any(state, headers).await?;
+    if let Some(granted) = principal.scope {
+        return Err(scope_refused(granted));
+    }
+    Ok((principal, expires))
+}
+
+async fn authenticate_any(
     state: &Arc<AppState>,
     headers: &HeaderMap,
 ) -> Result<(Principal, chrono::DateTime<Utc>), ApiError> {
@@ -356,7 +410,7 @@ async fn metrics_text(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     state.metrics.request("metrics");
-    let principal = authenticate(&state, &headers).await?;
+    let (principal, _) = authenticate_for(&state, &headers, auth::Scope::Metrics).await?;
     if !matches!(principal.role, Role::Admin | Role::Controller) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

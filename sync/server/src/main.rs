@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::Parser as _;
-use galaxium_server::cli::{Cli, Command, UserCommand};
+use galaxium_server::cli::{Cli, Command, TokenCommand, UserCommand};
 use galaxium_server::store::{SqliteStore, Store as _, UserChange};
 use galaxium_server::{AppState, auth, serve, serve_tls};
 use galaxium_sync::schema::registry::Role;
@@ -35,6 +35,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
     match cli.command {
         Some(Command::User(command)) => manage_user(&store, command),
+        Some(Command::Token(command)) => manage_tokens(&store, command),
         Some(Command::Audit { last }) => {
             let mut entries = Vec::new();
             let mut after = 0;
@@ -187,6 +188,51 @@ fn manage_user(store: &SqliteStore, command: UserCommand) -> anyhow::Result<()> 
                 &format!("{ended} sign-in(s) ended"),
             )?;
             writeln!(out, "ended {ended} sign-in(s) of {name}")?;
+        }
+    }
+    Ok(())
+}
+
+fn manage_tokens(store: &SqliteStore, command: TokenCommand) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        TokenCommand::Create {
+            name,
+            scope,
+            account,
+            days,
+        } => {
+            let scope: auth::Scope = scope.parse().map_err(anyhow::Error::msg)?;
+            let token = auth::new_token();
+            let expires = chrono::Utc::now() + chrono::Duration::days(i64::from(days));
+            store.save_api_token(&auth::token_hash(&token), (&account, &name), scope, expires)?;
+            store.audit(&galaxium_server::store::NewAuditEntry {
+                actor: COMMAND_LINE,
+                action: "api-token-created",
+                subject: Some(&name),
+                detail: &format!("{} for {account}, {days} days", scope.as_str()),
+                address: None,
+            })?;
+            writeln!(out, "{token}")?;
+        }
+        TokenCommand::List => {
+            for (name, account, scope, expires) in store.api_tokens()? {
+                writeln!(out, "{name}\t{account}\t{scope}\tuntil {expires}")?;
+            }
+        }
+        TokenCommand::Revoke { name } => {
+            let revoked = store.revoke_api_token(&name)?;
+            if revoked == 0 {
+                bail!("there is no API token named {name:?}");
+            }
+            store.audit(&galaxium_server::store::NewAuditEntry {
+                actor: COMMAND_LINE,
+                action: "api-token-revoked",
+                subject: Some(&name),
+                detail: "",
+                address: None,
+            })?;
+            writeln!(out, "revoked {revoked} API token(s) named {name}")?;
         }
     }
     Ok(())

@@ -22,10 +22,42 @@ pub const ENDPOINTS: [&str; 13] = [
     "other",
 ];
 
+/// The upper bounds (seconds) of the request-duration histogram's buckets.
+pub const DURATION_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// One endpoint's request durations: a count per bucket (the last is +Inf), and the sum.
+#[derive(Debug, Default)]
+struct Durations {
+    buckets: [AtomicU64; DURATION_BUCKETS.len() + 1],
+    sum_micros: AtomicU64,
+}
+
+/// The endpoint a route belongs to, by its path pattern (as the router matched it).
+pub fn endpoint_of(route: &str) -> &'static str {
+    match route {
+        "/health" => "health",
+        "/metrics" => "metrics",
+        "/api/v1/login" | "/api/v1/logout" => "login",
+        "/api/v1/push" => "push",
+        "/api/v1/pull" => "pull",
+        "/api/v1/telemetry/batch" => "telemetry_batch",
+        "/api/v1/telemetry/live" => "telemetry_live",
+        "/api/v1/training/sessions/{id}/push" => "training_push",
+        "/api/v1/training/sessions/{id}/pull" => "training_pull",
+        "/api/v1/training/sessions/{id}/telemetry/batch" => "training_telemetry_batch",
+        "/api/v1/training/sessions/{id}/telemetry/live" => "training_telemetry_live",
+        route if route.starts_with("/api/v1/training/sessions") => "training_sessions",
+        _ => "other",
+    }
+}
+
 /// Live counters, shared by every request.
 #[derive(Debug, Default)]
 pub struct Metrics {
     requests: [AtomicU64; ENDPOINTS.len()],
+    durations: [Durations; ENDPOINTS.len()],
     ops_accepted: AtomicU64,
     ops_rejected: AtomicU64,
     logins_failed: AtomicU64,
@@ -41,6 +73,26 @@ impl Metrics {
             .position(|e| *e == endpoint)
             .unwrap_or(ENDPOINTS.len() - 1);
         self.requests[index].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records how long a request to `endpoint` took (to its response's head; a WebSocket's
+    /// to its upgrade).
+    pub fn duration(&self, endpoint: &str, took: std::time::Duration) {
+        let index = ENDPOINTS
+            .iter()
+            .position(|e| *e == endpoint)
+            .unwrap_or(ENDPOINTS.len() - 1);
+        let seconds = took.as_secs_f64();
+        let bucket = DURATION_BUCKETS
+            .iter()
+            .position(|bound| seconds <= *bound)
+            .unwrap_or(DURATION_BUCKETS.len());
+        let durations = &self.durations[index];
+        durations.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        durations.sum_micros.fetch_add(
+            u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
     }
 
     /// Counts verdicts.
@@ -81,6 +133,31 @@ impl Metrics {
                 out,
                 "galaxium_http_requests_total{{endpoint=\"{endpoint}\"}} {}",
                 count.load(Ordering::Relaxed)
+            );
+        }
+        let name = "galaxium_http_request_duration_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} How long requests took, by endpoint.\n# TYPE {name} histogram"
+        );
+        for (endpoint, durations) in ENDPOINTS.iter().zip(&self.durations) {
+            let mut cumulative = 0;
+            for (bound, count) in DURATION_BUCKETS.iter().zip(&durations.buckets) {
+                cumulative += count.load(Ordering::Relaxed);
+                let _ = writeln!(
+                    out,
+                    "{name}_bucket{{endpoint=\"{endpoint}\",le=\"{bound}\"}} {cumulative}"
+                );
+            }
+            cumulative += durations.buckets[DURATION_BUCKETS.len()].load(Ordering::Relaxed);
+            #[allow(
+                clippy::cast_precision_loss,
+                reason = "a sum of microseconds, shown in seconds"
+            )]
+            let sum = durations.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{endpoint=\"{endpoint}\",le=\"+Inf\"}} {cumulative}\n{name}_sum{{endpoint=\"{endpoint}\"}} {sum}\n{name}_count{{endpoint=\"{endpoint}\"}} {cumulative}"
             );
         }
         let counters = [

@@ -98,6 +98,19 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_tokens(&self, user: &str) -> Result<u64, StoreError>;
     /// Ends one sign-in.
     fn revoke_token(&self, token_hash: &str) -> Result<bool, StoreError>;
+    /// Keeps a service account's API token (its hash), named `label`, for `scope` only, until
+    /// `expires_at`; makes the account (a user that cannot sign in with a password) if needed.
+    fn save_api_token(
+        &self,
+        token_hash: &str,
+        account_and_label: (&str, &str),
+        scope: crate::auth::Scope,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Every API token: (label, account, scope, expires at).
+    fn api_tokens(&self) -> Result<Vec<(String, String, String, String)>, StoreError>;
+    /// Revokes the API tokens named `label`; how many.
+    fn revoke_api_token(&self, label: &str) -> Result<u64, StoreError>;
     /// Appends to the audit log.
     fn audit(&self, entry: &NewAuditEntry<'_>) -> Result<(), StoreError>;
     /// The audit log after entry `after`, oldest first, at most `limit`.
@@ -422,7 +435,7 @@ impl Store for SqliteStore {
         let conn = self.lock();
         let found = conn
             .query_row(
-                "SELECT t.user, t.role, t.expires_at, t.device_id, d.training
+                "SELECT t.user, t.role, t.expires_at, t.device_id, d.training, t.scope
                  FROM tokens t
                  JOIN users u ON u.name = t.user AND u.disabled = 0
                  LEFT JOIN devices d ON d.device_id = t.device_id
@@ -435,26 +448,34 @@ impl Store for SqliteStore {
                         row.get::<_, String>(2)?,
                         row.get::<_, Option<String>>(3)?,
                         row.get::<_, Option<i64>>(4)?,
+                        row.get::<_, Option<String>>(5)?,
                     ))
                 },
             )
             .optional()?;
-        Ok(found.and_then(|(user, role, expires, device, training)| {
-            let expires = DateTime::parse_from_rfc3339(&expires)
-                .ok()?
-                .with_timezone(&Utc);
-            Some((
-                Principal {
-                    user,
-                    role: role.parse().ok()?,
-                    device: device.map(|id| BoundDevice {
-                        id,
-                        training: training.unwrap_or(0) != 0,
-                    }),
-                },
-                expires,
-            ))
-        }))
+        Ok(
+            found.and_then(|(user, role, expires, device, training, scope)| {
+                let expires = DateTime::parse_from_rfc3339(&expires)
+                    .ok()?
+                    .with_timezone(&Utc);
+                Some((
+                    Principal {
+                        user,
+                        role: role.parse().ok()?,
+                        device: device.map(|id| BoundDevice {
+                            id,
+                            training: training.unwrap_or(0) != 0,
+                        }),
+                        // A scope this server does not know grants nothing at all.
+                        scope: match scope {
+                            None => None,
+                            Some(scope) => Some(scope.parse().ok()?),
+                        },
+                    },
+                    expires,
+                ))
+            }),
+        )
     }
 
     fn users(&self) -> Result<Vec<UserSummary>, StoreError> {
@@ -516,6 +537,57 @@ impl Store for SqliteStore {
             .lock()
             .execute("DELETE FROM tokens WHERE token_hash = ?1", [token_hash])?;
         Ok(removed == 1)
+    }
+
+    fn save_api_token(
+        &self,
+        token_hash: &str,
+        (account, label): (&str, &str),
+        scope: crate::auth::Scope,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        // "!" is no password hash: nobody signs in as a service account with a password.
+        tx.execute(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, '!', ?3)
+             ON CONFLICT (name) DO NOTHING",
+            params![account, Role::Controller.as_str(), now_text()],
+        )?;
+        tx.execute(
+            "INSERT INTO tokens (token_hash, user, role, expires_at, scope, label)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                token_hash,
+                account,
+                Role::Controller.as_str(),
+                galaxium_sync::time::stored(expires_at),
+                scope.as_str(),
+                label
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn api_tokens(&self) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT label, user, scope, expires_at FROM tokens WHERE scope IS NOT NULL
+             ORDER BY label",
+        )?;
+        let tokens = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(tokens)
+    }
+
+    fn revoke_api_token(&self, label: &str) -> Result<u64, StoreError> {
+        let removed = self.lock().execute(
+            "DELETE FROM tokens WHERE scope IS NOT NULL AND label = ?1",
+            [label],
+        )?;
+        Ok(removed as u64)
     }
 
     fn audit(&self, entry: &NewAuditEntry<'_>) -> Result<(), StoreError> {

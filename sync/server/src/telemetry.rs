@@ -48,7 +48,8 @@ pub async fn ingest(
 ) -> Result<Json<TelemetryAccepted>, ApiError> {
     state.metrics.request("telemetry_batch");
     check_protocol(&headers)?;
-    let (principal, _) = authenticate_until(&state, &headers).await?;
+    let (principal, _) =
+        crate::authenticate_for(&state, &headers, crate::auth::Scope::Telemetry).await?;
     if !PRODUCERS.contains(&principal.role) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

@@ -2906,3 +2906,84 @@ fn only_a_sessions_members_see_read_or_write_it() {
         .unwrap_err();
     assert!(format!("{err}").contains("no user"), "{err}");
 }
+
+#[test]
+fn service_accounts_have_long_lived_revocable_tokens_each_good_for_one_thing() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let db = server.dir.path().join("server.sqlite");
+    let create = |name: &str, scope: &str| {
+        server_command(&db, &["token", "create", name, "--scope", scope], "")
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let scraper = create("prometheus", "metrics");
+    let producer = create("ground-segment", "telemetry");
+    assert_eq!(scraper.len(), 64);
+    let listed = server_command(&db, &["token", "list"], "").unwrap();
+    assert!(
+        listed.contains("prometheus\tservice\tmetrics\tuntil "),
+        "{listed}"
+    );
+    let http = reqwest::Client::new();
+    let call = |request: reqwest::RequestBuilder, token: &str| {
+        server.runtime.block_on(async {
+            let response = request
+                .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        })
+    };
+    let metrics = || http.get(format!("{}/metrics", server.url));
+    let batch = || {
+        http.post(format!("{}/api/v1/telemetry/batch", server.url))
+            .json(&json!({"points": [{"t": 1_790_000_000.0, "channel": "ls.ppo2", "value": 21.0}]}))
+    };
+    let pull = || http.get(format!("{}/api/v1/pull?after=0", server.url));
+    // Each does its one thing.
+    let (status, text) = call(metrics(), &scraper);
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(call(batch(), &producer).0, 200);
+    // And nothing else.
+    let (status, text) = call(batch(), &scraper);
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("only be used for metrics"), "{text}");
+    assert_eq!(call(metrics(), &producer).0, 403);
+    assert_eq!(call(pull(), &scraper).0, 403);
+    // Nobody signs in as the service account with a password.
+    let mut client = SyncClient::new(&server.url).unwrap();
+    assert!(
+        server
+            .runtime
+            .block_on(client.login("service", "!"))
+            .is_err()
+    );
+    // Revoked: it stops at once.
+    server_command(&db, &["token", "revoke", "prometheus"], "").unwrap();
+    assert_eq!(call(metrics(), &scraper).0, 401);
+    assert!(server_command(&db, &["token", "revoke", "prometheus"], "").is_err());
+
+    // The metrics carry a request-duration histogram per endpoint.
+    let admin = server.client("ada");
+    let (status, text) = call(metrics(), admin.token().unwrap());
+    assert_eq!(status, 200);
+    for line in [
+        "# TYPE galaxium_http_request_duration_seconds histogram",
+        "galaxium_http_request_duration_seconds_bucket{endpoint=\"login\",le=\"+Inf\"} ",
+        "galaxium_http_request_duration_seconds_count{endpoint=\"telemetry_batch\"} ",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
+    let logins: u64 = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("galaxium_http_request_duration_seconds_count{endpoint=\"login\"} ")
+        })
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(logins >= 2, "{logins} sign-ins timed");
+}

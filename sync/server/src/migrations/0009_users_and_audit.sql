@@ -27,3 +27,9 @@ CREATE TABLE training_members (
     PRIMARY KEY (session_id, user)
 ) STRICT;
 INSERT INTO training_members (session_id, user) SELECT id, created_by FROM training_sessions;
+
+-- Machines as well as people: an API token of a service account (a Prometheus scraper, a
+-- ground-segment producer) lives long, is revocable, and does one thing only: its scope
+-- ('metrics' or 'telemetry'). NULL: a person's sign-in. Its name, for listing and revoking.
+ALTER TABLE tokens ADD COLUMN scope TEXT;
+ALTER TABLE tokens ADD COLUMN label TEXT;
