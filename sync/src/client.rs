@@ -198,7 +198,10 @@ impl SyncClient {
     pub fn new(base: &str) -> Result<Self, SyncError> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_mins(1));
+            .timeout(Duration::from_mins(1))
+            // The server closes a connection idle for 10 s; the client lets go first, so a
+            // request never goes out on a connection the server is closing.
+            .pool_idle_timeout(Duration::from_secs(5));
         if let Some((_, pem)) = operator_authority()? {
             let certificates = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|err| authority_error(&err.to_string()))?;
