@@ -394,10 +394,7 @@ fn remove(
         &Map::new(),
         notice.as_ref(),
     )?;
-    tx.execute(
-        "UPDATE rows SET deleted = 1 WHERE table_name = ?1 AND row_id = ?2",
-        params![spec.name, row_id],
-    )?;
+    tx.execute(super::store::MARK_DELETED, params![spec.name, row_id])?;
     report.removed.push(RepairedRow {
         table: spec.name.to_owned(),
         row_id: row_id.to_owned(),

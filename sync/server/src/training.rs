@@ -87,6 +87,7 @@ impl Sessions {
         let namespace = Namespace {
             store: Arc::new(store),
             telemetry: tokio::sync::broadcast::channel(super::telemetry::RELAY_BACKLOG).0,
+            sandbox: true,
         };
         open.insert(
             id.to_owned(),
@@ -149,15 +150,6 @@ async fn principal_for(
         ));
     }
     Ok((principal, expires))
-}
-
-/// Inside a session, participants act with every write the registry allows: the rows are
-/// the scenario's, and the session is its own namespace.
-fn in_sandbox(principal: Principal) -> Principal {
-    Principal {
-        role: Role::Admin,
-        ..principal
-    }
 }
 
 /// The session named by the path, or 404.
@@ -319,7 +311,7 @@ pub async fn push(
     check_push(&request)?;
     let device = speaking_for(&principal, &request.device_id)?;
     bind_device(&state, &device, &found.id).await?;
-    push_into(&state, &namespace, in_sandbox(principal), request).await
+    push_into(&state, &namespace, principal, request).await
 }
 
 /// `GET /api/v1/training/sessions/{id}/pull`.
@@ -335,7 +327,7 @@ pub async fn pull(
     if let Some(device) = pulling_for(&principal, &headers)? {
         bind_device(&state, &device, &found.id).await?;
     }
-    pull_from(&namespace, in_sandbox(principal), &headers, query).await
+    pull_from(&namespace, principal, &headers, query).await
 }
 
 /// Remembers a device as a sandbox of the session; one that belongs to another session is

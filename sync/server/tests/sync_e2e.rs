@@ -2307,36 +2307,41 @@ fn a_refusal_never_hands_personal_data_to_a_role_that_may_not_read_it() {
         .next()
         .unwrap();
     let controller = server.client("cal");
-    let verdict = push_raw(
-        &server,
-        &controller,
-        raw_op(
-            "probe",
-            1,
-            now_ms(),
-            "passengers",
-            &passenger,
-            OpKind::Update,
-            json!({}),
-        ),
+    let probe = raw_op(
+        "probe",
+        1,
+        now_ms(),
+        "passengers",
+        &passenger,
+        OpKind::Update,
+        json!({}),
     );
-    let OpResult::Rejected {
-        winner: Some(winner),
-        ..
-    } = verdict
-    else {
-        panic!("{verdict:?}")
-    };
-    assert_eq!(winner["full_name"], json!("Ada Quist"));
-    for column in [
-        "date_of_birth",
-        "document_number",
-        "email",
-        "phone",
-        "emergency_contact",
-        "nationality",
+    // The same op sent again is answered with the refusal kept for it; naming another table
+    // must not change which columns are blanked in it.
+    let mut again = probe.clone();
+    again.table = "launches".into();
+    for verdict in [
+        push_raw(&server, &controller, probe),
+        push_raw(&server, &controller, again),
     ] {
-        assert_eq!(winner[column], Value::Null, "{column}");
+        let OpResult::Rejected {
+            winner: Some(winner),
+            ..
+        } = verdict
+        else {
+            panic!("{verdict:?}")
+        };
+        assert_eq!(winner["full_name"], json!("Ada Quist"));
+        for column in [
+            "date_of_birth",
+            "document_number",
+            "email",
+            "phone",
+            "emergency_contact",
+            "nationality",
+        ] {
+            assert_eq!(winner[column], Value::Null, "{column}");
+        }
     }
 }
 

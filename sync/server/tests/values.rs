@@ -231,7 +231,7 @@ proptest! {
                     // Keys must stay unique for the good row to be taken.
                     payload,
                 };
-                store.push(&admin, "console-a", &[op]).unwrap().remove(0)
+                store.push(&admin, "console-a", &[op]).unwrap().remove(0).result
             };
             let mut good = valid_row(spec);
             for key in spec.unique_keys {
