@@ -1612,16 +1612,12 @@ fn two_trainees_follow_the_trainers_session_through_the_server() {
 
 #[test]
 fn a_taken_vehicle_name_is_sent_again_under_another_from_the_sync_view() {
-    use galaxium_sync::client::{SyncClient, sync_once};
+    use galaxium_sync::client::sync_once;
     use galaxium_sync::protocol::{Op, OpKind, ServerOp};
     use galaxium_sync::replica::{self, VehicleRow};
 
     let server_dir = tempfile::tempdir().unwrap();
     let (runtime, url) = support::start_server(server_dir.path());
-    let mut client = SyncClient::new(&url).unwrap();
-    runtime
-        .block_on(client.login("ada", support::PASSWORD))
-        .unwrap();
     let vehicle = |name: &str| VehicleRow {
         id: replica::new_id(),
         name: name.into(),
@@ -1642,7 +1638,8 @@ fn a_taken_vehicle_name_is_sent_again_under_another_from_the_sync_view() {
     other
         .write(|w| w.insert_vehicle(&vehicle("Aurora")))
         .unwrap();
-    runtime.block_on(sync_once(&mut other, &client)).unwrap();
+    let on_other = support::signed_in_on(&runtime, &url, "ada", &other);
+    runtime.block_on(sync_once(&mut other, &on_other)).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::at(dir.path());
@@ -1650,6 +1647,7 @@ fn a_taken_vehicle_name_is_sent_again_under_another_from_the_sync_view() {
     replica
         .write(|w| w.insert_vehicle(&vehicle("Aurora")))
         .unwrap();
+    let client = support::signed_in_on(&runtime, &url, "ada", &replica);
     let summary = runtime.block_on(sync_once(&mut replica, &client)).unwrap();
     assert_eq!(summary.rejected, 1);
     // And a pulled change this replica cannot apply, as an older server could send.

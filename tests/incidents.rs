@@ -11,19 +11,24 @@ mod support;
 
 use chrono::{Duration, Utc};
 use galaxium::ops::incidents::{self, Field, IncidentKind, IncidentStatus, NewIncident};
-use galaxium_sync::client::{SyncClient, sync_once};
+use galaxium_sync::client::sync_once;
 use galaxium_sync::{OpenOptions, Replica};
-use support::{PASSWORD, start_server};
+use support::{signed_in_on, start_server};
 
 #[test]
 fn status_moves_from_two_offline_replicas_are_checked_when_they_merge() {
     let dir = tempfile::tempdir().unwrap();
     let (runtime, url) = start_server(dir.path());
-    let mut client = SyncClient::new(&url).unwrap();
-    runtime.block_on(client.login("ada", PASSWORD)).unwrap();
     let open = |name: &str| Replica::open(&dir.path().join(name), &OpenOptions::default()).unwrap();
     let (mut a, mut b) = (open("a.sqlite"), open("b.sqlite"));
-    let sync = |replica: &mut Replica| runtime.block_on(sync_once(replica, &client)).unwrap();
+    let clients = [a.device_id().to_owned(), b.device_id().to_owned()]
+        .into_iter()
+        .zip([&a, &b].map(|r| signed_in_on(&runtime, &url, "ada", r)))
+        .collect::<std::collections::HashMap<_, _>>();
+    let sync = |replica: &mut Replica| {
+        let client = &clients[replica.device_id()];
+        runtime.block_on(sync_once(replica, client)).unwrap()
+    };
     let now = Utc::now();
 
     // Console A opens an incident and marks it stable; console B receives it.
@@ -108,10 +113,12 @@ fn status_moves_from_two_offline_replicas_are_checked_when_they_merge() {
 fn attachments_larger_together_than_one_request_sync_in_several() {
     let dir = tempfile::tempdir().unwrap();
     let (runtime, url) = start_server(dir.path());
-    let mut client = SyncClient::new(&url).unwrap();
-    runtime.block_on(client.login("ada", PASSWORD)).unwrap();
     let open = |name: &str| Replica::open(&dir.path().join(name), &OpenOptions::default()).unwrap();
     let (mut a, mut b) = (open("a.sqlite"), open("b.sqlite"));
+    let (on_a, on_b) = (
+        signed_in_on(&runtime, &url, "ada", &a),
+        signed_in_on(&runtime, &url, "ada", &b),
+    );
     let now = Utc::now();
     let id = incidents::create(
         &mut a,
@@ -133,9 +140,9 @@ fn attachments_larger_together_than_one_request_sync_in_several() {
         )
         .unwrap();
     }
-    let pushed = runtime.block_on(sync_once(&mut a, &client)).unwrap();
+    let pushed = runtime.block_on(sync_once(&mut a, &on_a)).unwrap();
     assert_eq!(pushed.rejected, 0, "{pushed}");
-    runtime.block_on(sync_once(&mut b, &client)).unwrap();
+    runtime.block_on(sync_once(&mut b, &on_b)).unwrap();
     let files = incidents::attachments(&b, &id).unwrap();
     assert_eq!(files.len(), 40);
     let last = files

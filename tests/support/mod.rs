@@ -99,3 +99,23 @@ pub fn start_tls_server(dir: &Path, cert: &Path, key: &Path) -> (tokio::runtime:
     runtime.spawn(serve_tls(listener, state, tls, std::future::pending()));
     (runtime, url)
 }
+
+/// `user` signed in to `url` on the console of `replica`: the sign-in claims its device, as a
+/// console's does, so it pushes and pulls for that console only.
+#[allow(
+    dead_code,
+    reason = "used by some of the test binaries that include this module"
+)]
+pub fn signed_in_on(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    user: &str,
+    replica: &galaxium_sync::Replica,
+) -> galaxium_sync::client::SyncClient {
+    let mut client = galaxium_sync::client::SyncClient::new(url).expect("a client");
+    let claim = replica.device_claim().expect("the replica's device claim");
+    runtime
+        .block_on(client.login_as(user, PASSWORD, Some(claim)))
+        .expect("signed in");
+    client
+}

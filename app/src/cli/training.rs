@@ -101,17 +101,18 @@ fn open_sandbox(data: &DataDir) -> anyhow::Result<Replica> {
     Ok(replica)
 }
 
-/// Signs `user` in to `server` (password from `GALAXIUM_PASSWORD` or a prompt); the client
-/// and the sign-in to keep.
+/// Signs `user` in to `server` on the sandbox `replica` (password from `GALAXIUM_PASSWORD` or
+/// a prompt), its device claimed by the sign-in; the client and the sign-in to keep.
 fn sign_in(
     runtime: &tokio::runtime::Runtime,
-    server: &str,
-    user: &str,
+    (server, user): (&str, &str),
+    replica: &Replica,
 ) -> anyhow::Result<(SyncClient, SignIn)> {
     let mut client = SyncClient::new(server)?;
     let password = super::sync::password_for(user)?;
+    let claim = replica.device_claim()?;
     let login = runtime
-        .block_on(client.login(user, &password))
+        .block_on(client.login_as(user, &password, Some(claim)))
         .with_context(|| format!("signing in to {server} as {user}"))?;
     let kept = SignIn {
         server: client.base_url().to_owned(),
@@ -121,6 +122,31 @@ fn sign_in(
         expires_at: login.expires_at,
     };
     Ok((client, kept))
+}
+
+/// Runs `work` on a sandbox that `make` opens in `data`; a sandbox this call made is removed
+/// again when `work` fails (a wrong password leaves the folder as it was).
+fn with_sandbox<T>(
+    data: &DataDir,
+    make: impl FnOnce() -> anyhow::Result<Replica>,
+    work: impl FnOnce(&mut Replica) -> anyhow::Result<T>,
+) -> anyhow::Result<(Replica, T)> {
+    let existed = data.replica().exists();
+    let mut replica = make()?;
+    match work(&mut replica) {
+        Ok(done) => Ok((replica, done)),
+        Err(err) => {
+            if !existed {
+                drop(replica);
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut path = data.replica().into_os_string();
+                    path.push(suffix);
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+            Err(err)
+        }
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -142,11 +168,17 @@ pub fn host(
 ) -> anyhow::Result<()> {
     let chosen = training::scenario_by_id(scenario_id)?;
     let runtime = runtime()?;
-    let (client, kept) = sign_in(&runtime, server, user)?;
-    let mut replica = sandbox(data, from)?;
-    let session = runtime
-        .block_on(client.create_training_session(&chosen.id, trainees))
-        .context("opening the training session")?;
+    let (mut replica, (client, kept, session)) = with_sandbox(
+        data,
+        || sandbox(data, from),
+        |replica| {
+            let (client, kept) = sign_in(&runtime, (server, user), replica)?;
+            let session = runtime
+                .block_on(client.create_training_session(&chosen.id, trainees))
+                .context("opening the training session")?;
+            Ok((client, kept, session))
+        },
+    )?;
     training::prepare(&mut replica, &chosen.id)?;
     replica.set_training_link(&TrainingLink {
         server: client.base_url().to_owned(),
@@ -181,20 +213,26 @@ pub fn join(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let runtime = runtime()?;
-    let (client, kept) = sign_in(&runtime, server, user)?;
-    let found = match session {
-        Some(id) => runtime
-            .block_on(client.training_session(id))
-            .with_context(|| format!("finding training session {id}"))?,
-        None => runtime
-            .block_on(client.training_sessions())
-            .context("listing the training sessions")?
-            .into_iter()
-            .next()
-            .with_context(|| format!("{server} has no training session; a trainer opens one with galaxium training host"))?,
-    };
-    let chosen = training::scenario_by_id(&found.scenario)?;
-    let mut replica = open_sandbox(data)?;
+    let (mut replica, (client, kept, found, chosen)) = with_sandbox(
+        data,
+        || open_sandbox(data),
+        |replica| {
+            let (client, kept) = sign_in(&runtime, (server, user), replica)?;
+            let found = match session {
+                Some(id) => runtime
+                    .block_on(client.training_session(id))
+                    .with_context(|| format!("finding training session {id}"))?,
+                None => runtime
+                    .block_on(client.training_sessions())
+                    .context("listing the training sessions")?
+                    .into_iter()
+                    .next()
+                    .with_context(|| format!("{server} has no training session; a trainer opens one with galaxium training host"))?,
+            };
+            let chosen = training::scenario_by_id(&found.scenario)?;
+            Ok((client, kept, found, chosen))
+        },
+    )?;
     replica.set_training_link(&TrainingLink {
         server: client.base_url().to_owned(),
         session: found.id.clone(),

@@ -97,6 +97,12 @@ pub struct Cli {
     )]
     pub tls_key: Option<PathBuf>,
 
+    /// Let sign-ins without a device key (consoles older than device keys) push and pull under
+    /// a device they name, as long as no console has claimed that device. Only while a site
+    /// upgrades its consoles: such a sign-in can speak for any unclaimed device.
+    #[arg(long, env = "GALAXIUM_SERVER_ALLOW_UNCLAIMED_DEVICES")]
+    pub allow_unclaimed_devices: bool,
+
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,

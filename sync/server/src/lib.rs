@@ -60,6 +60,9 @@ pub struct AppState {
     pub throttle: throttle::Throttle,
     /// Password checks, a few at once (each holds some 19 MiB while it runs).
     pub password_checks: auth::PasswordChecks,
+    /// Whether a sign-in without a device key may push and pull for a device it names (one no
+    /// console has claimed): only while a site upgrades consoles older than device keys.
+    pub admits_unclaimed_devices: bool,
 }
 
 /// Password checks run at once; the rest wait their turn.
@@ -79,7 +82,16 @@ impl AppState {
             training: training::Sessions::default(),
             throttle: throttle::Throttle::default(),
             password_checks: auth::PasswordChecks::start(HASHING_AT_ONCE, HASHING_QUEUE),
+            admits_unclaimed_devices: false,
         }
+    }
+
+    /// Lets sign-ins without a device key push and pull for a device they name, as long as no
+    /// console has claimed it (`--allow-unclaimed-devices`).
+    #[must_use]
+    pub fn admitting_unclaimed_devices(mut self) -> Self {
+        self.admits_unclaimed_devices = true;
+        self
     }
 
     /// Keeps each training session's database in `dir` (one file per session).
@@ -693,8 +705,13 @@ async fn register_device(
 }
 
 /// The device a push speaks for: the one the token is bound to (a request naming another is
-/// refused), or, for a sign-in without a device (an older console's), the one it names.
-pub(crate) fn speaking_for(principal: &Principal, named: &str) -> Result<String, ApiError> {
+/// refused). A sign-in without a device key (an older console's) speaks for none, unless the
+/// server admits such consoles while a site upgrades: then for the one it names.
+pub(crate) fn speaking_for(
+    state: &AppState,
+    principal: &Principal,
+    named: &str,
+) -> Result<String, ApiError> {
     match &principal.device {
         Some(bound) if bound.id != named => Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -704,12 +721,23 @@ pub(crate) fn speaking_for(principal: &Principal, named: &str) -> Result<String,
             ),
         )),
         Some(bound) => Ok(bound.id.clone()),
-        None => Ok(named.to_owned()),
+        None if state.admits_unclaimed_devices => Ok(named.to_owned()),
+        None => Err(unclaimed_refused()),
     }
+}
+
+fn unclaimed_refused() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "this sign-in carries no device key, so it cannot push or keep a pull cursor for a \
+         console; sign in again from the console (a console too old to send its key must be \
+         updated, or the server started with --allow-unclaimed-devices while it is)",
+    )
 }
 
 /// The device a pull is for: the token's, or the header's for a sign-in without a device.
 pub(crate) fn pulling_for(
+    state: &AppState,
     principal: &Principal,
     headers: &HeaderMap,
 ) -> Result<Option<String>, ApiError> {
@@ -718,9 +746,10 @@ pub(crate) fn pulling_for(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     match (&principal.device, named) {
-        (Some(_), Some(named)) => speaking_for(principal, &named).map(Some),
+        (_, Some(named)) => speaking_for(state, principal, &named).map(Some),
         (Some(bound), None) => Ok(Some(bound.id.clone())),
-        (None, named) => Ok(named),
+        // Reading without a cursor kept for a console needs no device.
+        (None, None) => Ok(None),
     }
 }
 
@@ -737,7 +766,7 @@ async fn push(
     }
     let Json(request) = body.map_err(bad_json)?;
     check_push(&request)?;
-    speaking_for(&principal, &request.device_id)?;
+    speaking_for(&state, &principal, &request.device_id)?;
     // Nothing a trainee does may reach operational data: a sandbox says so in its push, and
     // a sandbox's sign-in says so for good (it registered as one).
     if request.training || principal.device.as_ref().is_some_and(|d| d.training) {
@@ -837,11 +866,12 @@ async fn pull(
     if principal.role == Role::Trainee {
         return Err(trainee_refused());
     }
-    pull_from(&state.operational(), principal, &headers, query).await
+    pull_from(&state, &state.operational(), principal, &headers, query).await
 }
 
 /// One page of `namespace`'s ops after the query's cursor.
 pub(crate) async fn pull_from(
+    state: &AppState,
     namespace: &Namespace,
     principal: Principal,
     headers: &HeaderMap,
@@ -854,7 +884,7 @@ pub(crate) async fn pull_from(
         )
     })?;
     let limit = query.limit.unwrap_or(1_000).clamp(1, MAX_PULL_OPS);
-    let device = pulling_for(&principal, headers)?;
+    let device = pulling_for(state, &principal, headers)?;
     let store = namespace.store.clone();
     let acting = namespace.acting_as(&principal);
     let reader = acting.clone();

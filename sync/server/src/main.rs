@@ -81,13 +81,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .parent()
                     .unwrap_or_else(|| std::path::Path::new("."))
                     .join("training-sessions");
-                let state = Arc::new(
-                    AppState::new(
-                        Arc::new(store),
-                        chrono::Duration::seconds(i64::from(cli.token_ttl_seconds)),
-                    )
-                    .with_training_dir(training_dir),
-                );
+                let mut state = AppState::new(
+                    Arc::new(store),
+                    chrono::Duration::seconds(i64::from(cli.token_ttl_seconds)),
+                )
+                .with_training_dir(training_dir);
+                if cli.allow_unclaimed_devices {
+                    tracing::warn!(
+                        "sign-ins without a device key may push and pull for unclaimed devices"
+                    );
+                    state = state.admitting_unclaimed_devices();
+                }
+                let state = Arc::new(state);
                 {
                     let mut out = std::io::stdout().lock();
                     let scheme = if tls.is_some() { "https" } else { "http" };

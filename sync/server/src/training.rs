@@ -309,7 +309,7 @@ pub async fn push(
     let (found, namespace) = session(&state, id, &principal).await?;
     let Json(request) = body.map_err(bad_json)?;
     check_push(&request)?;
-    let device = speaking_for(&principal, &request.device_id)?;
+    let device = speaking_for(&state, &principal, &request.device_id)?;
     bind_device(&state, &device, &found.id).await?;
     push_into(&state, &namespace, principal, request).await
 }
@@ -324,10 +324,10 @@ pub async fn pull(
     state.metrics.request("training_pull");
     let (principal, _) = principal_for(&state, &headers, &Need::Participant).await?;
     let (found, namespace) = session(&state, id, &principal).await?;
-    if let Some(device) = pulling_for(&principal, &headers)? {
+    if let Some(device) = pulling_for(&state, &principal, &headers)? {
         bind_device(&state, &device, &found.id).await?;
     }
-    pull_from(&namespace, principal, &headers, query).await
+    pull_from(&state, &namespace, principal, &headers, query).await
 }
 
 /// Remembers a device as a sandbox of the session; one that belongs to another session is

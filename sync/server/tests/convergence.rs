@@ -112,7 +112,12 @@ impl Server {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = Arc::new(AppState::new(Arc::new(store), chrono::Duration::hours(1)));
+        // One sign-in syncs every replica here, as before device keys: the rules of
+        // convergence, not identity, are under test.
+        let state = Arc::new(
+            AppState::new(Arc::new(store), chrono::Duration::hours(1))
+                .admitting_unclaimed_devices(),
+        );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(serve(listener, state, async {
             let _ = stopped.await;

@@ -28,7 +28,19 @@ struct TestServer {
 }
 
 impl TestServer {
+    /// A server whose sign-ins without a device key may still push and pull for a console
+    /// they name (no console has claimed): most tests here are about the rules of sync and
+    /// sign in once per user for several consoles, as a site upgrading older consoles does.
     fn start(token_ttl: chrono::Duration) -> Self {
+        Self::with_users(token_ttl, true)
+    }
+
+    /// A server as it runs by default: only a sign-in with a console's device key pushes.
+    fn strict() -> Self {
+        Self::with_users(chrono::Duration::hours(1), false)
+    }
+
+    fn with_users(token_ttl: chrono::Duration, admit_unclaimed: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("server.sqlite")).unwrap();
         for (name, role) in [
@@ -43,7 +55,7 @@ impl TestServer {
                 .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
                 .unwrap();
         }
-        Self::serving(store, token_ttl, dir)
+        Self::serving(store, token_ttl, dir, admit_unclaimed)
     }
 
     /// A server on an existing database (its users as they are).
@@ -53,16 +65,26 @@ impl TestServer {
             store,
             chrono::Duration::hours(1),
             tempfile::tempdir().unwrap(),
+            true,
         )
     }
 
-    fn serving(store: SqliteStore, token_ttl: chrono::Duration, dir: tempfile::TempDir) -> Self {
+    fn serving(
+        store: SqliteStore,
+        token_ttl: chrono::Duration,
+        dir: tempfile::TempDir,
+        admit_unclaimed: bool,
+    ) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = Arc::new(AppState::new(Arc::new(store), token_ttl));
+        let mut state = AppState::new(Arc::new(store), token_ttl);
+        if admit_unclaimed {
+            state = state.admitting_unclaimed_devices();
+        }
+        let state = Arc::new(state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(serve(listener, state, async {
             let _ = rx.await;
@@ -989,7 +1011,10 @@ fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (mut server, url) = spawn_server(&db);
     let mut client = SyncClient::new(&url).unwrap();
-    runtime.block_on(client.login("ada", PASSWORD)).unwrap();
+    let claim = a.replica.device_claim().unwrap();
+    runtime
+        .block_on(client.login_as("ada", PASSWORD, Some(claim)))
+        .unwrap();
     // Kill the server as soon as its file holds the first batch: the push goes in batches
     // of 1,000, so the rest is still to come.
     let stored = {
@@ -1028,9 +1053,9 @@ fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
         .unwrap();
     assert_eq!(check, "ok");
     let (mut server, url) = spawn_server(&db);
-    let client = SyncClient::new(&url)
-        .unwrap()
-        .with_token(client_token(&runtime, &url));
+    // The console's sign-in outlives the server's restart.
+    let token = client.token().unwrap().to_owned();
+    let client = SyncClient::new(&url).unwrap().with_token(token);
     runtime
         .block_on(sync_once(&mut a.replica, &client))
         .unwrap();
@@ -1053,14 +1078,6 @@ fn ops_stored(db: &std::path::Path) -> i64 {
     rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .and_then(|c| c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0)))
         .unwrap_or(0)
-}
-
-fn client_token(runtime: &tokio::runtime::Runtime, url: &str) -> String {
-    let mut client = SyncClient::new(url).unwrap();
-    runtime
-        .block_on(client.login("ada", PASSWORD))
-        .unwrap()
-        .token
 }
 
 #[test]
@@ -2343,6 +2360,72 @@ fn a_refusal_never_hands_personal_data_to_a_role_that_may_not_read_it() {
             assert_eq!(winner[column], Value::Null, "{column}");
         }
     }
+}
+
+/// By default a sign-in without a console's device key (a script's, an older console's)
+/// pushes for no console and keeps no pull cursor; it may still read.
+#[test]
+fn a_sign_in_without_a_device_key_speaks_for_no_console() {
+    use galaxium_sync::protocol::{OpKind, PushRequest};
+    let server = TestServer::strict();
+    let mut console = console();
+    let on_console = server.client_on("ada", &console.replica);
+    let launch = add_fleet_and_launch(&mut console.replica);
+    assert_eq!(server.sync(&mut console.replica, &on_console).rejected, 0);
+    let unbound = server.client("ada");
+    let op = raw_op(
+        "a-console-of-no-one",
+        1,
+        now_ms(),
+        "launches",
+        &launch,
+        OpKind::Update,
+        json!({"mission": "Unsigned"}),
+    );
+    let err = server
+        .runtime
+        .block_on(unbound.push(&PushRequest {
+            device_id: op.device_id.clone(),
+            ops: vec![op],
+            training: false,
+        }))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("carries no device key")),
+        "{err}"
+    );
+    let err = server
+        .runtime
+        .block_on(unbound.pull("a-console-of-no-one", 0, 10))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+    // Reading, with no cursor kept for anyone, is still allowed.
+    let page: galaxium_sync::protocol::PullResponse = server
+        .runtime
+        .block_on(async {
+            reqwest::Client::new()
+                .get(format!("{}/api/v1/pull?after=0&limit=10", server.url))
+                .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+                .bearer_auth(unbound.token().unwrap())
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await
+        })
+        .unwrap();
+    assert!(!page.ops.is_empty());
+    // The console's own sign-in syncs as ever.
+    console
+        .replica
+        .write(|w| {
+            let mut values = Map::new();
+            values.insert("pad".into(), json!("LC-39B"));
+            w.update("launches", &launch, values)
+        })
+        .unwrap();
+    let summary = server.sync(&mut console.replica, &on_console);
+    assert_eq!((summary.pushed, summary.rejected), (1, 0), "{summary}");
 }
 
 /// The device a console's ops come from is the one its sign-in registered, never the one a
