@@ -141,12 +141,13 @@ fn a_console_syncs_over_tls_with_the_sites_own_authority_and_refuses_a_server_it
     let (ca, cert, key) = support::site_certificates(dir.path());
     let (_runtime, url) = support::start_tls_server(dir.path(), &cert, &key);
     let data = dir.path().join("console");
-    let sync = |authority: Option<&Path>| {
+    let run = |authority: Option<&Path>, args: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_galaxium"));
         command
             .arg("--data")
             .arg(&data)
-            .args(["sync", "--server", &url, "--user", "ada"])
+            .args(args)
+            .args(["--server", &url, "--user", "ada"])
             .env_remove("GALAXIUM_DATA")
             .env("GALAXIUM_PASSWORD", PASSWORD)
             .env_remove("GALAXIUM_CA_FILE");
@@ -155,6 +156,7 @@ fn a_console_syncs_over_tls_with_the_sites_own_authority_and_refuses_a_server_it
         }
         command.output().unwrap()
     };
+    let sync = |authority: Option<&Path>| run(authority, &["sync"]);
     // Without the site's authority the certificate is not trusted, and nothing is sent.
     let untrusted = sync(None);
     assert!(!untrusted.status.success());
@@ -168,6 +170,35 @@ fn a_console_syncs_over_tls_with_the_sites_own_authority_and_refuses_a_server_it
         text(&trusted.stdout),
         text(&trusted.stderr)
     );
+    // The live feed goes over TLS too: a producer sends, a terminal follows from the start.
+    let fed = run(Some(&ca), &["telemetry", "feed", "--seconds", "1"]);
+    assert!(fed.status.success(), "{}", text(&fed.stderr));
+    let followed = run(
+        Some(&ca),
+        &[
+            "telemetry",
+            "follow",
+            "--channel",
+            "pwr.bus_voltage",
+            "--after",
+            "0",
+            "--seconds",
+            "3",
+        ],
+    );
+    let said = text(&followed.stdout);
+    assert!(
+        followed.status.success(),
+        "{said}{}",
+        text(&followed.stderr)
+    );
+    assert!(said.contains(" pwr.bus_voltage "), "{said}");
+    assert!(
+        !said.contains("ls.cabin_pressure"),
+        "only the channel asked for: {said}"
+    );
+    let untrusted = run(None, &["telemetry", "follow", "--seconds", "3"]);
+    assert!(!untrusted.status.success());
     // A CA file that is not one is said to be the problem.
     let garbage = dir.path().join("garbage.pem");
     std::fs::write(&garbage, "not a certificate").unwrap();

@@ -205,6 +205,33 @@ pub enum TelemetryCommand {
         #[arg(long, value_name = "N", default_value_t = 2026)]
         seed: u64,
     },
+    /// Follow the server's live feed from a terminal: a line per frame received, or per point
+    /// of the channels asked for (to check that the feed reaches this machine).
+    ///
+    /// Signs in with the password from GALAXIUM_PASSWORD or a prompt. GALAXIUM_CA_FILE names a
+    /// site's own certificate authority for an https:// server.
+    #[allow(
+        clippy::doc_markdown,
+        reason = "clap's help text, read as plain text in a terminal"
+    )]
+    Follow {
+        /// The server, such as https://gx-server:8780.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// Sign in as this user.
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// Print each point of this channel (repeat for more); frames only when none.
+        #[arg(long = "channel", value_name = "ID")]
+        channels: Vec<String>,
+        /// Start with the points the server holds after this sequence number (0: all it
+        /// keeps); only what arrives from now on when not given.
+        #[arg(long, value_name = "SEQ")]
+        after: Option<u64>,
+        /// Stop after this many seconds (default: until interrupted).
+        #[arg(long, value_name = "N")]
+        seconds: Option<u64>,
+    },
 }
 
 /// `galaxium orbit …`
@@ -345,6 +372,22 @@ fn telemetry_command(data: &DataDir, command: TelemetryCommand) -> anyhow::Resul
                 seed,
             },
             &mut std::io::stdout().lock(),
+        ),
+        TelemetryCommand::Follow {
+            server,
+            user,
+            channels,
+            after,
+            seconds,
+        } => telemetry::follow(
+            &telemetry::FollowArgs {
+                server: &server,
+                user: &user,
+                channels: &channels,
+                after,
+                seconds,
+            },
+            std::io::stdout(),
         ),
     }
 }

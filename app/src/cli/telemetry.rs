@@ -1,6 +1,7 @@
 //! `galaxium telemetry feed`: a ground-segment producer for the server's live feed. It sends
 //! the built-in simulator's mission (driven by the crewed vehicle's orbit from the local
-//! replica) or a recording, shifted to the present, once a second.
+//! replica) or a recording, shifted to the present, once a second. `galaxium telemetry
+//! follow`: the feed read from a terminal.
 
 use std::io::Write;
 use std::path::Path;
@@ -170,4 +171,109 @@ pub fn feed(data: &DataDir, args: &FeedArgs<'_>, out: &mut impl Write) -> anyhow
         }
         std::thread::sleep(SEND_EVERY);
     }
+}
+
+/// What to follow and where.
+#[derive(Debug)]
+pub struct FollowArgs<'a> {
+    /// The server.
+    pub server: &'a str,
+    /// Sign in as this user.
+    pub user: &'a str,
+    /// Print each point of these channels; a line per frame when empty.
+    pub channels: &'a [String],
+    /// Start after this sequence number; from now on when `None`.
+    pub after: Option<u64>,
+    /// Stop after this many seconds; run until interrupted otherwise.
+    pub seconds: Option<u64>,
+}
+
+/// Signs in and prints what the live feed relays until `args.seconds` have passed (or the
+/// server ends the feed, which is an error).
+pub fn follow(args: &FollowArgs<'_>, mut out: impl Write + Send) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the network runtime")?;
+    let mut client = SyncClient::new(args.server)?;
+    let password = password_for(args.user)?;
+    let login = runtime
+        .block_on(client.login(args.user, &password))
+        .with_context(|| format!("signing in to {} as {}", args.server, args.user))?;
+    writeln!(
+        out,
+        "following {} as {}; Ctrl+C stops",
+        client.base_url(),
+        args.user
+    )?;
+    let mut written: std::io::Result<()> = Ok(());
+    let on_frame = |frame: galaxium_sync::protocol::TelemetryFrame| {
+        if written.is_err() {
+            return;
+        }
+        written = print_frame(&mut out, &frame, args.channels);
+    };
+    let following = galaxium_sync::live::follow(
+        client.base_url(),
+        None,
+        &login.token,
+        args.after,
+        on_frame,
+        || {},
+    );
+    let ended = runtime.block_on(async {
+        match args.seconds {
+            Some(seconds) => tokio::time::timeout(Duration::from_secs(seconds), following)
+                .await
+                .ok(),
+            None => Some(following.await),
+        }
+    });
+    match ended {
+        // The time asked for has passed.
+        None => Ok(()),
+        Some(Ok(())) => bail!("the server ended the live feed"),
+        Some(Err(err)) => Err(err).context("following the live feed"),
+    }?;
+    written.context("writing what the feed relays")
+}
+
+/// One line for `frame`, or one per point of `channels` in it.
+fn print_frame(
+    out: &mut impl Write,
+    frame: &galaxium_sync::protocol::TelemetryFrame,
+    channels: &[String],
+) -> std::io::Result<()> {
+    if channels.is_empty() {
+        return writeln!(
+            out,
+            "{} seq {}-{}: {} points",
+            Utc::now().format("%H:%M:%S"),
+            frame.first_seq,
+            frame.last_seq,
+            frame.points.len()
+        );
+    }
+    for point in frame
+        .points
+        .iter()
+        .filter(|p| channels.contains(&p.channel))
+    {
+        // The server keeps point times within the years 2000-2100, so whole seconds fit.
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "checked by the server to lie within 2000-2100; a fraction is 0 to 1"
+        )]
+        let (seconds, nanos) = (
+            point.t.floor() as i64,
+            ((point.t - point.t.floor()) * 1e9) as u32,
+        );
+        let at = chrono::DateTime::from_timestamp(seconds, nanos).map_or_else(
+            || format!("{:.3}", point.t),
+            |t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        );
+        writeln!(out, "{at} {} {}", point.channel, point.value)?;
+    }
+    Ok(())
 }
