@@ -1669,6 +1669,7 @@ fn a_taken_vehicle_name_is_sent_again_under_another_from_the_sync_view() {
                     payload: bad,
                 },
                 notice: None,
+                by: None,
             }],
             cursor,
         )

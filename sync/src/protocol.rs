@@ -311,6 +311,10 @@ pub struct ServerOp {
     /// For an op the server made to repair its data: the refusal it tells the author.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<RefusalNotice>,
+    /// Who made it: the user the server authenticated when it took the op (never what the
+    /// console said); `None` from servers older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// `GET /api/v1/pull?after=CURSOR&limit=N`.

@@ -217,6 +217,7 @@ fn apply_latency(path: &std::path::Path) -> (Duration, Duration) {
                 payload,
             },
             notice: None,
+            by: None,
         }
     };
     let mut page = vec![

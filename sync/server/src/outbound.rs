@@ -158,6 +158,7 @@ mod tests {
                     rule: None,
                     attempted: passenger(),
                 }),
+                by: Some("sam".into()),
             }],
             next_cursor: 1,
             more: false,

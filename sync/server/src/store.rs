@@ -729,7 +729,8 @@ impl Store for SqliteStore {
         let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
         let ops: (Vec<ServerOp>, bool) = {
             let mut stmt = tx.prepare_cached(
-                "SELECT cursor, op_id, device_id, seq, hlc, table_name, row_id, kind, payload, notice
+                "SELECT cursor, op_id, device_id, seq, hlc, table_name, row_id, kind, payload, notice,
+                        user
                  FROM ops WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
             )?;
             let mut rows = stmt.query(params![after_signed, fetch])?;
@@ -749,6 +750,7 @@ impl Store for SqliteStore {
                 }
                 ops.push(ServerOp {
                     notice: notice.and_then(|n| serde_json::from_str(&n).ok()),
+                    by: Some(row.get(10)?),
                     cursor: row.get::<_, i64>(0)?.unsigned_abs(),
                     op: Op {
                         op_id: row.get(1)?,

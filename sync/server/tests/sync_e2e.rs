@@ -1902,6 +1902,7 @@ fn a_pulled_op_that_cannot_apply_is_kept_aside_and_the_rest_applies() {
             payload: object(payload),
         },
         notice: None,
+        by: None,
     };
     let good = |name: &str| {
         json!({"name": name, "model": "G-6", "seat_count": 6, "max_passenger_mass_kg": 630.0,
@@ -2415,6 +2416,12 @@ fn a_sign_in_without_a_device_key_speaks_for_no_console() {
         })
         .unwrap();
     assert!(!page.ops.is_empty());
+    // Each op says who made it: the user the server signed in, not a console's word.
+    assert!(
+        page.ops.iter().all(|op| op.by.as_deref() == Some("ada")),
+        "{:?}",
+        page.ops.iter().map(|op| &op.by).collect::<Vec<_>>()
+    );
     // The console's own sign-in syncs as ever.
     console
         .replica

@@ -122,6 +122,7 @@ fn apply_on_replica(spec: &ReplicatedTable, row: Map<String, Value>) -> u64 {
                 payload: row,
             },
             notice: None,
+            by: None,
         };
         replica
             .apply_pulled(std::slice::from_ref(&op), *cursor)
