@@ -34,20 +34,22 @@ const PASSWORD: &str = "benchmark-password";
 fn main() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let client = start_server(&runtime, dir.path());
+    let url = start_server(&runtime, dir.path());
 
     // Console A makes 100,000 launches and pushes them.
     let mut a = Replica::open(&dir.path().join("a.sqlite"), &OpenOptions::default()).expect("a");
     let ids = fill(&mut a, ROWS);
+    let on_a = signed_in(&runtime, &url, &a);
     let started = Instant::now();
-    let push = runtime.block_on(sync_once(&mut a, &client)).expect("push");
+    let push = runtime.block_on(sync_once(&mut a, &on_a)).expect("push");
     let push_time = started.elapsed();
 
     // Console B's first sync pulls them all: the initial sync, and the size of a full snapshot.
     let mut b = Replica::open(&dir.path().join("b.sqlite"), &OpenOptions::default()).expect("b");
+    let on_b = signed_in(&runtime, &url, &b);
     let started = Instant::now();
     let initial = runtime
-        .block_on(sync_once(&mut b, &client))
+        .block_on(sync_once(&mut b, &on_b))
         .expect("initial sync");
     let initial_time = started.elapsed();
 
@@ -64,10 +66,10 @@ fn main() {
     .expect("edits");
     let started = Instant::now();
     let delta_push = runtime
-        .block_on(sync_once(&mut a, &client))
+        .block_on(sync_once(&mut a, &on_a))
         .expect("delta push");
     let delta_pull = runtime
-        .block_on(sync_once(&mut b, &client))
+        .block_on(sync_once(&mut b, &on_b))
         .expect("delta pull");
     let delta_time = started.elapsed();
 
@@ -119,8 +121,8 @@ fn main() {
     assert!(bulk_rate >= 10_000.0, "push + pull {bulk_rate:.0} ops/s");
 }
 
-/// A server on a free loopback port with the user `ada`, and a client signed in as her.
-fn start_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> SyncClient {
+/// A server on a free loopback port with the user `ada`; its URL.
+fn start_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> String {
     let store = SqliteStore::open(&dir.join("server.sqlite")).expect("server db");
     store
         .add_user(
@@ -135,9 +137,15 @@ fn start_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> Syn
     let url = format!("http://{}", listener.local_addr().expect("address"));
     let state = Arc::new(AppState::new(Arc::new(store), chrono::Duration::hours(1)));
     runtime.spawn(serve(listener, state, std::future::pending()));
-    let mut client = SyncClient::new(&url).expect("client");
+    url
+}
+
+/// `ada` signed in on the console of `replica`, as its own sign-in does (claiming its device).
+fn signed_in(runtime: &tokio::runtime::Runtime, url: &str, replica: &Replica) -> SyncClient {
+    let mut client = SyncClient::new(url).expect("client");
+    let claim = replica.device_claim().expect("device claim");
     runtime
-        .block_on(client.login("ada", PASSWORD))
+        .block_on(client.login_as("ada", PASSWORD, Some(claim)))
         .expect("login");
     client
 }
