@@ -60,10 +60,17 @@ pub struct AppState {
     pub throttle: throttle::Throttle,
     /// Password checks, a few at once (each holds some 19 MiB while it runs).
     pub password_checks: auth::PasswordChecks,
+    /// Moves on when any sign-in ends (read from the store every [`SIGN_IN_ENDINGS_READ_EVERY`]
+    /// while serving): the live feeds then look at their own sign-ins at once.
+    pub sign_ins_ended: tokio::sync::watch::Sender<u64>,
     /// Whether a sign-in without a device key may push and pull for a device it names (one no
     /// console has claimed): only while a site upgrades consoles older than device keys.
     pub admits_unclaimed_devices: bool,
 }
+
+/// How often a serving server reads whether a sign-in has ended (a revocation from the command
+/// line reaches the live feeds within this).
+pub const SIGN_IN_ENDINGS_READ_EVERY: Duration = Duration::from_secs(1);
 
 /// Password checks run at once; the rest wait their turn.
 pub const HASHING_AT_ONCE: usize = 2;
@@ -83,6 +90,7 @@ impl AppState {
             throttle: throttle::Throttle::default(),
             password_checks: auth::PasswordChecks::start(HASHING_AT_ONCE, HASHING_QUEUE),
             admits_unclaimed_devices: false,
+            sign_ins_ended: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -205,6 +213,7 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    tokio::spawn(watch_sign_in_endings(Arc::downgrade(&state)));
     serving::serve_with_limits(listener, router(state), None, shutdown).await
 }
 
@@ -215,7 +224,32 @@ pub async fn serve_tls(
     tls: Arc<tokio_rustls::rustls::ServerConfig>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    tokio::spawn(watch_sign_in_endings(Arc::downgrade(&state)));
     serving::serve_with_limits(listener, router(state), Some(tls), shutdown).await
+}
+
+/// Reads every second whether a sign-in has ended, and tells the live feeds when one has;
+/// ends with the server (when its state is gone).
+async fn watch_sign_in_endings(state: std::sync::Weak<AppState>) {
+    let mut every = tokio::time::interval(SIGN_IN_ENDINGS_READ_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let Some(state) = state.upgrade() else {
+            return;
+        };
+        let store = Arc::clone(&state.store);
+        match blocking(move || store.sign_ins_ended()).await {
+            Ok(generation) => {
+                state.sign_ins_ended.send_if_modified(|seen| {
+                    let moved = *seen != generation;
+                    *seen = generation;
+                    moved
+                });
+            }
+            Err(err) => tracing::warn!("cannot read whether sign-ins ended: {err:?}"),
+        }
+    }
 }
 
 /// An error answer: a status and a sentence.

@@ -110,6 +110,8 @@ pub trait Store: Send + Sync + 'static {
     fn api_tokens(&self) -> Result<Vec<(String, String, String, String)>, StoreError>;
     /// Revokes the API tokens named `label`; how many.
     fn revoke_api_token(&self, label: &str) -> Result<u64, StoreError>;
+    /// A number that moves on whenever any sign-in ends, by whichever process ended it.
+    fn sign_ins_ended(&self) -> Result<u64, StoreError>;
     /// Appends to the audit log.
     fn audit(&self, entry: &NewAuditEntry<'_>) -> Result<(), StoreError>;
     /// The audit log after entry `after`, oldest first, at most `limit`.
@@ -270,6 +272,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_devices_are_identities.sql"),
     include_str!("migrations/0009_users_and_audit.sql"),
     include_str!("migrations/0010_tombstone_cursor.sql"),
+    include_str!("migrations/0011_sign_in_endings.sql"),
 ];
 #[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
 const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
@@ -439,6 +442,15 @@ impl Store for SqliteStore {
             ],
         )?;
         Ok(())
+    }
+
+    fn sign_ins_ended(&self) -> Result<u64, StoreError> {
+        let generation: i64 = self.lock().query_row(
+            "SELECT generation FROM sign_in_endings WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(generation.unsigned_abs())
     }
 
     fn token(&self, token_hash: &str) -> Result<Option<(Principal, DateTime<Utc>)>, StoreError> {

@@ -167,6 +167,7 @@ pub(crate) async fn live_from(
             last_sent: start,
             tokens: Arc::clone(&state.store),
             token_hash,
+            sign_ins_ended: state.sign_ins_ended.subscribe(),
         };
         if let Err(reason) = relay.run(frames, expires).await {
             tracing::debug!("live relay to {} ended: {reason}", principal.user);
@@ -180,9 +181,12 @@ struct Relay {
     store: Arc<dyn super::store::Store>,
     last_sent: u64,
     /// Where sign-ins are kept, and this socket's: a sign-in ended by an admin (or a
-    /// sign-out) closes the socket at the next heartbeat.
+    /// sign-out) closes the socket within a second or two, and at the next heartbeat at
+    /// the latest.
     tokens: Arc<dyn super::store::Store>,
     token_hash: String,
+    /// Moves on when any sign-in has ended somewhere.
+    sign_ins_ended: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Relay {
@@ -218,20 +222,9 @@ impl Relay {
                     let _ = self.socket.send(Message::Close(Some(close))).await;
                     return Err("sign-in expired".to_owned());
                 }
+                Ok(()) = self.sign_ins_ended.changed() => self.close_if_signed_out().await?,
                 _ = heartbeat.tick() => {
-                    let (tokens, hash) = (Arc::clone(&self.tokens), self.token_hash.clone());
-                    let live = blocking(move || tokens.token(&hash))
-                        .await
-                        .map_err(|e| format!("{e:?}"))?
-                        .is_some();
-                    if !live {
-                        let close = CloseFrame {
-                            code: CLOSE_SIGN_IN_EXPIRED,
-                            reason: "your sign-in was ended; sign in again".into(),
-                        };
-                        let _ = self.socket.send(Message::Close(Some(close))).await;
-                        return Err("sign-in ended".to_owned());
-                    }
+                    self.close_if_signed_out().await?;
                     self.socket
                         .send(Message::Ping(Vec::new().into()))
                         .await
@@ -239,6 +232,24 @@ impl Relay {
                 }
             }
         }
+    }
+
+    /// Closes the socket, and ends the relay, when this socket's sign-in has ended.
+    async fn close_if_signed_out(&mut self) -> Result<(), String> {
+        let (tokens, hash) = (Arc::clone(&self.tokens), self.token_hash.clone());
+        let live = blocking(move || tokens.token(&hash))
+            .await
+            .map_err(|e| format!("{e:?}"))?
+            .is_some();
+        if live {
+            return Ok(());
+        }
+        let close = CloseFrame {
+            code: CLOSE_SIGN_IN_EXPIRED,
+            reason: "your sign-in was ended; sign in again".into(),
+        };
+        let _ = self.socket.send(Message::Close(Some(close))).await;
+        Err("sign-in ended".to_owned())
     }
 
     /// Sends everything stored after what was sent last.

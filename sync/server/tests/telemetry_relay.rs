@@ -273,23 +273,29 @@ async fn the_server_refuses_what_it_must_and_says_why() {
 }
 
 #[tokio::test]
-async fn a_sign_out_closes_the_live_feed_at_the_next_heartbeat() {
+async fn a_sign_out_closes_the_live_feed_at_once() {
     let server = start(chrono::Duration::hours(1)).await;
     let mut client = signed_in(&server, "cal").await;
     let token = client.token().unwrap().to_owned();
     let (_received, task) = following(&server, token, None, None).await;
+    // Another sign-in of the same user, also following, is not touched by this sign-out.
+    let (mut other, _other_task) = follower(&server, "cal", None, None).await;
     client.logout().await.unwrap();
-    let ended = tokio::time::timeout(
-        galaxium_sync::protocol::HEARTBEAT + Duration::from_secs(10),
-        task,
-    )
-    .await
-    .expect("closed within a heartbeat")
-    .unwrap();
+    // Well before the next heartbeat (15 s): the ending is read within a second.
+    let ended = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("closed within seconds, not at the next heartbeat")
+        .unwrap();
     assert!(
         matches!(&ended, Err(SyncError::Unauthorized(m)) if m.contains("ended")),
         "{ended:?}"
     );
+    signed_in(&server, "cal")
+        .await
+        .post_telemetry(&batch(0, 5))
+        .await
+        .unwrap();
+    assert_eq!(collect(&mut other, 5).await.len(), 5);
 }
 
 #[tokio::test]
