@@ -21,12 +21,14 @@ Endpoints (all but /health need `Authorization: Bearer TOKEN` from /api/v1/login
 Files:
   the --db file                         users, tokens, replicated rows, a day of telemetry
   training-sessions/ beside it          one database per training session
+  backups/ beside it                    the scheduled copies (--backup-dir)
   /etc/galaxium/server.env              settings of the packaged service (environment)
 
 Examples:
   galaxium-server --db /var/lib/galaxium/server.sqlite --listen 0.0.0.0:8780 \\
       --tls-cert /etc/galaxium/server.crt --tls-key /etc/galaxium/server.key
-  echo 'a-long-password' | galaxium-server --db server.sqlite user add ada --role admin";
+  echo 'a-long-password' | galaxium-server --db server.sqlite user add ada --role admin
+  galaxium-server --db /var/lib/galaxium/server.sqlite backup /srv/copies/server-now.sqlite";
 
 /// Galaxium central server: reconciles console replicas and relays live telemetry.
 ///
@@ -103,6 +105,32 @@ pub struct Cli {
     #[arg(long, env = "GALAXIUM_SERVER_ALLOW_UNCLAIMED_DEVICES")]
     pub allow_unclaimed_devices: bool,
 
+    /// While serving, copy the database into this folder on a schedule (default: backups/
+    /// beside the database). Each copy is whole and checked; the oldest beyond --backup-keep
+    /// are removed.
+    #[arg(long, value_name = "DIR", env = "GALAXIUM_SERVER_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// Seconds between scheduled copies (15 minutes: the most a lost machine loses); 0 turns
+    /// the schedule off.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "GALAXIUM_SERVER_BACKUP_EVERY_SECONDS",
+        default_value_t = 15 * 60
+    )]
+    pub backup_every_seconds: u64,
+
+    /// How many scheduled copies to keep (96: a day at 15 minutes).
+    #[arg(
+        long,
+        value_name = "N",
+        env = "GALAXIUM_SERVER_BACKUP_KEEP",
+        default_value_t = 96,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub backup_keep: u32,
+
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -128,6 +156,14 @@ pub enum Command {
         /// Only the newest N entries.
         #[arg(long, value_name = "N", default_value_t = 100)]
         last: usize,
+    },
+    /// Copy the database to FILE while the server runs (a consistent copy of one instant,
+    /// checked before it takes its name; FILE must not exist). Training sessions are not
+    /// copied: they are practice, and end with the server's restart in any case.
+    Backup {
+        /// Where the copy goes.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
     },
 }
 

@@ -6,6 +6,7 @@
 pub const COUNTER_LIMIT: u32 = 100_000;
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod metrics;
 pub mod outbound;

@@ -28,85 +28,178 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(mut cli: Cli) -> anyhow::Result<()> {
     let db = cli
         .db
+        .clone()
         .context("--db PATH is required (or set GALAXIUM_SERVER_DB)")?;
     let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
-    match cli.command {
+    match cli.command.take() {
         Some(Command::User(command)) => manage_user(&store, command),
         Some(Command::Token(command)) => manage_tokens(&store, command),
-        Some(Command::Audit { last }) => {
-            let mut entries = Vec::new();
-            let mut after = 0;
-            loop {
-                let page = store.audit_entries(after, 1_000)?;
-                let Some(newest) = page.last() else { break };
-                after = newest.id;
-                entries.extend(page);
-                if entries.len() > last {
-                    entries.drain(..entries.len() - last);
-                }
-            }
-            let mut out = std::io::stdout().lock();
-            for e in entries {
-                writeln!(
-                    out,
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    e.at,
-                    e.actor,
-                    e.action,
-                    e.subject.unwrap_or_default(),
-                    e.address.unwrap_or_default(),
-                    e.detail
-                )?;
-            }
+        Some(Command::Backup { file }) => {
+            let backup = galaxium_server::backup::take(&db, &file)
+                .with_context(|| format!("backing up {}", db.display()))?;
+            writeln!(
+                std::io::stdout().lock(),
+                "copied {} to {} ({:.1} MiB in {:.1} s)",
+                db.display(),
+                backup.path.display(),
+                mib(backup.bytes),
+                backup.took.as_secs_f64()
+            )?;
             Ok(())
         }
-        None => {
-            let tls = match (&cli.tls_cert, &cli.tls_key) {
-                (Some(cert), Some(key)) => Some(
-                    galaxium_server::serving::tls_config(cert, key).map_err(anyhow::Error::msg)?,
-                ),
-                _ => None,
-            };
-            let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(&cli.listen)
-                    .await
-                    .with_context(|| format!("cannot listen on {}", cli.listen))?;
-                let address = listener.local_addr()?;
-                // Each training session's database sits beside the server's own.
-                let training_dir = db
-                    .parent()
+        Some(Command::Audit { last }) => print_audit(&store, last),
+        None => serve_until_stopped(&cli, &db, store),
+    }
+}
+
+/// Prints the newest `last` entries of the audit log, oldest first.
+fn print_audit(store: &SqliteStore, last: usize) -> anyhow::Result<()> {
+    let mut entries = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.audit_entries(after, 1_000)?;
+        let Some(newest) = page.last() else { break };
+        after = newest.id;
+        entries.extend(page);
+        if entries.len() > last {
+            entries.drain(..entries.len() - last);
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    for e in entries {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            e.at,
+            e.actor,
+            e.action,
+            e.subject.unwrap_or_default(),
+            e.address.unwrap_or_default(),
+            e.detail
+        )?;
+    }
+    Ok(())
+}
+
+/// Serves until Ctrl+C or SIGTERM.
+fn serve_until_stopped(cli: &Cli, db: &std::path::Path, store: SqliteStore) -> anyhow::Result<()> {
+    let tls = match (&cli.tls_cert, &cli.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(galaxium_server::serving::tls_config(cert, key).map_err(anyhow::Error::msg)?)
+        }
+        _ => None,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&cli.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", cli.listen))?;
+        let address = listener.local_addr()?;
+        // Each training session's database sits beside the server's own.
+        let training_dir = db
+            .parent()
+            .unwrap_or_else(|| std::path::Path::new("."))
+            .join("training-sessions");
+        let mut state = AppState::new(
+            Arc::new(store),
+            chrono::Duration::seconds(i64::from(cli.token_ttl_seconds)),
+        )
+        .with_training_dir(training_dir);
+        if cli.allow_unclaimed_devices {
+            tracing::warn!("sign-ins without a device key may push and pull for unclaimed devices");
+            state = state.admitting_unclaimed_devices();
+        }
+        let state = Arc::new(state);
+        if cli.backup_every_seconds > 0 {
+            let dir = cli.backup_dir.clone().unwrap_or_else(|| {
+                db.parent()
                     .unwrap_or_else(|| std::path::Path::new("."))
-                    .join("training-sessions");
-                let mut state = AppState::new(
-                    Arc::new(store),
-                    chrono::Duration::seconds(i64::from(cli.token_ttl_seconds)),
-                )
-                .with_training_dir(training_dir);
-                if cli.allow_unclaimed_devices {
-                    tracing::warn!(
-                        "sign-ins without a device key may push and pull for unclaimed devices"
-                    );
-                    state = state.admitting_unclaimed_devices();
-                }
-                let state = Arc::new(state);
-                {
-                    let mut out = std::io::stdout().lock();
-                    let scheme = if tls.is_some() { "https" } else { "http" };
-                    writeln!(out, "galaxium-server listening on {scheme}://{address}")?;
-                    out.flush()?;
-                }
-                tracing::info!(%address, db = %db.display(), "serving");
-                match tls {
-                    Some(tls) => serve_tls(listener, state, tls, shutdown_signal()).await?,
-                    None => serve(listener, state, shutdown_signal()).await?,
-                }
-                tracing::info!("stopped");
-                Ok(())
-            })
+                    .join("backups")
+            });
+            tokio::spawn(scheduled_backups(
+                Arc::clone(&state),
+                db.to_path_buf(),
+                dir,
+                std::time::Duration::from_secs(cli.backup_every_seconds),
+                cli.backup_keep as usize,
+            ));
+        }
+        {
+            let mut out = std::io::stdout().lock();
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            writeln!(out, "galaxium-server listening on {scheme}://{address}")?;
+            out.flush()?;
+        }
+        tracing::info!(%address, db = %db.display(), "serving");
+        match tls {
+            Some(tls) => serve_tls(listener, state, tls, shutdown_signal()).await?,
+            None => serve(listener, state, shutdown_signal()).await?,
+        }
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "a file's size, shown to a tenth of a MiB"
+)]
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Copies the database into `dir` every `every` while the server runs, keeping the newest
+/// `keep`; the first as soon as the newest copy there is older than `every` (a restart does
+/// not push the next copy a whole interval away).
+async fn scheduled_backups(
+    state: Arc<AppState>,
+    db: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    every: std::time::Duration,
+    keep: usize,
+) {
+    let newest = galaxium_server::backup::newest_taken_at(&dir)
+        .ok()
+        .flatten();
+    let since = newest.map_or(every, |at| {
+        (chrono::Utc::now() - at).to_std().unwrap_or_default()
+    });
+    let first = tokio::time::Instant::now() + every.saturating_sub(since);
+    let mut ticks = tokio::time::interval_at(first, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tracing::info!(dir = %dir.display(), every_s = every.as_secs(), keep, "scheduled backups");
+    loop {
+        ticks.tick().await;
+        let (db, dir) = (db.clone(), dir.clone());
+        let at = chrono::Utc::now();
+        let taken = tokio::task::spawn_blocking(move || {
+            galaxium_server::backup::take_scheduled(&db, &dir, keep, at)
+        })
+        .await;
+        match taken {
+            Ok(Ok((backup, removed))) => {
+                state
+                    .metrics
+                    .backup(Some(u64::try_from(at.timestamp()).unwrap_or(0)));
+                tracing::info!(
+                    file = %backup.path.display(),
+                    mib = mib(backup.bytes),
+                    took_ms = backup.took.as_millis(),
+                    removed,
+                    "backup taken"
+                );
+            }
+            Ok(Err(err)) => {
+                state.metrics.backup(None);
+                tracing::error!("scheduled backup failed: {err}");
+            }
+            Err(err) => {
+                state.metrics.backup(None);
+                tracing::error!("scheduled backup failed: {err}");
+            }
         }
     }
 }

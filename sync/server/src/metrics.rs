@@ -63,6 +63,9 @@ pub struct Metrics {
     logins_failed: AtomicU64,
     telemetry_points: AtomicU64,
     live_subscribers: AtomicU64,
+    backups_taken: AtomicU64,
+    backups_failed: AtomicU64,
+    last_backup_unix: AtomicU64,
 }
 
 impl Metrics {
@@ -120,21 +123,21 @@ impl Metrics {
         }
     }
 
-    /// The exposition text.
-    pub fn render(&self, stats: StoreStats) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP galaxium_http_requests_total HTTP requests by endpoint."
-        );
-        let _ = writeln!(out, "# TYPE galaxium_http_requests_total counter");
-        for (endpoint, count) in ENDPOINTS.iter().zip(&self.requests) {
-            let _ = writeln!(
-                out,
-                "galaxium_http_requests_total{{endpoint=\"{endpoint}\"}} {}",
-                count.load(Ordering::Relaxed)
-            );
+    /// Counts a scheduled backup; `taken_at` (Unix seconds) when it succeeded.
+    pub fn backup(&self, taken_at: Option<u64>) {
+        match taken_at {
+            Some(at) => {
+                self.backups_taken.fetch_add(1, Ordering::Relaxed);
+                self.last_backup_unix.store(at, Ordering::Relaxed);
+            }
+            None => {
+                self.backups_failed.fetch_add(1, Ordering::Relaxed);
+            }
         }
+    }
+
+    /// The request-duration histogram, one series per endpoint.
+    fn render_durations(&self, out: &mut String) {
         let name = "galaxium_http_request_duration_seconds";
         let _ = writeln!(
             out,
@@ -160,6 +163,24 @@ impl Metrics {
                 "{name}_bucket{{endpoint=\"{endpoint}\",le=\"+Inf\"}} {cumulative}\n{name}_sum{{endpoint=\"{endpoint}\"}} {sum}\n{name}_count{{endpoint=\"{endpoint}\"}} {cumulative}"
             );
         }
+    }
+
+    /// The exposition text.
+    pub fn render(&self, stats: StoreStats) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP galaxium_http_requests_total HTTP requests by endpoint."
+        );
+        let _ = writeln!(out, "# TYPE galaxium_http_requests_total counter");
+        for (endpoint, count) in ENDPOINTS.iter().zip(&self.requests) {
+            let _ = writeln!(
+                out,
+                "galaxium_http_requests_total{{endpoint=\"{endpoint}\"}} {}",
+                count.load(Ordering::Relaxed)
+            );
+        }
+        self.render_durations(&mut out);
         let counters = [
             (
                 "galaxium_ops_accepted_total",
@@ -180,6 +201,16 @@ impl Metrics {
                 "galaxium_telemetry_points_total",
                 "Telemetry points taken in from producers.",
                 &self.telemetry_points,
+            ),
+            (
+                "galaxium_backups_taken_total",
+                "Scheduled copies of the database taken.",
+                &self.backups_taken,
+            ),
+            (
+                "galaxium_backups_failed_total",
+                "Scheduled copies of the database that failed.",
+                &self.backups_failed,
             ),
         ];
         for (name, help, value) in counters {
@@ -209,6 +240,11 @@ impl Metrics {
                 "galaxium_live_subscribers",
                 "Consoles following the live telemetry relay.",
                 self.live_subscribers.load(Ordering::Relaxed),
+            ),
+            (
+                "galaxium_last_backup_timestamp_seconds",
+                "When the last scheduled copy was taken (Unix seconds; 0: none yet).",
+                self.last_backup_unix.load(Ordering::Relaxed),
             ),
         ];
         for (name, help, value) in gauges {

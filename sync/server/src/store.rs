@@ -1080,7 +1080,7 @@ fn purge_tombstones(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
 /// Refuses, without writing a byte, a file that is not this server's database (another
 /// program's SQLite file, or not SQLite at all), one a newer server wrote, or one that fails
 /// its integrity check. A missing or empty file is a new database.
-fn check_before_opening(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn check_before_opening(path: &Path) -> Result<(), StoreError> {
     let length = match std::fs::metadata(path) {
         Ok(meta) => meta.len(),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),

@@ -949,9 +949,14 @@ fn a_trainee_cannot_touch_operational_tables() {
 }
 
 fn spawn_server(db: &std::path::Path) -> (std::process::Child, String) {
+    spawn_server_with(db, &[])
+}
+
+fn spawn_server_with(db: &std::path::Path, options: &[&str]) -> (std::process::Child, String) {
     use std::io::BufRead as _;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galaxium-server"))
         .args(["--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(options)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -971,42 +976,7 @@ fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
         .unwrap()
         .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
         .unwrap();
-    let mut a = console();
-    add_fleet_and_launch(&mut a.replica);
-    let vehicle = a
-        .replica
-        .table_rows("vehicles")
-        .unwrap()
-        .into_keys()
-        .next()
-        .unwrap();
-    let port = a
-        .replica
-        .table_rows("spaceports")
-        .unwrap()
-        .into_keys()
-        .next()
-        .unwrap();
-    a.replica
-        .write(|w| {
-            for n in 0..3_000 {
-                w.insert_launch(&LaunchRow {
-                    id: replica::new_id(),
-                    mission: format!("bulk {n}"),
-                    vehicle_id: vehicle.clone(),
-                    spaceport_id: port.clone(),
-                    pad: "LC-39A".into(),
-                    scheduled_at: "2031-01-01T00:00:00Z".into(),
-                    status: "planned".into(),
-                    demo: false,
-                    fare_classes: "[]".into(),
-                    checkin_opens_hours: 24.0,
-                    checkin_closes_hours: 1.0,
-                })?;
-            }
-            Ok::<_, galaxium_sync::ReplicaError>(())
-        })
-        .unwrap();
+    let mut a = console_with_launches(3_000);
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (mut server, url) = spawn_server(&db);
@@ -1074,6 +1044,154 @@ fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
 }
 
 /// How many ops the server's file holds, read from beside the running server.
+/// A copy taken while a console pushes is the database of one instant, and a server starts
+/// on it and serves it; the serving server also keeps copies on its own schedule.
+#[test]
+fn a_backup_taken_while_a_console_pushes_is_whole_and_a_server_serves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite");
+    SqliteStore::open(&db)
+        .unwrap()
+        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
+        .unwrap();
+    let mut a = console_with_launches(3_000);
+    let backups = dir.path().join("backups");
+    let (mut server, url) =
+        spawn_server_with(&db, &["--backup-every-seconds", "1", "--backup-keep", "2"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut client = SyncClient::new(&url).unwrap();
+    let claim = a.replica.device_claim().unwrap();
+    runtime
+        .block_on(client.login_as("ada", PASSWORD, Some(claim)))
+        .unwrap();
+    // The copy is taken from the command line as soon as the push has begun.
+    let copy = dir.path().join("copy.sqlite");
+    let backup = std::thread::spawn({
+        let (db, copy) = (db.clone(), copy.clone());
+        move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while ops_stored(&db) == 0 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            std::process::Command::new(env!("CARGO_BIN_EXE_galaxium-server"))
+                .args([
+                    "--db",
+                    db.to_str().unwrap(),
+                    "backup",
+                    copy.to_str().unwrap(),
+                ])
+                .output()
+                .unwrap()
+        }
+    });
+    let pushed = runtime
+        .block_on(sync_once(&mut a.replica, &client))
+        .unwrap();
+    assert_eq!(pushed.rejected, 0, "{pushed}");
+    let backup = backup.join().unwrap();
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&backup.stdout).starts_with("copied "),
+        "{}",
+        String::from_utf8_lossy(&backup.stdout)
+    );
+    // The copy holds a whole prefix of the op log, and the rows that go with it.
+    let held = ops_stored(&copy);
+    assert!(held > 0, "the copy was taken after the push began");
+    let (rows, newest): (i64, i64) = rusqlite::Connection::open(&copy)
+        .unwrap()
+        .query_row(
+            "SELECT (SELECT count(*) FROM rows), (SELECT max(cursor) FROM ops)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(newest, held, "no hole in the copy's op log");
+    assert_eq!(rows, held, "one row per insert taken");
+    // A server on the copy serves what it holds to a console that signs in to it.
+    let restored = TestServer::over(&copy);
+    let mut b = console();
+    let on_b = restored.client_on("ada", &b.replica);
+    let pulled = restored.sync(&mut b.replica, &on_b);
+    assert_eq!(i64::try_from(pulled.pulled).unwrap(), held);
+    // The schedule: one copy a second, the newest two kept, each one a server would open.
+    std::thread::sleep(std::time::Duration::from_millis(3_500));
+    let copies = galaxium_server::backup::scheduled_copies(&backups).unwrap();
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    for copy in &copies {
+        SqliteStore::open(copy).unwrap();
+    }
+    let taken = metric(
+        &runtime,
+        &url,
+        client.token().unwrap(),
+        "galaxium_backups_taken_total",
+    );
+    assert!(taken >= 3, "{taken} copies taken");
+    server.kill().unwrap();
+    let _ = server.wait();
+}
+
+/// A console holding a fleet, a launch and `launches` more, none of them synced.
+fn console_with_launches(launches: usize) -> Console {
+    let mut a = console();
+    add_fleet_and_launch(&mut a.replica);
+    let first_key = |table: &str| {
+        a.replica
+            .table_rows(table)
+            .unwrap()
+            .into_keys()
+            .next()
+            .unwrap()
+    };
+    let (vehicle, port) = (first_key("vehicles"), first_key("spaceports"));
+    a.replica
+        .write(|w| {
+            for n in 0..launches {
+                w.insert_launch(&LaunchRow {
+                    id: replica::new_id(),
+                    mission: format!("bulk {n}"),
+                    vehicle_id: vehicle.clone(),
+                    spaceport_id: port.clone(),
+                    pad: "LC-39A".into(),
+                    scheduled_at: "2031-01-01T00:00:00Z".into(),
+                    status: "planned".into(),
+                    demo: false,
+                    fare_classes: "[]".into(),
+                    checkin_opens_hours: 24.0,
+                    checkin_closes_hours: 1.0,
+                })?;
+            }
+            Ok::<_, galaxium_sync::ReplicaError>(())
+        })
+        .unwrap();
+    a
+}
+
+/// The value of the counter or gauge `name` on the server's `/metrics`.
+fn metric(runtime: &tokio::runtime::Runtime, url: &str, token: &str, name: &str) -> u64 {
+    let text = runtime
+        .block_on(async {
+            reqwest::Client::new()
+                .get(format!("{url}/metrics"))
+                .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+                .bearer_auth(token)
+                .send()
+                .await?
+                .text()
+                .await
+        })
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{name} is not in {text}"))
+}
+
 fn ops_stored(db: &std::path::Path) -> i64 {
     rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .and_then(|c| c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0)))
