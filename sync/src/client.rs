@@ -63,6 +63,10 @@ pub enum SyncError {
     /// The role may not do this.
     #[error("the server refused: {0}")]
     Forbidden(String),
+    /// The server's op log is in another epoch than the one this console pulled in (it was
+    /// restored from a copy): a sync pulls first, then sends again.
+    #[error("the server was restored from a copy since this console last synced: {0}")]
+    EpochChanged(String),
     /// Any other refusal or failure, with the server's reason.
     #[error("the server answered {status}: {message}")]
     Server {
@@ -117,6 +121,9 @@ pub struct SyncSummary {
     pub set_aside: u64,
     /// Refusals the server reached after accepting this console's ops, now in the inbox.
     pub late_refusals: u64,
+    /// Ops sent again because the server's op log is another epoch than this console's
+    /// (restored from a copy, or another server).
+    pub resent: u64,
     /// How far this console's clock is ahead of the server's (negative: behind), in
     /// milliseconds, when the server said its time.
     pub clock_offset_ms: Option<i64>,
@@ -162,6 +169,13 @@ impl std::fmt::Display for SyncSummary {
             self.bytes_down,
             self.duration_ms
         )?;
+        if self.resent > 0 {
+            write!(
+                f,
+                "; the server was restored from a copy: {} changes this console had sent were sent again",
+                self.resent
+            )?;
+        }
         if self.late_refusals > 0 {
             write!(
                 f,
@@ -422,6 +436,7 @@ impl SyncClient {
             return Err(match status {
                 StatusCode::UNAUTHORIZED => SyncError::Unauthorized(message),
                 StatusCode::FORBIDDEN => SyncError::Forbidden(message),
+                StatusCode::PRECONDITION_FAILED => SyncError::EpochChanged(message),
                 other => SyncError::Server {
                     status: other.as_u16(),
                     message,
@@ -504,6 +519,42 @@ async fn run_sync(
         client.clone()
     };
     let device_id = replica.device_id().to_owned();
+    // A second pass only when the server's epoch changed (its op log was put back to a copy):
+    // what was sent again is pushed, and the pull starts over from the epoch's beginning.
+    for _pass in 0..3 {
+        // A server in another epoch refuses a push whole, before judging any op: the pull
+        // below learns the epoch, and the next pass sends again.
+        let pushed = match push_pending(replica, &client, &device_id, training, summary).await {
+            Err(SyncError::EpochChanged(_)) => false,
+            other => other.map(|()| true)?,
+        };
+        if pull_all(replica, &client, &device_id, summary).await? == Pulled::All && pushed {
+            return Ok(());
+        }
+    }
+    Err(SyncError::BadAnswer(
+        "the server's epoch changed twice in one sync; try again".to_owned(),
+    ))
+}
+
+/// Whether a pull got to the end.
+#[derive(Debug, PartialEq, Eq)]
+enum Pulled {
+    /// Every page up to the server's head.
+    All,
+    /// The server is in another epoch: what was sent went back into the outbox and the cursor
+    /// back to the epoch's beginning; push and pull again.
+    EpochChanged,
+}
+
+/// Pushes the outbox in batches.
+async fn push_pending(
+    replica: &mut Replica,
+    client: &SyncClient,
+    device_id: &str,
+    training: bool,
+    summary: &mut SyncSummary,
+) -> Result<(), SyncError> {
     loop {
         let mut ops = replica.pending_ops(MAX_PUSH_OPS.min(1_000))?;
         if ops.is_empty() {
@@ -522,9 +573,10 @@ async fn run_sync(
             .max(1);
         ops.truncate(fits);
         let request = PushRequest {
-            device_id: device_id.clone(),
+            device_id: device_id.to_owned(),
             ops,
             training,
+            epoch: replica.server_epoch()?,
         };
         let (response, up, down) = client.push(&request).await?;
         summary.bytes_up += up;
@@ -549,18 +601,35 @@ async fn run_sync(
             request.ops.into_iter().zip(response.results).collect();
         summary.rejected += replica.settle_push(&verdicts)?;
     }
+    Ok(())
+}
+
+/// Pulls pages until the server's head.
+async fn pull_all(
+    replica: &mut Replica,
+    client: &SyncClient,
+    device_id: &str,
+    summary: &mut SyncSummary,
+) -> Result<Pulled, SyncError> {
     loop {
         let after = replica.sync_cursor()?;
-        let (page, down) = client.pull(&device_id, after, PULL_PAGE).await?;
+        let (page, down) = client.pull(device_id, after, PULL_PAGE).await?;
         summary.bytes_down += down;
+        if let Some(epoch) = &page.epoch
+            && let crate::replica::EpochChange::Restored { resent, .. } =
+                replica.follow_server_epoch(epoch)?
+        {
+            // This page counted from a cursor of the old epoch: it is pulled again.
+            summary.resent += resent;
+            return Ok(Pulled::EpochChanged);
+        }
         summary.pulled += page.ops.len() as u64;
         let applied = replica.apply_pulled(&page.ops, page.next_cursor)?;
         summary.set_aside =
             (summary.set_aside + applied.set_aside).saturating_sub(applied.cleared_aside);
         summary.late_refusals += applied.late_refusals;
         if !page.more {
-            break;
+            return Ok(Pulled::All);
         }
     }
-    Ok(())
 }

@@ -174,6 +174,12 @@ pub struct PushRequest {
     /// push whole (older consoles leave it out; the server also remembers sandbox devices).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub training: bool,
+    /// The server epoch the pushing console last pulled in. When the server is in another
+    /// (it was restored from a copy since), the push is refused whole with 412, before any
+    /// op is judged: the console pulls first, learns the epoch, and sends again what the copy
+    /// lacks (older consoles leave it out, and are not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
 }
 
 /// The server's verdict on one pushed op.
@@ -317,6 +323,18 @@ pub struct ServerOp {
     pub by: Option<String>,
 }
 
+/// Which history of the server's op log cursors count in. A server keeps its epoch for life;
+/// putting it back to a copy (a restore) starts a new one, `since` the copy's newest cursor:
+/// a console that pulled further than that in the old epoch pulls again from there, and sends
+/// again what it had sent since (see [`crate::Replica::follow_server_epoch`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerEpoch {
+    /// The epoch's id.
+    pub id: String,
+    /// The newest cursor the server held when the epoch began.
+    pub since: u64,
+}
+
 /// `GET /api/v1/pull?after=CURSOR&limit=N`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PullResponse {
@@ -326,6 +344,9 @@ pub struct PullResponse {
     pub next_cursor: u64,
     /// Whether more ops are waiting beyond this page.
     pub more: bool,
+    /// The server's epoch (`None` from servers older than epochs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<ServerEpoch>,
 }
 
 /// Every error the server answers has this body.

@@ -2,6 +2,12 @@
 //! schedule the serving server keeps (every 15 minutes by default, the newest few kept), so
 //! that a lost machine loses at most the last interval.
 //!
+//! `galaxium-server restore FILE` puts a copy back, with the server stopped: the copy is
+//! checked, copied beside the database, given a new epoch (consoles that synced after the copy
+//! was taken pull again from where it ends and send again what they had sent since; see
+//! [`galaxium_sync::protocol::ServerEpoch`]), and its sign-ins are ended; the database it
+//! replaces is kept beside it.
+//!
 //! A copy is taken on a connection of its own, in one read transaction (`VACUUM INTO`): with
 //! the database in WAL mode the server goes on taking pushes while it is made, and the copy is
 //! the database as it stood at one instant. It is written beside its final name, checked as
@@ -14,7 +20,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::store::{StoreError, check_before_opening};
+use crate::store::{NewAuditEntry, SqliteStore, Store as _, StoreError, check_before_opening};
+use galaxium_sync::protocol::ServerEpoch;
 
 /// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +46,7 @@ pub fn take(db: &Path, dest: &Path) -> Result<Backup, StoreError> {
     if !db.exists() {
         return Err(StoreError::Io(format!("{} does not exist", db.display())));
     }
-    let mut partial = dest.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
+    let partial = beside(dest, ".partial");
     let written = copy_checked(db, &partial).and_then(|()| {
         std::fs::rename(&partial, dest).map_err(|err| io_error(dest, &err))?;
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -90,6 +95,104 @@ fn copy_checked(db: &Path, partial: &Path) -> Result<(), StoreError> {
     std::fs::File::open(partial)
         .and_then(|f| f.sync_all())
         .map_err(|err| io_error(partial, &err))
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// The epoch the restored database begins.
+    pub epoch: ServerEpoch,
+    /// Sign-ins and API tokens it ended.
+    pub sign_ins_ended: u64,
+    /// Where the database it replaced was kept, if there was one.
+    pub replaced: Option<PathBuf>,
+}
+
+/// `path` with `suffix` added to its file name.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Puts the copy at `copy` in place of the database at `db`, with the server stopped.
+pub fn restore(copy: &Path, db: &Path) -> Result<Restored, StoreError> {
+    if !copy.exists() {
+        return Err(StoreError::Io(format!("{} does not exist", copy.display())));
+    }
+    let wal = beside(db, "-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return Err(StoreError::Io(format!(
+            "{} exists: the server is running on {}, or stopped without folding its log into it. \
+             Stop it first (systemctl stop galaxium-server); if it is stopped already, start and \
+             stop it once. Nothing was changed",
+            wal.display(),
+            db.display()
+        )));
+    }
+    let staged = beside(db, ".restoring");
+    let _ = std::fs::remove_file(&staged);
+    let restored = take(copy, &staged).and_then(|_| {
+        let store = SqliteStore::open(&staged)?;
+        let (epoch, sign_ins_ended) = store.begin_epoch()?;
+        let detail = format!(
+            "restored from {}; a new epoch from cursor {}; {sign_ins_ended} sign-ins ended",
+            copy.display(),
+            epoch.since
+        );
+        store.audit(&NewAuditEntry {
+            actor: "command line",
+            action: "restore",
+            subject: None,
+            detail: &detail,
+            address: None,
+        })?;
+        drop(store);
+        // Closing folded the log into the file; a log left over would be lost by the rename.
+        if std::fs::metadata(beside(&staged, "-wal")).is_ok_and(|m| m.len() > 0) {
+            return Err(StoreError::Io(format!(
+                "{} kept a write-ahead log after closing",
+                staged.display()
+            )));
+        }
+        Ok((epoch, sign_ins_ended))
+    });
+    let (epoch, sign_ins_ended) = match restored {
+        Ok(done) => done,
+        Err(err) => {
+            for leftover in [
+                staged.clone(),
+                beside(&staged, "-wal"),
+                beside(&staged, "-shm"),
+            ] {
+                let _ = std::fs::remove_file(leftover);
+            }
+            return Err(err);
+        }
+    };
+    let replaced = if db.exists() {
+        let aside = beside(
+            db,
+            &format!(".replaced-{}", Utc::now().format("%Y%m%dT%H%M%SZ")),
+        );
+        std::fs::rename(db, &aside).map_err(|err| io_error(db, &err))?;
+        let _ = std::fs::remove_file(beside(db, "-shm"));
+        Some(aside)
+    } else {
+        None
+    };
+    std::fs::rename(&staged, db).map_err(|err| io_error(db, &err))?;
+    let _ = std::fs::remove_file(beside(&staged, "-shm"));
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|err| io_error(dir, &err))?;
+    }
+    Ok(Restored {
+        epoch,
+        sign_ins_ended,
+        replaced,
+    })
 }
 
 fn io_error(path: &Path, err: &std::io::Error) -> StoreError {
@@ -163,7 +266,7 @@ pub fn take_scheduled(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{SqliteStore, Store as _};
+    use crate::store::SqliteStore;
     use galaxium_sync::schema::registry::Role;
 
     fn server_db(dir: &Path) -> PathBuf {

@@ -28,7 +28,8 @@ Examples:
   galaxium-server --db /var/lib/galaxium/server.sqlite --listen 0.0.0.0:8780 \\
       --tls-cert /etc/galaxium/server.crt --tls-key /etc/galaxium/server.key
   echo 'a-long-password' | galaxium-server --db server.sqlite user add ada --role admin
-  galaxium-server --db /var/lib/galaxium/server.sqlite backup /srv/copies/server-now.sqlite";
+  galaxium-server --db /var/lib/galaxium/server.sqlite backup /srv/copies/server-now.sqlite
+  galaxium-server --db /var/lib/galaxium/server.sqlite restore /srv/copies/server-now.sqlite";
 
 /// Galaxium central server: reconciles console replicas and relays live telemetry.
 ///
@@ -162,6 +163,16 @@ pub enum Command {
     /// copied: they are practice, and end with the server's restart in any case.
     Backup {
         /// Where the copy goes.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Put a copy (from `backup` or the schedule) in place of the database, with the server
+    /// stopped. The copy is checked first; the database it replaces is kept beside it
+    /// (PATH.replaced-TIME). Every sign-in and API token ends, and user changes made after
+    /// the copy was taken are undone (review `user list`). Consoles that synced after the
+    /// copy was taken send again, at their next sync, what it lacks.
+    Restore {
+        /// The copy to put back.
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },

@@ -851,6 +851,15 @@ pub(crate) async fn push_into(
     request: PushRequest,
 ) -> Result<Json<PushResponse>, ApiError> {
     let store = namespace.store.clone();
+    if let Some(epoch) = &request.epoch
+        && *epoch != store.epoch().id
+    {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "this server was put back to a copy since this console last pulled (another \
+             epoch); pull first, then send again what it lacks. Nothing of this push was judged",
+        ));
+    }
     let (user, device) = (principal.user.clone(), request.device_id.clone());
     let acting = namespace.acting_as(&principal);
     let reader = acting.clone();

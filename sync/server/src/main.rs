@@ -33,6 +33,10 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         .db
         .clone()
         .context("--db PATH is required (or set GALAXIUM_SERVER_DB)")?;
+    // A restore runs with the server stopped, before anything opens the database.
+    if let Some(Command::Restore { file }) = &cli.command {
+        return restore_database(file, &db);
+    }
     let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
     match cli.command.take() {
         Some(Command::User(command)) => manage_user(&store, command),
@@ -51,8 +55,40 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Audit { last }) => print_audit(&store, last),
+        Some(Command::Restore { file }) => restore_database(&file, &db),
         None => serve_until_stopped(&cli, &db, store),
     }
+}
+
+/// Puts the copy `file` in place of the database `db` and says what that means.
+fn restore_database(file: &std::path::Path, db: &std::path::Path) -> anyhow::Result<()> {
+    let restored = galaxium_server::backup::restore(file, db)
+        .with_context(|| format!("restoring {} into {}", file.display(), db.display()))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "restored {} into {}: a new epoch from cursor {}",
+        file.display(),
+        db.display(),
+        restored.epoch.since
+    )?;
+    if let Some(replaced) = &restored.replaced {
+        writeln!(
+            out,
+            "the database it replaced is kept as {}",
+            replaced.display()
+        )?;
+    }
+    writeln!(
+        out,
+        "{} sign-ins and API tokens ended: consoles sign in again, service accounts need new tokens (token create); user changes made after the copy was taken are undone (user list)",
+        restored.sign_ins_ended
+    )?;
+    writeln!(
+        out,
+        "consoles that synced after the copy was taken send again what it lacks at their next sync"
+    )?;
+    Ok(())
 }
 
 /// Prints the newest `last` entries of the audit log, oldest first.

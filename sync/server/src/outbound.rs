@@ -162,6 +162,7 @@ mod tests {
             }],
             next_cursor: 1,
             more: false,
+            epoch: None,
         };
         let reader = Principal::of("someone", Role::Controller);
         let out = for_reader(&reader, page);

@@ -15,7 +15,7 @@ use crate::outbound::Settled;
 use galaxium_sync::hlc::{Hlc, HlcClock};
 use galaxium_sync::protocol::{
     MAX_CLOCK_AHEAD, MAX_PULL_BYTES, MissionClock, Op, OpKind, OpResult, PullResponse, RefusalRule,
-    SERVER_DEVICE, ServerOp, TelemetryFrame, TelemetryPoint, TrainingSession,
+    SERVER_DEVICE, ServerEpoch, ServerOp, TelemetryFrame, TelemetryPoint, TrainingSession,
 };
 use galaxium_sync::schema::registry::{self, ConflictPolicy, ReplicatedTable, Role, TABLES};
 use galaxium_sync::schema::rules;
@@ -150,6 +150,8 @@ pub trait Store: Send + Sync + 'static {
         after: u64,
         limit: usize,
     ) -> Result<PullResponse, StoreError>;
+    /// The epoch its cursors count in.
+    fn epoch(&self) -> ServerEpoch;
     /// Figures for `/metrics`.
     fn stats(&self) -> Result<StoreStats, StoreError>;
     /// Stores a producer's telemetry points with consecutive sequence numbers and drops what
@@ -273,6 +275,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_users_and_audit.sql"),
     include_str!("migrations/0010_tombstone_cursor.sql"),
     include_str!("migrations/0011_sign_in_endings.sql"),
+    include_str!("migrations/0012_server_epoch.sql"),
 ];
 #[allow(clippy::cast_possible_truncation, reason = "a handful of migrations")]
 const SERVER_SCHEMA_VERSION: u32 = SERVER_MIGRATIONS.len() as u32;
@@ -299,6 +302,9 @@ pub struct SqliteStore {
     /// Gives ops stamped too far ahead the server's time instead, in order (see
     /// [`galaxium_sync::protocol::MAX_CLOCK_AHEAD`]).
     clamp_clock: Mutex<HlcClock>,
+    /// The epoch its cursors count in: set when the database is made or restored, never
+    /// while it is open.
+    epoch: ServerEpoch,
 }
 
 impl SqliteStore {
@@ -333,10 +339,41 @@ impl SqliteStore {
         if !super::repair::done(&conn)? {
             super::repair::repair(&mut conn, &mut clamp_clock)?.log();
         }
+        let epoch = conn.query_row("SELECT epoch, since FROM server_epoch", [], |r| {
+            Ok(ServerEpoch {
+                id: r.get(0)?,
+                since: r.get::<_, i64>(1)?.unsigned_abs(),
+            })
+        })?;
         Ok(Self {
             conn: Mutex::new(conn),
             clamp_clock: Mutex::new(clamp_clock),
+            epoch,
         })
+    }
+
+    /// Starts a new epoch from the newest cursor held (for a database just put back from a
+    /// copy) and ends every sign-in and API token it held: a sign-out or revocation made after
+    /// the copy was taken must not come back with it. The new epoch, and how many sign-ins
+    /// ended.
+    pub fn begin_epoch(&self) -> Result<(ServerEpoch, u64), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        exec(
+            &tx,
+            "UPDATE server_epoch SET epoch = lower(hex(randomblob(16))),
+                 since = (SELECT coalesce(max(cursor), 0) FROM ops)",
+            [],
+        )?;
+        let ended = exec(&tx, "DELETE FROM tokens", [])?;
+        let epoch = one(&tx, "SELECT epoch, since FROM server_epoch", [], |r| {
+            Ok(ServerEpoch {
+                id: r.get(0)?,
+                since: r.get::<_, i64>(1)?.unsigned_abs(),
+            })
+        })?;
+        tx.commit()?;
+        Ok((epoch, ended as u64))
     }
 
     /// Records ops as accepted without judging them, as a server before the value and key
@@ -797,7 +834,12 @@ impl Store for SqliteStore {
             ops,
             next_cursor,
             more,
+            epoch: Some(self.epoch.clone()),
         })
+    }
+
+    fn epoch(&self) -> ServerEpoch {
+        self.epoch.clone()
     }
 
     fn stats(&self) -> Result<StoreStats, StoreError> {

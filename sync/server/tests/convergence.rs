@@ -425,6 +425,7 @@ fn run_case(seed: u64) {
                         device_id: node.replica.device_id().to_owned(),
                         ops,
                         training: false,
+                        epoch: None,
                     };
                     let (response, _, _) = server.runtime.block_on(c.push(&request)).unwrap();
                     let verdicts: Vec<_> =

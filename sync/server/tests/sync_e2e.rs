@@ -616,6 +616,7 @@ fn deletes_replicate_and_a_repeated_push_changes_nothing() {
         device_id: a.replica.device_id().to_owned(),
         ops: pending,
         training: false,
+        epoch: None,
     };
     let (again, _, _) = server.runtime.block_on(admin.push(&request)).unwrap();
     assert!(
@@ -971,11 +972,7 @@ fn spawn_server_with(db: &std::path::Path, options: &[&str]) -> (std::process::C
 #[test]
 fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite");
-    SqliteStore::open(&db)
-        .unwrap()
-        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
-        .unwrap();
+    let db = database_with_ada(dir.path());
     let mut a = console_with_launches(3_000);
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -1049,11 +1046,7 @@ fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
 #[test]
 fn a_backup_taken_while_a_console_pushes_is_whole_and_a_server_serves_it() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite");
-    SqliteStore::open(&db)
-        .unwrap()
-        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
-        .unwrap();
+    let db = database_with_ada(dir.path());
     let mut a = console_with_launches(3_000);
     let backups = dir.path().join("backups");
     let (mut server, url) =
@@ -1073,32 +1066,15 @@ fn a_backup_taken_while_a_console_pushes_is_whole_and_a_server_serves_it() {
             while ops_stored(&db) == 0 && std::time::Instant::now() < deadline {
                 std::thread::sleep(std::time::Duration::from_micros(200));
             }
-            std::process::Command::new(env!("CARGO_BIN_EXE_galaxium-server"))
-                .args([
-                    "--db",
-                    db.to_str().unwrap(),
-                    "backup",
-                    copy.to_str().unwrap(),
-                ])
-                .output()
-                .unwrap()
+            server_command(&db, &["backup", copy.to_str().unwrap()], "")
         }
     });
     let pushed = runtime
         .block_on(sync_once(&mut a.replica, &client))
         .unwrap();
     assert_eq!(pushed.rejected, 0, "{pushed}");
-    let backup = backup.join().unwrap();
-    assert!(
-        backup.status.success(),
-        "{}",
-        String::from_utf8_lossy(&backup.stderr)
-    );
-    assert!(
-        String::from_utf8_lossy(&backup.stdout).starts_with("copied "),
-        "{}",
-        String::from_utf8_lossy(&backup.stdout)
-    );
+    let said = backup.join().unwrap().unwrap();
+    assert!(said.starts_with("copied "), "{said}");
     // The copy holds a whole prefix of the op log, and the rows that go with it.
     let held = ops_stored(&copy);
     assert!(held > 0, "the copy was taken after the push began");
@@ -1136,12 +1112,138 @@ fn a_backup_taken_while_a_console_pushes_is_whole_and_a_server_serves_it() {
     let _ = server.wait();
 }
 
+/// A server put back to a copy taken before some syncs: a restore while it runs is refused;
+/// after one, old sign-ins are over, and the consoles that synced since the copy send again
+/// what it lacks, pull from where it ends, and every console converges with nothing lost.
+#[test]
+fn a_server_restored_from_a_copy_and_its_consoles_converge_without_losing_an_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database_with_ada(dir.path());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sign_in = |url: &str, replica: &Replica| {
+        let mut client = SyncClient::new(url).unwrap();
+        let claim = replica.device_claim().unwrap();
+        runtime
+            .block_on(client.login_as("ada", PASSWORD, Some(claim)))
+            .unwrap();
+        client
+    };
+    let sync = |replica: &mut Replica, client: &SyncClient| {
+        runtime.block_on(sync_once(replica, client)).unwrap()
+    };
+    let options = ["--backup-every-seconds", "0"];
+    let (server, url) = spawn_server_with(&db, &options);
+    let (mut a, mut b) = (console(), console());
+    let (on_a, on_b) = (sign_in(&url, &a.replica), sign_in(&url, &b.replica));
+    let launch = add_fleet_and_launch(&mut a.replica);
+    sync(&mut a.replica, &on_a);
+    sync(&mut b.replica, &on_b);
+    let copy = dir.path().join("copy.sqlite");
+    galaxium_server::backup::take(&db, &copy).unwrap();
+
+    // After the copy: A moves the pad, B adds a launch, both synced; then B renames its launch
+    // without syncing.
+    let set = |replica: &mut Replica, id: &str, column: &str, value: &str| {
+        replica
+            .write(|w| {
+                let mut values = Map::new();
+                values.insert(column.into(), json!(value));
+                w.update("launches", id, values)
+            })
+            .unwrap();
+    };
+    set(&mut a.replica, &launch, "pad", "LC-39B");
+    sync(&mut a.replica, &on_a);
+    let added = add_launches(&mut b.replica, 1).remove(0);
+    sync(&mut b.replica, &on_b);
+    sync(&mut a.replica, &on_a);
+    set(&mut b.replica, &added, "mission", "Renamed offline");
+
+    // Not while the server runs.
+    let restore = || server_command(&db, &["restore", copy.to_str().unwrap()], "");
+    let refused = restore().unwrap_err();
+    assert!(refused.contains("Stop it first"), "{refused}");
+    stop_gracefully(server);
+    let said = restore().unwrap();
+    assert!(said.contains("a new epoch from cursor"), "{said}");
+    let kept = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("server.sqlite.replaced-")
+        })
+        .count();
+    assert_eq!(kept, 1, "the replaced database is kept");
+
+    let (mut server, url) = spawn_server_with(&db, &options);
+    // Sign-ins of before are over.
+    let stale = SyncClient::new(&url)
+        .unwrap()
+        .with_token(on_a.token().unwrap().to_owned());
+    let err = runtime
+        .block_on(sync_once(&mut a.replica, &stale))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Unauthorized(_)), "{err}");
+    let (on_a, on_b) = (sign_in(&url, &a.replica), sign_in(&url, &b.replica));
+    let again = sync(&mut a.replica, &on_a);
+    assert!(again.resent > 0, "{again}");
+    let again = sync(&mut b.replica, &on_b);
+    assert!(again.resent > 0, "{again}");
+    sync(&mut a.replica, &on_a);
+    let mut c = console();
+    let on_c = sign_in(&url, &c.replica);
+    sync(&mut c.replica, &on_c);
+    for replica in [&a.replica, &b.replica, &c.replica] {
+        assert_eq!(launch_field(replica, &launch, "pad"), json!("LC-39B"));
+        assert_eq!(
+            launch_field(replica, &added, "mission"),
+            json!("Renamed offline")
+        );
+        assert!(replica.conflicts(false).unwrap().is_empty());
+    }
+    assert_eq!(
+        a.replica.table_rows("launches").unwrap(),
+        c.replica.table_rows("launches").unwrap()
+    );
+    server.kill().unwrap();
+    let _ = server.wait();
+}
+
+/// Stops a server process as its service manager does (SIGTERM), and waits for it.
+fn stop_gracefully(mut server: std::process::Child) {
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
+
+/// A server database in `dir` with the admin `ada`.
+fn database_with_ada(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("server.sqlite");
+    SqliteStore::open(&db)
+        .unwrap()
+        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
+        .unwrap();
+    db
+}
+
 /// A console holding a fleet, a launch and `launches` more, none of them synced.
 fn console_with_launches(launches: usize) -> Console {
     let mut a = console();
     add_fleet_and_launch(&mut a.replica);
+    add_launches(&mut a.replica, launches);
+    a
+}
+
+/// Adds `count` launches of the replica's first vehicle and spaceport; their ids.
+fn add_launches(replica: &mut Replica, count: usize) -> Vec<String> {
     let first_key = |table: &str| {
-        a.replica
+        replica
             .table_rows(table)
             .unwrap()
             .into_keys()
@@ -1149,11 +1251,13 @@ fn console_with_launches(launches: usize) -> Console {
             .unwrap()
     };
     let (vehicle, port) = (first_key("vehicles"), first_key("spaceports"));
-    a.replica
+    replica
         .write(|w| {
-            for n in 0..launches {
+            let mut ids = Vec::with_capacity(count);
+            for n in 0..count {
+                let id = replica::new_id();
                 w.insert_launch(&LaunchRow {
-                    id: replica::new_id(),
+                    id: id.clone(),
                     mission: format!("bulk {n}"),
                     vehicle_id: vehicle.clone(),
                     spaceport_id: port.clone(),
@@ -1165,11 +1269,11 @@ fn console_with_launches(launches: usize) -> Console {
                     checkin_opens_hours: 24.0,
                     checkin_closes_hours: 1.0,
                 })?;
+                ids.push(id);
             }
-            Ok::<_, galaxium_sync::ReplicaError>(())
+            Ok::<_, galaxium_sync::ReplicaError>(ids)
         })
-        .unwrap();
-    a
+        .unwrap()
 }
 
 /// The value of the counter or gauge `name` on the server's `/metrics`.
@@ -1348,6 +1452,7 @@ fn a_training_session_is_a_namespace_of_its_own_that_operations_never_see() {
                 device_id: device.to_owned(),
                 ops: Vec::new(),
                 training,
+                epoch: None,
             }))
             .unwrap_err()
     };
@@ -1743,6 +1848,7 @@ fn push_raw(
         device_id: op.device_id.clone(),
         ops: vec![op],
         training: false,
+        epoch: None,
     };
     let (mut response, _, _) = server.runtime.block_on(client.push(&request)).unwrap();
     response.results.remove(0)
@@ -2331,6 +2437,7 @@ fn a_launch_deleted_elsewhere_while_edited_and_sold_here_settles_and_converges()
         device_id: b.replica.device_id().to_owned(),
         ops: first,
         training: false,
+        epoch: None,
     };
     let (response, _, _) = server.runtime.block_on(staff.push(&request)).unwrap();
     let verdicts: Vec<_> = request.ops.into_iter().zip(response.results).collect();
@@ -2507,6 +2614,7 @@ fn a_sign_in_without_a_device_key_speaks_for_no_console() {
             device_id: op.device_id.clone(),
             ops: vec![op],
             training: false,
+            epoch: None,
         }))
         .unwrap_err();
     assert!(
@@ -2582,6 +2690,7 @@ fn a_sign_in_speaks_only_for_its_own_console() {
             device_id: device.to_owned(),
             ops: vec![op],
             training: false,
+            epoch: None,
         }))
     };
 
@@ -2723,6 +2832,7 @@ fn a_training_pull_naming_an_operational_console_changes_nothing_for_it() {
             device_id: operational.replica.device_id().to_owned(),
             ops: Vec::new(),
             training: true,
+            epoch: None,
         }));
     // The admin console syncs with operations as before.
     let vehicle = operational.replica.table_rows("vehicles").unwrap();

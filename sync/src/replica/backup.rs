@@ -71,13 +71,22 @@ pub fn restore(backup: &Path, target: &Path) -> Result<Option<PathBuf>, ReplicaE
     // A new device id: the restored outbox may reuse sequence numbers the old identity already
     // pushed, and the server would answer them with the old verdicts.
     // The kept sign-in was bound to the old id: the restored console signs in again.
+    // What the old identity sent is the server's under that identity: never sent again.
     let renew = rusqlite::Connection::open(&staged).and_then(|conn| {
         super::meta::set(&conn, super::meta::DEVICE_ID, &super::new_id())?;
         conn.execute(
             "DELETE FROM replica_meta WHERE key = ?1",
             [super::meta::SIGN_IN],
-        )
-        .map(|_| ())
+        )?;
+        let keeps_sent_ops: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sent_ops')",
+            [],
+            |r| r.get(0),
+        )?;
+        if keeps_sent_ops {
+            conn.execute("DELETE FROM sent_ops", [])?;
+        }
+        Ok(())
     });
     if let Err(cause) = renew {
         let _ = std::fs::remove_file(&staged);
@@ -155,6 +164,7 @@ impl super::Replica {
             let tx = conn.transaction()?;
             tx.execute_batch(
                 "DELETE FROM outbox;
+                 DELETE FROM sent_ops;
                  DELETE FROM sqlite_sequence WHERE name = 'outbox';
                  DELETE FROM conflicts;
                  DELETE FROM sync_runs;",
@@ -171,6 +181,7 @@ impl super::Replica {
             for key in [
                 super::meta::SIGN_IN,
                 super::meta::SYNC_CURSOR,
+                super::meta::SERVER_EPOCH,
                 super::meta::TRAINING_SESSION,
                 super::meta::HLC_LAST,
                 super::meta::LAST_BACKUP_AT,

@@ -22,6 +22,8 @@ pub(crate) const TRAINING_SESSION: &str = "training_session";
 pub(crate) const PREFERENCE_PREFIX: &str = "preference.";
 /// The server cursor this replica has pulled up to.
 pub(crate) const SYNC_CURSOR: &str = "sync_cursor";
+/// The server epoch the sync cursor counts in.
+pub(crate) const SERVER_EPOCH: &str = "server_epoch";
 
 pub(crate) fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     // Before the first migration there is no meta table; that is "nothing recorded".

@@ -27,7 +27,10 @@ pub use inspect::{Inspection, IntegrityLevel, check_whole_file, inspect};
 pub use local::{LoggedEvent, MISSION_LOG_KEPT};
 pub use rows::{GroundStationRow, LaunchRow, LaunchSummary, SpaceportRow, VehicleRow};
 pub use status::{BackupRecord, ReplicaStatus, TableCount};
-pub use sync::{ApplyReport, Conflict, SetAsideOp, SignIn, SyncRun, TrainingLink};
+pub use sync::{
+    ApplyReport, Conflict, EpochChange, SENT_OPS_KEPT_DAYS, SetAsideOp, SignIn, SyncRun,
+    TrainingLink,
+};
 pub use writer::Writer;
 
 use crate::hlc::{Hlc, HlcClock};

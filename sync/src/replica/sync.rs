@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::{Replica, ReplicaError, meta, values};
 use crate::hlc::Hlc;
-use crate::protocol::{Op, OpKind, OpResult, RefusalRule, ServerOp};
+use crate::protocol::{Op, OpKind, OpResult, RefusalRule, ServerEpoch, ServerOp};
 use crate::schema::registry::{self, ReplicatedTable};
 
 /// An edit the server refused, waiting for a person.
@@ -97,6 +97,27 @@ pub struct SetAsideOp {
     pub set_aside_at: String,
 }
 
+/// How long ops the server accepted are kept, to be sent again after a restore of the server.
+pub const SENT_OPS_KEPT_DAYS: i64 = 14;
+
+/// What the server's epoch said (see [`Replica::follow_server_epoch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpochChange {
+    /// The epoch this replica knew.
+    Same,
+    /// The first epoch this replica saw: recorded.
+    First,
+    /// Another epoch: the cursor went back and what was sent went back into the outbox.
+    Restored {
+        /// Ops put back into the outbox.
+        resent: u64,
+        /// The cursor in the old epoch.
+        cursor_was: u64,
+        /// Where pulling starts again.
+        cursor_now: u64,
+    },
+}
+
 /// What applying one page of pulled ops did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ApplyReport {
@@ -171,6 +192,78 @@ impl Replica {
             .map_err(ReplicaError::sqlite("counting the outbox", &self.path))
     }
 
+    /// Takes in the server's epoch before a pulled page is applied. The first epoch seen is
+    /// recorded. Another one means the server was put back to a copy, or this console now syncs
+    /// with another server: the cursor goes back to where that epoch began (if it was further),
+    /// and every op the server accepted in the last [`SENT_OPS_KEPT_DAYS`] days goes back into
+    /// the outbox, to be sent again (the server answers the ones it holds as accepted, and
+    /// takes the rest as new). The page pulled under the old cursor must then be pulled again.
+    pub fn follow_server_epoch(
+        &mut self,
+        epoch: &ServerEpoch,
+    ) -> Result<EpochChange, ReplicaError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(ReplicaError::sqlite("taking in the server's epoch", &path))?;
+        let run = |tx: &Transaction<'_>| -> rusqlite::Result<EpochChange> {
+            let known = meta::get(tx, meta::SERVER_EPOCH)?;
+            if known.as_deref() == Some(epoch.id.as_str()) {
+                return Ok(EpochChange::Same);
+            }
+            meta::set(tx, meta::SERVER_EPOCH, &epoch.id)?;
+            if known.is_none() {
+                return Ok(EpochChange::First);
+            }
+            let cursor: u64 = meta::get(tx, meta::SYNC_CURSOR)?
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            let from = cursor.min(epoch.since);
+            meta::set(tx, meta::SYNC_CURSOR, &from.to_string())?;
+            let resent = tx.execute(
+                "INSERT OR IGNORE INTO outbox
+                     (seq, op_id, hlc, table_name, row_id, kind, payload, created_at)
+                 SELECT seq, op_id, hlc, table_name, row_id, kind, payload, created_at
+                 FROM sent_ops",
+                [],
+            )?;
+            tx.execute("DELETE FROM sent_ops", [])?;
+            Ok(EpochChange::Restored {
+                resent: resent as u64,
+                cursor_was: cursor,
+                cursor_now: from,
+            })
+        };
+        let change =
+            run(&tx).map_err(ReplicaError::sqlite("taking in the server's epoch", &path))?;
+        tx.commit()
+            .map_err(ReplicaError::sqlite("taking in the server's epoch", &path))?;
+        if let EpochChange::Restored {
+            resent,
+            cursor_was,
+            cursor_now,
+        } = change
+        {
+            tracing::warn!(
+                epoch = %epoch.id,
+                resent,
+                cursor_was,
+                cursor_now,
+                "the server's op log is another epoch (restored from a copy, or another server): sending again what it may lack"
+            );
+        }
+        Ok(change)
+    }
+
+    /// The server epoch this replica last pulled in, if it has seen one.
+    pub fn server_epoch(&self) -> Result<Option<String>, ReplicaError> {
+        meta::get(&self.conn, meta::SERVER_EPOCH).map_err(ReplicaError::sqlite(
+            "reading the server's epoch",
+            &self.path,
+        ))
+    }
+
     /// The server cursor this replica has pulled up to.
     pub fn sync_cursor(&self) -> Result<u64, ReplicaError> {
         meta::get(&self.conn, meta::SYNC_CURSOR)
@@ -219,8 +312,20 @@ impl Replica {
         let run = |tx: &Transaction<'_>| -> rusqlite::Result<u64> {
             tx.pragma_update(None, "defer_foreign_keys", true)?;
             let mut rejected = 0;
+            let now = now_text();
             // Newest first, so a refused child row is undone before its refused parent.
             for (op, result) in verdicts.iter().rev() {
+                if matches!(result, OpResult::Accepted { .. }) {
+                    // Kept, to be sent again should the server be put back to a copy taken
+                    // before it took this op.
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO sent_ops
+                             (seq, op_id, hlc, table_name, row_id, kind, payload, created_at, accepted_at)
+                         SELECT seq, op_id, hlc, table_name, row_id, kind, payload, created_at, ?2
+                         FROM outbox WHERE op_id = ?1",
+                    )?
+                    .execute(params![op.op_id, now])?;
+                }
                 tx.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?
                     .execute([&op.op_id])?;
                 if let OpResult::Rejected {
@@ -251,6 +356,10 @@ impl Replica {
                     )?;
                 }
             }
+            let kept_since =
+                crate::time::stored(Utc::now() - chrono::Duration::days(SENT_OPS_KEPT_DAYS));
+            tx.prepare_cached("DELETE FROM sent_ops WHERE accepted_at < ?1")?
+                .execute([kept_since])?;
             Ok(rejected)
         };
         let tx = self

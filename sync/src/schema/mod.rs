@@ -81,6 +81,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "local rows a drill keeps on this console; the Mission event log",
         sql: include_str!("migrations/0011_drills_and_the_event_log.sql"),
     },
+    Migration {
+        version: 12,
+        summary: "accepted ops kept two weeks, sent again when the server is restored",
+        sql: include_str!("migrations/0012_sent_ops.sql"),
+    },
 ];
 
 /// The schema version this build writes.
