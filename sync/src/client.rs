@@ -95,7 +95,8 @@ impl SyncError {
     /// Whether trying again later, unchanged, can succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Unreachable { .. } => true,
+            // The next sync pulls first and learns the epoch.
+            Self::Unreachable { .. } | Self::EpochChanged(_) => true,
             Self::Server { status, .. } => *status >= 500 || *status == 408 || *status == 429,
             _ => false,
         }
