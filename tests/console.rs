@@ -364,6 +364,65 @@ fn signing_in_from_the_sync_view_syncs_with_a_real_server() {
     console.harness.get_by_label("ada · admin");
 }
 
+/// Signs in to `url` as ada through the Sync view's dialog, and steps until `done`.
+fn sign_in_through_the_dialog(
+    console: &mut Console,
+    url: &str,
+    done: impl Fn(&[&mut Console]) -> bool,
+) {
+    open_view(console, View::Sync);
+    let h = &mut console.harness;
+    h.get_by_label("Sign in to the server…").click();
+    h.run();
+    h.get_by_label("Server").set_text_value_accesskit(url);
+    h.get_by_label("User").set_text_value_accesskit("ada");
+    h.get_by_label("Password")
+        .set_text_value_accesskit(support::PASSWORD);
+    h.run();
+    h.get_by_label("Sign in").click();
+    h.step();
+    step_until(&mut [console], 20, "not done after signing in", done);
+    console.harness.run();
+}
+
+/// A server put back to a copy taken before this console's first sync: signed in again, the
+/// console sends again what it had sent, and the Sync view says what happened.
+#[test]
+fn a_console_finds_its_server_restored_from_a_copy_and_sends_again_what_it_lacks() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let db = server_dir.path().join("server.sqlite");
+    let copy = server_dir.path().join("copy.sqlite");
+    let (runtime, url) = support::start_server(server_dir.path());
+    galaxium_server::backup::take(&db, &copy).unwrap();
+    let mut console = console();
+    // Synced, and the sync's run read for the screens.
+    sign_in_through_the_dialog(&mut console, &url, |c| {
+        let state = c[0].harness.state();
+        !state.reading()
+            && state
+                .snapshot()
+                .is_some_and(|s| s.sync_runs.first().is_some_and(|run| run.pushed > 0))
+    });
+    let sent = console.harness.state().snapshot().unwrap().sync_runs[0].pushed;
+
+    // The server stops, is put back to the copy, and starts again (at another port).
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    galaxium_server::backup::restore(&copy, &db).unwrap();
+    let (_runtime, url) = support::serve_database(&db);
+    sign_in_through_the_dialog(&mut console, &url, |c| {
+        let state = c[0].harness.state();
+        state.sync_status().server_restored.is_some()
+            && !state.reading()
+            && state.snapshot().is_some_and(|s| s.pending_ops == 0)
+    });
+    let h = &mut console.harness;
+    h.get_by_label_contains("Server restored from a copy: at ");
+    h.get_by_label_contains(&format!("the {sent} changes it had sent since"));
+    let snapshot = h.state().snapshot().unwrap();
+    assert_eq!(snapshot.pending_ops, 0);
+    assert!(snapshot.conflicts.is_empty(), "{:?}", snapshot.conflicts);
+}
+
 fn open_view(console: &mut Console, view: View) {
     let key = [
         Key::Num1,

@@ -37,6 +37,15 @@ pub(crate) fn operator_authority() -> Result<Option<(String, Vec<u8>)>, SyncErro
         .map_err(|err| authority_error(&err.to_string()))
 }
 
+/// The server's reason, with the advice to sign in again unless it gives it already.
+fn with_advice_to_sign_in(reason: &str) -> String {
+    if reason.to_lowercase().contains("sign in again") {
+        reason.to_owned()
+    } else {
+        format!("{reason}. Sign in again")
+    }
+}
+
 pub(crate) fn authority_error(cause: &str) -> SyncError {
     SyncError::AuthorityFile {
         path: std::env::var(AUTHORITY_FILE_VARIABLE).unwrap_or_default(),
@@ -58,7 +67,7 @@ pub enum SyncError {
         cause: String,
     },
     /// The sign-in is missing, wrong or expired.
-    #[error("the server refused the sign-in: {0}. Sign in again")]
+    #[error("the server refused the sign-in: {}", with_advice_to_sign_in(.0))]
     Unauthorized(String),
     /// The role may not do this.
     #[error("the server refused: {0}")]

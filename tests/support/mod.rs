@@ -119,3 +119,21 @@ pub fn signed_in_on(
         .expect("signed in");
     client
 }
+
+/// Serves the server database already at `db` (its users as they are) on a free loopback
+/// port, as [`start_server`] does.
+#[allow(
+    dead_code,
+    reason = "used by some of the test binaries that include this module"
+)]
+pub fn serve_database(db: &Path) -> (tokio::runtime::Runtime, String) {
+    let store = SqliteStore::open(db).expect("server database");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let state = Arc::new(AppState::new(Arc::new(store), chrono::Duration::hours(1)));
+    runtime.spawn(serve(listener, state, std::future::pending()));
+    (runtime, url)
+}

@@ -74,11 +74,22 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// When this console's clock is more than the server allows off the server's: what to do.
     pub clock_warning: Option<String>,
+    /// When the server was found put back to a copy of itself (restored from a backup): what
+    /// this console did about it, and when.
+    pub server_restored: Option<String>,
     /// Bumped whenever a sync changed the replica, so the UI re-reads it.
     pub generation: u64,
     /// Sign-ins finished (accepted or refused), so a sign-in dialog knows its answer came:
     /// refused when `last_error` says why, accepted when `signed_in` names the user.
     pub sign_ins_finished: u64,
+}
+
+/// What the Sync view says once this console found the server put back to a copy of itself.
+pub fn restore_notice(resent: u64, at: DateTime<Utc>) -> String {
+    format!(
+        "at {} UTC this console sent it again the {resent} changes it had sent since, and pulled again from where the copy ends; any the server refused are in the conflicts inbox.",
+        at.format("%H:%M:%S")
+    )
 }
 
 /// Handle to the running sync task. Dropping it closes the task's inbox, which ends the task
@@ -311,6 +322,9 @@ impl Task {
                     // Only a push brings the server's time; an idle sync keeps what is known.
                     if summary.clock_offset_ms.is_some() {
                         s.clock_warning = summary.clock_warning();
+                    }
+                    if summary.resent > 0 {
+                        s.server_restored = Some(restore_notice(summary.resent, Utc::now()));
                     }
                     if changed {
                         s.generation += 1;

@@ -89,19 +89,7 @@ pub fn sync_ui(
                         }
                     }
                 });
-            if let Some(warning) = &status.clock_warning {
-                ui.add_space(tokens.spacing);
-                ui.add(
-                    egui::Label::new(
-                        RichText::new(format!("Clock: {warning}")).color(tokens.caution),
-                    )
-                    .wrap(),
-                );
-            }
-            if let Some(error) = &status.last_error {
-                ui.add_space(tokens.spacing);
-                ui.add(egui::Label::new(RichText::new(error).color(tokens.caution)).wrap());
-            }
+            notices(ui, status, tokens);
             ui.add_space(tokens.spacing);
             ui.horizontal(|ui| {
                 let signed_in = status.signed_in.is_some();
@@ -396,8 +384,14 @@ fn history_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, tokens: Tokens) {
                         });
                         row.col(|ui| {
                             match &run.error {
+                                // Cut to the column with an ellipsis, whole on hover.
                                 Some(error) => ui
-                                    .label(RichText::new(error).color(tokens.caution))
+                                    .add(
+                                        egui::Label::new(
+                                            RichText::new(error).color(tokens.caution),
+                                        )
+                                        .truncate(),
+                                    )
                                     .on_hover_text(error),
                                 None => ui.label("ok"),
                             };
@@ -406,6 +400,32 @@ fn history_ui(ui: &mut Ui, snapshot: &OverviewSnapshot, tokens: Tokens) {
                 }
             });
     });
+}
+
+/// What the link wants a person to know: a clock off the server's, a server found restored
+/// from a copy, the last failure.
+fn notices(ui: &mut Ui, status: &SyncStatus, tokens: Tokens) {
+    if let Some(warning) = &status.clock_warning {
+        ui.add_space(tokens.spacing);
+        ui.add(
+            egui::Label::new(RichText::new(format!("Clock: {warning}")).color(tokens.caution))
+                .wrap(),
+        );
+    }
+    if let Some(restored) = &status.server_restored {
+        ui.add_space(tokens.spacing);
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!("Server restored from a copy: {restored}"))
+                    .color(tokens.caution),
+            )
+            .wrap(),
+        );
+    }
+    if let Some(error) = &status.last_error {
+        ui.add_space(tokens.spacing);
+        ui.add(egui::Label::new(RichText::new(error).color(tokens.caution)).wrap());
+    }
 }
 
 #[cfg(test)]

@@ -459,7 +459,7 @@ async fn authenticate_any(
         )),
         None => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "this token is not known here; sign in again",
+            "this sign-in is not known here (it ended, or the server was put back to a copy); sign in again",
         )),
     }
 }
