@@ -23,20 +23,15 @@ pub fn start_server(dir: &Path) -> (tokio::runtime::Runtime, String) {
 
 /// Starts a server with `users` (all with [`PASSWORD`]), as [`start_server`] does.
 pub fn start_server_with(dir: &Path, users: &[(&str, Role)]) -> (tokio::runtime::Runtime, String) {
-    let store = SqliteStore::open(&dir.join("server.sqlite")).expect("server database");
+    let db = dir.join("server.sqlite");
+    let store = SqliteStore::open(&db).expect("server database");
     for (name, role) in users {
         store
             .add_user(name, *role, &auth::hash_password(PASSWORD).expect("hash"))
             .expect("user");
     }
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("a loopback port");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let state = Arc::new(AppState::new(Arc::new(store), chrono::Duration::hours(1)));
-    runtime.spawn(serve(listener, state, std::future::pending()));
-    (runtime, url)
+    drop(store);
+    serve_database(&db)
 }
 
 /// A site's own certificate authority and a server certificate it signed for `localhost`

@@ -85,18 +85,32 @@ fn source_for(
     Ok((Box::new(simulator), 0.0, names))
 }
 
-/// Signs in and sends a batch every second until done; one line per batch on `out`.
-pub fn feed(data: &DataDir, args: &FeedArgs<'_>, out: &mut impl Write) -> anyhow::Result<()> {
-    let (mut source, offset, names) = source_for(data, args)?;
+/// A network runtime, and a client signed in to `server` as `user` (the password from
+/// `GALAXIUM_PASSWORD` or a prompt).
+fn signed_in(
+    server: &str,
+    user: &str,
+) -> anyhow::Result<(
+    tokio::runtime::Runtime,
+    SyncClient,
+    galaxium_sync::protocol::LoginResponse,
+)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the network runtime")?;
-    let mut client = SyncClient::new(args.server)?;
-    let password = password_for(args.user)?;
-    runtime
-        .block_on(client.login(args.user, &password))
-        .with_context(|| format!("signing in to {} as {}", args.server, args.user))?;
+    let mut client = SyncClient::new(server)?;
+    let password = password_for(user)?;
+    let login = runtime
+        .block_on(client.login(user, &password))
+        .with_context(|| format!("signing in to {server} as {user}"))?;
+    Ok((runtime, client, login))
+}
+
+/// Signs in and sends a batch every second until done; one line per batch on `out`.
+pub fn feed(data: &DataDir, args: &FeedArgs<'_>, out: &mut impl Write) -> anyhow::Result<()> {
+    let (mut source, offset, names) = source_for(data, args)?;
+    let (runtime, client, _) = signed_in(args.server, args.user)?;
     writeln!(
         out,
         "feeding {} as {} with {} ({} channels); Ctrl+C stops",
@@ -191,15 +205,7 @@ pub struct FollowArgs<'a> {
 /// Signs in and prints what the live feed relays until `args.seconds` have passed (or the
 /// server ends the feed, which is an error).
 pub fn follow(args: &FollowArgs<'_>, mut out: impl Write + Send) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the network runtime")?;
-    let mut client = SyncClient::new(args.server)?;
-    let password = password_for(args.user)?;
-    let login = runtime
-        .block_on(client.login(args.user, &password))
-        .with_context(|| format!("signing in to {} as {}", args.server, args.user))?;
+    let (runtime, client, login) = signed_in(args.server, args.user)?;
     writeln!(
         out,
         "following {} as {}; Ctrl+C stops",

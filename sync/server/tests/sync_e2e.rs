@@ -1045,7 +1045,6 @@ fn a_server_killed_mid_push_loses_nothing_and_the_next_sync_is_idempotent() {
     let _ = server.wait();
 }
 
-/// How many ops the server's file holds, read from beside the running server.
 /// A copy taken while a console pushes is the database of one instant, and a server starts
 /// on it and serves it; the serving server also keeps copies on its own schedule.
 #[test]
@@ -1301,6 +1300,7 @@ fn metric(runtime: &tokio::runtime::Runtime, url: &str, token: &str, name: &str)
         .unwrap_or_else(|| panic!("{name} is not in {text}"))
 }
 
+/// How many ops the server's file holds, read from beside the running server.
 fn ops_stored(db: &std::path::Path) -> i64 {
     rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .and_then(|c| c.query_row("SELECT count(*) FROM ops", [], |r| r.get(0)))
