@@ -625,13 +625,18 @@ async fn pull_all(
         let after = replica.sync_cursor()?;
         let (page, down) = client.pull(device_id, after, PULL_PAGE).await?;
         summary.bytes_down += down;
-        if let Some(epoch) = &page.epoch
-            && let crate::replica::EpochChange::Restored { resent, .. } =
-                replica.follow_server_epoch(epoch)?
-        {
-            // This page counted from a cursor of the old epoch: it is pulled again.
-            summary.resent += resent;
-            return Ok(Pulled::EpochChanged);
+        if let Some(epoch) = &page.epoch {
+            match replica.follow_server_epoch(epoch)? {
+                crate::replica::EpochChange::Same | crate::replica::EpochChange::First => {}
+                // This page counted from a cursor of another history: it is pulled again.
+                crate::replica::EpochChange::Restored { resent, .. } => {
+                    summary.resent += resent;
+                    return Ok(Pulled::EpochChanged);
+                }
+                crate::replica::EpochChange::OtherServer { .. } => {
+                    return Ok(Pulled::EpochChanged);
+                }
+            }
         }
         summary.pulled += page.ops.len() as u64;
         let applied = replica.apply_pulled(&page.ops, page.next_cursor)?;

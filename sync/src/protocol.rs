@@ -326,9 +326,13 @@ pub struct ServerOp {
 /// Which history of the server's op log cursors count in. A server keeps its epoch for life;
 /// putting it back to a copy (a restore) starts a new one, `since` the copy's newest cursor:
 /// a console that pulled further than that in the old epoch pulls again from there, and sends
-/// again what it had sent since (see [`crate::Replica::follow_server_epoch`]).
+/// again what it had sent since (see [`crate::Replica::follow_server_epoch`]). Another
+/// database altogether is another server: a console pulls it from the start and sends
+/// nothing again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerEpoch {
+    /// The server database's id: the same for its copies, another for another server's.
+    pub database: String,
     /// The epoch's id.
     pub id: String,
     /// The newest cursor the server held when the epoch began.

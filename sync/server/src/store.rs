@@ -339,10 +339,11 @@ impl SqliteStore {
         if !super::repair::done(&conn)? {
             super::repair::repair(&mut conn, &mut clamp_clock)?.log();
         }
-        let epoch = conn.query_row("SELECT epoch, since FROM server_epoch", [], |r| {
+        let epoch = conn.query_row("SELECT database, epoch, since FROM server_epoch", [], |r| {
             Ok(ServerEpoch {
-                id: r.get(0)?,
-                since: r.get::<_, i64>(1)?.unsigned_abs(),
+                database: r.get(0)?,
+                id: r.get(1)?,
+                since: r.get::<_, i64>(2)?.unsigned_abs(),
             })
         })?;
         Ok(Self {
@@ -366,12 +367,18 @@ impl SqliteStore {
             [],
         )?;
         let ended = exec(&tx, "DELETE FROM tokens", [])?;
-        let epoch = one(&tx, "SELECT epoch, since FROM server_epoch", [], |r| {
-            Ok(ServerEpoch {
-                id: r.get(0)?,
-                since: r.get::<_, i64>(1)?.unsigned_abs(),
-            })
-        })?;
+        let epoch = one(
+            &tx,
+            "SELECT database, epoch, since FROM server_epoch",
+            [],
+            |r| {
+                Ok(ServerEpoch {
+                    database: r.get(0)?,
+                    id: r.get(1)?,
+                    since: r.get::<_, i64>(2)?.unsigned_abs(),
+                })
+            },
+        )?;
         tx.commit()?;
         Ok((epoch, ended as u64))
     }

@@ -1215,6 +1215,42 @@ fn a_server_restored_from_a_copy_and_its_consoles_converge_without_losing_an_edi
     let _ = server.wait();
 }
 
+/// A console that moves to another server (another database, not a copy of the first) pulls
+/// it from the start and sends it nothing it had sent to the first: a test server's edits
+/// never reach operations that way.
+#[test]
+fn a_console_that_moves_to_another_server_sends_it_nothing_it_sent_the_first() {
+    let (first, second) = (
+        TestServer::start(chrono::Duration::hours(1)),
+        TestServer::start(chrono::Duration::hours(1)),
+    );
+    let (mut a, mut b) = (console(), console());
+    add_fleet_and_launch(&mut a.replica);
+    let on_first = first.client_on("ada", &a.replica);
+    assert_eq!(first.sync(&mut a.replica, &on_first).pushed, 3);
+    let theirs = add_fleet_and_launch(&mut b.replica);
+    let b_on_second = second.client_on("ada", &b.replica);
+    second.sync(&mut b.replica, &b_on_second);
+    let a_on_second = second.client_on("ada", &a.replica);
+    let moved = second.sync(&mut a.replica, &a_on_second);
+    assert_eq!((moved.pushed, moved.resent), (0, 0), "{moved}");
+    assert!(
+        a.replica
+            .table_rows("launches")
+            .unwrap()
+            .contains_key(&theirs),
+        "the second server's rows pulled from its start"
+    );
+    let mut c = console();
+    let c_on_second = second.client_on("ada", &c.replica);
+    second.sync(&mut c.replica, &c_on_second);
+    assert_eq!(
+        c.replica.table_rows("launches").unwrap().len(),
+        1,
+        "only the second server's own launch is there"
+    );
+}
+
 /// Stops a server process as its service manager does (SIGTERM), and waits for it.
 fn stop_gracefully(mut server: std::process::Child) {
     let stopped = std::process::Command::new("kill")

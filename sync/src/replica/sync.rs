@@ -107,6 +107,12 @@ pub enum EpochChange {
     Same,
     /// The first epoch this replica saw: recorded.
     First,
+    /// Another server's database altogether (this console now syncs elsewhere): pulled again
+    /// from the start; nothing sent to the other server is sent here.
+    OtherServer {
+        /// The cursor at the other server.
+        cursor_was: u64,
+    },
     /// Another epoch: the cursor went back and what was sent went back into the outbox.
     Restored {
         /// Ops put back into the outbox.
@@ -193,11 +199,13 @@ impl Replica {
     }
 
     /// Takes in the server's epoch before a pulled page is applied. The first epoch seen is
-    /// recorded. Another one means the server was put back to a copy, or this console now syncs
-    /// with another server: the cursor goes back to where that epoch began (if it was further),
-    /// and every op the server accepted in the last [`SENT_OPS_KEPT_DAYS`] days goes back into
-    /// the outbox, to be sent again (the server answers the ones it holds as accepted, and
-    /// takes the rest as new). The page pulled under the old cursor must then be pulled again.
+    /// recorded. Another epoch of the same database means the server was put back to a copy:
+    /// the cursor goes back to where that epoch began (if it was further), and every op the
+    /// server accepted in the last [`SENT_OPS_KEPT_DAYS`] days goes back into the outbox, to
+    /// be sent again (the server answers the ones it holds as accepted, and takes the rest as
+    /// new). Another database is another server: pulled from the start, and what was sent to
+    /// the other one is not sent here (a test server's edits never reach operations that way).
+    /// Unless the epoch is the same, the page pulled under the old cursor must be pulled again.
     pub fn follow_server_epoch(
         &mut self,
         epoch: &ServerEpoch,
@@ -208,17 +216,29 @@ impl Replica {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(ReplicaError::sqlite("taking in the server's epoch", &path))?;
         let run = |tx: &Transaction<'_>| -> rusqlite::Result<EpochChange> {
+            // "<database> <epoch>"
             let known = meta::get(tx, meta::SERVER_EPOCH)?;
-            if known.as_deref() == Some(epoch.id.as_str()) {
+            let (known_database, known_epoch) =
+                known.as_deref().and_then(|k| k.split_once(' ')).unzip();
+            if known_epoch == Some(epoch.id.as_str()) {
                 return Ok(EpochChange::Same);
             }
-            meta::set(tx, meta::SERVER_EPOCH, &epoch.id)?;
+            meta::set(
+                tx,
+                meta::SERVER_EPOCH,
+                &format!("{} {}", epoch.database, epoch.id),
+            )?;
             if known.is_none() {
                 return Ok(EpochChange::First);
             }
             let cursor: u64 = meta::get(tx, meta::SYNC_CURSOR)?
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(0);
+            if known_database != Some(epoch.database.as_str()) {
+                meta::set(tx, meta::SYNC_CURSOR, "0")?;
+                tx.execute("DELETE FROM sent_ops", [])?;
+                return Ok(EpochChange::OtherServer { cursor_was: cursor });
+            }
             let from = cursor.min(epoch.since);
             meta::set(tx, meta::SYNC_CURSOR, &from.to_string())?;
             let resent = tx.execute(
@@ -256,12 +276,14 @@ impl Replica {
         Ok(change)
     }
 
-    /// The server epoch this replica last pulled in, if it has seen one.
+    /// The id of the server epoch this replica last pulled in, if it has seen one.
     pub fn server_epoch(&self) -> Result<Option<String>, ReplicaError> {
-        meta::get(&self.conn, meta::SERVER_EPOCH).map_err(ReplicaError::sqlite(
-            "reading the server's epoch",
-            &self.path,
-        ))
+        meta::get(&self.conn, meta::SERVER_EPOCH)
+            .map(|kept| kept.map(|k| k.split_once(' ').map_or(k.clone(), |(_, id)| id.to_owned())))
+            .map_err(ReplicaError::sqlite(
+                "reading the server's epoch",
+                &self.path,
+            ))
     }
 
     /// The server cursor this replica has pulled up to.
