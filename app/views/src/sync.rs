@@ -34,6 +34,17 @@ pub fn link_summary(status: &SyncStatus, now: DateTime<Utc>) -> (StatusLevel, St
     }
 }
 
+/// Who is signed in, where; a sign-in the server ended is not called signed in.
+fn signed_in_words(status: &SyncStatus) -> String {
+    match (&status.signed_in, &status.state) {
+        (None, _) => "no: this console works on its local replica only".to_owned(),
+        (Some((server, user, role)), LinkState::NeedsSignIn) => {
+            format!("no: the server ended the sign-in of {user} ({role}) at {server}")
+        }
+        (Some((server, user, role)), _) => format!("{user} ({role}) at {server}"),
+    }
+}
+
 /// Draws the Sync view.
 pub fn sync_ui(
     ui: &mut Ui,
@@ -57,10 +68,7 @@ pub fn sync_ui(
                 .show(ui, |ui| {
                     let muted = |text: &str| RichText::new(text).color(tokens.text_muted);
                     ui.label(muted("Signed in"));
-                    ui.label(status.signed_in.as_ref().map_or_else(
-                        || "no: this console works on its local replica only".to_owned(),
-                        |(server, user, role)| format!("{user} ({role}) at {server}"),
-                    ));
+                    ui.label(signed_in_words(status));
                     ui.end_row();
                     ui.label(muted("Last sync"));
                     ui.label(
@@ -433,6 +441,33 @@ mod tests {
     use chrono::TimeZone as _;
 
     use super::*;
+
+    #[test]
+    fn a_sign_in_the_server_ended_is_not_called_signed_in() {
+        let who = Some((
+            "https://gx-server:8780".to_owned(),
+            "ada".to_owned(),
+            "admin".to_owned(),
+        ));
+        let online = SyncStatus {
+            state: LinkState::Online,
+            signed_in: who.clone(),
+            ..SyncStatus::default()
+        };
+        assert_eq!(
+            signed_in_words(&online),
+            "ada (admin) at https://gx-server:8780"
+        );
+        let ended = SyncStatus {
+            state: LinkState::NeedsSignIn,
+            signed_in: who,
+            ..SyncStatus::default()
+        };
+        assert_eq!(
+            signed_in_words(&ended),
+            "no: the server ended the sign-in of ada (admin) at https://gx-server:8780"
+        );
+    }
 
     #[test]
     fn a_retry_under_a_minute_away_says_its_seconds() {
