@@ -79,8 +79,15 @@ fn the_shell_shows_clock_user_connection_navigation_and_the_overview() {
 
 #[test]
 fn the_overview_shows_what_the_replica_holds_and_the_demo_launches() {
-    let console = console();
+    let mut console = console();
+    // The health line follows the check of the whole file that opening left for later.
+    step_until(&mut [&mut console], 20, "the whole file's check", |c| {
+        !c[0].harness.state().checking_whole_file()
+    });
+    console.harness.run();
     let h = &console.harness;
+    h.get_by_label_contains("Integrity ok (checked ");
+    assert!(h.query_by_label_contains("checking the rest").is_none());
     h.get_by_label("Local replica");
     h.get_by_label("What it holds");
     h.get_by_label("Vehicles");

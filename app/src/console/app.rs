@@ -235,6 +235,8 @@ pub(super) struct Jobs {
     pub(super) report: Option<crate::ops::jobs::Job<std::path::PathBuf>>,
     /// The check of the whole replica file, archive included, that opening leaves for later.
     pub(super) whole_check: Option<crate::ops::jobs::Job<String>>,
+    /// Where that check stands, for the Overview's health line.
+    pub(super) whole_file: crate::views::overview::WholeFileCheck,
 }
 
 /// Where the alarm tone goes: the player, started with the first tone, and whether this
@@ -284,8 +286,12 @@ impl ConsoleApp {
                 other => other.to_string(),
             })
         })
-        .inspect_err(|err| tracing::warn!("the replica file's check cannot start: {err}"))
-        .ok();
+        .inspect_err(|err| tracing::warn!("the replica file's check cannot start: {err}"));
+        let whole_file = match &whole_check {
+            Ok(_) => crate::views::overview::WholeFileCheck::Running,
+            Err(err) => crate::views::overview::WholeFileCheck::NotRun(err.to_string()),
+        };
+        let whole_check = whole_check.ok();
         let mission_loop = MissionLoop::start(&replica);
         let start_problem = mission_loop
             .start_problem()
@@ -314,6 +320,7 @@ impl ConsoleApp {
             },
             jobs: Jobs {
                 whole_check,
+                whole_file,
                 ..Jobs::default()
             },
             palette: CommandPalette::default(),
@@ -518,9 +525,14 @@ impl ConsoleApp {
         };
         self.jobs.whole_check = None;
         match result {
-            Ok(_) => tracing::info!("the whole replica file checked: ok"),
+            Ok(_) => {
+                tracing::info!("the whole replica file checked: ok");
+                self.jobs.whole_file = crate::views::overview::WholeFileCheck::Passed(Utc::now());
+            }
             Err(reason) => {
                 tracing::error!("the replica file failed its check: {reason}");
+                self.jobs.whole_file =
+                    crate::views::overview::WholeFileCheck::Failed(reason.clone());
                 self.set_notice(Notice::error(format!(
                     "The replica file is damaged ({reason}): what is shown or saved may be \
                      incomplete. Close the console and restore a backup with `galaxium db restore`."
@@ -1043,6 +1055,7 @@ impl eframe::App for ConsoleApp {
                     contacts: self.mission_loop.contacts(),
                     incidents: &self.incident_data.list,
                     sync: crate::views::sync::link_summary(&self.link.status, Utc::now()),
+                    whole_file: &self.jobs.whole_file,
                 },
                 &mut self.pending,
             ),

@@ -17,6 +17,21 @@ use crate::ops::telemetry::Telemetry;
 use crate::ops::telemetry::alarms::AlarmState;
 use crate::{UiCommand, View};
 
+/// Where the check of the whole replica file (telemetry archive included), which opening
+/// leaves for a thread of its own, stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum WholeFileCheck {
+    /// Running, or not started.
+    #[default]
+    Running,
+    /// Passed, at this time.
+    Passed(DateTime<Utc>),
+    /// Failed, for this reason.
+    Failed(String),
+    /// Not run: the check could not start, for this reason.
+    NotRun(String),
+}
+
 /// What the Overview draws from.
 pub struct OverviewInput<'a> {
     /// The last read of the replica, if one succeeded.
@@ -37,6 +52,50 @@ pub struct OverviewInput<'a> {
     pub incidents: &'a [Incident],
     /// The link to the server, in words.
     pub sync: (StatusLevel, String),
+    /// The check of the whole file.
+    pub whole_file: &'a WholeFileCheck,
+}
+
+/// The replica's health, short enough for the card at 1024 px: the tables checked at open,
+/// then the whole file; what more there is to say goes on hover.
+fn health_words(report: &OpenReport, whole: &WholeFileCheck) -> (StatusLevel, String, String) {
+    let at = |t: DateTime<Utc>| t.format("%H:%M:%S UTC").to_string();
+    let at_open = format!(
+        "The tables were checked at open ({}): {}. The telemetry archive is checked with the \
+         rest of the file on a thread of its own, so the console opens at once.",
+        at(report.checked_at),
+        report.integrity
+    );
+    match whole {
+        WholeFileCheck::Running => (
+            StatusLevel::Nominal,
+            format!("Integrity {}; checking the rest", report.integrity),
+            at_open,
+        ),
+        WholeFileCheck::Passed(when) => (
+            StatusLevel::Nominal,
+            format!("Integrity {} (checked {})", report.integrity, at(*when)),
+            format!(
+                "The whole file, telemetry archive included, passed its check at {}; its \
+                 tables were checked at open ({}).",
+                at(*when),
+                at(report.checked_at)
+            ),
+        ),
+        WholeFileCheck::NotRun(reason) => (
+            StatusLevel::Caution,
+            format!("Integrity {}; rest not checked", report.integrity),
+            format!("{at_open} That check could not start: {reason}"),
+        ),
+        WholeFileCheck::Failed(reason) => (
+            StatusLevel::Critical,
+            "Damaged: restore a backup".to_owned(),
+            format!(
+                "The file failed its check: {reason}. Close the console and restore a backup \
+                 with `galaxium db restore`."
+            ),
+        ),
+    }
 }
 
 /// Draws the Overview; what the user asks for goes into `commands`.
@@ -419,15 +478,9 @@ fn replica_card_ui(
                 );
                 ui.end_row();
                 ui.label(muted("Health"));
-                ui.add(StatusLight::new(
-                    StatusLevel::Nominal,
-                    &format!(
-                        "Integrity {} (checked {})",
-                        report.integrity,
-                        report.checked_at.format("%H:%M:%S UTC")
-                    ),
-                    input.tokens,
-                ));
+                let (level, words, detail) = health_words(report, input.whole_file);
+                ui.add(StatusLight::new(level, &words, input.tokens))
+                    .on_hover_text(detail);
                 ui.end_row();
                 ui.label(muted("Last backup"));
                 match &status.last_backup {
@@ -628,4 +681,55 @@ fn command_button_ui(ui: &mut Ui, command: UiCommand, commands: &mut Vec<UiComma
             commands.push(command);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_health_line_says_where_the_whole_files_check_stands() {
+        let at = DateTime::parse_from_rfc3339("2026-11-30T12:00:01Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let report = OpenReport {
+            created: false,
+            migrated_from: None,
+            pre_migration_backup: None,
+            integrity: "ok".into(),
+            checked_at: at,
+        };
+        let later = at + chrono::Duration::seconds(6);
+        let cases = [
+            (
+                WholeFileCheck::Running,
+                StatusLevel::Nominal,
+                "Integrity ok; checking the rest",
+                "checked at open (12:00:01 UTC): ok",
+            ),
+            (
+                WholeFileCheck::Passed(later),
+                StatusLevel::Nominal,
+                "Integrity ok (checked 12:00:07 UTC)",
+                "passed its check at 12:00:07 UTC",
+            ),
+            (
+                WholeFileCheck::NotRun("no thread".into()),
+                StatusLevel::Caution,
+                "Integrity ok; rest not checked",
+                "could not start: no thread",
+            ),
+            (
+                WholeFileCheck::Failed("page 12: btree damaged".into()),
+                StatusLevel::Critical,
+                "Damaged: restore a backup",
+                "failed its check: page 12: btree damaged. Close the console",
+            ),
+        ];
+        for (check, level, words, detail) in cases {
+            let (got_level, got_words, got_detail) = health_words(&report, &check);
+            assert_eq!((got_level, got_words.as_str()), (level, words));
+            assert!(got_detail.contains(detail), "{got_detail}");
+        }
+    }
 }
