@@ -529,8 +529,9 @@ async fn run_sync(
         client.clone()
     };
     let device_id = replica.device_id().to_owned();
-    // A second pass only when the server's epoch changed (its op log was put back to a copy):
-    // what was sent again is pushed, and the pull starts over from the epoch's beginning.
+    // More than one pass only when the server's epoch changed (its op log was put back to a
+    // copy, or this is another server): what was sent again is pushed, and the pull starts
+    // over from the epoch's beginning. A refused push and a changed pull take a pass each.
     for _pass in 0..3 {
         // A server in another epoch refuses a push whole, before judging any op: the pull
         // below learns the epoch, and the next pass sends again.

@@ -856,8 +856,9 @@ pub(crate) async fn push_into(
     {
         return Err(ApiError::new(
             StatusCode::PRECONDITION_FAILED,
-            "this server was put back to a copy since this console last pulled (another \
-             epoch); pull first, then send again what it lacks. Nothing of this push was judged",
+            "this server's op log is in another epoch than the one this console last pulled in \
+             (it was put back to a copy, or it is another server); pull first, then send \
+             again. Nothing of this push was judged",
         ));
     }
     let (user, device) = (principal.user.clone(), request.device_id.clone());

@@ -214,9 +214,11 @@ async fn scheduled_backups(
         let taken = tokio::task::spawn_blocking(move || {
             galaxium_server::backup::take_scheduled(&db, &dir, keep, at)
         })
-        .await;
+        .await
+        .map_err(|err| err.to_string())
+        .and_then(|taken| taken.map_err(|err| err.to_string()));
         match taken {
-            Ok(Ok((backup, removed))) => {
+            Ok((backup, removed)) => {
                 state
                     .metrics
                     .backup(Some(u64::try_from(at.timestamp()).unwrap_or(0)));
@@ -227,10 +229,6 @@ async fn scheduled_backups(
                     removed,
                     "backup taken"
                 );
-            }
-            Ok(Err(err)) => {
-                state.metrics.backup(None);
-                tracing::error!("scheduled backup failed: {err}");
             }
             Err(err) => {
                 state.metrics.backup(None);

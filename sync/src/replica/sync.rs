@@ -210,6 +210,10 @@ impl Replica {
         &mut self,
         epoch: &ServerEpoch,
     ) -> Result<EpochChange, ReplicaError> {
+        // Every pulled page says its epoch: the usual answer is a read, not a write transaction.
+        if self.server_epoch()?.as_deref() == Some(epoch.id.as_str()) {
+            return Ok(EpochChange::Same);
+        }
         let path = self.path.clone();
         let tx = self
             .conn
@@ -259,19 +263,24 @@ impl Replica {
             run(&tx).map_err(ReplicaError::sqlite("taking in the server's epoch", &path))?;
         tx.commit()
             .map_err(ReplicaError::sqlite("taking in the server's epoch", &path))?;
-        if let EpochChange::Restored {
-            resent,
-            cursor_was,
-            cursor_now,
-        } = change
-        {
-            tracing::warn!(
+        match change {
+            EpochChange::Restored {
+                resent,
+                cursor_was,
+                cursor_now,
+            } => tracing::warn!(
                 epoch = %epoch.id,
                 resent,
                 cursor_was,
                 cursor_now,
-                "the server's op log is another epoch (restored from a copy, or another server): sending again what it may lack"
-            );
+                "the server was restored from a copy: sending again what it may lack"
+            ),
+            EpochChange::OtherServer { cursor_was } => tracing::warn!(
+                database = %epoch.database,
+                cursor_was,
+                "this is another server's database: pulling it from the start, sending nothing again"
+            ),
+            EpochChange::Same | EpochChange::First => {}
         }
         Ok(change)
     }
