@@ -11,6 +11,7 @@ pub mod cli;
 pub mod metrics;
 pub mod outbound;
 pub mod repair;
+pub mod rules;
 pub mod serving;
 pub mod store;
 pub mod telemetry;

@@ -12,13 +12,13 @@ use serde_json::{Map, Value};
 
 use super::auth::{BoundDevice, Principal};
 use crate::outbound::Settled;
-use galaxium_sync::hlc::{Hlc, HlcClock};
+use crate::rules::{self, Ledger, Recorded, StoredRow};
+use galaxium_sync::hlc::HlcClock;
 use galaxium_sync::protocol::{
-    MAX_CLOCK_AHEAD, MAX_PULL_BYTES, MissionClock, Op, OpKind, OpResult, PullResponse, RefusalRule,
-    SERVER_DEVICE, ServerEpoch, ServerOp, TelemetryFrame, TelemetryPoint, TrainingSession,
+    MAX_PULL_BYTES, MissionClock, Op, OpKind, PullResponse, SERVER_DEVICE, ServerEpoch, ServerOp,
+    TelemetryFrame, TelemetryPoint, TrainingSession,
 };
-use galaxium_sync::schema::registry::{self, ConflictPolicy, ReplicatedTable, Role, TABLES};
-use galaxium_sync::schema::rules;
+use galaxium_sync::schema::registry::{Role, TABLES};
 
 /// Why the store could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -395,10 +395,26 @@ impl SqliteStore {
     ) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        note_device(&tx, device_id, &principal.user)?;
+        let mut ledger = SqliteLedger(&tx);
+        ledger.note_device(device_id, &principal.user)?;
         for op in ops {
-            let existing = current(&tx, &op.table, &op.row_id)?;
-            record(&tx, principal, op, op.kind, &op.payload, existing.as_ref())?;
+            let existing = ledger.row(&op.table, &op.row_id)?;
+            let row = (op.kind != OpKind::Delete).then(|| {
+                let (mut data, mut clocks) =
+                    existing.map_or_else(Default::default, |c| (c.data, c.clocks));
+                for (column, value) in &op.payload {
+                    data.insert(column.clone(), value.clone());
+                    clocks.insert(column.clone(), Value::String(op.hlc.clone()));
+                }
+                (data, clocks)
+            });
+            ledger.record(&Recorded {
+                op,
+                kind: op.kind,
+                effective: &op.payload,
+                user: &principal.user,
+                row,
+            })?;
         }
         // What was taken unjudged has not been through the repair.
         tx.execute("DELETE FROM repairs", [])?;
@@ -758,16 +774,17 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Settled>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        refuse_unbound_speaking_for_a_claimed_device(&tx, principal, device_id)?;
-        note_device(&tx, device_id, &principal.user)?;
         let mut clock = self
             .clamp_clock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut results = Vec::with_capacity(ops.len());
-        for op in ops {
-            results.push(settle(&tx, &mut clock, principal, device_id, op)?);
-        }
+        let results = rules::push(
+            &mut SqliteLedger(&tx),
+            &mut clock,
+            principal,
+            device_id,
+            ops,
+        )?;
         tx.commit()?;
         Ok(results)
     }
@@ -827,8 +844,9 @@ impl Store for SqliteStore {
         ops.truncate(limit);
         let next_cursor = ops.last().map_or(after, |op| op.cursor);
         if let Some(device) = device_id {
-            refuse_unbound_speaking_for_a_claimed_device(&tx, principal, device)?;
-            note_device(&tx, device, &principal.user)?;
+            let mut ledger = SqliteLedger(&tx);
+            rules::refuse_unbound_speaking_for_a_claimed_device(&mut ledger, principal, device)?;
+            ledger.note_device(device, &principal.user)?;
             exec(
                 &tx,
                 "UPDATE devices SET pulled_cursor = max(pulled_cursor, ?2) WHERE device_id = ?1",
@@ -1202,753 +1220,214 @@ fn one<T>(
     tx.prepare_cached(sql)?.query_row(params, read)
 }
 
-/// A sign-in without a device (an older console's) may speak only for devices that never
-/// registered a key; checked inside the push's or pull's transaction, so a registration
-/// cannot slip in between.
-fn refuse_unbound_speaking_for_a_claimed_device(
-    tx: &Transaction<'_>,
-    principal: &Principal,
-    device_id: &str,
-) -> Result<(), StoreError> {
-    if principal.device.is_some() {
-        return Ok(());
-    }
-    let claimed: bool = one(
-        tx,
-        "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1 AND key_hash IS NOT NULL)",
-        [device_id],
-        |r| r.get(0),
-    )?;
-    if claimed {
-        return Err(StoreError::DeviceClaimed(device_id.to_owned()));
-    }
-    Ok(())
-}
+/// The rules' view of one SQLite transaction.
+struct SqliteLedger<'a>(&'a Transaction<'a>);
 
-fn note_device(tx: &Transaction<'_>, device_id: &str, user: &str) -> rusqlite::Result<()> {
-    exec(tx,
-        "INSERT INTO devices (device_id, user, last_seen) VALUES (?1, ?2, ?3)
-         ON CONFLICT (device_id) DO UPDATE SET user = excluded.user, last_seen = excluded.last_seen",
-        params![device_id, user, now_text()],
-    )?;
-    Ok(())
-}
-
-/// A refusal: the reason, and the server's row as it stands.
-struct Refusal {
-    rule: RefusalRule,
-    reason: String,
-    winner: Option<Map<String, Value>>,
-}
-
-/// A refusal that is no rule's: the op cannot be applied as sent (its numbering or its id).
-fn not_applied(op: &Op, reason: String) -> OpResult {
-    OpResult::Rejected {
-        op_id: op.op_id.clone(),
-        reason,
-        winner: None,
-        rule: None,
+impl Ledger for SqliteLedger<'_> {
+    fn device_claimed(&mut self, device_id: &str) -> Result<bool, StoreError> {
+        Ok(one(
+            self.0,
+            "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1 AND key_hash IS NOT NULL)",
+            [device_id],
+            |r| r.get(0),
+        )?)
     }
-}
 
-/// Keeps a refusal whole (filtered on the way out, by the table kept with it), so the same op
-/// sent again gets the same answer.
-fn keep_refusal(
-    tx: &Transaction<'_>,
-    device_id: &str,
-    seq: i64,
-    op: &Op,
-    result: &OpResult,
-) -> rusqlite::Result<usize> {
-    exec(
-        tx,
-        "INSERT INTO op_results (device_id, seq, op_id, result, table_name)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            device_id,
-            seq,
-            op.op_id,
-            serde_json::to_string(result).unwrap_or_default(),
-            op.table
-        ],
-    )
-}
+    fn note_device(&mut self, device_id: &str, user: &str) -> Result<(), StoreError> {
+        exec(
+            self.0,
+            "INSERT INTO devices (device_id, user, last_seen) VALUES (?1, ?2, ?3)
+             ON CONFLICT (device_id) DO UPDATE SET user = excluded.user,
+                                                   last_seen = excluded.last_seen",
+            params![device_id, user, now_text()],
+        )?;
+        Ok(())
+    }
 
-fn refuse(
-    rule: RefusalRule,
-    reason: impl Into<String>,
-    winner: Option<Map<String, Value>>,
-) -> Refusal {
-    Refusal {
-        rule,
-        reason: reason.into(),
-        winner,
+    fn accepted_op(&mut self, device_id: &str, seq: i64) -> Result<Option<String>, StoreError> {
+        Ok(one(
+            self.0,
+            "SELECT op_id FROM ops WHERE device_id = ?1 AND seq = ?2",
+            params![device_id, seq],
+            |r| r.get(0),
+        )
+        .optional()?)
     }
-}
 
-/// The stored state of one row.
-struct Current {
-    data: Map<String, Value>,
-    clocks: Map<String, Value>,
-    deleted: bool,
-}
+    fn kept_refusal(
+        &mut self,
+        device_id: &str,
+        seq: i64,
+    ) -> Result<Option<(String, String, Option<String>)>, StoreError> {
+        Ok(one(
+            self.0,
+            "SELECT op_id, result, table_name FROM op_results WHERE device_id = ?1 AND seq = ?2",
+            params![device_id, seq],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
+    }
 
-fn settle(
-    tx: &Transaction<'_>,
-    clock: &mut HlcClock,
-    principal: &Principal,
-    device_id: &str,
-    op: &Op,
-) -> Result<Settled, StoreError> {
-    let answer = |result| Settled {
-        table: Some(op.table.clone()),
-        result,
-    };
-    // A sequence number names one op of this device for ever: 1 and up, within what the
-    // database's integers hold (numbers from 2^63 up would all have collided on the largest).
-    let Ok(seq) = i64::try_from(op.seq) else {
-        return Ok(answer(not_applied(
-            op,
-            format!("sequence number {} is out of range", op.seq),
-        )));
-    };
-    if seq < 1 {
-        return Ok(answer(not_applied(
-            op,
-            "sequence numbers start at 1".to_owned(),
-        )));
+    fn keep_refusal(
+        &mut self,
+        device_id: &str,
+        seq: i64,
+        op: &Op,
+        result: &str,
+    ) -> Result<(), StoreError> {
+        exec(
+            self.0,
+            "INSERT INTO op_results (device_id, seq, op_id, result, table_name)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![device_id, seq, op.op_id, result, op.table],
+        )?;
+        Ok(())
     }
-    let accepted: Option<String> = one(
-        tx,
-        "SELECT op_id FROM ops WHERE device_id = ?1 AND seq = ?2",
-        params![device_id, seq],
-        |r| r.get(0),
-    )
-    .optional()?;
-    if let Some(op_id) = accepted {
-        // The same op sent again is answered as before; another op under a number already
-        // used is never "accepted": the console must learn it was not stored.
-        return Ok(answer(if op_id == op.op_id {
-            OpResult::Accepted { op_id }
-        } else {
-            not_applied(
-                op,
-                format!("this console's sequence number {seq} was used by another change already"),
-            )
-        }));
+
+    fn op_recorded(&mut self, op_id: &str) -> Result<bool, StoreError> {
+        Ok(one(
+            self.0,
+            "SELECT EXISTS (SELECT 1 FROM ops WHERE op_id = ?1)",
+            [op_id],
+            |r| r.get(0),
+        )?)
     }
-    let refused: Option<(String, String, Option<String>)> = one(
-        tx,
-        "SELECT op_id, result, table_name FROM op_results WHERE device_id = ?1 AND seq = ?2",
-        params![device_id, seq],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )
-    .optional()?;
-    if let Some((op_id, result, table)) = refused {
-        if op_id != op.op_id {
-            return Ok(answer(not_applied(
-                op,
-                format!("this console's sequence number {seq} was used by another change already"),
-            )));
-        }
-        if let Ok(result) = serde_json::from_str(&result) {
-            // Answered with the table of the op it answered, not what this request names.
-            return Ok(Settled { table, result });
-        }
+
+    fn newest_clock(&mut self, device_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(one(
+            self.0,
+            "SELECT hlc FROM ops WHERE device_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [device_id],
+            |r| r.get(0),
+        )
+        .optional()?)
     }
-    // An op id names one change anywhere: the same id under another number is not applied
-    // (answered as a refusal, not as the database's failure, which a console retries for ever).
-    let recorded_as: Option<(String, i64)> = one(
-        tx,
-        "SELECT device_id, seq FROM ops WHERE op_id = ?1",
-        [&op.op_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .optional()?;
-    if recorded_as.is_some() {
-        let result = not_applied(
-            op,
-            "a change with this op id was recorded already; this one is not applied".to_owned(),
+
+    fn row(&mut self, table: &str, row_id: &str) -> Result<Option<StoredRow>, StoreError> {
+        Ok(one(
+            self.0,
+            "SELECT data, clocks, deleted FROM rows WHERE table_name = ?1 AND row_id = ?2",
+            params![table, row_id],
+            |r| {
+                let data: String = r.get(0)?;
+                let clocks: String = r.get(1)?;
+                Ok(StoredRow {
+                    data: serde_json::from_str(&data).unwrap_or_default(),
+                    clocks: serde_json::from_str(&clocks).unwrap_or_default(),
+                    deleted: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+    }
+
+    fn live_references(
+        &mut self,
+        table: &str,
+        column: &str,
+        row_id: &str,
+    ) -> Result<i64, StoreError> {
+        // Spelled as its index has it (`index_references`), so this counts from the index
+        // instead of reading every row of the child table.
+        Ok(one(
+            self.0,
+            &format!(
+                "SELECT count(*) FROM rows WHERE {} AND {} = ?1",
+                live_rows_of(table),
+                reference_expression(column)
+            ),
+            [row_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn live_rows_holding(
+        &mut self,
+        table: &str,
+        key: &[(&str, &str)],
+        except: &str,
+    ) -> Result<Vec<Map<String, Value>>, StoreError> {
+        // The table name and JSON paths are written into the SQL (registry names, never
+        // input), so that the partial `rows_by_seat` index serves the query.
+        let mut sql = format!(
+            "SELECT data FROM rows WHERE table_name = '{table}' AND deleted = 0 AND row_id <> ?1"
         );
-        keep_refusal(tx, device_id, seq, op, &result)?;
-        return Ok(answer(result));
+        for (index, (column, _)) in key.iter().enumerate() {
+            let _ = write!(
+                sql,
+                " AND json_extract(data, '$.{column}') = ?{}",
+                index + 2
+            );
+        }
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        let values = std::iter::once(except).chain(key.iter().map(|(_, value)| *value));
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+            r.get::<_, String>(0)
+        })?;
+        let mut holders = Vec::new();
+        for data in rows {
+            holders.push(serde_json::from_str(&data?).unwrap_or_default());
+        }
+        Ok(holders)
     }
-    let existing = match registry::table(&op.table) {
-        Some(spec) => current(tx, spec.name, &op.row_id)?,
-        None => None,
-    };
-    let clamped = clamp_to_server_clock(tx, op, clock)?;
-    let op = clamped.as_ref().unwrap_or(op);
-    match judge(tx, principal, device_id, op, existing.as_ref())? {
-        Ok(Verdict { kind, mut payload }) => {
-            // One stored form for every time, whatever precision the console sent.
-            if let Some(spec) = registry::table(&op.table) {
-                spec.store_times(&mut payload);
+
+    fn live_values(
+        &mut self,
+        table: &str,
+        column: &str,
+        except: &str,
+    ) -> Result<Vec<Option<String>>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT json_extract(data, '$.' || ?2) FROM rows
+             WHERE table_name = ?1 AND deleted = 0 AND row_id <> ?3",
+        )?;
+        let values = stmt.query_map(params![table, column, except], |r| {
+            Ok(r.get::<_, Option<String>>(0).ok().flatten())
+        })?;
+        Ok(values.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn record(&mut self, entry: &Recorded<'_>) -> Result<(), StoreError> {
+        let op = entry.op;
+        exec(
+            self.0,
+            "INSERT INTO ops (op_id, device_id, seq, hlc, table_name, row_id, kind, payload, user,
+                              received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                op.op_id,
+                op.device_id,
+                i64::try_from(op.seq).unwrap_or(i64::MAX),
+                op.hlc,
+                op.table,
+                op.row_id,
+                entry.kind.as_str(),
+                Value::Object(entry.effective.clone()).to_string(),
+                entry.user,
+                now_text(),
+            ],
+        )?;
+        match &entry.row {
+            None => {
+                exec(self.0, MARK_DELETED, params![op.table, op.row_id])?;
             }
-            stamp_who(principal, device_id, &op.table, &mut payload);
-            record(tx, principal, op, kind, &payload, existing.as_ref())?;
-            Ok(answer(OpResult::Accepted {
-                op_id: op.op_id.clone(),
-            }))
-        }
-        Err(refusal) => {
-            let result = OpResult::Rejected {
-                op_id: op.op_id.clone(),
-                reason: refusal.reason,
-                winner: refusal.winner,
-                rule: Some(refusal.rule),
-            };
-            keep_refusal(tx, device_id, seq, op, &result)?;
-            Ok(answer(result))
-        }
-    }
-}
-
-/// Who did it is who signed in, and where is the pushing console, not what the console wrote.
-fn stamp_who(
-    principal: &Principal,
-    device_id: &str,
-    table: &str,
-    payload: &mut Map<String, Value>,
-) {
-    let stamps = [
-        (registry::ACTOR_COLUMNS, principal.user.as_str()),
-        (registry::DEVICE_COLUMNS, device_id),
-    ];
-    for (columns, stamp) in stamps {
-        for (_, column) in columns.iter().filter(|(of, _)| *of == table) {
-            if let Some(value) = payload.get_mut(*column) {
-                *value = Value::String(stamp.to_owned());
-            }
-        }
-    }
-}
-
-fn current(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<Option<Current>> {
-    one(
-        tx,
-        "SELECT data, clocks, deleted FROM rows WHERE table_name = ?1 AND row_id = ?2",
-        params![table, row_id],
-        |r| {
-            let data: String = r.get(0)?;
-            let clocks: String = r.get(1)?;
-            Ok(Current {
-                data: serde_json::from_str(&data).unwrap_or_default(),
-                clocks: serde_json::from_str(&clocks).unwrap_or_default(),
-                deleted: r.get(2)?,
-            })
-        },
-    )
-    .optional()
-}
-
-fn is_live(tx: &Transaction<'_>, table: &str, row_id: &str) -> rusqlite::Result<bool> {
-    let deleted: Option<bool> = one(
-        tx,
-        "SELECT deleted FROM rows WHERE table_name = ?1 AND row_id = ?2",
-        params![table, row_id],
-        |r| r.get(0),
-    )
-    .optional()?;
-    Ok(deleted == Some(false))
-}
-
-/// What an accepted op does: its kind as recorded (an insert of a row the server holds
-/// already is recorded as the update it amounts to) and the columns that won.
-struct Verdict {
-    kind: OpKind,
-    payload: Map<String, Value>,
-}
-
-type Judged = rusqlite::Result<Result<Verdict, Refusal>>;
-
-fn accept(kind: OpKind, payload: Map<String, Value>) -> Verdict {
-    Verdict { kind, payload }
-}
-
-/// An op stamped further ahead of the server's clock than [`MAX_CLOCK_AHEAD`] allows (or with
-/// a counter near the end of its six digits, which would carry every console that saw it past
-/// what a clock time can say), re-stamped at the server's time: later than every time the
-/// server gave before, and later than the newest op it accepted from the same console, so one
-/// console's edits keep their order while edits made elsewhere with a right clock win after
-/// it. `None` when the op's own time stands.
-fn clamp_to_server_clock(
-    tx: &Transaction<'_>,
-    op: &Op,
-    clock: &mut HlcClock,
-) -> rusqlite::Result<Option<Op>> {
-    let Ok(stamped) = op.hlc.parse::<Hlc>() else {
-        return Ok(None);
-    };
-    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
-    let limit = now_ms + u64::try_from(MAX_CLOCK_AHEAD.as_millis()).unwrap_or(u64::MAX);
-    if stamped.wall_ms <= limit && stamped.counter < crate::COUNTER_LIMIT {
-        return Ok(None);
-    }
-    // The console's newest op is its last in sequence (its clock never goes back), found
-    // through the (device, seq) index rather than by reading all its ops.
-    let newest: Option<String> = one(
-        tx,
-        "SELECT hlc FROM ops WHERE device_id = ?1 ORDER BY seq DESC LIMIT 1",
-        [&op.device_id],
-        |r| r.get(0),
-    )
-    .optional()?;
-    // (An older server may hold one from far ahead; that one is not followed.)
-    if let Some(newest) = newest
-        .and_then(|h| h.parse::<Hlc>().ok())
-        .filter(|h| h.wall_ms <= limit)
-    {
-        clock.catch_up(&newest);
-    }
-    let mut server_time = clock.tick(now_ms);
-    server_time.device = stamped.device;
-    tracing::warn!(
-        device = %op.device_id,
-        ahead_ms = stamped.wall_ms.saturating_sub(now_ms),
-        counter = stamped.counter,
-        "an op stamped too far ahead of the server's clock was re-stamped at its ceiling"
-    );
-    Ok(Some(Op {
-        hlc: server_time.to_string(),
-        ..op.clone()
-    }))
-}
-
-/// Decides an op: what it does when accepted, or the refusal.
-fn judge(
-    tx: &Transaction<'_>,
-    principal: &Principal,
-    device_id: &str,
-    op: &Op,
-    existing: Option<&Current>,
-) -> Judged {
-    if op.device_id != device_id {
-        return Ok(Err(refuse(
-            RefusalRule::Device,
-            "the op names another device than the push",
-            None,
-        )));
-    }
-    let Some(spec) = registry::table(&op.table) else {
-        return Ok(Err(refuse(
-            RefusalRule::Table,
-            format!("there is no replicated table {:?}", op.table),
-            None,
-        )));
-    };
-    // What the console must fall back to when refused: the server's live row, if any.
-    let fallback = || existing.filter(|c| !c.deleted).map(|c| c.data.clone());
-    if !spec.writable_by(principal.role) {
-        return Ok(Err(refuse(
-            RefusalRule::Role,
-            format!(
-                "the {} role may not change {}",
-                principal.role.as_str(),
-                spec.label.to_lowercase()
-            ),
-            fallback(),
-        )));
-    }
-    if let Some(column) = op.payload.keys().find(|c| !spec.has_column(c)) {
-        return Ok(Err(refuse(
-            RefusalRule::Column,
-            format!("{} has no column {column:?}", spec.name),
-            fallback(),
-        )));
-    }
-    if let Err(problem) = spec.check_values(&op.payload) {
-        return Ok(Err(refuse(
-            RefusalRule::Value,
-            format!("{} {problem}", spec.row_noun),
-            fallback(),
-        )));
-    }
-    let Ok(made) = op.hlc.parse::<Hlc>() else {
-        return Ok(Err(refuse(
-            RefusalRule::Clock,
-            format!("{:?} is not a clock time", op.hlc),
-            fallback(),
-        )));
-    };
-    // The rules that judge a value by when the edit was made: the same as the console's. The
-    // op's clock says when, but a client chooses it: an edit is never judged as made more
-    // than a day before it arrived (a console offline for a day keeps its edits judged at
-    // their time; a clock set back cannot put a bookable launch weeks in the past).
-    if op.kind != OpKind::Delete {
-        let arrived = Utc::now();
-        let made_at = i64::try_from(made.wall_ms)
-            .ok()
-            .and_then(DateTime::from_timestamp_millis)
-            .unwrap_or(arrived)
-            .max(arrived - rules::OLDEST_EDIT_JUDGED);
-        let status = existing
-            .filter(|c| !c.deleted)
-            .and_then(|c| c.data.get("status"))
-            .and_then(Value::as_str);
-        if let Err(problem) = rules::check_edit(spec.name, &op.payload, status, made_at) {
-            return Ok(Err(refuse(
-                RefusalRule::Value,
-                format!("{} {problem}", spec.row_noun),
-                fallback(),
-            )));
-        }
-    }
-    if spec.policy == ConflictPolicy::AppendOnly && op.kind != OpKind::Insert {
-        return Ok(Err(refuse(
-            RefusalRule::AppendOnly,
-            format!(
-                "{} are append-only: rows are added, never changed or deleted",
-                spec.label.to_lowercase()
-            ),
-            fallback(),
-        )));
-    }
-    match op.kind {
-        OpKind::Insert => judge_insert(tx, spec, op, existing),
-        OpKind::Update => judge_update(tx, spec, op, existing),
-        OpKind::Delete => judge_delete(tx, spec, op, existing),
-    }
-}
-
-fn judge_insert(
-    tx: &Transaction<'_>,
-    spec: &ReplicatedTable,
-    op: &Op,
-    existing: Option<&Current>,
-) -> Judged {
-    if let Some(existing) = existing {
-        if existing.deleted {
-            return Ok(Err(refuse(
-                RefusalRule::RowDeleted,
-                "the row was deleted on the server",
-                None,
-            )));
-        }
-        // Two consoles that made the same row (the demo dataset, whose ids come from its
-        // names) hold one row: the second insert is the update it amounts to.
-        if spec.policy == ConflictPolicy::AppendOnly {
-            return if existing.data == op.payload {
-                Ok(Ok(accept(OpKind::Update, Map::new())))
-            } else {
-                Ok(Err(refuse(
-                    RefusalRule::RowExists,
-                    "a different row with this id exists already",
-                    Some(existing.data.clone()),
-                )))
-            };
-        }
-        return judge_update(tx, spec, op, Some(existing));
-    }
-    let missing: Vec<&str> = spec
-        .column_names()
-        .filter(|c| !op.payload.contains_key(*c))
-        .collect();
-    if !missing.is_empty() {
-        return Ok(Err(refuse(
-            RefusalRule::Column,
-            format!(
-                "a new row needs every column; missing {}",
-                missing.join(", ")
-            ),
-            None,
-        )));
-    }
-    if let Some(refusal) = dangling_reference(tx, spec, &op.payload)? {
-        return Ok(Err(refusal));
-    }
-    if let Some(refusal) = exclusive_taken(tx, spec, &op.row_id, &op.payload)? {
-        return Ok(Err(refusal));
-    }
-    if let Some(reason) = key_taken(tx, spec, &op.row_id, &op.payload)? {
-        return Ok(Err(refuse(RefusalRule::UniqueKey, reason, None)));
-    }
-    Ok(Ok(accept(OpKind::Insert, op.payload.clone())))
-}
-
-fn judge_update(
-    tx: &Transaction<'_>,
-    spec: &ReplicatedTable,
-    op: &Op,
-    existing: Option<&Current>,
-) -> Judged {
-    let Some(existing) = existing else {
-        return Ok(Err(refuse(
-            RefusalRule::RowMissing,
-            "the row does not exist on the server",
-            None,
-        )));
-    };
-    if existing.deleted {
-        return Ok(Err(refuse(
-            RefusalRule::RowDeleted,
-            "the row was deleted on the server",
-            None,
-        )));
-    }
-    // Per column, the later clock time wins.
-    let mut winning = Map::new();
-    for (column, value) in &op.payload {
-        let stored = existing.clocks.get(column).and_then(Value::as_str);
-        if stored.is_none_or(|stored| op.hlc.as_str() > stored) {
-            winning.insert(column.clone(), value.clone());
-        }
-    }
-    if let Some(refusal) = dangling_reference(tx, spec, &winning)? {
-        return Ok(Err(refusal));
-    }
-    if let Some(transitions) = spec.transitions
-        && let Some(Value::String(to)) = winning.get(transitions.column)
-        && let Some(Value::String(from)) = existing.data.get(transitions.column)
-        && !transitions.allows(from, to)
-    {
-        return Ok(Err(refuse(
-            RefusalRule::Transition,
-            format!("{} cannot go from {from} to {to}", transitions.column),
-            Some(existing.data.clone()),
-        )));
-    }
-    let mut merged = existing.data.clone();
-    merged.extend(winning.clone());
-    if let Some(refusal) = exclusive_taken(tx, spec, &op.row_id, &merged)? {
-        // The console falls back to the server's version of this row; the holder is named.
-        return Ok(Err(Refusal {
-            winner: Some(existing.data.clone()),
-            ..refusal
-        }));
-    }
-    if let Some(reason) = key_taken(tx, spec, &op.row_id, &merged)? {
-        return Ok(Err(refuse(
-            RefusalRule::UniqueKey,
-            reason,
-            Some(existing.data.clone()),
-        )));
-    }
-    Ok(Ok(accept(OpKind::Update, winning)))
-}
-
-fn judge_delete(
-    tx: &Transaction<'_>,
-    spec: &ReplicatedTable,
-    op: &Op,
-    existing: Option<&Current>,
-) -> Judged {
-    let Some(existing) = existing else {
-        return Ok(Err(refuse(
-            RefusalRule::RowMissing,
-            "the row does not exist on the server",
-            None,
-        )));
-    };
-    if existing.deleted {
-        return Ok(Ok(accept(OpKind::Delete, Map::new())));
-    }
-    for child in TABLES {
-        for fk in child.foreign_keys.iter().filter(|fk| fk.table == spec.name) {
-            // The expression is spelled as its index has it (`index_references`), so this
-            // counts from the index instead of reading every row of the child table.
-            let users: i64 = one(
-                tx,
-                &format!(
-                    "SELECT count(*) FROM rows WHERE {} AND {} = ?1",
-                    live_rows_of(child.name),
-                    reference_expression(fk.column)
-                ),
-                [&op.row_id],
-                |r| r.get(0),
-            )?;
-            if users > 0 {
-                return Ok(Err(refuse(
-                    RefusalRule::StillUsed,
-                    format!("still used by {users} {}", child.label.to_lowercase()),
-                    Some(existing.data.clone()),
-                )));
+            Some((data, clocks)) => {
+                exec(
+                    self.0,
+                    "INSERT INTO rows (table_name, row_id, data, clocks) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (table_name, row_id)
+                     DO UPDATE SET data = excluded.data, clocks = excluded.clocks",
+                    params![
+                        op.table,
+                        op.row_id,
+                        Value::Object(data.clone()).to_string(),
+                        Value::Object(clocks.clone()).to_string()
+                    ],
+                )?;
             }
         }
+        Ok(())
     }
-    Ok(Ok(accept(OpKind::Delete, Map::new())))
-}
-
-/// Why `row` (the row as it would be) cannot hold its unique keys: another live row of the
-/// table holds one of them. `None` when every key is free.
-fn key_taken(
-    tx: &Transaction<'_>,
-    spec: &ReplicatedTable,
-    row_id: &str,
-    row: &Map<String, Value>,
-) -> rusqlite::Result<Option<String>> {
-    spec.taken_key(row, |key, wanted| {
-        Ok(key_holder(tx, spec.name, key.column, wanted, row_id)?.is_some())
-    })
-}
-
-/// The live row of `table` other than `except` whose `column` holds the normalised key
-/// `wanted`. Keyed tables are reference data (tens of rows), so reading their keys is cheap,
-/// and comparing in Rust folds case the way [`registry::UniqueKey`] does.
-pub(crate) fn key_holder(
-    conn: &Connection,
-    table: &str,
-    column: &str,
-    wanted: &str,
-    except: &str,
-) -> rusqlite::Result<Option<String>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT row_id, json_extract(data, '$.' || ?2) FROM rows
-         WHERE table_name = ?1 AND deleted = 0 AND row_id <> ?3",
-    )?;
-    let mut rows = stmt.query(params![table, column, except])?;
-    while let Some(row) = rows.next()? {
-        let value: Option<String> = row.get(1).ok().flatten();
-        if registry::UniqueKey::normalised(value.map(Value::String).as_ref()).as_deref()
-            == Some(wanted)
-        {
-            return Ok(Some(row.get(0)?));
-        }
-    }
-    Ok(None)
-}
-
-/// The refusal when `row` (the row as it would be) would hold a resource another live row
-/// already holds. The holder is named in the reason; the refusal's winner stays the server's
-/// version of this row (none for an insert), which is what the console falls back to.
-fn exclusive_taken(
-    tx: &Transaction<'_>,
-    spec: &ReplicatedTable,
-    row_id: &str,
-    row: &Map<String, Value>,
-) -> rusqlite::Result<Option<Refusal>> {
-    let Some(rule) = spec.exclusive else {
-        return Ok(None);
-    };
-    let text = |column: &str| row.get(column).and_then(Value::as_str);
-    let now = Utc::now();
-    let status = text(rule.status_column).unwrap_or_default();
-    let expiry = rule.hold.and_then(|(_, column)| text(column));
-    if !rule.holds(status, expiry, now) {
-        return Ok(None);
-    }
-    let Some(key) = rule
-        .key
-        .iter()
-        .map(|column| text(column))
-        .collect::<Option<Vec<&str>>>()
-    else {
-        return Ok(None);
-    };
-    // The table name and JSON paths are written into the SQL (registry names, never input),
-    // so that the partial `rows_by_seat` index serves the query.
-    let mut sql = format!(
-        "SELECT data FROM rows WHERE table_name = '{}' AND deleted = 0 AND row_id <> ?1",
-        spec.name
-    );
-    for (index, column) in rule.key.iter().enumerate() {
-        let _ = write!(
-            sql,
-            " AND json_extract(data, '$.{column}') = ?{}",
-            index + 2
-        );
-    }
-    let mut stmt = tx.prepare_cached(&sql)?;
-    let mut values: Vec<&str> = vec![row_id];
-    values.extend(&key);
-    let holders = stmt.query_map(rusqlite::params_from_iter(values), |r| {
-        r.get::<_, String>(0)
-    })?;
-    for data in holders {
-        let other: Map<String, Value> = serde_json::from_str(&data?).unwrap_or_default();
-        let other_text = |column: &str| other.get(column).and_then(Value::as_str);
-        let other_status = other_text(rule.status_column).unwrap_or_default();
-        let other_expiry = rule.hold.and_then(|(_, column)| other_text(column));
-        if rule.holds(other_status, other_expiry, now) {
-            let name = other_text("locator").map_or_else(String::new, |l| format!(" {l}"));
-            return Ok(Some(refuse(
-                RefusalRule::Exclusive,
-                format!(
-                    "{}: {} is already held by {}{name} ({other_status})",
-                    rule.rule,
-                    key.join(" / "),
-                    spec.row_noun,
-                ),
-                None,
-            )));
-        }
-    }
-    Ok(None)
-}
-
-fn dangling_reference(
-    tx: &Transaction<'_>,
-    spec: &ReplicatedTable,
-    values: &Map<String, Value>,
-) -> rusqlite::Result<Option<Refusal>> {
-    for fk in spec.foreign_keys {
-        if let Some(Value::String(target)) = values.get(fk.column)
-            && !is_live(tx, fk.table, target)?
-        {
-            return Ok(Some(refuse(
-                RefusalRule::Reference,
-                format!(
-                    "{} names a row of {} that does not exist on the server",
-                    fk.column, fk.table
-                ),
-                None,
-            )));
-        }
-    }
-    Ok(None)
-}
-
-/// Stores an accepted op: the op log entry, and the row's new state with its column clocks.
-fn record(
-    tx: &Transaction<'_>,
-    principal: &Principal,
-    op: &Op,
-    kind: OpKind,
-    effective: &Map<String, Value>,
-    existing: Option<&Current>,
-) -> rusqlite::Result<()> {
-    exec(
-        tx,
-        "INSERT INTO ops (op_id, device_id, seq, hlc, table_name, row_id, kind, payload, user, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            op.op_id,
-            op.device_id,
-            i64::try_from(op.seq).unwrap_or(i64::MAX),
-            op.hlc,
-            op.table,
-            op.row_id,
-            kind.as_str(),
-            Value::Object(effective.clone()).to_string(),
-            principal.user,
-            now_text(),
-        ],
-    )?;
-    match kind {
-        OpKind::Delete => {
-            exec(tx, MARK_DELETED, params![op.table, op.row_id])?;
-        }
-        OpKind::Insert | OpKind::Update => {
-            let (mut data, mut clocks) =
-                existing.map_or_else(Default::default, |c| (c.data.clone(), c.clocks.clone()));
-            for (column, value) in effective {
-                data.insert(column.clone(), value.clone());
-                clocks.insert(column.clone(), Value::String(op.hlc.clone()));
-            }
-            exec(
-                tx,
-                "INSERT INTO rows (table_name, row_id, data, clocks) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (table_name, row_id) DO UPDATE SET data = excluded.data, clocks = excluded.clocks",
-                params![
-                    op.table,
-                    op.row_id,
-                    Value::Object(data).to_string(),
-                    Value::Object(clocks).to_string()
-                ],
-            )?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
