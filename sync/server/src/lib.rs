@@ -10,6 +10,7 @@ pub mod backup;
 pub mod cli;
 pub mod metrics;
 pub mod outbound;
+pub mod postgres;
 pub mod repair;
 pub mod rules;
 pub mod serving;
@@ -83,11 +84,13 @@ impl AppState {
     /// The state of a server on `store` whose sign-ins last `token_ttl`. Training sessions
     /// are kept in memory until [`AppState::with_training_dir`] names a folder for them.
     pub fn new(store: Arc<dyn Store>, token_ttl: chrono::Duration) -> Self {
+        let telemetry = tokio::sync::broadcast::channel(telemetry::RELAY_BACKLOG).0;
+        store.relay_from_other_instances(telemetry.clone());
         Self {
             store,
             metrics: Metrics::default(),
             token_ttl,
-            telemetry: tokio::sync::broadcast::channel(telemetry::RELAY_BACKLOG).0,
+            telemetry,
             training: training::Sessions::default(),
             throttle: throttle::Throttle::default(),
             password_checks: auth::PasswordChecks::start(HASHING_AT_ONCE, HASHING_QUEUE),
@@ -108,6 +111,13 @@ impl AppState {
     #[must_use]
     pub fn with_training_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.training = training::Sessions::in_dir(dir);
+        self
+    }
+
+    /// Keeps training sessions where `sessions` says (a schema each on PostgreSQL).
+    #[must_use]
+    pub fn with_training(mut self, sessions: training::Sessions) -> Self {
+        self.training = sessions;
         self
     }
 

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use clap::Parser as _;
 use galaxium_server::cli::{Cli, Command, TokenCommand, UserCommand};
-use galaxium_server::store::{SqliteStore, Store as _, UserChange};
+use galaxium_server::postgres::{PgStore, is_postgres_url};
+use galaxium_server::store::{SqliteStore, Store, UserChange};
+use galaxium_server::training;
 use galaxium_server::{AppState, auth, serve, serve_tls};
 use galaxium_sync::schema::registry::Role;
 
@@ -33,6 +35,9 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         .db
         .clone()
         .context("--db PATH is required (or set GALAXIUM_SERVER_DB)")?;
+    if let Some(url) = db.to_str().filter(|db| is_postgres_url(db)) {
+        return run_on_postgres(cli, url);
+    }
     // A restore runs with the server stopped, before anything opens the database.
     if let Some(Command::Restore { file }) = &cli.command {
         return restore_database(file, &db);
@@ -56,7 +61,36 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Audit { last }) => print_audit(&store, last),
         Some(Command::Restore { file }) => restore_database(&file, &db),
-        None => serve_until_stopped(&cli, &db, store),
+        None => {
+            // Each training session's database sits beside the server's own.
+            let training = training::Sessions::in_dir(
+                db.parent()
+                    .unwrap_or_else(|| std::path::Path::new("."))
+                    .join("training-sessions"),
+            );
+            serve_until_stopped(&cli, Some(&db), Arc::new(store), training)
+        }
+    }
+}
+
+/// The commands on a PostgreSQL database: the same, but copies are PostgreSQL's own tools'.
+fn run_on_postgres(mut cli: Cli, url: &str) -> anyhow::Result<()> {
+    // The address without its password, for messages.
+    let shown = url.split_once('@').map_or(url, |(_, host)| host);
+    let store = Arc::new(
+        PgStore::open(url).with_context(|| format!("opening the PostgreSQL database {shown}"))?,
+    );
+    match cli.command.take() {
+        Some(Command::User(command)) => manage_user(&*store, command),
+        Some(Command::Token(command)) => manage_tokens(&*store, command),
+        Some(Command::Audit { last }) => print_audit(&*store, last),
+        Some(Command::Backup { .. } | Command::Restore { .. }) => anyhow::bail!(
+            "backup and restore copy a SQLite database; on PostgreSQL use pg_dump and pg_restore (or WAL archiving), as the README shows"
+        ),
+        None => {
+            let training = training::Sessions::on_postgres(Arc::clone(&store));
+            serve_until_stopped(&cli, None, store, training)
+        }
     }
 }
 
@@ -92,7 +126,7 @@ fn restore_database(file: &std::path::Path, db: &std::path::Path) -> anyhow::Res
 }
 
 /// Prints the newest `last` entries of the audit log, oldest first.
-fn print_audit(store: &SqliteStore, last: usize) -> anyhow::Result<()> {
+fn print_audit(store: &dyn Store, last: usize) -> anyhow::Result<()> {
     let mut entries = Vec::new();
     let mut after = 0;
     loop {
@@ -121,7 +155,14 @@ fn print_audit(store: &SqliteStore, last: usize) -> anyhow::Result<()> {
 }
 
 /// Serves until Ctrl+C or SIGTERM.
-fn serve_until_stopped(cli: &Cli, db: &std::path::Path, store: SqliteStore) -> anyhow::Result<()> {
+/// Serves until a signal stops the server. `db` is the SQLite file, which scheduled backups
+/// copy (none on PostgreSQL).
+fn serve_until_stopped(
+    cli: &Cli,
+    db: Option<&std::path::Path>,
+    store: Arc<dyn Store>,
+    training: training::Sessions,
+) -> anyhow::Result<()> {
     let tls = match (&cli.tls_cert, &cli.tls_key) {
         (Some(cert), Some(key)) => {
             Some(galaxium_server::serving::tls_config(cert, key).map_err(anyhow::Error::msg)?)
@@ -134,22 +175,19 @@ fn serve_until_stopped(cli: &Cli, db: &std::path::Path, store: SqliteStore) -> a
             .await
             .with_context(|| format!("cannot listen on {}", cli.listen))?;
         let address = listener.local_addr()?;
-        // Each training session's database sits beside the server's own.
-        let training_dir = db
-            .parent()
-            .unwrap_or_else(|| std::path::Path::new("."))
-            .join("training-sessions");
         let mut state = AppState::new(
-            Arc::new(store),
+            store,
             chrono::Duration::seconds(i64::from(cli.token_ttl_seconds)),
         )
-        .with_training_dir(training_dir);
+        .with_training(training);
         if cli.allow_unclaimed_devices {
             tracing::warn!("sign-ins without a device key may push and pull for unclaimed devices");
             state = state.admitting_unclaimed_devices();
         }
         let state = Arc::new(state);
-        if cli.backup_every_seconds > 0 {
+        if let Some(db) = db
+            && cli.backup_every_seconds > 0
+        {
             let dir = cli.backup_dir.clone().unwrap_or_else(|| {
                 db.parent()
                     .unwrap_or_else(|| std::path::Path::new("."))
@@ -169,7 +207,10 @@ fn serve_until_stopped(cli: &Cli, db: &std::path::Path, store: SqliteStore) -> a
             writeln!(out, "galaxium-server listening on {scheme}://{address}")?;
             out.flush()?;
         }
-        tracing::info!(%address, db = %db.display(), "serving");
+        match db {
+            Some(db) => tracing::info!(%address, db = %db.display(), "serving"),
+            None => tracing::info!(%address, "serving on PostgreSQL"),
+        }
         match tls {
             Some(tls) => serve_tls(listener, state, tls, shutdown_signal()).await?,
             None => serve(listener, state, shutdown_signal()).await?,
@@ -241,7 +282,7 @@ async fn scheduled_backups(
 /// The user who changes users from the command line, in the audit log.
 const COMMAND_LINE: &str = "command line";
 
-fn manage_user(store: &SqliteStore, command: UserCommand) -> anyhow::Result<()> {
+fn manage_user(store: &dyn Store, command: UserCommand) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let audited = |action: &str, name: &str, detail: &str| {
         store.audit(&galaxium_server::store::NewAuditEntry {
@@ -325,7 +366,7 @@ fn manage_user(store: &SqliteStore, command: UserCommand) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn manage_tokens(store: &SqliteStore, command: TokenCommand) -> anyhow::Result<()> {
+fn manage_tokens(store: &dyn Store, command: TokenCommand) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match command {
         TokenCommand::Create {

@@ -26,6 +26,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("server database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// PostgreSQL failed, or could not be reached.
+    #[error("server database (PostgreSQL): {0}")]
+    Postgres(String),
     /// A file the store needs could not be made.
     #[error("server files: {0}")]
     Io(String),
@@ -190,6 +193,56 @@ pub trait Store: Send + Sync + 'static {
     /// reached); returns the session it belongs to.
     fn bind_training_device(&self, device_id: &str, session_id: &str)
     -> Result<String, StoreError>;
+    /// Sends telemetry that other server instances store in this namespace to `relay` (on
+    /// a database several instances share); nothing to do where one process holds the data.
+    fn relay_from_other_instances(
+        &self,
+        relay: tokio::sync::broadcast::Sender<std::sync::Arc<TelemetryFrame>>,
+    ) {
+        let _ = relay;
+    }
+}
+
+/// Builds one page of a pull: at most `limit` ops, ending before the op that would take it
+/// past [`MAX_PULL_BYTES`] (one op always goes, however large, so a pull always moves on).
+pub(crate) struct PageBuilder {
+    ops: Vec<ServerOp>,
+    limit: usize,
+    bytes: usize,
+    cut_short: bool,
+}
+
+impl PageBuilder {
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            ops: Vec::new(),
+            limit,
+            bytes: 0,
+            cut_short: false,
+        }
+    }
+
+    /// Adds an op read after the last (its payload and notice `size` bytes long); `false`
+    /// when the page is full and reading should stop.
+    pub(crate) fn add(&mut self, op: ServerOp, size: usize) -> bool {
+        self.bytes += size + 256;
+        if !self.ops.is_empty() && self.bytes > MAX_PULL_BYTES {
+            self.cut_short = true;
+            return false;
+        }
+        self.ops.push(op);
+        true
+    }
+
+    /// The page's ops, the cursor after them (`after` when there are none), and whether more
+    /// follow. The reader asks for `limit + 1` ops to know.
+    pub(crate) fn finish(self, after: u64) -> (Vec<ServerOp>, u64, bool) {
+        let mut ops = self.ops;
+        let more = ops.len() > self.limit || self.cut_short;
+        ops.truncate(self.limit);
+        let next_cursor = ops.last().map_or(after, |op| op.cursor);
+        (ops, next_cursor, more)
+    }
 }
 
 /// A user as `user list` shows them.
@@ -288,7 +341,7 @@ pub(crate) const MARK_DELETED: &str = "UPDATE rows SET deleted = 1, deleted_at =
 
 /// At most this many deleted rows are forgotten after one pull, so a purge never holds the
 /// lock for long; the rest go after the next pulls.
-const PURGE_BATCH: i64 = 1_000;
+pub(crate) const PURGE_BATCH: i64 = 1_000;
 
 /// After how long unseen a device no longer holds back the purge of deleted rows.
 pub const DEVICE_FORGOTTEN_AFTER: Duration = Duration::days(30);
@@ -800,28 +853,20 @@ impl Store for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let after_signed = i64::try_from(after).unwrap_or(i64::MAX);
         let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-        let ops: (Vec<ServerOp>, bool) = {
+        let (ops, next_cursor, more) = {
             let mut stmt = tx.prepare_cached(
                 "SELECT cursor, op_id, device_id, seq, hlc, table_name, row_id, kind, payload, notice,
                         user
                  FROM ops WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
             )?;
             let mut rows = stmt.query(params![after_signed, fetch])?;
-            let mut ops = Vec::new();
-            let mut bytes = 0_usize;
-            let mut cut_short = false;
+            let mut page = PageBuilder::new(limit);
             while let Some(row) = rows.next()? {
                 let kind: String = row.get(7)?;
                 let payload: String = row.get(8)?;
                 let notice: Option<String> = row.get(9)?;
-                // The page ends before the op that would take it past its bytes (one op
-                // always goes, however large, so a pull always moves on).
-                bytes += payload.len() + notice.as_ref().map_or(0, String::len) + 256;
-                if !ops.is_empty() && bytes > MAX_PULL_BYTES {
-                    cut_short = true;
-                    break;
-                }
-                ops.push(ServerOp {
+                let size = payload.len() + notice.as_ref().map_or(0, String::len);
+                let op = ServerOp {
                     notice: notice.and_then(|n| serde_json::from_str(&n).ok()),
                     by: Some(row.get(10)?),
                     cursor: row.get::<_, i64>(0)?.unsigned_abs(),
@@ -835,14 +880,13 @@ impl Store for SqliteStore {
                         kind: OpKind::parse(&kind).unwrap_or(OpKind::Update),
                         payload: serde_json::from_str(&payload).unwrap_or_default(),
                     },
-                });
+                };
+                if !page.add(op, size) {
+                    break;
+                }
             }
-            (ops, cut_short)
+            page.finish(after)
         };
-        let (mut ops, cut_short) = ops;
-        let more = ops.len() > limit || cut_short;
-        ops.truncate(limit);
-        let next_cursor = ops.last().map_or(after, |op| op.cursor);
         if let Some(device) = device_id {
             let mut ledger = SqliteLedger(&tx);
             rules::refuse_unbound_speaking_for_a_claimed_device(&mut ledger, principal, device)?;

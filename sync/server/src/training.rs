@@ -23,7 +23,8 @@ use axum::response::Response;
 use chrono::Utc;
 
 use super::auth::Principal;
-use super::store::{SqliteStore, StoreError};
+use super::postgres::PgStore;
+use super::store::{SqliteStore, Store, StoreError};
 use super::telemetry::{LiveQuery, ingest_into, live_from};
 use super::{
     ApiError, AppState, Namespace, PullQuery, authenticate_until, bad_json, blocking,
@@ -49,16 +50,36 @@ pub const MOST_OPEN_SESSIONS: usize = 32;
 /// The training sessions the server has opened, each with its namespace.
 #[derive(Default)]
 pub struct Sessions {
-    /// Where each session's database lives; in memory when `None` (tests).
-    dir: Option<PathBuf>,
+    /// Where each session's rows live.
+    home: SessionHome,
     open: Mutex<HashMap<String, (Namespace, std::time::Instant)>>,
+}
+
+/// Where training sessions keep their rows.
+#[derive(Default)]
+enum SessionHome {
+    /// In memory (tests).
+    #[default]
+    Memory,
+    /// One SQLite file each in this folder.
+    Dir(PathBuf),
+    /// One schema each in the server's PostgreSQL database.
+    Postgres(Arc<PgStore>),
 }
 
 impl Sessions {
     /// Sessions kept in `dir`, one database file each.
     pub fn in_dir(dir: PathBuf) -> Self {
         Self {
-            dir: Some(dir),
+            home: SessionHome::Dir(dir),
+            open: Mutex::default(),
+        }
+    }
+
+    /// Sessions kept in the PostgreSQL database of `operations`, one schema each.
+    pub fn on_postgres(operations: Arc<PgStore>) -> Self {
+        Self {
+            home: SessionHome::Postgres(operations),
             open: Mutex::default(),
         }
     }
@@ -73,20 +94,24 @@ impl Sessions {
             *used = std::time::Instant::now();
             return Ok(namespace.clone());
         }
-        if open.len() >= MOST_OPEN_SESSIONS && self.dir.is_some() {
+        if open.len() >= MOST_OPEN_SESSIONS && !matches!(self.home, SessionHome::Memory) {
             close_one_unused(&mut open);
         }
-        let store = match &self.dir {
-            Some(dir) => {
+        let store: Arc<dyn Store> = match &self.home {
+            SessionHome::Dir(dir) => {
                 std::fs::create_dir_all(dir).map_err(|err| StoreError::Io(err.to_string()))?;
                 // `id` is a checked UUID, so it cannot climb out of `dir`.
-                SqliteStore::open(&dir.join(format!("{id}.sqlite")))?
+                Arc::new(SqliteStore::open(&dir.join(format!("{id}.sqlite")))?)
             }
-            None => SqliteStore::open(std::path::Path::new(":memory:"))?,
+            SessionHome::Memory => Arc::new(SqliteStore::open(std::path::Path::new(":memory:"))?),
+            // Its schema's tables are made on its first use, off the async runtime.
+            SessionHome::Postgres(operations) => Arc::new(operations.session(id)?),
         };
+        let telemetry = tokio::sync::broadcast::channel(super::telemetry::RELAY_BACKLOG).0;
+        store.relay_from_other_instances(telemetry.clone());
         let namespace = Namespace {
-            store: Arc::new(store),
-            telemetry: tokio::sync::broadcast::channel(super::telemetry::RELAY_BACKLOG).0,
+            store,
+            telemetry,
             sandbox: true,
         };
         open.insert(
