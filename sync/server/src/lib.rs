@@ -16,6 +16,8 @@ pub mod rules;
 pub mod serving;
 pub mod store;
 pub mod telemetry;
+#[doc(hidden)]
+pub mod testing;
 pub mod throttle;
 pub mod training;
 

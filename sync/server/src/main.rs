@@ -207,9 +207,10 @@ fn serve_until_stopped(
             writeln!(out, "galaxium-server listening on {scheme}://{address}")?;
             out.flush()?;
         }
-        match db {
-            Some(db) => tracing::info!(%address, db = %db.display(), "serving"),
-            None => tracing::info!(%address, "serving on PostgreSQL"),
+        if let Some(db) = db {
+            tracing::info!(%address, db = %db.display(), "serving");
+        } else {
+            tracing::info!(%address, "serving on PostgreSQL");
         }
         match tls {
             Some(tls) => serve_tls(listener, state, tls, shutdown_signal()).await?,

@@ -166,7 +166,8 @@ struct Shared {
 
 /// The PostgreSQL store of one schema: operations (`public`) or one training session.
 pub struct PgStore {
-    pool: r2d2::Pool<Manager>,
+    /// Taken only when the store is dropped (see its `Drop`).
+    pool: Option<r2d2::Pool<Manager>>,
     schema: String,
     shared: Arc<Shared>,
     /// Whether this schema's tables are made (a session's are made on its first use, off the
@@ -207,16 +208,16 @@ impl PgStore {
     /// Opens the server's database at `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`),
     /// making or upgrading its tables.
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|err| StoreError::Postgres(format!("{url:?} is no PostgreSQL address: {err}")))?;
+        let config: postgres::Config = url.parse().map_err(|err| {
+            StoreError::Postgres(format!("{url:?} is no PostgreSQL address: {err}"))
+        })?;
         let shared = Arc::new(Shared {
             config,
             instance: uuid::Uuid::new_v4().simple().to_string(),
             relays: Mutex::default(),
             listening: std::sync::Once::new(),
         });
-        let store = Self::in_schema(&shared, "public", POOL_SIZE)?;
+        let store = Self::in_schema(&shared, "public", POOL_SIZE);
         store.prepare()?;
         Ok(store)
     }
@@ -231,10 +232,10 @@ impl PgStore {
         {
             return Err(StoreError::Postgres(format!("{id:?} is no session id")));
         }
-        Self::in_schema(&self.shared, &schema, SESSION_POOL_SIZE)
+        Ok(Self::in_schema(&self.shared, &schema, SESSION_POOL_SIZE))
     }
 
-    fn in_schema(shared: &Arc<Shared>, schema: &str, size: u32) -> Result<Self, StoreError> {
+    fn in_schema(shared: &Arc<Shared>, schema: &str, size: u32) -> Self {
         let mut config = shared.config.clone();
         config.options(&format!("-c search_path={schema}"));
         config.application_name("galaxium-server");
@@ -242,15 +243,16 @@ impl PgStore {
         let pool = r2d2::Pool::builder()
             .max_size(size)
             .min_idle(Some(0))
-            .idle_timeout(Some(std::time::Duration::from_secs(60)))
+            .idle_timeout(Some(std::time::Duration::from_mins(1)))
             .connection_timeout(std::time::Duration::from_secs(10))
             .build_unchecked(Manager { config });
+        let pool = Some(pool);
         let hash = schema
             .bytes()
             .fold(0_i64, |h, b| h.wrapping_mul(31).wrapping_add(i64::from(b)))
             & 0xffff_ffff;
         let offset = if schema == "public" { 0 } else { hash << 16 };
-        Ok(Self {
+        Self {
             pool,
             schema: schema.to_owned(),
             shared: Arc::clone(shared),
@@ -259,7 +261,7 @@ impl PgStore {
             epoch: Mutex::new(None),
             op_log_lock: OP_LOG_LOCK ^ offset,
             telemetry_lock: TELEMETRY_LOCK ^ offset,
-        })
+        }
     }
 
     /// Makes or upgrades this schema's tables (once per store), indexes the registry's
@@ -273,7 +275,7 @@ impl PgStore {
         if *ready {
             return Ok(());
         }
-        let mut conn = self.pool.get()?;
+        let mut conn = self.pool()?.get()?;
         let mut tx = conn.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
         tx.batch_execute(&format!(
@@ -353,9 +355,12 @@ impl PgStore {
     }
 
     /// A transaction on a pooled connection (this schema's tables made first).
-    fn with_tx<T>(&self, work: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn with_tx<T>(
+        &self,
+        work: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         self.prepare()?;
-        let mut conn = self.pool.get()?;
+        let mut conn = self.pool()?.get()?;
         let Connection { client, statements } = &mut *conn;
         let mut tx = Tx {
             tx: client.transaction()?,
@@ -378,9 +383,28 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    fn pool(&self) -> Result<&r2d2::Pool<Manager>, StoreError> {
+        self.pool
+            .as_ref()
+            .ok_or_else(|| StoreError::Postgres("the store is closed".into()))
+    }
+}
+
 impl Drop for PgStore {
     fn drop(&mut self) {
         self.forget_relay();
+        // Closing a connection blocks on its own small runtime, which must not happen on a
+        // thread that drives the server's (a training session's store is closed from a
+        // request): the pool is closed on a thread of its own.
+        if let Some(pool) = self.pool.take() {
+            let closed = std::thread::Builder::new()
+                .name("close-pool".into())
+                .spawn(move || drop(pool));
+            if let Err(err) = closed {
+                tracing::warn!(%err, "could not close a PostgreSQL pool");
+            }
+        }
     }
 }
 
@@ -430,7 +454,10 @@ fn listen_once(shared: &Shared) -> Result<(), postgres::Error> {
             else {
                 continue;
             };
-            if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
                 continue;
             }
             let rows = client.query(
@@ -534,7 +561,10 @@ impl Ledger for PgLedger<'_, '_> {
     fn op_recorded(&mut self, op_id: &str) -> Result<bool, StoreError> {
         Ok(self
             .0
-            .query_one("SELECT EXISTS (SELECT 1 FROM ops WHERE op_id = $1)", &[&op_id])?
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM ops WHERE op_id = $1)",
+                &[&op_id],
+            )?
             .get(0))
     }
 
@@ -775,9 +805,10 @@ impl Store for PgStore {
                 UserChange::Disable => {
                     tx.execute("UPDATE users SET disabled = true WHERE name = $1", &[&name])?
                 }
-                UserChange::Enable => {
-                    tx.execute("UPDATE users SET disabled = false WHERE name = $1", &[&name])?
-                }
+                UserChange::Enable => tx.execute(
+                    "UPDATE users SET disabled = false WHERE name = $1",
+                    &[&name],
+                )?,
                 UserChange::Role(role) => tx.execute(
                     "UPDATE users SET role = $2 WHERE name = $1",
                     &[&name, &role.as_str()],
@@ -1055,9 +1086,7 @@ impl Store for PgStore {
                 let payload: String = row.get(8);
                 let notice: Option<String> = row.get(9);
                 let op = ServerOp {
-                    notice: notice
-                        .as_deref()
-                        .and_then(|n| serde_json::from_str(n).ok()),
+                    notice: notice.as_deref().and_then(|n| serde_json::from_str(n).ok()),
                     by: Some(row.get(10)),
                     cursor: row.get::<_, i64>(0).unsigned_abs(),
                     op: Op {
@@ -1078,7 +1107,11 @@ impl Store for PgStore {
             let (ops, next_cursor, more) = page.finish(after);
             if let Some(device) = device_id {
                 let mut ledger = PgLedger(tx);
-                rules::refuse_unbound_speaking_for_a_claimed_device(&mut ledger, principal, device)?;
+                rules::refuse_unbound_speaking_for_a_claimed_device(
+                    &mut ledger,
+                    principal,
+                    device,
+                )?;
                 ledger.note_device(device, &principal.user)?;
                 tx.execute(
                     "UPDATE devices SET pulled_cursor = greatest(pulled_cursor, $2)
@@ -1176,7 +1209,14 @@ impl Store for PgStore {
                  SELECT $1 + p.i - 1, p.t, p.channel, p.value, $5, $6
                  FROM unnest($2::float8[], $3::text[], $4::float8[])
                       WITH ORDINALITY AS p (t, channel, value, i)",
-                &[&(last - n + 1), &times, &channels, &values, &producer, &received_at],
+                &[
+                    &(last - n + 1),
+                    &times,
+                    &channels,
+                    &values,
+                    &producer,
+                    &received_at,
+                ],
             )?;
             tx.execute(
                 "DELETE FROM telemetry WHERE received_at < $1",

@@ -15,10 +15,9 @@
 )]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use galaxium_server::store::{SqliteStore, Store as _};
+use galaxium_server::testing::TestDatabase;
 use galaxium_server::{AppState, auth, serve};
 use galaxium_sync::client::{SyncClient, sync_once};
 use galaxium_sync::protocol::PushRequest;
@@ -99,15 +98,15 @@ impl Rng {
 }
 
 struct Server {
-    db: PathBuf,
+    db: TestDatabase,
     url: String,
     runtime: tokio::runtime::Runtime,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Server {
-    fn start(db: &Path, runtime: tokio::runtime::Runtime) -> Self {
-        let store = SqliteStore::open(db).unwrap();
+    fn start(db: &TestDatabase, runtime: tokio::runtime::Runtime) -> Self {
+        let store = db.open();
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
@@ -115,15 +114,14 @@ impl Server {
         // One sign-in syncs every replica here, as before device keys: the rules of
         // convergence, not identity, are under test.
         let state = Arc::new(
-            AppState::new(Arc::new(store), chrono::Duration::hours(1))
-                .admitting_unclaimed_devices(),
+            AppState::new(store, chrono::Duration::hours(1)).admitting_unclaimed_devices(),
         );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(serve(listener, state, async {
             let _ = stopped.await;
         }));
         Self {
-            db: db.to_path_buf(),
+            db: db.clone(),
             url,
             runtime,
             stop: Some(stop),
@@ -141,25 +139,11 @@ impl Server {
 
     /// The server's live rows, normalised as a replica reads them.
     fn rows(&self) -> BTreeMap<String, BTreeMap<String, Map<String, Value>>> {
-        let conn = rusqlite::Connection::open(&self.db).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT table_name, row_id, data FROM rows WHERE deleted = 0")
-            .unwrap();
         let mut out: BTreeMap<String, BTreeMap<String, Map<String, Value>>> = TABLES
             .iter()
             .map(|t| (t.name.to_owned(), BTreeMap::new()))
             .collect();
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .unwrap();
-        for row in rows {
-            let (table, id, data) = row.unwrap();
+        for (table, id, data) in self.db.live_rows() {
             let Value::Object(data) = serde_json::from_str(&data).unwrap() else {
                 panic!()
             };
@@ -176,14 +160,10 @@ impl Server {
     }
 
     fn rejected_ops(&self) -> usize {
-        let conn = rusqlite::Connection::open(&self.db).unwrap();
-        conn.query_row(
-            "SELECT count(*) FROM op_results WHERE result LIKE '%\"status\":\"rejected\"%'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map(|n| usize::try_from(n).unwrap())
-        .unwrap()
+        let kept = self
+            .db
+            .count("SELECT count(*) FROM op_results WHERE result LIKE '%\"status\":\"rejected\"%'");
+        usize::try_from(kept).unwrap()
     }
 }
 
@@ -222,9 +202,8 @@ fn launch_ids(replica: &Replica) -> Vec<String> {
 fn run_case(seed: u64) {
     let mut rng = Rng(seed.max(1));
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite");
-    SqliteStore::open(&db)
-        .unwrap()
+    let db = TestDatabase::fresh(dir.path());
+    db.open()
         .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
         .unwrap();
     let mut server = Server::start(&db, tokio::runtime::Runtime::new().unwrap());

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use galaxium_server::store::{SqliteStore, Store as _};
+use galaxium_server::store::{SqliteStore, Store};
+use galaxium_server::testing::TestDatabase;
 use galaxium_server::{AppState, auth, serve};
 use galaxium_sync::client::{SyncClient, SyncError, sync_once};
 use galaxium_sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
@@ -22,9 +23,11 @@ const PASSWORD: &str = "correct horse battery";
 
 struct TestServer {
     url: String,
+    db: TestDatabase,
     runtime: tokio::runtime::Runtime,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    dir: tempfile::TempDir,
+    /// Holds the SQLite file (nothing, on PostgreSQL) while the server runs.
+    _dir: tempfile::TempDir,
 }
 
 impl TestServer {
@@ -42,7 +45,8 @@ impl TestServer {
 
     fn with_users(token_ttl: chrono::Duration, admit_unclaimed: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("server.sqlite")).unwrap();
+        let db = TestDatabase::fresh(dir.path());
+        let store = db.open();
         for (name, role) in [
             ("ada", Role::Admin),
             ("sam", Role::Staff),
@@ -55,14 +59,15 @@ impl TestServer {
                 .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
                 .unwrap();
         }
-        Self::serving(store, token_ttl, dir, admit_unclaimed)
+        Self::serving((db, store), token_ttl, dir, admit_unclaimed)
     }
 
     /// A server on an existing database (its users as they are).
     fn over(db: &std::path::Path) -> Self {
-        let store = SqliteStore::open(db).unwrap();
+        let db = TestDatabase::Sqlite(db.to_path_buf());
+        let store = db.open();
         Self::serving(
-            store,
+            (db, store),
             chrono::Duration::hours(1),
             tempfile::tempdir().unwrap(),
             true,
@@ -70,7 +75,7 @@ impl TestServer {
     }
 
     fn serving(
-        store: SqliteStore,
+        (db, store): (TestDatabase, Arc<dyn Store>),
         token_ttl: chrono::Duration,
         dir: tempfile::TempDir,
         admit_unclaimed: bool,
@@ -80,7 +85,7 @@ impl TestServer {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let mut state = AppState::new(Arc::new(store), token_ttl);
+        let mut state = AppState::new(store, token_ttl);
         if admit_unclaimed {
             state = state.admitting_unclaimed_devices();
         }
@@ -91,9 +96,10 @@ impl TestServer {
         }));
         Self {
             url,
+            db,
             runtime,
             shutdown: Some(tx),
-            dir,
+            _dir: dir,
         }
     }
 
@@ -1355,12 +1361,9 @@ fn a_tombstone_is_purged_only_after_every_device_has_pulled_past_it() {
     let old_copy = b.dir.path().join("before-delete.sqlite");
     b.replica.backup_to(&old_copy).unwrap();
     let tombstones = || -> i64 {
-        rusqlite::Connection::open(server.dir.path().join("server.sqlite"))
-            .unwrap()
-            .query_row("SELECT count(*) FROM rows WHERE deleted = 1", [], |r| {
-                r.get(0)
-            })
-            .unwrap()
+        server
+            .db
+            .count("SELECT count(*) FROM rows WHERE deleted = true")
     };
 
     a.replica.write(|w| w.delete("launches", &launch)).unwrap();
@@ -3042,7 +3045,11 @@ fn who_acknowledged_is_the_signed_in_user_as_the_server_saw_them() {
 }
 
 /// Runs the server binary's command line on `db` with `stdin`; its output, or its error.
-fn server_command(db: &std::path::Path, args: &[&str], stdin: &str) -> Result<String, String> {
+fn server_command(
+    db: impl AsRef<std::ffi::OsStr>,
+    args: &[&str],
+    stdin: &str,
+) -> Result<String, String> {
     use std::io::Write as _;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galaxium-server"))
         .arg("--db")
@@ -3070,7 +3077,7 @@ fn server_command(db: &std::path::Path, args: &[&str], stdin: &str) -> Result<St
 #[test]
 fn admins_manage_users_and_every_change_ends_sign_ins_at_once_and_is_audited() {
     let server = TestServer::start(chrono::Duration::hours(1));
-    let db = server.dir.path().join("server.sqlite");
+    let db = server.db.db_argument();
     let run = |args: &[&str], stdin: &str| server_command(&db, args, stdin);
     let mut sam = server.client("sam");
     let mut replica = console();
@@ -3275,7 +3282,7 @@ fn only_a_sessions_members_see_read_or_write_it() {
 #[test]
 fn service_accounts_have_long_lived_revocable_tokens_each_good_for_one_thing() {
     let server = TestServer::start(chrono::Duration::hours(1));
-    let db = server.dir.path().join("server.sqlite");
+    let db = server.db.db_argument();
     let create = |name: &str, scope: &str| {
         server_command(&db, &["token", "create", name, "--scope", scope], "")
             .unwrap()

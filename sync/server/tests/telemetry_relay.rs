@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use galaxium_server::store::{SqliteStore, Store as _};
+use galaxium_server::testing::TestDatabase;
 use galaxium_server::{AppState, auth, serve};
 use galaxium_sync::client::{SyncClient, SyncError};
 use galaxium_sync::live;
@@ -30,22 +30,28 @@ struct Server {
 }
 
 async fn start(token_ttl: chrono::Duration) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("server.sqlite")).unwrap();
-    for (name, role) in [
-        ("ada", Role::Admin),
-        ("cal", Role::Controller),
-        ("sam", Role::Staff),
-        ("tia", Role::Trainee),
-        ("ted", Role::Trainer),
-    ] {
-        store
-            .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
-            .unwrap();
-    }
+    // Off the runtime, as the server calls its store.
+    let (dir, store) = tokio::task::spawn_blocking(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TestDatabase::fresh(dir.path()).open();
+        for (name, role) in [
+            ("ada", Role::Admin),
+            ("cal", Role::Controller),
+            ("sam", Role::Staff),
+            ("tia", Role::Trainee),
+            ("ted", Role::Trainer),
+        ] {
+            store
+                .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
+                .unwrap();
+        }
+        (dir, store)
+    })
+    .await
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = Arc::new(AppState::new(Arc::new(store), token_ttl));
+    let state = Arc::new(AppState::new(store, token_ttl));
     tokio::spawn(serve(listener, state, std::future::pending()));
     Server { url, _dir: dir }
 }

@@ -16,7 +16,10 @@
 use std::cell::RefCell;
 
 use galaxium_server::auth::Principal;
-use galaxium_server::store::{SqliteStore, Store as _};
+use std::sync::Arc;
+
+use galaxium_server::store::Store;
+use galaxium_server::testing::TestDatabase;
 use galaxium_sync::protocol::{Op, OpKind, OpResult, ServerOp};
 use galaxium_sync::replica;
 use galaxium_sync::schema::registry::{Bound, Column, ReplicatedTable, Role, TABLES, ValueRule};
@@ -193,9 +196,9 @@ fn bad_value(column: &Column, kind: usize) -> Option<Value> {
 }
 
 thread_local! {
-    static SERVER: RefCell<(tempfile::TempDir, SqliteStore, u64)> = RefCell::new({
+    static SERVER: RefCell<(tempfile::TempDir, Arc<dyn Store>, u64)> = RefCell::new({
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("server.sqlite")).unwrap();
+        let store = TestDatabase::fresh(dir.path()).open();
         (dir, store, 0)
     });
 }
