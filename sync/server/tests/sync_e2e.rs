@@ -960,14 +960,19 @@ fn a_trainee_cannot_touch_operational_tables() {
     );
 }
 
-fn spawn_server(db: &std::path::Path) -> (std::process::Child, String) {
+fn spawn_server(db: impl AsRef<std::ffi::OsStr>) -> (std::process::Child, String) {
     spawn_server_with(db, &[])
 }
 
-fn spawn_server_with(db: &std::path::Path, options: &[&str]) -> (std::process::Child, String) {
+fn spawn_server_with(
+    db: impl AsRef<std::ffi::OsStr>,
+    options: &[&str],
+) -> (std::process::Child, String) {
     use std::io::BufRead as _;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galaxium-server"))
-        .args(["--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .arg("--db")
+        .arg(db)
+        .args(["--listen", "127.0.0.1:0"])
         .args(options)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -3358,4 +3363,259 @@ fn service_accounts_have_long_lived_revocable_tokens_each_good_for_one_thing() {
         .parse()
         .unwrap();
     assert!(logins >= 2, "{logins} sign-ins timed");
+}
+
+/// `replica`'s console signed in as the admin at `url`.
+fn admin_at(runtime: &tokio::runtime::Runtime, url: &str, replica: &Replica) -> SyncClient {
+    let mut client = SyncClient::new(url).unwrap();
+    runtime
+        .block_on(client.login_as("ada", PASSWORD, Some(replica.device_claim().unwrap())))
+        .unwrap();
+    client
+}
+
+/// Syncs every console at once, each on its own thread; the summaries, in order.
+fn sync_at_once(
+    consoles: &mut [(&mut Replica, &SyncClient)],
+) -> Vec<galaxium_sync::client::SyncSummary> {
+    std::thread::scope(|scope| {
+        let running: Vec<_> = consoles
+            .iter_mut()
+            .map(|(replica, client)| {
+                scope.spawn(move || {
+                    tokio::runtime::Runtime::new()
+                        .unwrap()
+                        .block_on(sync_once(replica, client))
+                        .unwrap()
+                })
+            })
+            .collect();
+        running.into_iter().map(|t| t.join().unwrap()).collect()
+    })
+}
+
+/// Two server processes on one PostgreSQL database serve consoles interchangeably: the same
+/// seat and the same vehicle name sold through both at the same moment end with one holder;
+/// consoles pushing through both while another pulls through one never make it skip an op;
+/// telemetry posted to one reaches a console following the other, every point once and in
+/// order; and an instance killed mid-push loses nothing.
+#[test]
+#[allow(clippy::too_many_lines, reason = "one story, read top to bottom")]
+fn two_server_instances_on_one_postgres_database_serve_as_one() {
+    if !galaxium_server::testing::on_postgres() {
+        eprintln!(
+            "runs in the PostgreSQL pass: GALAXIUM_TEST_DATABASE=postgres under pg_virtualenv"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::fresh(dir.path());
+    db.open()
+        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
+        .unwrap();
+    let (mut one, url_one) = spawn_server(db.db_argument());
+    let (two, url_two) = spawn_server(db.db_argument());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+
+    // A fleet made through one instance is there through the other.
+    let (mut a, mut b) = (console(), console());
+    let launch = add_fleet_and_launch(&mut a.replica);
+    let (on_one, on_two) = (
+        admin_at(&runtime, &url_one, &a.replica),
+        admin_at(&runtime, &url_two, &b.replica),
+    );
+    runtime
+        .block_on(sync_once(&mut a.replica, &on_one))
+        .unwrap();
+    runtime
+        .block_on(sync_once(&mut b.replica, &on_two))
+        .unwrap();
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+
+    // Every seat and one vehicle name sold through both instances at the same moment.
+    let seats = ["1A", "1B", "2A", "2B", "3A", "3B"];
+    for (i, seat) in seats.iter().enumerate() {
+        sell_seat(
+            &mut a.replica,
+            &launch,
+            seat,
+            &format!("ONE{i:03}"),
+            "Ada Quist",
+        );
+        sell_seat(
+            &mut b.replica,
+            &launch,
+            seat,
+            &format!("TWO{i:03}"),
+            "Bo Lind",
+        );
+    }
+    for replica in [&mut a.replica, &mut b.replica] {
+        replica
+            .write(|w| w.insert_vehicle(&vehicle_named("Borealis")))
+            .unwrap();
+    }
+    let sold = sync_at_once(&mut [(&mut a.replica, &on_one), (&mut b.replica, &on_two)]);
+    let refused: u64 = sold.iter().map(|s| s.rejected).sum();
+    assert_eq!(refused, 7, "one of each pair is refused: {sold:?}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM rows WHERE table_name = 'bookings' AND deleted = false"),
+        6
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM rows WHERE table_name = 'vehicles' AND deleted = false"),
+        2,
+        "Aurora and one Borealis"
+    );
+
+    // Four consoles push through both instances while a fifth pulls through the second:
+    // an op that commits after a later-numbered one must still reach it.
+    let mut pushers: Vec<Console> = (0..4).map(|_| console()).collect();
+    for pusher in &mut pushers {
+        let client = admin_at(&runtime, &url_one, &pusher.replica);
+        runtime
+            .block_on(sync_once(&mut pusher.replica, &client))
+            .unwrap();
+        add_launches(&mut pusher.replica, 300);
+    }
+    let mut follower = console();
+    let following = admin_at(&runtime, &url_two, &follower.replica);
+    let clients: Vec<SyncClient> = pushers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| admin_at(&runtime, [&url_one, &url_two][i % 2], &p.replica))
+        .collect();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                runtime
+                    .block_on(sync_once(&mut follower.replica, &following))
+                    .unwrap();
+            }
+        });
+        let mut consoles: Vec<(&mut Replica, &SyncClient)> = pushers
+            .iter_mut()
+            .zip(&clients)
+            .map(|(p, c)| (&mut p.replica, c))
+            .collect();
+        for summary in sync_at_once(&mut consoles) {
+            assert_eq!(summary.rejected, 0, "{summary}");
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    runtime
+        .block_on(sync_once(&mut follower.replica, &following))
+        .unwrap();
+    let held =
+        db.count("SELECT count(*) FROM rows WHERE table_name = 'launches' AND deleted = false");
+    assert_eq!(held, 1 + 4 * 300);
+    assert_eq!(
+        i64::try_from(follower.replica.table_rows("launches").unwrap().len()).unwrap(),
+        held,
+        "the follower's cursor skipped no op"
+    );
+
+    // Telemetry posted to one instance reaches a console following the other.
+    runtime.block_on(async {
+        let (frames, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let (connected, is_connected) = tokio::sync::oneshot::channel();
+        let token = on_two.token().unwrap().to_owned();
+        let base = url_two.clone();
+        let follow = tokio::spawn(async move {
+            galaxium_sync::live::follow(
+                &base,
+                None,
+                &token,
+                None,
+                move |frame| {
+                    let _ = frames.send(frame);
+                },
+                move || {
+                    let _ = connected.send(());
+                },
+            )
+            .await
+        });
+        is_connected.await.unwrap();
+        let batches = 50;
+        let per_batch = 200;
+        for batch in 0..batches {
+            let points = (0..per_batch)
+                .map(|i| galaxium_sync::protocol::TelemetryPoint {
+                    t: 1_790_000_000.0 + f64::from(batch * per_batch + i) * 0.01,
+                    channel: "cabin_pressure".into(),
+                    value: f64::from(batch * per_batch + i),
+                })
+                .collect();
+            on_one
+                .post_telemetry(&galaxium_sync::protocol::TelemetryBatch { points })
+                .await
+                .unwrap();
+        }
+        let mut seen = Vec::new();
+        let mut last_seq = 0;
+        while seen.len() < usize::try_from(batches * per_batch).unwrap() {
+            let frame = tokio::time::timeout(std::time::Duration::from_secs(10), received.recv())
+                .await
+                .expect("every point reaches the other instance's follower")
+                .unwrap();
+            assert!(frame.first_seq > last_seq, "in order, none twice");
+            last_seq = frame.last_seq;
+            seen.extend(frame.points.iter().map(|p| p.value));
+        }
+        let sent: Vec<f64> = (0..batches * per_batch).map(f64::from).collect();
+        assert_eq!(seen, sent);
+        follow.abort();
+    });
+
+    // An instance killed mid-push: the console finishes through the other one.
+    let mut k = console_with_launches(3_000);
+    let through_one = admin_at(&runtime, &url_one, &k.replica);
+    let before = db.count("SELECT count(*) FROM ops");
+    let pushing = std::thread::scope(|scope| {
+        let push = scope.spawn(|| {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(sync_once(&mut k.replica, &through_one))
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while db.count("SELECT count(*) FROM ops") == before && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        one.kill().unwrap();
+        push.join().unwrap()
+    });
+    let _ = one.wait();
+    if let Err(err) = &pushing {
+        assert!(err.is_retryable(), "{err}");
+    }
+    let through_two = admin_at(&runtime, &url_two, &k.replica);
+    runtime
+        .block_on(sync_once(&mut k.replica, &through_two))
+        .unwrap();
+    assert_eq!(k.replica.pending_count().unwrap(), 0);
+    assert_eq!(
+        db.count("SELECT count(*) - count(DISTINCT (device_id, seq)) FROM ops"),
+        0,
+        "no op stored twice"
+    );
+    // The killed instance comes back, and every console converges through either.
+    let (mut again, url_again) = spawn_server(db.db_argument());
+    let on_again = admin_at(&runtime, &url_again, &a.replica);
+    for (replica, client) in [
+        (&mut a.replica, &on_again),
+        (&mut b.replica, &on_two),
+        (&mut follower.replica, &following),
+    ] {
+        runtime.block_on(sync_once(replica, client)).unwrap();
+    }
+    assert_eq!(snapshot(&a.replica), snapshot(&b.replica));
+    assert_eq!(snapshot(&a.replica), snapshot(&follower.replica));
+    assert_eq!(snapshot(&a.replica), snapshot(&k.replica));
+    stop_gracefully(two);
+    again.kill().unwrap();
+    let _ = again.wait();
 }
