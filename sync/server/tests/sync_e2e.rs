@@ -3619,3 +3619,83 @@ fn two_server_instances_on_one_postgres_database_serve_as_one() {
     again.kill().unwrap();
     let _ = again.wait();
 }
+
+/// A PostgreSQL server restored from `pg_dump`: the server finds it runs on a copy (a new
+/// epoch, every sign-in ended), and the consoles that synced after the dump send again what
+/// it lacks, so nothing is lost.
+#[test]
+fn a_postgres_database_restored_from_pg_dump_and_its_consoles_converge() {
+    if !galaxium_server::testing::on_postgres() {
+        eprintln!(
+            "runs in the PostgreSQL pass: GALAXIUM_TEST_DATABASE=postgres under pg_virtualenv"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::fresh(dir.path());
+    db.open()
+        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (server, url) = spawn_server(db.db_argument());
+    let (mut a, mut b) = (console(), console());
+    let (on_a, on_b) = (
+        admin_at(&runtime, &url, &a.replica),
+        admin_at(&runtime, &url, &b.replica),
+    );
+    add_fleet_and_launch(&mut a.replica);
+    runtime.block_on(sync_once(&mut a.replica, &on_a)).unwrap();
+    let dump = dir.path().join("galaxium.dump");
+    let dumped = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--file"])
+        .arg(&dump)
+        .arg(db.db_argument())
+        .status()
+        .unwrap();
+    assert!(dumped.success());
+
+    // After the dump: A adds launches and syncs, B pulls them.
+    let added = add_launches(&mut a.replica, 5);
+    runtime.block_on(sync_once(&mut a.replica, &on_a)).unwrap();
+    runtime.block_on(sync_once(&mut b.replica, &on_b)).unwrap();
+    stop_gracefully(server);
+
+    // Restored into a new database, as after losing the machine.
+    let restored = TestDatabase::fresh(dir.path());
+    let put_back = std::process::Command::new("pg_restore")
+        .args(["--no-owner", "--exit-on-error", "--dbname"])
+        .arg(restored.db_argument())
+        .arg(&dump)
+        .status()
+        .unwrap();
+    assert!(put_back.success());
+    let (mut server, url) = spawn_server(restored.db_argument());
+    let stale = SyncClient::new(&url)
+        .unwrap()
+        .with_token(on_a.token().unwrap().to_owned());
+    let err = runtime
+        .block_on(sync_once(&mut a.replica, &stale))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Unauthorized(_)), "{err}");
+    let (on_a, on_b) = (
+        admin_at(&runtime, &url, &a.replica),
+        admin_at(&runtime, &url, &b.replica),
+    );
+    let again = runtime.block_on(sync_once(&mut a.replica, &on_a)).unwrap();
+    // What it sent is sent again (what the copy held already is answered as before).
+    assert!(again.resent >= 5, "{again}");
+    assert_eq!(again.rejected, 0, "{again}");
+    runtime.block_on(sync_once(&mut b.replica, &on_b)).unwrap();
+    let mut c = console();
+    let on_c = admin_at(&runtime, &url, &c.replica);
+    runtime.block_on(sync_once(&mut c.replica, &on_c)).unwrap();
+    for replica in [&a.replica, &b.replica, &c.replica] {
+        let launches = replica.table_rows("launches").unwrap();
+        assert!(added.iter().all(|id| launches.contains_key(id)));
+        assert!(replica.conflicts(false).unwrap().is_empty());
+    }
+    assert_eq!(snapshot(&a.replica), snapshot(&c.replica));
+    assert_eq!(snapshot(&b.replica), snapshot(&c.replica));
+    server.kill().unwrap();
+    let _ = server.wait();
+}
