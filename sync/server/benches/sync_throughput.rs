@@ -5,7 +5,9 @@
 //! printed too, where fixed per-sync costs weigh more); one op applied into a 500,000-row
 //! replica ≤ 10 ms at p99; initial sync ≥ 20,000 rows/s.
 //!
-//! Run: `cargo bench -p galaxium-server --bench sync_throughput`
+//! Run: `cargo bench -p galaxium-server --bench sync_throughput`; beside PostgreSQL (a
+//! throwaway cluster): `GALAXIUM_BENCH_POSTGRES=1 pg_virtualenv cargo bench -p
+//! galaxium-server --bench sync_throughput`.
 
 #![allow(
     clippy::print_stdout,
@@ -18,7 +20,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use galaxium_server::store::{SqliteStore, Store as _};
+use galaxium_server::testing::TestDatabase;
 use galaxium_server::{AppState, auth, serve};
 use galaxium_sync::client::{SyncClient, sync_once};
 use galaxium_sync::protocol::{Op, OpKind, ServerOp};
@@ -31,10 +33,71 @@ const ROWS: usize = 100_000;
 const BIG_REPLICA_ROWS: usize = 500_000;
 const PASSWORD: &str = "benchmark-password";
 
+/// What one backend did.
+struct Figures {
+    push_rate: f64,
+    initial_rate: f64,
+    bulk_rate: f64,
+    delta_ratio: f64,
+}
+
 fn main() {
+    let mut backends = vec![("SQLite", false)];
+    // Side by side in one run when a PostgreSQL answers at the PG* variables' address (run
+    // under pg_virtualenv): GALAXIUM_BENCH_POSTGRES=1.
+    if std::env::var_os("GALAXIUM_BENCH_POSTGRES").is_some() {
+        backends.push(("PostgreSQL", true));
+    }
+    let mut figures = Vec::new();
+    for (name, postgres) in backends {
+        println!("== server on {name}");
+        figures.push((name, run(postgres)));
+    }
+    if let [(_, sqlite), (_, pg)] = figures.as_slice() {
+        println!(
+            "PostgreSQL / SQLite: push {:.2}, initial sync {:.2}, push + pull {:.2}, delta share {:.2}",
+            pg.push_rate / sqlite.push_rate,
+            pg.initial_rate / sqlite.initial_rate,
+            pg.bulk_rate / sqlite.bulk_rate,
+            pg.delta_ratio / sqlite.delta_ratio
+        );
+    }
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let (p50, p99) = apply_latency(&dir.path().join("big.sqlite"));
+    println!(
+        "apply one pulled op into a {BIG_REPLICA_ROWS}-row replica: p50 {:.3} ms, p99 {:.3} ms (target ≤ 10 ms)",
+        ms(p50),
+        ms(p99)
+    );
+    assert!(ms(p99) <= 10.0, "p99 apply {:.3} ms", ms(p99));
+    for (name, figures) in &figures {
+        assert!(
+            figures.delta_ratio <= 0.05,
+            "{name}: delta is {:.2}% of the snapshot",
+            figures.delta_ratio * 100.0
+        );
+        assert!(
+            figures.initial_rate >= 20_000.0,
+            "{name}: initial sync {:.0} rows/s",
+            figures.initial_rate
+        );
+        assert!(
+            figures.push_rate >= 10_000.0,
+            "{name}: push {:.0} ops/s",
+            figures.push_rate
+        );
+    }
+}
+
+fn run(postgres: bool) -> Figures {
     let dir = tempfile::tempdir().expect("temporary folder");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let url = start_server(&runtime, dir.path());
+    let database = if postgres {
+        TestDatabase::fresh_postgres()
+    } else {
+        TestDatabase::Sqlite(dir.path().join("server.sqlite"))
+    };
+    let url = start_server(&runtime, &database);
 
     // Console A makes 100,000 launches and pushes them.
     let mut a = Replica::open(&dir.path().join("a.sqlite"), &OpenOptions::default()).expect("a");
@@ -73,8 +136,6 @@ fn main() {
         .expect("delta pull");
     let delta_time = started.elapsed();
 
-    let (p50, p99) = apply_latency(&dir.path().join("big.sqlite"));
-
     let push_rate = push.pushed as f64 / push_time.as_secs_f64();
     let bulk_rate =
         (push.pushed + initial.pulled) as f64 / (push_time + initial_time).as_secs_f64();
@@ -83,13 +144,13 @@ fn main() {
     let ratio = delta_pull.bytes_down as f64 / initial.bytes_down as f64;
     println!("rows: {ROWS}");
     println!(
-        "push of {} ops: {:.2} s, {push_rate:.0} ops/s, {} bytes up",
+        "push of {} ops: {:.2} s, {push_rate:.0} ops/s (target ≥ 10,000), {} bytes up",
         push.pushed,
         push_time.as_secs_f64(),
         push.bytes_up
     );
     println!(
-        "initial sync (pull of {} rows): {:.2} s, {initial_rate:.0} rows/s, {} bytes down (the full snapshot)",
+        "initial sync (pull of {} rows): {:.2} s, {initial_rate:.0} rows/s (target ≥ 20,000), {} bytes down (the full snapshot)",
         initial.pulled,
         initial_time.as_secs_f64(),
         initial.bytes_down
@@ -101,29 +162,19 @@ fn main() {
         delta_time.as_secs_f64(),
         delta_pull.bytes_down
     );
-    println!("push + pull, 100,000 ops each way: {bulk_rate:.0} ops/s (target ≥ 10,000)");
+    println!("push + pull, 100,000 ops each way: {bulk_rate:.0} ops/s");
     println!("delta / full snapshot: {:.2}% (target ≤ 5%)", ratio * 100.0);
-    println!(
-        "apply one pulled op into a {BIG_REPLICA_ROWS}-row replica: p50 {:.3} ms, p99 {:.3} ms (target ≤ 10 ms)",
-        ms(p50),
-        ms(p99)
-    );
-    assert!(
-        ratio <= 0.05,
-        "delta is {:.2}% of the snapshot",
-        ratio * 100.0
-    );
-    assert!(ms(p99) <= 10.0, "p99 apply {:.3} ms", ms(p99));
-    assert!(
-        initial_rate >= 20_000.0,
-        "initial sync {initial_rate:.0} rows/s"
-    );
-    assert!(bulk_rate >= 10_000.0, "push + pull {bulk_rate:.0} ops/s");
+    Figures {
+        push_rate,
+        initial_rate,
+        bulk_rate,
+        delta_ratio: ratio,
+    }
 }
 
 /// A server on a free loopback port with the user `ada`; its URL.
-fn start_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> String {
-    let store = SqliteStore::open(&dir.join("server.sqlite")).expect("server db");
+fn start_server(runtime: &tokio::runtime::Runtime, database: &TestDatabase) -> String {
+    let store = database.open();
     store
         .add_user(
             "ada",
@@ -135,7 +186,7 @@ fn start_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> Str
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("port");
     let url = format!("http://{}", listener.local_addr().expect("address"));
-    let state = Arc::new(AppState::new(Arc::new(store), chrono::Duration::hours(1)));
+    let state = Arc::new(AppState::new(store, chrono::Duration::hours(1)));
     runtime.spawn(serve(listener, state, std::future::pending()));
     url
 }

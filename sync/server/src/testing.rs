@@ -67,9 +67,19 @@ impl TestDatabase {
         reason = "a test helper: no PostgreSQL is a failed test"
     )]
     pub fn fresh(dir: &Path) -> Self {
-        if !on_postgres() {
-            return Self::Sqlite(dir.join("server.sqlite"));
+        if on_postgres() {
+            Self::fresh_postgres()
+        } else {
+            Self::Sqlite(dir.join("server.sqlite"))
         }
+    }
+
+    /// A new, empty PostgreSQL database at the PG* variables' address.
+    ///
+    /// # Panics
+    /// When no PostgreSQL answers there.
+    #[allow(clippy::expect_used, reason = "a test helper: no PostgreSQL is a failed test")]
+    pub fn fresh_postgres() -> Self {
         let maintenance = postgres_url(&env_or("PGDATABASE", "postgres"));
         let mut client = postgres::Client::connect(&maintenance, postgres::NoTls).expect(
             "GALAXIUM_TEST_DATABASE=postgres but no PostgreSQL answers at the PG* variables' address (run the tests under pg_virtualenv)",
