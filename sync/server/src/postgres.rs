@@ -38,7 +38,7 @@ use galaxium_sync::protocol::{
     MissionClock, Op, OpKind, PullResponse, SERVER_DEVICE, ServerEpoch, ServerOp, TelemetryFrame,
     TelemetryPoint, TrainingSession,
 };
-use galaxium_sync::schema::registry::{Role, TABLES};
+use galaxium_sync::schema::registry::{self, Role, TABLES};
 
 /// The schema steps, in order; `galaxium_schema.version` counts those applied. Append only.
 const MIGRATIONS: &[&str] = &[include_str!("migrations_pg/0001_server.sql")];
@@ -495,13 +495,280 @@ fn now_text() -> String {
     galaxium_sync::time::stored(Utc::now())
 }
 
-/// The rules' view of one PostgreSQL transaction.
-struct PgLedger<'t, 'a>(&'t mut Tx<'a>);
+/// An accepted op waiting to be written with the rest of its push.
+struct PendingOp {
+    op: Op,
+    kind: OpKind,
+    payload: String,
+    user: String,
+}
+
+type RowKey = (String, String);
+/// A kept refusal: its op id, the result (JSON) and the table of the op it answered.
+type KeptRefusal = (String, String, Option<String>);
+
+/// The rules' view of one PostgreSQL transaction. A push's lookups are read in a few
+/// statements before it is judged, and its writes go in a few statements after, so a push
+/// of a thousand ops costs a handful of round trips rather than ten per op. Whatever the
+/// cache cannot answer (who else holds a seat or a key, who still uses a row) is read after
+/// writing what is pending, so it sees the push's own earlier ops.
+struct PgLedger<'t, 'a> {
+    tx: &'t mut Tx<'a>,
+    accepted: HashMap<(String, i64), Option<String>>,
+    refusals: HashMap<(String, i64), Option<KeptRefusal>>,
+    recorded_ids: HashMap<String, bool>,
+    rows: HashMap<RowKey, Option<StoredRow>>,
+    /// The rows of `rows` that the database holds (written by an earlier push or flush).
+    in_db: std::collections::HashSet<RowKey>,
+    pending_ops: Vec<PendingOp>,
+    dirty_rows: Vec<RowKey>,
+    pending_refusals: Vec<(String, i64, String, String, String)>,
+}
+
+impl<'t, 'a> PgLedger<'t, 'a> {
+    fn new(tx: &'t mut Tx<'a>) -> Self {
+        Self {
+            tx,
+            accepted: HashMap::new(),
+            refusals: HashMap::new(),
+            recorded_ids: HashMap::new(),
+            rows: HashMap::new(),
+            in_db: std::collections::HashSet::new(),
+            pending_ops: Vec::new(),
+            dirty_rows: Vec::new(),
+            pending_refusals: Vec::new(),
+        }
+    }
+
+    /// Reads what judging `ops` will look up: earlier verdicts under their numbers, whether
+    /// their ids were used, their rows and the rows their references name.
+    fn prefetch(&mut self, device_id: &str, ops: &[Op]) -> Result<(), StoreError> {
+        let seqs: Vec<i64> = ops
+            .iter()
+            .filter_map(|o| i64::try_from(o.seq).ok())
+            .collect();
+        for seq in &seqs {
+            self.accepted.insert((device_id.to_owned(), *seq), None);
+            self.refusals.insert((device_id.to_owned(), *seq), None);
+        }
+        for row in self.tx.query(
+            "SELECT seq, op_id FROM ops WHERE device_id = $1 AND seq = ANY($2)",
+            &[&device_id, &seqs],
+        )? {
+            self.accepted
+                .insert((device_id.to_owned(), row.get(0)), Some(row.get(1)));
+        }
+        for row in self.tx.query(
+            "SELECT seq, op_id, result, table_name FROM op_results
+             WHERE device_id = $1 AND seq = ANY($2)",
+            &[&device_id, &seqs],
+        )? {
+            self.refusals.insert(
+                (device_id.to_owned(), row.get(0)),
+                Some((row.get(1), row.get(2), row.get(3))),
+            );
+        }
+        let ids: Vec<&str> = ops.iter().map(|o| o.op_id.as_str()).collect();
+        for id in &ids {
+            self.recorded_ids.insert((*id).to_owned(), false);
+        }
+        for row in self
+            .tx
+            .query("SELECT op_id FROM ops WHERE op_id = ANY($1)", &[&ids])?
+        {
+            self.recorded_ids.insert(row.get(0), true);
+        }
+        let mut keys: Vec<RowKey> = Vec::new();
+        for op in ops {
+            let Some(spec) = registry::table(&op.table) else {
+                continue;
+            };
+            keys.push((spec.name.to_owned(), op.row_id.clone()));
+            for fk in spec.foreign_keys {
+                if let Some(Value::String(target)) = op.payload.get(fk.column) {
+                    keys.push((fk.table.to_owned(), target.clone()));
+                }
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        let (tables, row_ids): (Vec<&str>, Vec<&str>) =
+            keys.iter().map(|(t, r)| (t.as_str(), r.as_str())).unzip();
+        for key in &keys {
+            self.rows.insert(key.clone(), None);
+        }
+        for row in self.tx.query(
+            "SELECT r.table_name, r.row_id, r.data, r.clocks, r.deleted
+             FROM rows r JOIN unnest($1::text[], $2::text[]) AS k (table_name, row_id)
+               ON r.table_name = k.table_name AND r.row_id = k.row_id",
+            &[&tables, &row_ids],
+        )? {
+            let key: RowKey = (row.get(0), row.get(1));
+            self.in_db.insert(key.clone());
+            self.rows.insert(
+                key,
+                Some(StoredRow {
+                    data: object(row.get(2)),
+                    clocks: object(row.get(3)),
+                    deleted: row.get(4),
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes the ops, rows and refusals waiting, in the order they were decided: new ops
+    /// and rows by binary COPY (a tenth of what row-by-row statements cost), rows the
+    /// database holds already by one UPDATE.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        self.flush_ops()?;
+        self.flush_rows()?;
+        self.flush_refusals()
+    }
+
+    fn flush_ops(&mut self) -> Result<(), StoreError> {
+        use postgres::binary_copy::BinaryCopyInWriter;
+        use postgres::types::Type;
+        if !self.pending_ops.is_empty() {
+            let ops = std::mem::take(&mut self.pending_ops);
+            let now = now_text();
+            let statement = self.tx.statement(
+                "COPY ops (op_id, device_id, seq, hlc, table_name, row_id, kind, payload,
+                           user_name, received_at) FROM STDIN (FORMAT binary)",
+            )?;
+            let sink = self.tx.tx.copy_in(&statement)?;
+            // Cursors are taken in the order rows arrive (the sequence's default).
+            let mut writer = BinaryCopyInWriter::new(
+                sink,
+                &[
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::INT8,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::TEXT,
+                ],
+            );
+            for pending in &ops {
+                let op = &pending.op;
+                writer.write(&[
+                    &op.op_id,
+                    &op.device_id,
+                    &i64::try_from(op.seq).unwrap_or(i64::MAX),
+                    &op.hlc,
+                    &op.table,
+                    &op.row_id,
+                    &pending.kind.as_str(),
+                    &pending.payload,
+                    &pending.user,
+                    &now,
+                ])?;
+            }
+            writer.finish()?;
+        }
+        Ok(())
+    }
+
+    fn flush_rows(&mut self) -> Result<(), StoreError> {
+        use postgres::binary_copy::BinaryCopyInWriter;
+        use postgres::types::Type;
+        if !self.dirty_rows.is_empty() {
+            let dirty = std::mem::take(&mut self.dirty_rows);
+            let (held, new): (Vec<&RowKey>, Vec<&RowKey>) =
+                dirty.iter().partition(|key| self.in_db.contains(*key));
+            if !new.is_empty() {
+                let statement = self.tx.statement(
+                    "COPY rows (table_name, row_id, data, clocks, deleted) FROM STDIN (FORMAT binary)",
+                )?;
+                let sink = self.tx.tx.copy_in(&statement)?;
+                let mut writer = BinaryCopyInWriter::new(
+                    sink,
+                    &[Type::TEXT, Type::TEXT, Type::JSONB, Type::JSONB, Type::BOOL],
+                );
+                for key in &new {
+                    if let Some(Some(row)) = self.rows.get(*key) {
+                        writer.write(&[
+                            &key.0,
+                            &key.1,
+                            &Value::Object(row.data.clone()),
+                            &Value::Object(row.clocks.clone()),
+                            &row.deleted,
+                        ])?;
+                    }
+                }
+                writer.finish()?;
+            }
+            if !held.is_empty() {
+                let mut tables = Vec::new();
+                let mut ids = Vec::new();
+                let mut data = Vec::new();
+                let mut clocks = Vec::new();
+                let mut deleted = Vec::new();
+                for key in &held {
+                    if let Some(Some(row)) = self.rows.get(*key) {
+                        tables.push(key.0.as_str());
+                        ids.push(key.1.as_str());
+                        data.push(Value::Object(row.data.clone()));
+                        clocks.push(Value::Object(row.clocks.clone()));
+                        deleted.push(row.deleted);
+                    }
+                }
+                self.tx.execute(
+                    "UPDATE rows SET data = u.d, clocks = u.c, deleted = u.del
+                     FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[], $5::bool[])
+                          AS u (t, r, d, c, del)
+                     WHERE rows.table_name = u.t AND rows.row_id = u.r",
+                    &[&tables, &ids, &data, &clocks, &deleted],
+                )?;
+            }
+            // A deleted row keeps the cursor of its deletion (its newest op), which the purge
+            // reads.
+            let (tables, ids): (Vec<&str>, Vec<&str>) = dirty
+                .iter()
+                .filter(|key| matches!(self.rows.get(*key), Some(Some(row)) if row.deleted))
+                .map(|(t, r)| (t.as_str(), r.as_str()))
+                .unzip();
+            if !tables.is_empty() {
+                self.tx.execute(
+                    "UPDATE rows SET deleted_at = (SELECT max(o.cursor) FROM ops o
+                                                   WHERE o.table_name = rows.table_name
+                                                     AND o.row_id = rows.row_id)
+                     FROM unnest($1::text[], $2::text[]) AS u (t, r)
+                     WHERE rows.table_name = u.t AND rows.row_id = u.r",
+                    &[&tables, &ids],
+                )?;
+            }
+            self.in_db.extend(dirty);
+        }
+        Ok(())
+    }
+
+    fn flush_refusals(&mut self) -> Result<(), StoreError> {
+        if !self.pending_refusals.is_empty() {
+            let refusals = std::mem::take(&mut self.pending_refusals);
+            let devices: Vec<&str> = refusals.iter().map(|r| r.0.as_str()).collect();
+            let seqs: Vec<i64> = refusals.iter().map(|r| r.1).collect();
+            let ids: Vec<&str> = refusals.iter().map(|r| r.2.as_str()).collect();
+            let results: Vec<&str> = refusals.iter().map(|r| r.3.as_str()).collect();
+            let tables: Vec<&str> = refusals.iter().map(|r| r.4.as_str()).collect();
+            self.tx.execute(
+                "INSERT INTO op_results (device_id, seq, op_id, result, table_name)
+                 SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[])",
+                &[&devices, &seqs, &ids, &results, &tables],
+            )?;
+        }
+        Ok(())
+    }
+}
 
 impl Ledger for PgLedger<'_, '_> {
     fn device_claimed(&mut self, device_id: &str) -> Result<bool, StoreError> {
         Ok(self
-            .0
+            .tx
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = $1 AND key_hash IS NOT NULL)",
                 &[&device_id],
@@ -510,7 +777,7 @@ impl Ledger for PgLedger<'_, '_> {
     }
 
     fn note_device(&mut self, device_id: &str, user: &str) -> Result<(), StoreError> {
-        self.0.execute(
+        self.tx.execute(
             "INSERT INTO devices (device_id, user_name, last_seen) VALUES ($1, $2, $3)
              ON CONFLICT (device_id) DO UPDATE SET user_name = excluded.user_name,
                                                    last_seen = excluded.last_seen",
@@ -520,8 +787,12 @@ impl Ledger for PgLedger<'_, '_> {
     }
 
     fn accepted_op(&mut self, device_id: &str, seq: i64) -> Result<Option<String>, StoreError> {
+        if let Some(known) = self.accepted.get(&(device_id.to_owned(), seq)) {
+            return Ok(known.clone());
+        }
+        self.flush()?;
         Ok(self
-            .0
+            .tx
             .query_opt(
                 "SELECT op_id FROM ops WHERE device_id = $1 AND seq = $2",
                 &[&device_id, &seq],
@@ -533,9 +804,13 @@ impl Ledger for PgLedger<'_, '_> {
         &mut self,
         device_id: &str,
         seq: i64,
-    ) -> Result<Option<(String, String, Option<String>)>, StoreError> {
+    ) -> Result<Option<KeptRefusal>, StoreError> {
+        if let Some(known) = self.refusals.get(&(device_id.to_owned(), seq)) {
+            return Ok(known.clone());
+        }
+        self.flush()?;
         Ok(self
-            .0
+            .tx
             .query_opt(
                 "SELECT op_id, result, table_name FROM op_results WHERE device_id = $1 AND seq = $2",
                 &[&device_id, &seq],
@@ -550,17 +825,27 @@ impl Ledger for PgLedger<'_, '_> {
         op: &Op,
         result: &str,
     ) -> Result<(), StoreError> {
-        self.0.execute(
-            "INSERT INTO op_results (device_id, seq, op_id, result, table_name)
-             VALUES ($1, $2, $3, $4, $5)",
-            &[&device_id, &seq, &op.op_id, &result, &op.table],
-        )?;
+        self.refusals.insert(
+            (device_id.to_owned(), seq),
+            Some((op.op_id.clone(), result.to_owned(), Some(op.table.clone()))),
+        );
+        self.pending_refusals.push((
+            device_id.to_owned(),
+            seq,
+            op.op_id.clone(),
+            result.to_owned(),
+            op.table.clone(),
+        ));
         Ok(())
     }
 
     fn op_recorded(&mut self, op_id: &str) -> Result<bool, StoreError> {
+        if let Some(known) = self.recorded_ids.get(op_id) {
+            return Ok(*known);
+        }
+        self.flush()?;
         Ok(self
-            .0
+            .tx
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM ops WHERE op_id = $1)",
                 &[&op_id],
@@ -569,8 +854,9 @@ impl Ledger for PgLedger<'_, '_> {
     }
 
     fn newest_clock(&mut self, device_id: &str) -> Result<Option<String>, StoreError> {
+        self.flush()?;
         Ok(self
-            .0
+            .tx
             .query_opt(
                 "SELECT hlc FROM ops WHERE device_id = $1 ORDER BY seq DESC LIMIT 1",
                 &[&device_id],
@@ -579,8 +865,12 @@ impl Ledger for PgLedger<'_, '_> {
     }
 
     fn row(&mut self, table: &str, row_id: &str) -> Result<Option<StoredRow>, StoreError> {
-        Ok(self
-            .0
+        let key = (table.to_owned(), row_id.to_owned());
+        if let Some(known) = self.rows.get(&key) {
+            return Ok(known.clone());
+        }
+        let row = self
+            .tx
             .query_opt(
                 "SELECT data, clocks, deleted FROM rows WHERE table_name = $1 AND row_id = $2",
                 &[&table, &row_id],
@@ -589,7 +879,12 @@ impl Ledger for PgLedger<'_, '_> {
                 data: object(r.get(0)),
                 clocks: object(r.get(1)),
                 deleted: r.get(2),
-            }))
+            });
+        if row.is_some() {
+            self.in_db.insert(key.clone());
+        }
+        self.rows.insert(key, row.clone());
+        Ok(row)
     }
 
     fn live_references(
@@ -598,9 +893,10 @@ impl Ledger for PgLedger<'_, '_> {
         column: &str,
         row_id: &str,
     ) -> Result<i64, StoreError> {
+        self.flush()?;
         // Spelled as its index has it, with the registry's names written in.
         Ok(self
-            .0
+            .tx
             .query_one(
                 &format!(
                     "SELECT count(*) FROM rows
@@ -617,6 +913,7 @@ impl Ledger for PgLedger<'_, '_> {
         key: &[(&str, &str)],
         except: &str,
     ) -> Result<Vec<Map<String, Value>>, StoreError> {
+        self.flush()?;
         let mut sql = format!(
             "SELECT data FROM rows WHERE table_name = '{table}' AND NOT deleted AND row_id <> $1"
         );
@@ -631,7 +928,7 @@ impl Ledger for PgLedger<'_, '_> {
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
         Ok(self
-            .0
+            .tx
             .query(&sql, &params)?
             .into_iter()
             .map(|r| object(r.get(0)))
@@ -644,8 +941,9 @@ impl Ledger for PgLedger<'_, '_> {
         column: &str,
         except: &str,
     ) -> Result<Vec<Option<String>>, StoreError> {
+        self.flush()?;
         Ok(self
-            .0
+            .tx
             .query(
                 "SELECT data ->> $2 FROM rows
                  WHERE table_name = $1 AND NOT deleted AND row_id <> $3",
@@ -658,48 +956,37 @@ impl Ledger for PgLedger<'_, '_> {
 
     fn record(&mut self, entry: &Recorded<'_>) -> Result<(), StoreError> {
         let op = entry.op;
-        let cursor: i64 = self
-            .0
-            .query_one(
-                "INSERT INTO ops (op_id, device_id, seq, hlc, table_name, row_id, kind, payload,
-                                  user_name, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING cursor",
-                &[
-                    &op.op_id,
-                    &op.device_id,
-                    &i64::try_from(op.seq).unwrap_or(i64::MAX),
-                    &op.hlc,
-                    &op.table,
-                    &op.row_id,
-                    &entry.kind.as_str(),
-                    &Value::Object(entry.effective.clone()).to_string(),
-                    &entry.user,
-                    &now_text(),
-                ],
-            )?
-            .get(0);
-        match &entry.row {
-            None => {
-                self.0.execute(
-                    "UPDATE rows SET deleted = true, deleted_at = $3
-                     WHERE table_name = $1 AND row_id = $2",
-                    &[&op.table, &op.row_id, &cursor],
-                )?;
+        let seq = i64::try_from(op.seq).unwrap_or(i64::MAX);
+        self.accepted
+            .insert((op.device_id.clone(), seq), Some(op.op_id.clone()));
+        self.recorded_ids.insert(op.op_id.clone(), true);
+        let key = (op.table.clone(), op.row_id.clone());
+        let row = if let Some((data, clocks)) = &entry.row {
+            StoredRow {
+                data: data.clone(),
+                clocks: clocks.clone(),
+                deleted: false,
             }
-            Some((data, clocks)) => {
-                self.0.execute(
-                    "INSERT INTO rows (table_name, row_id, data, clocks) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (table_name, row_id)
-                     DO UPDATE SET data = excluded.data, clocks = excluded.clocks",
-                    &[
-                        &op.table,
-                        &op.row_id,
-                        &Value::Object(data.clone()),
-                        &Value::Object(clocks.clone()),
-                    ],
-                )?;
-            }
+        } else {
+            // A delete keeps the row's columns, marked deleted.
+            let mut row = self.row(&op.table, &op.row_id)?.unwrap_or(StoredRow {
+                data: Map::new(),
+                clocks: Map::new(),
+                deleted: true,
+            });
+            row.deleted = true;
+            row
+        };
+        self.rows.insert(key.clone(), Some(row));
+        if !self.dirty_rows.contains(&key) {
+            self.dirty_rows.push(key);
         }
+        self.pending_ops.push(PendingOp {
+            op: op.clone(),
+            kind: entry.kind,
+            payload: Value::Object(entry.effective.clone()).to_string(),
+            user: entry.user.to_owned(),
+        });
         Ok(())
     }
 }
@@ -1057,7 +1344,11 @@ impl Store for PgStore {
                 .clamp_clock
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            rules::push(&mut PgLedger(tx), &mut clock, principal, device_id, ops)
+            let mut ledger = PgLedger::new(tx);
+            ledger.prefetch(device_id, ops)?;
+            let settled = rules::push(&mut ledger, &mut clock, principal, device_id, ops)?;
+            ledger.flush()?;
+            Ok(settled)
         })
     }
 
@@ -1106,7 +1397,7 @@ impl Store for PgStore {
             }
             let (ops, next_cursor, more) = page.finish(after);
             if let Some(device) = device_id {
-                let mut ledger = PgLedger(tx);
+                let mut ledger = PgLedger::new(tx);
                 rules::refuse_unbound_speaking_for_a_claimed_device(
                     &mut ledger,
                     principal,

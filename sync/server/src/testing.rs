@@ -78,7 +78,10 @@ impl TestDatabase {
     ///
     /// # Panics
     /// When no PostgreSQL answers there.
-    #[allow(clippy::expect_used, reason = "a test helper: no PostgreSQL is a failed test")]
+    #[allow(
+        clippy::expect_used,
+        reason = "a test helper: no PostgreSQL is a failed test"
+    )]
     pub fn fresh_postgres() -> Self {
         let maintenance = postgres_url(&env_or("PGDATABASE", "postgres"));
         let mut client = postgres::Client::connect(&maintenance, postgres::NoTls).expect(
