@@ -193,8 +193,23 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
+/// What went wrong, in PostgreSQL's own words where it gave any ("db error" alone says
+/// nothing).
+fn describe(err: &postgres::Error) -> String {
+    if let Some(db) = err.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
+}
+
 fn database_error(err: &postgres::Error) -> StoreError {
-    StoreError::Postgres(err.to_string())
+    StoreError::Postgres(describe(err))
 }
 
 impl From<postgres::Error> for StoreError {
@@ -223,6 +238,11 @@ impl PgStore {
             listening: std::sync::Once::new(),
         });
         let store = Self::in_schema(&shared, "public", POOL_SIZE);
+        // One connection first, so that a wrong address or password is said at once, in
+        // PostgreSQL's words, rather than after the pool's retries.
+        let mut config = shared.config.clone();
+        config.connect_timeout(std::time::Duration::from_secs(10));
+        drop(config.connect(NoTls)?);
         store.prepare()?;
         Ok(store)
     }
@@ -242,7 +262,10 @@ impl PgStore {
 
     fn in_schema(shared: &Arc<Shared>, schema: &str, size: u32) -> Self {
         let mut config = shared.config.clone();
-        config.options(&format!("-c search_path={schema}"));
+        // Notices ("already exists, skipping") are no news for the log.
+        config.options(&format!(
+            "-c search_path={schema} -c client_min_messages=warning"
+        ));
         config.application_name("galaxium-server");
         config.connect_timeout(std::time::Duration::from_secs(10));
         let pool = r2d2::Pool::builder()
@@ -250,6 +273,8 @@ impl PgStore {
             .min_idle(Some(0))
             .idle_timeout(Some(std::time::Duration::from_mins(1)))
             .connection_timeout(std::time::Duration::from_secs(10))
+            // Failures reach the caller as errors (and the log from there), not twice.
+            .error_handler(Box::new(r2d2::NopErrorHandler))
             .build_unchecked(Manager { config });
         let pool = Some(pool);
         let hash = schema
@@ -284,11 +309,19 @@ impl PgStore {
         let mut conn = self.pool()?.get()?;
         let mut tx = conn.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-        tx.batch_execute(&format!(
-            "CREATE SCHEMA IF NOT EXISTS {schema};
-             CREATE TABLE IF NOT EXISTS {schema}.galaxium_schema (version INTEGER NOT NULL);",
-            schema = self.schema
-        ))?;
+        if self.schema != "public" {
+            tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", self.schema))?;
+        }
+        let exists: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_tables
+                                WHERE schemaname = $1 AND tablename = 'galaxium_schema')",
+                &[&self.schema],
+            )?
+            .get(0);
+        if !exists {
+            tx.batch_execute("CREATE TABLE galaxium_schema (version INTEGER NOT NULL)")?;
+        }
         let version: Option<i32> = tx
             .query_opt("SELECT version FROM galaxium_schema", &[])?
             .map(|r| r.get(0));
