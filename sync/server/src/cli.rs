@@ -22,6 +22,9 @@ Files:
   the --db file                         users, tokens, replicated rows, a day of telemetry
   training-sessions/ beside it          one database per training session
   backups/ beside it                    the scheduled copies (--backup-dir)
+  on PostgreSQL                         all in the database: operations in its public
+                                        schema, each training session a training_ID schema;
+                                        copies with pg_dump or WAL archiving
   /etc/galaxium/server.env              settings of the packaged service (environment)
 
 Examples:
@@ -29,7 +32,8 @@ Examples:
       --tls-cert /etc/galaxium/server.crt --tls-key /etc/galaxium/server.key
   echo 'a-long-password' | galaxium-server --db server.sqlite user add ada --role admin
   galaxium-server --db /var/lib/galaxium/server.sqlite backup /srv/copies/server-now.sqlite
-  galaxium-server --db /var/lib/galaxium/server.sqlite restore /srv/copies/server-now.sqlite";
+  galaxium-server --db /var/lib/galaxium/server.sqlite restore /srv/copies/server-now.sqlite
+  galaxium-server --db postgres://galaxium@%2Fvar%2Frun%2Fpostgresql/galaxium --listen 0.0.0.0:8780";
 
 /// Galaxium central server: reconciles console replicas and relays live telemetry.
 ///
@@ -58,9 +62,11 @@ Examples:
     after_long_help = AFTER_HELP
 )]
 pub struct Cli {
-    /// The server's SQLite database (created if missing); training sessions are kept in
-    /// training-sessions/ beside it.
-    #[arg(long, value_name = "PATH", env = "GALAXIUM_SERVER_DB", global = true)]
+    /// The server's database: a SQLite file (created if missing; training sessions are kept
+    /// in training-sessions/ beside it), or a PostgreSQL database,
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB (its tables made at start; training
+    /// sessions a schema each; several servers may share it).
+    #[arg(long, value_name = "PATH|URL", env = "GALAXIUM_SERVER_DB", global = true)]
     pub db: Option<PathBuf>,
 
     /// Address to listen on, such as 127.0.0.1:8780 (port 0 picks a free port and prints it).
