@@ -66,7 +66,12 @@ pub struct Cli {
     /// in training-sessions/ beside it), or a PostgreSQL database,
     /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB (its tables made at start; training
     /// sessions a schema each; several servers may share it).
-    #[arg(long, value_name = "PATH|URL", env = "GALAXIUM_SERVER_DB", global = true)]
+    #[arg(
+        long,
+        value_name = "PATH|URL",
+        env = "GALAXIUM_SERVER_DB",
+        global = true
+    )]
     pub db: Option<PathBuf>,
 
     /// Address to listen on, such as 127.0.0.1:8780 (port 0 picks a free port and prints it).

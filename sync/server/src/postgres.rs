@@ -1338,15 +1338,13 @@ impl Store for PgStore {
                     &[&id],
                 )?
                 .map(|r| (r.get::<_, Option<String>>(0), r.get::<_, String>(1)));
-            Ok(match known {
-                Some((Some(hash), _)) if hash == key_hash => Registration::Registered,
-                Some((Some(_), _)) => Registration::Taken,
-                Some((None, last_user))
-                    if last_user != principal.user && principal.role != Role::Admin =>
-                {
-                    Registration::Taken
-                }
-                Some((None, _)) => {
+            let known = known
+                .as_ref()
+                .map(|(hash, user)| (hash.as_deref(), user.as_str()));
+            Ok(match rules::registering(known, key_hash, principal) {
+                rules::Registering::Known => Registration::Registered,
+                rules::Registering::Taken => Registration::Taken,
+                rules::Registering::Claim => {
                     tx.execute(
                         "UPDATE devices SET key_hash = $2, training = $3, registered_by = $4,
                                 registered_at = $5
@@ -1355,7 +1353,7 @@ impl Store for PgStore {
                     )?;
                     Registration::Registered
                 }
-                None => {
+                rules::Registering::New => {
                     // A new device holds nothing a purge could strand: it starts at the head.
                     tx.execute(
                         "INSERT INTO devices (device_id, user_name, last_seen, pulled_cursor,

@@ -115,6 +115,41 @@ pub fn push(
         .collect()
 }
 
+/// What a sign-in's device registration comes to, given what the store holds of the device:
+/// the hash of its key (none when it was seen before keys) and the user it last synced as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registering {
+    /// Registered before with this key: the same console (its kind stays what it registered).
+    Known,
+    /// Registered with another key (another console, or a copied replica), or seen before
+    /// keys under another user who is not an admin: refused.
+    Taken,
+    /// Seen before keys: the user it last synced as, or an admin, claims it now.
+    Claim,
+    /// Never seen: registered now.
+    New,
+}
+
+/// Decides a device's registration (see [`Registering`]).
+pub fn registering(
+    known: Option<(Option<&str>, &str)>,
+    key_hash: &str,
+    principal: &Principal,
+) -> Registering {
+    match known {
+        Some((Some(hash), _)) if hash == key_hash => Registering::Known,
+        Some((Some(_), _)) => Registering::Taken,
+        Some((None, last_user))
+            if last_user != principal.user
+                && principal.role != galaxium_sync::schema::registry::Role::Admin =>
+        {
+            Registering::Taken
+        }
+        Some((None, _)) => Registering::Claim,
+        None => Registering::New,
+    }
+}
+
 /// A sign-in without a device (an older console's) may speak only for devices that never
 /// registered a key; checked inside the push's or pull's transaction, so a registration
 /// cannot slip in between.

@@ -782,17 +782,13 @@ impl Store for SqliteStore {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-        let registration = match known {
-            // Registered with this key: the same console (its kind stays what it registered).
-            Some((Some(hash), _)) if hash == key_hash => Registration::Registered,
-            Some((Some(_), _)) => Registration::Taken,
-            // Seen before keys: the user it last synced as, or an admin, claims it.
-            Some((None, last_user))
-                if last_user != principal.user && principal.role != Role::Admin =>
-            {
-                Registration::Taken
-            }
-            Some((None, _)) => {
+        let known = known
+            .as_ref()
+            .map(|(hash, user)| (hash.as_deref(), user.as_str()));
+        let registration = match rules::registering(known, key_hash, principal) {
+            rules::Registering::Known => Registration::Registered,
+            rules::Registering::Taken => Registration::Taken,
+            rules::Registering::Claim => {
                 exec(
                     &tx,
                     "UPDATE devices SET key_hash = ?2, training = ?3, registered_by = ?4,
@@ -802,7 +798,7 @@ impl Store for SqliteStore {
                 )?;
                 Registration::Registered
             }
-            None => {
+            rules::Registering::New => {
                 // A new device holds nothing a purge could strand: it starts at the head.
                 exec(
                     &tx,
