@@ -648,7 +648,7 @@ impl<'t, 'a> PgLedger<'t, 'a> {
                 key,
                 Some(StoredRow {
                     data: object(row.get(2)),
-                    clocks: object(row.get(3)),
+                    clocks: parsed(row.get(3)),
                     deleted: row.get(4),
                 }),
             );
@@ -726,7 +726,7 @@ impl<'t, 'a> PgLedger<'t, 'a> {
                 let sink = self.tx.tx.copy_in(&statement)?;
                 let mut writer = BinaryCopyInWriter::new(
                     sink,
-                    &[Type::TEXT, Type::TEXT, Type::JSONB, Type::JSONB, Type::BOOL],
+                    &[Type::TEXT, Type::TEXT, Type::JSONB, Type::TEXT, Type::BOOL],
                 );
                 for key in &new {
                     if let Some(Some(row)) = self.rows.get(*key) {
@@ -734,7 +734,7 @@ impl<'t, 'a> PgLedger<'t, 'a> {
                             &key.0,
                             &key.1,
                             &Value::Object(row.data.clone()),
-                            &Value::Object(row.clocks.clone()),
+                            &Value::Object(row.clocks.clone()).to_string(),
                             &row.deleted,
                         ])?;
                     }
@@ -752,13 +752,13 @@ impl<'t, 'a> PgLedger<'t, 'a> {
                         tables.push(key.0.as_str());
                         ids.push(key.1.as_str());
                         data.push(Value::Object(row.data.clone()));
-                        clocks.push(Value::Object(row.clocks.clone()));
+                        clocks.push(Value::Object(row.clocks.clone()).to_string());
                         deleted.push(row.deleted);
                     }
                 }
                 self.tx.execute(
                     "UPDATE rows SET data = u.d, clocks = u.c, deleted = u.del
-                     FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[], $5::bool[])
+                     FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[], $5::bool[])
                           AS u (t, r, d, c, del)
                      WHERE rows.table_name = u.t AND rows.row_id = u.r",
                     &[&tables, &ids, &data, &clocks, &deleted],
@@ -916,7 +916,7 @@ impl Ledger for PgLedger<'_, '_> {
             )?
             .map(|r| StoredRow {
                 data: object(r.get(0)),
-                clocks: object(r.get(1)),
+                clocks: parsed(r.get(1)),
                 deleted: r.get(2),
             });
         if row.is_some() {
@@ -1028,6 +1028,11 @@ impl Ledger for PgLedger<'_, '_> {
         });
         Ok(())
     }
+}
+
+/// Columns kept as JSON text.
+fn parsed(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 fn object(value: Value) -> Map<String, Value> {

@@ -61,7 +61,9 @@ CREATE TABLE rows (
     table_name TEXT NOT NULL,
     row_id     TEXT NOT NULL,
     data       JSONB NOT NULL,
-    clocks     JSONB NOT NULL DEFAULT '{}',
+    -- Per column, the clock time of the edit that set it (JSON): read only by the server,
+    -- never queried, so kept as text (no JSONB parse on every write).
+    clocks     TEXT NOT NULL DEFAULT '{}',
     deleted    BOOLEAN NOT NULL DEFAULT false,
     deleted_at BIGINT,
     PRIMARY KEY (table_name, row_id)
