@@ -3365,6 +3365,23 @@ fn service_accounts_have_long_lived_revocable_tokens_each_good_for_one_thing() {
     assert!(logins >= 2, "{logins} sign-ins timed");
 }
 
+/// On the PostgreSQL pass, a new database with the admin `ada` (and a folder for the test's
+/// files); `None` on the SQLite pass, which these tests are not for.
+fn postgres_database_with_ada() -> Option<(tempfile::TempDir, TestDatabase)> {
+    if !galaxium_server::testing::on_postgres() {
+        eprintln!(
+            "runs in the PostgreSQL pass: GALAXIUM_TEST_DATABASE=postgres under pg_virtualenv"
+        );
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::fresh(dir.path());
+    db.open()
+        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
+        .unwrap();
+    Some((dir, db))
+}
+
 /// `replica`'s console signed in as the admin at `url`.
 fn admin_at(runtime: &tokio::runtime::Runtime, url: &str, replica: &Replica) -> SyncClient {
     let mut client = SyncClient::new(url).unwrap();
@@ -3402,17 +3419,9 @@ fn sync_at_once(
 #[test]
 #[allow(clippy::too_many_lines, reason = "one story, read top to bottom")]
 fn two_server_instances_on_one_postgres_database_serve_as_one() {
-    if !galaxium_server::testing::on_postgres() {
-        eprintln!(
-            "runs in the PostgreSQL pass: GALAXIUM_TEST_DATABASE=postgres under pg_virtualenv"
-        );
+    let Some((_dir, db)) = postgres_database_with_ada() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let db = TestDatabase::fresh(dir.path());
-    db.open()
-        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
-        .unwrap();
+    };
     let (mut one, url_one) = spawn_server(db.db_argument());
     let (two, url_two) = spawn_server(db.db_argument());
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -3625,17 +3634,9 @@ fn two_server_instances_on_one_postgres_database_serve_as_one() {
 /// it lacks, so nothing is lost.
 #[test]
 fn a_postgres_database_restored_from_pg_dump_and_its_consoles_converge() {
-    if !galaxium_server::testing::on_postgres() {
-        eprintln!(
-            "runs in the PostgreSQL pass: GALAXIUM_TEST_DATABASE=postgres under pg_virtualenv"
-        );
+    let Some((dir, db)) = postgres_database_with_ada() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let db = TestDatabase::fresh(dir.path());
-    db.open()
-        .add_user("ada", Role::Admin, &auth::hash_password(PASSWORD).unwrap())
-        .unwrap();
+    };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (server, url) = spawn_server(db.db_argument());
     let (mut a, mut b) = (console(), console());
