@@ -84,16 +84,23 @@ pub const HASHING_QUEUE: usize = 64;
 
 impl AppState {
     /// The state of a server on `store` whose sign-ins last `token_ttl`. Training sessions
-    /// are kept in memory until [`AppState::with_training_dir`] names a folder for them.
+    /// are kept inside the store's database where it holds them (PostgreSQL), otherwise in
+    /// memory until [`AppState::with_training_dir`] names a folder for them.
     pub fn new(store: Arc<dyn Store>, token_ttl: chrono::Duration) -> Self {
         let telemetry = tokio::sync::broadcast::channel(telemetry::RELAY_BACKLOG).0;
         store.relay_from_other_instances(telemetry.clone());
+        // On PostgreSQL the sessions live in its database, whoever starts the server.
+        let training = if store.holds_training_sessions() {
+            training::Sessions::within(Arc::clone(&store))
+        } else {
+            training::Sessions::default()
+        };
         Self {
             store,
             metrics: Metrics::default(),
             token_ttl,
             telemetry,
-            training: training::Sessions::default(),
+            training,
             throttle: throttle::Throttle::default(),
             password_checks: auth::PasswordChecks::start(HASHING_AT_ONCE, HASHING_QUEUE),
             admits_unclaimed_devices: false,

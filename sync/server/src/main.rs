@@ -68,7 +68,7 @@ fn run(mut cli: Cli) -> anyhow::Result<()> {
                     .unwrap_or_else(|| std::path::Path::new("."))
                     .join("training-sessions"),
             );
-            serve_until_stopped(&cli, Some(&db), Arc::new(store), training)
+            serve_until_stopped(&cli, Some(&db), Arc::new(store), Some(training))
         }
     }
 }
@@ -88,8 +88,8 @@ fn run_on_postgres(mut cli: Cli, url: &str) -> anyhow::Result<()> {
             "backup and restore copy a SQLite database; on PostgreSQL use pg_dump and pg_restore (or WAL archiving), as the README shows"
         ),
         None => {
-            let training = training::Sessions::on_postgres(Arc::clone(&store));
-            serve_until_stopped(&cli, None, store, training)
+            // The sessions live in the database too (AppState knows).
+            serve_until_stopped(&cli, None, store, None)
         }
     }
 }
@@ -161,7 +161,7 @@ fn serve_until_stopped(
     cli: &Cli,
     db: Option<&std::path::Path>,
     store: Arc<dyn Store>,
-    training: training::Sessions,
+    training: Option<training::Sessions>,
 ) -> anyhow::Result<()> {
     let tls = match (&cli.tls_cert, &cli.tls_key) {
         (Some(cert), Some(key)) => {
@@ -178,8 +178,10 @@ fn serve_until_stopped(
         let mut state = AppState::new(
             store,
             chrono::Duration::seconds(i64::from(cli.token_ttl_seconds)),
-        )
-        .with_training(training);
+        );
+        if let Some(training) = training {
+            state = state.with_training(training);
+        }
         if cli.allow_unclaimed_devices {
             tracing::warn!("sign-ins without a device key may push and pull for unclaimed devices");
             state = state.admitting_unclaimed_devices();

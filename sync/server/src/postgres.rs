@@ -1731,6 +1731,14 @@ impl Store for PgStore {
         })
     }
 
+    fn holds_training_sessions(&self) -> bool {
+        true
+    }
+
+    fn training_session_store(&self, id: &str) -> Result<Arc<dyn Store>, StoreError> {
+        Ok(Arc::new(self.session(id)?))
+    }
+
     /// The first call of a process starts its listener.
     fn relay_from_other_instances(&self, relay: broadcast::Sender<Arc<TelemetryFrame>>) {
         self.shared

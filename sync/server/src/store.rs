@@ -193,6 +193,18 @@ pub trait Store: Send + Sync + 'static {
     /// reached); returns the session it belongs to.
     fn bind_training_device(&self, device_id: &str, session_id: &str)
     -> Result<String, StoreError>;
+    /// Whether training sessions live inside this store's database (a schema each on
+    /// PostgreSQL) rather than in databases of their own beside it.
+    fn holds_training_sessions(&self) -> bool {
+        false
+    }
+    /// The store of training session `id` inside this store's database (see
+    /// [`Store::holds_training_sessions`]).
+    fn training_session_store(&self, id: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+        Err(StoreError::Io(format!(
+            "training session {id}: this store keeps no sessions inside it"
+        )))
+    }
     /// Sends telemetry that other server instances store in this namespace to `relay` (on
     /// a database several instances share); nothing to do where one process holds the data.
     fn relay_from_other_instances(

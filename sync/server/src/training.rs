@@ -23,7 +23,6 @@ use axum::response::Response;
 use chrono::Utc;
 
 use super::auth::Principal;
-use super::postgres::PgStore;
 use super::store::{SqliteStore, Store, StoreError};
 use super::telemetry::{LiveQuery, ingest_into, live_from};
 use super::{
@@ -63,8 +62,8 @@ enum SessionHome {
     Memory,
     /// One SQLite file each in this folder.
     Dir(PathBuf),
-    /// One schema each in the server's PostgreSQL database.
-    Postgres(Arc<PgStore>),
+    /// Inside the operational store's database (a schema each on PostgreSQL).
+    Within(Arc<dyn Store>),
 }
 
 impl Sessions {
@@ -76,10 +75,11 @@ impl Sessions {
         }
     }
 
-    /// Sessions kept in the PostgreSQL database of `operations`, one schema each.
-    pub fn on_postgres(operations: Arc<PgStore>) -> Self {
+    /// Sessions kept inside the database of `operations` (see
+    /// [`Store::holds_training_sessions`]).
+    pub fn within(operations: Arc<dyn Store>) -> Self {
         Self {
-            home: SessionHome::Postgres(operations),
+            home: SessionHome::Within(operations),
             open: Mutex::default(),
         }
     }
@@ -105,7 +105,7 @@ impl Sessions {
             }
             SessionHome::Memory => Arc::new(SqliteStore::open(std::path::Path::new(":memory:"))?),
             // Its schema's tables are made on its first use, off the async runtime.
-            SessionHome::Postgres(operations) => Arc::new(operations.session(id)?),
+            SessionHome::Within(operations) => operations.training_session_store(id)?,
         };
         let telemetry = tokio::sync::broadcast::channel(super::telemetry::RELAY_BACKLOG).0;
         store.relay_from_other_instances(telemetry.clone());

@@ -30,10 +30,27 @@ struct Server {
 }
 
 async fn start(token_ttl: chrono::Duration) -> Server {
-    // Off the runtime, as the server calls its store.
-    let (dir, store) = tokio::task::spawn_blocking(|| {
+    let (dir, db) = tokio::task::spawn_blocking(|| {
         let dir = tempfile::tempdir().unwrap();
-        let store = TestDatabase::fresh(dir.path()).open();
+        let db = TestDatabase::fresh(dir.path());
+        (dir, db)
+    })
+    .await
+    .unwrap();
+    start_on(&db, token_ttl, true, dir).await
+}
+
+/// A server on `db` (its users made when `first`); several may share a PostgreSQL database.
+async fn start_on(
+    db: &TestDatabase,
+    token_ttl: chrono::Duration,
+    first: bool,
+    dir: tempfile::TempDir,
+) -> Server {
+    // Off the runtime, as the server calls its store.
+    let db = db.clone();
+    let store = tokio::task::spawn_blocking(move || {
+        let store = db.open();
         for (name, role) in [
             ("ada", Role::Admin),
             ("cal", Role::Controller),
@@ -41,11 +58,13 @@ async fn start(token_ttl: chrono::Duration) -> Server {
             ("tia", Role::Trainee),
             ("ted", Role::Trainer),
         ] {
-            store
-                .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
-                .unwrap();
+            if first {
+                store
+                    .add_user(name, role, &auth::hash_password(PASSWORD).unwrap())
+                    .unwrap();
+            }
         }
-        (dir, store)
+        store
     })
     .await
     .unwrap();
@@ -359,4 +378,46 @@ async fn a_training_sessions_telemetry_reaches_its_trainees_and_never_operations
         .in_training_session(&session.id);
     let err = controller.post_telemetry(&batch(0, 1)).await.unwrap_err();
     assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+}
+
+/// On PostgreSQL, a training session opened on one server instance is the same session on
+/// another: what its trainer posts to the first reaches a trainee following it on the second,
+/// in order, and never the operational feed there.
+#[tokio::test]
+async fn a_training_session_spans_server_instances_on_postgres() {
+    if !galaxium_server::testing::on_postgres() {
+        eprintln!(
+            "runs in the PostgreSQL pass: GALAXIUM_TEST_DATABASE=postgres under pg_virtualenv"
+        );
+        return;
+    }
+    let db = tokio::task::spawn_blocking(|| TestDatabase::fresh(std::path::Path::new(".")))
+        .await
+        .unwrap();
+    let ttl = chrono::Duration::hours(1);
+    let one = start_on(&db, ttl, true, tempfile::tempdir().unwrap()).await;
+    let two = start_on(&db, ttl, false, tempfile::tempdir().unwrap()).await;
+    let host = signed_in(&one, "ted").await;
+    let session = host
+        .create_training_session("power-bus-eclipse", &["tia"])
+        .await
+        .unwrap();
+    let (mut trainee, _t) = follower(&two, "tia", None, Some(session.id.clone())).await;
+    let (mut operations, _o) = follower(&two, "cal", None, None).await;
+    host.clone()
+        .in_training_session(&session.id)
+        .post_telemetry(&batch(0, 50))
+        .await
+        .unwrap();
+    let seen = collect(&mut trainee, 50).await;
+    let values: Vec<f64> = seen.iter().map(|(_, p)| p.value).collect();
+    assert_eq!(values, (0..50).map(f64::from).collect::<Vec<_>>());
+    // The operational feed on the second instance: the next thing on it is operations' own.
+    signed_in(&one, "cal")
+        .await
+        .post_telemetry(&batch(1000, 1))
+        .await
+        .unwrap();
+    let ops = collect(&mut operations, 1).await;
+    assert_eq!(ops[0].1.value, 1000.0);
 }
