@@ -70,6 +70,8 @@ pub struct Cli {
         long,
         value_name = "PATH|URL",
         env = "GALAXIUM_SERVER_DB",
+        // Its value may hold a password: `--help` does not show it.
+        hide_env_values = true,
         global = true
     )]
     pub db: Option<PathBuf>,

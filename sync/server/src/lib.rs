@@ -324,9 +324,12 @@ impl From<StoreError> for ApiError {
         }
         // A key the request repeats is the request's fault, not an outage a console should
         // retry for ever.
-        if let StoreError::Database(rusqlite::Error::SqliteFailure(cause, _)) = &err
-            && cause.code == rusqlite::ErrorCode::ConstraintViolation
-        {
+        let sqlite_constraint = matches!(
+            &err,
+            StoreError::Database(rusqlite::Error::SqliteFailure(cause, _))
+                if cause.code == rusqlite::ErrorCode::ConstraintViolation
+        );
+        if sqlite_constraint || matches!(err, StoreError::PostgresConstraint(_)) {
             tracing::warn!("a request broke a constraint: {err}");
             return Self::new(
                 StatusCode::CONFLICT,

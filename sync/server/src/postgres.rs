@@ -209,6 +209,10 @@ fn describe(err: &postgres::Error) -> String {
 }
 
 fn database_error(err: &postgres::Error) -> StoreError {
+    // SQLSTATE class 23: integrity constraint violation.
+    if err.code().is_some_and(|code| code.code().starts_with("23")) {
+        return StoreError::PostgresConstraint(describe(err));
+    }
     StoreError::Postgres(describe(err))
 }
 

@@ -29,6 +29,10 @@ pub enum StoreError {
     /// PostgreSQL failed, or could not be reached.
     #[error("server database (PostgreSQL): {0}")]
     Postgres(String),
+    /// PostgreSQL refused a write that breaks one of its constraints (a key the request
+    /// repeats): the request's fault, not an outage to retry.
+    #[error("server database (PostgreSQL): {0}")]
+    PostgresConstraint(String),
     /// A file the store needs could not be made.
     #[error("server files: {0}")]
     Io(String),
