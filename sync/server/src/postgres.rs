@@ -1474,6 +1474,18 @@ impl Store for PgStore {
     }
 
     fn epoch(&self) -> ServerEpoch {
+        let unknown = self
+            .epoch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_none();
+        if unknown {
+            // A session's store is made ready on its first use, which can be this question
+            // asked on the async runtime, where the synchronous client must not block: on a
+            // thread of its own. (A failure leaves the epoch unknown, and the push is sent
+            // back to pull first.)
+            let _ = std::thread::scope(|scope| scope.spawn(|| self.prepare()).join());
+        }
         self.epoch
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
