@@ -377,12 +377,22 @@ fn sign_in_through_the_dialog(
     url: &str,
     done: impl Fn(&[&mut Console]) -> bool,
 ) {
+    sign_in_as(console, url, "ada", done);
+}
+
+/// Signs in to `url` as `user` through the Sync view's dialog, and steps until `done`.
+fn sign_in_as(
+    console: &mut Console,
+    url: &str,
+    user: &str,
+    done: impl Fn(&[&mut Console]) -> bool,
+) {
     open_view(console, View::Sync);
     let h = &mut console.harness;
     h.get_by_label("Sign in to the server…").click();
     h.run();
     h.get_by_label("Server").set_text_value_accesskit(url);
-    h.get_by_label("User").set_text_value_accesskit("ada");
+    h.get_by_label("User").set_text_value_accesskit(user);
     h.get_by_label("Password")
         .set_text_value_accesskit(support::PASSWORD);
     h.run();
@@ -431,18 +441,12 @@ fn a_console_finds_its_server_restored_from_a_copy_and_sends_again_what_it_lacks
 }
 
 fn open_view(console: &mut Console, view: View) {
-    let key = [
-        Key::Num1,
-        Key::Num2,
-        Key::Num3,
-        Key::Num4,
-        Key::Num5,
-        Key::Num6,
-        Key::Num7,
-        Key::Num8,
-        Key::Num9,
-    ][view.number() - 1];
-    console.harness.key_press_modifiers(Modifiers::COMMAND, key);
+    let shortcut = galaxium::console::UiCommand::ShowView(view)
+        .shortcut()
+        .unwrap();
+    console
+        .harness
+        .key_press_modifiers(shortcut.modifiers, shortcut.logical_key);
     console.harness.run();
     assert_eq!(console.harness.state().settings().view, view);
 }
@@ -893,7 +897,7 @@ fn a_console_follows_the_servers_live_feed_and_its_alarms() {
     console.harness.run();
     console
         .harness
-        .get_by_label_contains("Sign in to the server on the Sync screen (Ctrl+8) first");
+        .get_by_label_contains("Sign in to the server on the Sync screen (Ctrl+9) first");
     assert_eq!(
         console.harness.state().telemetry().unwrap().source_kind(),
         SourceKind::Simulated
@@ -1160,7 +1164,7 @@ fn a_critical_alarm_opens_an_incident_worked_through_its_runbook_to_closed() {
     console.harness.run();
     console
         .harness
-        .get_by_label_contains("opened: Cabin depressurisation. See Incidents (Ctrl+7).");
+        .get_by_label_contains("opened: Cabin depressurisation. See Incidents (Ctrl+8).");
     open_view(&mut console, View::Incidents);
     console.harness.get_by_label("ACTIVE · 1");
     console
@@ -2491,4 +2495,192 @@ fn at_the_default_size_every_key_value_is_in_view_above_the_plots() {
             "{card}'s card ends at {card_bottom}, under the Plots pane's tab at {plots:?}"
         );
     }
+}
+
+/// Types `text` into the Commanding view's command field.
+fn type_command(console: &mut Console, text: &str) {
+    let field = console
+        .harness
+        .get_all_by_label("Command")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::TextInput)
+        .unwrap();
+    field.focus();
+    field.type_text(text);
+    console.harness.run();
+}
+
+fn command_named<'a>(
+    console: &'a Console,
+    name: &str,
+) -> Option<&'a galaxium::ops::commanding::Command> {
+    console
+        .harness
+        .state()
+        .commands()
+        .iter()
+        .find(|c| c.name == name)
+}
+
+#[test]
+fn a_hazardous_command_is_queued_only_once_its_hazard_is_confirmed() {
+    let mut console = console_with(ReplicaKind::Operational, false);
+    open_view(&mut console, View::Commanding);
+    console.harness.get_by_label("No command waits.");
+    // Completion offers the commands that start with what was typed.
+    type_command(&mut console, "ls.repress");
+    console
+        .harness
+        .get_by_label_contains("LS.REPRESS_VALVE_OPEN — Opens the cabin repressurisation valve")
+        .click();
+    console.harness.run();
+    console.harness.get_by_label_contains("HAZARDOUS: Oxygen flows into the cabin");
+    console.harness.get_by_label("Ready: LS.REPRESS_VALVE_OPEN");
+    console.harness.get_by_label("Queue command").click();
+    console.harness.run();
+    // The confirmation states the hazard; going back queues nothing and keeps the text.
+    console.harness.get_by_label("Confirm a hazardous command");
+    console.harness.get_by_label("Back").click();
+    console.harness.run();
+    assert!(command_named(&console, "LS.REPRESS_VALVE_OPEN").is_none());
+    console.harness.get_by_label("Ready: LS.REPRESS_VALVE_OPEN");
+    console.harness.get_by_label("Queue command").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("I understand the hazard: queue it")
+        .click();
+    console.harness.run();
+    let command = command_named(&console, "LS.REPRESS_VALVE_OPEN").expect("queued");
+    assert!(command.hazard_confirmed);
+    assert_eq!(command.status, "queued");
+    // Two-person: it waits, and its sender cannot approve it.
+    console
+        .harness
+        .get_by_label_contains("waits for another user's approval");
+    assert!(
+        console
+            .harness
+            .get_by_label("Approve")
+            .accesskit_node()
+            .is_disabled()
+    );
+    // A typing mistake is named as it is typed, and nothing is queued.
+    type_command(&mut console, "LS.SCRUBBER_MODE turbo");
+    console
+        .harness
+        .get_by_label_contains("mode must be one of normal, boost, not \"turbo\"");
+    assert!(
+        console
+            .harness
+            .get_by_label("Queue command")
+            .accesskit_node()
+            .is_disabled()
+    );
+}
+
+#[test]
+fn a_command_whose_verifier_fails_raises_an_alarm() {
+    let mut console = console_with(ReplicaKind::Operational, false);
+    open_view(&mut console, View::Commanding);
+    // The load current sensor is stuck: shedding load cannot be seen to work.
+    assert!(
+        console
+            .harness
+            .state_mut()
+            .telemetry_mut()
+            .unwrap()
+            .inject("pwr.load_current", Some(31.0))
+    );
+    type_command(&mut console, "PWR.LOAD_SHED");
+    console.harness.get_by_label("Queue command").click();
+    console.harness.run();
+    step_until(&mut [&mut console], 30, "the verifier did not fail", |c| {
+        command_named(c[0], "PWR.LOAD_SHED").is_some_and(|c| c.status == "failed")
+    });
+    console.harness.run();
+    let alarm = console
+        .harness
+        .state()
+        .telemetry()
+        .unwrap()
+        .board()
+        .get("PWR.LOAD_SHED")
+        .cloned()
+        .expect("an alarm");
+    assert!(
+        alarm
+            .what
+            .as_deref()
+            .unwrap()
+            .contains("pwr.load_current below 28 A not met within 10 s"),
+        "{alarm:?}"
+    );
+    console
+        .harness
+        .get_by_label_contains("warning PWR.LOAD_SHED: verifier failed");
+    console.harness.get_by_label_contains("FAILED · PWR.LOAD_SHED");
+}
+
+#[test]
+fn a_two_person_command_is_approved_at_another_console_through_the_server_and_verified() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let (_server, url) = support::start_server_with(
+        server_dir.path(),
+        &[
+            ("cal", galaxium_sync::schema::registry::Role::Controller),
+            ("cyd", galaxium_sync::schema::registry::Role::Controller),
+        ],
+    );
+    // Consoles without the crewed vehicle's orbit: their vehicle is always in contact.
+    let mut sender = console_with(ReplicaKind::Operational, false);
+    let mut approver = console_with(ReplicaKind::Operational, false);
+    sign_in_as(&mut sender, &url, "cal", |c| {
+        c[0].harness.state().sync_status().last_success.is_some()
+    });
+    sign_in_as(&mut approver, &url, "cyd", |c| {
+        c[0].harness.state().sync_status().last_success.is_some()
+    });
+    open_view(&mut sender, View::Commanding);
+    type_command(&mut sender, "LS.SCRUBBER_OFF");
+    sender.harness.get_by_label("Queue command").click();
+    sender.harness.run();
+    sender
+        .harness
+        .get_by_label("I understand the hazard: queue it")
+        .click();
+    sender.harness.run();
+    assert_eq!(command_named(&sender, "LS.SCRUBBER_OFF").unwrap().status, "queued");
+
+    open_view(&mut approver, View::Commanding);
+    step_until(
+        &mut [&mut sender, &mut approver],
+        30,
+        "the command did not reach the other console",
+        |c| command_named(c[1], "LS.SCRUBBER_OFF").is_some(),
+    );
+    approver.harness.run();
+    approver
+        .harness
+        .get_by_label_contains("queued by cal");
+    approver.harness.get_by_label("Approve").click();
+    approver.harness.run();
+    // Approved there, sent here, and verified by the scrubber fan's telemetry.
+    step_until(
+        &mut [&mut sender, &mut approver],
+        40,
+        "the approved command was not verified",
+        |c| command_named(c[0], "LS.SCRUBBER_OFF").is_some_and(|c| c.status == "verified"),
+    );
+    let command = command_named(&sender, "LS.SCRUBBER_OFF").unwrap().clone();
+    let stages: Vec<&str> = command.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(stages, ["queued", "approved", "released", "sent", "verified"]);
+    assert_eq!(command.approved_by(), Some("cyd"));
+    assert_eq!(command.queued_by, "cal");
+    // The approver's console sees it verified too.
+    step_until(
+        &mut [&mut sender, &mut approver],
+        30,
+        "the verification did not reach the approver",
+        |c| command_named(c[1], "LS.SCRUBBER_OFF").is_some_and(|c| c.status == "verified"),
+    );
 }

@@ -6,6 +6,7 @@
 //! console never compiles it.
 
 pub mod client;
+pub mod commanding;
 pub mod hlc;
 pub mod live;
 pub mod protocol;

@@ -240,6 +240,9 @@ pub enum RefusalRule {
     UniqueKey,
     /// A row other rows still refer to.
     StillUsed,
+    /// A commanding rule: the command dictionary's roles, arguments and hazards, or
+    /// two-person approval.
+    Command,
 }
 
 impl RefusalRule {
@@ -261,6 +264,7 @@ impl RefusalRule {
             Self::Exclusive => "exclusive",
             Self::UniqueKey => "unique_key",
             Self::StillUsed => "still_used",
+            Self::Command => "command",
         }
     }
 

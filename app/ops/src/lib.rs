@@ -2,6 +2,7 @@
 //! writes, and is tested without a window.
 
 pub mod bookings;
+pub mod commanding;
 pub mod demo;
 pub mod files;
 pub mod incidents;

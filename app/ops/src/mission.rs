@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use galaxium_sync::protocol::{MAX_CLOCK_RATE, MissionClock};
 use galaxium_sync::{LoggedEvent, Replica};
 
+use crate::commanding::UplinkEvent;
 use crate::incidents::detect::{Detection, Detector, Rules};
 use crate::incidents::{self, IncidentDetail};
 use crate::orbit::{OrbitData, StationPasses};
@@ -162,6 +163,8 @@ pub enum MissionEvent {
     },
     /// Something for the status bar (a scenario's scrub, a detection that failed).
     Said(Said),
+    /// The uplink released, sent, verified or failed commands: they want syncing now.
+    CommandsWritten,
 }
 
 /// The wall clock at one tick: the instant paces the loop's periodic work, the time is what
@@ -227,9 +230,9 @@ struct Scoring {
     read: Option<ScoredAgainst>,
 }
 
-/// What a scenario's responses are scored against: every incident with its detail, and every
-/// acknowledgement (channel, Unix seconds).
-type ScoredAgainst = (Vec<IncidentDetail>, Vec<(String, f64)>);
+/// What a scenario's responses are scored against: every incident with its detail, every
+/// acknowledgement (channel, Unix seconds) and every verified command (name, Unix seconds).
+type ScoredAgainst = (Vec<IncidentDetail>, Vec<(String, f64)>, Vec<(String, f64)>);
 
 /// The mission loop of one console. See the module documentation.
 pub struct MissionLoop {
@@ -247,6 +250,10 @@ pub struct MissionLoop {
     scoring: Scoring,
     /// How much of the event log is kept in the replica.
     logged: usize,
+    /// This console's command uplink.
+    uplink: crate::commanding::Uplink,
+    /// Who is at the console: the releases and verifications its uplink records are theirs.
+    operator: String,
 }
 
 /// How many entries of the event log a console shows again after a restart.
@@ -297,7 +304,21 @@ impl MissionLoop {
                 read: None,
             },
             logged,
+            uplink: crate::commanding::Uplink::new(),
+            operator: String::new(),
         }
+    }
+
+    /// Who is at the console (the uplink records its releases as theirs).
+    pub fn set_operator(&mut self, user: &str) {
+        if self.operator != user {
+            user.clone_into(&mut self.operator);
+        }
+    }
+
+    /// The command dictionary, or why it cannot be read.
+    pub fn command_dictionary(&self) -> Result<&galaxium_sync::commanding::CommandDictionary, &str> {
+        self.uplink.dictionary()
     }
 
     /// Why telemetry did not start, if it did not.
@@ -404,6 +425,7 @@ impl MissionLoop {
         if self.acks.due(wall.instant) {
             self.take_acknowledgements_from_elsewhere(replica);
         }
+        self.uplink_commands(replica, now, wall, &mut events);
         self.detect_incidents(replica, now, &mut events);
         if self.scoring.every.due(wall.instant) {
             self.score_training(replica, now, &mut events);
@@ -411,6 +433,41 @@ impl MissionLoop {
         self.decide_tone(now);
         self.keep_log(replica);
         events
+    }
+
+    /// Releases this console's commands that may go, and judges the verifiers of those sent.
+    fn uplink_commands(
+        &mut self,
+        replica: &mut Replica,
+        now: DateTime<Utc>,
+        wall: Wall,
+        events: &mut Vec<MissionEvent>,
+    ) {
+        let Ok(tm) = &mut self.telemetry else {
+            return;
+        };
+        let happened = self
+            .uplink
+            .tick(replica, tm, &self.operator, now, wall.instant);
+        if happened.is_empty() {
+            return;
+        }
+        for event in happened {
+            let said = match event {
+                UplinkEvent::Sent(text) => {
+                    tm.board_mut().note(now, format!("command sent: {text}"));
+                    Said::info(format!("Sent {text}."))
+                }
+                UplinkEvent::Verified(detail) => {
+                    tm.board_mut().note(now, format!("command verified: {detail}"));
+                    Said::info(format!("Verified {detail}."))
+                }
+                UplinkEvent::Failed(detail) => Said::problem(format!("Command failed: {detail}.")),
+            };
+            events.push(MissionEvent::Said(said));
+        }
+        self.scoring.read = None;
+        events.push(MissionEvent::CommandsWritten);
     }
 
     /// Writes what was logged since the last turn into the replica, so a restart shows it.
@@ -588,7 +645,7 @@ impl MissionLoop {
             .scrub
             .as_ref()
             .and_then(|scrub| training::rebooked_at(replica, scrub).ok().flatten());
-        let (details, acknowledged) = self
+        let (details, acknowledged, verified_commands) = self
             .scoring
             .read
             .get_or_insert_with(|| read_for_scoring(replica));
@@ -599,6 +656,7 @@ impl MissionLoop {
                 incidents: details,
                 acknowledged,
                 rebooked_at,
+                verified_commands,
             },
             unix_seconds(now),
         );
@@ -767,7 +825,12 @@ impl MissionLoop {
                 None
             }
             TelemetryCommand::TrainingDebrief => {
-                Some(write_debrief(tm, &self.scoring.scores, exports, now))
+                let commands = crate::commanding::read(replica, crate::commanding::HISTORY_SHOWN)
+                    .unwrap_or_else(|err| {
+                        tracing::warn!("commands for the debrief: {err}");
+                        Vec::new()
+                    });
+                Some(write_debrief(tm, (&self.scoring.scores, &commands), exports, now))
             }
             TelemetryCommand::Pause(paused) => {
                 if let Some(p) = tm.playback() {
@@ -894,7 +957,18 @@ fn read_for_scoring(replica: &Replica) -> ScoredAgainst {
                 .map(|t| (a.channel, unix_seconds(t.into())))
         })
         .collect();
-    (details, acknowledged)
+    let verified = crate::commanding::read(replica, crate::commanding::HISTORY_SHOWN)
+        .unwrap_or_else(|err| {
+            tracing::warn!("commands for scoring: {err}");
+            Vec::new()
+        })
+        .into_iter()
+        .filter_map(|c| {
+            let at = galaxium_sync::time::parse(&c.stage("verified")?.at)?;
+            Some((c.name, unix_seconds(at)))
+        })
+        .collect();
+    (details, acknowledged, verified)
 }
 
 /// Switches to the server's live feed with the kept sign-in (a sandbox joined to a session
@@ -925,7 +999,7 @@ fn follow_live(
             }
         }
         Ok(_) => Said::problem(
-            "Sign in to the server on the Sync screen (Ctrl+8) first: the live feed needs your sign-in.",
+            "Sign in to the server on the Sync screen (Ctrl+9) first: the live feed needs your sign-in.",
         ),
         Err(err) => Said::problem(format!(
             "The sign-in cannot be read from the replica: {err}"
@@ -986,7 +1060,7 @@ fn inject_drill(tm: &mut Telemetry, drill: Option<usize>, user: &str, now: DateT
 /// Writes the debrief page of the scenario playing into `exports`.
 fn write_debrief(
     tm: &mut Telemetry,
-    scores: &[Scored],
+    (scores, commands): (&[Scored], &[crate::commanding::Command]),
     exports: &Path,
     now: DateTime<Utc>,
 ) -> Said {
@@ -1015,6 +1089,7 @@ fn write_debrief(
         fired: &fired,
         scores,
         traces: &traces,
+        commands,
         generated_at: now,
     });
     let path = exports.join(format!(
@@ -1131,6 +1206,91 @@ mod tests {
             wall(later, start + Duration::from_secs(3)),
         );
         assert_eq!(mission.tone_wanted(), None);
+    }
+
+    #[test]
+    fn the_power_bus_scenario_is_recovered_by_enabling_bus_b_and_scored_on_it() {
+        use crate::training::score::Outcome;
+        use crate::training::scenario::Expectation;
+        let (_dir, mut replica) = replica();
+        let scenario = crate::training::scenario::shipped()
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == "power-bus-fault-eclipse")
+            .unwrap();
+        let dictionary = Dictionary::shipped(&scenario.seats()).unwrap();
+        let source = training::source::ScenarioSource::new(scenario, dictionary.clone(), t0());
+        let mut mission =
+            MissionLoop::with_telemetry(&replica, Ok(Telemetry::new(dictionary, Box::new(source))));
+        mission.set_operator("tia");
+        let orbit = OrbitData::default();
+        let start = Instant::now();
+        let mut k = 0_i64;
+        let mut tick = |mission: &mut MissionLoop, replica: &mut Replica, seconds: i64| {
+            for _ in 0..seconds {
+                k += 1;
+                let at = t0() + chrono::Duration::seconds(k);
+                let instant = start + Duration::from_secs(k.unsigned_abs());
+                mission.tick(replica, &orbit, wall(at, instant));
+            }
+        };
+        tick(&mut mission, &mut replica, 3);
+        // The regulator fails: the scenario's step event, brought forward.
+        let exports = tempfile::tempdir().unwrap();
+        let now = t0() + chrono::Duration::seconds(3);
+        mission.command(
+            &replica,
+            TelemetryCommand::TrainingJump(1),
+            ("ted", exports.path()),
+            wall(now, start + Duration::from_secs(3)),
+        );
+        tick(&mut mission, &mut replica, 3);
+        let bus = mission.telemetry().unwrap().index_of("pwr.bus_voltage").unwrap();
+        assert!(mission.telemetry().unwrap().series(bus).last().unwrap().1 < 24.0);
+        let expected = |mission: &MissionLoop| {
+            mission
+                .scores()
+                .iter()
+                .find(|s| matches!(&s.expected.response, Expectation::Command { name } if name == "PWR.BUS_B_ENABLE"))
+                .map(|s| s.outcome)
+        };
+        assert!(matches!(expected(&mission), Some(Outcome::Pending(_))));
+        let commands = crate::commanding::CommandDictionary::shipped().unwrap();
+        let now = t0() + chrono::Duration::seconds(7);
+        crate::commanding::queue(
+            &mut replica,
+            &crate::commanding::NewCommand {
+                spec: commands.get("PWR.BUS_B_ENABLE").unwrap(),
+                arguments: serde_json::Map::new(),
+                priority: "urgent",
+                hazard_confirmed: false,
+            },
+            ("tia", galaxium_sync::schema::registry::Role::Controller),
+            now,
+        )
+        .unwrap();
+        tick(&mut mission, &mut replica, 8);
+        assert!(mission.telemetry().unwrap().series(bus).last().unwrap().1 > 26.0);
+        assert!(
+            matches!(expected(&mission), Some(Outcome::Met(s)) if s < 20.0),
+            "{:?}",
+            mission.scores()
+        );
+        // The debrief lists the command with its stages.
+        let said = mission.command(
+            &replica,
+            TelemetryCommand::TrainingDebrief,
+            ("ted", exports.path()),
+            wall(t0() + chrono::Duration::seconds(k), start),
+        );
+        assert!(matches!(said, Some(Said::Info(_))), "{said:?}");
+        let page = std::fs::read_dir(exports.path())
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .next()
+            .unwrap();
+        assert!(page.contains("<h2>Commands</h2>") && page.contains("<code>PWR.BUS_B_ENABLE</code>"));
+        assert!(page.contains("verified by tia: PWR.BUS_B_ENABLE: pwr.bus_b_voltage above 26 V"), "{page}");
     }
 
     #[test]

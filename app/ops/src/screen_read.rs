@@ -63,6 +63,8 @@ pub struct ScreenData {
     pub incident_detail: Option<IncidentDetail>,
     /// The selected incident's snapshot, when the request asked for it.
     pub incident_snapshot: Option<Option<Snapshot>>,
+    /// The command queue and the newest commands' history.
+    pub commands: Vec<crate::commanding::Command>,
 }
 
 /// Reads everything `request` asks for from `replica`.
@@ -89,6 +91,7 @@ pub fn read_screens(replica: &Replica, request: &ReadRequest) -> Result<ScreenDa
         crewed_vehicle: incidents::crewed_vehicle_id(replica)?,
         incident_detail,
         incident_snapshot,
+        commands: crate::commanding::read(replica, crate::commanding::HISTORY_SHOWN)?,
     })
 }
 

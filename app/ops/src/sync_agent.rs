@@ -36,7 +36,14 @@ pub enum SyncRequest {
     SignOut,
     /// Sync now (after a local change, or on request).
     SyncNow,
+    /// Sync this often while online (at least every 200 ms): quicker while commands wait
+    /// for an approval made at another console, [`SYNC_EVERY`] otherwise.
+    Pace(Duration),
 }
+
+/// How often to sync while this console has commands on their way: an approval made at
+/// another console shows here within about this long.
+pub const SYNC_WHILE_COMMANDING: Duration = Duration::from_millis(400);
 
 /// Where the link to the server stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -135,6 +142,7 @@ impl SyncAgent {
                     status: task_status,
                     repaint: Box::new(repaint),
                     failures: 0,
+                    every: SYNC_EVERY,
                 };
                 runtime.block_on(task.run(inbox));
             })?;
@@ -179,6 +187,8 @@ struct Task {
     status: Arc<Mutex<SyncStatus>>,
     repaint: Box<dyn Fn() + Send>,
     failures: u32,
+    /// How often to sync while online and idle.
+    every: Duration,
 }
 
 impl Task {
@@ -205,6 +215,9 @@ impl Task {
                     password,
                 }) => self.sign_in(&server, &user, &password).await,
                 Some(SyncRequest::SignOut) => self.sign_out().await,
+                Some(SyncRequest::Pace(every)) => {
+                    self.every = every.max(Duration::from_millis(200));
+                }
                 Some(SyncRequest::SyncNow) | None => {}
             }
             wait = if self.client.is_some() {
@@ -330,7 +343,7 @@ impl Task {
                         s.generation += 1;
                     }
                 });
-                SYNC_EVERY
+                self.every
             }
             Err(err @ SyncError::Unauthorized(_)) => {
                 self.client = None;

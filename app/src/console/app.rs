@@ -157,6 +157,10 @@ pub struct ConsoleApp {
     pub(super) mission_loop: MissionLoop,
     pub(super) screens: Screens,
     pub(super) incident_data: IncidentData,
+    /// The command queue and history as last read.
+    pub(super) command_data: Vec<crate::ops::commanding::Command>,
+    /// How often the sync task was last asked to sync.
+    pub(super) sync_pace: std::time::Duration,
     pub(super) jobs: Jobs,
     palette: CommandPalette,
     pub(super) pending: Vec<UiCommand>,
@@ -213,6 +217,7 @@ pub(super) struct Screens {
     pub(super) passengers: PassengersState,
     pub(super) orbit: OrbitState,
     pub(super) incidents: crate::views::incidents::IncidentsState,
+    pub(super) commanding: crate::views::commanding::CommandingState,
     /// The preference key of the Mission layout loaded, and the layout as last kept.
     pub(super) layout_loaded_for: Option<String>,
     pub(super) layout_saved: Option<String>,
@@ -318,6 +323,8 @@ impl ConsoleApp {
                 snapshot: None,
                 severities: crate::ops::incidents::default_severities(),
             },
+            command_data: Vec::new(),
+            sync_pace: crate::ops::sync_agent::SYNC_EVERY,
             jobs: Jobs {
                 whole_check,
                 whole_file,
@@ -578,6 +585,8 @@ impl ConsoleApp {
                     detector.set_vehicle(data.crewed_vehicle);
                 }
                 self.incident_data.detail = data.incident_detail;
+                self.command_data = data.commands;
+                self.pace_sync_for_commands();
                 match (&request.incident, data.incident_snapshot) {
                     (Some(id), Some(snapshot)) => {
                         self.incident_data.snapshot = Some((id.clone(), snapshot));
@@ -668,6 +677,7 @@ impl ConsoleApp {
             UiCommand::Telemetry(command) => self.telemetry_command(command),
             UiCommand::MuteTone(muted) => self.mute_tone(muted),
             UiCommand::Incident(command) => self.apply_incident(command),
+            UiCommand::Commanding(command) => self.apply_commanding(command),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
@@ -1091,6 +1101,7 @@ impl eframe::App for ConsoleApp {
             }
             View::Orbit => self.orbit_view_ui(ui, now),
             View::Mission => self.mission_view_ui(ui, now),
+            View::Commanding => self.commanding_view_ui(ui, now),
             View::Incidents => self.incidents_view_ui(ui, now),
             // Syncs happen on the wall clock, whatever the mission clock says.
             View::Sync => sync_ui(

@@ -30,6 +30,8 @@ impl ConsoleApp {
     /// One turn of the mission loop: what it found shown, incidents it wrote read and synced,
     /// the tone it decided played.
     pub(super) fn tick_mission(&mut self) {
+        let operator = self.operator_name();
+        self.mission_loop.set_operator(&operator);
         let events = self
             .mission_loop
             .tick(&mut self.replica, &self.orbit_data, Wall::now());
@@ -37,7 +39,7 @@ impl ConsoleApp {
             match event {
                 MissionEvent::IncidentsWritten { opened } => {
                     for (reference, title) in opened {
-                        let words = format!("{reference} opened: {title}. See Incidents (Ctrl+7).");
+                        let words = format!("{reference} opened: {title}. See Incidents (Ctrl+8).");
                         // A drill's incident is news, not an emergency.
                         self.set_notice(if title.starts_with(crate::ops::incidents::DRILL_MARK) {
                             Notice::info(words)
@@ -51,6 +53,10 @@ impl ConsoleApp {
                     self.refresh();
                 }
                 MissionEvent::Said(said) => self.set_notice(said.into()),
+                MissionEvent::CommandsWritten => {
+                    self.request_sync(SyncRequest::SyncNow);
+                    self.refresh();
+                }
             }
         }
         self.play_tone();
@@ -315,6 +321,16 @@ fn banner_headline(
                 format!("{drill}No alarms known · {words}: the values on screen are not current")
             }
         },
+        Some(alarm) if alarm.what.is_some() => format!(
+            "{}{} {}: {} · {} · {} alarm{}, {unacknowledged} unacknowledged",
+            drill,
+            alarm.severity.label(),
+            alarm.channel,
+            alarm.what.as_deref().unwrap_or_default(),
+            alarm.state.label(),
+            waiting.len(),
+            if waiting.len() == 1 { "" } else { "s" },
+        ),
         Some(alarm) => {
             let unit = tm
                 .dictionary

@@ -3,6 +3,7 @@
 
 mod app;
 mod bookings;
+mod commanding;
 mod incidents;
 mod mission;
 mod orbit;

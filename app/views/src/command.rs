@@ -78,6 +78,8 @@ pub enum UiCommand {
     Incident(crate::incidents::IncidentCommand),
     /// Save a passenger (a new one when its id is empty).
     SavePassenger(Box<Passenger>),
+    /// A change to the command queue.
+    Commanding(crate::commanding::CommandingCommand),
     /// Close the console.
     Quit,
 }
@@ -141,6 +143,7 @@ impl UiCommand {
             Self::Bookings(command) => command.label().to_owned(),
             Self::SavePassenger(_) => "Save passenger".to_owned(),
             Self::Incident(command) => command.label().to_owned(),
+            Self::Commanding(command) => command.label(),
             Self::MuteTone(true) => "Mute the alarm tone".to_owned(),
             Self::MuteTone(false) => "Unmute the alarm tone".to_owned(),
             Self::ImportElementSets(_) => "Import element sets".to_owned(),
@@ -192,6 +195,7 @@ impl UiCommand {
             }
             Self::MuteTone(false) => "Let the alarm tone sound again",
             Self::Incident(_) => "Open and work incidents",
+            Self::Commanding(_) => "Queue, approve, move and cancel commands to the vehicle",
             Self::Quit => "Close the console; everything is already saved in the replica",
         }
     }
@@ -199,6 +203,7 @@ impl UiCommand {
     /// Its keyboard shortcut, if it has one.
     pub fn shortcut(&self) -> Option<KeyboardShortcut> {
         let (modifiers, key) = match self {
+            Self::ShowView(View::Settings) => (CTRL, Key::Comma),
             Self::ShowView(view) => (CTRL, number_key(view.number())?),
             Self::SyncNow => (CTRL_SHIFT, Key::S),
             Self::OpenCommandPalette => (CTRL, Key::K),
@@ -211,6 +216,7 @@ impl UiCommand {
             Self::MuteTone(true) => (CTRL_SHIFT, Key::M),
             Self::MuteTone(false)
             | Self::Incident(_)
+            | Self::Commanding(_)
             | Self::RemoveDemoData
             | Self::RemoveDemoDataConfirmed
             | Self::LoadDemoData
@@ -275,12 +281,16 @@ mod tests {
             Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num5))
         );
         assert_eq!(
-            UiCommand::ShowView(View::Incidents).shortcut(),
+            UiCommand::ShowView(View::Commanding).shortcut(),
             Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num7))
         );
         assert_eq!(
+            UiCommand::ShowView(View::Incidents).shortcut(),
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num8))
+        );
+        assert_eq!(
             UiCommand::ShowView(View::Settings).shortcut(),
-            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Num9))
+            Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma))
         );
     }
 }

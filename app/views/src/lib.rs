@@ -11,6 +11,7 @@ pub use palette::CommandPalette;
 pub(crate) use galaxium_ops as ops;
 
 pub mod checkin;
+pub mod commanding;
 pub mod format;
 pub mod incidents;
 pub mod launches;
@@ -39,6 +40,8 @@ pub enum View {
     Orbit,
     /// Telemetry: key values, alarms, channels, plots and the event log.
     Mission,
+    /// Commands to the vehicle: build, confirm, approve, the queue and the history.
+    Commanding,
     /// Incidents: the board, an incident's timeline, runbook, tasks and reports.
     Incidents,
     /// The link to the central server: status, history, conflicts inbox.
@@ -49,13 +52,14 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Overview,
         Self::Launches,
         Self::CheckIn,
         Self::Passengers,
         Self::Orbit,
         Self::Mission,
+        Self::Commanding,
         Self::Incidents,
         Self::Sync,
         Self::Settings,
@@ -70,6 +74,7 @@ impl View {
             Self::Passengers => "Passengers",
             Self::Orbit => "Orbit",
             Self::Mission => "Mission",
+            Self::Commanding => "Commanding",
             Self::Incidents => "Incidents",
             Self::Sync => "Sync",
             Self::Settings => "Settings",
@@ -93,6 +98,9 @@ impl View {
             Self::Mission => {
                 "The crewed vehicle's telemetry: key values, alarms to acknowledge, every channel, plots, the event log"
             }
+            Self::Commanding => {
+                "Commands to the vehicle: build one from the dictionary, confirm hazards, approve, the queue and every command's stages"
+            }
             Self::Incidents => {
                 "Incidents from the first alarm to the closed report: board, timeline, runbook, tasks, roles"
             }
@@ -103,7 +111,8 @@ impl View {
         }
     }
 
-    /// Its position in the navigation, from 1 (the number of its Ctrl shortcut).
+    /// Its position in the navigation, from 1 (the number of its Ctrl shortcut, up to 9;
+    /// Settings, the tenth, is on Ctrl+comma as elsewhere).
     pub fn number(self) -> usize {
         Self::ALL.iter().position(|v| *v == self).unwrap_or(0) + 1
     }

@@ -930,6 +930,9 @@ fn alarm_line(alarm: &Alarm, telemetry: &Telemetry) -> String {
         .dictionary
         .get(&alarm.channel)
         .map_or("", |c| c.unit.as_str());
+    if let Some(what) = &alarm.what {
+        return format!("{} {}: {what}", alarm.severity.label(), alarm.channel);
+    }
     let breach = alarm.breach.map(|b| format!(", {b}")).unwrap_or_default();
     format!(
         "{} {} {}{breach}",

@@ -19,6 +19,9 @@ pub struct Principal {
     pub device: Option<BoundDevice>,
     /// For a service account's API token, the one thing it may do.
     pub scope: Option<Scope>,
+    /// Inside a training session: acting with every write the registry allows, and
+    /// commanding the session's vehicle as a controller does (see [`Principal::commanding_role`]).
+    pub practising: bool,
 }
 
 /// What a service account's API token may do: one thing.
@@ -59,6 +62,17 @@ impl Principal {
             role,
             device: None,
             scope: None,
+            practising: false,
+        }
+    }
+
+    /// The role the command dictionary judges: a training session's participants practise
+    /// the controller's work on the session's vehicle, whatever their own role.
+    pub fn commanding_role(&self) -> Role {
+        if self.practising {
+            Role::Controller
+        } else {
+            self.role
         }
     }
 }

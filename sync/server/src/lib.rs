@@ -161,6 +161,7 @@ impl Namespace {
         if self.sandbox {
             Principal {
                 role: Role::Admin,
+                practising: true,
                 ..principal.clone()
             }
         } else {
@@ -885,6 +886,7 @@ pub(crate) async fn push_into(
         ));
     }
     let (user, device) = (principal.user.clone(), request.device_id.clone());
+    let command_stages = command_stages_in(&request);
     let acting = namespace.acting_as(&principal);
     let reader = acting.clone();
     let settled = blocking(move || store.push(&acting, &request.device_id, &request.ops)).await?;
@@ -897,6 +899,26 @@ pub(crate) async fn push_into(
         .filter(|r| matches!(r, OpResult::Rejected { .. }))
         .count() as u64;
     state.metrics.ops(results.len() as u64 - rejected, rejected);
+    for (op_id, stage, detail) in command_stages {
+        let accepted = results
+            .iter()
+            .any(|r| matches!(r, OpResult::Accepted { op_id: id } if *id == op_id));
+        if accepted {
+            let place = if namespace.sandbox {
+                "in a training session: "
+            } else {
+                ""
+            };
+            audit(
+                state,
+                (&user, rules::commanding::audit_action(&stage)),
+                Some(&device),
+                format!("{place}{detail}"),
+                None,
+            )
+            .await;
+        }
+    }
     if rejected > 0 {
         audit(
             state,
@@ -911,6 +933,36 @@ pub(crate) async fn push_into(
         results,
         server_time: Some(galaxium_sync::time::stored(chrono::Utc::now())),
     }))
+}
+
+/// The command stages a push records: each op's id, the stage, and what the audit log keeps
+/// of it. The audit log is the server's own record: nobody edits it, whatever a replica holds.
+fn command_stages_in(request: &PushRequest) -> Vec<(String, String, String)> {
+    request
+        .ops
+        .iter()
+        .filter(|op| op.table == "command_stages" && op.kind == galaxium_sync::protocol::OpKind::Insert)
+        .map(|op| {
+            let text = |column: &str| {
+                op.payload
+                    .get(column)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let stage = text("stage");
+            let detail = format!(
+                "command {} {stage} at {}{}",
+                text("command_id"),
+                text("at"),
+                match text("detail") {
+                    d if d.is_empty() => String::new(),
+                    d => format!(": {}", d.chars().take(300).collect::<String>()),
+                }
+            );
+            (op.op_id.clone(), stage, detail)
+        })
+        .collect()
 }
 
 /// Query of a pull.

@@ -1319,6 +1319,7 @@ impl Store for PgStore {
                         id,
                         training: row.get::<_, Option<bool>>(4).unwrap_or(false),
                     }),
+                    practising: false,
                     // A scope this server does not know grants nothing at all.
                     scope: match scope {
                         None => None,

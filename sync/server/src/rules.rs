@@ -7,6 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+pub(crate) mod commanding;
+
 use crate::auth::Principal;
 use crate::outbound::Settled;
 use crate::store::StoreError;
@@ -475,6 +477,9 @@ fn judge(
             ),
             fallback(),
         )));
+    }
+    if let Some(reason) = commanding::refusal(ledger, principal, op, existing)? {
+        return Ok(Err(refuse(RefusalRule::Command, reason, fallback())));
     }
     match op.kind {
         OpKind::Insert => judge_insert(ledger, spec, op, existing),

@@ -617,7 +617,8 @@ impl Store for SqliteStore {
                             id,
                             training: training.unwrap_or(0) != 0,
                         }),
-                        // A scope this server does not know grants nothing at all.
+                        practising: false,
+                    // A scope this server does not know grants nothing at all.
                         scope: match scope {
                             None => None,
                             Some(scope) => Some(scope.parse().ok()?),

@@ -52,6 +52,7 @@ impl TestServer {
             ("sam", Role::Staff),
             ("tia", Role::Trainee),
             ("cal", Role::Controller),
+            ("cyd", Role::Controller),
             ("ted", Role::Trainer),
             ("tom_outsider", Role::Trainee),
         ] {
@@ -3699,4 +3700,189 @@ fn a_postgres_database_restored_from_pg_dump_and_its_consoles_converge() {
     assert_eq!(snapshot(&b.replica), snapshot(&c.replica));
     server.kill().unwrap();
     let _ = server.wait();
+}
+
+/// Queues a command at `replica`'s console as the console writes it: the row and its first
+/// stage. `queued_by` is what the console claims; the server writes who signed in.
+fn queue_command(
+    replica: &mut Replica,
+    name: &str,
+    arguments: Value,
+    hazard_confirmed: bool,
+    queued_by: &str,
+) -> String {
+    let (id, device) = (replica::new_id(), replica.device_id().to_owned());
+    let row = object(json!({
+        "name": name,
+        "arguments": arguments.to_string(),
+        "priority": "normal",
+        "queue_position": 1.0,
+        "status": "queued",
+        "hazard_confirmed": hazard_confirmed,
+        "queued_by": queued_by,
+        "queued_at": "2026-12-01T12:00:00Z",
+        "device_id": device,
+    }));
+    let stage = command_stage(&id, "queued", queued_by, &device);
+    replica
+        .write(|w| {
+            w.insert("commands", &id, row)?;
+            w.insert("command_stages", &replica::new_id(), stage)
+        })
+        .unwrap();
+    id
+}
+
+fn command_stage(command: &str, stage: &str, by: &str, device: &str) -> Map<String, Value> {
+    object(json!({
+        "command_id": command,
+        "stage": stage,
+        "at": "2026-12-01T12:00:05Z",
+        "by_user": by,
+        "device_id": device,
+        "detail": "",
+    }))
+}
+
+/// Moves a command to `status` with its stage, as the console does.
+fn command_moves(replica: &mut Replica, id: &str, status: &str, by: &str) {
+    let device = replica.device_id().to_owned();
+    let stage = command_stage(id, status, by, &device);
+    replica
+        .write(|w| {
+            w.update("commands", id, object(json!({ "status": status })))?;
+            w.insert("command_stages", &replica::new_id(), stage)
+        })
+        .unwrap();
+}
+
+#[test]
+fn commands_are_judged_on_the_server_against_the_command_dictionary() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut desk, mut sender, mut second) = (console(), console(), console());
+    let (staff, cal, cyd) = (
+        server.client_on("sam", &desk.replica),
+        server.client_on("cal", &sender.replica),
+        server.client_on("cyd", &second.replica),
+    );
+
+    // Spaceport staff do not command the vehicle.
+    queue_command(&mut desk.replica, "PWR.BUS_B_ENABLE", json!({}), false, "sam");
+    assert_eq!(server.sync(&mut desk.replica, &staff).rejected, 2);
+    assert!(
+        inbox_reasons(&desk.replica)
+            .iter()
+            .any(|r| r.contains("the staff role may not change commands")),
+        "{:?}",
+        inbox_reasons(&desk.replica)
+    );
+
+    // The dictionary's rules: a known command, its arguments, a confirmed hazard.
+    queue_command(&mut sender.replica, "PWR.WARP_DRIVE", json!({}), true, "cal");
+    queue_command(&mut sender.replica, "LS.SCRUBBER_MODE", json!({"mode": "turbo"}), false, "cal");
+    queue_command(&mut sender.replica, "LS.SCRUBBER_OFF", json!({}), false, "cal");
+    let summary = server.sync(&mut sender.replica, &cal);
+    assert_eq!((summary.pushed, summary.rejected), (0, 6));
+    let reasons = inbox_reasons(&sender.replica);
+    for expected in [
+        "there is no command \"PWR.WARP_DRIVE\" in the command dictionary",
+        "mode must be one of normal, boost",
+        "LS.SCRUBBER_OFF is hazardous and its sender did not confirm the hazard",
+    ] {
+        assert!(reasons.iter().any(|r| r.contains(expected)), "{expected}: {reasons:?}");
+    }
+
+    // Who queued it is the server's word, not the console's.
+    let id = queue_command(&mut sender.replica, "LS.SCRUBBER_OFF", json!({}), true, "cyd");
+    assert_eq!(server.sync(&mut sender.replica, &cal).rejected, 0);
+    server.sync(&mut second.replica, &cyd);
+    assert_eq!(second.replica.table_rows("commands").unwrap()[&id]["queued_by"], "cal");
+
+    // Its sender cannot approve it, nor release it unapproved, nor make it another command.
+    command_moves(&mut sender.replica, &id, "approved", "cyd");
+    command_moves(&mut sender.replica, &id, "released", "cal");
+    sender
+        .replica
+        .write(|w| w.update("commands", &id, object(json!({"name": "PWR.BUS_B_ENABLE"}))))
+        .unwrap();
+    sender.replica.write(|w| w.delete("commands", &id)).unwrap();
+    let summary = server.sync(&mut sender.replica, &cal);
+    assert_eq!(summary.pushed, 0, "{summary:?}");
+    let reasons = inbox_reasons(&sender.replica);
+    for expected in [
+        "LS.SCRUBBER_OFF needs the approval of another user than its sender (cal queued it)",
+        "LS.SCRUBBER_OFF needs another user's approval before it is released",
+        "a command's name is set when it is queued and never changes",
+        "commands are never deleted",
+    ] {
+        assert!(reasons.iter().any(|r| r.contains(expected)), "{expected}: {reasons:?}");
+    }
+
+    // Another controller approves it; the sender's console then releases it.
+    command_moves(&mut second.replica, &id, "approved", "cyd");
+    let summary = server.sync(&mut second.replica, &cyd);
+    assert_eq!((summary.pushed, summary.rejected), (2, 0), "{summary:?}");
+    server.sync(&mut sender.replica, &cal);
+    assert_eq!(sender.replica.table_rows("commands").unwrap()[&id]["status"], "approved");
+    command_moves(&mut sender.replica, &id, "released", "cal");
+    command_moves(&mut sender.replica, &id, "sent", "cal");
+    assert_eq!(server.sync(&mut sender.replica, &cal).rejected, 0);
+
+    // Every stage is in the server's own audit log, with who and when.
+    let audit = server.db.open().audit_entries(0, 1_000).unwrap();
+    let stages: Vec<(&str, &str)> = audit
+        .iter()
+        .filter(|e| e.action.starts_with("command-"))
+        .map(|e| (e.action.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("command-queued", "cal"),
+            ("command-approved", "cyd"),
+            ("command-released", "cal"),
+            ("command-sent", "cal"),
+        ]
+    );
+}
+
+#[test]
+fn a_trainees_command_never_reaches_operations_and_a_session_keeps_its_own() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let host_client = server.client("ted");
+    let trainee = server.client("tia");
+    let session = server
+        .runtime
+        .block_on(host_client.create_training_session("power-bus-fault-eclipse", &["tia"]))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // A trainee account cannot push to operations at all.
+    let mut operational = console();
+    queue_command(&mut operational.replica, "PWR.BUS_B_ENABLE", json!({}), false, "tia");
+    let err = server
+        .runtime
+        .block_on(sync_once(&mut operational.replica, &trainee))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Forbidden(_)), "{err}");
+
+    // In the session the trainee commands the session's vehicle as a controller does.
+    let mut joined = sandbox(&dir, "trainee.sqlite");
+    joined
+        .set_training_link(&link(&server, &session.id, false))
+        .unwrap();
+    let id = queue_command(&mut joined, "PWR.BUS_B_ENABLE", json!({}), false, "tia");
+    let summary = server.sync(&mut joined, &trainee);
+    assert_eq!((summary.pushed, summary.rejected), (2, 0), "{summary:?}");
+    // Two-person approval holds in a session too.
+    let own = queue_command(&mut joined, "LS.SCRUBBER_OFF", json!({}), true, "tia");
+    command_moves(&mut joined, &own, "approved", "tia");
+    assert_eq!(server.sync(&mut joined, &trainee).rejected, 2);
+
+    // Operations never see the session's commands.
+    let admin = server.client("ada");
+    let mut watcher = console();
+    server.sync(&mut watcher.replica, &admin);
+    assert!(watcher.replica.table_rows("commands").unwrap().is_empty());
+    assert!(!watcher.replica.table_rows("commands").unwrap().contains_key(&id));
 }

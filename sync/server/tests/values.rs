@@ -56,10 +56,18 @@ fn valid(rule: ValueRule) -> Value {
 }
 
 fn valid_row(spec: &ReplicatedTable) -> Map<String, Value> {
-    spec.columns
+    let mut row: Map<String, Value> = spec
+        .columns
         .iter()
         .map(|c| (c.name.to_owned(), valid(c.rule)))
-        .collect()
+        .collect();
+    if spec.name == "commands" {
+        // A command the dictionary holds, as it is queued.
+        row.insert("name".into(), json!("PWR.BUS_B_ENABLE"));
+        row.insert("arguments".into(), json!("{}"));
+        row.insert("status".into(), json!("queued"));
+    }
+    row
 }
 
 /// Values of every shape, with the edges of the schema's ranges and words among them.
@@ -220,7 +228,12 @@ proptest! {
         };
         SERVER.with(|cell| {
             let (_, store, seq) = &mut *cell.borrow_mut();
-            let admin = Principal::of("ada", Role::Admin);
+            // Commands are sent by the roles the command dictionary names.
+            let admin = if spec.name == "commands" {
+                Principal::of("ada", Role::Controller)
+            } else {
+                Principal::of("ada", Role::Admin)
+            };
             let row_id = replica::new_id();
             let mut push = |kind: OpKind, payload: Map<String, Value>| {
                 *seq += 1;

@@ -86,6 +86,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "accepted ops kept two weeks, sent again when the server is restored",
         sql: include_str!("migrations/0012_sent_ops.sql"),
     },
+    Migration {
+        version: 13,
+        summary: "commanding: the shared command queue and every command's stages",
+        sql: include_str!("migrations/0013_commanding.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -550,10 +550,16 @@ pub const ACTOR_COLUMNS: &[(&str, &str)] = &[
     ("incident_tasks", "created_by"),
     ("incident_attachments", "added_by"),
     ("alarm_acknowledgements", "acknowledged_by"),
+    ("commands", "queued_by"),
+    ("command_stages", "by_user"),
 ];
 
 /// Columns that say which console did it: the server writes the pushing device into them.
-pub const DEVICE_COLUMNS: &[(&str, &str)] = &[("alarm_acknowledgements", "device_id")];
+pub const DEVICE_COLUMNS: &[(&str, &str)] = &[
+    ("alarm_acknowledgements", "device_id"),
+    ("commands", "device_id"),
+    ("command_stages", "device_id"),
+];
 
 /// Roles that see passengers' personal data (document, birth date, contact details).
 pub const PERSONAL_DATA_READERS: &[Role] = &[Role::Admin, Role::Staff];
@@ -613,6 +619,26 @@ pub const INCIDENT_TRANSITIONS: Transitions = Transitions {
 
 /// Incidents are run by controllers and filed by spaceport staff.
 const INCIDENT_WRITERS: &[Role] = &[Role::Admin, Role::Controller, Role::Staff];
+
+/// A command's status: queued, approved by a second person when it needs one, released to the
+/// uplink, sent, then verified or failed by its telemetry; cancelled while it waits.
+pub const COMMAND_TRANSITIONS: Transitions = Transitions {
+    column: "status",
+    allowed: &[
+        ("queued", "approved"),
+        ("queued", "released"),
+        ("queued", "cancelled"),
+        ("approved", "released"),
+        ("approved", "cancelled"),
+        ("released", "sent"),
+        ("released", "failed"),
+        ("sent", "verified"),
+        ("sent", "failed"),
+    ],
+};
+
+/// Who may write commands at all; the command dictionary then names who may send each one.
+const COMMAND_WRITERS: &[Role] = &[Role::Admin, Role::Controller];
 
 /// One active booking per launch and seat.
 pub const ONE_BOOKING_PER_SEAT: Exclusive = Exclusive {
@@ -1138,6 +1164,52 @@ pub const TABLES: &[ReplicatedTable] = &[
         policy: ConflictPolicy::AppendOnly,
         write_roles: &[Role::Admin, Role::Controller],
         foreign_keys: &[],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+        unique_keys: &[],
+    },
+    ReplicatedTable {
+        name: "commands",
+        label: "Commands",
+        row_noun: "command",
+        columns: &[
+            req("name", NAME),
+            req("arguments", JSON),
+            req("priority", OneOf(crate::commanding::PRIORITIES)),
+            req("queue_position", ANY_NUMBER),
+            req("status", OneOf(crate::commanding::STATUSES)),
+            req("hazard_confirmed", FLAG),
+            req("queued_by", TEXT),
+            req("queued_at", TIME),
+            req("device_id", TEXT),
+        ],
+        policy: ConflictPolicy::ServerValidated,
+        write_roles: COMMAND_WRITERS,
+        foreign_keys: &[],
+        transitions: Some(COMMAND_TRANSITIONS),
+        exclusive: None,
+        personal_columns: &[],
+        unique_keys: &[],
+    },
+    ReplicatedTable {
+        name: "command_stages",
+        label: "Command stages",
+        row_noun: "command stage",
+        columns: &[
+            req("command_id", ID),
+            req("stage", OneOf(crate::commanding::STATUSES)),
+            req("at", TIME),
+            req("by_user", TEXT),
+            req("device_id", TEXT),
+            req("detail", TEXT),
+        ],
+        policy: ConflictPolicy::AppendOnly,
+        write_roles: COMMAND_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "command_id",
+            table: "commands",
+        }],
         transitions: None,
         exclusive: None,
         personal_columns: &[],

@@ -61,6 +61,9 @@ pub struct Alarm {
     pub acknowledged: Option<(String, String)>,
     /// Raised by a drill: not the vehicle's, and never to be taken for it.
     pub drill: bool,
+    /// For an alarm no limit raised (a command whose verifier failed): what happened, shown
+    /// in place of the value.
+    pub what: Option<String>,
 }
 
 impl Alarm {
@@ -175,6 +178,7 @@ impl AlarmBoard {
                         shelved_until: None,
                         acknowledged: None,
                         drill,
+                        what: None,
                     },
                 );
                 self.record(
@@ -223,6 +227,28 @@ impl AlarmBoard {
                 }
             }
         }
+    }
+
+    /// Raises an alarm that no limit raised, under `key` (a command's name): latched until
+    /// acknowledged, as an alarm whose value is back in limits is, since there is nothing to
+    /// clear. `value` is the value last seen of the channel concerned.
+    pub fn raise_event(&mut self, key: &str, severity: Severity, what: String, value: f64, at: DateTime<Utc>) {
+        self.alarms.insert(
+            key.to_owned(),
+            Alarm {
+                channel: key.to_owned(),
+                severity,
+                state: AlarmState::UnackCleared,
+                raised_at: at,
+                value,
+                breach: None,
+                shelved_until: None,
+                acknowledged: None,
+                drill: false,
+                what: Some(what.clone()),
+            },
+        );
+        self.record(at, key, severity, format!("{} raised: {what}", severity.label()));
     }
 
     /// Acknowledges `channel`'s alarm as `user` with `comment`.

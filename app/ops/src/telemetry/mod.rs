@@ -76,6 +76,24 @@ pub trait TelemetrySource: Send {
     fn mission_start(&self) -> Option<f64> {
         None
     }
+    /// Why commands cannot reach the vehicle this source shows, if they cannot (a
+    /// recording is the past).
+    fn uplink_refusal(&self) -> Option<String> {
+        Some(format!(
+            "the telemetry source ({}) cannot receive commands",
+            self.kind().label()
+        ))
+    }
+    /// Whether the vehicle is in contact with the ground at `t`, when the source knows better
+    /// than the predicted passes (a simulated loss of comms); `None` to go by the passes.
+    fn in_contact(&self, _t: f64) -> Option<bool> {
+        None
+    }
+    /// Carries out a command's effect on channel `channel` of the vehicle; `false` when the
+    /// source cannot.
+    fn actuate(&mut self, _channel: usize, _actuation: sim::Actuation) -> bool {
+        false
+    }
     /// The recording being played, when the source is one (for its controls).
     fn playback(&mut self) -> Option<&mut playback::Playback> {
         None
@@ -382,6 +400,37 @@ impl Telemetry {
     pub fn inject(&mut self, id: &str, value: Option<f64>) -> bool {
         match self.index_of(id) {
             Some(index) => self.source.inject(index, value),
+            None => false,
+        }
+    }
+
+    /// Whether a command can reach the vehicle at `t`: in contact with a ground station, as
+    /// the source knows (a simulated loss of comms) or the passes predict (always, when no
+    /// pass is known).
+    pub fn in_contact(&self, t: f64) -> bool {
+        self.source
+            .in_contact(t)
+            .unwrap_or_else(|| !self.los_predicted(t))
+    }
+
+    /// The ground contact under way at `t`, or the next one, `[aos, los)` in Unix seconds.
+    pub fn next_contact(&self, t: f64) -> Option<(f64, f64)> {
+        self.contacts
+            .iter()
+            .filter(|(_, los)| *los > t)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .copied()
+    }
+
+    /// Why commands cannot reach the vehicle from this source, if they cannot.
+    pub fn uplink_refusal(&self) -> Option<String> {
+        self.source.uplink_refusal()
+    }
+
+    /// Carries out what a command does to channel `id` of the vehicle.
+    pub fn actuate(&mut self, id: &str, actuation: sim::Actuation) -> bool {
+        match self.index_of(id) {
+            Some(index) => self.source.actuate(index, actuation),
             None => false,
         }
     }

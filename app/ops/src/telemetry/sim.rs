@@ -90,10 +90,38 @@ pub enum Fault {
     },
 }
 
+/// What a command does to one channel of the simulated vehicle (see the command
+/// dictionary's effects).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Actuation {
+    /// The channel settles at `value`, with this time constant (or its own).
+    Set {
+        /// Where it settles.
+        value: f64,
+        /// How fast, seconds.
+        time_constant_s: Option<f64>,
+        /// A set point the hardware holds: sunlight no longer moves the value.
+        held: bool,
+        /// A fault on the channel ends (the failed hardware it measured was switched out).
+        clears_fault: bool,
+    },
+    /// The channel moves toward `to` at `per_s` a second (a flow), until set or held.
+    Ramp {
+        /// Where it stops.
+        to: f64,
+        /// How fast (positive).
+        per_s: f64,
+    },
+    /// A ramp stops where it is.
+    Hold,
+}
+
 /// The simulator.
 #[derive(Debug, Clone)]
 pub struct Simulator {
     models: Vec<SimModel>,
+    /// Each channel's commanded flow: where it moves to and how fast.
+    ramps: Vec<Option<(f64, f64)>>,
     /// Each channel's sunlight-following level, and its wave's phase.
     levels: Vec<f64>,
     phases: Vec<f64>,
@@ -126,6 +154,7 @@ impl Simulator {
         Self {
             levels: models.iter().map(|m| m.nominal).collect(),
             faults: vec![None; models.len()],
+            ramps: vec![None; models.len()],
             last: models.iter().map(|m| m.nominal).collect(),
             comms_lost_until: None,
             models,
@@ -143,6 +172,38 @@ impl Simulator {
             .get_mut(index)
             .map(|slot| *slot = fault)
             .is_some()
+    }
+
+    /// Carries out what a command does to channel `index`; false when there is no such
+    /// channel.
+    pub fn actuate(&mut self, index: usize, actuation: Actuation) -> bool {
+        let (Some(model), Some(ramp)) = (self.models.get_mut(index), self.ramps.get_mut(index))
+        else {
+            return false;
+        };
+        match actuation {
+            Actuation::Set {
+                value,
+                time_constant_s,
+                held,
+                clears_fault,
+            } => {
+                model.nominal = value;
+                if held {
+                    model.sunlit = 0.0;
+                }
+                if let Some(tc) = time_constant_s {
+                    model.time_constant_s = tc;
+                }
+                *ramp = None;
+                if clears_fault {
+                    self.faults[index] = None;
+                }
+            }
+            Actuation::Ramp { to, per_s } => *ramp = Some((to, per_s.abs())),
+            Actuation::Hold => *ramp = None,
+        }
+        true
     }
 
     /// Starts each channel at a value of its own rather than its nominal one.
@@ -173,7 +234,18 @@ impl Simulator {
         let hours = (t - self.start) / 3600.0;
         // The first sample starts settled for the light the vehicle is in.
         let first = self.next <= self.start;
-        for (index, model) in self.models.iter().enumerate() {
+        for (index, model) in self.models.iter_mut().enumerate() {
+            // A commanded flow moves the level itself (a valve open fills the cabin now, not
+            // after the channel's time constant).
+            if let Some((to, per_s)) = self.ramps[index] {
+                let step = per_s * dt;
+                let moved = (to - model.nominal).clamp(-step, step);
+                model.nominal += moved;
+                self.levels[index] += moved;
+                if (to - model.nominal).abs() < f64::EPSILON {
+                    self.ramps[index] = None;
+                }
+            }
             let target = model.nominal + if sunlit { model.sunlit } else { 0.0 };
             let follow = if first {
                 1.0
@@ -250,6 +322,20 @@ impl TelemetrySource for Simulator {
 
     fn play_fault(&mut self, index: usize, fault: Option<Fault>) -> bool {
         self.set_fault(index, fault)
+    }
+
+    fn uplink_refusal(&self) -> Option<String> {
+        None
+    }
+
+    fn in_contact(&self, t: f64) -> Option<bool> {
+        Some(
+            self.environment.in_contact(t) && self.comms_lost_until.is_none_or(|until| t >= until),
+        )
+    }
+
+    fn actuate(&mut self, index: usize, actuation: Actuation) -> bool {
+        Simulator::actuate(self, index, actuation)
     }
 
     fn mission_start(&self) -> Option<f64> {

@@ -32,6 +32,8 @@ pub struct DebriefInput<'a> {
     pub scores: &'a [Scored],
     /// The channels events touched, with their samples.
     pub traces: &'a [Trace<'a>],
+    /// The commands sent in the session, each with its stages.
+    pub commands: &'a [crate::commanding::Command],
     /// When it is made.
     pub generated_at: DateTime<Utc>,
 }
@@ -168,7 +170,47 @@ pub fn to_html(input: &DebriefInput<'_>) -> Result<String, String> {
             met(scored.fired_at - input.started),
         );
     }
-    html.push_str("</table><h2>Telemetry</h2><p>Red lines mark the events.</p>");
+    html.push_str("</table><h2>Commands</h2>");
+    if input.commands.is_empty() {
+        html.push_str("<p>No command was sent.</p>");
+    } else {
+        html.push_str("<table><tr><th>Command</th><th>Stages</th></tr>");
+        for command in input.commands.iter().rev() {
+            let stages: Vec<String> = command
+                .stages
+                .iter()
+                .map(|s| {
+                    let at = crate::telemetry::unix_seconds(
+                        galaxium_sync::time::parse(&s.at).unwrap_or(input.generated_at),
+                    );
+                    let detail = if s.detail.is_empty() || s.stage == "queued" {
+                        String::new()
+                    } else {
+                        format!(": {}", escape(&s.detail))
+                    };
+                    format!(
+                        "{} {} by {}{detail}",
+                        met(at - input.started),
+                        escape(&s.stage),
+                        escape(&s.by)
+                    )
+                })
+                .collect();
+            let _ = write!(
+                html,
+                "<tr><td><code>{}</code></td><td class=\"{}\">{}</td></tr>",
+                escape(&command.text_form()),
+                match command.status.as_str() {
+                    "verified" => "met",
+                    "failed" => "missed",
+                    _ => "pending",
+                },
+                stages.join("<br>")
+            );
+        }
+        html.push_str("</table>");
+    }
+    html.push_str("<h2>Telemetry</h2><p>Red lines mark the events.</p>");
     for trace in input.traces {
         html.push_str(&plot(trace, input)?);
     }
@@ -211,6 +253,7 @@ mod tests {
             started,
             fired: &fired,
             scores: &scores,
+            commands: &[],
             traces: &traces,
             generated_at: Utc::now(),
         })

@@ -109,6 +109,11 @@ pub enum Expectation {
     },
     /// Book every passenger of the scrubbed launch again.
     Rebook,
+    /// Send a command (from the command dictionary) that is verified by its telemetry.
+    Command {
+        /// The command's name.
+        name: String,
+    },
 }
 
 /// One timed expectation.
@@ -228,6 +233,7 @@ struct ExpectSpec {
     channel: Option<String>,
     kind: Option<String>,
     runbook: Option<String>,
+    command: Option<String>,
 }
 
 /// "T+00:06:00" as seconds.
@@ -443,9 +449,20 @@ fn expectation(spec: &ExpectSpec, known: &dyn Fn(&str) -> bool) -> Result<Expect
             Expectation::CompleteRunbook { runbook }
         }
         "rebook" => Expectation::Rebook,
+        "command" => {
+            let name = spec.command.clone().unwrap_or_default();
+            let dictionary = galaxium_sync::commanding::CommandDictionary::shipped()
+                .map_err(|e| e.to_string())?;
+            if dictionary.get(&name).is_none() {
+                return Err(format!(
+                    "there is no command {name:?} in assets/commands"
+                ));
+            }
+            Expectation::Command { name }
+        }
         other => {
             return Err(format!(
-                "unknown response {other:?}; responses are acknowledge, open_incident, complete_runbook, rebook"
+                "unknown response {other:?}; responses are acknowledge, open_incident, complete_runbook, rebook, command"
             ));
         }
     };

@@ -56,6 +56,7 @@ impl Scored {
                 runbooks::get(runbook).map_or(runbook.as_str(), |r| r.title.as_str())
             ),
             Expectation::Rebook => "rebook the scrubbed launch's passengers".to_owned(),
+            Expectation::Command { name } => format!("send {name}, verified"),
         };
         format!("{what} within {} s", self.expected.within_seconds)
     }
@@ -73,6 +74,9 @@ pub struct Actions<'a> {
     /// Passengers of the scrubbed launch booked again (Unix seconds of the last rebooking),
     /// when a scrub was played.
     pub rebooked_at: Option<f64>,
+    /// Commands verified by their telemetry (name, Unix seconds of the verification), from
+    /// every console in the session.
+    pub verified_commands: &'a [(String, f64)],
 }
 
 fn rfc3339(text: &str) -> Option<f64> {
@@ -121,6 +125,12 @@ fn done_at(expected: &Expectation, since: f64, actions: &Actions<'_>) -> Option<
                 .reduce(f64::min)
         }
         Expectation::Rebook => actions.rebooked_at.filter(|t| *t >= since),
+        Expectation::Command { name } => actions
+            .verified_commands
+            .iter()
+            .filter(|(n, t)| n == name && *t >= since)
+            .map(|(_, t)| *t)
+            .reduce(f64::min),
     }
 }
 
@@ -186,6 +196,7 @@ mod tests {
             incidents: &[],
             acknowledged: &[],
             rebooked_at: None,
+            verified_commands: &[],
         };
         let scored = score(&fired, &actions, unix_seconds(at(200)));
         assert_eq!(scored.len(), 3);
@@ -209,6 +220,7 @@ mod tests {
                 incidents: &[],
                 acknowledged: &[],
                 rebooked_at: None,
+                verified_commands: &[],
             },
             unix_seconds(at(400)),
         );
@@ -261,6 +273,7 @@ mod tests {
                 incidents: &details,
                 acknowledged: &[],
                 rebooked_at: None,
+                verified_commands: &[],
             },
             unix_seconds(at(2000)),
         );

@@ -161,6 +161,18 @@ impl TelemetrySource for HostedSource {
         self.inner.mission_start()
     }
 
+    fn uplink_refusal(&self) -> Option<String> {
+        self.inner.uplink_refusal()
+    }
+
+    fn in_contact(&self, t: f64) -> Option<bool> {
+        self.inner.in_contact(t)
+    }
+
+    fn actuate(&mut self, channel: usize, actuation: crate::telemetry::sim::Actuation) -> bool {
+        self.inner.actuate(channel, actuation)
+    }
+
     fn training(&mut self) -> Option<&mut ScenarioSource> {
         Some(&mut self.inner)
     }

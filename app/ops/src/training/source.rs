@@ -157,6 +157,18 @@ impl TelemetrySource for ScenarioSource {
         Some(self.started)
     }
 
+    fn uplink_refusal(&self) -> Option<String> {
+        None
+    }
+
+    fn in_contact(&self, t: f64) -> Option<bool> {
+        TelemetrySource::in_contact(&self.sim, t)
+    }
+
+    fn actuate(&mut self, channel: usize, actuation: crate::telemetry::sim::Actuation) -> bool {
+        self.sim.actuate(channel, actuation)
+    }
+
     fn training(&mut self) -> Option<&mut ScenarioSource> {
         Some(self)
     }
