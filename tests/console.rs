@@ -2533,7 +2533,9 @@ fn a_hazardous_command_is_queued_only_once_its_hazard_is_confirmed() {
         .get_by_label_contains("LS.REPRESS_VALVE_OPEN — Opens the cabin repressurisation valve")
         .click();
     console.harness.run();
-    console.harness.get_by_label_contains("HAZARDOUS: Oxygen flows into the cabin");
+    console
+        .harness
+        .get_by_label_contains("HAZARDOUS: Oxygen flows into the cabin");
     console.harness.get_by_label("Ready: LS.REPRESS_VALVE_OPEN");
     console.harness.get_by_label("Queue command").click();
     console.harness.run();
@@ -2617,8 +2619,10 @@ fn a_command_whose_verifier_fails_raises_an_alarm() {
     );
     console
         .harness
-        .get_by_label_contains("warning PWR.LOAD_SHED: verifier failed");
-    console.harness.get_by_label_contains("FAILED · PWR.LOAD_SHED");
+        .get_by_label_contains("WARNING PWR.LOAD_SHED: verifier failed");
+    console
+        .harness
+        .get_by_label_contains("FAILED · PWR.LOAD_SHED");
 }
 
 #[test]
@@ -2649,7 +2653,10 @@ fn a_two_person_command_is_approved_at_another_console_through_the_server_and_ve
         .get_by_label("I understand the hazard: queue it")
         .click();
     sender.harness.run();
-    assert_eq!(command_named(&sender, "LS.SCRUBBER_OFF").unwrap().status, "queued");
+    assert_eq!(
+        command_named(&sender, "LS.SCRUBBER_OFF").unwrap().status,
+        "queued"
+    );
 
     open_view(&mut approver, View::Commanding);
     step_until(
@@ -2659,9 +2666,7 @@ fn a_two_person_command_is_approved_at_another_console_through_the_server_and_ve
         |c| command_named(c[1], "LS.SCRUBBER_OFF").is_some(),
     );
     approver.harness.run();
-    approver
-        .harness
-        .get_by_label_contains("queued by cal");
+    approver.harness.get_by_label_contains("queued by cal");
     approver.harness.get_by_label("Approve").click();
     approver.harness.run();
     // Approved there, sent here, and verified by the scrubber fan's telemetry.
@@ -2673,7 +2678,10 @@ fn a_two_person_command_is_approved_at_another_console_through_the_server_and_ve
     );
     let command = command_named(&sender, "LS.SCRUBBER_OFF").unwrap().clone();
     let stages: Vec<&str> = command.stages.iter().map(|s| s.stage.as_str()).collect();
-    assert_eq!(stages, ["queued", "approved", "released", "sent", "verified"]);
+    assert_eq!(
+        stages,
+        ["queued", "approved", "released", "sent", "verified"]
+    );
     assert_eq!(command.approved_by(), Some("cyd"));
     assert_eq!(command.queued_by, "cal");
     // The approver's console sees it verified too.

@@ -18,11 +18,14 @@
     clippy::expect_used,
     clippy::unwrap_used,
     clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
     clippy::too_many_lines,
     reason = "a benchmark prints its figures, stops loudly when its setup fails, and reads top to bottom"
 )]
 
 #[path = "../../tests/support/mod.rs"]
+#[allow(dead_code, reason = "the benchmark uses one of the shared helpers")]
 mod support;
 
 use std::time::{Duration, Instant};
@@ -161,7 +164,10 @@ fn main() {
         sender.agent.send(SyncRequest::SyncNow);
         let deadline = Instant::now() + Duration::from_secs(30);
         while status(&approver.replica, &id).is_none() {
-            assert!(Instant::now() < deadline, "the command did not reach the approver");
+            assert!(
+                Instant::now() < deadline,
+                "the command did not reach the approver"
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
         let approved_at = Instant::now();
@@ -181,22 +187,23 @@ fn main() {
             &mut uplink,
             approved_at,
             |replica, seen| {
-                if seen_at.is_none()
-                    && status(replica, &id).is_some_and(|s| s != "queued")
-                {
+                if seen_at.is_none() && status(replica, &id).is_some_and(|s| s != "queued") {
                     seen_at = Some(approved_at.elapsed());
                 }
-                seen.iter().any(|(e, _)| matches!(e, UplinkEvent::Verified(_) | UplinkEvent::Failed(_)))
+                seen.iter()
+                    .any(|(e, _)| matches!(e, UplinkEvent::Verified(_) | UplinkEvent::Failed(_)))
             },
         );
         assert!(
-            seen.iter().any(|(e, _)| matches!(e, UplinkEvent::Verified(_))),
+            seen.iter()
+                .any(|(e, _)| matches!(e, UplinkEvent::Verified(_))),
             "{seen:?}"
         );
         let sent = when(&seen, |e| matches!(e, UplinkEvent::Sent(_)));
         visible.push(seen_at.expect("the approval was seen"));
         approved_to_sent.push(sent);
-        sent_to_verified.push(when(&seen, |e| matches!(e, UplinkEvent::Verified(_))) - sent);
+        sent_to_verified
+            .push(when(&seen, |e| matches!(e, UplinkEvent::Verified(_))).saturating_sub(sent));
 
         // A one-person command, from queue to verified.
         let queued_at = Instant::now();
@@ -213,11 +220,19 @@ fn main() {
         )
         .expect("queued");
         sender.agent.send(SyncRequest::SyncNow);
-        let seen = frames_until(&mut sender, &mut telemetry, &mut uplink, queued_at, |_, seen| {
-            seen.iter().any(|(e, _)| matches!(e, UplinkEvent::Verified(_) | UplinkEvent::Failed(_)))
-        });
+        let seen = frames_until(
+            &mut sender,
+            &mut telemetry,
+            &mut uplink,
+            queued_at,
+            |_, seen| {
+                seen.iter()
+                    .any(|(e, _)| matches!(e, UplinkEvent::Verified(_) | UplinkEvent::Failed(_)))
+            },
+        );
         assert!(
-            seen.iter().any(|(e, _)| matches!(e, UplinkEvent::Verified(_))),
+            seen.iter()
+                .any(|(e, _)| matches!(e, UplinkEvent::Verified(_))),
             "{seen:?}"
         );
         queued_to_sent.push(when(&seen, |e| matches!(e, UplinkEvent::Sent(_))));
@@ -229,10 +244,19 @@ fn main() {
         SYNC_WHILE_COMMANDING.as_millis()
     );
     percentiles("approval at one console → visible at the sender", visible);
-    percentiles("approval → released and sent to the vehicle", approved_to_sent);
-    percentiles("sent → verified by telemetry (vehicle physics)", sent_to_verified);
+    percentiles(
+        "approval → released and sent to the vehicle",
+        approved_to_sent,
+    );
+    percentiles(
+        "sent → verified by telemetry (vehicle physics)",
+        sent_to_verified,
+    );
     percentiles("one-person: queued → released and sent", queued_to_sent);
-    percentiles("one-person: queued → verified by telemetry", queued_to_verified);
+    percentiles(
+        "one-person: queued → verified by telemetry",
+        queued_to_verified,
+    );
     sender.agent.stop();
     approver.agent.stop();
 }

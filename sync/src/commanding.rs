@@ -6,6 +6,7 @@
 //! the same dictionary, so the rules hold whichever console sends it.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -69,7 +70,9 @@ pub enum DictionaryError {
 }
 
 fn command_part(command: Option<&str>) -> String {
-    command.map(|c| format!("command {c}, ")).unwrap_or_default()
+    command
+        .map(|c| format!("command {c}, "))
+        .unwrap_or_default()
 }
 
 /// What an argument takes.
@@ -324,7 +327,7 @@ impl CommandSpec {
                 let shown = value
                     .as_str()
                     .map_or_else(|| value.to_string(), str::to_owned);
-                text.push_str(&format!(" {}={shown}", spec.name));
+                let _ = write!(text, " {}={shown}", spec.name);
             }
         }
         text
@@ -371,9 +374,10 @@ impl ArgumentSpec {
         }
         let value = match &self.kind {
             ArgumentKind::Enum(_) => Value::String(text.to_owned()),
-            ArgumentKind::Integer { .. } => text.parse::<i64>().map(Value::from).map_err(|_| {
-                format!("{} must be {}, not {text:?}", self.name, self.expects())
-            })?,
+            ArgumentKind::Integer { .. } => text
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| format!("{} must be {}, not {text:?}", self.name, self.expects()))?,
             ArgumentKind::Real { .. } => text
                 .parse::<f64>()
                 .ok()
@@ -493,7 +497,10 @@ impl CommandDictionary {
             return Err(if near.is_empty() {
                 format!("there is no command {name}")
             } else {
-                format!("there is no command {name}; did you mean {}?", near.join(", "))
+                format!(
+                    "there is no command {name}; did you mean {}?",
+                    near.join(", ")
+                )
             });
         };
         let mut arguments = Map::new();
@@ -895,7 +902,10 @@ impl RawVerifier {
                 if finite {
                     Ok(condition)
                 } else {
-                    Err(format!("the verifier on {} has no finite value", self.channel))
+                    Err(format!(
+                        "the verifier on {} has no finite value",
+                        self.channel
+                    ))
                 }
             }
             (None, _) => Err(format!(
@@ -1004,7 +1014,10 @@ mod tests {
     fn arguments_are_checked_by_name_type_and_range() {
         let dictionary = shipped();
         let mode = dictionary.get("LS.SCRUBBER_MODE").unwrap();
-        assert!(mode.check_arguments(&args(&[("mode", "boost".into())])).is_ok());
+        assert!(
+            mode.check_arguments(&args(&[("mode", "boost".into())]))
+                .is_ok()
+        );
         let wrong = mode
             .check_arguments(&args(&[("mode", "fast".into())]))
             .unwrap_err();
@@ -1015,22 +1028,29 @@ mod tests {
         let unknown = mode
             .check_arguments(&args(&[("mode", "boost".into()), ("speed", 3.into())]))
             .unwrap_err();
-        assert!(unknown.reason.contains("no argument \"speed\""), "{unknown}");
+        assert!(
+            unknown.reason.contains("no argument \"speed\""),
+            "{unknown}"
+        );
         let set_point = dictionary.get("THM.CABIN_SETPOINT").unwrap();
-        assert!(set_point
-            .check_arguments(&args(&[("celsius", 22.5.into())]))
-            .is_ok());
+        assert!(
+            set_point
+                .check_arguments(&args(&[("celsius", 22.5.into())]))
+                .is_ok()
+        );
         let hot = set_point
             .check_arguments(&args(&[("celsius", 40.into())]))
             .unwrap_err();
         assert!(hot.reason.contains("from 18 to 26 °C"), "{hot}");
-        assert!(dictionary
-            .get("PWR.BUS_B_ENABLE")
-            .unwrap()
-            .check_arguments(&args(&[("now", true.into())]))
-            .unwrap_err()
-            .reason
-            .contains("takes no arguments"));
+        assert!(
+            dictionary
+                .get("PWR.BUS_B_ENABLE")
+                .unwrap()
+                .check_arguments(&args(&[("now", true.into())]))
+                .unwrap_err()
+                .reason
+                .contains("takes no arguments")
+        );
     }
 
     #[test]
@@ -1039,13 +1059,17 @@ mod tests {
         let typed = dictionary.read_text("ls.scrubber_mode boost").unwrap();
         assert_eq!(typed.spec.name, "LS.SCRUBBER_MODE");
         assert_eq!(typed.arguments["mode"], "boost");
-        let typed = dictionary.read_text("THM.CABIN_SETPOINT celsius=21.5").unwrap();
+        let typed = dictionary
+            .read_text("THM.CABIN_SETPOINT celsius=21.5")
+            .unwrap();
         assert_eq!(typed.arguments["celsius"], 21.5);
         assert_eq!(
             typed.spec.text_form(&typed.arguments),
             "THM.CABIN_SETPOINT celsius=21.5"
         );
-        let err = dictionary.read_text("THM.CABIN_SETPOINT celsius=warm").unwrap_err();
+        let err = dictionary
+            .read_text("THM.CABIN_SETPOINT celsius=warm")
+            .unwrap_err();
         assert!(err.contains("not \"warm\""), "{err}");
         let err = dictionary.read_text("PWR.BUS_B").unwrap_err();
         assert!(err.contains("did you mean PWR.BUS_B_ENABLE"), "{err}");
@@ -1110,7 +1134,8 @@ mod tests {
                 "{header}[[commands]]\nname = \"PWR.X\"\nsubsystem = \"power\"\ndescription = \"x\"\n{body}"
             )
         };
-        let verifier = "[[commands.verifiers]]\nchannel = \"pwr.bus_voltage\"\nabove = 1.0\nwithin_s = 5\n";
+        let verifier =
+            "[[commands.verifiers]]\nchannel = \"pwr.bus_voltage\"\nabove = 1.0\nwithin_s = 5\n";
         for (body, expected) in [
             ("roles = [\"pilot\"]\n", "unknown role \"pilot\""),
             ("roles = [\"trainee\"]\n", "trainees practise"),
@@ -1124,11 +1149,15 @@ mod tests {
                 "waits 0 s",
             ),
             (
-                &format!("roles = [\"controller\"]\n{verifier}[[commands.effects]]\nchannel = \"pwr.bus_voltage\"\nkind = \"jump\"\n"),
+                &format!(
+                    "roles = [\"controller\"]\n{verifier}[[commands.effects]]\nchannel = \"pwr.bus_voltage\"\nkind = \"jump\"\n"
+                ),
                 "not set, ramp or hold",
             ),
             (
-                &format!("roles = [\"controller\"]\n{verifier}[[commands.arguments]]\nname = \"level\"\ntype = \"real\"\nmin = 5.0\nmax = 1.0\n"),
+                &format!(
+                    "roles = [\"controller\"]\n{verifier}[[commands.arguments]]\nname = \"level\"\ntype = \"real\"\nmin = 5.0\nmax = 1.0\n"
+                ),
                 "min not above max",
             ),
         ] {

@@ -8,6 +8,7 @@
 //! two-person command, reorder or cancel one that waits.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use galaxium_sync::Replica;
@@ -87,7 +88,7 @@ impl Command {
             let shown = value
                 .as_str()
                 .map_or_else(|| value.to_string(), str::to_owned);
-            text.push_str(&format!(" {name}={shown}"));
+            let _ = write!(text, " {name}={shown}");
         }
         text
     }
@@ -326,7 +327,10 @@ fn find(replica: &Replica, id: &str) -> Result<Command, CommandError> {
         .ok_or_else(|| refused("that command is no longer in the replica"))
 }
 
-fn spec_of<'a>(dictionary: &'a CommandDictionary, command: &Command) -> Result<&'a CommandSpec, CommandError> {
+fn spec_of<'a>(
+    dictionary: &'a CommandDictionary,
+    command: &Command,
+) -> Result<&'a CommandSpec, CommandError> {
     dictionary.get(&command.name).ok_or_else(|| {
         refused(format!(
             "{} is not in this console's command dictionary",
@@ -429,7 +433,9 @@ pub fn move_in_queue(
     let commands = read(replica, usize::MAX)?;
     let order = queue_order(&commands);
     let Some(at) = order.iter().position(|c| c.id == id) else {
-        return Err(refused("only a command that waits in the queue can be moved"));
+        return Err(refused(
+            "only a command that waits in the queue can be moved",
+        ));
     };
     check_role(spec_of(dictionary, order[at])?, role)?;
     let neighbour = if up {
@@ -446,7 +452,11 @@ pub fn move_in_queue(
     let (mine, theirs) = (order[at].queue_position, neighbour.queue_position);
     // Equal places (queued at the same moment on two consoles) are parted first.
     let (mine_after, theirs_after) = if (mine - theirs).abs() < f64::EPSILON {
-        if up { (theirs - 0.5, theirs) } else { (theirs + 0.5, theirs) }
+        if up {
+            (theirs - 0.5, theirs)
+        } else {
+            (theirs + 0.5, theirs)
+        }
     } else {
         (theirs, mine)
     };
@@ -472,12 +482,17 @@ pub fn set_priority(
     role: Role,
 ) -> Result<(), CommandError> {
     if !PRIORITIES.contains(&priority) {
-        return Err(refused(format!("priority {priority:?} is not one of {}", PRIORITIES.join(", "))));
+        return Err(refused(format!(
+            "priority {priority:?} is not one of {}",
+            PRIORITIES.join(", ")
+        )));
     }
     let command = find(replica, id)?;
     check_role(spec_of(dictionary, &command)?, role)?;
     if !command.waiting() {
-        return Err(refused("only a command that waits in the queue can change priority"));
+        return Err(refused(
+            "only a command that waits in the queue can change priority",
+        ));
     }
     let mut row = Map::new();
     row.insert("priority".into(), Value::String(priority.into()));
@@ -625,7 +640,10 @@ impl Uplink {
                     self.in_flight.push(in_flight(spec, command, telemetry, t));
                 }
                 Err(CommandError::Refused(why)) => {
-                    events.push(UplinkEvent::Failed(format!("{}: {why}", command.text_form())));
+                    events.push(UplinkEvent::Failed(format!(
+                        "{}: {why}",
+                        command.text_form()
+                    )));
                 }
                 Err(err) => {
                     tracing::warn!("a command could not be released: {err}");
@@ -650,7 +668,9 @@ impl Uplink {
             for watched in flight.verifiers.iter_mut().filter(|w| w.met.is_none()) {
                 if let Some((sample_t, value)) = newest(telemetry, &watched.channel)
                     && sample_t >= flight.sent_t
-                    && watched.condition.met(value, watched.at_send, &flight.arguments)
+                    && watched
+                        .condition
+                        .met(value, watched.at_send, &flight.arguments)
                 {
                     watched.met = Some((sample_t, value));
                 }
@@ -687,7 +707,11 @@ impl Uplink {
                         })
                     })
                     .collect();
-                Some(("verified", format!("{}: {}", flight.text, seen.join("; ")), String::new()))
+                Some((
+                    "verified",
+                    format!("{}: {}", flight.text, seen.join("; ")),
+                    String::new(),
+                ))
             } else {
                 None
             };
@@ -711,9 +735,13 @@ impl Uplink {
             if stage == "failed" {
                 let value = newest(telemetry, &channel).map_or(f64::NAN, |(_, v)| v);
                 let name = flight.text.split_whitespace().next().unwrap_or_default();
-                telemetry
-                    .board_mut()
-                    .raise_event(name, Severity::Warning, format!("verifier failed: {detail}"), value, now);
+                telemetry.board_mut().raise_event(
+                    name,
+                    Severity::Warning,
+                    format!("verifier failed: {detail}"),
+                    value,
+                    now,
+                );
                 events.push(UplinkEvent::Failed(detail));
             } else {
                 events.push(UplinkEvent::Verified(detail));
@@ -739,12 +767,7 @@ fn newest(telemetry: &Telemetry, id: &str) -> Option<(f64, f64)> {
     telemetry.series(index).last()
 }
 
-fn in_flight(
-    spec: &CommandSpec,
-    command: &Command,
-    telemetry: &Telemetry,
-    t: f64,
-) -> InFlight {
+fn in_flight(spec: &CommandSpec, command: &Command, telemetry: &Telemetry, t: f64) -> InFlight {
     let sent_t = command
         .stage("sent")
         .and_then(|s| galaxium_sync::time::parse(&s.at))
@@ -792,13 +815,27 @@ fn send(
             w.insert(
                 "command_stages",
                 &new_id(),
-                stage_row(&command.id, "released", now, user, &device, &command.text_form()),
+                stage_row(
+                    &command.id,
+                    "released",
+                    now,
+                    user,
+                    &device,
+                    &command.text_form(),
+                ),
             )?;
             w.update("commands", &command.id, status("failed"))?;
             w.insert(
                 "command_stages",
                 &new_id(),
-                stage_row(&command.id, "failed", now, user, &device, &format!("not sent: {why}")),
+                stage_row(
+                    &command.id,
+                    "failed",
+                    now,
+                    user,
+                    &device,
+                    &format!("not sent: {why}"),
+                ),
             )
         })?;
         return Err(refused(format!("not sent: {why}")));
@@ -809,13 +846,27 @@ fn send(
         w.insert(
             "command_stages",
             &new_id(),
-            stage_row(&command.id, "released", now, user, &device, &command.text_form()),
+            stage_row(
+                &command.id,
+                "released",
+                now,
+                user,
+                &device,
+                &command.text_form(),
+            ),
         )?;
         w.update("commands", &command.id, status("sent"))?;
         w.insert(
             "command_stages",
             &new_id(),
-            stage_row(&command.id, "sent", now, user, &device, "uplinked to the vehicle"),
+            stage_row(
+                &command.id,
+                "sent",
+                now,
+                user,
+                &device,
+                "uplinked to the vehicle",
+            ),
         )
     })?;
     for effect in spec.effects_for(&command.arguments) {
@@ -906,8 +957,7 @@ mod tests {
         fn new() -> Self {
             let dir = tempfile::tempdir().unwrap();
             let replica =
-                Replica::open(&dir.path().join("replica.sqlite"), &OpenOptions::default())
-                    .unwrap();
+                Replica::open(&dir.path().join("replica.sqlite"), &OpenOptions::default()).unwrap();
             let dictionary = Dictionary::shipped(&[]).unwrap();
             let simulator = Simulator::new(&dictionary, t0(), 2026);
             let mut console = Self {
@@ -946,8 +996,16 @@ mod tests {
             events
         }
 
-        fn queue(&mut self, text: &str, priority: &str, user: &str) -> Result<String, CommandError> {
-            let typed = self.dictionary.read_text(text).map_err(CommandError::Refused)?;
+        fn queue(
+            &mut self,
+            text: &str,
+            priority: &str,
+            user: &str,
+        ) -> Result<String, CommandError> {
+            let typed = self
+                .dictionary
+                .read_text(text)
+                .map_err(CommandError::Refused)?;
             let new = NewCommand {
                 spec: typed.spec,
                 arguments: typed.arguments.clone(),
@@ -1015,8 +1073,14 @@ mod tests {
                 let id = console.queue(&call, "normal", "ada").unwrap();
                 if spec.two_person {
                     let now = console.now();
-                    approve(&mut console.replica, &dictionary, &id, ("bob", Role::Controller), now)
-                        .unwrap();
+                    approve(
+                        &mut console.replica,
+                        &dictionary,
+                        &id,
+                        ("bob", Role::Controller),
+                        now,
+                    )
+                    .unwrap();
                 }
                 let longest = spec
                     .verifiers
@@ -1067,10 +1131,19 @@ mod tests {
     #[test]
     fn a_verifier_not_met_in_time_fails_the_command_and_raises_an_alarm() {
         let mut console = Console::new();
-        let id = console.queue("LS.REPRESS_VALVE_OPEN", "urgent", "ada").unwrap();
+        let id = console
+            .queue("LS.REPRESS_VALVE_OPEN", "urgent", "ada")
+            .unwrap();
         let dictionary = console.dictionary.clone();
         let now = console.now();
-        approve(&mut console.replica, &dictionary, &id, ("bob", Role::Controller), now).unwrap();
+        approve(
+            &mut console.replica,
+            &dictionary,
+            &id,
+            ("bob", Role::Controller),
+            now,
+        )
+        .unwrap();
         console.step(1);
         assert_eq!(console.command(&id).status, "sent");
         // The valve opens, but a stuck sensor (or a leak as big as the flow) keeps the
@@ -1081,9 +1154,9 @@ mod tests {
         assert_eq!(command.status, "failed", "{events:?}");
         let failed = command.stage("failed").unwrap();
         assert!(
-            failed
-                .detail
-                .contains("ls.cabin_pressure rises by 0.3 kPa not met within 40 s (last seen 101.30 kPa)"),
+            failed.detail.contains(
+                "ls.cabin_pressure rises by 0.3 kPa not met within 40 s (last seen 101.30 kPa)"
+            ),
             "{failed:?}"
         );
         let alarm = console
@@ -1108,7 +1181,10 @@ mod tests {
                         Condition::Below(x) => (None, x + 0.01),
                         Condition::RisesBy(x) => (Some(100.0), 100.0 + x * 0.9),
                         Condition::FallsBy(x) => (Some(100.0), 100.0 - x * 0.9),
-                        Condition::Near { argument, tolerance } => {
+                        Condition::Near {
+                            argument,
+                            tolerance,
+                        } => {
                             let wanted = typed.arguments[argument.as_str()].as_f64().unwrap();
                             (None, wanted + tolerance * 1.1)
                         }
@@ -1140,18 +1216,31 @@ mod tests {
         with_one_pass(&mut console, 60, 600);
         assert!(!console.telemetry.in_contact(unix_seconds(console.now())));
         assert_eq!(
-            console.telemetry.next_contact(unix_seconds(console.now())).map(|c| c.0),
+            console
+                .telemetry
+                .next_contact(unix_seconds(console.now()))
+                .map(|c| c.0),
             Some(unix_seconds(t0() + chrono::Duration::seconds(60)))
         );
         let routine = console.queue("PWR.LOAD_SHED", "routine", "ada").unwrap();
         let urgent = console.queue("PWR.BUS_B_ENABLE", "urgent", "ada").unwrap();
-        let cancelled = console.queue("LS.SCRUBBER_MODE boost", "normal", "ada").unwrap();
+        let cancelled = console
+            .queue("LS.SCRUBBER_MODE boost", "normal", "ada")
+            .unwrap();
         let events = console.step(30);
         assert!(events.is_empty(), "{events:?}");
         assert_eq!(console.command(&urgent).status, "queued");
         let dictionary = console.dictionary.clone();
         let now = console.now();
-        cancel(&mut console.replica, &dictionary, &cancelled, ("ada", Role::Controller), "not needed", now).unwrap();
+        cancel(
+            &mut console.replica,
+            &dictionary,
+            &cancelled,
+            ("ada", Role::Controller),
+            "not needed",
+            now,
+        )
+        .unwrap();
         let events = console.step(30);
         let sent: Vec<&UplinkEvent> = events
             .iter()
@@ -1164,14 +1253,24 @@ mod tests {
                 &UplinkEvent::Sent("PWR.LOAD_SHED".into())
             ]
         );
-        let released = console.command(&urgent).stage("released").unwrap().at.clone();
+        let released = console
+            .command(&urgent)
+            .stage("released")
+            .unwrap()
+            .at
+            .clone();
         assert!(released.as_str() >= "2026-12-01T12:01:00", "{released}");
         console.step(15);
         assert_eq!(console.command(&urgent).status, "verified");
         assert_eq!(console.command(&routine).status, "verified");
         let gone = console.command(&cancelled);
         assert_eq!(gone.status, "cancelled");
-        assert!(gone.stage("cancelled").unwrap().detail.ends_with("not needed"));
+        assert!(
+            gone.stage("cancelled")
+                .unwrap()
+                .detail
+                .ends_with("not needed")
+        );
     }
 
     #[test]
@@ -1181,20 +1280,51 @@ mod tests {
         let id = console.queue("LS.SCRUBBER_OFF", "normal", "ada").unwrap();
         assert!(console.step(5).is_empty());
         let now = console.now();
-        let own = approve(&mut console.replica, &dictionary, &id, ("ada", Role::Controller), now)
-            .unwrap_err();
-        assert!(own.to_string().contains("another user than its sender"), "{own}");
-        let staff = approve(&mut console.replica, &dictionary, &id, ("sam", Role::Staff), now)
-            .unwrap_err();
+        let own = approve(
+            &mut console.replica,
+            &dictionary,
+            &id,
+            ("ada", Role::Controller),
+            now,
+        )
+        .unwrap_err();
+        assert!(
+            own.to_string().contains("another user than its sender"),
+            "{own}"
+        );
+        let staff = approve(
+            &mut console.replica,
+            &dictionary,
+            &id,
+            ("sam", Role::Staff),
+            now,
+        )
+        .unwrap_err();
         assert!(staff.to_string().contains("only by controller"), "{staff}");
-        approve(&mut console.replica, &dictionary, &id, ("bob", Role::Controller), now).unwrap();
+        approve(
+            &mut console.replica,
+            &dictionary,
+            &id,
+            ("bob", Role::Controller),
+            now,
+        )
+        .unwrap();
         let command = console.command(&id);
         assert_eq!(command.approved_by(), Some("bob"));
         let events = console.step(2);
         assert_eq!(events, [UplinkEvent::Sent("LS.SCRUBBER_OFF".into())]);
-        let once_more = approve(&mut console.replica, &dictionary, &id, ("cy", Role::Controller), now)
-            .unwrap_err();
-        assert!(once_more.to_string().contains("not waiting for approval"), "{once_more}");
+        let once_more = approve(
+            &mut console.replica,
+            &dictionary,
+            &id,
+            ("cy", Role::Controller),
+            now,
+        )
+        .unwrap_err();
+        assert!(
+            once_more.to_string().contains("not waiting for approval"),
+            "{once_more}"
+        );
     }
 
     #[test]
@@ -1215,7 +1345,10 @@ mod tests {
             now,
         )
         .unwrap_err();
-        assert!(unconfirmed.to_string().contains("confirm the hazard"), "{unconfirmed}");
+        assert!(
+            unconfirmed.to_string().contains("confirm the hazard"),
+            "{unconfirmed}"
+        );
         let staff = queue(
             &mut console.replica,
             &NewCommand {
@@ -1228,7 +1361,10 @@ mod tests {
             now,
         )
         .unwrap_err();
-        assert!(staff.to_string().contains("you are signed in as staff"), "{staff}");
+        assert!(
+            staff.to_string().contains("you are signed in as staff"),
+            "{staff}"
+        );
         let mode = dictionary.get("LS.SCRUBBER_MODE").unwrap();
         let mut arguments = Map::new();
         arguments.insert("mode".into(), Value::String("turbo".into()));
@@ -1258,13 +1394,41 @@ mod tests {
         let c = console.queue("PWR.BUS_B_ENABLE", "normal", "ada").unwrap();
         let order = |console: &Console| -> Vec<String> {
             let commands = read(&console.replica, 10).unwrap();
-            queue_order(&commands).iter().map(|c| c.id.clone()).collect()
+            queue_order(&commands)
+                .iter()
+                .map(|c| c.id.clone())
+                .collect()
         };
         assert_eq!(order(&console), [a.clone(), b.clone(), c.clone()]);
-        assert!(move_in_queue(&mut console.replica, &dictionary, &c, true, Role::Controller).unwrap());
+        assert!(
+            move_in_queue(
+                &mut console.replica,
+                &dictionary,
+                &c,
+                true,
+                Role::Controller
+            )
+            .unwrap()
+        );
         assert_eq!(order(&console), [a.clone(), c.clone(), b.clone()]);
-        assert!(!move_in_queue(&mut console.replica, &dictionary, &a, true, Role::Controller).unwrap());
-        set_priority(&mut console.replica, &dictionary, &b, "urgent", Role::Controller).unwrap();
+        assert!(
+            !move_in_queue(
+                &mut console.replica,
+                &dictionary,
+                &a,
+                true,
+                Role::Controller
+            )
+            .unwrap()
+        );
+        set_priority(
+            &mut console.replica,
+            &dictionary,
+            &b,
+            "urgent",
+            Role::Controller,
+        )
+        .unwrap();
         assert_eq!(order(&console), [b, a, c]);
     }
 }

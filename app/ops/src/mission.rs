@@ -317,7 +317,9 @@ impl MissionLoop {
     }
 
     /// The command dictionary, or why it cannot be read.
-    pub fn command_dictionary(&self) -> Result<&galaxium_sync::commanding::CommandDictionary, &str> {
+    pub fn command_dictionary(
+        &self,
+    ) -> Result<&galaxium_sync::commanding::CommandDictionary, &str> {
         self.uplink.dictionary()
     }
 
@@ -459,7 +461,8 @@ impl MissionLoop {
                     Said::info(format!("Sent {text}."))
                 }
                 UplinkEvent::Verified(detail) => {
-                    tm.board_mut().note(now, format!("command verified: {detail}"));
+                    tm.board_mut()
+                        .note(now, format!("command verified: {detail}"));
                     Said::info(format!("Verified {detail}."))
                 }
                 UplinkEvent::Failed(detail) => Said::problem(format!("Command failed: {detail}.")),
@@ -830,7 +833,12 @@ impl MissionLoop {
                         tracing::warn!("commands for the debrief: {err}");
                         Vec::new()
                     });
-                Some(write_debrief(tm, (&self.scoring.scores, &commands), exports, now))
+                Some(write_debrief(
+                    tm,
+                    (&self.scoring.scores, &commands),
+                    exports,
+                    now,
+                ))
             }
             TelemetryCommand::Pause(paused) => {
                 if let Some(p) = tm.playback() {
@@ -1210,8 +1218,8 @@ mod tests {
 
     #[test]
     fn the_power_bus_scenario_is_recovered_by_enabling_bus_b_and_scored_on_it() {
-        use crate::training::score::Outcome;
         use crate::training::scenario::Expectation;
+        use crate::training::score::Outcome;
         let (_dir, mut replica) = replica();
         let scenario = crate::training::scenario::shipped()
             .unwrap()
@@ -1245,7 +1253,11 @@ mod tests {
             wall(now, start + Duration::from_secs(3)),
         );
         tick(&mut mission, &mut replica, 3);
-        let bus = mission.telemetry().unwrap().index_of("pwr.bus_voltage").unwrap();
+        let bus = mission
+            .telemetry()
+            .unwrap()
+            .index_of("pwr.bus_voltage")
+            .unwrap();
         assert!(mission.telemetry().unwrap().series(bus).last().unwrap().1 < 24.0);
         let expected = |mission: &MissionLoop| {
             mission
@@ -1255,7 +1267,7 @@ mod tests {
                 .map(|s| s.outcome)
         };
         assert!(matches!(expected(&mission), Some(Outcome::Pending(_))));
-        let commands = crate::commanding::CommandDictionary::shipped().unwrap();
+        let commands = galaxium_sync::commanding::CommandDictionary::shipped().unwrap();
         let now = t0() + chrono::Duration::seconds(7);
         crate::commanding::queue(
             &mut replica,
@@ -1289,8 +1301,13 @@ mod tests {
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
             .next()
             .unwrap();
-        assert!(page.contains("<h2>Commands</h2>") && page.contains("<code>PWR.BUS_B_ENABLE</code>"));
-        assert!(page.contains("verified by tia: PWR.BUS_B_ENABLE: pwr.bus_b_voltage above 26 V"), "{page}");
+        assert!(
+            page.contains("<h2>Commands</h2>") && page.contains("<code>PWR.BUS_B_ENABLE</code>")
+        );
+        assert!(
+            page.contains("verified by tia: PWR.BUS_B_ENABLE: pwr.bus_b_voltage above 26 V"),
+            "{page}"
+        );
     }
 
     #[test]

@@ -53,7 +53,11 @@ impl ConsoleApp {
             .command_data
             .iter()
             .any(|c| c.waiting() || c.in_progress());
-        let pace = if busy { SYNC_WHILE_COMMANDING } else { SYNC_EVERY };
+        let pace = if busy {
+            SYNC_WHILE_COMMANDING
+        } else {
+            SYNC_EVERY
+        };
         if self.sync_pace != pace {
             self.sync_pace = pace;
             self.request_sync(SyncRequest::Pace(pace));
@@ -64,16 +68,12 @@ impl ConsoleApp {
     pub(super) fn apply_commanding(&mut self, command: CommandingCommand) {
         let now = self.now();
         let (user, role) = (self.operator_name(), self.commanding_role());
-        let dictionary = match self.mission_loop.command_dictionary() {
-            Ok(dictionary) => dictionary.clone(),
-            Err(_) => {
-                self.set_notice(Notice::error(
-                    "The command dictionary cannot be read; see the Commanding view.",
-                ));
-                return;
-            }
+        let Ok(dictionary) = self.mission_loop.command_dictionary().cloned() else {
+            self.set_notice(Notice::error(
+                "The command dictionary cannot be read; see the Commanding view.",
+            ));
+            return;
         };
-        let state = &mut self.screens.commanding;
         let (row, outcome): (Option<String>, Result<String, CommandError>) = match command {
             CommandingCommand::Queue {
                 text,
@@ -85,52 +85,56 @@ impl ConsoleApp {
                     .map_err(CommandError::Refused)
                     .and_then(|typed| {
                         let shown = typed.spec.text_form(&typed.arguments);
-                        commanding::queue(
-                            &mut self.replica,
-                            &NewCommand {
-                                spec: typed.spec,
-                                arguments: typed.arguments,
-                                priority: &priority,
-                                hazard_confirmed,
-                            },
-                            (&user, role),
-                            now,
-                        )
-                        .map(|_| format!("Queued {shown}."))
+                        let new = NewCommand {
+                            spec: typed.spec,
+                            arguments: typed.arguments,
+                            priority: &priority,
+                            hazard_confirmed,
+                        };
+                        commanding::queue(&mut self.replica, &new, (&user, role), now)
+                            .map(|_| format!("Queued {shown}."))
                     });
-                match queued {
-                    Ok(said) => {
-                        state.text.clear();
-                        state.error = None;
-                        (None, Ok(said))
-                    }
-                    Err(err) => {
-                        // Beside the builder, which keeps what was typed.
-                        state.error = Some(format!("Not queued: {err}"));
-                        return;
-                    }
+                let state = &mut self.screens.commanding;
+                if let Err(err) = &queued {
+                    // Beside the builder, which keeps what was typed.
+                    state.error = Some(format!("Not queued: {err}"));
+                    return;
                 }
+                state.text.clear();
+                state.error = None;
+                (None, queued)
             }
             CommandingCommand::Approve(id) => {
-                let outcome = commanding::approve(&mut self.replica, &dictionary, &id, (&user, role), now)
-                    .map(|()| "Approved: it goes to the vehicle from its own console.".to_owned());
+                let outcome =
+                    commanding::approve(&mut self.replica, &dictionary, &id, (&user, role), now)
+                        .map(|()| {
+                            "Approved: it goes to the vehicle from its own console.".to_owned()
+                        });
                 (Some(id), outcome)
             }
             CommandingCommand::Cancel { id, why } => {
-                let outcome =
-                    commanding::cancel(&mut self.replica, &dictionary, &id, (&user, role), &why, now)
-                        .map(|()| "Cancelled.".to_owned());
+                let outcome = commanding::cancel(
+                    &mut self.replica,
+                    &dictionary,
+                    &id,
+                    (&user, role),
+                    &why,
+                    now,
+                )
+                .map(|()| "Cancelled.".to_owned());
                 (Some(id), outcome)
             }
             CommandingCommand::Move { id, up } => {
-                let outcome = commanding::move_in_queue(&mut self.replica, &dictionary, &id, up, role)
-                    .map(|moved| {
-                        if moved {
-                            String::new()
-                        } else {
-                            "It is already at that end of its priority's commands.".to_owned()
-                        }
-                    });
+                let outcome =
+                    commanding::move_in_queue(&mut self.replica, &dictionary, &id, up, role).map(
+                        |moved| {
+                            if moved {
+                                String::new()
+                            } else {
+                                "It is already at that end of its priority's commands.".to_owned()
+                            }
+                        },
+                    );
                 (Some(id), outcome)
             }
             CommandingCommand::Priority { id, priority } => {

@@ -327,7 +327,8 @@ fn banner_headline(
             alarm.severity.label(),
             alarm.channel,
             alarm.what.as_deref().unwrap_or_default(),
-            alarm.state.label(),
+            // Nothing to clear: it waits only for its acknowledgement.
+            "unacknowledged",
             waiting.len(),
             if waiting.len() == 1 { "" } else { "s" },
         ),

@@ -2,6 +2,8 @@
 //! checked as it is typed; confirm a hazardous one; the queue with priority, order, approval
 //! and cancel; what is on its way and the history of every command with each stage.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use egui::{Color32, RichText, Ui};
 use galaxium_widgets::Tokens;
@@ -202,7 +204,10 @@ fn uplink_line(input: &CommandingInput<'_>) -> (String, Color32) {
             })
             .unwrap_or_default();
         (
-            format!("Uplink: in contact{los} · {} vehicle", tm.source_kind().label().to_lowercase()),
+            format!(
+                "Uplink: in contact{los} · {} vehicle",
+                tm.source_kind().label().to_lowercase()
+            ),
             tokens.nominal,
         )
     } else {
@@ -250,7 +255,7 @@ fn with_argument(spec: &CommandSpec, text: &str, name: &str, value: &str) -> Str
         if let Some((_, value)) = typed.iter().find(|(n, _)| *n == argument.name)
             && !value.is_empty()
         {
-            out.push_str(&format!(" {}={value}", argument.name));
+            let _ = write!(out, " {}={value}", argument.name);
         }
     }
     out
@@ -266,44 +271,26 @@ fn builder_ui(
     let tokens = input.tokens;
     ui.label(RichText::new("New command").strong());
     let label = ui.label("Command");
-    let edit = ui.add(
-        egui::TextEdit::singleline(&mut state.text)
-            .hint_text("PWR.BUS_B_ENABLE, or part of a name or what it does")
-            .desired_width(f32::INFINITY)
-            .font(egui::TextStyle::Monospace),
-    )
-    .labelled_by(label.id);
+    let edit = ui
+        .add(
+            egui::TextEdit::singleline(&mut state.text)
+                .hint_text("PWR.BUS_B_ENABLE, or part of a name or what it does")
+                .desired_width(f32::INFINITY)
+                .font(egui::TextStyle::Monospace),
+        )
+        .labelled_by(label.id);
     if edit.changed() {
         state.error = None;
     }
-    let first = state.text.split_whitespace().next().unwrap_or_default().to_owned();
+    let first = state
+        .text
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let spec = dictionary.get(&first.to_uppercase());
-    // Completion: Tab takes the first offer.
     if spec.is_none() && !first.is_empty() {
-        let offers = dictionary.complete(&first);
-        if edit.has_focus()
-            && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Tab))
-            && let Some(offer) = offers.first()
-        {
-            state.text = format!("{} ", offer.name);
-        }
-        for offer in offers.iter().take(6) {
-            let shown = format!("{} — {}", offer.name, offer.description);
-            if ui
-                .add(egui::Button::new(RichText::new(shown).monospace()).wrap())
-                .on_hover_text("Take this command (Tab takes the first)")
-                .clicked()
-            {
-                state.text = format!("{} ", offer.name);
-                state.error = None;
-            }
-        }
-        if offers.is_empty() {
-            ui.label(
-                RichText::new(format!("There is no command like {first:?}."))
-                    .color(tokens.critical),
-            );
-        }
+        completion_ui(ui, state, dictionary, (&first, edit.has_focus()), tokens);
     }
     if state.text.trim().is_empty() {
         ui.label(
@@ -317,7 +304,7 @@ fn builder_ui(
         return;
     };
     spec_ui(ui, spec, input);
-    arguments_ui(ui, state, spec, tokens);
+    let argument_problem = arguments_ui(ui, state, spec, tokens);
     let read = dictionary.read_text(&state.text);
     match &read {
         Ok(typed) => {
@@ -327,6 +314,8 @@ fn builder_ui(
                     .color(tokens.nominal),
             );
         }
+        // A problem with one argument is said beside its field already.
+        Err(_) if argument_problem => {}
         Err(problem) => {
             ui.label(RichText::new(problem).color(tokens.caution));
         }
@@ -351,7 +340,9 @@ fn builder_ui(
     }
     let queue = ui
         .add_enabled(read.is_ok() && allowed, egui::Button::new("Queue command"))
-        .on_hover_text("Put the command in the queue; it goes to the vehicle in queue order while in contact");
+        .on_hover_text(
+            "Put the command in the queue; it goes to the vehicle in queue order while in contact",
+        );
     if queue.clicked() {
         if spec.is_hazardous() {
             state.confirming = true;
@@ -368,14 +359,55 @@ fn builder_ui(
     }
 }
 
+/// The commands like what was typed, to take one; Tab takes the first.
+fn completion_ui(
+    ui: &mut Ui,
+    state: &mut CommandingState,
+    dictionary: &CommandDictionary,
+    (first, focused): (&str, bool),
+    tokens: Tokens,
+) {
+    let offers = dictionary.complete(first);
+    if focused
+        && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Tab))
+        && let Some(offer) = offers.first()
+    {
+        state.text = format!("{} ", offer.name);
+    }
+    for offer in offers.iter().take(6) {
+        let shown = format!("{} — {}", offer.name, offer.description);
+        if ui
+            .add(egui::Button::new(RichText::new(shown).monospace()).wrap())
+            .on_hover_text("Take this command (Tab takes the first)")
+            .clicked()
+        {
+            state.text = format!("{} ", offer.name);
+            state.error = None;
+        }
+    }
+    if offers.is_empty() {
+        ui.label(
+            RichText::new(format!("There is no command like {first:?}.")).color(tokens.critical),
+        );
+    }
+}
+
 /// Every command, by subsystem, to pick one without typing.
 fn pick_ui(ui: &mut Ui, state: &mut CommandingState, dictionary: &CommandDictionary) {
-    let mut subsystems: Vec<&str> = dictionary.commands.iter().map(|c| c.subsystem.as_str()).collect();
+    let mut subsystems: Vec<&str> = dictionary
+        .commands
+        .iter()
+        .map(|c| c.subsystem.as_str())
+        .collect();
     subsystems.dedup();
     for subsystem in subsystems {
         ui.label(RichText::new(subsystem.replace('_', " ")).small().strong());
         ui.horizontal_wrapped(|ui| {
-            for spec in dictionary.commands.iter().filter(|c| c.subsystem == subsystem) {
+            for spec in dictionary
+                .commands
+                .iter()
+                .filter(|c| c.subsystem == subsystem)
+            {
                 if ui
                     .button(RichText::new(&spec.name).monospace())
                     .on_hover_text(&spec.description)
@@ -400,7 +432,8 @@ fn spec_ui(ui: &mut Ui, spec: &CommandSpec, input: &CommandingInput<'_>) {
             ui.label(RichText::new(&spec.name).monospace().strong());
             ui.add(egui::Label::new(&spec.description).wrap());
             ui.label(
-                RichText::new(format!("Sent by {}", spec.roles_in_words())).color(tokens.text_muted),
+                RichText::new(format!("Sent by {}", spec.roles_in_words()))
+                    .color(tokens.text_muted),
             );
             if let Some(hazard) = &spec.hazard {
                 ui.add(
@@ -440,9 +473,16 @@ fn spec_ui(ui: &mut Ui, spec: &CommandSpec, input: &CommandingInput<'_>) {
         });
 }
 
-/// A field per argument, checked as it is typed; edits write the text form.
-fn arguments_ui(ui: &mut Ui, state: &mut CommandingState, spec: &CommandSpec, tokens: Tokens) {
+/// A field per argument, checked as it is typed; edits write the text form. Whether a
+/// problem with an argument was shown beside it.
+fn arguments_ui(
+    ui: &mut Ui,
+    state: &mut CommandingState,
+    spec: &CommandSpec,
+    tokens: Tokens,
+) -> bool {
     let typed = typed_arguments(spec, &state.text);
+    let mut shown = false;
     for argument in &spec.arguments {
         let current = typed
             .iter()
@@ -468,7 +508,11 @@ fn arguments_ui(ui: &mut Ui, state: &mut CommandingState, spec: &CommandSpec, to
                     {
                         changed = Some(text.trim().to_owned());
                     }
-                    ui.label(RichText::new(argument.expects()).small().color(tokens.text_muted));
+                    ui.label(
+                        RichText::new(argument.expects())
+                            .small()
+                            .color(tokens.text_muted),
+                    );
                 }
             }
         });
@@ -476,12 +520,14 @@ fn arguments_ui(ui: &mut Ui, state: &mut CommandingState, spec: &CommandSpec, to
             && let Err(problem) = argument.read(&current)
         {
             ui.label(RichText::new(problem).color(tokens.caution));
+            shown = true;
         }
         if let Some(value) = changed {
             state.text = with_argument(spec, &state.text, &argument.name, &value);
             state.error = None;
         }
     }
+    shown
 }
 
 /// The confirmation a hazardous command needs: it states the hazard.
@@ -500,41 +546,46 @@ fn confirmation_ui(
         return;
     };
     let (spec, text) = (typed.spec, typed.spec.text_form(&typed.arguments));
-    let modal = egui::Modal::new(egui::Id::new("confirm_hazardous_command")).show(ui.ctx(), |ui| {
-        ui.set_max_width(460.0);
-        ui.heading("Confirm a hazardous command");
-        ui.label(RichText::new(&text).monospace().strong());
-        ui.add(
-            egui::Label::new(
-                RichText::new(spec.hazard.as_deref().unwrap_or_default()).color(tokens.caution),
-            )
-            .wrap(),
-        );
-        if spec.two_person {
-            ui.label("Once queued, it waits for another user's approval.");
-        }
-        ui.add_space(tokens.gap);
-        ui.horizontal(|ui| {
-            if ui.button("I understand the hazard: queue it").clicked() {
-                commands.push(UiCommand::Commanding(CommandingCommand::Queue {
-                    text: state.text.clone(),
-                    priority: state.priority.clone(),
-                    hazard_confirmed: true,
-                }));
-                state.confirming = false;
+    let modal =
+        egui::Modal::new(egui::Id::unique("confirm_hazardous_command")).show(ui.ctx(), |ui| {
+            ui.set_max_width(460.0);
+            ui.heading("Confirm a hazardous command");
+            ui.label(RichText::new(&text).monospace().strong());
+            ui.add(
+                egui::Label::new(
+                    RichText::new(spec.hazard.as_deref().unwrap_or_default()).color(tokens.caution),
+                )
+                .wrap(),
+            );
+            if spec.two_person {
+                ui.label("Once queued, it waits for another user's approval.");
             }
-            if ui.button("Back").clicked() {
-                state.confirming = false;
-            }
+            ui.add_space(tokens.gap);
+            ui.horizontal(|ui| {
+                if ui.button("I understand the hazard: queue it").clicked() {
+                    commands.push(UiCommand::Commanding(CommandingCommand::Queue {
+                        text: state.text.clone(),
+                        priority: state.priority.clone(),
+                        hazard_confirmed: true,
+                    }));
+                    state.confirming = false;
+                }
+                if ui.button("Back").clicked() {
+                    state.confirming = false;
+                }
+            });
         });
-    });
     if modal.should_close() {
         state.confirming = false;
     }
 }
 
 /// A waiting command's status in words, and whether it is ready to go.
-fn waiting_words(command: &Command, spec: Option<&CommandSpec>, input: &CommandingInput<'_>) -> String {
+fn waiting_words(
+    command: &Command,
+    spec: Option<&CommandSpec>,
+    input: &CommandingInput<'_>,
+) -> String {
     let two_person = spec.is_some_and(|s| s.two_person);
     if two_person && command.status == "queued" {
         return "waits for another user's approval".to_owned();
@@ -604,7 +655,8 @@ fn queue_ui(
                         "{} · queued by {} at {}",
                         waiting_words(command, spec, input),
                         command.queued_by,
-                        format::parse_utc(&command.queued_at).map_or_else(String::new, format::utc_time)
+                        format::parse_utc(&command.queued_at)
+                            .map_or_else(String::new, format::utc_time)
                     ))
                     .color(tokens.text_muted),
                 );
@@ -630,18 +682,35 @@ fn row_actions_ui(
     let id = command.id.clone();
     ui.horizontal_wrapped(|ui| {
         ui.add_enabled_ui(allowed, |ui| {
-            if ui.small_button("▲").on_hover_text("Earlier in the queue").clicked() {
-                commands.push(UiCommand::Commanding(CommandingCommand::Move { id: id.clone(), up: true }));
+            if ui
+                .small_button("Earlier")
+                .on_hover_text("One place earlier among its priority's commands")
+                .clicked()
+            {
+                commands.push(UiCommand::Commanding(CommandingCommand::Move {
+                    id: id.clone(),
+                    up: true,
+                }));
             }
-            if ui.small_button("▼").on_hover_text("Later in the queue").clicked() {
-                commands.push(UiCommand::Commanding(CommandingCommand::Move { id: id.clone(), up: false }));
+            if ui
+                .small_button("Later")
+                .on_hover_text("One place later among its priority's commands")
+                .clicked()
+            {
+                commands.push(UiCommand::Commanding(CommandingCommand::Move {
+                    id: id.clone(),
+                    up: false,
+                }));
             }
+            let priority_label = ui.label("Priority");
             egui::ComboBox::from_id_salt(("priority", &id))
                 .selected_text(&command.priority)
                 .width(90.0)
                 .show_ui(ui, |ui| {
                     for priority in PRIORITIES {
-                        if ui.selectable_label(command.priority == *priority, *priority).clicked()
+                        if ui
+                            .selectable_label(command.priority == *priority, *priority)
+                            .clicked()
                             && command.priority != *priority
                         {
                             commands.push(UiCommand::Commanding(CommandingCommand::Priority {
@@ -650,7 +719,9 @@ fn row_actions_ui(
                             }));
                         }
                     }
-                });
+                })
+                .response
+                .labelled_by(priority_label.id);
             let needs_approval = spec.is_some_and(|s| s.two_person) && command.status == "queued";
             if needs_approval {
                 let own = command.queued_by == input.user;
@@ -659,7 +730,9 @@ fn row_actions_ui(
                     .on_hover_text("Approve the command as the second person")
                     .on_disabled_hover_text("You queued it: another user must approve it");
                 if approve.clicked() {
-                    commands.push(UiCommand::Commanding(CommandingCommand::Approve(id.clone())));
+                    commands.push(UiCommand::Commanding(CommandingCommand::Approve(
+                        id.clone(),
+                    )));
                 }
             }
             let cancelling = state.cancelling.as_ref().is_some_and(|(c, _)| *c == id);
@@ -733,9 +806,18 @@ fn history_ui(ui: &mut Ui, input: &CommandingInput<'_>) {
             .default_open(command.in_progress() || command.status == "failed")
             .show(ui, |ui| {
                 for stage in &command.stages {
-                    let at = format::parse_utc(&stage.at).map_or_else(String::new, format::utc_time);
-                    let by = if stage.by.is_empty() { String::new() } else { format!(" by {}", stage.by) };
-                    let detail = if stage.detail.is_empty() { String::new() } else { format!(": {}", stage.detail) };
+                    let at =
+                        format::parse_utc(&stage.at).map_or_else(String::new, format::utc_time);
+                    let by = if stage.by.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" by {}", stage.by)
+                    };
+                    let detail = if stage.detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", stage.detail)
+                    };
                     ui.add(
                         egui::Label::new(
                             RichText::new(format!("{at} {}{by}{detail}", stage.stage))

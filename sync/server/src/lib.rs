@@ -941,7 +941,9 @@ fn command_stages_in(request: &PushRequest) -> Vec<(String, String, String)> {
     request
         .ops
         .iter()
-        .filter(|op| op.table == "command_stages" && op.kind == galaxium_sync::protocol::OpKind::Insert)
+        .filter(|op| {
+            op.table == "command_stages" && op.kind == galaxium_sync::protocol::OpKind::Insert
+        })
         .map(|op| {
             let text = |column: &str| {
                 op.payload

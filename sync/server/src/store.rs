@@ -618,7 +618,7 @@ impl Store for SqliteStore {
                             training: training.unwrap_or(0) != 0,
                         }),
                         practising: false,
-                    // A scope this server does not know grants nothing at all.
+                        // A scope this server does not know grants nothing at all.
                         scope: match scope {
                             None => None,
                             Some(scope) => Some(scope.parse().ok()?),

@@ -3707,7 +3707,7 @@ fn a_postgres_database_restored_from_pg_dump_and_its_consoles_converge() {
 fn queue_command(
     replica: &mut Replica,
     name: &str,
-    arguments: Value,
+    arguments: &Value,
     hazard_confirmed: bool,
     queued_by: &str,
 ) -> String {
@@ -3756,18 +3756,52 @@ fn command_moves(replica: &mut Replica, id: &str, status: &str, by: &str) {
         .unwrap();
 }
 
+/// A delete of a command, pushed straight to the store as a crafted client would.
+fn crafted_delete(server: &TestServer, id: &str) -> galaxium_sync::protocol::OpResult {
+    let delete = galaxium_sync::protocol::Op {
+        op_id: replica::new_id(),
+        device_id: "a-crafted-client".into(),
+        seq: 1,
+        hlc: format!(
+            "{:015}-{:06}-a-crafted-client",
+            chrono::Utc::now().timestamp_millis(),
+            0
+        ),
+        table: "commands".into(),
+        row_id: id.to_owned(),
+        kind: galaxium_sync::protocol::OpKind::Delete,
+        payload: Map::new(),
+    };
+    server
+        .db
+        .open()
+        .push(
+            &galaxium_server::auth::Principal::of("cal", Role::Controller),
+            "a-crafted-client",
+            &[delete],
+        )
+        .unwrap()
+        .remove(0)
+        .result
+}
+
 #[test]
 fn commands_are_judged_on_the_server_against_the_command_dictionary() {
     let server = TestServer::start(chrono::Duration::hours(1));
-    let (mut desk, mut sender, mut second) = (console(), console(), console());
-    let (staff, cal, cyd) = (
+    let (mut desk, mut sender) = (console(), console());
+    let (staff, cal) = (
         server.client_on("sam", &desk.replica),
         server.client_on("cal", &sender.replica),
-        server.client_on("cyd", &second.replica),
     );
 
     // Spaceport staff do not command the vehicle.
-    queue_command(&mut desk.replica, "PWR.BUS_B_ENABLE", json!({}), false, "sam");
+    queue_command(
+        &mut desk.replica,
+        "PWR.BUS_B_ENABLE",
+        &json!({}),
+        false,
+        "sam",
+    );
     assert_eq!(server.sync(&mut desk.replica, &staff).rejected, 2);
     assert!(
         inbox_reasons(&desk.replica)
@@ -3778,25 +3812,64 @@ fn commands_are_judged_on_the_server_against_the_command_dictionary() {
     );
 
     // The dictionary's rules: a known command, its arguments, a confirmed hazard.
-    queue_command(&mut sender.replica, "PWR.WARP_DRIVE", json!({}), true, "cal");
-    queue_command(&mut sender.replica, "LS.SCRUBBER_MODE", json!({"mode": "turbo"}), false, "cal");
-    queue_command(&mut sender.replica, "LS.SCRUBBER_OFF", json!({}), false, "cal");
+    queue_command(
+        &mut sender.replica,
+        "PWR.WARP_DRIVE",
+        &json!({}),
+        true,
+        "cal",
+    );
+    queue_command(
+        &mut sender.replica,
+        "LS.SCRUBBER_MODE",
+        &json!({"mode": "turbo"}),
+        false,
+        "cal",
+    );
+    queue_command(
+        &mut sender.replica,
+        "LS.SCRUBBER_OFF",
+        &json!({}),
+        false,
+        "cal",
+    );
     let summary = server.sync(&mut sender.replica, &cal);
-    assert_eq!((summary.pushed, summary.rejected), (0, 6));
+    assert_eq!((summary.pushed, summary.rejected), (6, 6));
     let reasons = inbox_reasons(&sender.replica);
     for expected in [
         "there is no command \"PWR.WARP_DRIVE\" in the command dictionary",
         "mode must be one of normal, boost",
         "LS.SCRUBBER_OFF is hazardous and its sender did not confirm the hazard",
     ] {
-        assert!(reasons.iter().any(|r| r.contains(expected)), "{expected}: {reasons:?}");
+        assert!(
+            reasons.iter().any(|r| r.contains(expected)),
+            "{expected}: {reasons:?}"
+        );
     }
+}
 
+#[test]
+fn a_two_person_command_is_approved_by_another_user_and_every_stage_is_audited() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let (mut sender, mut second) = (console(), console());
+    let (cal, cyd) = (
+        server.client_on("cal", &sender.replica),
+        server.client_on("cyd", &second.replica),
+    );
     // Who queued it is the server's word, not the console's.
-    let id = queue_command(&mut sender.replica, "LS.SCRUBBER_OFF", json!({}), true, "cyd");
+    let id = queue_command(
+        &mut sender.replica,
+        "LS.SCRUBBER_OFF",
+        &json!({}),
+        true,
+        "cyd",
+    );
     assert_eq!(server.sync(&mut sender.replica, &cal).rejected, 0);
     server.sync(&mut second.replica, &cyd);
-    assert_eq!(second.replica.table_rows("commands").unwrap()[&id]["queued_by"], "cal");
+    assert_eq!(
+        second.replica.table_rows("commands").unwrap()[&id]["queued_by"],
+        "cal"
+    );
 
     // Its sender cannot approve it, nor release it unapproved, nor make it another command.
     command_moves(&mut sender.replica, &id, "approved", "cyd");
@@ -3805,17 +3878,24 @@ fn commands_are_judged_on_the_server_against_the_command_dictionary() {
         .replica
         .write(|w| w.update("commands", &id, object(json!({"name": "PWR.BUS_B_ENABLE"}))))
         .unwrap();
-    sender.replica.write(|w| w.delete("commands", &id)).unwrap();
     let summary = server.sync(&mut sender.replica, &cal);
-    assert_eq!(summary.pushed, 0, "{summary:?}");
+    assert_eq!((summary.pushed, summary.rejected), (5, 5), "{summary:?}");
+    // A delete (no console sends one: a replica keeps its stages) is refused all the same.
+    let verdict = crafted_delete(&server, &id);
+    assert!(
+        matches!(&verdict, galaxium_sync::protocol::OpResult::Rejected { reason, .. } if reason.contains("commands are never deleted")),
+        "{verdict:?}"
+    );
     let reasons = inbox_reasons(&sender.replica);
     for expected in [
         "LS.SCRUBBER_OFF needs the approval of another user than its sender (cal queued it)",
         "LS.SCRUBBER_OFF needs another user's approval before it is released",
         "a command's name is set when it is queued and never changes",
-        "commands are never deleted",
     ] {
-        assert!(reasons.iter().any(|r| r.contains(expected)), "{expected}: {reasons:?}");
+        assert!(
+            reasons.iter().any(|r| r.contains(expected)),
+            "{expected}: {reasons:?}"
+        );
     }
 
     // Another controller approves it; the sender's console then releases it.
@@ -3823,7 +3903,10 @@ fn commands_are_judged_on_the_server_against_the_command_dictionary() {
     let summary = server.sync(&mut second.replica, &cyd);
     assert_eq!((summary.pushed, summary.rejected), (2, 0), "{summary:?}");
     server.sync(&mut sender.replica, &cal);
-    assert_eq!(sender.replica.table_rows("commands").unwrap()[&id]["status"], "approved");
+    assert_eq!(
+        sender.replica.table_rows("commands").unwrap()[&id]["status"],
+        "approved"
+    );
     command_moves(&mut sender.replica, &id, "released", "cal");
     command_moves(&mut sender.replica, &id, "sent", "cal");
     assert_eq!(server.sync(&mut sender.replica, &cal).rejected, 0);
@@ -3859,7 +3942,13 @@ fn a_trainees_command_never_reaches_operations_and_a_session_keeps_its_own() {
 
     // A trainee account cannot push to operations at all.
     let mut operational = console();
-    queue_command(&mut operational.replica, "PWR.BUS_B_ENABLE", json!({}), false, "tia");
+    queue_command(
+        &mut operational.replica,
+        "PWR.BUS_B_ENABLE",
+        &json!({}),
+        false,
+        "tia",
+    );
     let err = server
         .runtime
         .block_on(sync_once(&mut operational.replica, &trainee))
@@ -3871,11 +3960,11 @@ fn a_trainees_command_never_reaches_operations_and_a_session_keeps_its_own() {
     joined
         .set_training_link(&link(&server, &session.id, false))
         .unwrap();
-    let id = queue_command(&mut joined, "PWR.BUS_B_ENABLE", json!({}), false, "tia");
+    let id = queue_command(&mut joined, "PWR.BUS_B_ENABLE", &json!({}), false, "tia");
     let summary = server.sync(&mut joined, &trainee);
     assert_eq!((summary.pushed, summary.rejected), (2, 0), "{summary:?}");
     // Two-person approval holds in a session too.
-    let own = queue_command(&mut joined, "LS.SCRUBBER_OFF", json!({}), true, "tia");
+    let own = queue_command(&mut joined, "LS.SCRUBBER_OFF", &json!({}), true, "tia");
     command_moves(&mut joined, &own, "approved", "tia");
     assert_eq!(server.sync(&mut joined, &trainee).rejected, 2);
 
@@ -3884,5 +3973,11 @@ fn a_trainees_command_never_reaches_operations_and_a_session_keeps_its_own() {
     let mut watcher = console();
     server.sync(&mut watcher.replica, &admin);
     assert!(watcher.replica.table_rows("commands").unwrap().is_empty());
-    assert!(!watcher.replica.table_rows("commands").unwrap().contains_key(&id));
+    assert!(
+        !watcher
+            .replica
+            .table_rows("commands")
+            .unwrap()
+            .contains_key(&id)
+    );
 }

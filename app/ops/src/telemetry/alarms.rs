@@ -232,7 +232,15 @@ impl AlarmBoard {
     /// Raises an alarm that no limit raised, under `key` (a command's name): latched until
     /// acknowledged, as an alarm whose value is back in limits is, since there is nothing to
     /// clear. `value` is the value last seen of the channel concerned.
-    pub fn raise_event(&mut self, key: &str, severity: Severity, what: String, value: f64, at: DateTime<Utc>) {
+    pub fn raise_event(
+        &mut self,
+        key: &str,
+        severity: Severity,
+        what: String,
+        value: f64,
+        at: DateTime<Utc>,
+    ) {
+        let logged = format!("{} raised: {what}", severity.label());
         self.alarms.insert(
             key.to_owned(),
             Alarm {
@@ -245,10 +253,10 @@ impl AlarmBoard {
                 shelved_until: None,
                 acknowledged: None,
                 drill: false,
-                what: Some(what.clone()),
+                what: Some(what),
             },
         );
-        self.record(at, key, severity, format!("{} raised: {what}", severity.label()));
+        self.record(at, key, severity, logged);
     }
 
     /// Acknowledges `channel`'s alarm as `user` with `comment`.

@@ -329,9 +329,7 @@ impl TelemetrySource for Simulator {
     }
 
     fn in_contact(&self, t: f64) -> Option<bool> {
-        Some(
-            self.environment.in_contact(t) && self.comms_lost_until.is_none_or(|until| t >= until),
-        )
+        Some(self.environment.in_contact(t) && self.comms_lost_until.is_none_or(|until| t >= until))
     }
 
     fn actuate(&mut self, index: usize, actuation: Actuation) -> bool {

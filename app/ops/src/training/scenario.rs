@@ -454,9 +454,7 @@ fn expectation(spec: &ExpectSpec, known: &dyn Fn(&str) -> bool) -> Result<Expect
             let dictionary = galaxium_sync::commanding::CommandDictionary::shipped()
                 .map_err(|e| e.to_string())?;
             if dictionary.get(&name).is_none() {
-                return Err(format!(
-                    "there is no command {name:?} in assets/commands"
-                ));
+                return Err(format!("there is no command {name:?} in assets/commands"));
             }
             Expectation::Command { name }
         }

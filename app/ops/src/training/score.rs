@@ -235,6 +235,7 @@ mod tests {
                 incidents: &[],
                 acknowledged: &elsewhere,
                 rebooked_at: None,
+                verified_commands: &[],
             },
             unix_seconds(at(400)),
         );
