@@ -67,7 +67,16 @@ mod tests {
     fn the_migration_rewrites_every_time_column_of_the_registry_as_the_writer_would() {
         use crate::schema::registry::{TABLES, ValueRule};
         let sql = include_str!("schema/migrations/0010_one_time_form.sql");
+        // Tables made by later migrations hold the one stored form from their first row.
+        let later: String = crate::schema::MIGRATIONS
+            .iter()
+            .filter(|m| m.version > 10)
+            .map(|m| m.sql)
+            .collect();
         for table in TABLES {
+            if later.contains(&format!("CREATE TABLE {} (", table.name)) {
+                continue;
+            }
             for column in table.columns {
                 if column.rule == ValueRule::Timestamp {
                     let statement = format!("UPDATE {} SET {} = ", table.name, column.name);
