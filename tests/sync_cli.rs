@@ -549,3 +549,116 @@ fn two_consoles_that_each_loaded_the_demo_hold_one_demo_after_syncing() {
     server.kill().unwrap();
     let _ = server.wait();
 }
+
+/// The ground segment: `galaxium telemetry feed` as `user`, with no replica of its own (no
+/// crew, no orbit), for 40 s at most.
+fn ground_segment(dir: &Path, url: &str, user: &str) -> std::process::Child {
+    let ground = DataDir::at(&dir.join("ground"));
+    Command::new(env!("CARGO_BIN_EXE_galaxium"))
+        .arg("--data")
+        .arg(ground.root())
+        .args(["telemetry", "feed", "--server", url, "--user", user])
+        .args(["--seconds", "40"])
+        .env("GALAXIUM_PASSWORD", PASSWORD)
+        .env_remove("GALAXIUM_DATA")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn a_command_goes_through_the_server_to_the_ground_segment_and_is_verified_by_its_telemetry() {
+    use galaxium::ops::commanding::{self, NewCommand, Uplink, UplinkEvent};
+    use galaxium::ops::telemetry::Telemetry;
+    use galaxium::ops::telemetry::dictionary::Dictionary;
+    use galaxium::ops::telemetry::live::LiveSource;
+    use galaxium_sync::client::sync_once;
+    use galaxium_sync::commanding::CommandDictionary;
+    use galaxium_sync::schema::registry::Role;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (runtime, url) = support::start_server_with(dir.path(), &[("cal", Role::Controller)]);
+    let feed = ground_segment(dir.path(), &url, "cal");
+
+    // The controller's console follows the live feed and uplinks through the server.
+    let mut replica =
+        Replica::open(&dir.path().join("console.sqlite"), &OpenOptions::default()).unwrap();
+    let client = support::signed_in_on(&runtime, &url, "cal", &replica);
+    let vehicle = Dictionary::shipped(&[]).unwrap();
+    let live = LiveSource::start(&url, None, client.token().unwrap(), &vehicle).unwrap();
+    let mut telemetry = Telemetry::new(vehicle, Box::new(live));
+    let mut uplink = Uplink::new();
+    let bus_b = telemetry.index_of("pwr.bus_b_voltage").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while telemetry.series(bus_b).last().is_none() {
+        assert!(std::time::Instant::now() < deadline, "no live telemetry");
+        telemetry.tick(Utc::now());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        telemetry.series(bus_b).last().unwrap().1 < 2.0,
+        "bus B starts off"
+    );
+    assert!(telemetry.uplink_refusal().is_none());
+
+    let dictionary = CommandDictionary::shipped().unwrap();
+    let id = commanding::queue(
+        &mut replica,
+        &NewCommand {
+            spec: dictionary.get("PWR.BUS_B_ENABLE").unwrap(),
+            arguments: serde_json::Map::new(),
+            priority: "urgent",
+            hazard_confirmed: false,
+        },
+        ("cal", Role::Controller),
+        Utc::now(),
+    )
+    .unwrap();
+    let mut events = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !events
+        .iter()
+        .any(|e| matches!(e, UplinkEvent::Verified(_) | UplinkEvent::Failed(_)))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not verified: {events:?}"
+        );
+        telemetry.tick(Utc::now());
+        let turn = uplink.tick(
+            &mut replica,
+            &mut telemetry,
+            "cal",
+            Utc::now(),
+            std::time::Instant::now(),
+        );
+        if !turn.is_empty() || replica.pending_count().unwrap() > 0 {
+            runtime.block_on(sync_once(&mut replica, &client)).unwrap();
+        }
+        events.extend(turn);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        events.iter().any(|e| matches!(e, UplinkEvent::Verified(d) if d.starts_with("PWR.BUS_B_ENABLE: pwr.bus_b_voltage above 26 V"))),
+        "{events:?}"
+    );
+    let command = commanding::read(&replica, 10)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap();
+    assert_eq!(
+        command.stage("sent").unwrap().detail,
+        "sent through the server to the ground segment"
+    );
+    let mut feed = feed;
+    let _ = feed.kill();
+    let output = feed.wait_with_output().unwrap();
+    let said = text(&output.stdout);
+    assert!(
+        said.contains("carried out PWR.BUS_B_ENABLE (queued by cal)"),
+        "{said}\n{}",
+        text(&output.stderr)
+    );
+}

@@ -402,6 +402,25 @@ impl SyncClient {
         Ok(accepted)
     }
 
+    /// The commands consoles sent to the vehicle after `after` (the op-log cursor of the last
+    /// answer), for the ground segment; without a cursor, none, and the cursor of now.
+    pub async fn uplink_commands(
+        &self,
+        after: Option<u64>,
+    ) -> Result<crate::protocol::UplinkCommands, SyncError> {
+        let query = after.map_or_else(String::new, |after| format!("?after={after}"));
+        let (answer, _, _) = self
+            .send(
+                self.authorised(self.http.get(format!(
+                    "{}{}/telemetry/commands{query}",
+                    self.base, self.api
+                ))),
+                None,
+            )
+            .await?;
+        Ok(answer)
+    }
+
     /// The token from the sign-in, if any.
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()

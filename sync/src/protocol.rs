@@ -364,6 +364,28 @@ pub struct ErrorBody {
     pub error: String,
 }
 
+/// A command sent to the vehicle through the server, as the ground segment receives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UplinkCommand {
+    /// The command's id.
+    pub id: String,
+    /// Its name in the command dictionary.
+    pub name: String,
+    /// Its arguments.
+    pub arguments: Map<String, Value>,
+    /// Who queued it.
+    pub queued_by: String,
+}
+
+/// The commands sent to the vehicle since a cursor, for the ground segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UplinkCommands {
+    /// In the order they were sent.
+    pub commands: Vec<UplinkCommand>,
+    /// Ask after this next time.
+    pub next_after: u64,
+}
+
 /// At most this many points in one telemetry batch.
 pub const MAX_TELEMETRY_POINTS: usize = 20_000;
 /// The longest channel id the server takes.

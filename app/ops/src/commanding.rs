@@ -840,6 +840,12 @@ fn send(
         })?;
         return Err(refused(format!("not sent: {why}")));
     }
+    let through_server = telemetry.uplinks_through_server();
+    let how = if through_server {
+        "sent through the server to the ground segment"
+    } else {
+        "uplinked to the vehicle"
+    };
     // Kept first: a command carried out but not recorded would be sent again after a crash.
     replica.write(|w| {
         w.update("commands", &command.id, status("released"))?;
@@ -859,17 +865,29 @@ fn send(
         w.insert(
             "command_stages",
             &new_id(),
-            stage_row(
-                &command.id,
-                "sent",
-                now,
-                user,
-                &device,
-                "uplinked to the vehicle",
-            ),
+            stage_row(&command.id, "sent", now, user, &device, how),
         )
     })?;
-    for effect in spec.effects_for(&command.arguments) {
+    if through_server {
+        // The ground segment carries it out when it takes it from the server.
+        return Ok(());
+    }
+    for (channel, actuation) in actuations(spec, &command.arguments) {
+        if !telemetry.actuate(&channel, actuation) {
+            tracing::warn!(
+                "{}: the vehicle has no channel {channel} to act on",
+                spec.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What `spec` called with `arguments` does to the simulated vehicle, channel by channel (the
+/// console's own simulator, or the ground segment's behind the server).
+pub fn actuations(spec: &CommandSpec, arguments: &Map<String, Value>) -> Vec<(String, Actuation)> {
+    let mut out = Vec::new();
+    for effect in spec.effects_for(arguments) {
         let actuation = match &effect.kind {
             EffectKind::Set {
                 target,
@@ -879,9 +897,7 @@ fn send(
                 let (value, held) = match target {
                     Target::Value(v) => (Some(*v), false),
                     // A set point from the command: the hardware holds it.
-                    Target::Argument(name) => {
-                        (command.arguments.get(name).and_then(Value::as_f64), true)
-                    }
+                    Target::Argument(name) => (arguments.get(name).and_then(Value::as_f64), true),
                 };
                 let Some(value) = value else {
                     continue;
@@ -899,15 +915,9 @@ fn send(
             },
             EffectKind::Hold => Actuation::Hold,
         };
-        if !telemetry.actuate(&effect.channel, actuation) {
-            tracing::warn!(
-                "{}: the vehicle has no channel {} to act on",
-                spec.name,
-                effect.channel
-            );
-        }
+        out.push((effect.channel.clone(), actuation));
     }
-    Ok(())
+    out
 }
 
 /// Checks the command dictionary against the telemetry dictionary: every channel its

@@ -122,6 +122,10 @@ pub fn feed(data: &DataDir, args: &FeedArgs<'_>, out: &mut impl Write) -> anyhow
     )?;
 
     let started = std::time::Instant::now();
+    let mut uplink = Uplink {
+        dictionary: galaxium_sync::commanding::CommandDictionary::shipped()?,
+        after: None,
+    };
     let mut held: Vec<TelemetryPoint> = Vec::new();
     let mut polled: Vec<Sample> = Vec::new();
     let mut dropped = 0usize;
@@ -173,6 +177,7 @@ pub fn feed(data: &DataDir, args: &FeedArgs<'_>, out: &mut impl Write) -> anyhow
             )?;
             dropped = 0;
         }
+        carry_out_commands(&runtime, &client, &mut uplink, source.as_mut(), &names, out)?;
         if held.is_empty() && source.playback().is_some_and(|p| p.finished()) {
             writeln!(out, "the whole recording has been sent")?;
             return Ok(());
@@ -280,6 +285,71 @@ fn print_frame(
             |t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         );
         writeln!(out, "{at} {} {}", point.channel, point.value)?;
+    }
+    Ok(())
+}
+
+/// The ground segment's side of the uplink: the command dictionary, and where in the
+/// server's op log it has read the commands sent to the vehicle (`None` before the first ask:
+/// the first answer starts from now).
+struct Uplink {
+    dictionary: galaxium_sync::commanding::CommandDictionary,
+    after: Option<u64>,
+}
+
+/// Takes the commands consoles sent through the server and carries them out on the vehicle
+/// this feed plays (a recording cannot be commanded: said, and the command is left to fail
+/// its verifiers at the console that sent it).
+fn carry_out_commands(
+    runtime: &tokio::runtime::Runtime,
+    client: &SyncClient,
+    uplink: &mut Uplink,
+    source: &mut dyn TelemetrySource,
+    names: &[String],
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let sent = match runtime.block_on(client.uplink_commands(uplink.after)) {
+        Ok(sent) => sent,
+        Err(err) if err.is_retryable() => {
+            writeln!(
+                out,
+                "{} commands not read: {err}",
+                Utc::now().format("%H:%M:%S")
+            )?;
+            return Ok(());
+        }
+        Err(err) => bail!("the server refused the commands for the vehicle: {err}"),
+    };
+    uplink.after = Some(sent.next_after);
+    for command in sent.commands {
+        let Some(spec) = uplink.dictionary.get(&command.name) else {
+            writeln!(
+                out,
+                "{} is not in this feed's command dictionary: not carried out",
+                command.name
+            )?;
+            continue;
+        };
+        let text = spec.text_form(&command.arguments);
+        let mut done = true;
+        for (channel, actuation) in crate::ops::commanding::actuations(spec, &command.arguments) {
+            let index = names.iter().position(|n| *n == channel);
+            done &= index.is_some_and(|i| source.actuate(i, actuation));
+        }
+        if done {
+            writeln!(
+                out,
+                "{} carried out {text} (queued by {})",
+                Utc::now().format("%H:%M:%S"),
+                command.queued_by
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{} could not carry out {text}: this feed's source cannot be commanded",
+                Utc::now().format("%H:%M:%S")
+            )?;
+        }
     }
     Ok(())
 }

@@ -182,6 +182,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/pull", get(pull))
         .route("/api/v1/telemetry/batch", post(telemetry::ingest))
         .route("/api/v1/telemetry/live", get(telemetry::live))
+        .route("/api/v1/telemetry/commands", get(telemetry::uplink))
         .route(
             "/api/v1/training/sessions",
             get(training::list).post(training::create),

@@ -1627,6 +1627,21 @@ impl Store for PgStore {
         })
     }
 
+    fn live_row(
+        &self,
+        table: &str,
+        row_id: &str,
+    ) -> Result<Option<Map<String, Value>>, StoreError> {
+        self.with_tx(|tx| {
+            Ok(tx
+                .query_opt(
+                    "SELECT data FROM rows WHERE table_name = $1 AND row_id = $2 AND NOT deleted",
+                    &[&table, &row_id],
+                )?
+                .map(|r| object(r.get(0))))
+        })
+    }
+
     fn telemetry_head(&self) -> Result<u64, StoreError> {
         self.with_tx(|tx| {
             // The newest point stored, or, when a day passed without any, the sequence's.

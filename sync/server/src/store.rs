@@ -177,6 +177,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<TelemetryFrame>, StoreError>;
     /// The newest telemetry sequence number (0 when none was ever stored).
     fn telemetry_head(&self) -> Result<u64, StoreError>;
+    /// The columns of a live row (`None` when it was never stored or was deleted). `table`
+    /// comes from the registry.
+    fn live_row(&self, table: &str, row_id: &str)
+    -> Result<Option<Map<String, Value>>, StoreError>;
     /// Whether the store can serve.
     fn ping(&self) -> Result<(), StoreError>;
     /// Records a new training session.
@@ -1020,6 +1024,22 @@ impl Store for SqliteStore {
             frame.points.push(point);
         }
         Ok(frame)
+    }
+
+    fn live_row(
+        &self,
+        table: &str,
+        row_id: &str,
+    ) -> Result<Option<Map<String, Value>>, StoreError> {
+        let conn = self.lock();
+        let data: Option<String> = conn
+            .query_row(
+                "SELECT data FROM rows WHERE table_name = ?1 AND row_id = ?2 AND deleted = 0",
+                params![table, row_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(data.map(|d| serde_json::from_str(&d).unwrap_or_default()))
     }
 
     fn telemetry_head(&self) -> Result<u64, StoreError> {

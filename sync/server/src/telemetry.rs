@@ -277,3 +277,96 @@ impl Relay {
         Ok(())
     }
 }
+
+/// Query of the uplink: the commands sent after an op-log cursor. Without one, the answer
+/// starts from now (a ground segment that starts does not replay what was sent before it).
+#[derive(Debug, Deserialize)]
+pub struct UplinkQuery {
+    /// The cursor of the last answer's `next_after`.
+    after: Option<u64>,
+}
+
+/// Op-log entries one uplink request reads at most (the rest come at the next).
+const UPLINK_PAGE: usize = 1_000;
+
+/// `GET /api/v1/telemetry/commands`: the commands consoles sent to the vehicle (released and
+/// uplinked through the server, in operations only), for the ground segment that posts the
+/// vehicle's telemetry. The same sign-ins that may post telemetry may ask.
+pub async fn uplink(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    query: Result<Query<UplinkQuery>, QueryRejection>,
+) -> Result<Json<galaxium_sync::protocol::UplinkCommands>, ApiError> {
+    state.metrics.request("other");
+    check_protocol(&headers)?;
+    let (principal, _) =
+        crate::authenticate_for(&state, &headers, crate::auth::Scope::Telemetry).await?;
+    if !PRODUCERS.contains(&principal.role) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the {} role may not receive the vehicle's commands; sign the ground segment in as a controller",
+                principal.role.as_str()
+            ),
+        ));
+    }
+    let Query(query) = query.map_err(|err| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("bad uplink query ({err}); use ?after=CURSOR"),
+        )
+    })?;
+    let store = state.store.clone();
+    let answer = blocking(move || sent_commands(store.as_ref(), &principal, query.after)).await?;
+    Ok(Json(answer))
+}
+
+/// The commands that moved to `sent` after `after` in the op log, each read whole.
+fn sent_commands(
+    store: &dyn crate::store::Store,
+    principal: &Principal,
+    after: Option<u64>,
+) -> Result<galaxium_sync::protocol::UplinkCommands, crate::store::StoreError> {
+    use galaxium_sync::protocol::{OpKind, UplinkCommand, UplinkCommands};
+    let Some(after) = after else {
+        return Ok(UplinkCommands {
+            commands: Vec::new(),
+            next_after: store.stats()?.head_cursor,
+        });
+    };
+    let page = store.pull(principal, None, after, UPLINK_PAGE)?;
+    let mut commands = Vec::new();
+    for entry in &page.ops {
+        let op = &entry.op;
+        let sent = op.table == "commands"
+            && op.kind != OpKind::Delete
+            && op.payload.get("status").and_then(serde_json::Value::as_str) == Some("sent");
+        if !sent {
+            continue;
+        }
+        let Some(row) = store.live_row("commands", &op.row_id)? else {
+            continue;
+        };
+        let text = |column: &str| {
+            row.get(column)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let arguments = match row.get("arguments") {
+            Some(serde_json::Value::Object(map)) => map.clone(),
+            Some(serde_json::Value::String(json)) => serde_json::from_str(json).unwrap_or_default(),
+            _ => serde_json::Map::new(),
+        };
+        commands.push(UplinkCommand {
+            id: op.row_id.clone(),
+            name: text("name"),
+            arguments,
+            queued_by: text("queued_by"),
+        });
+    }
+    Ok(UplinkCommands {
+        commands,
+        next_after: page.next_cursor,
+    })
+}

@@ -172,6 +172,24 @@ impl TelemetrySource for LiveSource {
                 .clone(),
         )
     }
+
+    /// Operations' commands go through the server to the ground segment; a training
+    /// session's vehicle is the trainer's console's, which commands are not relayed to.
+    fn uplink_refusal(&self) -> Option<String> {
+        let session = self
+            .status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .session
+            .is_some();
+        session.then(|| {
+            "in a training session the trainer's console flies the simulated vehicle, and commands are not relayed to it: command from the trainer's console".to_owned()
+        })
+    }
+
+    fn uplinks_through_server(&self) -> bool {
+        true
+    }
 }
 
 /// Reads the session's mission clock every [`CLOCK_EVERY`] into `status`; unreachable reads

@@ -89,6 +89,11 @@ pub trait TelemetrySource: Send {
     fn in_contact(&self, _t: f64) -> Option<bool> {
         None
     }
+    /// Whether commands reach the vehicle through the server (the ground segment carries them
+    /// out), rather than through this source.
+    fn uplinks_through_server(&self) -> bool {
+        false
+    }
     /// Carries out a command's effect on channel `channel` of the vehicle; `false` when the
     /// source cannot.
     fn actuate(&mut self, _channel: usize, _actuation: sim::Actuation) -> bool {
@@ -425,6 +430,11 @@ impl Telemetry {
     /// Why commands cannot reach the vehicle from this source, if they cannot.
     pub fn uplink_refusal(&self) -> Option<String> {
         self.source.uplink_refusal()
+    }
+
+    /// Whether commands reach the vehicle through the server (a live feed).
+    pub fn uplinks_through_server(&self) -> bool {
+        self.source.uplinks_through_server()
     }
 
     /// Carries out what a command does to channel `id` of the vehicle.
