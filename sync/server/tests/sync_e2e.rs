@@ -3981,3 +3981,69 @@ fn a_trainees_command_never_reaches_operations_and_a_session_keeps_its_own() {
             .contains_key(&id)
     );
 }
+
+#[test]
+fn the_ground_segment_receives_each_command_sent_through_the_server_once() {
+    let server = TestServer::start(chrono::Duration::hours(1));
+    let mut sender = console();
+    let cal = server.client_on("cal", &sender.replica);
+    let ground = server.client("cyd");
+    // Before anything is sent: nothing, and the cursor of now (the past is not replayed).
+    let early = queue_command(
+        &mut sender.replica,
+        "PWR.LOAD_SHED",
+        &json!({}),
+        false,
+        "cal",
+    );
+    command_moves(&mut sender.replica, &early, "released", "cal");
+    command_moves(&mut sender.replica, &early, "sent", "cal");
+    server.sync(&mut sender.replica, &cal);
+    let start = server
+        .runtime
+        .block_on(ground.uplink_commands(None))
+        .unwrap();
+    assert!(start.commands.is_empty());
+
+    let id = queue_command(
+        &mut sender.replica,
+        "LS.SCRUBBER_MODE",
+        &json!({"mode": "boost"}),
+        false,
+        "cal",
+    );
+    command_moves(&mut sender.replica, &id, "released", "cal");
+    command_moves(&mut sender.replica, &id, "sent", "cal");
+    assert_eq!(server.sync(&mut sender.replica, &cal).rejected, 0);
+    let sent = server
+        .runtime
+        .block_on(ground.uplink_commands(Some(start.next_after)))
+        .unwrap();
+    assert_eq!(sent.commands.len(), 1, "{sent:?}");
+    let command = &sent.commands[0];
+    assert_eq!(
+        (
+            command.id.as_str(),
+            command.name.as_str(),
+            command.queued_by.as_str()
+        ),
+        (id.as_str(), "LS.SCRUBBER_MODE", "cal")
+    );
+    assert_eq!(command.arguments["mode"], "boost");
+    let again = server
+        .runtime
+        .block_on(ground.uplink_commands(Some(sent.next_after)))
+        .unwrap();
+    assert!(again.commands.is_empty());
+
+    // Spaceport staff are not the ground segment.
+    let staff = server.client("sam");
+    let err = server
+        .runtime
+        .block_on(staff.uplink_commands(Some(0)))
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Forbidden(m) if m.contains("may not receive the vehicle's commands")),
+        "{err}"
+    );
+}
