@@ -2703,3 +2703,48 @@ fn a_two_person_command_is_approved_at_another_console_through_the_server_and_ve
         |c| command_named(c[1], "LS.SCRUBBER_OFF").is_some_and(|c| c.status == "verified"),
     );
 }
+
+#[test]
+fn a_command_queued_out_of_contact_waits_for_aos_and_goes_at_it() {
+    let mut console = console_with(ReplicaKind::Operational, false);
+    // The simulated vehicle's next pass starts in 4 s: out of contact until then.
+    let now = galaxium::ops::telemetry::unix_seconds(Utc::now());
+    let environment = galaxium::ops::telemetry::sim::Environment {
+        sunlit: vec![(now - 86_400.0, now + 86_400.0)],
+        contacts: vec![(now + 4.0, now + 900.0)],
+        known: true,
+    };
+    console
+        .harness
+        .state_mut()
+        .telemetry_mut()
+        .unwrap()
+        .set_environment(&environment);
+    open_view(&mut console, View::Commanding);
+    console
+        .harness
+        .get_by_label_contains("No contact: commands wait for AOS at");
+    type_command(&mut console, "PWR.BUS_B_ENABLE");
+    console.harness.get_by_label("Queue command").click();
+    console.harness.run();
+    console.harness.get_by_label_contains("waits for AOS at ");
+    assert_eq!(
+        command_named(&console, "PWR.BUS_B_ENABLE").unwrap().status,
+        "queued"
+    );
+    // At AOS it goes, and its telemetry verifies it.
+    step_until(&mut [&mut console], 30, "not sent at AOS", |c| {
+        command_named(c[0], "PWR.BUS_B_ENABLE").is_some_and(|c| c.status == "verified")
+    });
+    let command = command_named(&console, "PWR.BUS_B_ENABLE").unwrap();
+    let released = galaxium::ops::telemetry::unix_seconds(
+        chrono::DateTime::parse_from_rfc3339(&command.stage("released").unwrap().at)
+            .unwrap()
+            .into(),
+    );
+    assert!(
+        released >= now + 4.0,
+        "released {} s before AOS",
+        now + 4.0 - released
+    );
+}
