@@ -369,15 +369,12 @@ pub fn approve(
             command.text_form()
         )));
     }
-    let device = replica.device_id().to_owned();
-    replica.write(|w| {
-        w.update("commands", id, status("approved"))?;
-        w.insert(
-            "command_stages",
-            &new_id(),
-            stage_row(id, "approved", now, user, &device, &command.text_form()),
-        )
-    })?;
+    record_moves(
+        replica,
+        id,
+        &[("approved", &command.text_form())],
+        (user, now),
+    )?;
     Ok(())
 }
 
@@ -385,6 +382,28 @@ fn status(word: &str) -> Map<String, Value> {
     let mut row = Map::new();
     row.insert("status".into(), Value::String(word.into()));
     row
+}
+
+/// Moves a command through `moves` in one transaction: each to its status, with the stage
+/// that records it (and what the stage says).
+fn record_moves(
+    replica: &mut Replica,
+    id: &str,
+    moves: &[(&str, &str)],
+    (user, now): (&str, DateTime<Utc>),
+) -> Result<(), ReplicaError> {
+    let device = replica.device_id().to_owned();
+    replica.write(|w| {
+        for (stage, detail) in moves {
+            w.update("commands", id, status(stage))?;
+            w.insert(
+                "command_stages",
+                &new_id(),
+                stage_row(id, stage, now, user, &device, detail),
+            )?;
+        }
+        Ok(())
+    })
 }
 
 /// Cancels a waiting command, saying why.
@@ -405,19 +424,11 @@ pub fn cancel(
             command.status
         )));
     }
-    let device = replica.device_id().to_owned();
     let detail = match why.trim() {
         "" => command.text_form(),
         why => format!("{}: {why}", command.text_form()),
     };
-    replica.write(|w| {
-        w.update("commands", id, status("cancelled"))?;
-        w.insert(
-            "command_stages",
-            &new_id(),
-            stage_row(id, "cancelled", now, user, &device, &detail),
-        )
-    })?;
+    record_moves(replica, id, &[("cancelled", &detail)], (user, now))?;
     Ok(())
 }
 
@@ -662,7 +673,6 @@ impl Uplink {
         events: &mut Vec<UplinkEvent>,
     ) {
         let t = unix_seconds(now);
-        let device = replica.device_id().to_owned();
         let mut finished = Vec::new();
         for (index, flight) in self.in_flight.iter_mut().enumerate() {
             for watched in flight.verifiers.iter_mut().filter(|w| w.met.is_none()) {
@@ -718,14 +728,7 @@ impl Uplink {
             let Some((stage, detail, channel)) = outcome else {
                 continue;
             };
-            let written = replica.write(|w| {
-                w.update("commands", &flight.id, status(stage))?;
-                w.insert(
-                    "command_stages",
-                    &new_id(),
-                    stage_row(&flight.id, stage, now, user, &device, &detail),
-                )
-            });
+            let written = record_moves(replica, &flight.id, &[(stage, &detail)], (user, now));
             if let Err(err) = written {
                 // Kept in flight and judged again at the next turn.
                 tracing::warn!("a command's verification could not be kept: {err}");
@@ -808,37 +811,16 @@ fn send(
     user: &str,
     now: DateTime<Utc>,
 ) -> Result<(), CommandError> {
-    let device = replica.device_id().to_owned();
+    let text = command.text_form();
     if let Some(why) = telemetry.uplink_refusal() {
-        replica.write(|w| {
-            w.update("commands", &command.id, status("released"))?;
-            w.insert(
-                "command_stages",
-                &new_id(),
-                stage_row(
-                    &command.id,
-                    "released",
-                    now,
-                    user,
-                    &device,
-                    &command.text_form(),
-                ),
-            )?;
-            w.update("commands", &command.id, status("failed"))?;
-            w.insert(
-                "command_stages",
-                &new_id(),
-                stage_row(
-                    &command.id,
-                    "failed",
-                    now,
-                    user,
-                    &device,
-                    &format!("not sent: {why}"),
-                ),
-            )
-        })?;
-        return Err(refused(format!("not sent: {why}")));
+        let why = format!("not sent: {why}");
+        record_moves(
+            replica,
+            &command.id,
+            &[("released", &text), ("failed", &why)],
+            (user, now),
+        )?;
+        return Err(refused(why));
     }
     let through_server = telemetry.uplinks_through_server();
     let how = if through_server {
@@ -847,27 +829,12 @@ fn send(
         "uplinked to the vehicle"
     };
     // Kept first: a command carried out but not recorded would be sent again after a crash.
-    replica.write(|w| {
-        w.update("commands", &command.id, status("released"))?;
-        w.insert(
-            "command_stages",
-            &new_id(),
-            stage_row(
-                &command.id,
-                "released",
-                now,
-                user,
-                &device,
-                &command.text_form(),
-            ),
-        )?;
-        w.update("commands", &command.id, status("sent"))?;
-        w.insert(
-            "command_stages",
-            &new_id(),
-            stage_row(&command.id, "sent", now, user, &device, how),
-        )
-    })?;
+    record_moves(
+        replica,
+        &command.id,
+        &[("released", &text), ("sent", how)],
+        (user, now),
+    )?;
     if through_server {
         // The ground segment carries it out when it takes it from the server.
         return Ok(());
