@@ -47,19 +47,30 @@ pub async fn ingest(
     body: Result<Json<TelemetryBatch>, JsonRejection>,
 ) -> Result<Json<TelemetryAccepted>, ApiError> {
     state.metrics.request("telemetry_batch");
-    check_protocol(&headers)?;
+    let principal = ground_segment(&state, &headers, "send telemetry").await?;
+    ingest_into(&state, &state.operational(), &principal, body).await
+}
+
+/// The ground segment behind a request: a sign-in (or a telemetry token) of a role that may
+/// produce the vehicle's telemetry, and so take its commands. `what` is what it asked to do.
+async fn ground_segment(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    what: &str,
+) -> Result<Principal, ApiError> {
+    check_protocol(headers)?;
     let (principal, _) =
-        crate::authenticate_for(&state, &headers, crate::auth::Scope::Telemetry).await?;
+        crate::authenticate_for(state, headers, crate::auth::Scope::Telemetry).await?;
     if !PRODUCERS.contains(&principal.role) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             format!(
-                "the {} role may not send telemetry; sign the producer in as a controller",
+                "the {} role may not {what}; sign the ground segment in as a controller",
                 principal.role.as_str()
             ),
         ));
     }
-    ingest_into(&state, &state.operational(), &principal, body).await
+    Ok(principal)
 }
 
 /// Stores a batch in `namespace` and relays it to the consoles following it.
@@ -298,18 +309,7 @@ pub async fn uplink(
     query: Result<Query<UplinkQuery>, QueryRejection>,
 ) -> Result<Json<galaxium_sync::protocol::UplinkCommands>, ApiError> {
     state.metrics.request("other");
-    check_protocol(&headers)?;
-    let (principal, _) =
-        crate::authenticate_for(&state, &headers, crate::auth::Scope::Telemetry).await?;
-    if !PRODUCERS.contains(&principal.role) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!(
-                "the {} role may not receive the vehicle's commands; sign the ground segment in as a controller",
-                principal.role.as_str()
-            ),
-        ));
-    }
+    let principal = ground_segment(&state, &headers, "receive the vehicle's commands").await?;
     let Query(query) = query.map_err(|err| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
