@@ -145,19 +145,25 @@ pub fn commanding_ui(
         }
     };
     if ui.available_width() >= 980.0 {
+        // Columns justify their widgets; buttons keep their own width here.
+        let unjustified = egui::Layout::top_down(egui::Align::Min);
         ui.columns(2, |columns| {
             egui::ScrollArea::vertical()
                 .id_salt("command_builder")
                 .auto_shrink([false, false])
                 .show(&mut columns[0], |ui| {
-                    builder_ui(ui, state, input, dictionary, commands);
+                    ui.with_layout(unjustified, |ui| {
+                        builder_ui(ui, state, input, dictionary, commands);
+                    });
                 });
             egui::ScrollArea::vertical()
                 .id_salt("command_queue")
                 .auto_shrink([false, false])
                 .show(&mut columns[1], |ui| {
-                    queue_ui(ui, state, input, dictionary, commands);
-                    history_ui(ui, input);
+                    ui.with_layout(unjustified, |ui| {
+                        queue_ui(ui, state, input, dictionary, commands);
+                        history_ui(ui, input);
+                    });
                 });
         });
     } else {
