@@ -144,17 +144,40 @@ pub const HISTORY_SHOWN: usize = 500;
 /// Every waiting or unfinished command and the newest finished ones (at most `history`),
 /// newest first, each with its stages.
 pub fn read(replica: &Replica, history: usize) -> Result<Vec<Command>, ReplicaError> {
+    let limit = i64::try_from(history).unwrap_or(i64::MAX);
+    read_matching(replica, "1", "", limit)
+}
+
+/// The commands that wait in the queue (any console's), and this console's sent and not yet
+/// verified: what the uplink and the queue's rules work on, without the history.
+fn read_open(replica: &Replica) -> Result<Vec<Command>, ReplicaError> {
+    read_matching(
+        replica,
+        "status IN ('queued', 'approved') OR (status = 'sent' AND device_id = ?2)",
+        replica.device_id(),
+        i64::MAX,
+    )
+}
+
+/// The commands `filter` (SQL over the commands table, `?2` standing for `param`) keeps, at
+/// most `limit`, newest first, each with its stages.
+fn read_matching(
+    replica: &Replica,
+    filter: &str,
+    param: &str,
+    limit: i64,
+) -> Result<Vec<Command>, ReplicaError> {
     replica.read("reading the command queue", |conn| {
-        let mut statement = conn.prepare(
+        // `?2 = ?2` uses the parameter when the filter does not (rusqlite refuses one unused).
+        let mut statement = conn.prepare(&format!(
             "SELECT id, name, arguments, priority, queue_position, status, hazard_confirmed,
                     queued_by, queued_at, device_id
-             FROM commands
+             FROM commands WHERE ({filter}) AND ?2 = ?2
              ORDER BY status IN ('queued', 'approved', 'released', 'sent') DESC, queued_at DESC
-             LIMIT ?1",
-        )?;
-        let limit = i64::try_from(history).unwrap_or(i64::MAX);
+             LIMIT ?1"
+        ))?;
         let mut commands: Vec<Command> = statement
-            .query_map([limit], |r| {
+            .query_map(rusqlite::params![limit, param], |r| {
                 let arguments: String = r.get(2)?;
                 Ok(Command {
                     id: r.get(0)?,
@@ -321,7 +344,7 @@ pub fn queue(
 }
 
 fn find(replica: &Replica, id: &str) -> Result<Command, CommandError> {
-    read(replica, usize::MAX)?
+    read_matching(replica, "id = ?2", id, 1)?
         .into_iter()
         .find(|c| c.id == id)
         .ok_or_else(|| refused("that command is no longer in the replica"))
@@ -441,7 +464,7 @@ pub fn move_in_queue(
     up: bool,
     role: Role,
 ) -> Result<bool, CommandError> {
-    let commands = read(replica, usize::MAX)?;
+    let commands = read_open(replica)?;
     let order = queue_order(&commands);
     let Some(at) = order.iter().position(|c| c.id == id) else {
         return Err(refused(
@@ -611,7 +634,7 @@ impl Uplink {
         let Ok(dictionary) = &self.dictionary else {
             return events;
         };
-        let commands = match read(replica, HISTORY_SHOWN) {
+        let commands = match read_open(replica) {
             Ok(commands) => commands,
             Err(err) => {
                 tracing::warn!("the command queue cannot be read: {err}");
