@@ -8,6 +8,7 @@
 pub mod client;
 pub mod commanding;
 pub mod hlc;
+pub mod launch_poll;
 pub mod live;
 pub mod protocol;
 pub mod replica;

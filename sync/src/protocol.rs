@@ -243,6 +243,9 @@ pub enum RefusalRule {
     /// A commanding rule: the command dictionary's roles, arguments and hazards, or
     /// two-person approval.
     Command,
+    /// A launch-day rule: who answers for a go/no-go position, who waives a criterion and
+    /// calls the poll, when GO may be called, who overrides a NO-GO at check-in.
+    LaunchDay,
 }
 
 impl RefusalRule {
@@ -265,6 +268,7 @@ impl RefusalRule {
             Self::UniqueKey => "unique_key",
             Self::StillUsed => "still_used",
             Self::Command => "command",
+            Self::LaunchDay => "launch_day",
         }
     }
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 pub(crate) mod commanding;
+pub(crate) mod launch_day;
 
 use crate::auth::Principal;
 use crate::outbound::Settled;
@@ -480,6 +481,9 @@ fn judge(
     }
     if let Some(reason) = commanding::refusal(ledger, principal, op, existing)? {
         return Ok(Err(refuse(RefusalRule::Command, reason, fallback())));
+    }
+    if let Some(reason) = launch_day::refusal(ledger, principal, op, existing)? {
+        return Ok(Err(refuse(RefusalRule::LaunchDay, reason, fallback())));
     }
     match op.kind {
         OpKind::Insert => judge_insert(ledger, spec, op, existing),

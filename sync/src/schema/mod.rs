@@ -91,6 +91,11 @@ pub const MIGRATIONS: &[Migration] = &[
         summary: "commanding: the shared command queue and every command's stages",
         sql: include_str!("migrations/0013_commanding.sql"),
     },
+    Migration {
+        version: 14,
+        summary: "launch day: passenger documents, pass keys, check-in overrides, go/no-go polls",
+        sql: include_str!("migrations/0014_launch_day.sql"),
+    },
 ];
 
 /// The schema version this build writes.

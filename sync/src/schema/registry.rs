@@ -552,6 +552,13 @@ pub const ACTOR_COLUMNS: &[(&str, &str)] = &[
     ("alarm_acknowledgements", "acknowledged_by"),
     ("commands", "queued_by"),
     ("command_stages", "by_user"),
+    ("passenger_documents", "added_by"),
+    ("pass_keys", "created_by"),
+    ("checkin_overrides", "by_user"),
+    ("launch_polls", "opened_by"),
+    ("launch_polls", "decided_by"),
+    ("poll_answers", "by_user"),
+    ("poll_waivers", "by_user"),
 ];
 
 /// Columns that say which console did it: the server writes the pushing device into them.
@@ -561,8 +568,36 @@ pub const DEVICE_COLUMNS: &[(&str, &str)] = &[
     ("command_stages", "device_id"),
 ];
 
-/// Roles that see passengers' personal data (document, birth date, contact details).
+/// Roles that see passengers' personal data (document, birth date, contact details, document
+/// scans) and the keys boarding passes are signed with.
 pub const PERSONAL_DATA_READERS: &[Role] = &[Role::Admin, Role::Staff];
+
+/// Roles that act as the desk's supervisor: they may check in a passenger whose readiness is
+/// NO-GO for a reason a supervisor may waive.
+pub const SUPERVISOR_ROLES: &[Role] = &[Role::Admin];
+
+/// The kinds of NO-GO reason a supervisor may override at check-in; medical and mass never.
+pub const WAIVABLE_NO_GO: &[&str] = &["training", "waiver", "documents"];
+
+/// What a passenger's document is.
+pub const DOCUMENT_KINDS: &[&str] = &["passport", "id_card", "medical_certificate"];
+/// The files a document's scan may be.
+pub const DOCUMENT_MEDIA_TYPES: &[&str] = &["application/pdf", "image/png", "image/jpeg"];
+/// The largest document scan: it travels to every console that may read it.
+pub const MAX_DOCUMENT_BYTES: i64 = 512 * 1024;
+/// A go/no-go poll's status.
+pub const POLL_STATUSES: &[&str] = &["open", "go", "hold", "scrub"];
+/// A position's answer in a poll.
+pub const POLL_ANSWERS: &[&str] = &["go", "no_go"];
+
+/// A poll is decided once: GO for launch, HOLD or SCRUB (a new poll follows a hold).
+pub const POLL_TRANSITIONS: Transitions = Transitions {
+    column: "status",
+    allowed: &[("open", "go"), ("open", "hold"), ("open", "scrub")],
+};
+
+/// Who takes part in launch polls; the poll list then names who answers for each position.
+const POLL_WRITERS: &[Role] = &[Role::Admin, Role::Controller, Role::Staff];
 
 const REFERENCE_DATA_WRITERS: &[Role] = &[Role::Admin];
 const OPERATIONS_WRITERS: &[Role] = &[Role::Admin, Role::Controller, Role::Staff];
@@ -1209,6 +1244,150 @@ pub const TABLES: &[ReplicatedTable] = &[
         foreign_keys: &[ForeignKey {
             column: "command_id",
             table: "commands",
+        }],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+        unique_keys: &[],
+    },
+    ReplicatedTable {
+        name: "passenger_documents",
+        label: "Passenger documents",
+        row_noun: "passenger document",
+        columns: &[
+            req("passenger_id", ID),
+            req("kind", OneOf(DOCUMENT_KINDS)),
+            opt("number", TEXT),
+            req("expires_on", DATE),
+            opt("file_name", TEXT),
+            req("media_type", OneOf(DOCUMENT_MEDIA_TYPES)),
+            req(
+                "size_bytes",
+                Integer {
+                    min: 1,
+                    max: MAX_DOCUMENT_BYTES,
+                },
+            ),
+            opt("content", TEXT),
+            req("added_at", TIME),
+            req("added_by", TEXT),
+            req("demo", FLAG),
+        ],
+        policy: ConflictPolicy::LastWriterWins,
+        write_roles: PASSENGER_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "passenger_id",
+            table: "passengers",
+        }],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &["number", "file_name", "content"],
+        unique_keys: &[],
+    },
+    ReplicatedTable {
+        name: "pass_keys",
+        label: "Boarding pass keys",
+        row_noun: "boarding pass key",
+        columns: &[
+            opt("secret", TEXT),
+            req("created_at", TIME),
+            req("created_by", TEXT),
+        ],
+        policy: ConflictPolicy::AppendOnly,
+        write_roles: PASSENGER_WRITERS,
+        foreign_keys: &[],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &["secret"],
+        unique_keys: &[],
+    },
+    ReplicatedTable {
+        name: "checkin_overrides",
+        label: "Check-in overrides",
+        row_noun: "check-in override",
+        columns: &[
+            req("booking_id", ID),
+            req("waived", JSON),
+            req("reason", NAME),
+            req("at", TIME),
+            req("by_user", TEXT),
+        ],
+        policy: ConflictPolicy::AppendOnly,
+        write_roles: PASSENGER_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "booking_id",
+            table: "bookings",
+        }],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+        unique_keys: &[],
+    },
+    ReplicatedTable {
+        name: "launch_polls",
+        label: "Go/no-go polls",
+        row_noun: "go/no-go poll",
+        columns: &[
+            req("launch_id", ID),
+            req("status", OneOf(POLL_STATUSES)),
+            req("opened_at", TIME),
+            req("opened_by", TEXT),
+            opt("decided_at", TIME),
+            opt("decided_by", TEXT),
+            req("decision_note", TEXT),
+            req("criteria", JSON),
+        ],
+        policy: ConflictPolicy::ServerValidated,
+        write_roles: POLL_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "launch_id",
+            table: "launches",
+        }],
+        transitions: Some(POLL_TRANSITIONS),
+        exclusive: None,
+        personal_columns: &[],
+        unique_keys: &[],
+    },
+    ReplicatedTable {
+        name: "poll_answers",
+        label: "Go/no-go answers",
+        row_noun: "go/no-go answer",
+        columns: &[
+            req("poll_id", ID),
+            req("position", NAME),
+            req("answer", OneOf(POLL_ANSWERS)),
+            req("note", TEXT),
+            req("answered_at", TIME),
+            req("by_user", TEXT),
+        ],
+        policy: ConflictPolicy::AppendOnly,
+        write_roles: POLL_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "poll_id",
+            table: "launch_polls",
+        }],
+        transitions: None,
+        exclusive: None,
+        personal_columns: &[],
+        unique_keys: &[],
+    },
+    ReplicatedTable {
+        name: "poll_waivers",
+        label: "Commit criteria waivers",
+        row_noun: "commit criterion waiver",
+        columns: &[
+            req("poll_id", ID),
+            req("criterion", NAME),
+            req("value", TEXT),
+            req("reason", NAME),
+            req("waived_at", TIME),
+            req("by_user", TEXT),
+        ],
+        policy: ConflictPolicy::AppendOnly,
+        write_roles: POLL_WRITERS,
+        foreign_keys: &[ForeignKey {
+            column: "poll_id",
+            table: "launch_polls",
         }],
         transitions: None,
         exclusive: None,

@@ -76,8 +76,86 @@ pub fn check_edit(
             }
             Ok(())
         }
+        "passenger_documents" => check_document_scan(values),
+        "checkin_overrides" => match values.get("waived") {
+            Some(waived) => check_waived(waived),
+            None => Ok(()),
+        },
         _ => Ok(()),
     }
+}
+
+/// A document's scan: base64 that decodes to the size the row states, within the limit.
+fn check_document_scan(values: &Map<String, Value>) -> Result<(), ValueProblem> {
+    use base64::Engine as _;
+    // Blanked for roles that may not read it; the size column carries the limit.
+    let Some(content) = values.get("content").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content)
+        .map_err(|_| {
+            problem(
+                "content",
+                "is not base64: the scan did not arrive whole".into(),
+            )
+        })?;
+    let limit = super::registry::MAX_DOCUMENT_BYTES;
+    if i64::try_from(bytes.len()).map_or(true, |n| n > limit) {
+        return Err(problem(
+            "content",
+            format!(
+                "is {} KiB; a document scan is at most {} KiB",
+                bytes.len() / 1024,
+                limit / 1024
+            ),
+        ));
+    }
+    let stated = values.get("size_bytes").and_then(Value::as_i64);
+    if stated.is_some_and(|n| i64::try_from(bytes.len()).ok() != Some(n)) {
+        return Err(problem(
+            "content",
+            format!(
+                "is {} bytes but the row says {}",
+                bytes.len(),
+                stated.unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The NO-GO reasons a supervisor waived: a list of `{"kind", "text"}`, each of a kind a
+/// supervisor may waive (never medical or mass).
+fn check_waived(waived: &Value) -> Result<(), ValueProblem> {
+    let parsed;
+    let waived = match waived {
+        Value::String(text) => {
+            parsed = serde_json::from_str::<Value>(text)
+                .map_err(|e| problem("waived", format!("is not JSON: {e}")))?;
+            &parsed
+        }
+        other => other,
+    };
+    let Some(list) = waived.as_array().filter(|l| !l.is_empty()) else {
+        return Err(problem(
+            "waived",
+            "must list the NO-GO reasons the supervisor waived".into(),
+        ));
+    };
+    for reason in list {
+        let kind = reason.get("kind").and_then(Value::as_str).unwrap_or("");
+        if !super::registry::WAIVABLE_NO_GO.contains(&kind) {
+            return Err(problem(
+                "waived",
+                format!(
+                    "a {kind:?} reason cannot be overridden at check-in (only {})",
+                    super::registry::WAIVABLE_NO_GO.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A launch's fare classes: a list of objects, each with a code, a price in minor units that
