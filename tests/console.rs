@@ -564,7 +564,7 @@ fn the_check_in_desk_checks_a_ready_passenger_in_and_refuses_one_who_is_not() {
         .harness
         .get_by_label("NO-GO: the waiver is not signed");
 
-    console.harness.get_by_label("Check in").click();
+    console.harness.get_by_label("Check in all ready").click();
     console.harness.run();
     console.harness.get_by_label("Ada Quist: checked in");
     console
@@ -581,6 +581,144 @@ fn the_check_in_desk_checks_a_ready_passenger_in_and_refuses_one_who_is_not() {
     };
     assert_eq!(status("Ada Quist"), "checked_in");
     assert_eq!(status("Bruno Castell"), "confirmed");
+}
+
+/// Types `text` into the desk's field and presses Enter, as a person or a USB scanner does.
+fn type_at_desk(console: &mut Console, field: &str, text: &str) {
+    console.harness.get_by_label(field).focus();
+    console.harness.run();
+    console.harness.get_by_label(field).type_text(text);
+    console.harness.run();
+    console.harness.key_press(Key::Enter);
+    console.harness.run();
+    console.harness.run();
+}
+
+#[test]
+fn the_desk_finds_a_passenger_by_surname_and_a_supervisor_overrides_their_no_go() {
+    let mut console = console();
+    open_view(&mut console, View::CheckIn);
+    type_at_desk(&mut console, "Locator, surname or document", "castell");
+    console
+        .harness
+        .get_by_label("1 booking(s) for \"castell\":");
+    console.harness.get_by_label("Open QX7T2M").click();
+    console.harness.run();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("NO-GO: the waiver is not signed");
+    // One passenger at a time: Ada alone, Bruno stays as he was.
+    console.harness.get_by_label("Check in Ada").click();
+    console.harness.run();
+    console.harness.get_by_label("Ada Quist: checked in");
+    assert!(
+        console
+            .harness
+            .query_by_label_contains("REFUSED Bruno")
+            .is_none()
+    );
+    // The local operator owns the replica and acts as the desk's supervisor.
+    console.harness.get_by_label("Override for Bruno…").click();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("Waives: the waiver is not signed");
+    console.harness.get_by_label("Reason").focus();
+    console.harness.run();
+    console
+        .harness
+        .get_by_label("Reason")
+        .type_text("waiver signed on paper at the desk");
+    console.harness.run();
+    console.harness.get_by_label("Check in over NO-GO").click();
+    console.harness.run();
+    console.harness.run();
+    let said = console.harness.state().notice().unwrap().text.clone();
+    assert_eq!(
+        said,
+        "Checked in Bruno Castell by local operator's supervisor override: waiver signed on paper at the desk."
+    );
+    let (bookings, _) = console.harness.state().bookings().desk.clone().unwrap();
+    assert!(bookings.iter().all(|b| b.status.as_str() == "checked_in"));
+}
+
+/// The QR code of a boarding pass PDF, decoded as a gate scanner would.
+fn qr_of(pdf: &[u8]) -> String {
+    let document = lopdf::Document::load_mem(pdf).unwrap();
+    let image = document
+        .objects
+        .values()
+        .find_map(|object| {
+            let stream = object.as_stream().ok()?;
+            let subtype = stream.dict.get(b"Subtype").ok()?.as_name().ok()?;
+            (subtype == b"Image").then_some(stream)
+        })
+        .unwrap();
+    let side = usize::try_from(image.dict.get(b"Width").unwrap().as_i64().unwrap()).unwrap();
+    let scale = 5;
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(side * scale, side * scale, |x, y| {
+            image.content[(y / scale) * side + x / scale]
+        });
+    prepared.detect_grids()[0].decode().unwrap().1
+}
+
+#[test]
+fn a_boarding_pass_printed_at_the_desk_boards_its_passenger_at_the_gate_once() {
+    let mut console = console();
+    open_view(&mut console, View::CheckIn);
+    type_at_desk(&mut console, "Locator, surname or document", "TW9GXA");
+    console
+        .harness
+        .get_by_label("Boarding pass for Farah")
+        .click();
+    console.harness.run();
+    let said = console.harness.state().notice().unwrap().text.clone();
+    let path = said
+        .strip_prefix("Boarding pass written to ")
+        .and_then(|rest| rest.strip_suffix('.'))
+        .unwrap_or_else(|| panic!("{said}"));
+    let pdf = std::fs::read(path).unwrap();
+    let scanned = qr_of(&pdf);
+    assert!(scanned.starts_with("GXBP1."), "{scanned}");
+
+    console.harness.get_by_label("Gate").click();
+    console.harness.run();
+    console.harness.run();
+    console.harness.run();
+    // The gate opens on the launch that is boarding.
+    let gate = console.harness.state().bookings().gate.clone().unwrap();
+    assert_eq!(gate.mission, "GX-12 Twilight Hop");
+    console
+        .harness
+        .get_by_label("Boarded 1 · checked in 3 · expected 3");
+    assert_eq!(
+        console
+            .harness
+            .query_all_by_label("checked in, not at the gate")
+            .count(),
+        2,
+        "Farah and Gustavo"
+    );
+    type_at_desk(&mut console, "Scan the boarding pass", &scanned);
+    console.harness.get_by_label("BOARDED Farah Haddad");
+    console.harness.get_by_label("Seat 1B");
+    console
+        .harness
+        .get_by_label("Boarded 2 · checked in 3 · expected 3");
+    console.harness.get_by_label("checked in, not at the gate");
+    // The same pass again, then an altered one.
+    type_at_desk(&mut console, "Scan the boarding pass", &scanned);
+    console.harness.get_by_label("REFUSED");
+    console
+        .harness
+        .get_by_label("Farah Haddad already boarded: this pass was used");
+    let altered = scanned.replace(".1B.", ".2A.");
+    type_at_desk(&mut console, "Scan the boarding pass", &altered);
+    console
+        .harness
+        .get_by_label("The pass is forged or altered: its signature does not match what it says");
 }
 
 const ISS_2008: &str = "ISS (ZARYA)

@@ -27,6 +27,10 @@ pub struct ReadRequest {
     pub launch: Option<String>,
     /// The check-in desk's locator.
     pub locator: Option<String>,
+    /// The check-in desk's search by surname or document number.
+    pub desk_search: Option<String>,
+    /// The launch the gate boards.
+    pub gate_launch: Option<String>,
     /// The incident shown in full.
     pub incident: Option<String>,
     /// Whether to read that incident's telemetry snapshot too (the large part, read only when
@@ -40,6 +44,8 @@ impl ReadRequest {
     pub fn same_selection(&self, other: &Self) -> bool {
         self.launch == other.launch
             && self.locator == other.locator
+            && self.desk_search == other.desk_search
+            && self.gate_launch == other.gate_launch
             && self.incident == other.incident
     }
 }
@@ -81,8 +87,12 @@ pub fn read_screens(replica: &Replica, request: &ReadRequest) -> Result<ScreenDa
         overview: overview::snapshot(replica, request.now)?,
         bookings: BookingsData::load(
             replica,
-            request.launch.as_deref(),
-            request.locator.as_deref(),
+            crate::bookings::data::BookingsRequest {
+                selected: request.launch.as_deref(),
+                locator: request.locator.as_deref(),
+                search: request.desk_search.as_deref(),
+                gate: request.gate_launch.as_deref(),
+            },
             request.now,
         )?,
         orbit: OrbitData::load(replica)?,
@@ -218,6 +228,8 @@ mod tests {
             now: Utc::now(),
             launch: launch.map(str::to_owned),
             locator: None,
+            desk_search: None,
+            gate_launch: None,
             incident: None,
             incident_snapshot: false,
         }

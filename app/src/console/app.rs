@@ -16,7 +16,7 @@ use crate::ops::screen_read::{ReadRequest, ScreenData, ScreenReader, read_screen
 use crate::ops::sync_agent::{SyncAgent, SyncRequest, SyncStatus};
 use crate::paths::DataDir;
 use crate::views::View;
-use crate::views::checkin::{CheckInState, checkin_ui};
+use crate::views::checkin::{CheckInState, DeskInput, checkin_ui};
 use crate::views::format;
 use crate::views::launches::{LaunchesInput, LaunchesState, launches_ui};
 use crate::views::mission::MissionState;
@@ -565,6 +565,8 @@ impl ConsoleApp {
             now: self.now(),
             launch: self.screens.launches.selected.clone(),
             locator: self.screens.checkin.looked_up.clone(),
+            desk_search: self.screens.checkin.searched.clone(),
+            gate_launch: self.screens.checkin.gate_launch.clone(),
             incident,
             incident_snapshot,
         }
@@ -1079,14 +1081,20 @@ impl eframe::App for ConsoleApp {
                 },
                 &mut self.pending,
             ),
-            View::CheckIn => checkin_ui(
-                ui,
-                &mut self.screens.checkin,
-                &self.bookings,
-                tokens,
-                now,
-                &mut self.pending,
-            ),
+            View::CheckIn => {
+                let supervisor = self.is_supervisor();
+                checkin_ui(
+                    ui,
+                    &mut self.screens.checkin,
+                    &DeskInput {
+                        data: &self.bookings,
+                        tokens,
+                        now,
+                        supervisor,
+                    },
+                    &mut self.pending,
+                );
+            }
             View::Passengers => {
                 self.look_up_searched_locator();
                 let personal = self.shows_personal_data();

@@ -3,14 +3,16 @@
 
 use chrono::Utc;
 use galaxium_sync::Replica;
-use galaxium_sync::schema::registry::{PERSONAL_DATA_READERS, Role};
+use galaxium_sync::schema::registry::{PERSONAL_DATA_READERS, Role, SUPERVISOR_ROLES};
 
 use super::app::{ConsoleApp, Notice};
 use crate::ops::bookings::actions::{self, BookingError};
 use crate::ops::bookings::export::LaunchExport;
 use crate::ops::bookings::{BookingRules, CheckInOutcome, LaunchDetail, Passenger, csv_io};
+use crate::ops::bookings::{boarding_pass, documents};
 use crate::ops::jobs::Job;
 use crate::ops::sync_agent::SyncRequest;
+use crate::views::checkin::ScanOutcome;
 use crate::views::format;
 use crate::views::launches::BookingCommand;
 use crate::views::passengers::PassengerForm;
@@ -36,6 +38,14 @@ fn start_import(
         )];
         lines.extend(report.problems.iter().map(|p| format!("Left out: {p}")));
         Ok(lines)
+    })
+}
+
+/// "The pass is forged" from "the pass is forged".
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
     })
 }
 
@@ -96,6 +106,36 @@ impl ConsoleApp {
                 wrote = false;
                 self.screens.checkin.looked_up = Some(locator);
                 Ok(String::new())
+            }
+            BookingCommand::DeskSearch(query) => {
+                wrote = false;
+                self.screens.checkin.looked_up = None;
+                self.screens.checkin.searched = Some(query);
+                Ok(String::new())
+            }
+            BookingCommand::Gate(launch) => {
+                wrote = false;
+                self.screens.checkin.gate_launch = launch;
+                self.screens.checkin.scan = None;
+                Ok(String::new())
+            }
+            BookingCommand::OverrideCheckIn { booking_id, reason } => {
+                self.override_check_in(&booking_id, &reason)
+            }
+            BookingCommand::BoardingPass(booking_id) => self.write_boarding_pass(&booking_id),
+            BookingCommand::ScanPass {
+                gate_launch,
+                content,
+            } => self.scan_pass(gate_launch.as_deref(), &content),
+            BookingCommand::AttachDocument { document, path } => {
+                self.attach_document(&document, &path)
+            }
+            BookingCommand::RemoveDocument(id) => documents::remove(&mut self.replica, &id)
+                .map(|()| "Removed the document.".to_owned())
+                .map_err(|e| message(&e)),
+            BookingCommand::SaveDocument(id) => {
+                wrote = false;
+                self.save_document(&id)
             }
             BookingCommand::Hold {
                 launch_id,
@@ -191,8 +231,8 @@ impl ConsoleApp {
                     "The seat is for sale again.".to_owned()
                 })
                 .map_err(|e| message(&e)),
-            BookingCommand::CheckIn(locator) => {
-                let result = actions::check_in(&mut self.replica, &locator, &rules, now);
+            BookingCommand::CheckIn { locator, only } => {
+                let result = actions::check_in(&mut self.replica, &locator, &only, &rules, now);
                 self.screens.checkin.looked_up = Some(locator.clone());
                 self.screens.checkin.locator.clone_from(&locator);
                 let sentence = match &result {
@@ -339,6 +379,145 @@ impl ConsoleApp {
         self.report(outcome, wrote);
     }
 
+    /// Whether the person at this console may override a NO-GO at check-in: a supervisor's
+    /// role, or the replica's owner when nobody signed in.
+    pub fn is_supervisor(&self) -> bool {
+        self.acting_role()
+            .is_none_or(|role| role.is_ok_and(|role| SUPERVISOR_ROLES.contains(&role)))
+    }
+
+    fn override_check_in(&mut self, booking_id: &str, reason: &str) -> Result<String, String> {
+        if !self.is_supervisor() {
+            let refusal =
+                "Only a supervisor (admin) may override a NO-GO; ask one to sign in at this desk."
+                    .to_owned();
+            self.screens.checkin.override_error = Some(refusal.clone());
+            return Err(refusal);
+        }
+        let user = self.operator_name();
+        let now = self.now();
+        match actions::override_check_in(
+            &mut self.replica,
+            booking_id,
+            reason,
+            &user,
+            &BookingRules::default(),
+            now,
+        ) {
+            Ok(name) => {
+                let desk = &mut self.screens.checkin;
+                desk.override_for = None;
+                desk.override_reason.clear();
+                desk.override_error = None;
+                Ok(format!(
+                    "Checked in {name} by {user}'s supervisor override: {reason}."
+                ))
+            }
+            Err(err) => {
+                let said = message(&err);
+                self.screens.checkin.override_error = Some(said.clone());
+                Err(said)
+            }
+        }
+    }
+
+    fn write_boarding_pass(&mut self, booking_id: &str) -> Result<String, String> {
+        let user = self.operator_name();
+        let now = self.now();
+        let (_, pdf, file_name) = boarding_pass::issue(&mut self.replica, booking_id, &user, now)
+            .map_err(|e| message(&e))?;
+        let path = self.data_dir().exports().join(file_name);
+        super::incidents::write_whole(&path, &pdf)?;
+        Ok(format!("Boarding pass written to {}.", path.display()))
+    }
+
+    /// Boards the passenger a scanned pass names; the outcome stands in large type at the
+    /// desk or gate until the next scan.
+    fn scan_pass(&mut self, gate_launch: Option<&str>, content: &str) -> Result<String, String> {
+        let now = self.now();
+        let launch = match gate_launch {
+            Some(id) => Ok(id.to_owned()),
+            None => self
+                .replica
+                .read("reading a boarding pass", |conn| {
+                    Ok(boarding_pass::read_pass(conn, content))
+                })
+                .map_err(|e| e.to_string())?
+                .map(|pass| pass.launch_id),
+        };
+        let result = match launch {
+            Ok(launch) => boarding_pass::board_by_pass(&mut self.replica, &launch, content, now)
+                .map_err(|e| message(&e))?,
+            Err(refusal) => Err(refusal),
+        };
+        let (outcome, said) = match result {
+            Ok(boarded) => (
+                ScanOutcome {
+                    boarded: true,
+                    headline: format!("BOARDED {}", boarded.name),
+                    detail: format!("Seat {}", boarded.seat),
+                },
+                Ok(format!("Boarded {} (seat {}).", boarded.name, boarded.seat)),
+            ),
+            Err(refusal) => (
+                ScanOutcome {
+                    boarded: false,
+                    headline: "REFUSED".to_owned(),
+                    detail: capitalised(&refusal.to_string()),
+                },
+                Err(format!("Boarding pass refused: {refusal}.")),
+            ),
+        };
+        self.screens.checkin.scan = Some(outcome);
+        said
+    }
+
+    fn attach_document(
+        &mut self,
+        document: &documents::NewDocument,
+        path: &std::path::Path,
+    ) -> Result<String, String> {
+        let user = self.operator_name();
+        let now = self.now();
+        let attached = std::fs::read(path)
+            .map_err(|err| {
+                format!(
+                    "{} could not be read: {err}. Nothing was attached.",
+                    path.display()
+                )
+            })
+            .and_then(|scan| {
+                documents::attach(&mut self.replica, document, &scan, &user, now)
+                    .map_err(|e| message(&e))
+            });
+        let form = &mut self.screens.passengers.document;
+        match attached {
+            Ok(_) => {
+                form.clear_after_attach();
+                Ok(format!(
+                    "Attached the {} {}.",
+                    document.kind.label(),
+                    document.number.trim()
+                ))
+            }
+            Err(reason) => {
+                form.error = Some(reason.clone());
+                Err(reason)
+            }
+        }
+    }
+
+    fn save_document(&self, id: &str) -> Result<String, String> {
+        let (name, bytes) = documents::scan(&self.replica, id)
+            .map_err(|e| message(&e))?
+            .ok_or_else(|| {
+                "This console does not hold that scan: its role may not read documents.".to_owned()
+            })?;
+        let path = self.data_dir().exports().join(&name);
+        super::incidents::write_whole(&path, &bytes)?;
+        Ok(format!("Saved a copy of {name} to {}.", path.display()))
+    }
+
     /// Settles the conflict being rebooked once its passenger holds a new seat.
     fn settle_rebook(&mut self, requests: &[crate::ops::bookings::SeatRequest], locator: &str) {
         let Some((conflict, passenger)) = self.screens.launches.rebook.clone() else {
@@ -397,7 +576,12 @@ impl ConsoleApp {
             .map_err(|e| e.to_string())?
             .ok_or_else(|| "the launch is no longer in the replica".to_owned())?;
         let bytes = what
-            .bytes(&self.replica, &detail, Utc::now())
+            .bytes(
+                &self.replica,
+                &detail,
+                Utc::now(),
+                self.shows_personal_data(),
+            )
             .map_err(|e| e.to_string())?;
         let path = self
             .data_dir()

@@ -71,8 +71,46 @@ pub enum BookingCommand {
     },
     /// Return a blocked seat to sale.
     Unblock(String),
-    /// Check in the passengers under a locator.
-    CheckIn(String),
+    /// Check in passengers under a locator: those bookings, or every one who is GO when the
+    /// list is empty.
+    CheckIn {
+        /// The locator.
+        locator: String,
+        /// Which of its bookings; all when empty.
+        only: Vec<String>,
+    },
+    /// A supervisor checks in a NO-GO passenger over reasons a supervisor may waive.
+    OverrideCheckIn {
+        /// The booking.
+        booking_id: String,
+        /// Why the passenger may fly.
+        reason: String,
+    },
+    /// Write a checked-in passenger's boarding pass (PDF) into the exports folder.
+    BoardingPass(String),
+    /// A scanned boarding pass: board its passenger at the gate of a launch, or (at the desk)
+    /// on the pass's own launch.
+    ScanPass {
+        /// The launch the gate boards; `None` at the desk.
+        gate_launch: Option<String>,
+        /// What the scanner typed.
+        content: String,
+    },
+    /// Find bookings at the desk by surname or document number.
+    DeskSearch(String),
+    /// Choose the launch the gate boards.
+    Gate(Option<String>),
+    /// Attach a document's scan to a passenger.
+    AttachDocument {
+        /// What it is.
+        document: crate::ops::bookings::documents::NewDocument,
+        /// The scan's file.
+        path: std::path::PathBuf,
+    },
+    /// Remove a passenger's document.
+    RemoveDocument(String),
+    /// Save a copy of a document's scan into the exports folder.
+    SaveDocument(String),
     /// Board the checked-in passengers under a locator.
     Board(String),
     /// Move a launch to another status.
@@ -132,7 +170,15 @@ impl BookingCommand {
             Self::ChangeSeat { .. } => "Change seat",
             Self::Block { .. } => "Block seats",
             Self::Unblock(_) => "Unblock seat",
-            Self::CheckIn(_) => "Check in",
+            Self::CheckIn { .. } => "Check in",
+            Self::OverrideCheckIn { .. } => "Override NO-GO",
+            Self::BoardingPass(_) => "Boarding pass",
+            Self::ScanPass { .. } => "Scan boarding pass",
+            Self::DeskSearch(_) => "Find passenger",
+            Self::Gate(_) => "Choose gate launch",
+            Self::AttachDocument { .. } => "Attach document",
+            Self::RemoveDocument(_) => "Remove document",
+            Self::SaveDocument(_) => "Save document copy",
             Self::Board(_) => "Board",
             Self::SetLaunchStatus { .. } => "Change launch status",
             Self::CloseManifest(_) => "Close manifest",
@@ -734,7 +780,7 @@ fn detail_ui(
         .iter()
         .map(|b| (*b, detail.readiness_of(b, limits)))
         .filter(|(_, r)| !r.is_go())
-        .map(|(b, r)| (b, r.reasons.join("; ")))
+        .map(|(b, r)| (b, r.texts().join("; ")))
         .collect();
     ui.vertical(|ui| {
         let level = if no_go.is_empty() {
@@ -947,7 +993,25 @@ fn action_panel_ui(
                     send(commands, BookingCommand::Confirm(locator.clone()));
                 }
                 if booking.status == BookingStatus::Confirmed && ui.button("Check in").clicked() {
-                    send(commands, BookingCommand::CheckIn(locator.clone()));
+                    send(
+                        commands,
+                        BookingCommand::CheckIn {
+                            locator: locator.clone(),
+                            only: Vec::new(),
+                        },
+                    );
+                }
+                if matches!(
+                    booking.status,
+                    BookingStatus::CheckedIn | BookingStatus::Boarded
+                ) && ui
+                    .button("Boarding pass")
+                    .on_hover_text(
+                        "Writes the boarding pass (PDF with its QR code) into the exports folder",
+                    )
+                    .clicked()
+                {
+                    send(commands, BookingCommand::BoardingPass(booking.id.clone()));
                 }
                 if booking.status == BookingStatus::CheckedIn && ui.button("Board").clicked() {
                     send(commands, BookingCommand::Board(locator.clone()));

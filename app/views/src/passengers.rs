@@ -8,9 +8,11 @@ use egui_extras::{Column, TableBuilder};
 use galaxium_widgets::Tokens;
 
 use crate::UiCommand;
+use crate::launches::BookingCommand;
 use crate::ops::bookings::Passenger;
 use crate::ops::bookings::actions::validate_passenger;
 use crate::ops::bookings::data::BookingsData;
+use crate::ops::bookings::documents::{DocumentInfo, DocumentKind, NewDocument};
 use crate::ops::bookings::model::MedicalStatus;
 
 /// The editor's text fields, so a half-typed number or date is kept as typed.
@@ -124,6 +126,30 @@ pub struct PassengersState {
     /// Another passenger asked for while the editor holds unsaved changes: the question
     /// whether to discard them is open.
     asking: Option<PassengerForm>,
+    /// The form that attaches a document to the passenger being edited.
+    pub document: DocumentForm,
+}
+
+/// The attach-a-document form: kept as typed until the document is attached.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DocumentForm {
+    /// What it is.
+    pub kind: Option<DocumentKind>,
+    /// Its number.
+    pub number: String,
+    /// Its expiry, as typed.
+    pub expires_on: String,
+    /// The scan's path.
+    pub path: String,
+    /// Why the last attach was refused, shown beside the form.
+    pub error: Option<String>,
+}
+
+impl DocumentForm {
+    /// Empties the form once its document is attached.
+    pub fn clear_after_attach(&mut self) {
+        *self = Self::default();
+    }
 }
 
 impl PassengersState {
@@ -191,6 +217,7 @@ pub fn passengers_ui(
                 ui.add(egui::TextEdit::singleline(&mut state.search).desired_width(220.0))
                     .labelled_by(label.id);
             });
+            expiring_ui(ui, state, data, tokens);
             let shown: Vec<&Passenger> = data.find_passengers(&state.search, &state.by_locator.1);
             if shown.is_empty() && !state.search.trim().is_empty() {
                 ui.label(
@@ -253,8 +280,209 @@ pub fn passengers_ui(
             );
             return;
         };
-        editor_ui(ui, form, personal, (tokens, now), commands);
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                editor_ui(ui, form, personal, (tokens, now), commands);
+                if !form.id.is_empty() {
+                    let documents = data.documents.get(&form.id).map_or(&[][..], Vec::as_slice);
+                    documents_ui(
+                        ui,
+                        &form.id,
+                        documents,
+                        &mut state.document,
+                        personal,
+                        tokens,
+                        commands,
+                    );
+                }
+            });
     });
+}
+
+/// The documents that run out before their passenger's next launch: what the desk chases.
+fn expiring_ui(ui: &mut Ui, state: &mut PassengersState, data: &BookingsData, tokens: Tokens) {
+    if data.expiring.is_empty() {
+        return;
+    }
+    let title = RichText::new(format!(
+        "{} document(s) expire before their passenger's launch",
+        data.expiring.len()
+    ))
+    .color(tokens.caution);
+    egui::CollapsingHeader::new(title)
+        .id_salt("expiring_documents")
+        .default_open(true)
+        .show(ui, |ui| {
+            for item in &data.expiring {
+                let text = format!(
+                    "{}: {} expires {}, before {} on {}",
+                    item.passenger_name,
+                    item.document.title(),
+                    item.document.expires_on,
+                    item.mission,
+                    item.launch_day
+                );
+                let clicked = ui
+                    .add(
+                        egui::Label::new(RichText::new(text).color(tokens.caution))
+                            .sense(egui::Sense::click())
+                            .wrap(),
+                    )
+                    .on_hover_text("Open this passenger")
+                    .clicked();
+                if clicked
+                    && let Some(p) = data.passengers.iter().find(|p| p.id == item.passenger_id)
+                {
+                    state.switch_to(PassengerForm::of(p));
+                }
+            }
+        });
+}
+
+/// A passenger's documents, each with its expiry, and the form to attach another.
+fn documents_ui(
+    ui: &mut Ui,
+    passenger_id: &str,
+    documents: &[DocumentInfo],
+    form: &mut DocumentForm,
+    personal: bool,
+    tokens: Tokens,
+    commands: &mut Vec<UiCommand>,
+) {
+    let send = |commands: &mut Vec<UiCommand>, c| commands.push(UiCommand::Bookings(c));
+    ui.add_space(tokens.gap);
+    ui.separator();
+    ui.heading("Documents");
+    if !personal {
+        ui.label(
+            RichText::new(
+                "Document numbers and scans are personal data: your role sees only what each                  document is and when it expires.",
+            )
+            .color(tokens.text_muted),
+        );
+    }
+    if documents.is_empty() {
+        ui.label(RichText::new("No document on file.").color(tokens.text_muted));
+    }
+    for document in documents {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(document.title()).strong());
+            ui.label(format!("expires {}", document.expires_on));
+            ui.label(
+                RichText::new(format!(
+                    "{} · {} KiB · added by {}",
+                    document.media_type,
+                    (document.size_bytes + 1023) / 1024,
+                    document.added_by
+                ))
+                .small()
+                .color(tokens.text_muted),
+            );
+            if personal && document.has_scan && ui.small_button("Save a copy").clicked() {
+                send(commands, BookingCommand::SaveDocument(document.id.clone()));
+            }
+            if personal && ui.small_button("Remove").clicked() {
+                send(
+                    commands,
+                    BookingCommand::RemoveDocument(document.id.clone()),
+                );
+            }
+        });
+    }
+    if personal {
+        attach_form_ui(ui, passenger_id, form, tokens, commands);
+    }
+}
+
+/// The form that attaches a scanned document, keeping its input and its refusal beside it.
+fn attach_form_ui(
+    ui: &mut Ui,
+    passenger_id: &str,
+    form: &mut DocumentForm,
+    tokens: Tokens,
+    commands: &mut Vec<UiCommand>,
+) {
+    let send = |commands: &mut Vec<UiCommand>, c| commands.push(UiCommand::Bookings(c));
+    ui.add_space(tokens.spacing);
+    egui::Grid::new("attach_document")
+        .num_columns(2)
+        .spacing([12.0, 8.0])
+        .show(ui, |ui| {
+            let kind_label = ui.label("Document");
+            egui::ComboBox::from_id_salt("document_kind")
+                .selected_text(form.kind.map_or("choose", DocumentKind::label))
+                .show_ui(ui, |ui| {
+                    for kind in DocumentKind::ALL {
+                        ui.selectable_value(&mut form.kind, Some(kind), kind.label());
+                    }
+                })
+                .response
+                .labelled_by(kind_label.id);
+            ui.end_row();
+            let label = ui.label("Number");
+            ui.add(egui::TextEdit::singleline(&mut form.number).desired_width(280.0))
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("Expires on (YYYY-MM-DD)");
+            ui.add(egui::TextEdit::singleline(&mut form.expires_on).desired_width(280.0))
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("Scan (PDF, PNG or JPEG)");
+            ui.add(
+                egui::TextEdit::singleline(&mut form.path)
+                    .hint_text("path to the file, or drop it here")
+                    .desired_width(280.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+        });
+    let dropped = ui.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
+    if let Some(path) = dropped {
+        form.path = path.display().to_string();
+    }
+    ui.horizontal_wrapped(|ui| {
+        let ready = form.kind.is_some()
+            && !form.number.trim().is_empty()
+            && !form.expires_on.trim().is_empty()
+            && !form.path.trim().is_empty();
+        if ui
+            .add_enabled(ready, egui::Button::new("Attach document"))
+            .clicked()
+            && let Some(kind) = form.kind
+        {
+            form.error = None;
+            let path = std::path::PathBuf::from(form.path.trim());
+            let file_name = path.file_name().map_or_else(
+                || form.path.trim().to_owned(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            send(
+                commands,
+                BookingCommand::AttachDocument {
+                    document: NewDocument {
+                        passenger_id: passenger_id.to_owned(),
+                        kind,
+                        number: form.number.clone(),
+                        expires_on: form.expires_on.clone(),
+                        file_name,
+                    },
+                    path,
+                },
+            );
+        }
+        ui.label(
+            RichText::new(format!(
+                "Up to {} KiB a scan.",
+                crate::ops::bookings::documents::MAX_SCAN_KIB
+            ))
+            .small()
+            .color(tokens.text_muted),
+        );
+    });
+    if let Some(error) = &form.error {
+        ui.label(RichText::new(error).color(tokens.critical));
+    }
 }
 
 /// Asks before unsaved edits are dropped for another passenger.

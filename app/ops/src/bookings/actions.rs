@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 
 use super::manifest::ManifestDoc;
 use super::model::{
-    Booking, BookingStatus, Fare, InvoiceStatus, LaunchDetail, LaunchStatus, MassLimits, Passenger,
-    Seat, bookings_by_locator, parse_day,
+    BOOKING_COLUMNS, Booking, BookingStatus, Fare, InvoiceStatus, LaunchDetail, LaunchStatus,
+    MassLimits, Passenger, Seat, bookings_by_locator, parse_day,
 };
 
 /// Why a bookings action did not happen.
@@ -173,6 +173,16 @@ fn new_locator(w: &Writer<'_>) -> Result<String, BookingError> {
             return Ok(locator);
         }
     }
+}
+
+/// Moves a booking to `status` inside a write (for the gate, which boards one by its pass).
+pub(crate) fn set_status_of(
+    w: &mut Writer<'_>,
+    booking_id: &str,
+    status: BookingStatus,
+    now: DateTime<Utc>,
+) -> Result<(), BookingError> {
+    set_status(w, booking_id, status, now, Map::new())
 }
 
 fn set_status(
@@ -720,43 +730,22 @@ pub fn unblock_seat(replica: &mut Replica, block_id: &str) -> Result<(), Booking
     })
 }
 
-/// Checks in every confirmed passenger under `locator` who is ready to fly, inside the
-/// launch's check-in window. Each passenger who is not ready is refused with every reason.
+/// Checks in the confirmed passengers under `locator` named by `only` (their booking ids;
+/// every one when empty) who are ready to fly, inside the launch's check-in window. Each
+/// passenger who is not ready is refused with every reason; the others are checked in.
 pub fn check_in(
     replica: &mut Replica,
     locator: &str,
+    only: &[String],
     rules: &BookingRules,
     now: DateTime<Utc>,
 ) -> Result<CheckInOutcome, BookingError> {
     replica.write(|w| {
-        let (bookings, detail) = locator_and_launch(w, locator)?;
-        open_for_changes(&detail)?;
-        if !matches!(
-            detail.status,
-            LaunchStatus::Scheduled | LaunchStatus::Boarding
-        ) {
-            return refused(format!(
-                "{} is {}; check-in is open only for scheduled launches",
-                detail.mission, detail.status
-            ));
+        let (mut bookings, detail) = locator_and_launch(w, locator)?;
+        if !only.is_empty() {
+            bookings.retain(|b| only.contains(&b.id));
         }
-        let (opens, closes) = detail.checkin_window();
-        if now < opens {
-            return refused(format!(
-                "check-in for {} opens at {} ({} h before launch)",
-                detail.mission,
-                said_to_people(opens),
-                detail.checkin_opens_hours
-            ));
-        }
-        if now > closes {
-            return refused(format!(
-                "check-in for {} closed at {} ({} h before launch)",
-                detail.mission,
-                said_to_people(closes),
-                detail.checkin_closes_hours
-            ));
-        }
+        check_in_open(&detail, now)?;
         let mut outcome = CheckInOutcome::default();
         for booking in &bookings {
             let name = booking.passenger_name.clone();
@@ -768,7 +757,7 @@ pub fn check_in(
                         set_status(w, &booking.id, BookingStatus::CheckedIn, now, Map::new())?;
                         outcome.checked_in.push(name);
                     } else {
-                        outcome.refused.push((name, ready.reasons));
+                        outcome.refused.push((name, ready.texts()));
                     }
                 }
                 other => outcome.refused.push((
@@ -781,6 +770,111 @@ pub fn check_in(
             }
         }
         Ok(outcome)
+    })
+}
+
+/// Whether the launch takes check-ins at `now`: scheduled or boarding, inside its window, its
+/// manifest open.
+fn check_in_open(detail: &LaunchDetail, now: DateTime<Utc>) -> Result<(), BookingError> {
+    open_for_changes(detail)?;
+    if !matches!(
+        detail.status,
+        LaunchStatus::Scheduled | LaunchStatus::Boarding
+    ) {
+        return refused(format!(
+            "{} is {}; check-in is open only for scheduled launches",
+            detail.mission, detail.status
+        ));
+    }
+    let (opens, closes) = detail.checkin_window();
+    if now < opens {
+        return refused(format!(
+            "check-in for {} opens at {} ({} h before launch)",
+            detail.mission,
+            said_to_people(opens),
+            detail.checkin_opens_hours
+        ));
+    }
+    if now > closes {
+        return refused(format!(
+            "check-in for {} closed at {} ({} h before launch)",
+            detail.mission,
+            said_to_people(closes),
+            detail.checkin_closes_hours
+        ));
+    }
+    Ok(())
+}
+
+/// A supervisor checks in a confirmed passenger whose readiness is NO-GO, waiving every reason
+/// with `reason`; refused when a reason may not be waived (medical, mass) or the passenger is
+/// GO (check them in normally). The override is recorded with who, why and what was waived.
+pub fn override_check_in(
+    replica: &mut Replica,
+    booking_id: &str,
+    reason: &str,
+    supervisor: &str,
+    rules: &BookingRules,
+    now: DateTime<Utc>,
+) -> Result<String, BookingError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return refused("Reason: say why the supervisor lets this passenger fly.");
+    }
+    replica.write(|w| {
+        let booking = w
+            .reader()
+            .query_row(
+                &format!(
+                    "SELECT {BOOKING_COLUMNS} FROM bookings b JOIN passengers p ON p.id = b.passenger_id WHERE b.id = ?1"
+                ),
+                [booking_id],
+                Booking::from_row,
+            )
+            .optional()?;
+        let Some(booking) = booking else {
+            return refused(format!("there is no booking {booking_id}"));
+        };
+        let detail = load(w, &booking.launch_id)?;
+        check_in_open(&detail, now)?;
+        if booking.status != BookingStatus::Confirmed {
+            return refused(format!(
+                "{}'s booking is {}, not confirmed",
+                booking.passenger_name,
+                booking.status.label().to_lowercase()
+            ));
+        }
+        let ready = detail.readiness_of(&booking, rules.mass);
+        if ready.is_go() {
+            return refused(format!(
+                "{} is GO: check them in without an override",
+                booking.passenger_name
+            ));
+        }
+        if let Some(never) = ready.reasons.iter().find(|r| !r.kind.waivable()) {
+            return refused(format!(
+                "{} cannot be checked in by override: {} (medical and mass limits are never overridden)",
+                booking.passenger_name, never.text
+            ));
+        }
+        let waived: Vec<Value> = ready
+            .reasons
+            .iter()
+            .map(|r| json!({ "kind": r.kind.as_str(), "text": r.text }))
+            .collect();
+        w.insert(
+            "checkin_overrides",
+            &replica::new_id(),
+            object(json!({
+                "booking_id": booking.id,
+                "waived": Value::Array(waived).to_string(),
+                "reason": reason,
+                "at": stored(now),
+                "by_user": supervisor,
+            })),
+        )?;
+        set_status(w, &booking.id, BookingStatus::CheckedIn, now, Map::new())?;
+        Ok(booking.passenger_name)
     })
 }
 

@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 use galaxium_sync::{Replica, ReplicaError};
 
+use super::documents::DocumentInfo;
 use super::model::{
-    Booking, LaunchDetail, LaunchListEntry, PASSENGER_COLUMNS, Passenger, bookings_by_locator,
-    launch_list,
+    Booking, BookingStatus, LaunchDetail, LaunchListEntry, PASSENGER_COLUMNS, Passenger,
+    bookings_by_locator, launch_list,
 };
 
 /// A vehicle a launch can fly on.
@@ -45,6 +46,120 @@ pub struct BookingsData {
     pub spaceports: Vec<SpaceportChoice>,
     /// The bookings under the locator the check-in desk looked up, with their launch.
     pub desk: Option<(Vec<Booking>, Option<LaunchDetail>)>,
+    /// What the desk's search by surname or document number found.
+    pub desk_found: Option<(String, Vec<DeskMatch>)>,
+    /// The launch the gate boards, in full.
+    pub gate: Option<LaunchDetail>,
+    /// Every passenger's documents (without scans), by passenger id.
+    pub documents: std::collections::HashMap<String, Vec<DocumentInfo>>,
+    /// Documents that expire before their passenger's next launch, soonest launch first.
+    pub expiring: Vec<ExpiringDocument>,
+}
+
+/// A document that runs out before its passenger flies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiringDocument {
+    /// The passenger.
+    pub passenger_id: String,
+    /// Their name.
+    pub passenger_name: String,
+    /// The document.
+    pub document: DocumentInfo,
+    /// The launch it will not last until.
+    pub mission: String,
+    /// That launch's day.
+    pub launch_day: chrono::NaiveDate,
+}
+
+/// Each passenger's next launch (the soonest one not yet flown on which they hold a live
+/// booking): id to (name, mission, launch day).
+fn next_launches(
+    conn: &rusqlite::Connection,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<std::collections::HashMap<String, (String, String, chrono::NaiveDate)>> {
+    let rows: Vec<(String, String, String, String)> = conn
+        .prepare_cached(
+            "SELECT p.id, p.full_name, l.mission, min(l.scheduled_at)
+             FROM bookings b
+             JOIN passengers p ON p.id = b.passenger_id
+             JOIN launches l ON l.id = b.launch_id
+             WHERE b.status IN ('pending', 'confirmed', 'checked_in', 'waitlisted')
+               AND l.status IN ('planned', 'scheduled', 'boarding', 'scrubbed')
+               AND l.scheduled_at >= ?1
+             GROUP BY p.id",
+        )?
+        .query_map(
+            [galaxium_sync::time::stored(now - chrono::Duration::days(1))],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name, mission, at)| {
+            let day = super::model::parse_time(Some(&at))?.date_naive();
+            Some((id, (name, mission, day)))
+        })
+        .collect())
+}
+
+/// A booking the desk's search found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskMatch {
+    /// Its locator.
+    pub locator: String,
+    /// The passenger.
+    pub passenger_name: String,
+    /// The launch's mission.
+    pub mission: String,
+    /// When it launches.
+    pub scheduled_at: String,
+    /// The booking's status.
+    pub status: BookingStatus,
+}
+
+/// Which launch, locator, search and gate the bookings screens show in full.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BookingsRequest<'a> {
+    /// The launch shown in full.
+    pub selected: Option<&'a str>,
+    /// The check-in desk's locator.
+    pub locator: Option<&'a str>,
+    /// The desk's search by surname or document number.
+    pub search: Option<&'a str>,
+    /// The launch the gate boards.
+    pub gate: Option<&'a str>,
+}
+
+/// The bookings not yet over (not cancelled, expired or flown) whose passenger's name or a
+/// document number holds `query`, soonest launch first; at most 50.
+fn desk_search(conn: &rusqlite::Connection, query: &str) -> rusqlite::Result<Vec<DeskMatch>> {
+    let query = query.trim().to_lowercase();
+    if query.chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    let pattern = format!("%{query}%");
+    conn.prepare_cached(
+        "SELECT b.locator, p.full_name, l.mission, l.scheduled_at, b.status
+         FROM bookings b
+         JOIN passengers p ON p.id = b.passenger_id
+         JOIN launches l ON l.id = b.launch_id
+         WHERE b.status IN ('pending', 'confirmed', 'checked_in', 'boarded', 'waitlisted')
+           AND (lower(p.full_name) LIKE ?1 OR lower(p.document_number) LIKE ?1
+                OR p.id IN (SELECT passenger_id FROM passenger_documents
+                            WHERE lower(number) LIKE ?1))
+         ORDER BY l.scheduled_at, p.full_name
+         LIMIT 50",
+    )?
+    .query_map([pattern], |r| {
+        Ok(DeskMatch {
+            locator: r.get(0)?,
+            passenger_name: r.get(1)?,
+            mission: r.get(2)?,
+            scheduled_at: r.get(3)?,
+            status: r.get(4)?,
+        })
+    })?
+    .collect()
 }
 
 impl BookingsData {
@@ -78,19 +193,61 @@ pub fn passengers_under_locator(
 }
 
 impl BookingsData {
-    /// Reads it all; `selected` is the launch shown in full, `locator` the check-in desk's.
+    /// Reads it all, with the launch, locator, search and gate `request` names in full.
     pub fn load(
         replica: &Replica,
-        selected: Option<&str>,
-        locator: Option<&str>,
+        request: BookingsRequest<'_>,
         now: DateTime<Utc>,
     ) -> Result<Self, ReplicaError> {
         replica.read("reading launches and bookings", |conn| {
-            let detail = match selected {
+            let detail = match request.selected {
                 Some(id) => LaunchDetail::load(conn, id)?,
                 None => None,
             };
-            let desk = match locator {
+            let gate = match request.gate {
+                Some(id) => LaunchDetail::load(conn, id)?,
+                None => None,
+            };
+            let desk_found = match request.search {
+                Some(query) => Some((query.to_owned(), desk_search(conn, query)?)),
+                None => None,
+            };
+            let mut documents: std::collections::HashMap<String, Vec<DocumentInfo>> =
+                std::collections::HashMap::new();
+            for document in super::documents::all(conn)? {
+                documents
+                    .entry(document.passenger_id.clone())
+                    .or_default()
+                    .push(document);
+            }
+            let next = next_launches(conn, now)?;
+            let mut expiring: Vec<ExpiringDocument> = documents
+                .iter()
+                .flat_map(|(passenger, docs)| {
+                    // Only the newest of each kind: a renewed passport replaces the old one.
+                    docs.iter()
+                        .filter(|d| {
+                            docs.iter()
+                                .filter(|o| o.kind == d.kind)
+                                .all(|o| o.expires_on <= d.expires_on)
+                        })
+                        .map(move |d| (passenger, d))
+                })
+                .filter_map(|(passenger, document)| {
+                    let (name, mission, day) = next.get(passenger)?;
+                    (document.expires_on < *day).then(|| ExpiringDocument {
+                        passenger_id: passenger.clone(),
+                        passenger_name: name.clone(),
+                        document: document.clone(),
+                        mission: mission.clone(),
+                        launch_day: *day,
+                    })
+                })
+                .collect();
+            expiring.sort_by(|a, b| {
+                (a.launch_day, &a.passenger_name).cmp(&(b.launch_day, &b.passenger_name))
+            });
+            let desk = match request.locator {
                 Some(locator) if !locator.trim().is_empty() => {
                     let bookings = bookings_by_locator(conn, locator)?;
                     let launch = match bookings.first() {
@@ -131,6 +288,10 @@ impl BookingsData {
                     })?
                     .collect::<rusqlite::Result<_>>()?,
                 desk,
+                desk_found,
+                gate,
+                documents,
+                expiring,
             })
         })
     }

@@ -58,20 +58,30 @@ impl LaunchExport {
 
     /// The file's bytes for `detail` (a closed launch's manifest is the one frozen at its
     /// close; an open launch's is drawn at `now`).
+    /// With `personal`, the manifest carries what an authority asks of each person
+    /// (nationality, date of birth, travel document): only for roles that may read them.
     pub fn bytes(
         self,
         replica: &Replica,
         detail: &LaunchDetail,
         now: DateTime<Utc>,
+        personal: bool,
     ) -> Result<Vec<u8>, BookingError> {
         let refused = |e: &dyn std::fmt::Display| BookingError::Refused(e.to_string());
+        let manifest = || -> Result<ManifestDoc, BookingError> {
+            let mut doc = manifest_of(replica, detail, now)?;
+            if personal {
+                replica.read("reading the manifest's travel documents", |conn| {
+                    doc.add_authority_fields(conn)
+                })?;
+            }
+            Ok(doc)
+        };
         Ok(match self {
             Self::BookingsCsv => super::csv_io::export_csv(detail).map_err(|e| refused(&e))?,
             Self::BookingsJson => super::csv_io::export_json(detail).into_bytes(),
-            Self::ManifestCsv => manifest_of(replica, detail, now)?
-                .to_csv()
-                .map_err(|e| refused(&e))?,
-            Self::ManifestPdf => manifest_of(replica, detail, now)?.to_pdf(),
+            Self::ManifestCsv => manifest()?.to_csv().map_err(|e| refused(&e))?,
+            Self::ManifestPdf => manifest()?.to_pdf(),
         })
     }
 }

@@ -23,6 +23,28 @@ pub struct ManifestEntry {
     pub body_mass_kg: Option<f64>,
     /// Checked baggage.
     pub baggage_mass_kg: f64,
+    /// The passenger's id (older closed manifests lack it).
+    #[serde(default)]
+    pub passenger_id: String,
+    /// What an authority asks of each person aboard. Personal data: never stored with the
+    /// manifest (which every role receives), added when a role that may read it exports it.
+    #[serde(skip)]
+    pub authority: Option<AuthorityFields>,
+}
+
+/// The fields an authority's passenger manifest asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuthorityFields {
+    /// Nationality.
+    pub nationality: String,
+    /// Date of birth, YYYY-MM-DD.
+    pub date_of_birth: String,
+    /// passport or ID card.
+    pub document_type: String,
+    /// The travel document's number.
+    pub document_number: String,
+    /// Its expiry, YYYY-MM-DD.
+    pub document_expires_on: String,
 }
 
 /// A launch's manifest, live or frozen at close-out.
@@ -84,6 +106,8 @@ impl ManifestDoc {
                     .get(&b.passenger_id)
                     .and_then(|p| p.body_mass_kg),
                 baggage_mass_kg: b.baggage_mass_kg,
+                passenger_id: b.passenger_id.clone(),
+                authority: None,
             })
             .collect();
         let seat_order = |seat: &str| detail.seats.iter().position(|s| s.id == seat);
@@ -105,6 +129,32 @@ impl ManifestDoc {
         }
     }
 
+    /// Adds each person's nationality, date of birth and travel document (the newest passport
+    /// or ID card on file, else the number on their record) from the replica. Only for a role
+    /// that may read personal data; elsewhere the replica holds none of it anyway.
+    pub fn add_authority_fields(&mut self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+        for entry in &mut self.entries {
+            let passenger = super::model::Passenger::load(conn, &entry.passenger_id)?;
+            let travel = super::documents::of_passenger(conn, &entry.passenger_id)?
+                .into_iter()
+                .filter(|d| d.kind.is_travel_document())
+                .max_by_key(|d| d.expires_on);
+            let mut fields = AuthorityFields::default();
+            if let Some(p) = passenger {
+                fields.nationality = p.nationality.unwrap_or_default();
+                fields.date_of_birth = p.date_of_birth.unwrap_or_default();
+                fields.document_number = p.document_number.unwrap_or_default();
+            }
+            if let Some(document) = travel {
+                document.kind.label().clone_into(&mut fields.document_type);
+                fields.document_number = document.number.unwrap_or_default();
+                fields.document_expires_on = document.expires_on.to_string();
+            }
+            entry.authority = Some(fields);
+        }
+        Ok(())
+    }
+
     /// "CLOSED at … by …" or "PRELIMINARY".
     pub fn state_line(&self) -> String {
         match &self.closed {
@@ -116,16 +166,27 @@ impl ManifestDoc {
     /// The manifest as CSV: one row per passenger, then the totals.
     pub fn to_csv(&self) -> Result<Vec<u8>, csv::Error> {
         let mut out = csv::Writer::from_writer(Vec::new());
-        out.write_record([
+        let authority = self.entries.iter().any(|e| e.authority.is_some());
+        let mut head = vec![
             "seat",
             "name",
             "locator",
             "status",
             "body_mass_kg",
             "baggage_mass_kg",
-        ])?;
+        ];
+        if authority {
+            head.extend([
+                "nationality",
+                "date_of_birth",
+                "document_type",
+                "document_number",
+                "document_expires_on",
+            ]);
+        }
+        out.write_record(&head)?;
         for e in &self.entries {
-            out.write_record([
+            let mut row = vec![
                 e.seat.clone(),
                 e.name.clone(),
                 e.locator.clone(),
@@ -134,9 +195,20 @@ impl ManifestDoc {
                     .map(|m| format!("{m:.1}"))
                     .unwrap_or_default(),
                 format!("{:.1}", e.baggage_mass_kg),
-            ])?;
+            ];
+            if authority {
+                let a = e.authority.clone().unwrap_or_default();
+                row.extend([
+                    a.nationality,
+                    a.date_of_birth,
+                    a.document_type,
+                    a.document_number,
+                    a.document_expires_on,
+                ]);
+            }
+            out.write_record(&row)?;
         }
-        out.write_record([
+        let mut total = vec![
             "TOTAL".to_owned(),
             format!("{} passengers", self.entries.len()),
             String::new(),
@@ -149,7 +221,11 @@ impl ManifestDoc {
                 "{:.1} / {:.1}",
                 self.baggage_mass_kg, self.baggage_mass_limit_kg
             ),
-        ])?;
+        ];
+        if authority {
+            total.resize(head.len(), String::new());
+        }
+        out.write_record(&total)?;
         out.into_inner()
             .map_err(|e| csv::Error::from(e.into_error()))
     }
@@ -244,6 +320,18 @@ impl ManifestDoc {
                 pdf_text(&mut c, *x, y, 10.0, false, cell_text);
             }
             y -= 14.0;
+            if let Some(a) = &e.authority {
+                let line = format!(
+                    "Nationality {} | born {} | {} {} expires {}",
+                    or_dash(&a.nationality),
+                    or_dash(&a.date_of_birth),
+                    or_dash(&a.document_type),
+                    or_dash(&a.document_number),
+                    or_dash(&a.document_expires_on)
+                );
+                pdf_text(&mut c, 90.0, y + 2.0, 8.0, false, &line);
+                y -= 12.0;
+            }
             if y < 80.0 {
                 break;
             }
@@ -317,6 +405,10 @@ impl ManifestDoc {
         );
         top - rows as f32 * (cell + 6.0) - 30.0
     }
+}
+
+fn or_dash(text: &str) -> &str {
+    if text.is_empty() { "-" } else { text }
 }
 
 /// One line of text at (x, y) in Helvetica, bold or not.

@@ -7,8 +7,10 @@
 //! the sync manifest.
 
 pub mod actions;
+pub mod boarding_pass;
 pub mod csv_io;
 pub mod data;
+pub mod documents;
 pub mod export;
 pub mod manifest;
 pub mod model;
@@ -19,8 +21,12 @@ pub use actions::{
 pub use manifest::ManifestDoc;
 pub use model::{
     Availability, Booking, BookingStatus, Fare, Invoice, InvoiceStatus, LaunchDetail,
-    LaunchListEntry, LaunchStatus, MassBudget, MassLimits, Passenger, Readiness, Seat, SeatState,
+    LaunchListEntry, LaunchStatus, MassBudget, MassLimits, NoGo, NoGoKind, Passenger, Readiness,
+    Seat, SeatState,
 };
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod launch_day_tests;

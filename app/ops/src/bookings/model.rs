@@ -8,6 +8,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension as _, Row, params};
 use serde::{Deserialize, Serialize};
 
+use super::documents::{DocumentInfo, DocumentKind};
+
 /// One seat of a vehicle's layout, as stored in `vehicles.seat_layout`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seat {
@@ -287,6 +289,8 @@ pub struct LaunchDetail {
     pub invoices: HashMap<String, Invoice>,
     /// When the manifest was closed, if it was.
     pub manifest_closed_at: Option<DateTime<Utc>>,
+    /// The booked passengers' documents (without scans), by passenger id.
+    pub documents: HashMap<String, Vec<DocumentInfo>>,
     /// Indices into `bookings` of those not final (held, sold, checked in, boarded or
     /// waitlisted): the rules evaluated every frame look only at these, so a launch with a
     /// long history of cancellations draws as fast as a fresh one.
@@ -327,11 +331,62 @@ pub struct Availability {
     pub waitlisted: usize,
 }
 
+/// What a NO-GO reason is about: what staff chase, and whether a supervisor may override it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoGoKind {
+    /// Medical clearance or certificate: never overridden at the desk.
+    Medical,
+    /// Training not completed.
+    Training,
+    /// The waiver not signed.
+    Waiver,
+    /// Body mass unknown or outside the seat's limits: never overridden at the desk.
+    Mass,
+    /// A travel document that expires before the launch.
+    Documents,
+}
+
+impl NoGoKind {
+    /// The word stored in an override.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Medical => "medical",
+            Self::Training => "training",
+            Self::Waiver => "waiver",
+            Self::Mass => "mass",
+            Self::Documents => "documents",
+        }
+    }
+
+    /// Whether a supervisor may check the passenger in despite it.
+    pub fn waivable(self) -> bool {
+        galaxium_sync::schema::registry::WAIVABLE_NO_GO.contains(&self.as_str())
+    }
+}
+
+/// One reason a passenger may not fly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoGo {
+    /// What it is about.
+    pub kind: NoGoKind,
+    /// The reason in the desk's words.
+    pub text: String,
+}
+
+impl NoGo {
+    fn new(kind: NoGoKind, text: impl Into<String>) -> Self {
+        Self {
+            kind,
+            text: text.into(),
+        }
+    }
+}
+
 /// Whether a passenger may fly on a date, and if not, why.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Readiness {
     /// Each reason the passenger may not fly; empty means go.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<NoGo>,
 }
 
 impl Readiness {
@@ -340,12 +395,22 @@ impl Readiness {
         self.reasons.is_empty()
     }
 
+    /// The reasons' texts.
+    pub fn texts(&self) -> Vec<String> {
+        self.reasons.iter().map(|r| r.text.clone()).collect()
+    }
+
+    /// Whether a supervisor may override every reason (and there is one to override).
+    pub fn overridable(&self) -> bool {
+        !self.is_go() && self.reasons.iter().all(|r| r.kind.waivable())
+    }
+
     /// "GO" or the reasons in one line.
     pub fn summary(&self) -> String {
         if self.is_go() {
             "GO".to_owned()
         } else {
-            format!("NO-GO: {}", self.reasons.join("; "))
+            format!("NO-GO: {}", self.texts().join("; "))
         }
     }
 }
@@ -368,38 +433,87 @@ impl Default for MassLimits {
     }
 }
 
-/// A passenger's readiness to fly on `launch_day`.
-pub fn readiness(passenger: &Passenger, launch_day: NaiveDate, limits: MassLimits) -> Readiness {
+/// A passenger's readiness to fly on `launch_day`, from their record and their documents:
+/// a medical certificate on file must be valid on the launch day (the newest one counts), and
+/// when travel documents are on file one of them must be.
+pub fn readiness(
+    passenger: &Passenger,
+    documents: &[DocumentInfo],
+    launch_day: NaiveDate,
+    limits: MassLimits,
+) -> Readiness {
+    use NoGoKind::{Documents, Mass, Medical, Training, Waiver};
     let mut reasons = Vec::new();
     match passenger.medical_status {
         MedicalStatus::Cleared => match passenger.medical_expires_on.as_deref().and_then(parse_day)
         {
             Some(expiry) if expiry >= launch_day => {}
-            Some(expiry) => reasons.push(format!(
-                "medical clearance expires on {expiry}, before the launch on {launch_day}"
+            Some(expiry) => reasons.push(NoGo::new(
+                Medical,
+                format!("medical clearance expires on {expiry}, before the launch on {launch_day}"),
             )),
-            None => reasons.push("medical clearance has no expiry date".to_owned()),
+            None => reasons.push(NoGo::new(Medical, "medical clearance has no expiry date")),
         },
-        MedicalStatus::Pending => reasons.push("medical clearance is still pending".to_owned()),
+        MedicalStatus::Pending => {
+            reasons.push(NoGo::new(Medical, "medical clearance is still pending"));
+        }
         other @ (MedicalStatus::Restricted | MedicalStatus::Denied) => {
-            reasons.push(format!("medical clearance is {other}"));
+            reasons.push(NoGo::new(Medical, format!("medical clearance is {other}")));
         }
     }
+    let newest_certificate = documents
+        .iter()
+        .filter(|d| d.kind == DocumentKind::MedicalCertificate)
+        .max_by_key(|d| d.expires_on);
+    if let Some(certificate) = newest_certificate
+        && certificate.expires_on < launch_day
+    {
+        reasons.push(NoGo::new(
+            Medical,
+            format!(
+                "{} expires on {}, before the launch on {launch_day}",
+                certificate.title(),
+                certificate.expires_on
+            ),
+        ));
+    }
+    let travel: Vec<&DocumentInfo> = documents
+        .iter()
+        .filter(|d| d.kind.is_travel_document())
+        .collect();
+    if let Some(newest) = travel.iter().max_by_key(|d| d.expires_on)
+        && newest.expires_on < launch_day
+    {
+        reasons.push(NoGo::new(
+            Documents,
+            format!(
+                "{} expires on {}, before the launch on {launch_day}",
+                newest.title(),
+                newest.expires_on
+            ),
+        ));
+    }
     if passenger.training_completed_on.is_none() {
-        reasons.push("training is not complete".to_owned());
+        reasons.push(NoGo::new(Training, "training is not complete"));
     }
     if passenger.waiver_signed_on.is_none() {
-        reasons.push("the waiver is not signed".to_owned());
+        reasons.push(NoGo::new(Waiver, "the waiver is not signed"));
     }
     match passenger.body_mass_kg {
-        None => reasons.push("body mass is not recorded".to_owned()),
-        Some(mass) if mass > limits.max_kg => reasons.push(format!(
-            "body mass {mass:.1} kg is above the seat limit of {:.0} kg",
-            limits.max_kg
+        None => reasons.push(NoGo::new(Mass, "body mass is not recorded")),
+        Some(mass) if mass > limits.max_kg => reasons.push(NoGo::new(
+            Mass,
+            format!(
+                "body mass {mass:.1} kg is above the seat limit of {:.0} kg",
+                limits.max_kg
+            ),
         )),
-        Some(mass) if mass < limits.min_kg => reasons.push(format!(
-            "body mass {mass:.1} kg is below the seat minimum of {:.0} kg",
-            limits.min_kg
+        Some(mass) if mass < limits.min_kg => reasons.push(NoGo::new(
+            Mass,
+            format!(
+                "body mass {mass:.1} kg is below the seat minimum of {:.0} kg",
+                limits.min_kg
+            ),
         )),
         Some(_) => {}
     }
@@ -468,6 +582,7 @@ impl LaunchDetail {
                         blocks: Vec::new(),
                         invoices: HashMap::new(),
                         manifest_closed_at: None,
+                        documents: HashMap::new(),
                         live: Vec::new(),
                     })
                 },
@@ -504,6 +619,13 @@ impl LaunchDetail {
             })?
             .collect::<rusqlite::Result<_>>()?;
         detail.invoices = load_invoices(conn, launch_id)?;
+        for document in super::documents::of_launch(conn, launch_id)? {
+            detail
+                .documents
+                .entry(document.passenger_id.clone())
+                .or_default()
+                .push(document);
+        }
         detail.manifest_closed_at = conn
             .query_row(
                 "SELECT max(closed_at) FROM manifests WHERE launch_id = ?1",
@@ -607,10 +729,17 @@ impl LaunchDetail {
 
     /// Readiness of a booked passenger for this launch.
     pub fn readiness_of(&self, booking: &Booking, limits: MassLimits) -> Readiness {
+        let documents = self
+            .documents
+            .get(&booking.passenger_id)
+            .map_or(&[][..], Vec::as_slice);
         match self.passengers.get(&booking.passenger_id) {
-            Some(passenger) => readiness(passenger, self.launch_day(), limits),
+            Some(passenger) => readiness(passenger, documents, self.launch_day(), limits),
             None => Readiness {
-                reasons: vec!["the passenger's record is missing".to_owned()],
+                reasons: vec![NoGo::new(
+                    NoGoKind::Documents,
+                    "the passenger's record is missing",
+                )],
             },
         }
     }
@@ -782,7 +911,12 @@ mod tests {
 
     #[test]
     fn a_cleared_trained_passenger_with_a_waiver_is_go() {
-        let r = readiness(&ready_passenger(), day("2026-12-01"), MassLimits::default());
+        let r = readiness(
+            &ready_passenger(),
+            &[],
+            day("2026-12-01"),
+            MassLimits::default(),
+        );
         assert!(r.is_go(), "{r:?}");
         assert_eq!(r.summary(), "GO");
     }
@@ -796,9 +930,9 @@ mod tests {
             body_mass_kg: Some(142.0),
             ..ready_passenger()
         };
-        let r = readiness(&p, day("2026-12-01"), MassLimits::default());
+        let r = readiness(&p, &[], day("2026-12-01"), MassLimits::default());
         assert_eq!(r.reasons.len(), 4, "{r:?}");
-        assert!(r.reasons[0].contains("expires on 2026-11-30"));
+        assert!(r.reasons[0].text.contains("expires on 2026-11-30"));
         assert!(r.summary().contains("training is not complete"));
         assert!(r.summary().contains("waiver"));
         assert!(r.summary().contains("142.0 kg is above"));
@@ -810,12 +944,12 @@ mod tests {
             medical_expires_on: Some("2026-12-01".into()),
             ..ready_passenger()
         };
-        assert!(readiness(&p, day("2026-12-01"), MassLimits::default()).is_go());
+        assert!(readiness(&p, &[], day("2026-12-01"), MassLimits::default()).is_go());
         let pending = Passenger {
             medical_status: MedicalStatus::Pending,
             ..ready_passenger()
         };
-        assert!(!readiness(&pending, day("2026-12-01"), MassLimits::default()).is_go());
+        assert!(!readiness(&pending, &[], day("2026-12-01"), MassLimits::default()).is_go());
     }
 
     #[test]

@@ -258,7 +258,7 @@ fn check_in_refuses_a_passenger_who_is_not_ready_and_says_why() {
     let mut f = seeded();
     let rules = BookingRules::default();
     // GX-13 launches 20 h after seeding: check-in is open.
-    let outcome = actions::check_in(&mut f.replica, "qx7t2m", &rules, f.now).unwrap();
+    let outcome = actions::check_in(&mut f.replica, "qx7t2m", &[], &rules, f.now).unwrap();
     assert_eq!(outcome.checked_in, vec!["Ada Quist".to_owned()]);
     assert_eq!(outcome.refused.len(), 1);
     let (name, reasons) = &outcome.refused[0];
@@ -269,12 +269,24 @@ fn check_in_refuses_a_passenger_who_is_not_ready_and_says_why() {
 #[test]
 fn check_in_is_refused_outside_its_window() {
     let mut f = seeded();
-    let err =
-        actions::check_in(&mut f.replica, "R6PWYD", &BookingRules::default(), f.now).unwrap_err();
+    let err = actions::check_in(
+        &mut f.replica,
+        "R6PWYD",
+        &[],
+        &BookingRules::default(),
+        f.now,
+    )
+    .unwrap_err();
     assert!(refusal(err).contains("check-in for GX-14 Sunrise Orbit opens at"));
     let late = f.now + Duration::hours(19) + Duration::minutes(30);
-    let err =
-        actions::check_in(&mut f.replica, "QX7T2M", &BookingRules::default(), late).unwrap_err();
+    let err = actions::check_in(
+        &mut f.replica,
+        "QX7T2M",
+        &[],
+        &BookingRules::default(),
+        late,
+    )
+    .unwrap_err();
     assert!(refusal(err).contains("closed at"));
 }
 

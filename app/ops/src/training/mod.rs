@@ -160,7 +160,7 @@ mod tests {
 
     use super::*;
     use crate::bookings::actions::{BookingRules, SeatRequest, confirm, hold_seats};
-    use crate::bookings::data::BookingsData;
+    use crate::bookings::data::{BookingsData, BookingsRequest};
     use crate::bookings::model::SeatState;
     use crate::demo::DemoDataset;
 
@@ -181,7 +181,7 @@ mod tests {
         assert_eq!(rebooked_at(&replica, &scrub).unwrap(), None);
 
         // Staff book each passenger on another scheduled launch.
-        let data = BookingsData::load(&replica, None, None, now).unwrap();
+        let data = BookingsData::load(&replica, BookingsRequest::default(), now).unwrap();
         let later = now + Duration::minutes(10);
         // The scheduled launch with the most free seats.
         let (detail, free) = data
@@ -192,10 +192,17 @@ mod tests {
                     && l.status == crate::bookings::model::LaunchStatus::Scheduled
             })
             .map(|l| {
-                let detail = BookingsData::load(&replica, Some(&l.id), None, later)
-                    .unwrap()
-                    .detail
-                    .unwrap();
+                let detail = BookingsData::load(
+                    &replica,
+                    BookingsRequest {
+                        selected: Some(&l.id),
+                        ..BookingsRequest::default()
+                    },
+                    later,
+                )
+                .unwrap()
+                .detail
+                .unwrap();
                 let free: Vec<String> = detail
                     .seats
                     .iter()

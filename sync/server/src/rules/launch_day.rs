@@ -76,12 +76,11 @@ fn open_poll(
         return Ok(Ok(None));
     };
     match text(&poll.data, "status") {
-        Some("open") => Ok(Ok(Some(poll))),
-        Some(decided) => Ok(Err(format!(
+        Some(decided) if decided != "open" => Ok(Err(format!(
             "the poll was decided ({}): it takes no more answers or waivers; open a new poll",
             decided.to_uppercase()
         ))),
-        None => Ok(Ok(Some(poll))),
+        _ => Ok(Ok(Some(poll))),
     }
 }
 
