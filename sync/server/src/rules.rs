@@ -323,7 +323,8 @@ fn stamp_who(
     ];
     for (columns, stamp) in stamps {
         for (_, column) in columns.iter().filter(|(of, _)| *of == table) {
-            if let Some(value) = payload.get_mut(*column) {
+            // A null stays null: an optional actor column (who decided a poll) says nobody yet.
+            if let Some(value) = payload.get_mut(*column).filter(|v| !v.is_null()) {
                 *value = Value::String(stamp.to_owned());
             }
         }

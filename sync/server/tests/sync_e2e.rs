@@ -4047,3 +4047,286 @@ fn the_ground_segment_receives_each_command_sent_through_the_server_once() {
         "{err}"
     );
 }
+
+fn insert(replica: &mut Replica, table: &str, row: Value) -> String {
+    let id = replica::new_id();
+    replica
+        .write(|w| w.insert(table, &id, object(row)))
+        .unwrap();
+    id
+}
+
+fn answer(replica: &mut Replica, poll: &str, position: &str, word: &str) {
+    insert(
+        replica,
+        "poll_answers",
+        json!({
+            "poll_id": poll,
+            "position": position,
+            "answer": word,
+            "note": "",
+            "answered_at": galaxium_sync::time::stored(chrono::Utc::now()),
+            "by_user": "whoever the console says",
+        }),
+    );
+}
+
+/// Every criterion of the shipped poll list green, but `red`.
+fn criteria_record(red: &str) -> String {
+    let list = galaxium_sync::launch_poll::PollList::shipped().unwrap();
+    let record: Vec<Value> = list
+        .criteria
+        .iter()
+        .map(|c| json!({"id": c.id, "name": c.name, "ok": c.id != red, "value": "", "waived": false}))
+        .collect();
+    Value::Array(record).to_string()
+}
+
+#[test]
+fn go_no_go_answers_come_from_the_roles_each_position_names_and_go_needs_every_go_and_waivers() {
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
+    // Staff do not open a poll: the flight director does.
+    insert(
+        &mut b.replica,
+        "launch_polls",
+        json!({"launch_id": launch, "status": "open", "opened_at": "2026-12-01T10:00:00Z",
+               "opened_by": "sam", "decided_at": null, "decided_by": null,
+               "decision_note": "", "criteria": "[]"}),
+    );
+    server.sync(&mut b.replica, &staff);
+    assert!(
+        inbox_reasons(&b.replica)
+            .iter()
+            .any(|r| r.contains("only the flight director (admin or controller) opens")),
+        "{:?}",
+        inbox_reasons(&b.replica)
+    );
+    let poll = insert(
+        &mut a.replica,
+        "launch_polls",
+        json!({"launch_id": launch, "status": "open", "opened_at": "2026-12-01T10:00:00Z",
+               "opened_by": "someone else", "decided_at": null, "decided_by": null,
+               "decision_note": "", "criteria": "[]"}),
+    );
+    let opened = server.sync(&mut a.replica, &admin);
+    assert_eq!(opened.rejected, 0, "{:?}", inbox_reasons(&a.replica));
+    server.sync(&mut b.replica, &staff);
+    // Staff answer for medical, not for vehicle systems; nor do they waive.
+    answer(&mut b.replica, &poll, "vehicle_systems", "go");
+    answer(&mut b.replica, &poll, "medical", "no_go");
+    insert(
+        &mut b.replica,
+        "poll_waivers",
+        json!({"poll_id": poll, "criterion": "battery", "value": "55 %", "reason": "fine",
+               "waived_at": "2026-12-01T10:05:00Z", "by_user": "sam"}),
+    );
+    let summary = server.sync(&mut b.replica, &staff);
+    assert_eq!((summary.pushed, summary.rejected), (3, 2), "{summary:?}");
+    let reasons = inbox_reasons(&b.replica);
+    for expected in [
+        "Vehicle systems answers only as admin or controller; the staff role may not answer for it",
+        "only the flight director (admin or controller) opens, waives and decides",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.contains(expected)),
+            "{expected}: {reasons:?}"
+        );
+    }
+    // Who answered is the server's word.
+    server.sync(&mut a.replica, &admin);
+    let answers = a.replica.table_rows("poll_answers").unwrap();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers.values().next().unwrap()["by_user"], "sam");
+
+    // GO with medical's NO-GO standing is refused.
+    let decide = |replica: &mut Replica, red: &str| {
+        set(
+            replica,
+            "launch_polls",
+            &poll,
+            json!({"status": "go", "decided_at": "2026-12-01T10:10:00Z",
+                   "decided_by": "ada", "criteria": criteria_record(red)}),
+        );
+    };
+    decide(&mut a.replica, "");
+    server.sync(&mut a.replica, &admin);
+    assert!(
+        inbox_reasons(&a.replica)
+            .iter()
+            .any(|r| r.contains("GO for launch needs every position GO; not GO: Flight director")),
+        "{:?}",
+        inbox_reasons(&a.replica)
+    );
+    // Every position GO (the admin may answer for all), but a red criterion not waived.
+    let list = galaxium_sync::launch_poll::PollList::shipped().unwrap();
+    for position in &list.positions {
+        answer(&mut a.replica, &poll, &position.id, "go");
+    }
+    decide(&mut a.replica, "battery");
+    server.sync(&mut a.replica, &admin);
+    assert!(
+        inbox_reasons(&a.replica)
+            .iter()
+            .any(|r| r.contains("Battery state of charge is red and not waived")),
+        "{:?}",
+        inbox_reasons(&a.replica)
+    );
+    insert(
+        &mut a.replica,
+        "poll_waivers",
+        json!({"poll_id": poll, "criterion": "battery", "value": "55 %",
+               "reason": "charging on the pad until T-10", "waived_at": "2026-12-01T10:09:00Z",
+               "by_user": "ada"}),
+    );
+    decide(&mut a.replica, "battery");
+    let summary = server.sync(&mut a.replica, &admin);
+    assert_eq!(summary.rejected, 0, "{summary:?}");
+    assert_eq!(
+        a.replica.table_rows("launch_polls").unwrap()[&poll]["status"],
+        "go"
+    );
+    // A decided poll takes no more answers.
+    server.sync(&mut b.replica, &staff);
+    answer(&mut b.replica, &poll, "medical", "go");
+    server.sync(&mut b.replica, &staff);
+    assert!(
+        inbox_reasons(&b.replica)
+            .iter()
+            .any(|r| r.contains("the poll was decided (GO)")),
+        "{:?}",
+        inbox_reasons(&b.replica)
+    );
+}
+
+#[test]
+fn a_check_in_override_is_a_supervisors_and_never_waives_medical_or_mass() {
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
+    let booking = sell_seat(&mut a.replica, &launch, "1A", "OVR001", "Ola Nord");
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+    let waived = |kind: &str| {
+        json!([{"kind": kind, "text": "as the desk saw it"}]).to_string()
+    };
+    insert(
+        &mut b.replica,
+        "checkin_overrides",
+        json!({"booking_id": booking, "waived": waived("waiver"), "reason": "signed on paper",
+               "at": "2026-12-01T10:00:00Z", "by_user": "sam"}),
+    );
+    server.sync(&mut b.replica, &staff);
+    assert!(
+        inbox_reasons(&b.replica)
+            .iter()
+            .any(|r| r.contains("only a supervisor (admin) overrides a NO-GO")),
+        "{:?}",
+        inbox_reasons(&b.replica)
+    );
+    for kind in ["medical", "mass"] {
+        insert(
+            &mut a.replica,
+            "checkin_overrides",
+            json!({"booking_id": booking, "waived": waived(kind), "reason": "in a hurry",
+                   "at": "2026-12-01T10:00:00Z", "by_user": "ada"}),
+        );
+    }
+    insert(
+        &mut a.replica,
+        "checkin_overrides",
+        json!({"booking_id": booking, "waived": waived("waiver"), "reason": "signed on paper",
+               "at": "2026-12-01T10:01:00Z", "by_user": "someone"}),
+    );
+    let summary = server.sync(&mut a.replica, &admin);
+    assert_eq!((summary.pushed, summary.rejected), (3, 2), "{summary:?}");
+    let reasons = inbox_reasons(&a.replica);
+    for kind in ["medical", "mass"] {
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains(&format!("a \"{kind}\" reason cannot be overridden"))),
+            "{kind}: {reasons:?}"
+        );
+    }
+    let kept = a.replica.table_rows("checkin_overrides").unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept.values().next().unwrap()["by_user"], "ada");
+}
+
+#[test]
+fn document_scans_and_pass_keys_reach_only_the_roles_that_read_personal_data() {
+    use base64::Engine as _;
+    let Pair {
+        server,
+        mut a,
+        mut b,
+        admin,
+        staff,
+        launch,
+    } = synced_pair();
+    sell_seat(&mut a.replica, &launch, "1A", "DOC001", "Ola Nord");
+    server.sync(&mut a.replica, &admin);
+    server.sync(&mut b.replica, &staff);
+    let passenger = b
+        .replica
+        .table_rows("passengers")
+        .unwrap()
+        .into_keys()
+        .next()
+        .unwrap();
+    let scan = b"%PDF-1.4 a medical certificate";
+    let encoded = base64::engine::general_purpose::STANDARD.encode(scan);
+    let document = |size: usize| {
+        json!({"passenger_id": passenger, "kind": "medical_certificate", "number": "MC-1",
+               "expires_on": "2027-01-01", "file_name": "mc.pdf",
+               "media_type": "application/pdf", "size_bytes": size, "content": encoded,
+               "added_at": "2026-12-01T10:00:00Z", "added_by": "sam", "demo": false})
+    };
+    let kept = insert(&mut b.replica, "passenger_documents", document(scan.len()));
+    // A scan whose size is not what the row says did not arrive whole.
+    insert(&mut b.replica, "passenger_documents", document(scan.len() + 1));
+    insert(
+        &mut b.replica,
+        "pass_keys",
+        json!({"secret": base64::engine::general_purpose::STANDARD.encode([7_u8; 32]),
+               "created_at": "2026-12-01T10:00:00Z", "created_by": "sam"}),
+    );
+    let summary = server.sync(&mut b.replica, &staff);
+    assert_eq!((summary.pushed, summary.rejected), (3, 1), "{summary:?}");
+    assert!(
+        inbox_reasons(&b.replica)
+            .iter()
+            .any(|r| r.contains("but the row says")),
+        "{:?}",
+        inbox_reasons(&b.replica)
+    );
+    // A controller's console learns what the document is and when it expires, nothing more.
+    let mut controller = console();
+    server.sync(&mut controller.replica, &server.client("cal"));
+    let row = &controller.replica.table_rows("passenger_documents").unwrap()[&kept];
+    assert_eq!(row["kind"], "medical_certificate");
+    assert_eq!(row["expires_on"], "2027-01-01");
+    for personal in ["number", "file_name", "content"] {
+        assert_eq!(row[personal], Value::Null, "{personal}");
+    }
+    let keys = controller.replica.table_rows("pass_keys").unwrap();
+    assert_eq!(keys.values().next().unwrap()["secret"], Value::Null);
+    // The admin's console holds them.
+    let mut office = console();
+    server.sync(&mut office.replica, &admin);
+    let row = &office.replica.table_rows("passenger_documents").unwrap()[&kept];
+    assert_eq!(row["number"], "MC-1");
+    assert_eq!(row["content"], encoded.as_str());
+}
