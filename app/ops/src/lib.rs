@@ -7,6 +7,7 @@ pub mod demo;
 pub mod files;
 pub mod incidents;
 pub mod jobs;
+pub mod launch_poll;
 pub mod mission;
 pub mod orbit;
 pub mod overview;

@@ -4218,9 +4218,7 @@ fn a_check_in_override_is_a_supervisors_and_never_waives_medical_or_mass() {
     let booking = sell_seat(&mut a.replica, &launch, "1A", "OVR001", "Ola Nord");
     server.sync(&mut a.replica, &admin);
     server.sync(&mut b.replica, &staff);
-    let waived = |kind: &str| {
-        json!([{"kind": kind, "text": "as the desk saw it"}]).to_string()
-    };
+    let waived = |kind: &str| json!([{"kind": kind, "text": "as the desk saw it"}]).to_string();
     insert(
         &mut b.replica,
         "checkin_overrides",
@@ -4296,7 +4294,11 @@ fn document_scans_and_pass_keys_reach_only_the_roles_that_read_personal_data() {
     };
     let kept = insert(&mut b.replica, "passenger_documents", document(scan.len()));
     // A scan whose size is not what the row says did not arrive whole.
-    insert(&mut b.replica, "passenger_documents", document(scan.len() + 1));
+    insert(
+        &mut b.replica,
+        "passenger_documents",
+        document(scan.len() + 1),
+    );
     insert(
         &mut b.replica,
         "pass_keys",
@@ -4315,7 +4317,10 @@ fn document_scans_and_pass_keys_reach_only_the_roles_that_read_personal_data() {
     // A controller's console learns what the document is and when it expires, nothing more.
     let mut controller = console();
     server.sync(&mut controller.replica, &server.client("cal"));
-    let row = &controller.replica.table_rows("passenger_documents").unwrap()[&kept];
+    let row = &controller
+        .replica
+        .table_rows("passenger_documents")
+        .unwrap()[&kept];
     assert_eq!(row["kind"], "medical_certificate");
     assert_eq!(row["expires_on"], "2027-01-01");
     for personal in ["number", "file_name", "content"] {
