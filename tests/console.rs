@@ -2886,3 +2886,180 @@ fn a_command_queued_out_of_contact_waits_for_aos_and_goes_at_it() {
         now + 4.0 - released
     );
 }
+
+/// Scrolls to the widget labelled `label`, clicks it, and lets the console apply the click.
+fn press(console: &mut Console, label: &str) {
+    console.harness.get_by_label(label).scroll_to_me();
+    console.harness.run();
+    console.harness.get_by_label(label).click();
+    console.harness.run();
+    console.harness.run();
+}
+
+/// Scrolls to the text field labelled `label` and types `text` into it.
+fn type_into(console: &mut Console, label: &str, text: &str) {
+    console.harness.get_by_label(label).scroll_to_me();
+    console.harness.run();
+    console.harness.get_by_label(label).focus();
+    console.harness.run();
+    console.harness.get_by_label(label).type_text(text);
+    console.harness.run();
+}
+
+/// Opens the launch page of `mission`.
+fn open_launch(console: &mut Console, mission: &str) {
+    open_view(console, View::Launches);
+    console.harness.get_by_label(mission).click();
+    console.harness.run();
+    console.harness.run();
+}
+
+#[test]
+fn the_flight_director_polls_a_launch_waives_a_red_criterion_and_scrubs() {
+    let mut console = console();
+    open_launch(&mut console, "GX-13 Dawn Patrol");
+    press(&mut console, "Open poll");
+    console.harness.get_by_label_contains("OPEN since");
+    // Not connected to a server: the poll says it cannot be trusted.
+    console
+        .harness
+        .get_by_label_contains("not connected to a server: only answers given here are shown");
+    // Bruno has not signed his waiver: readiness is red, with the value that decides it.
+    console.harness.get_by_label_contains(
+        "RED Every passenger GO: 1 NO-GO: Bruno Castell (the waiver is not signed)",
+    );
+    console
+        .harness
+        .get_by_label_contains("RED Manifest closed: not closed");
+    // A NO-GO needs its reason, said beside the poll.
+    press(&mut console, "NO-GO");
+    let said = "Note: say why Flight director is NO-GO, so the flight director can act on it.";
+    assert_eq!(
+        console.harness.query_all_by_label(said).count(),
+        2,
+        "beside the poll and in the status bar"
+    );
+    type_into(&mut console, "Note", "crosswind gusts 28 kt");
+    press(&mut console, "NO-GO");
+    console
+        .harness
+        .get_by_label_contains("crosswind gusts 28 kt");
+    let poll = console.harness.state().bookings().polls[0].clone();
+    let standing = poll.standing();
+    assert!(!standing["flight_director"].go);
+    // GO is blocked; the flight director waives readiness with a reason.
+    assert!(
+        console
+            .harness
+            .get_by_label("GO for launch")
+            .accesskit_node()
+            .is_disabled()
+    );
+    press(&mut console, "Waive Every passenger GO…");
+    type_into(
+        &mut console,
+        "Reason to waive",
+        "waiver signed on paper at the pad",
+    );
+    press(&mut console, "Waive");
+    console
+        .harness
+        .get_by_label_contains("waived by local operator at ");
+    console
+        .harness
+        .get_by_label_contains("WAIVED Every passenger GO");
+    // SCRUB with a word: the launch is scrubbed, the poll keeps what it was decided on.
+    type_into(&mut console, "Decision note", "crosswinds above limits");
+    press(&mut console, "SCRUB");
+    let said = console.harness.state().notice().unwrap().text.clone();
+    assert!(
+        said.starts_with("SCRUB: crosswinds above limits. The launch is scrubbed"),
+        "{said}"
+    );
+    console.harness.get_by_label_contains("SCRUB at ");
+    console.harness.get_by_label("Commit criteria when decided");
+    let detail = console.harness.state().bookings().detail.clone().unwrap();
+    assert_eq!(detail.status.as_str(), "scrubbed");
+    let decided = &console.harness.state().bookings().polls[0];
+    assert!(
+        decided
+            .criteria
+            .iter()
+            .any(|c| c.id == "readiness" && c.waived)
+    );
+}
+
+#[test]
+fn a_no_go_answered_at_another_console_reaches_the_flight_director_through_the_server() {
+    use galaxium::ops::launch_poll;
+    use galaxium_sync::client::sync_once;
+    use galaxium_sync::schema::registry::Role;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (runtime, url) =
+        support::start_server_with(dir.path(), &[("fd", Role::Admin), ("doc", Role::Staff)]);
+    let (fd_dir, doc_dir) = (dir.path().join("fd"), dir.path().join("doc"));
+    let fd_data = DataDir::at(&fd_dir);
+    std::fs::create_dir_all(&fd_dir).unwrap();
+    let mut fd = Replica::open(&fd_data.replica(), &OpenOptions::default()).unwrap();
+    DemoDataset::shipped()
+        .unwrap()
+        .seed(&mut fd, Utc::now())
+        .unwrap();
+    std::fs::create_dir_all(&doc_dir).unwrap();
+    let mut doc = Replica::open(&doc_dir.join("replica.sqlite"), &OpenOptions::default()).unwrap();
+    let on_fd = support::signed_in_on(&runtime, &url, "fd", &fd);
+    let on_doc = support::signed_in_on(&runtime, &url, "doc", &doc);
+    runtime.block_on(sync_once(&mut fd, &on_fd)).unwrap();
+    let launch: String = fd
+        .read("test", |c| {
+            c.query_row(
+                "SELECT id FROM launches WHERE mission = 'GX-12 Twilight Hop'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    let poll = launch_poll::open(&mut fd, &launch, "fd", Utc::now()).unwrap();
+    runtime.block_on(sync_once(&mut fd, &on_fd)).unwrap();
+    runtime.block_on(sync_once(&mut doc, &on_doc)).unwrap();
+    let list = galaxium_sync::launch_poll::PollList::shipped().unwrap();
+    launch_poll::answer(
+        &mut doc,
+        &list,
+        &poll,
+        ("medical", false, "passenger 1B feverish"),
+        "doc",
+        Utc::now(),
+    )
+    .unwrap();
+    // Staff may not answer for vehicle systems: the server refuses it.
+    launch_poll::answer(
+        &mut doc,
+        &list,
+        &poll,
+        ("vehicle_systems", true, ""),
+        "doc",
+        Utc::now(),
+    )
+    .unwrap();
+    let summary = runtime.block_on(sync_once(&mut doc, &on_doc)).unwrap();
+    assert_eq!(summary.rejected, 1, "{summary:?}");
+    runtime.block_on(sync_once(&mut fd, &on_fd)).unwrap();
+    drop(fd);
+
+    let mut console = console_on(&fd_dir);
+    open_launch(&mut console, "GX-12 Twilight Hop");
+    console
+        .harness
+        .get_by_label_contains("doc ")
+        .accesskit_node();
+    console
+        .harness
+        .get_by_label_contains("passenger 1B feverish");
+    let polls = console.harness.state().bookings().polls.clone();
+    let standing = polls[0].standing();
+    assert!(!standing["medical"].go);
+    assert_eq!(standing["medical"].by_user, "doc");
+    assert!(!standing.contains_key("vehicle_systems"));
+}

@@ -45,6 +45,10 @@ pub enum SyncRequest {
 /// another console shows here within about this long.
 pub const SYNC_WHILE_COMMANDING: Duration = Duration::from_millis(400);
 
+/// How often a console syncs while a go/no-go poll is open: each position's answer reaches
+/// every console within a few seconds.
+pub const SYNC_WHILE_POLLING: Duration = Duration::from_secs(1);
+
 /// Where the link to the server stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum LinkState {

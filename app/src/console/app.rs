@@ -23,6 +23,7 @@ use crate::views::mission::MissionState;
 use crate::views::orbit::OrbitState;
 use crate::views::overview::{OverviewInput, overview_ui};
 use crate::views::passengers::{PassengersState, passengers_ui};
+use crate::views::poll::PollInput;
 use crate::views::settings::settings_ui;
 use crate::views::sync::{link_summary, sync_ui};
 
@@ -161,6 +162,8 @@ pub struct ConsoleApp {
     pub(super) command_data: Vec<crate::ops::commanding::Command>,
     /// How often the sync task was last asked to sync.
     pub(super) sync_pace: std::time::Duration,
+    /// The go/no-go poll's list and its first-contact prediction.
+    pub(super) poll: super::poll::PollSupport,
     pub(super) jobs: Jobs,
     palette: CommandPalette,
     pub(super) pending: Vec<UiCommand>,
@@ -325,6 +328,7 @@ impl ConsoleApp {
             },
             command_data: Vec::new(),
             sync_pace: crate::ops::sync_agent::SYNC_EVERY,
+            poll: super::poll::PollSupport::default(),
             jobs: Jobs {
                 whole_check,
                 whole_file,
@@ -588,7 +592,7 @@ impl ConsoleApp {
                 }
                 self.incident_data.detail = data.incident_detail;
                 self.command_data = data.commands;
-                self.pace_sync_for_commands();
+                self.pace_sync();
                 match (&request.incident, data.incident_snapshot) {
                     (Some(id), Some(snapshot)) => {
                         self.incident_data.snapshot = Some((id.clone(), snapshot));
@@ -1071,16 +1075,34 @@ impl eframe::App for ConsoleApp {
                 },
                 &mut self.pending,
             ),
-            View::Launches => launches_ui(
-                ui,
-                &mut self.screens.launches,
-                &LaunchesInput {
-                    data: &self.bookings,
-                    tokens,
-                    now,
-                },
-                &mut self.pending,
-            ),
+            View::Launches => {
+                let criteria = self.poll_criteria(now);
+                let untrusted = self.poll_untrusted();
+                let (positions, directs) = self.poll_permissions();
+                let poll = self.poll.list.as_ref().ok().map(|list| PollInput {
+                    list,
+                    polls: &self.bookings.polls,
+                    criteria: &criteria,
+                    positions: list
+                        .positions
+                        .iter()
+                        .filter(|p| positions.contains(&p.id))
+                        .collect(),
+                    directs,
+                    untrusted,
+                });
+                launches_ui(
+                    ui,
+                    &mut self.screens.launches,
+                    &LaunchesInput {
+                        data: &self.bookings,
+                        tokens,
+                        now,
+                        poll,
+                    },
+                    &mut self.pending,
+                );
+            }
             View::CheckIn => {
                 let supervisor = self.is_supervisor();
                 checkin_ui(

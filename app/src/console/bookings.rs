@@ -137,6 +137,37 @@ impl ConsoleApp {
                 wrote = false;
                 self.save_document(&id)
             }
+            // The poll's commands say what they did beside the poll, and sync at once.
+            BookingCommand::OpenPoll(launch_id) => {
+                self.open_poll(&launch_id);
+                return;
+            }
+            BookingCommand::AnswerPoll {
+                poll_id,
+                position,
+                go,
+                note,
+            } => {
+                self.answer_poll(&poll_id, &position, go, &note);
+                return;
+            }
+            BookingCommand::WaiveCriterion {
+                poll_id,
+                criterion,
+                reason,
+            } => {
+                self.waive_criterion(&poll_id, &criterion, &reason);
+                return;
+            }
+            BookingCommand::DecidePoll {
+                poll_id,
+                decision,
+                note,
+                criteria,
+            } => {
+                self.decide_poll(&poll_id, decision, &note, &criteria);
+                return;
+            }
             BookingCommand::Hold {
                 launch_id,
                 fare,

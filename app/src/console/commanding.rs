@@ -7,7 +7,7 @@ use galaxium_sync::schema::registry::Role;
 
 use super::app::{ConsoleApp, Notice};
 use crate::ops::commanding::{self, CommandError, NewCommand};
-use crate::ops::sync_agent::{SYNC_EVERY, SYNC_WHILE_COMMANDING, SyncRequest};
+use crate::ops::sync_agent::{SYNC_EVERY, SYNC_WHILE_COMMANDING, SYNC_WHILE_POLLING, SyncRequest};
 use crate::views::commanding::{CommandingCommand, CommandingInput, commanding_ui};
 
 impl ConsoleApp {
@@ -48,13 +48,15 @@ impl ConsoleApp {
 
     /// Syncs quickly while commands wait or are on their way (an approval made elsewhere
     /// shows here within a second), at the usual pace otherwise.
-    pub(super) fn pace_sync_for_commands(&mut self) {
+    pub(super) fn pace_sync(&mut self) {
         let busy = self
             .command_data
             .iter()
             .any(|c| c.waiting() || c.in_progress());
         let pace = if busy {
             SYNC_WHILE_COMMANDING
+        } else if self.bookings.open_polls > 0 {
+            SYNC_WHILE_POLLING
         } else {
             SYNC_EVERY
         };

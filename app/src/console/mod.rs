@@ -7,6 +7,7 @@ mod commanding;
 mod incidents;
 mod mission;
 mod orbit;
+mod poll;
 mod startup_error;
 
 use anyhow::Context as _;

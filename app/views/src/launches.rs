@@ -9,6 +9,7 @@ use galaxium_widgets::seat_map::{self, SeatCell, SeatKind, SeatMap};
 use galaxium_widgets::{StatusLevel, StatusLight, Tokens};
 
 use super::format;
+use super::poll::{PollInput, PollState, poll_ui};
 use crate::UiCommand;
 use crate::ops::bookings::actions::{VehicleEdit, parse_columns, seat_layout};
 use crate::ops::bookings::data::BookingsData;
@@ -111,6 +112,39 @@ pub enum BookingCommand {
     RemoveDocument(String),
     /// Save a copy of a document's scan into the exports folder.
     SaveDocument(String),
+    /// Open a go/no-go poll for a launch.
+    OpenPoll(String),
+    /// Answer a poll for a position.
+    AnswerPoll {
+        /// The poll.
+        poll_id: String,
+        /// The position.
+        position: String,
+        /// GO.
+        go: bool,
+        /// Why, for a NO-GO.
+        note: String,
+    },
+    /// Waive a red commit criterion.
+    WaiveCriterion {
+        /// The poll.
+        poll_id: String,
+        /// The criterion as it stands.
+        criterion: crate::ops::launch_poll::CriterionValue,
+        /// Why it may be waived.
+        reason: String,
+    },
+    /// Call the poll: GO for launch, HOLD or SCRUB.
+    DecidePoll {
+        /// The poll.
+        poll_id: String,
+        /// The call.
+        decision: crate::ops::launch_poll::Decision,
+        /// Why.
+        note: String,
+        /// The criteria as they stand.
+        criteria: Vec<crate::ops::launch_poll::CriterionValue>,
+    },
     /// Board the checked-in passengers under a locator.
     Board(String),
     /// Move a launch to another status.
@@ -179,6 +213,10 @@ impl BookingCommand {
             Self::AttachDocument { .. } => "Attach document",
             Self::RemoveDocument(_) => "Remove document",
             Self::SaveDocument(_) => "Save document copy",
+            Self::OpenPoll(_) => "Open go/no-go poll",
+            Self::AnswerPoll { .. } => "Answer go/no-go",
+            Self::WaiveCriterion { .. } => "Waive commit criterion",
+            Self::DecidePoll { .. } => "Decide go/no-go poll",
             Self::Board(_) => "Board",
             Self::SetLaunchStatus { .. } => "Change launch status",
             Self::CloseManifest(_) => "Close manifest",
@@ -404,6 +442,8 @@ pub struct LaunchesState {
     /// The vehicle editor, when open.
     pub vehicle: Option<VehicleForm>,
     waitlist_passenger: Option<String>,
+    /// The go/no-go poll section.
+    pub poll: PollState,
     filtered: Vec<usize>,
     filter_key: Option<(String, Option<LaunchStatus>, usize)>,
 }
@@ -457,6 +497,8 @@ pub struct LaunchesInput<'a> {
     pub tokens: Tokens,
     /// The time the frame shows.
     pub now: DateTime<Utc>,
+    /// The selected launch's go/no-go poll, when the poll list reads.
+    pub poll: Option<PollInput<'a>>,
 }
 
 fn send(commands: &mut Vec<UiCommand>, command: BookingCommand) {
@@ -720,6 +762,10 @@ fn detail_ui(
             &format!("Manifest closed at {}", format::utc_minutes(closed)),
             tokens,
         ));
+    }
+    if let Some(poll) = &input.poll {
+        ui.separator();
+        poll_ui(ui, &mut state.poll, detail, poll, tokens, commands);
     }
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Export").color(tokens.text_muted));

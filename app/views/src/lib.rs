@@ -19,6 +19,7 @@ pub mod mission;
 pub mod orbit;
 pub mod overview;
 pub mod passengers;
+pub mod poll;
 pub mod settings;
 pub mod sync;
 

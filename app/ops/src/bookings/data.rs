@@ -54,6 +54,10 @@ pub struct BookingsData {
     pub documents: std::collections::HashMap<String, Vec<DocumentInfo>>,
     /// Documents that expire before their passenger's next launch, soonest launch first.
     pub expiring: Vec<ExpiringDocument>,
+    /// The selected launch's go/no-go polls, newest first.
+    pub polls: Vec<crate::launch_poll::Poll>,
+    /// How many polls of any launch are open (the console syncs faster while one is).
+    pub open_polls: u32,
 }
 
 /// A document that runs out before its passenger flies.
@@ -204,6 +208,10 @@ impl BookingsData {
                 Some(id) => LaunchDetail::load(conn, id)?,
                 None => None,
             };
+            let polls = match request.selected {
+                Some(id) => crate::launch_poll::polls_of(conn, id)?,
+                None => Vec::new(),
+            };
             let gate = match request.gate {
                 Some(id) => LaunchDetail::load(conn, id)?,
                 None => None,
@@ -292,6 +300,12 @@ impl BookingsData {
                 gate,
                 documents,
                 expiring,
+                polls,
+                open_polls: conn.query_row(
+                    "SELECT count(*) FROM launch_polls WHERE status = 'open'",
+                    [],
+                    |r| r.get(0),
+                )?,
             })
         })
     }
