@@ -252,6 +252,7 @@ fn main() {
                 severities: &severities,
                 generated_at: now,
                 generated_by: "ada",
+                polls: &[],
             },
             &|_| {},
         )

@@ -871,6 +871,10 @@ mod tests {
     }
 
     #[test]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one poll from its opening to its scrub, each rule on its way"
+    )]
     fn go_needs_every_position_go_and_red_criteria_waived_and_a_scrub_scrubs_the_launch() {
         let mut f = seeded();
         let twilight = f.launch("GX-12 Twilight Hop");
@@ -1016,5 +1020,100 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("decided (SCRUB)"), "{err}");
+    }
+
+    #[test]
+    fn an_incident_about_the_launch_carries_its_decision_into_the_report() {
+        let mut f = seeded();
+        let twilight = f.launch("GX-12 Twilight Hop");
+        let list = f.list.clone();
+        let poll = open(&mut f.replica, &twilight.id, "fd", f.now).unwrap();
+        answer(
+            &mut f.replica,
+            &list,
+            &poll,
+            ("range", false, "boat in the hazard area"),
+            "rsa",
+            f.now,
+        )
+        .unwrap();
+        let red = CriterionValue {
+            id: "battery".into(),
+            name: "Battery state of charge".into(),
+            ok: false,
+            value: "55.0 % (limits at least 60)".into(),
+            waived: false,
+        };
+        waive(
+            &mut f.replica,
+            &poll,
+            &red,
+            "charging on the pad until T-10",
+            "fd",
+            f.now,
+        )
+        .unwrap();
+        let record = [CriterionValue {
+            waived: true,
+            ..red
+        }];
+        decide(
+            &mut f.replica,
+            &list,
+            &poll,
+            (Decision::Scrub, "winds above limits"),
+            &record,
+            "fd",
+            f.now,
+        )
+        .unwrap();
+        let incident = crate::incidents::create(
+            &mut f.replica,
+            &crate::incidents::NewIncident {
+                title: "Launch scrubbed on crosswinds".into(),
+                kind: crate::incidents::IncidentKind::GroundOperations,
+                severity: "SEV3".into(),
+                description: String::new(),
+                source: None,
+                runbook: String::new(),
+                vehicle_id: None,
+                launch_id: Some(twilight.id.clone()),
+                drill: false,
+            },
+            "fd",
+            f.now,
+        )
+        .unwrap();
+        let detail = crate::incidents::detail(&f.replica, &incident)
+            .unwrap()
+            .unwrap();
+        let polls = read_polls(&f.replica, &twilight.id).unwrap();
+        let pdf = crate::incidents::report::to_pdf(
+            &crate::incidents::report::ReportInput {
+                detail: &detail,
+                charts: &[],
+                severities: &crate::incidents::default_severities(),
+                generated_at: f.now,
+                generated_by: "fd",
+                polls: &polls,
+            },
+            &|_| {},
+        )
+        .unwrap();
+        let document = lopdf::Document::load_mem(&pdf).unwrap();
+        let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+        let text = document.extract_text(&pages).unwrap();
+        for expected in [
+            "Launch decision (go/no-go)",
+            "SCRUB at",
+            "winds above limits",
+            "Range: NO-GO by rsa",
+            "boat in the hazard area",
+            "Criterion Battery state of charge: WAIVED, 55.0 % (limits at least 60)",
+            "Waiver of battery by fd",
+            "charging on the pad until T-10",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not in {text}");
+        }
     }
 }

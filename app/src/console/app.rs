@@ -18,12 +18,11 @@ use crate::paths::DataDir;
 use crate::views::View;
 use crate::views::checkin::{CheckInState, DeskInput, checkin_ui};
 use crate::views::format;
-use crate::views::launches::{LaunchesInput, LaunchesState, launches_ui};
+use crate::views::launches::LaunchesState;
 use crate::views::mission::MissionState;
 use crate::views::orbit::OrbitState;
 use crate::views::overview::{OverviewInput, overview_ui};
 use crate::views::passengers::{PassengersState, passengers_ui};
-use crate::views::poll::PollInput;
 use crate::views::settings::settings_ui;
 use crate::views::sync::{link_summary, sync_ui};
 
@@ -1075,34 +1074,7 @@ impl eframe::App for ConsoleApp {
                 },
                 &mut self.pending,
             ),
-            View::Launches => {
-                let criteria = self.poll_criteria(now);
-                let untrusted = self.poll_untrusted();
-                let (positions, directs) = self.poll_permissions();
-                let poll = self.poll.list.as_ref().ok().map(|list| PollInput {
-                    list,
-                    polls: &self.bookings.polls,
-                    criteria: &criteria,
-                    positions: list
-                        .positions
-                        .iter()
-                        .filter(|p| positions.contains(&p.id))
-                        .collect(),
-                    directs,
-                    untrusted,
-                });
-                launches_ui(
-                    ui,
-                    &mut self.screens.launches,
-                    &LaunchesInput {
-                        data: &self.bookings,
-                        tokens,
-                        now,
-                        poll,
-                    },
-                    &mut self.pending,
-                );
-            }
+            View::Launches => self.launches_view_ui(ui, tokens, now),
             View::CheckIn => {
                 let supervisor = self.is_supervisor();
                 checkin_ui(

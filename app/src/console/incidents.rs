@@ -64,6 +64,10 @@ impl ConsoleApp {
             ));
         };
         let snap = snapshot::load(&self.replica, id)?;
+        let polls = match &detail.incident.launch_id {
+            Some(launch) => crate::ops::launch_poll::read_polls(&self.replica, launch)?,
+            None => Vec::new(),
+        };
         let units: Vec<(String, String)> = self
             .mission_loop
             .telemetry()
@@ -104,6 +108,7 @@ impl ConsoleApp {
                     severities: &severities,
                     generated_at: Utc::now(),
                     generated_by: &user,
+                    polls: &polls,
                 },
                 &|done| progress.share(done),
             )

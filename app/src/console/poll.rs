@@ -12,20 +12,25 @@ use super::app::{ConsoleApp, Notice};
 use crate::ops::bookings::BookingError;
 use crate::ops::launch_poll::{self, CriterionValue, Decision, PollInputs};
 use crate::ops::sync_agent::SyncRequest;
+use crate::views::launches::{LaunchesInput, launches_ui};
+use crate::views::poll::PollInput;
 
 /// How long a predicted first contact after launch is kept before it is predicted again.
-const CONTACT_KEPT: Duration = Duration::from_secs(60);
+const CONTACT_KEPT: Duration = Duration::from_mins(1);
+
+/// A first contact after launch, predicted: (launch id, its time), when, and the answer.
+type PredictedContact = (
+    (String, DateTime<Utc>),
+    Instant,
+    Result<Option<(DateTime<Utc>, String)>, String>,
+);
 
 /// What the poll needs that is not in the replica.
 pub(super) struct PollSupport {
     /// The shipped poll list, or why it cannot be read.
     pub(super) list: Result<PollList, String>,
     /// The first contact after a launch: (launch id, its time), when predicted, the answer.
-    contact: Option<(
-        (String, DateTime<Utc>),
-        Instant,
-        Result<Option<(DateTime<Utc>, String)>, String>,
-    )>,
+    contact: Option<PredictedContact>,
 }
 
 impl Default for PollSupport {
@@ -91,14 +96,48 @@ impl ConsoleApp {
         launch_poll::evaluate(list, &inputs, self.bookings.polls.first())
     }
 
+    /// Draws the Launches view with the selected launch's poll.
+    pub(super) fn launches_view_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        tokens: galaxium_widgets::Tokens,
+        now: DateTime<Utc>,
+    ) {
+        let criteria = self.poll_criteria(now);
+        let untrusted = self.poll_untrusted();
+        let (positions, directs) = self.poll_permissions();
+        let poll = self.poll.list.as_ref().ok().map(|list| PollInput {
+            list,
+            polls: &self.bookings.polls,
+            criteria: &criteria,
+            positions: list
+                .positions
+                .iter()
+                .filter(|p| positions.contains(&p.id))
+                .collect(),
+            directs,
+            untrusted,
+        });
+        launches_ui(
+            ui,
+            &mut self.screens.launches,
+            &LaunchesInput {
+                data: &self.bookings,
+                tokens,
+                now,
+                poll,
+            },
+            &mut self.pending,
+        );
+    }
+
     /// Why answers from other consoles may be missing, in words; `None` while synced.
     pub(super) fn poll_untrusted(&self) -> Option<String> {
         use crate::ops::sync_agent::LinkState;
         let status = self.sync_status();
-        let last = status.last_success.map_or_else(
-            || "never".to_owned(),
-            |t| crate::views::format::utc_seconds(t),
-        );
+        let last = status
+            .last_success
+            .map_or_else(|| "never".to_owned(), crate::views::format::utc_seconds);
         match &status.state {
             LinkState::SignedOut => Some(
                 "This console is not connected to a server: only answers given here are shown, \

@@ -165,32 +165,29 @@ fn answers_ui(ui: &mut Ui, poll: &Poll, input: &PollInput<'_>, tokens: Tokens) {
         .show(ui, |ui| {
             for position in &input.list.positions {
                 ui.label(&position.name);
-                match standing.get(position.id.as_str()) {
-                    Some(answer) => {
-                        let (word, colour) = if answer.go {
-                            ("GO", tokens.nominal)
-                        } else {
-                            ("NO-GO", tokens.critical)
-                        };
-                        ui.label(RichText::new(word).strong().color(colour));
-                        let note = if answer.note.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" · {}", answer.note)
-                        };
-                        ui.add(
-                            egui::Label::new(format!(
-                                "{} {}{note}",
-                                answer.by_user,
-                                clock(&answer.answered_at)
-                            ))
-                            .wrap(),
-                        );
-                    }
-                    None => {
-                        ui.label(RichText::new("waiting").color(tokens.text_muted));
-                        ui.label("");
-                    }
+                if let Some(answer) = standing.get(position.id.as_str()) {
+                    let (word, colour) = if answer.go {
+                        ("GO", tokens.nominal)
+                    } else {
+                        ("NO-GO", tokens.critical)
+                    };
+                    ui.label(RichText::new(word).strong().color(colour));
+                    let note = if answer.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · {}", answer.note)
+                    };
+                    ui.add(
+                        egui::Label::new(format!(
+                            "{} {}{note}",
+                            answer.by_user,
+                            clock(&answer.answered_at)
+                        ))
+                        .wrap(),
+                    );
+                } else {
+                    ui.label(RichText::new("waiting").color(tokens.text_muted));
+                    ui.label("");
                 }
                 ui.end_row();
             }

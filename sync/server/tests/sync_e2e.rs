@@ -4083,6 +4083,10 @@ fn criteria_record(red: &str) -> String {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one poll told from its opening to GO, each rule on its way"
+)]
 fn go_no_go_answers_come_from_the_roles_each_position_names_and_go_needs_every_go_and_waivers() {
     let Pair {
         server,

@@ -220,41 +220,7 @@ impl BookingsData {
                 Some(query) => Some((query.to_owned(), desk_search(conn, query)?)),
                 None => None,
             };
-            let mut documents: std::collections::HashMap<String, Vec<DocumentInfo>> =
-                std::collections::HashMap::new();
-            for document in super::documents::all(conn)? {
-                documents
-                    .entry(document.passenger_id.clone())
-                    .or_default()
-                    .push(document);
-            }
-            let next = next_launches(conn, now)?;
-            let mut expiring: Vec<ExpiringDocument> = documents
-                .iter()
-                .flat_map(|(passenger, docs)| {
-                    // Only the newest of each kind: a renewed passport replaces the old one.
-                    docs.iter()
-                        .filter(|d| {
-                            docs.iter()
-                                .filter(|o| o.kind == d.kind)
-                                .all(|o| o.expires_on <= d.expires_on)
-                        })
-                        .map(move |d| (passenger, d))
-                })
-                .filter_map(|(passenger, document)| {
-                    let (name, mission, day) = next.get(passenger)?;
-                    (document.expires_on < *day).then(|| ExpiringDocument {
-                        passenger_id: passenger.clone(),
-                        passenger_name: name.clone(),
-                        document: document.clone(),
-                        mission: mission.clone(),
-                        launch_day: *day,
-                    })
-                })
-                .collect();
-            expiring.sort_by(|a, b| {
-                (a.launch_day, &a.passenger_name).cmp(&(b.launch_day, &b.passenger_name))
-            });
+            let (documents, expiring) = documents_and_expiring(conn, now)?;
             let desk = match request.locator {
                 Some(locator) if !locator.trim().is_empty() => {
                     let bookings = bookings_by_locator(conn, locator)?;
@@ -309,4 +275,48 @@ impl BookingsData {
             })
         })
     }
+}
+
+type DocumentsByPassenger = std::collections::HashMap<String, Vec<DocumentInfo>>;
+
+/// Every passenger's documents by passenger, and those that run out before their passenger's
+/// next launch.
+fn documents_and_expiring(
+    conn: &rusqlite::Connection,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<(DocumentsByPassenger, Vec<ExpiringDocument>)> {
+    let mut documents = DocumentsByPassenger::new();
+    for document in super::documents::all(conn)? {
+        documents
+            .entry(document.passenger_id.clone())
+            .or_default()
+            .push(document);
+    }
+    let next = next_launches(conn, now)?;
+    let mut expiring: Vec<ExpiringDocument> = documents
+        .iter()
+        .flat_map(|(passenger, docs)| {
+            // Only the newest of each kind: a renewed passport replaces the old one.
+            docs.iter()
+                .filter(|d| {
+                    docs.iter()
+                        .filter(|o| o.kind == d.kind)
+                        .all(|o| o.expires_on <= d.expires_on)
+                })
+                .map(move |d| (passenger, d))
+        })
+        .filter_map(|(passenger, document)| {
+            let (name, mission, day) = next.get(passenger)?;
+            (document.expires_on < *day).then(|| ExpiringDocument {
+                passenger_id: passenger.clone(),
+                passenger_name: name.clone(),
+                document: document.clone(),
+                mission: mission.clone(),
+                launch_day: *day,
+            })
+        })
+        .collect();
+    expiring
+        .sort_by(|a, b| (a.launch_day, &a.passenger_name).cmp(&(b.launch_day, &b.passenger_name)));
+    Ok((documents, expiring))
 }

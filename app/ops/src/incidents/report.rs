@@ -198,6 +198,8 @@ pub struct ReportInput<'a> {
     pub generated_at: DateTime<Utc>,
     /// By whom.
     pub generated_by: &'a str,
+    /// The go/no-go polls of the launch the incident concerns, newest first.
+    pub polls: &'a [crate::launch_poll::Poll],
 }
 
 /// Lays text out down A4 pages.
@@ -360,6 +362,92 @@ fn regulatory_summary(pages: &mut Pages, input: &ReportInput<'_>) {
     }
 }
 
+/// The launch decision: every go/no-go poll of the incident's launch, with each answer, the
+/// commit criteria as they stood when it was decided, and every waiver.
+pub fn poll_lines(polls: &[crate::launch_poll::Poll]) -> Vec<(bool, String)> {
+    use crate::launch_poll::PollStatus;
+    let list = galaxium_sync::launch_poll::PollList::shipped().ok();
+    let position_name = |id: &str| {
+        list.as_ref()
+            .and_then(|l| l.position(id))
+            .map_or_else(|| id.to_owned(), |p| p.name.clone())
+    };
+    let mut lines = Vec::new();
+    for poll in polls.iter().rev() {
+        let decided = match (&poll.decided_at, &poll.decided_by) {
+            (Some(at), Some(by)) if poll.status != PollStatus::Open => format!(
+                "{} at {at} by {by}: {}",
+                poll.status.label(),
+                if poll.decision_note.is_empty() {
+                    "-"
+                } else {
+                    &poll.decision_note
+                }
+            ),
+            _ => "still open when this report was made".to_owned(),
+        };
+        lines.push((
+            true,
+            format!(
+                "Poll opened {} by {}; {decided}",
+                poll.opened_at, poll.opened_by
+            ),
+        ));
+        for answer in &poll.answers {
+            lines.push((
+                false,
+                format!(
+                    "{}: {} by {} at {}{}",
+                    position_name(&answer.position),
+                    if answer.go { "GO" } else { "NO-GO" },
+                    answer.by_user,
+                    answer.answered_at,
+                    if answer.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", answer.note)
+                    }
+                ),
+            ));
+        }
+        for criterion in &poll.criteria {
+            let word = match (criterion.ok, criterion.waived) {
+                (true, _) => "GREEN",
+                (false, true) => "WAIVED",
+                (false, false) => "RED",
+            };
+            lines.push((
+                false,
+                format!("Criterion {}: {word}, {}", criterion.name, criterion.value),
+            ));
+        }
+        for waiver in &poll.waivers {
+            lines.push((
+                false,
+                format!(
+                    "Waiver of {} by {} at {}: {} (value {})",
+                    waiver.criterion, waiver.by_user, waiver.waived_at, waiver.reason, waiver.value
+                ),
+            ));
+        }
+    }
+    lines
+}
+
+fn launch_decision(pages: &mut Pages, polls: &[crate::launch_poll::Poll]) {
+    if polls.is_empty() {
+        return;
+    }
+    pages.heading("Launch decision (go/no-go)");
+    for (bold, line) in poll_lines(polls) {
+        if bold {
+            pages.line(10.0, true, &line);
+        } else {
+            pages.paragraph(9.0, &line);
+        }
+    }
+}
+
 /// The incident's report as a PDF. `progress` hears the share done, 0 to 1.
 pub fn to_pdf(input: &ReportInput<'_>, progress: &dyn Fn(f32)) -> Result<Vec<u8>, ReportError> {
     let incident: &Incident = &input.detail.incident;
@@ -380,6 +468,7 @@ pub fn to_pdf(input: &ReportInput<'_>, progress: &dyn Fn(f32)) -> Result<Vec<u8>
         ),
     );
     regulatory_summary(&mut pages, input);
+    launch_decision(&mut pages, input.polls);
     pages.heading("Roles");
     for (label, who) in [
         ("Incident commander", &incident.commander),

@@ -487,6 +487,7 @@ fn the_report_is_a_valid_pdf_with_its_charts_and_the_list_exports_as_csv() {
             severities: &default_severities(),
             generated_at: t0(),
             generated_by: "ada",
+            polls: &[],
         },
         &|p| progress.borrow_mut().push(p),
     )
