@@ -66,6 +66,80 @@ pub struct DemoDataset {
     invoices: Vec<DemoInvoice>,
     #[serde(default)]
     element_sets: Vec<DemoElementSet>,
+    #[serde(default)]
+    documents: Vec<DemoDocument>,
+}
+
+/// A passenger's document; its scan is a one-page PDF that says it is the demo's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoDocument {
+    passenger: String,
+    kind: String,
+    number: String,
+    /// Days from seeding to the last day it is valid.
+    expires_days: i64,
+}
+
+/// A demo document's "scan": a page that names what it stands for and says it is not real.
+fn demo_scan(passenger: &str, kind: &str, number: &str, expires_on: &str) -> Vec<u8> {
+    use pdf_writer::{Content, Finish as _, Name, Pdf, Rect, Ref};
+    let (catalog, pages, page, font, bold, contents) = (
+        Ref::new(1),
+        Ref::new(2),
+        Ref::new(3),
+        Ref::new(4),
+        Ref::new(5),
+        Ref::new(6),
+    );
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(pages);
+    pdf.pages(pages).kids([page]).count(1);
+    let mut p = pdf.page(page);
+    p.media_box(Rect::new(0.0, 0.0, 420.0, 298.0));
+    p.parent(pages);
+    p.contents(contents);
+    {
+        let mut resources = p.resources();
+        let mut fonts = resources.fonts();
+        fonts.pair(Name(b"F1"), font);
+        fonts.pair(Name(b"F2"), bold);
+    }
+    p.finish();
+    for (id, name) in [(font, &b"Helvetica"[..]), (bold, &b"Helvetica-Bold"[..])] {
+        pdf.type1_font(id)
+            .base_font(Name(name))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+    }
+    let mut c = Content::new();
+    let text = crate::bookings::manifest::pdf_text;
+    text(
+        &mut c,
+        24.0,
+        250.0,
+        16.0,
+        true,
+        "DEMO DOCUMENT - NOT A REAL SCAN",
+    );
+    text(
+        &mut c,
+        24.0,
+        210.0,
+        12.0,
+        false,
+        &format!("{kind} {number}"),
+    );
+    text(&mut c, 24.0, 190.0, 12.0, false, passenger);
+    text(
+        &mut c,
+        24.0,
+        170.0,
+        12.0,
+        false,
+        &format!("valid until {expires_on}"),
+    );
+    pdf.stream(contents, &c.finish());
+    pdf.finish()
 }
 
 #[derive(Debug, Deserialize)]
@@ -560,6 +634,7 @@ impl DemoDataset {
             })
             .collect::<DemoResult<Vec<_>>>()?;
 
+        let documents = self.documents_rows(&passenger_ids, now)?;
         let element_sets = self
             .element_sets
             .iter()
@@ -602,6 +677,9 @@ impl DemoDataset {
             invoices
                 .iter()
                 .try_for_each(|(id, values)| w.insert("invoices", id, values.clone()))?;
+            documents
+                .iter()
+                .try_for_each(|(id, values)| w.insert("passenger_documents", id, values.clone()))?;
             element_sets.iter().try_for_each(|(id, set, vehicle_id)| {
                 super::orbit::insert_element_set(
                     w,
@@ -625,6 +703,50 @@ impl DemoDataset {
         };
         tracing::info!(%summary, "seeded the demo dataset");
         Ok(summary)
+    }
+}
+
+impl DemoDataset {
+    /// The documents' rows, each with its generated scan.
+    fn documents_rows(
+        &self,
+        passenger_ids: &HashMap<&str, &str>,
+        now: DateTime<Utc>,
+    ) -> DemoResult<Vec<(String, Map<String, serde_json::Value>)>> {
+        use base64::Engine as _;
+        self.documents
+            .iter()
+            .map(|d| {
+                let what = || format!("document {} of {:?}", d.number, d.passenger);
+                let passenger = passenger_ids
+                    .get(d.passenger.as_str())
+                    .or_invalid(|| format!("{}: no passenger of that name", what()))?;
+                let kind = crate::bookings::documents::DocumentKind::parse(&d.kind)
+                    .or_invalid(|| format!("{}: unknown kind {:?}", what(), d.kind))?;
+                let expires =
+                    (now.date_naive() + chrono::Duration::days(d.expires_days)).to_string();
+                let scan = demo_scan(&d.passenger, kind.label(), &d.number, &expires);
+                Ok((
+                    demo_id(
+                        "passenger_documents",
+                        &format!("{}/{}", d.passenger, d.number),
+                    ),
+                    object(json!({
+                        "passenger_id": passenger,
+                        "kind": kind.as_str(),
+                        "number": d.number,
+                        "expires_on": expires,
+                        "file_name": format!("{}-{}.pdf", kind.as_str(), d.number),
+                        "media_type": "application/pdf",
+                        "size_bytes": scan.len(),
+                        "content": base64::engine::general_purpose::STANDARD.encode(&scan),
+                        "added_at": galaxium_sync::time::stored(now),
+                        "added_by": "demo dataset",
+                        "demo": true,
+                    })),
+                ))
+            })
+            .collect()
     }
 }
 

@@ -79,6 +79,21 @@ impl Fixture {
             .clone()
     }
 
+    /// Removes the demo dataset's documents, for a test that sets its own.
+    fn without_demo_documents(&mut self) {
+        let ids: Vec<String> = self
+            .replica
+            .read("test", |c| {
+                c.prepare("SELECT id FROM passenger_documents")?
+                    .query_map([], |r| r.get(0))?
+                    .collect()
+            })
+            .unwrap();
+        for id in ids {
+            documents::remove(&mut self.replica, &id).unwrap();
+        }
+    }
+
     fn attach(&mut self, name: &str, kind: DocumentKind, number: &str, expires: &str) {
         let document = NewDocument {
             passenger_id: self.passenger_id(name),
@@ -101,6 +116,7 @@ fn refusal(err: BookingError) -> String {
 #[test]
 fn a_medical_certificate_that_expires_before_the_launch_is_no_go_naming_it() {
     let mut f = seeded();
+    f.without_demo_documents();
     let ada = |f: &Fixture| {
         let dawn = f.launch(DAWN);
         let booking = dawn
@@ -219,6 +235,7 @@ fn passengers_under_one_locator_are_checked_in_one_by_one() {
 #[test]
 fn a_supervisor_overrides_a_waiver_no_go_but_never_a_medical_one() {
     let mut f = seeded();
+    f.without_demo_documents();
     let rules = BookingRules::default();
     let bruno = f.booking_id(DAWN, "Bruno Castell");
     let err = actions::override_check_in(&mut f.replica, &bruno, "  ", "lead", &rules, f.now)
@@ -435,6 +452,15 @@ fn the_desk_finds_a_booking_by_surname_or_document_number() {
 #[test]
 fn documents_expiring_before_the_next_launch_are_listed() {
     let mut f = seeded();
+    // The demo's own: Kofi Mensah's passport runs out before GX-15.
+    let data = BookingsData::load(&f.replica, BookingsRequest::default(), f.now).unwrap();
+    let listed: Vec<(&str, &str)> = data
+        .expiring
+        .iter()
+        .map(|e| (e.passenger_name.as_str(), e.mission.as_str()))
+        .collect();
+    assert_eq!(listed, [("Kofi Mensah", "GX-15 Edge of Space")]);
+    f.without_demo_documents();
     f.attach(
         "Ada Quist",
         DocumentKind::Passport,
