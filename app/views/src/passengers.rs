@@ -15,6 +15,10 @@ use crate::ops::bookings::data::BookingsData;
 use crate::ops::bookings::documents::{DocumentInfo, DocumentKind, NewDocument};
 use crate::ops::bookings::model::MedicalStatus;
 
+/// A form field's size: a grid cell offers only last frame's column width, so fields are
+/// given theirs outright.
+const FIELD: [f32; 2] = [280.0, 22.0];
+
 /// The editor's text fields, so a half-typed number or date is kept as typed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PassengerForm {
@@ -421,18 +425,18 @@ fn attach_form_ui(
                 .labelled_by(kind_label.id);
             ui.end_row();
             let label = ui.label("Number");
-            ui.add(egui::TextEdit::singleline(&mut form.number).desired_width(280.0))
+            ui.add_sized(FIELD, egui::TextEdit::singleline(&mut form.number))
                 .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Expires on (YYYY-MM-DD)");
-            ui.add(egui::TextEdit::singleline(&mut form.expires_on).desired_width(280.0))
+            ui.add_sized(FIELD, egui::TextEdit::singleline(&mut form.expires_on))
                 .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Scan (PDF, PNG or JPEG)");
-            ui.add(
+            ui.add_sized(
+                FIELD,
                 egui::TextEdit::singleline(&mut form.path)
-                    .hint_text("path to the file, or drop it here")
-                    .desired_width(280.0),
+                    .hint_text("path to the file, or drop it here"),
             )
             .labelled_by(label.id);
             ui.end_row();
@@ -563,7 +567,7 @@ fn editor_ui(
                 }
                 let label = ui.label(title);
                 if let Some((_, value)) = form.fields.iter_mut().find(|(k, _)| *k == key) {
-                    ui.add(egui::TextEdit::singleline(value).desired_width(280.0))
+                    ui.add_sized(FIELD, egui::TextEdit::singleline(value))
                         .labelled_by(label.id);
                 }
                 match problem(key) {

@@ -114,7 +114,7 @@ pub fn poll_ui(
     if poll.status == PollStatus::Open
         && let Some(why) = &input.untrusted
     {
-        ui.add(StatusLight::new(StatusLevel::Caution, why, tokens));
+        ui.add(egui::Label::new(RichText::new(why).color(tokens.caution)).wrap());
     }
     answers_ui(ui, poll, input, tokens);
     let criteria = launch_poll::shown_criteria(poll, input.criteria);
@@ -222,11 +222,8 @@ fn criteria_ui(
             (false, false) => "RED",
         };
         ui.horizontal_wrapped(|ui| {
-            ui.add(StatusLight::new(
-                level,
-                &format!("{word} {}: {}", criterion.name, criterion.value),
-                tokens,
-            ));
+            ui.add(StatusLight::new(level, word, tokens));
+            ui.add(egui::Label::new(format!("{}: {}", criterion.name, criterion.value)).wrap());
             if let Some(waiver) = poll.waiver(&criterion.id).filter(|_| !criterion.ok) {
                 ui.label(
                     RichText::new(format!(
