@@ -23,7 +23,7 @@ use sha2::Sha256;
 
 use super::actions::{BookingError, object};
 use super::manifest::pdf_text;
-use super::model::{BOOKING_COLUMNS, Booking, BookingStatus, LaunchDetail, LaunchStatus};
+use super::model::{BOOKING_COLUMNS, Booking, BookingStatus, LaunchStatus};
 
 /// What every pass's content starts with.
 pub const PASS_PREFIX: &str = "GXBP1";
@@ -253,13 +253,21 @@ pub fn board_by_pass(
             Ok(pass) => pass,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        let gate = LaunchDetail::load(conn, gate_launch_id)?;
-        let Some(gate) = gate else {
+        // Only the launch's status and the one booking: a gate scans every few seconds,
+        // whatever the launch's history holds.
+        let gate: Option<(String, LaunchStatus)> = conn
+            .query_row(
+                "SELECT mission, status FROM launches WHERE id = ?1",
+                [gate_launch_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((gate_mission, gate_status)) = gate else {
             return Err(BookingError::Refused(format!(
                 "there is no launch with id {gate_launch_id}"
             )));
         };
-        if pass.launch_id != gate.id {
+        if pass.launch_id != gate_launch_id {
             let mission: Option<String> = conn
                 .query_row(
                     "SELECT mission FROM launches WHERE id = ?1",
@@ -271,13 +279,14 @@ pub fn board_by_pass(
                 mission: mission.unwrap_or_else(|| "another launch".to_owned()),
             }));
         }
-        if gate.status != LaunchStatus::Boarding {
+        if gate_status != LaunchStatus::Boarding {
             return Ok(Err(PassRefusal::NotBoarding {
-                mission: gate.mission.clone(),
-                status: gate.status.to_string(),
+                mission: gate_mission,
+                status: gate_status.to_string(),
             }));
         }
-        let Some(booking) = gate.bookings.iter().find(|b| b.id == pass.booking_id) else {
+        let Some(booking) = booking(conn, &pass.booking_id)?.filter(|b| b.launch_id == gate_launch_id)
+        else {
             return Ok(Err(PassRefusal::NoBooking));
         };
         let name = booking.passenger_name.clone();
@@ -334,9 +343,53 @@ pub fn qr_image(content: &str) -> Option<(usize, Vec<u8>)> {
     Some((side, pixels))
 }
 
+/// What a pass says of its launch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassLaunch {
+    /// The mission.
+    pub mission: String,
+    /// When it launches.
+    pub scheduled_at: DateTime<Utc>,
+    /// When boarding closes: when check-in closes.
+    pub boarding_at: DateTime<Utc>,
+    /// The spaceport's code.
+    pub spaceport: String,
+    /// The pad.
+    pub pad: String,
+    /// The vehicle's name.
+    pub vehicle: String,
+}
+
+impl PassLaunch {
+    /// Reads only what a pass prints (not the launch's bookings, which may be many).
+    pub fn load(conn: &Connection, launch_id: &str) -> rusqlite::Result<Option<Self>> {
+        conn.query_row(
+            "SELECT l.mission, l.scheduled_at, l.checkin_closes_hours, s.code, l.pad, v.name
+             FROM launches l
+             JOIN vehicles v ON v.id = l.vehicle_id
+             JOIN spaceports s ON s.id = l.spaceport_id
+             WHERE l.id = ?1",
+            [launch_id],
+            |r| {
+                let at: String = r.get(1)?;
+                let scheduled_at = super::model::parse_time(Some(&at)).unwrap_or_default();
+                Ok(Self {
+                    mission: r.get(0)?,
+                    scheduled_at,
+                    boarding_at: scheduled_at - super::model::hours_duration(r.get(2)?),
+                    spaceport: r.get(3)?,
+                    pad: r.get(4)?,
+                    vehicle: r.get(5)?,
+                })
+            },
+        )
+        .optional()
+    }
+}
+
 /// A boarding pass as a one-page PDF (A6 landscape, as a desk printer prints it): the
 /// passenger, mission, launch and boarding times, seat, pad, locator, and the QR.
-pub fn pass_pdf(detail: &LaunchDetail, booking: &Booking, content: &str) -> Vec<u8> {
+pub fn pass_pdf(detail: &PassLaunch, booking: &Booking, content: &str) -> Vec<u8> {
     let (catalog, pages, page, font, bold, contents, qr) = (
         Ref::new(1),
         Ref::new(2),
@@ -403,9 +456,9 @@ pub fn pass_pdf(detail: &LaunchDetail, booking: &Booking, content: &str) -> Vec<
     pdf.finish()
 }
 
-fn pass_text(c: &mut Content, detail: &LaunchDetail, booking: &Booking, height: f32) {
+fn pass_text(c: &mut Content, detail: &PassLaunch, booking: &Booking, height: f32) {
     let utc = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
-    let boarding_at = detail.checkin_window().1;
+    let boarding_at = detail.boarding_at;
     pdf_text(c, 20.0, height - 34.0, 16.0, true, "GALAXIUM BOARDING PASS");
     pdf_text(c, 20.0, height - 64.0, 8.0, false, "PASSENGER");
     pdf_text(c, 20.0, height - 80.0, 14.0, true, &booking.passenger_name);
@@ -465,7 +518,7 @@ pub fn issue(
     }
     let detail = replica
         .read("reading a launch", |conn| {
-            LaunchDetail::load(conn, &booking.launch_id)
+            PassLaunch::load(conn, &booking.launch_id)
         })?
         .ok_or_else(|| BookingError::Refused("the booking's launch is missing".to_owned()))?;
     let key = signing_key(replica, user, now)?;
