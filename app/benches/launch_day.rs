@@ -202,8 +202,8 @@ fn criteria(replica: &Replica, launch: &str) {
 
     // The first contact after launch, on the demo's orbit and stations.
     let dir = tempfile::tempdir().expect("temporary folder");
-    let mut demo = Replica::open(&dir.path().join("demo.sqlite"), &OpenOptions::default())
-        .expect("open demo");
+    let mut demo =
+        Replica::open(&dir.path().join("demo.sqlite"), &OpenOptions::default()).expect("open demo");
     DemoDataset::shipped()
         .expect("demo")
         .seed(&mut demo, Utc::now())
@@ -269,7 +269,11 @@ fn main() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(harness.state().bookings().polls.len(), 1, "the poll is read");
+    assert_eq!(
+        harness.state().bookings().polls.len(),
+        1,
+        "the poll is read"
+    );
     let page = frames(&mut harness);
     say(
         &format!(

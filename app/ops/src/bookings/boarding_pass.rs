@@ -285,7 +285,8 @@ pub fn board_by_pass(
                 status: gate_status.to_string(),
             }));
         }
-        let Some(booking) = booking(conn, &pass.booking_id)?.filter(|b| b.launch_id == gate_launch_id)
+        let Some(booking) =
+            booking(conn, &pass.booking_id)?.filter(|b| b.launch_id == gate_launch_id)
         else {
             return Ok(Err(PassRefusal::NoBooking));
         };
