@@ -2928,7 +2928,7 @@ fn the_flight_director_polls_a_launch_waives_a_red_criterion_and_scrubs() {
     console.harness.get_by_label_contains(
         "Every passenger GO: 1 NO-GO: Bruno Castell (the waiver is not signed)",
     );
-    console.harness.get_by_label("Manifest closed: not closed");
+    console.harness.get_by_label("Manifest closed: still open");
     assert!(console.harness.query_all_by_label("RED").count() >= 2);
     // A NO-GO needs its reason, said beside the poll.
     press(&mut console, "NO-GO");

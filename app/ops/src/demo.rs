@@ -83,34 +83,7 @@ struct DemoDocument {
 
 /// A demo document's "scan": a page that names what it stands for and says it is not real.
 fn demo_scan(passenger: &str, kind: &str, number: &str, expires_on: &str) -> Vec<u8> {
-    use pdf_writer::{Content, Finish as _, Name, Pdf, Rect, Ref};
-    let (catalog, pages, page, font, bold, contents) = (
-        Ref::new(1),
-        Ref::new(2),
-        Ref::new(3),
-        Ref::new(4),
-        Ref::new(5),
-        Ref::new(6),
-    );
-    let mut pdf = Pdf::new();
-    pdf.catalog(catalog).pages(pages);
-    pdf.pages(pages).kids([page]).count(1);
-    let mut p = pdf.page(page);
-    p.media_box(Rect::new(0.0, 0.0, 420.0, 298.0));
-    p.parent(pages);
-    p.contents(contents);
-    {
-        let mut resources = p.resources();
-        let mut fonts = resources.fonts();
-        fonts.pair(Name(b"F1"), font);
-        fonts.pair(Name(b"F2"), bold);
-    }
-    p.finish();
-    for (id, name) in [(font, &b"Helvetica"[..]), (bold, &b"Helvetica-Bold"[..])] {
-        pdf.type1_font(id)
-            .base_font(Name(name))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
-    }
+    use pdf_writer::Content;
     let mut c = Content::new();
     let text = crate::bookings::manifest::pdf_text;
     text(
@@ -138,8 +111,7 @@ fn demo_scan(passenger: &str, kind: &str, number: &str, expires_on: &str) -> Vec
         false,
         &format!("valid until {expires_on}"),
     );
-    pdf.stream(contents, &c.finish());
-    pdf.finish()
+    crate::bookings::manifest::one_page_pdf((420.0, 298.0), c, None)
 }
 
 #[derive(Debug, Deserialize)]

@@ -347,20 +347,31 @@ pub fn answer(
             position.name
         ));
     }
+    add_to_open_poll(
+        replica,
+        poll_id,
+        "poll_answers",
+        json!({
+            "poll_id": poll_id,
+            "position": position.id,
+            "answer": if go { "go" } else { "no_go" },
+            "note": note.trim(),
+            "answered_at": stored(now),
+            "by_user": user,
+        }),
+    )
+}
+
+/// Adds an answer or a waiver to a poll that is still open (checked in the same write).
+fn add_to_open_poll(
+    replica: &mut Replica,
+    poll_id: &str,
+    table: &str,
+    row: serde_json::Value,
+) -> Result<(), BookingError> {
     replica.write(|w| {
         open_poll(w.reader(), poll_id)?;
-        w.insert(
-            "poll_answers",
-            &replica::new_id(),
-            object(json!({
-                "poll_id": poll_id,
-                "position": position.id,
-                "answer": if go { "go" } else { "no_go" },
-                "note": note.trim(),
-                "answered_at": stored(now),
-                "by_user": user,
-            })),
-        )?;
+        w.insert(table, &replica::new_id(), object(row))?;
         Ok(())
     })
 }
@@ -383,22 +394,19 @@ pub fn waive(
             criterion.name
         ));
     }
-    replica.write(|w| {
-        open_poll(w.reader(), poll_id)?;
-        w.insert(
-            "poll_waivers",
-            &replica::new_id(),
-            object(json!({
-                "poll_id": poll_id,
-                "criterion": criterion.id,
-                "value": criterion.value,
-                "reason": reason.trim(),
-                "waived_at": stored(now),
-                "by_user": user,
-            })),
-        )?;
-        Ok(())
-    })
+    add_to_open_poll(
+        replica,
+        poll_id,
+        "poll_waivers",
+        json!({
+            "poll_id": poll_id,
+            "criterion": criterion.id,
+            "value": criterion.value,
+            "reason": reason.trim(),
+            "waived_at": stored(now),
+            "by_user": user,
+        }),
+    )
 }
 
 /// What the flight director calls.
@@ -553,11 +561,13 @@ fn judge(criterion: &Criterion, inputs: &PollInputs<'_>) -> (bool, String) {
             let open: Vec<&str> = inputs
                 .incidents
                 .iter()
+                // A drill's incident is never taken for a real one.
+                .filter(|i| !i.title.starts_with(crate::incidents::DRILL_MARK))
                 .filter(|i| i.severity == inputs.most_severe && i.status != IncidentStatus::Closed)
                 .map(|i| i.reference.as_str())
                 .collect();
             if open.is_empty() {
-                (true, format!("no {} open", inputs.most_severe))
+                (true, "none".to_owned())
             } else {
                 (false, format!("open: {}", open.join(", ")))
             }
@@ -576,14 +586,16 @@ fn judge(criterion: &Criterion, inputs: &PollInputs<'_>) -> (bool, String) {
         }
         CriterionKind::Manifest => match inputs.detail.manifest_closed_at {
             Some(at) => (true, format!("closed at {}", at.format("%H:%M UTC"))),
-            None => (false, "not closed".to_owned()),
+            None => (false, "still open".to_owned()),
         },
         CriterionKind::Contact { within_minutes } => match inputs.first_contact {
             Ok(Some((aos, station))) => {
                 let wait = (*aos - inputs.detail.scheduled_at).num_seconds() as f64 / 60.0;
                 (
                     wait <= *within_minutes,
-                    format!("{station} at T+{wait:.0} min (limit {within_minutes:.0} min)"),
+                    format!(
+                        "first pass {station} at T+{wait:.0} min (limit {within_minutes:.0} min)"
+                    ),
                 )
             }
             Ok(None) => (false, "no contact within 12 h of launch".to_owned()),
@@ -629,9 +641,9 @@ fn telemetry_value(
     let low = min.is_some_and(|m| value < m);
     let high = max.is_some_and(|m| value > m);
     let bounds = match (min, max) {
-        (Some(l), Some(h)) => format!("{l}–{h}"),
-        (Some(l), None) => format!("≥ {l}"),
-        (None, Some(h)) => format!("≤ {h}"),
+        (Some(l), Some(h)) => format!("{l}–{h} {unit}"),
+        (Some(l), None) => format!("≥ {l} {unit}"),
+        (None, Some(h)) => format!("≤ {h} {unit}"),
         (None, None) => String::new(),
     };
     (!low && !high, format!("{shown} (limits {bounds})"))
@@ -699,52 +711,16 @@ pub fn shown_criteria(poll: &Poll, live: &[CriterionValue]) -> Vec<CriterionValu
 
 #[cfg(test)]
 mod tests {
-    use chrono::{Duration, TimeZone as _};
-    use galaxium_sync::OpenOptions;
+    use chrono::Duration;
 
     use super::*;
-    use crate::demo::DemoDataset;
     use crate::telemetry::dictionary::Dictionary;
     use crate::telemetry::sim::Simulator;
 
-    struct Fixture {
-        _dir: tempfile::TempDir,
-        replica: Replica,
-        now: DateTime<Utc>,
-        list: PollList,
-    }
+    use crate::test_support::{Seeded as Fixture, seeded};
 
-    fn seeded() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let mut replica =
-            Replica::open(&dir.path().join("replica.sqlite"), &OpenOptions::default()).unwrap();
-        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        DemoDataset::shipped()
-            .unwrap()
-            .seed(&mut replica, now)
-            .unwrap();
-        Fixture {
-            _dir: dir,
-            replica,
-            now,
-            list: PollList::shipped().unwrap(),
-        }
-    }
-
-    impl Fixture {
-        fn launch(&self, mission: &str) -> LaunchDetail {
-            self.replica
-                .read("test", |c| {
-                    let id: String = c.query_row(
-                        "SELECT id FROM launches WHERE mission = ?1",
-                        [mission],
-                        |r| r.get(0),
-                    )?;
-                    LaunchDetail::load(c, &id)
-                })
-                .unwrap()
-                .unwrap()
-        }
+    fn poll_list() -> PollList {
+        PollList::shipped().unwrap()
     }
 
     fn telemetry(now: DateTime<Utc>) -> Telemetry {
@@ -777,15 +753,21 @@ mod tests {
                 most_severe: "SEV1",
                 first_contact: &contact,
             };
-            evaluate(&f.list, &inputs, None)
+            evaluate(&poll_list(), &inputs, None)
         };
         let criteria = evaluate_at(&tm, f.now);
         let cabin = value(&criteria, "cabin_pressure");
         assert!(cabin.ok, "{cabin:?}");
-        assert!(cabin.value.ends_with("kPa (limits 99–103.5)"), "{cabin:?}");
+        assert!(
+            cabin.value.ends_with("kPa (limits 99–103.5 kPa)"),
+            "{cabin:?}"
+        );
         let contact = value(&criteria, "contact");
         assert!(contact.ok);
-        assert_eq!(contact.value, "Svalbard at T+20 min (limit 45 min)");
+        assert_eq!(
+            contact.value,
+            "first pass Svalbard at T+20 min (limit 45 min)"
+        );
 
         // A leak: the cabin falls below the criterion's floor.
         let index = tm.index_of("ls.cabin_pressure").unwrap();
@@ -798,7 +780,7 @@ mod tests {
         let criteria = evaluate_at(&tm, f.now);
         let cabin = value(&criteria, "cabin_pressure");
         assert!(!cabin.ok);
-        assert_eq!(cabin.value, "97.5 kPa (limits 99–103.5)");
+        assert_eq!(cabin.value, "97.5 kPa (limits 99–103.5 kPa)");
         // Nothing new for a minute: stale is red, whatever it said.
         let later = f.now + Duration::seconds(60);
         let stale = evaluate_at(&tm, later);
@@ -846,7 +828,7 @@ mod tests {
             most_severe: "SEV1",
             first_contact: &contact,
         };
-        let criteria = evaluate(&f.list, &inputs, None);
+        let criteria = evaluate(&poll_list(), &inputs, None);
         let readiness = value(&criteria, "readiness");
         assert!(!readiness.ok);
         assert!(
@@ -856,7 +838,7 @@ mod tests {
             "{readiness:?}"
         );
         assert!(!value(&criteria, "manifest").ok);
-        assert_eq!(value(&criteria, "manifest").value, "not closed");
+        assert_eq!(value(&criteria, "manifest").value, "still open");
         let incidents = value(&criteria, "incidents");
         assert_eq!(incidents.value, format!("open: {}", incident.reference));
         assert!(value(&criteria, "mass").ok);
@@ -897,7 +879,7 @@ mod tests {
                 waived: false,
             },
         ];
-        let list = f.list.clone();
+        let list = poll_list();
         let read = |f: &Fixture| read_polls(&f.replica, &twilight.id).unwrap().remove(0);
         // A NO-GO says why.
         let err = answer(
@@ -1026,7 +1008,7 @@ mod tests {
     fn an_incident_about_the_launch_carries_its_decision_into_the_report() {
         let mut f = seeded();
         let twilight = f.launch("GX-12 Twilight Hop");
-        let list = f.list.clone();
+        let list = poll_list();
         let poll = open(&mut f.replica, &twilight.id, "fd", f.now).unwrap();
         answer(
             &mut f.replica,

@@ -15,4 +15,6 @@ pub mod paths;
 pub mod screen_read;
 pub mod sync_agent;
 pub mod telemetry;
+#[cfg(test)]
+mod test_support;
 pub mod training;

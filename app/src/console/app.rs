@@ -1077,6 +1077,7 @@ impl eframe::App for ConsoleApp {
             View::Launches => self.launches_view_ui(ui, tokens, now),
             View::CheckIn => {
                 let supervisor = self.is_supervisor();
+                let gate_doubt = self.gate_doubt();
                 checkin_ui(
                     ui,
                     &mut self.screens.checkin,
@@ -1085,6 +1086,7 @@ impl eframe::App for ConsoleApp {
                         tokens,
                         now,
                         supervisor,
+                        gate_doubt,
                     },
                     &mut self.pending,
                 );

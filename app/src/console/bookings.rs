@@ -410,6 +410,25 @@ impl ConsoleApp {
         self.report(outcome, wrote);
     }
 
+    /// Why the gate may not know of a pass used at another gate: the link to the server is
+    /// down or behind. `None` for a console that works alone (never signed in) or is synced.
+    pub(super) fn gate_doubt(&self) -> Option<String> {
+        use crate::ops::sync_agent::LinkState;
+        let status = self.sync_status();
+        let fresh = status
+            .last_success
+            .is_some_and(|t| Utc::now() - t < chrono::Duration::seconds(30));
+        match status.state {
+            LinkState::SignedOut => None,
+            _ if fresh => None,
+            _ => Some(
+                "Not synced for a while: a pass used at another gate since then is not known \
+                 here. Check the passenger against the manifest if in doubt."
+                    .to_owned(),
+            ),
+        }
+    }
+
     /// Whether the person at this console may override a NO-GO at check-in: a supervisor's
     /// role, or the replica's owner when nobody signed in.
     pub fn is_supervisor(&self) -> bool {
@@ -481,12 +500,14 @@ impl ConsoleApp {
                 .map_err(|e| message(&e))?,
             Err(refusal) => Err(refusal),
         };
+        let at = crate::views::format::utc_seconds(now);
         let (outcome, said) = match result {
             Ok(boarded) => (
                 ScanOutcome {
                     boarded: true,
                     headline: format!("BOARDED {}", boarded.name),
                     detail: format!("Seat {}", boarded.seat),
+                    at,
                 },
                 Ok(format!("Boarded {} (seat {}).", boarded.name, boarded.seat)),
             ),
@@ -495,6 +516,7 @@ impl ConsoleApp {
                     boarded: false,
                     headline: "REFUSED".to_owned(),
                     detail: capitalised(&refusal.to_string()),
+                    at,
                 },
                 Err(format!("Boarding pass refused: {refusal}.")),
             ),
@@ -510,14 +532,24 @@ impl ConsoleApp {
     ) -> Result<String, String> {
         let user = self.operator_name();
         let now = self.now();
-        let attached = std::fs::read(path)
-            .map_err(|err| {
+        let limit = u64::try_from(galaxium_sync::schema::registry::MAX_DOCUMENT_BYTES).unwrap_or(0);
+        // Refused before it is read: a scan is small, a wrong file may be huge.
+        let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > limit);
+        let attached = if too_big {
+            Err(format!(
+                "{} is larger than {} KiB: scan the document at a lower resolution. Nothing was attached.",
+                path.display(),
+                limit / 1024
+            ))
+        } else {
+            std::fs::read(path).map_err(|err| {
                 format!(
                     "{} could not be read: {err}. Nothing was attached.",
                     path.display()
                 )
             })
-            .and_then(|scan| {
+        }
+        .and_then(|scan| {
                 documents::attach(&mut self.replica, document, &scan, &user, now)
                     .map_err(|e| message(&e))
             });

@@ -66,6 +66,10 @@ impl ConsoleApp {
         let (Ok(list), Some(detail)) = (&self.poll.list, &self.bookings.detail) else {
             return Vec::new();
         };
+        // Nothing to evaluate for a launch that was never polled.
+        if self.bookings.polls.is_empty() {
+            return Vec::new();
+        }
         let key = (detail.id.clone(), detail.scheduled_at);
         let fresh = self
             .poll
@@ -117,6 +121,7 @@ impl ConsoleApp {
                 .collect(),
             directs,
             untrusted,
+            now,
         });
         launches_ui(
             ui,

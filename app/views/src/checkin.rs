@@ -38,6 +38,8 @@ pub struct ScanOutcome {
     pub headline: String,
     /// The seat, or the reason.
     pub detail: String,
+    /// When it was scanned, as the desk's clock reads ("07:26:42 UTC").
+    pub at: String,
 }
 
 /// What the desk remembers between frames.
@@ -77,6 +79,8 @@ pub struct DeskInput<'a> {
     pub now: DateTime<Utc>,
     /// Whether the person at this console may override a NO-GO.
     pub supervisor: bool,
+    /// Why a pass used at another gate may not be known here (the link is down), if it may.
+    pub gate_doubt: Option<String>,
 }
 
 fn send(commands: &mut Vec<UiCommand>, command: BookingCommand) {
@@ -393,6 +397,7 @@ fn launch_desk_ui(
                 ),
             )
             .on_hover_text("Checks in every confirmed passenger who is GO; the others are refused with their reasons")
+            .on_disabled_hover_text("Nobody under this locator is waiting to check in")
             .clicked()
         {
             send(
@@ -410,8 +415,11 @@ fn launch_desk_ui(
         if ui
             .add_enabled(
                 can_board,
-                egui::Button::new(RichText::new("Board").size(tokens.heading_size * 1.3)),
+                egui::Button::new(
+                    RichText::new("Board without passes").size(tokens.heading_size * 1.3),
+                ),
             )
+            .on_hover_text("Boards everyone checked in under this locator without scanning their passes (the gate scans them)")
             .on_disabled_hover_text("Boarding opens when the launch is set to boarding")
             .clicked()
         {
@@ -582,6 +590,7 @@ fn scan_outcome_ui(ui: &mut Ui, scan: &ScanOutcome, tokens: Tokens) {
         )
         .wrap(),
     );
+    ui.label(RichText::new(format!("Scanned at {}", scan.at)).color(tokens.text_muted));
 }
 
 /// The gate: which launch it boards, the scanner's field, the last scan in large type, the
@@ -643,6 +652,9 @@ fn gate_ui(
         );
         return;
     };
+    if let Some(doubt) = &input.gate_doubt {
+        ui.add(egui::Label::new(RichText::new(doubt).color(tokens.caution)).wrap());
+    }
     if gate.status != LaunchStatus::Boarding {
         ui.add(StatusLight::new(
             StatusLevel::Caution,

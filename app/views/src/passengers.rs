@@ -11,7 +11,7 @@ use crate::UiCommand;
 use crate::launches::BookingCommand;
 use crate::ops::bookings::Passenger;
 use crate::ops::bookings::actions::validate_passenger;
-use crate::ops::bookings::data::BookingsData;
+use crate::ops::bookings::data::{BookingsData, ExpiringDocument};
 use crate::ops::bookings::documents::{DocumentInfo, DocumentKind, NewDocument};
 use crate::ops::bookings::model::MedicalStatus;
 
@@ -276,32 +276,48 @@ pub fn passengers_ui(
                 });
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        let Some(form) = &mut state.form else {
-            ui.add_space(tokens.gap);
-            ui.label(
-                RichText::new("Pick a passenger to edit, or add a new one.")
-                    .color(tokens.text_muted),
-            );
-            return;
-        };
-        egui::ScrollArea::vertical()
-            .auto_shrink([false, false])
-            .show(ui, |ui| {
-                editor_ui(ui, form, personal, (tokens, now), commands);
-                if !form.id.is_empty() {
-                    let documents = data.documents.get(&form.id).map_or(&[][..], Vec::as_slice);
-                    documents_ui(
-                        ui,
-                        &form.id,
-                        documents,
-                        &mut state.document,
-                        personal,
-                        tokens,
-                        commands,
-                    );
-                }
-            });
+        editor_panel_ui(ui, state, data, personal, (tokens, now), commands);
     });
+}
+
+/// The editor of the picked passenger, with their documents under it.
+fn editor_panel_ui(
+    ui: &mut Ui,
+    state: &mut PassengersState,
+    data: &BookingsData,
+    personal: bool,
+    (tokens, now): (Tokens, DateTime<Utc>),
+    commands: &mut Vec<UiCommand>,
+) {
+    let Some(form) = &mut state.form else {
+        ui.add_space(tokens.gap);
+        ui.label(
+            RichText::new("Pick a passenger to edit, or add a new one.").color(tokens.text_muted),
+        );
+        return;
+    };
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            editor_ui(ui, form, personal, (tokens, now), commands);
+            if !form.id.is_empty() {
+                let documents = data.documents.get(&form.id).map_or(&[][..], Vec::as_slice);
+                let expiring: Vec<&ExpiringDocument> = data
+                    .expiring
+                    .iter()
+                    .filter(|e| e.passenger_id == form.id)
+                    .collect();
+                documents_ui(
+                    ui,
+                    &form.id,
+                    (documents, &expiring),
+                    &mut state.document,
+                    personal,
+                    tokens,
+                    commands,
+                );
+            }
+        });
 }
 
 /// The documents that run out before their passenger's next launch: what the desk chases.
@@ -309,10 +325,13 @@ fn expiring_ui(ui: &mut Ui, state: &mut PassengersState, data: &BookingsData, to
     if data.expiring.is_empty() {
         return;
     }
-    let title = RichText::new(format!(
-        "{} document(s) expire before their passenger's launch",
-        data.expiring.len()
-    ))
+    let count = data.expiring.len();
+    let title = RichText::new(if count == 1 {
+        "1 document runs out before its passenger's launch".to_owned()
+    } else {
+        format!("{count} documents run out before their passengers' launches")
+    })
+    .strong()
     .color(tokens.caution);
     egui::CollapsingHeader::new(title)
         .id_salt("expiring_documents")
@@ -348,7 +367,7 @@ fn expiring_ui(ui: &mut Ui, state: &mut PassengersState, data: &BookingsData, to
 fn documents_ui(
     ui: &mut Ui,
     passenger_id: &str,
-    documents: &[DocumentInfo],
+    (documents, expiring): (&[DocumentInfo], &[&ExpiringDocument]),
     form: &mut DocumentForm,
     personal: bool,
     tokens: Tokens,
@@ -372,7 +391,16 @@ fn documents_ui(
     for document in documents {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(document.title()).strong());
-            ui.label(format!("expires {}", document.expires_on));
+            match expiring.iter().find(|e| e.document.id == document.id) {
+                Some(e) => ui.label(
+                    RichText::new(format!(
+                        "expires {}, before {} on {}",
+                        document.expires_on, e.mission, e.launch_day
+                    ))
+                    .color(tokens.caution),
+                ),
+                None => ui.label(format!("expires {}", document.expires_on)),
+            };
             ui.label(
                 RichText::new(format!(
                     "{} · {} KiB · added by {}",

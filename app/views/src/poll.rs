@@ -54,6 +54,8 @@ pub struct PollInput<'a> {
     pub directs: bool,
     /// Why answers from other consoles may be missing (offline, never synced), if they may.
     pub untrusted: Option<String>,
+    /// Now, for the countdown to launch.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 fn send(commands: &mut Vec<UiCommand>, command: BookingCommand) {
@@ -80,7 +82,10 @@ pub fn poll_ui(
         LaunchStatus::Scheduled | LaunchStatus::Boarding
     ) && current.is_none_or(|p| p.status != PollStatus::Open);
     ui.horizontal_wrapped(|ui| {
-        ui.strong("Go/no-go poll");
+        ui.strong(format!(
+            "Go/no-go poll · launch {}",
+            super::format::countdown(detail.scheduled_at, input.now)
+        ));
         match current {
             Some(poll) => {
                 let (level, text) = headline(poll);
@@ -116,15 +121,17 @@ pub fn poll_ui(
     {
         ui.add(egui::Label::new(RichText::new(why).color(tokens.caution)).wrap());
     }
-    answers_ui(ui, poll, input, tokens);
     let criteria = launch_poll::shown_criteria(poll, input.criteria);
-    criteria_ui(ui, state, poll, &criteria, input, tokens, commands);
+    // What is done with the poll first, so it stays in view; then what it is decided on.
     if poll.status == PollStatus::Open {
-        answer_form_ui(ui, state, poll, input, tokens, commands);
         if input.directs {
             decision_ui(ui, state, poll, &criteria, input, tokens, commands);
         }
+        answer_form_ui(ui, state, poll, input, tokens, commands);
+        ui.separator();
     }
+    answers_ui(ui, poll, input, tokens);
+    criteria_ui(ui, state, poll, &criteria, input, tokens, commands);
     for earlier in input.polls.iter().skip(1) {
         let (_, text) = headline(earlier);
         ui.label(RichText::new(format!("Earlier: {text}")).color(tokens.text_muted));
@@ -376,7 +383,6 @@ fn decision_ui(
     commands: &mut Vec<UiCommand>,
 ) {
     ui.add_space(tokens.spacing);
-    ui.separator();
     let blocked = launch_poll::go_blocked(poll, input.list, criteria);
     ui.horizontal_wrapped(|ui| {
         let label = ui.label("Decision note");

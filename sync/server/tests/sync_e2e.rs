@@ -4048,6 +4048,15 @@ fn the_ground_segment_receives_each_command_sent_through_the_server_once() {
     );
 }
 
+/// Asserts that the console's conflicts inbox holds a refusal saying `expected`.
+fn assert_refused(replica: &Replica, expected: &str) {
+    let reasons = inbox_reasons(replica);
+    assert!(
+        reasons.iter().any(|r| r.contains(expected)),
+        "{expected}: {reasons:?}"
+    );
+}
+
 fn insert(replica: &mut Replica, table: &str, row: Value) -> String {
     let id = replica::new_id();
     replica
@@ -4105,12 +4114,9 @@ fn go_no_go_answers_come_from_the_roles_each_position_names_and_go_needs_every_g
                "decision_note": "", "criteria": "[]"}),
     );
     server.sync(&mut b.replica, &staff);
-    assert!(
-        inbox_reasons(&b.replica)
-            .iter()
-            .any(|r| r.contains("only the flight director (admin or controller) opens")),
-        "{:?}",
-        inbox_reasons(&b.replica)
+    assert_refused(
+        &b.replica,
+        "only the flight director (admin or controller) opens",
     );
     let poll = insert(
         &mut a.replica,
@@ -4161,12 +4167,9 @@ fn go_no_go_answers_come_from_the_roles_each_position_names_and_go_needs_every_g
     };
     decide(&mut a.replica, "");
     server.sync(&mut a.replica, &admin);
-    assert!(
-        inbox_reasons(&a.replica)
-            .iter()
-            .any(|r| r.contains("GO for launch needs every position GO; not GO: Flight director")),
-        "{:?}",
-        inbox_reasons(&a.replica)
+    assert_refused(
+        &a.replica,
+        "GO for launch needs every position GO; not GO: Flight director",
     );
     // Every position GO (the admin may answer for all), but a red criterion not waived.
     let list = galaxium_sync::launch_poll::PollList::shipped().unwrap();
@@ -4175,13 +4178,7 @@ fn go_no_go_answers_come_from_the_roles_each_position_names_and_go_needs_every_g
     }
     decide(&mut a.replica, "battery");
     server.sync(&mut a.replica, &admin);
-    assert!(
-        inbox_reasons(&a.replica)
-            .iter()
-            .any(|r| r.contains("Battery state of charge is red and not waived")),
-        "{:?}",
-        inbox_reasons(&a.replica)
-    );
+    assert_refused(&a.replica, "Battery state of charge is red and not waived");
     insert(
         &mut a.replica,
         "poll_waivers",
@@ -4196,17 +4193,19 @@ fn go_no_go_answers_come_from_the_roles_each_position_names_and_go_needs_every_g
         a.replica.table_rows("launch_polls").unwrap()[&poll]["status"],
         "go"
     );
-    // A decided poll takes no more answers.
+    // A decided poll takes no more answers; nor does any poll take one dated ahead.
     server.sync(&mut b.replica, &staff);
+    insert(
+        &mut b.replica,
+        "poll_answers",
+        json!({"poll_id": poll, "position": "medical", "answer": "go", "note": "",
+               "answered_at": "2099-01-01T00:00:00Z", "by_user": "sam"}),
+    );
+    server.sync(&mut b.replica, &staff);
+    assert_refused(&b.replica, "ahead of the server's clock");
     answer(&mut b.replica, &poll, "medical", "go");
     server.sync(&mut b.replica, &staff);
-    assert!(
-        inbox_reasons(&b.replica)
-            .iter()
-            .any(|r| r.contains("the poll was decided (GO)")),
-        "{:?}",
-        inbox_reasons(&b.replica)
-    );
+    assert_refused(&b.replica, "the poll was decided (GO)");
 }
 
 #[test]
@@ -4230,13 +4229,7 @@ fn a_check_in_override_is_a_supervisors_and_never_waives_medical_or_mass() {
                "at": "2026-12-01T10:00:00Z", "by_user": "sam"}),
     );
     server.sync(&mut b.replica, &staff);
-    assert!(
-        inbox_reasons(&b.replica)
-            .iter()
-            .any(|r| r.contains("only a supervisor (admin) overrides a NO-GO")),
-        "{:?}",
-        inbox_reasons(&b.replica)
-    );
+    assert_refused(&b.replica, "only a supervisor (admin) overrides a NO-GO");
     for kind in ["medical", "mass"] {
         insert(
             &mut a.replica,
@@ -4311,13 +4304,7 @@ fn document_scans_and_pass_keys_reach_only_the_roles_that_read_personal_data() {
     );
     let summary = server.sync(&mut b.replica, &staff);
     assert_eq!((summary.pushed, summary.rejected), (3, 1), "{summary:?}");
-    assert!(
-        inbox_reasons(&b.replica)
-            .iter()
-            .any(|r| r.contains("but the row says")),
-        "{:?}",
-        inbox_reasons(&b.replica)
-    );
+    assert_refused(&b.replica, "but the row says");
     // A controller's console learns what the document is and when it expires, nothing more.
     let mut controller = console();
     server.sync(&mut controller.replica, &server.client("cal"));

@@ -16,13 +16,13 @@ use galaxium_sync::Replica;
 use galaxium_sync::replica;
 use galaxium_sync::time::stored;
 use hmac::{Hmac, Mac as _};
-use pdf_writer::{Content, Finish as _, Name, Pdf, Rect, Ref};
+use pdf_writer::{Content, Name};
 use rusqlite::{Connection, OptionalExtension as _};
 use serde_json::json;
 use sha2::Sha256;
 
 use super::actions::{BookingError, object};
-use super::manifest::pdf_text;
+use super::manifest::{one_page_pdf, pdf_text};
 use super::model::{BOOKING_COLUMNS, Booking, BookingStatus, LaunchStatus};
 
 /// What every pass's content starts with.
@@ -391,54 +391,11 @@ impl PassLaunch {
 /// A boarding pass as a one-page PDF (A6 landscape, as a desk printer prints it): the
 /// passenger, mission, launch and boarding times, seat, pad, locator, and the QR.
 pub fn pass_pdf(detail: &PassLaunch, booking: &Booking, content: &str) -> Vec<u8> {
-    let (catalog, pages, page, font, bold, contents, qr) = (
-        Ref::new(1),
-        Ref::new(2),
-        Ref::new(3),
-        Ref::new(4),
-        Ref::new(5),
-        Ref::new(6),
-        Ref::new(7),
-    );
     let (width, height) = (420.0_f32, 298.0_f32);
-    let mut pdf = Pdf::new();
-    pdf.catalog(catalog).pages(pages);
-    pdf.pages(pages).kids([page]).count(1);
-    let mut p = pdf.page(page);
-    p.media_box(Rect::new(0.0, 0.0, width, height));
-    p.parent(pages);
-    p.contents(contents);
-    {
-        let mut resources = p.resources();
-        let mut fonts = resources.fonts();
-        fonts.pair(Name(b"F1"), font);
-        fonts.pair(Name(b"F2"), bold);
-        fonts.finish();
-        resources.x_objects().pair(Name(b"QR"), qr);
-    }
-    p.finish();
-    pdf.type1_font(font)
-        .base_font(Name(b"Helvetica"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.type1_font(bold)
-        .base_font(Name(b"Helvetica-Bold"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    let qr_side = if let Some((side, pixels)) = qr_image(content) {
-        let side_i32 = i32::try_from(side).unwrap_or(i32::MAX);
-        let mut image = pdf.image_xobject(qr, &pixels);
-        image.width(side_i32).height(side_i32);
-        image.color_space().device_gray();
-        image.bits_per_component(8);
-        // Modules stay sharp squares when the page is scaled.
-        image.interpolate(false);
-        image.finish();
-        true
-    } else {
-        false
-    };
+    let qr = qr_image(content);
     let mut c = Content::new();
     pass_text(&mut c, detail, booking, height);
-    if qr_side {
+    if qr.is_some() {
         let size = 150.0;
         c.save_state();
         c.transform([size, 0.0, 0.0, size, width - size - 20.0, 60.0]);
@@ -453,8 +410,11 @@ pub fn pass_pdf(detail: &PassLaunch, booking: &Booking, content: &str) -> Vec<u8
             "Scan at the gate",
         );
     }
-    pdf.stream(contents, &c.finish());
-    pdf.finish()
+    one_page_pdf(
+        (width, height),
+        c,
+        qr.as_ref().map(|(side, pixels)| (*side, pixels.as_slice())),
+    )
 }
 
 fn pass_text(c: &mut Content, detail: &PassLaunch, booking: &Booking, height: f32) {
@@ -466,14 +426,14 @@ fn pass_text(c: &mut Content, detail: &PassLaunch, booking: &Booking, height: f3
     let fields = [
         ("MISSION", detail.mission.clone()),
         ("LAUNCH", utc(detail.scheduled_at)),
-        ("BOARDING", utc(boarding_at)),
+        ("BOARD BY", utc(boarding_at)),
         (
             "SEAT",
             booking.seat_id.clone().unwrap_or_else(|| "-".to_owned()),
         ),
         (
-            "GATE / PAD",
-            format!("{} pad {}", detail.spaceport, detail.pad),
+            "SPACEPORT / PAD",
+            format!("{} - {}", detail.spaceport, detail.pad),
         ),
         ("LOCATOR", booking.locator.clone()),
         ("VEHICLE", detail.vehicle.clone()),
@@ -490,7 +450,10 @@ fn pass_text(c: &mut Content, detail: &PassLaunch, booking: &Booking, height: f3
         16.0,
         6.5,
         false,
-        "Boarding closes at launch minus the check-in close time. Keep this pass with your ID.",
+        &format!(
+            "Boarding closes at {}. Keep this pass with your passport or ID.",
+            utc(boarding_at)
+        ),
     );
 }
 

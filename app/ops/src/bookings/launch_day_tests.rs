@@ -2,37 +2,15 @@
 //! documents in readiness, partial check-in, the supervisor's override, boarding passes read
 //! back from their PDF and QR code, the desk's search, the authority's manifest fields.
 
-use chrono::{DateTime, Duration, TimeZone as _, Utc};
-use galaxium_sync::{OpenOptions, Replica};
+use chrono::Duration;
 
 use super::actions::{self, BookingError, BookingRules};
 use super::boarding_pass::{self, PassRefusal};
 use super::data::{BookingsData, BookingsRequest};
 use super::documents::{self, DocumentKind, NewDocument};
-use super::model::{BookingStatus, LaunchDetail, NoGoKind};
-use crate::demo::DemoDataset;
+use super::model::{BookingStatus, NoGoKind};
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    replica: Replica,
-    now: DateTime<Utc>,
-}
-
-fn seeded() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let mut replica =
-        Replica::open(&dir.path().join("replica.sqlite"), &OpenOptions::default()).unwrap();
-    let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-    DemoDataset::shipped()
-        .unwrap()
-        .seed(&mut replica, now)
-        .unwrap();
-    Fixture {
-        _dir: dir,
-        replica,
-        now,
-    }
-}
+use crate::test_support::{Seeded as Fixture, seeded};
 
 const DAWN: &str = "GX-13 Dawn Patrol";
 const TWILIGHT: &str = "GX-12 Twilight Hop";
@@ -40,23 +18,6 @@ const TWILIGHT: &str = "GX-12 Twilight Hop";
 const SCAN: &[u8] = b"%PDF-1.4\n% a scanned certificate\n%%EOF\n";
 
 impl Fixture {
-    fn launch(&self, mission: &str) -> LaunchDetail {
-        let id: String = self
-            .replica
-            .read("test", |c| {
-                c.query_row(
-                    "SELECT id FROM launches WHERE mission = ?1",
-                    [mission],
-                    |r| r.get(0),
-                )
-            })
-            .unwrap();
-        self.replica
-            .read("test", |c| LaunchDetail::load(c, &id))
-            .unwrap()
-            .unwrap()
-    }
-
     fn passenger_id(&self, name: &str) -> String {
         self.replica
             .read("test", |c| {

@@ -232,35 +232,7 @@ impl ManifestDoc {
 
     /// The manifest as a one-page A4 PDF: header, seat map, passenger table, totals.
     pub fn to_pdf(&self) -> Vec<u8> {
-        let catalog = Ref::new(1);
-        let pages = Ref::new(2);
-        let page = Ref::new(3);
-        let font = Ref::new(4);
-        let bold = Ref::new(5);
-        let contents = Ref::new(6);
-        let mut pdf = Pdf::new();
-        pdf.catalog(catalog).pages(pages);
-        pdf.pages(pages).kids([page]).count(1);
-        let mut p = pdf.page(page);
-        p.media_box(Rect::new(0.0, 0.0, 595.0, 842.0));
-        p.parent(pages);
-        p.contents(contents);
-        {
-            let mut resources = p.resources();
-            let mut fonts = resources.fonts();
-            fonts.pair(Name(b"F1"), font);
-            fonts.pair(Name(b"F2"), bold);
-        }
-        p.finish();
-        pdf.type1_font(font)
-            .base_font(Name(b"Helvetica"))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
-        pdf.type1_font(bold)
-            .base_font(Name(b"Helvetica-Bold"))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
-
-        pdf.stream(contents, &self.page_content().finish());
-        pdf.finish()
+        one_page_pdf((595.0, 842.0), self.page_content(), None)
     }
 
     /// What the page shows: header, seat map, passenger table, totals and footer.
@@ -405,6 +377,60 @@ impl ManifestDoc {
         );
         top - rows as f32 * (cell + 6.0) - 30.0
     }
+}
+
+/// A one-page PDF of `size` points holding `content`, with Helvetica as `/F1` and
+/// Helvetica-Bold as `/F2` (what [`pdf_text`] writes with) and, when given, a grey image as
+/// `/QR`: its side in pixels and one byte a pixel, drawn with sharp edges.
+pub(crate) fn one_page_pdf(
+    (width, height): (f32, f32),
+    content: Content,
+    image: Option<(usize, &[u8])>,
+) -> Vec<u8> {
+    let (catalog, pages, page, font, bold, contents, picture) = (
+        Ref::new(1),
+        Ref::new(2),
+        Ref::new(3),
+        Ref::new(4),
+        Ref::new(5),
+        Ref::new(6),
+        Ref::new(7),
+    );
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(pages);
+    pdf.pages(pages).kids([page]).count(1);
+    let mut p = pdf.page(page);
+    p.media_box(Rect::new(0.0, 0.0, width, height));
+    p.parent(pages);
+    p.contents(contents);
+    {
+        let mut resources = p.resources();
+        let mut fonts = resources.fonts();
+        fonts.pair(Name(b"F1"), font);
+        fonts.pair(Name(b"F2"), bold);
+        fonts.finish();
+        if image.is_some() {
+            resources.x_objects().pair(Name(b"QR"), picture);
+        }
+    }
+    p.finish();
+    for (id, name) in [(font, &b"Helvetica"[..]), (bold, &b"Helvetica-Bold"[..])] {
+        pdf.type1_font(id)
+            .base_font(Name(name))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+    }
+    if let Some((side, pixels)) = image {
+        let side = i32::try_from(side).unwrap_or(i32::MAX);
+        let mut xobject = pdf.image_xobject(picture, pixels);
+        xobject.width(side).height(side);
+        xobject.color_space().device_gray();
+        xobject.bits_per_component(8);
+        // Modules stay sharp squares when the page is scaled.
+        xobject.interpolate(false);
+        xobject.finish();
+    }
+    pdf.stream(contents, &content.finish());
+    pdf.finish()
 }
 
 fn or_dash(text: &str) -> &str {

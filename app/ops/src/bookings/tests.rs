@@ -1,53 +1,14 @@
 //! Domain rules on a real replica file seeded with the demo dataset.
 
-use chrono::{DateTime, Duration, TimeZone as _, Utc};
-use galaxium_sync::{OpenOptions, Replica};
+use chrono::Duration;
 
 use super::actions::{self, BookingError, BookingRules, SeatRequest};
 use super::csv_io;
 use super::model::{self, BookingStatus, LaunchDetail, LaunchStatus, SeatState};
-use crate::demo::DemoDataset;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    replica: Replica,
-    now: DateTime<Utc>,
-}
-
-fn seeded() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let mut replica =
-        Replica::open(&dir.path().join("replica.sqlite"), &OpenOptions::default()).unwrap();
-    let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-    DemoDataset::shipped()
-        .unwrap()
-        .seed(&mut replica, now)
-        .unwrap();
-    Fixture {
-        _dir: dir,
-        replica,
-        now,
-    }
-}
+use crate::test_support::{Seeded as Fixture, seeded};
 
 impl Fixture {
-    fn launch(&self, mission: &str) -> LaunchDetail {
-        let id: String = self
-            .replica
-            .read("test", |c| {
-                c.query_row(
-                    "SELECT id FROM launches WHERE mission = ?1",
-                    [mission],
-                    |r| r.get(0),
-                )
-            })
-            .unwrap();
-        self.replica
-            .read("test", |c| LaunchDetail::load(c, &id))
-            .unwrap()
-            .unwrap()
-    }
-
     fn new_passenger(&mut self, name: &str) -> String {
         actions::save_passenger(
             &mut self.replica,

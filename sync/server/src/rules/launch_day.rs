@@ -17,6 +17,9 @@ use galaxium_sync::launch_poll::{PollList, PollListError, Position};
 use galaxium_sync::protocol::{Op, OpKind};
 use galaxium_sync::schema::registry::{Role, SUPERVISOR_ROLES};
 
+/// How far ahead of the server's clock an answer may be dated (consoles' clocks drift).
+const ANSWER_CLOCK_TOLERANCE: chrono::Duration = chrono::Duration::minutes(5);
+
 fn poll_list() -> Result<&'static PollList, &'static PollListError> {
     static LIST: OnceLock<Result<PollList, PollListError>> = OnceLock::new();
     LIST.get_or_init(PollList::shipped).as_ref()
@@ -105,6 +108,16 @@ fn answer_refusal(
             position.name,
             position.roles_in_words(),
             acting_role(principal).as_str()
+        )));
+    }
+    // The latest answer of a position stands: one dated ahead would stand over every later
+    // answer of that position.
+    if let Some(at) = text(&op.payload, "answered_at").and_then(galaxium_sync::time::parse)
+        && at > chrono::Utc::now() + ANSWER_CLOCK_TOLERANCE
+    {
+        return Ok(Some(format!(
+            "the answer is dated {} UTC, ahead of the server's clock: check this console's clock",
+            at.format("%Y-%m-%d %H:%M:%S")
         )));
     }
     Ok(open_poll(ledger, &op.payload)?.err())
