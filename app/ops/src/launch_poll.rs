@@ -456,18 +456,20 @@ pub fn decide(
     if decision != Decision::Go && note.trim().is_empty() {
         return refused("Note: say why the launch holds or scrubs.");
     }
-    let affected = if decision == Decision::Scrub {
-        actions::set_launch_status(replica, &poll.launch_id, LaunchStatus::Scrubbed, now)?
-    } else {
-        Vec::new()
-    };
     let status = match decision {
         Decision::Go => PollStatus::Go,
         Decision::Hold => PollStatus::Hold,
         Decision::Scrub => PollStatus::Scrub,
     };
     let record = serde_json::to_string(criteria).unwrap_or_else(|_| "[]".to_owned());
+    // The scrub and the decision are one transaction: a poll never ends SCRUB on a launch that
+    // was not scrubbed, nor a launch scrubbed under a poll still open.
     replica.write(|w| {
+        let affected = if decision == Decision::Scrub {
+            actions::launch_status_in(w, &poll.launch_id, LaunchStatus::Scrubbed, now)?
+        } else {
+            Vec::new()
+        };
         w.update(
             "launch_polls",
             poll_id,
@@ -479,9 +481,8 @@ pub fn decide(
                 "criteria": record,
             })),
         )?;
-        Ok::<(), BookingError>(())
-    })?;
-    Ok(affected)
+        Ok::<_, BookingError>(affected)
+    })
 }
 
 /// The crewed vehicle's first ground-station contact at or after the launch: when it
@@ -1097,5 +1098,41 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected:?} not in {text}");
         }
+    }
+
+    #[test]
+    fn a_scrub_the_launch_cannot_take_leaves_the_poll_open() {
+        let mut f = seeded();
+        let twilight = f.launch("GX-12 Twilight Hop");
+        let list = poll_list();
+        let poll = open(&mut f.replica, &twilight.id, "fd", f.now).unwrap();
+        // The launch went while the poll was open (marked launched from its page).
+        actions::set_launch_status(&mut f.replica, &twilight.id, LaunchStatus::Launched, f.now)
+            .unwrap();
+        let err = decide(
+            &mut f.replica,
+            &list,
+            &poll,
+            (Decision::Scrub, "too late"),
+            &[],
+            "fd",
+            f.now,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("cannot go from launched to scrubbed"),
+            "{err}"
+        );
+        let polls = read_polls(&f.replica, &twilight.id).unwrap();
+        assert_eq!(
+            polls[0].status,
+            PollStatus::Open,
+            "nothing of the scrub was kept"
+        );
+        assert_eq!(
+            f.launch("GX-12 Twilight Hop").status,
+            LaunchStatus::Launched
+        );
     }
 }

@@ -928,7 +928,18 @@ pub fn set_launch_status(
     to: LaunchStatus,
     now: DateTime<Utc>,
 ) -> Result<Vec<Booking>, BookingError> {
-    replica.write(|w| {
+    replica.write(|w| launch_status_in(w, launch_id, to, now))
+}
+
+/// [`set_launch_status`] inside a write that does more (a poll's scrub records its decision in
+/// the same transaction).
+pub(crate) fn launch_status_in(
+    w: &mut Writer<'_>,
+    launch_id: &str,
+    to: LaunchStatus,
+    now: DateTime<Utc>,
+) -> Result<Vec<Booking>, BookingError> {
+    {
         let detail = load(w, launch_id)?;
         if !LAUNCH_TRANSITIONS.allows(detail.status.as_str(), to.as_str()) {
             return refused(format!(
@@ -961,7 +972,7 @@ pub fn set_launch_status(
             }
         }
         Ok(affected)
-    })
+    }
 }
 
 /// Closes the launch's manifest: who boarded, in which seat, with their masses, frozen.
