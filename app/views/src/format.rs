@@ -63,6 +63,13 @@ pub fn due_in(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// The time of day of a stored time, to the second (`14:03:27`); the text as it is when it
+/// is not a time.
+pub fn time_of_day(at: &str) -> String {
+    galaxium_sync::time::parse(at)
+        .map_or_else(|| at.to_owned(), |t| t.format("%H:%M:%S").to_string())
+}
+
 /// Time to an event to the second, as a contact countdown reads: `04:09`, `1:02:03`,
 /// `2d 03:04:05`; negative once past.
 pub fn clock(event: DateTime<Utc>, now: DateTime<Utc>) -> String {

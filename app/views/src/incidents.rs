@@ -364,12 +364,7 @@ fn age(at: &str, now: DateTime<Utc>) -> String {
 }
 
 /// "12:04:31" of an RFC 3339 time.
-fn clock(at: &str) -> String {
-    DateTime::parse_from_rfc3339(at).map_or_else(
-        |_| at.to_owned(),
-        |t| t.with_timezone(&Utc).format("%H:%M:%S").to_string(),
-    )
-}
+use super::format::time_of_day as clock;
 
 /// Draws the Incidents view.
 pub fn incidents_ui(

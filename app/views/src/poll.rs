@@ -62,10 +62,7 @@ fn send(commands: &mut Vec<UiCommand>, command: BookingCommand) {
     commands.push(UiCommand::Bookings(command));
 }
 
-fn clock(at: &str) -> String {
-    crate::ops::bookings::model::parse_time(Some(at))
-        .map_or_else(|| at.to_owned(), |t| t.format("%H:%M:%S").to_string())
-}
+use super::format::time_of_day as clock;
 
 /// Draws the poll section of a launch page.
 pub fn poll_ui(

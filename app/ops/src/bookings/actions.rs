@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 
 use super::manifest::ManifestDoc;
 use super::model::{
-    BOOKING_COLUMNS, Booking, BookingStatus, Fare, InvoiceStatus, LaunchDetail, LaunchStatus,
-    MassLimits, Passenger, Seat, bookings_by_locator, parse_day,
+    Booking, BookingStatus, Fare, InvoiceStatus, LaunchDetail, LaunchStatus, MassLimits, Passenger,
+    Seat, bookings_by_locator, parse_day,
 };
 
 /// Why a bookings action did not happen.
@@ -822,16 +822,7 @@ pub fn override_check_in(
         return refused("Reason: say why the supervisor lets this passenger fly.");
     }
     replica.write(|w| {
-        let booking = w
-            .reader()
-            .query_row(
-                &format!(
-                    "SELECT {BOOKING_COLUMNS} FROM bookings b JOIN passengers p ON p.id = b.passenger_id WHERE b.id = ?1"
-                ),
-                [booking_id],
-                Booking::from_row,
-            )
-            .optional()?;
+        let booking = Booking::load(w.reader(), booking_id)?;
         let Some(booking) = booking else {
             return refused(format!("there is no booking {booking_id}"));
         };

@@ -23,7 +23,7 @@ use sha2::Sha256;
 
 use super::actions::{BookingError, object};
 use super::manifest::{one_page_pdf, pdf_text};
-use super::model::{BOOKING_COLUMNS, Booking, BookingStatus, LaunchStatus};
+use super::model::{Booking, BookingStatus, LaunchStatus};
 
 /// What every pass's content starts with.
 pub const PASS_PREFIX: &str = "GXBP1";
@@ -286,7 +286,7 @@ pub fn board_by_pass(
             }));
         }
         let Some(booking) =
-            booking(conn, &pass.booking_id)?.filter(|b| b.launch_id == gate_launch_id)
+            Booking::load(conn, &pass.booking_id)?.filter(|b| b.launch_id == gate_launch_id)
         else {
             return Ok(Err(PassRefusal::NoBooking));
         };
@@ -313,18 +313,6 @@ pub fn board_by_pass(
         super::actions::set_status_of(w, &booking.id, BookingStatus::Boarded, now)?;
         Ok(Ok(Boarded { name, seat }))
     })
-}
-
-/// A booking with its passenger's name, by id.
-pub fn booking(conn: &Connection, booking_id: &str) -> rusqlite::Result<Option<Booking>> {
-    conn.query_row(
-        &format!(
-            "SELECT {BOOKING_COLUMNS} FROM bookings b JOIN passengers p ON p.id = b.passenger_id WHERE b.id = ?1"
-        ),
-        [booking_id],
-        Booking::from_row,
-    )
-    .optional()
 }
 
 /// The QR's modules as a grey image, a quiet zone of four modules around: 0 dark, 255 light.
@@ -464,7 +452,7 @@ pub fn issue(
     user: &str,
     now: DateTime<Utc>,
 ) -> Result<(String, Vec<u8>, String), BookingError> {
-    let found = replica.read("reading a booking", |conn| booking(conn, booking_id))?;
+    let found = replica.read("reading a booking", |conn| Booking::load(conn, booking_id))?;
     let Some(booking) = found else {
         return Err(BookingError::Refused(format!(
             "there is no booking {booking_id}"

@@ -345,7 +345,7 @@ fn a_pass_made_with_another_key_or_for_a_cancelled_booking_is_refused() {
     let foreign_key = boarding_pass::signing_key(&mut other.replica, "desk", f.now).unwrap();
     let booking = f
         .replica
-        .read("test", |c| boarding_pass::booking(c, &farah))
+        .read("test", |c| super::model::Booking::load(c, &farah))
         .unwrap()
         .unwrap();
     let foreign = boarding_pass::pass_content(&foreign_key, &booking);

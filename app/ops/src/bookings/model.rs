@@ -192,6 +192,18 @@ impl Booking {
         })
     }
 
+    /// Reads one booking with its passenger's name.
+    pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<Self>> {
+        conn.query_row(
+            &format!(
+                "SELECT {BOOKING_COLUMNS} FROM bookings b JOIN passengers p ON p.id = b.passenger_id WHERE b.id = ?1"
+            ),
+            [id],
+            Self::from_row,
+        )
+        .optional()
+    }
+
     /// Whether this booking holds its seat at `now`: sold, checked in, boarded, or a hold
     /// that has not lapsed (the same rule the server applies).
     pub fn holds_seat(&self, now: DateTime<Utc>) -> bool {
