@@ -15,9 +15,12 @@ use crate::ops::bookings::data::{BookingsData, ExpiringDocument};
 use crate::ops::bookings::documents::{DocumentInfo, DocumentKind, NewDocument};
 use crate::ops::bookings::model::MedicalStatus;
 
-/// A form field's size: a grid cell offers only last frame's column width, so fields are
-/// given theirs outright.
-const FIELD: [f32; 2] = [280.0, 22.0];
+/// A form field's size beside its label: a grid cell offers only last frame's column width,
+/// so fields are given theirs outright, as wide as the panel leaves room for (up to 280
+/// points; the labels take about 210).
+fn field_size(ui: &Ui) -> [f32; 2] {
+    [(ui.available_width() - 230.0).clamp(120.0, 280.0), 22.0]
+}
 
 /// The editor's text fields, so a half-typed number or date is kept as typed.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -389,18 +392,25 @@ fn documents_ui(
         ui.label(RichText::new("No document on file.").color(tokens.text_muted));
     }
     for document in documents {
+        // What it is and when it runs out on one line (wrapped, so it is never cut off), what
+        // the scan is and what can be done with it on the next.
+        let line = match expiring.iter().find(|e| e.document.id == document.id) {
+            Some(e) => RichText::new(format!(
+                "{}: expires {}, before {} on {}",
+                document.title(),
+                document.expires_on,
+                e.mission,
+                e.launch_day
+            ))
+            .color(tokens.caution),
+            None => RichText::new(format!(
+                "{}: expires {}",
+                document.title(),
+                document.expires_on
+            )),
+        };
+        ui.add(egui::Label::new(line.strong()).wrap());
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(document.title()).strong());
-            match expiring.iter().find(|e| e.document.id == document.id) {
-                Some(e) => ui.label(
-                    RichText::new(format!(
-                        "expires {}, before {} on {}",
-                        document.expires_on, e.mission, e.launch_day
-                    ))
-                    .color(tokens.caution),
-                ),
-                None => ui.label(format!("expires {}", document.expires_on)),
-            };
             ui.label(
                 RichText::new(format!(
                     "{} · {} KiB · added by {}",
@@ -437,6 +447,7 @@ fn attach_form_ui(
 ) {
     let send = |commands: &mut Vec<UiCommand>, c| commands.push(UiCommand::Bookings(c));
     ui.add_space(tokens.spacing);
+    let field = field_size(ui);
     egui::Grid::new("attach_document")
         .num_columns(2)
         .spacing([12.0, 8.0])
@@ -453,16 +464,16 @@ fn attach_form_ui(
                 .labelled_by(kind_label.id);
             ui.end_row();
             let label = ui.label("Number");
-            ui.add_sized(FIELD, egui::TextEdit::singleline(&mut form.number))
+            ui.add_sized(field, egui::TextEdit::singleline(&mut form.number))
                 .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Expires on (YYYY-MM-DD)");
-            ui.add_sized(FIELD, egui::TextEdit::singleline(&mut form.expires_on))
+            ui.add_sized(field, egui::TextEdit::singleline(&mut form.expires_on))
                 .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Scan (PDF, PNG or JPEG)");
             ui.add_sized(
-                FIELD,
+                field,
                 egui::TextEdit::singleline(&mut form.path)
                     .hint_text("path to the file, or drop it here"),
             )
@@ -585,6 +596,7 @@ fn editor_ui(
             .find(|(k, _)| *k == key)
             .map(|(_, m)| m.clone())
     };
+    let field = field_size(ui);
     egui::Grid::new("passenger_fields")
         .num_columns(3)
         .spacing([12.0, 8.0])
@@ -595,7 +607,7 @@ fn editor_ui(
                 }
                 let label = ui.label(title);
                 if let Some((_, value)) = form.fields.iter_mut().find(|(k, _)| *k == key) {
-                    ui.add_sized(FIELD, egui::TextEdit::singleline(value))
+                    ui.add_sized(field, egui::TextEdit::singleline(value))
                         .labelled_by(label.id);
                 }
                 match problem(key) {
