@@ -45,6 +45,10 @@ fn harness_on(replica: Replica, data: &DataDir) -> Harness<'static, ConsoleApp> 
     let app_data = data.clone();
     Harness::builder()
         .with_size([1360.0, 860.0])
+        // A console signed in to a server repaints whenever its sync agent reports (a push, a
+        // pull page): on a loaded machine a few of those land inside one `run`. Sixteen frames
+        // still fails a view that never settles.
+        .with_max_steps(16)
         .build_eframe(move |cc| {
             ConsoleApp::new(&cc.egui_ctx, cc.storage, replica, app_data).without_sound()
         })
